@@ -1,0 +1,96 @@
+// swift-tools-version: 6.1
+//
+// HromadaCard: smart-card transit and social-benefits ticketing.
+//
+// Targets are layered (see docs/architecture.md and DESIGN.md). Pure targets decode untrusted
+// bytes and hold every rule; they do no I/O and read no clock or randomness. Adapter targets do
+// the I/O. Dependencies point one way: adapters -> pure. `Tools/check-layering` enforces it in CI.
+
+import PackageDescription
+
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let cryptoExtras: Target.Dependency = .product(name: "CryptoExtras", package: "swift-crypto")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let propertyBased: Target.Dependency = .product(name: "PropertyBased", package: "swift-property-based")
+
+let package = Package(
+    name: "HromadaCard",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hromada-vcard", targets: ["hromada-vcard"]),
+        .executable(name: "hromada-keys", targets: ["hromada-keys"]),
+        .executable(name: "hromada-demo", targets: ["hromada-demo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // MARK: Pure layers (no I/O, no clock, no randomness)
+
+        /// APDUs, status words, TLV, the `CardChannel` protocol and the card error domains.
+        .target(name: "SmartCard"),
+        /// DESFire EV1 client: command builders/parsers, AES authentication and secure messaging
+        /// as a value state machine, AN10922 key diversification.
+        .target(name: "DESFire", dependencies: ["SmartCard", crypto, cryptoExtras]),
+        /// Card layouts as data: schema, validation, record codec.
+        .target(name: "CardLayout"),
+        /// Benefit categories, entitlements, canonical encoding, Ed25519 certificates and trust.
+        .target(name: "Entitlements", dependencies: [crypto]),
+        /// The tariff and the tap decision.
+        .target(name: "Tariff", dependencies: ["Entitlements"]),
+        /// Signed, versioned bundles for validators: trust, tariff, deny list.
+        .target(name: "Bundles", dependencies: ["Entitlements", "Tariff", crypto]),
+
+        // MARK: Adapters (I/O at the edges)
+
+        /// libpcsclite, seen through a small shim header.
+        .systemLibrary(
+            name: "CPCSCLite",
+            path: "Sources/CPCSCLite",
+            pkgConfig: "libpcsclite",
+            providers: [.apt(["libpcsclite-dev"])]
+        ),
+        /// PC/SC adapter: contexts, readers, card monitoring, transmit, named errors.
+        .target(name: "PCSC", dependencies: ["SmartCard", "CPCSCLite"]),
+        /// OpenSSL's libcrypto, used by the virtual card only (its DES), so that the emulator
+        /// shares no cipher code with the client.
+        .systemLibrary(
+            name: "CLibCrypto",
+            path: "Sources/CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        /// The virtual DESFire card and its vpcd link. Written independently of `DESFire`.
+        .target(name: "VirtualCard", dependencies: ["CLibCrypto", crypto, cryptoExtras]),
+        /// Community key files on disk: root, issuers, devices, card master keys.
+        .target(name: "CommunityKeys", dependencies: ["Entitlements", "Tariff", "Bundles", crypto]),
+
+        // MARK: Executables (thin: parse arguments, build the pieces, call library code)
+
+        .executableTarget(name: "hromada-vcard", dependencies: ["VirtualCard", argumentParser]),
+        .executableTarget(name: "hromada-keys", dependencies: ["CommunityKeys", argumentParser]),
+        .executableTarget(name: "hromada-demo", dependencies: ["DESFire", "PCSC", "SmartCard", argumentParser]),
+
+        // MARK: Tests
+
+        .testTarget(name: "SmartCardTests", dependencies: ["SmartCard", propertyBased]),
+        .testTarget(
+            name: "DESFireTests",
+            dependencies: ["DESFire", "SmartCard", propertyBased],
+            resources: [.copy("Vectors")]
+        ),
+        .testTarget(name: "VirtualCardTests", dependencies: ["VirtualCard", crypto, cryptoExtras]),
+        .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "VirtualCard"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["DESFire", "PCSC", "SmartCard", "VirtualCard"]),
+        .testTarget(name: "CardLayoutTests", dependencies: ["CardLayout", propertyBased]),
+        .testTarget(name: "EntitlementsTests", dependencies: ["Entitlements", crypto, propertyBased]),
+        .testTarget(name: "TariffTests", dependencies: ["Tariff", "Entitlements", propertyBased]),
+        .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Entitlements", "Tariff", crypto, propertyBased]),
+        .testTarget(name: "CommunityKeysTests", dependencies: ["CommunityKeys", "Bundles", "Entitlements"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,5 @@
+#ifndef HROMADA_CLIBCRYPTO_SHIM_H
+#define HROMADA_CLIBCRYPTO_SHIM_H
+#include <openssl/evp.h>
+#include <openssl/err.h>
+#endif
