@@ -77,6 +77,14 @@ let package = Package(
 
         // MARK: Tests
 
+        /// Shared by the hardware-in-the-loop tests: starts/reuses the PC/SC test bed, leases
+        /// virtual readers, runs virtual cards in-process or as `hromada-vcard` processes.
+        .target(
+            name: "TestBedSupport",
+            dependencies: ["PCSC", "SmartCard", "VirtualCard"],
+            path: "Tests/TestBedSupport"
+        ),
+
         .testTarget(name: "SmartCardTests", dependencies: ["SmartCard", propertyBased]),
         .testTarget(
             name: "DESFireTests",
@@ -84,8 +92,8 @@ let package = Package(
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "VirtualCardTests", dependencies: ["VirtualCard", crypto, cryptoExtras]),
-        .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "VirtualCard"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["DESFire", "PCSC", "SmartCard", "VirtualCard"]),
+        .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "VirtualCard", "TestBedSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["DESFire", "PCSC", "SmartCard", "VirtualCard", "TestBedSupport"]),
         .testTarget(name: "CardLayoutTests", dependencies: ["CardLayout", propertyBased]),
         .testTarget(name: "EntitlementsTests", dependencies: ["Entitlements", crypto, propertyBased]),
         .testTarget(name: "TariffTests", dependencies: ["Tariff", "Entitlements", propertyBased]),
