@@ -18,6 +18,11 @@ let package = Package(
     name: "HromadaCard",
     platforms: [.macOS(.v15)],
     products: [
+        /// The pure layers, for the fuzzing and benchmark packages beside this one.
+        .library(
+            name: "HromadaCardPure",
+            targets: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles"]
+        ),
         .executable(name: "hromada-vcard", targets: ["hromada-vcard"]),
         .executable(name: "hromada-keys", targets: ["hromada-keys"]),
         .executable(name: "hromada-demo", targets: ["hromada-demo"]),

@@ -1,0 +1,20 @@
+// swift-tools-version: 6.1
+//
+// libFuzzer targets for every decoder of untrusted bytes in HromadaCard.
+// `FuzzTesting/run [SECONDS]` builds them with -sanitize=fuzzer,address and runs each in turn.
+// A crash found becomes a saved input under Regressions/ and a regression test in the main package.
+
+import PackageDescription
+
+let pure: Target.Dependency = .product(name: "HromadaCardPure", package: "HromadaCard")
+
+let package = Package(
+    name: "HromadaCardFuzzTesting",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(name: "HromadaCard", path: "..")],
+    targets: [
+        .target(name: "FuzzDriver"),
+        .executableTarget(name: "FuzzSmartCard", dependencies: ["FuzzDriver", pure]),
+    ],
+    swiftLanguageModes: [.v6]
+)
