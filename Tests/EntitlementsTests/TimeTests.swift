@@ -1,3 +1,4 @@
+import Foundation
 import Entitlements
 import Testing
 
@@ -143,5 +144,38 @@ struct TimeWindowTests {
     func openOrClosed(window: TimeWindow, date: String, minute: Int, open: Bool) throws {
         let day = try #require(CivilDate(iso: date))
         #expect(window.contains(LocalDateTime(date: day, secondOfDay: minute * 60)) == open)
+    }
+}
+
+@Suite("Time arithmetic at the extremes")
+struct TimeExtremesTests {
+    @Test(arguments: [Int64.min, Int64.min + 1, -86_401, -1, 0, 1, Int64(UInt32.max), Int64.max - 1, Int64.max])
+    func localTimeNeverTraps(seconds: Int64) {
+        let local = TimeZoneRule.europeKyiv.local(at: UnixTime(seconds))
+        #expect((0..<86_400).contains(local.secondOfDay))
+        _ = local.date.startOfISOWeek
+        _ = local.date.startOfMonth
+        _ = local.date.startOfNextMonth
+        _ = local.date.adding(days: Int.max)
+        _ = local.date.adding(days: Int.min)
+        #expect(UnixTime(seconds).adding(seconds: .max) >= UnixTime(seconds))
+        #expect(UnixTime(seconds).adding(seconds: .min) <= UnixTime(seconds))
+    }
+
+    @Test(arguments: [Int32.min, -1, 0, Int32.max])
+    func dateArithmeticSaturates(days: Int32) {
+        let date = CivilDate(daysSinceEpoch: days)
+        #expect(date.adding(days: 7) >= date)
+        #expect(date.adding(days: -7) <= date)
+        #expect(date.startOfMonth <= date)
+        _ = date.description
+    }
+
+    @Test func instantsFromDates() {
+        #expect(UnixTime(Fixture.utc(2026, 6, 15).date) == Fixture.utc(2026, 6, 15))
+        #expect(UnixTime(Date(timeIntervalSince1970: -0.5)) == UnixTime(-1))
+        #expect(UnixTime(Date(timeIntervalSince1970: .infinity)) == UnixTime(.max))
+        #expect(UnixTime(Date(timeIntervalSince1970: -.infinity)) == UnixTime(.min))
+        #expect(UnixTime(Date(timeIntervalSince1970: .nan)) == UnixTime(0))
     }
 }

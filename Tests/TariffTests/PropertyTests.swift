@@ -122,3 +122,44 @@ struct DecisionPropertyTests {
         #expect(acceptance.fareKopecks == 750)
     }
 }
+
+/// `decide` over absurd values a damaged card or an unvalidated tariff could carry: it must not trap.
+@Suite("Decision robustness")
+struct DecisionRobustnessTests {
+    static func extreme(_ rng: inout some RandomNumberGenerator) -> Int64 {
+        [Int64.min, Int64.min + 1, -1, 0, 1, Int64(UInt32.max), Int64.max - 1, Int64.max, Int64.random(in: .min ... .max, using: &rng)]
+            .randomElement(using: &rng)!
+    }
+
+    @Test func extremeValuesNeverTrap() {
+        var rng = SplitMix64(seed: 0x7A81FF)
+        for _ in 0..<5000 {
+            let now = UnixTime(Self.extreme(&rng))
+            let trips = (0..<Int.random(in: 0...3, using: &rng)).map { _ in
+                TripRecord(
+                    time: UnixTime(Self.extreme(&rng)), deviceID: 1, vehicleID: VehicleID(UInt32.random(in: 10...12, using: &rng)), route: 1, zone: 1,
+                    entitlementID: nil, category: nil, fareKopecks: Int.random(in: .min ... .max, using: &rng),
+                    fullFareKopecks: Int.random(in: .min ... .max, using: &rng), kind: Bool.random(using: &rng) ? .ride : .transfer)
+            }
+            let counters = [3, 4, 8].map {
+                UsageCounter(entitlementID: EntitlementID(UInt32($0)), periodStart: CivilDate(daysSinceEpoch: Int32.random(in: .min ... .max, using: &rng)),
+                    rides: UInt16.random(in: .min ... .max, using: &rng))
+            }
+            let card = CardState(
+                serial: F.card, layoutVersion: 1, isBlocked: false, purseKopecks: [Int.min, -1, 0, Int.max, Int.random(in: .min ... .max, using: &rng)].randomElement(using: &rng)!,
+                counters: counters, recentTrips: trips)
+            var tariff = F.tariff
+            tariff.baseFareKopecks = [Int.min, -1, 0, 1500, Int.max].randomElement(using: &rng)!
+            tariff.antiPassbackSeconds = [Int.min, 0, 180, Int.max].randomElement(using: &rng)!
+            tariff.transfer = TransferRule(windowSeconds: [Int.min, 0, 2700, Int.max].randomElement(using: &rng)!, farePercent: [Int.min, -1, 0, 50, 101, Int.max].randomElement(using: &rng)!)
+            tariff.discountRounding = FareRounding(unitKopecks: [Int.min, 0, 1, 50, Int.max].randomElement(using: &rng)!, mode: FareRounding.Mode.allCases.randomElement(using: &rng)!)
+            tariff.timeZone.standardOffsetSeconds = [Int32.min, 0, 7200, Int32.max].randomElement(using: &rng)!
+            let decision = decide(
+                card: card, entitlements: DecisionPropertyTests.pool, context: F.bus, tariff: tariff, denyList: .empty, now: now)
+            if let acceptance = decision.acceptance {
+                #expect(acceptance.fareKopecks >= 0)
+                #expect(acceptance.fareKopecks == 0 || acceptance.fareKopecks <= card.purseKopecks)
+            }
+        }
+    }
+}

@@ -40,7 +40,7 @@ public func decide(
     }
 
     let fullFare = tariff.fullFare(on: context.route)
-    let secondsSince = { (trip: TripRecord) -> Int64 in now.rawValue - trip.time.rawValue }
+    let secondsSince = { (trip: TripRecord) -> Int64 in now.seconds(since: trip.time) }
 
     // A trip stamped in the future (a validator with a wrong clock) is ignored rather than
     // allowed to block or discount rides indefinitely.
@@ -60,7 +60,7 @@ public func decide(
         last.vehicleID != context.vehicleID,
         last.kind == .ride || transfer.allowsChaining
     {
-        fareDue = tariff.discountRounding.discounted(fullFare, percent: 100 - transfer.farePercent)
+        fareDue = tariff.discountRounding.discounted(fullFare, percent: 100 - min(max(transfer.farePercent, 0), 100))
         isTransfer = fareDue < fullFare
     }
 
@@ -230,9 +230,7 @@ extension RidePeriod {
         switch self {
         case .day: return start.adding(days: 1)
         case .week: return start.startOfISOWeek.adding(days: 7)
-        case .month:
-            let (year, month, _) = start.components
-            return month == 12 ? CivilDate(year: year + 1, month: 1, day: 1)! : CivilDate(year: year, month: month + 1, day: 1)!
+        case .month: return start.startOfNextMonth
         }
     }
 }
