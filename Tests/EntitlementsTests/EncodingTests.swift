@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import Entitlements
 import PropertyBased
 import Testing
@@ -103,6 +104,28 @@ struct EncodingTests {
     func malformedTermsAreNamed(hexBytes: String, code: EntitlementError.Code) throws {
         let input = try #require(decodeHex(hexBytes), "test vector is not hex")
         #expect(throws: EntitlementError(code, "")) { try EntitlementTerms(decoding: input) }
+    }
+
+    @Test func recordsLargerThanTheLimitAreRefused() throws {
+        // 30 + 16 (8 routes) + 8 (8 zones) + 20 (4 windows) + 64 = 138 bytes: decodable terms, but never signable.
+        let window = TimeWindow(weekdays: .everyDay, fromMinute: 0, untilMinute: 1440)
+        let terms = Fixture.terms(
+            routes: Set((1...8).map { RouteNumber($0) }), zones: Set((1...8).map { ZoneNumber($0) }), windows: Array(repeating: window, count: 4))
+        let record = try terms.encoded() + [UInt8](repeating: 0xAB, count: 64)
+        #expect(record.count == 138)
+        #expect(throws: EntitlementError(.tooLarge, "")) { try Entitlement(decoding: record) }
+        #expect(try EntitlementTerms(decoding: try terms.encoded()) == terms)
+    }
+
+    @Test func jsonCarriesTheCanonicalBytesAsHex() throws {
+        let entitlement = try Fixture.terms().signed(with: Fixture.deskKey)
+        let certificate = Fixture.certificate(id: Fixture.deskID, role: .issuer, key: Fixture.deskKey)
+        let entitlementJSON = try JSONEncoder().encode([entitlement])
+        let certificateJSON = try JSONEncoder().encode([certificate])
+        #expect(try JSONDecoder().decode([Entitlement].self, from: entitlementJSON) == [entitlement])
+        #expect(try JSONDecoder().decode([Certificate].self, from: certificateJSON) == [certificate])
+        #expect(String(decoding: certificateJSON, as: UTF8.self) == "[\"" + hex(try certificate.encoded()) + "\"]")
+        #expect(throws: EntitlementError(.truncated, "")) { try JSONDecoder().decode([Certificate].self, from: Data(#"["0100"]"#.utf8)) }
     }
 
     @Test func aPublicKeyMustHave32Bytes() {

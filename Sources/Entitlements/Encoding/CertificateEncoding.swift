@@ -68,3 +68,20 @@ extension Certificate {
         self.init(terms: terms, signature: signature)
     }
 }
+
+extension Certificate: Codable {
+    /// Reads the hex of the canonical encoding (as trust bundles and key files carry it).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        guard let bytes = [UInt8](hex: try container.decode(String.self)) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "certificate is not hex")
+        }
+        try self.init(decoding: bytes)
+    }
+
+    /// Writes the hex of the canonical encoding.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(try encoded().map { String($0, radix: 16).leftPadded(to: 2) }.joined())
+    }
+}

@@ -183,8 +183,30 @@ extension Entitlement {
     }
 
     static func read(_ reader: inout ByteReader) throws -> Entitlement {
+        let start = reader.offset
         let terms = try EntitlementTerms.read(&reader)
         let signature = try Ed25519Signature(rawRepresentation: try reader.raw(64, "signature"))
+        // The signer refuses anything larger, so a larger record was never signed by a desk.
+        guard reader.offset - start <= maximumEncodedSize else {
+            throw EntitlementError(.tooLarge, "entitlement: \(reader.offset - start) bytes, at most \(maximumEncodedSize)")
+        }
         return Entitlement(terms: terms, signature: signature)
+    }
+}
+
+extension Entitlement: Codable {
+    /// Reads the hex of the card record (for JSON exports and desk tools).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        guard let bytes = [UInt8](hex: try container.decode(String.self)) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "entitlement is not hex")
+        }
+        try self.init(decoding: bytes)
+    }
+
+    /// Writes the hex of the card record.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(try encoded().map { String($0, radix: 16).leftPadded(to: 2) }.joined())
     }
 }
