@@ -1,0 +1,176 @@
+/// The community's card number: 8 bytes, printed as four groups of four hex digits.
+///
+/// This is the number the desk assigns and writes into the card's holder file, not the chip's
+/// UID (which can be random per tap). Entitlements are bound to it.
+public struct CardSerial: RawRepresentable, Hashable, Comparable, Sendable, Codable,
+    CustomStringConvertible, ExpressibleByIntegerLiteral
+{
+    /// The serial as an unsigned 64-bit number.
+    public let rawValue: UInt64
+    /// Creates a serial from its numeric value.
+    public init(rawValue: UInt64) { self.rawValue = rawValue }
+    /// Creates a serial from its numeric value.
+    public init(_ rawValue: UInt64) { self.rawValue = rawValue }
+    /// Creates a serial from an integer literal.
+    public init(integerLiteral value: UInt64) { self.rawValue = value }
+
+    /// Parses the printed form (`0123-4567-89AB-CDEF`, dashes and spaces optional, any case).
+    public init?(printed text: String) {
+        let digits = text.filter { $0 != "-" && $0 != " " }
+        guard digits.count == 16, let value = UInt64(digits, radix: 16) else { return nil }
+        self.rawValue = value
+    }
+
+    /// The printed form: 16 upper-case hex digits in four dash-separated groups.
+    public var printed: String {
+        let hex = String(rawValue, radix: 16, uppercase: true)
+        let padded = String(repeating: "0", count: 16 - hex.count) + hex
+        var groups: [Substring] = []
+        var index = padded.startIndex
+        for _ in 0..<4 {
+            let end = padded.index(index, offsetBy: 4)
+            groups.append(padded[index..<end])
+            index = end
+        }
+        return groups.joined(separator: "-")
+    }
+
+    /// The printed form.
+    public var description: String { printed }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let serial = CardSerial(printed: text) else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "not a card serial: \(text)")
+        }
+        self = serial
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(printed)
+    }
+}
+
+/// The version of the card layout a card was personalized with (`CardLayouts/*-v<N>.json`).
+public struct LayoutVersion: RawRepresentable, Hashable, Comparable, Sendable, Codable,
+    CustomStringConvertible, ExpressibleByIntegerLiteral
+{
+    /// The version number.
+    public let rawValue: UInt16
+    /// Creates a version from its number.
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    /// Creates a version from its number.
+    public init(_ rawValue: UInt16) { self.rawValue = rawValue }
+    /// Creates a version from an integer literal.
+    public init(integerLiteral value: UInt16) { self.rawValue = value }
+    /// `v<N>`.
+    public var description: String { "v\(rawValue)" }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(UInt16.self)
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// The number of an entitlement, unique on its card; usage counters are keyed by it.
+public struct EntitlementID: RawRepresentable, Hashable, Comparable, Sendable, Codable,
+    CustomStringConvertible, ExpressibleByIntegerLiteral
+{
+    /// The number.
+    public let rawValue: UInt32
+    /// Creates an identifier from its number.
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// Creates an identifier from its number.
+    public init(_ rawValue: UInt32) { self.rawValue = rawValue }
+    /// Creates an identifier from an integer literal.
+    public init(integerLiteral value: UInt32) { self.rawValue = value }
+    /// The decimal number.
+    public var description: String { String(rawValue) }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(UInt32.self)
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// The numeric code of a benefit category, as written on cards and in ledgers.
+public struct CategoryCode: RawRepresentable, Hashable, Comparable, Sendable, Codable,
+    CustomStringConvertible, ExpressibleByIntegerLiteral
+{
+    /// The code.
+    public let rawValue: UInt16
+    /// Creates a category code.
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    /// Creates a category code.
+    public init(_ rawValue: UInt16) { self.rawValue = rawValue }
+    /// Creates a category code from an integer literal.
+    public init(integerLiteral value: UInt16) { self.rawValue = value }
+    /// The decimal code.
+    public var description: String { String(rawValue) }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(UInt16.self)
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// A route number as the community's tariff lists it (bus route 1, 2, 101 …).
+public struct RouteNumber: RawRepresentable, Hashable, Comparable, Sendable, Codable,
+    CustomStringConvertible, ExpressibleByIntegerLiteral
+{
+    /// The number.
+    public let rawValue: UInt16
+    /// Creates a route number.
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    /// Creates a route number.
+    public init(_ rawValue: UInt16) { self.rawValue = rawValue }
+    /// Creates a route number from an integer literal.
+    public init(integerLiteral value: UInt16) { self.rawValue = value }
+    /// The decimal number.
+    public var description: String { String(rawValue) }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(UInt16.self)
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// A fare zone number as the community's tariff lists it.
+public struct ZoneNumber: RawRepresentable, Hashable, Comparable, Sendable, Codable,
+    CustomStringConvertible, ExpressibleByIntegerLiteral
+{
+    /// The number.
+    public let rawValue: UInt8
+    /// Creates a zone number.
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// Creates a zone number.
+    public init(_ rawValue: UInt8) { self.rawValue = rawValue }
+    /// Creates a zone number from an integer literal.
+    public init(integerLiteral value: UInt8) { self.rawValue = value }
+    /// The decimal number.
+    public var description: String { String(rawValue) }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(UInt8.self)
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
