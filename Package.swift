@@ -95,7 +95,11 @@ let package = Package(
         .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "VirtualCard", "TestBedSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["DESFire", "PCSC", "SmartCard", "VirtualCard", "TestBedSupport"]),
         .testTarget(name: "CardLayoutTests", dependencies: ["CardLayout", propertyBased]),
-        .testTarget(name: "EntitlementsTests", dependencies: ["Entitlements", crypto, propertyBased]),
+        .testTarget(
+            name: "EntitlementsTests",
+            dependencies: ["Entitlements", crypto, propertyBased],
+            resources: [.copy("Vectors")]
+        ),
         .testTarget(name: "TariffTests", dependencies: ["Tariff", "Entitlements", propertyBased]),
         .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Entitlements", "Tariff", crypto, propertyBased]),
         .testTarget(name: "CommunityKeysTests", dependencies: ["CommunityKeys", "Bundles", "Entitlements"]),

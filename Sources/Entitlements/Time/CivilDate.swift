@@ -9,12 +9,23 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// Creates a date from its day number since 1970-01-01.
     public init(daysSinceEpoch: Int32) { self.daysSinceEpoch = daysSinceEpoch }
 
-    /// Creates a date from year, month (1–12) and day (1–31); `nil` if no such date exists.
+    /// Creates a date from year, month (1–12) and day (1–31); `nil` if no such date exists
+    /// (or it lies beyond the ±5.8 million years a day count of 32 bits can hold).
     public init?(year: Int, month: Int, day: Int) {
         guard (1...12).contains(month), day >= 1, day <= CivilDate.daysIn(month: month, year: year),
-            (-100_000...100_000).contains(year)
+            (-6_000_000...6_000_000).contains(year),
+            let days = Int32(exactly: CivilDate.days(year: year, month: month, day: day))
         else { return nil }
-        self.daysSinceEpoch = Int32(CivilDate.days(year: year, month: month, day: day))
+        self.daysSinceEpoch = days
+    }
+
+    /// The first of a month, saturating at the ends of the representable range instead of failing.
+    ///
+    /// Date arithmetic on values read from cards must never trap, however absurd the value.
+    init(saturatingYear year: Int, month: Int) {
+        let clampedYear = min(max(year, -6_000_000), 6_000_000)
+        let clampedMonth = min(max(month, 1), 12)
+        self.daysSinceEpoch = Int32(clamping: CivilDate.days(year: clampedYear, month: clampedMonth, day: 1))
     }
 
     /// The year, month and day.
@@ -45,9 +56,10 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         return Weekday(rawValue: UInt8(mondayBased + 1))!
     }
 
-    /// The date `count` days later (earlier if negative).
+    /// The date `count` days later (earlier if negative), saturating at the representable range.
     public func adding(days count: Int) -> CivilDate {
-        CivilDate(daysSinceEpoch: daysSinceEpoch + Int32(count))
+        let (sum, overflow) = Int(daysSinceEpoch).addingReportingOverflow(count)
+        return CivilDate(daysSinceEpoch: overflow ? (count > 0 ? .max : .min) : Int32(clamping: sum))
     }
 
     /// The Monday starting this date's ISO week.
@@ -56,7 +68,13 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// The first day of this date's month.
     public var startOfMonth: CivilDate {
         let (year, month, _) = components
-        return CivilDate(daysSinceEpoch: Int32(CivilDate.days(year: year, month: month, day: 1)))
+        return CivilDate(saturatingYear: year, month: month)
+    }
+
+    /// The first day of the month after this date's month.
+    public var startOfNextMonth: CivilDate {
+        let (year, month, _) = components
+        return month == 12 ? CivilDate(saturatingYear: year + 1, month: 1) : CivilDate(saturatingYear: year, month: month + 1)
     }
 
     /// `YYYY-MM-DD`.

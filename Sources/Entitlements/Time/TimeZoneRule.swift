@@ -121,7 +121,7 @@ public struct TransitionRule: Hashable, Sendable, Codable {
     /// The day of the transition in `year`.
     public func day(in year: Int) -> CivilDate {
         let clampedMonth = min(max(month, 1), 12)
-        let first = CivilDate(year: year, month: clampedMonth, day: 1)!
+        let first = CivilDate(saturatingYear: year, month: clampedMonth)
         let length = CivilDate.daysIn(month: clampedMonth, year: year)
         let firstMatch = (Int(weekday.rawValue) - Int(first.weekday.rawValue)).flooredModulo(7)
         let lastMatch = firstMatch + (length - 1 - firstMatch) / 7 * 7
@@ -129,7 +129,7 @@ public struct TransitionRule: Hashable, Sendable, Codable {
         case .last:
             return first.adding(days: lastMatch)
         case .nth(let n):
-            return first.adding(days: min(firstMatch + (max(n, 1) - 1) * 7, lastMatch))
+            return first.adding(days: min(firstMatch + (min(max(n, 1), 5) - 1) * 7, lastMatch))
         }
     }
 

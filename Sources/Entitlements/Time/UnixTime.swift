@@ -15,19 +15,39 @@ public struct UnixTime: RawRepresentable, Hashable, Comparable, Sendable, Codabl
     public init(rawValue: Int64) { self.rawValue = rawValue }
     /// Creates an instant from seconds since the epoch.
     public init(_ seconds: Int64) { self.rawValue = seconds }
-    /// The whole second containing `date` (rounded down, also before 1970).
-    public init(_ date: Date) { self.rawValue = Int64(date.timeIntervalSince1970.rounded(.down)) }
+    /// The whole second containing `date` (rounded down, also before 1970; saturating far outside).
+    public init(_ date: Date) {
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        if seconds.isNaN {
+            self.rawValue = 0
+        } else if seconds >= 9.2e18 {
+            self.rawValue = .max
+        } else if seconds <= -9.2e18 {
+            self.rawValue = .min
+        } else {
+            self.rawValue = Int64(seconds)
+        }
+    }
     /// The instant as a `Date`.
     public var date: Date { Date(timeIntervalSince1970: TimeInterval(rawValue)) }
     /// The UTC date this instant falls on.
-    public var utcDate: CivilDate { CivilDate(daysSinceEpoch: Int32(Int(rawValue).flooredDivision(86_400))) }
+    public var utcDate: CivilDate { CivilDate(daysSinceEpoch: Int32(clamping: Int(rawValue).flooredDivision(86_400))) }
     /// Seconds since the UTC midnight before this instant.
     public var utcSecondOfDay: Int { Int(rawValue).flooredModulo(86_400) }
-    /// The instant `seconds` later.
-    public func adding(seconds: Int64) -> UnixTime { UnixTime(rawValue + seconds) }
+    /// The instant `seconds` later, saturating at the ends of the range.
+    public func adding(seconds: Int64) -> UnixTime {
+        let (sum, overflow) = rawValue.addingReportingOverflow(seconds)
+        return UnixTime(overflow ? (seconds > 0 ? .max : .min) : sum)
+    }
+
+    /// Seconds from `earlier` to this instant (negative if `earlier` is later), saturating.
+    public func seconds(since earlier: UnixTime) -> Int64 {
+        let (difference, overflow) = rawValue.subtractingReportingOverflow(earlier.rawValue)
+        return overflow ? (rawValue > earlier.rawValue ? .max : .min) : difference
+    }
     /// Midnight UTC at the start of `date`, plus `seconds`.
     public init(utcMidnightOf date: CivilDate, plusSeconds seconds: Int = 0) {
-        self.rawValue = Int64(date.daysSinceEpoch) * 86_400 + Int64(seconds)
+        self = UnixTime(Int64(date.daysSinceEpoch) * 86_400).adding(seconds: Int64(seconds))
     }
     /// `YYYY-MM-DDThh:mm:ssZ`.
     public var description: String {

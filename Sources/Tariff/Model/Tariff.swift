@@ -51,9 +51,9 @@ public struct Tariff: Hashable, Sendable, Codable {
         self.purseWithoutEntitlement = purseWithoutEntitlement
     }
 
-    /// The full fare on `route` in kopecks.
+    /// The full fare on `route` in kopecks (never negative, whatever an unvalidated tariff says).
     public func fullFare(on route: RouteNumber) -> Int {
-        routes.first { $0.number == route }?.fareKopecks ?? baseFareKopecks
+        max(routes.first { $0.number == route }?.fareKopecks ?? baseFareKopecks, 0)
     }
 
     /// The category with `code`, if in force.
@@ -155,15 +155,18 @@ public struct FareRounding: Hashable, Sendable, Codable {
     /// `fullFare` less `percent` per cent, rounded; never negative, never above `fullFare`.
     public func discounted(_ fullFare: Int, percent: Int) -> Int {
         let clampedPercent = min(max(percent, 0), 100)
+        // Bounded so the arithmetic below cannot overflow even for an unvalidated tariff.
+        let fullFare = min(max(fullFare, 0), 1_000_000_000_000)
         // Exact value in hundredths of a kopeck: fare * (100 - percent).
         let numerator = fullFare * (100 - clampedPercent)
-        let unit = max(unitKopecks, 1) * 100
+        let unitKopecks = min(max(unitKopecks, 1), 1_000_000)
+        let unit = unitKopecks * 100
         let rounded: Int
         switch mode {
         case .down: rounded = numerator / unit
         case .up: rounded = (numerator + unit - 1) / unit
         case .halfUp: rounded = (numerator * 2 + unit) / (unit * 2)
         }
-        return min(max(rounded * max(unitKopecks, 1), 0), fullFare)
+        return min(max(rounded * unitKopecks, 0), fullFare)
     }
 }
