@@ -31,7 +31,7 @@ struct NemishaieveLayoutTests {
     @Test("validators can read and debit, update counters, trip log and status, but never credit or write entitlements")
     func validatorRights() throws {
         let layout = try Self.load()
-        func allowed(_ role: KeyRole, _ file: String) throws -> Set<FileOperation> {
+        func allowed(_ role: CardKeyRole, _ file: String) throws -> Set<FileOperation> {
             layout.operations(allowedTo: role, on: try #require(layout.file(named: file)))
         }
         #expect(try allowed(.validate, "cardInfo") == [.readData])
@@ -58,7 +58,7 @@ struct NemishaieveLayoutTests {
         let entitlements = try #require(layout.file(named: "entitlements"))
         #expect(layout.operations(allowedTo: .issue, on: purse).contains(.credit))
         #expect(layout.operations(allowedTo: .issue, on: entitlements).contains(.writeData))
-        for role in KeyRole.allCases where role != .issue {
+        for role in CardKeyRole.allCases where role != .issue {
             #expect(!layout.operations(allowedTo: role, on: purse).contains(.credit), "\(role)")
             #expect(!layout.operations(allowedTo: role, on: entitlements).contains(.writeData), "\(role)")
         }

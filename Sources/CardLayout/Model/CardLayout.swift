@@ -52,7 +52,7 @@ public struct ApplicationID: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// The role a key plays; every layout must have exactly one key per role.
-public enum KeyRole: String, CaseIterable, Hashable, Sendable, Codable {
+public enum CardKeyRole: String, CaseIterable, Hashable, Sendable, Codable {
     /// Key 0: changes keys and file settings; held by the issuance desk only.
     case applicationMaster
     /// Read-only access, for inspectors' handhelds and kiosks.
@@ -74,7 +74,7 @@ public struct KeySpec: Hashable, Sendable {
     /// Key number 0…13.
     public let number: UInt8
     /// What it is for.
-    public let role: KeyRole
+    public let role: CardKeyRole
     /// Free text.
     public let description: String?
 }
@@ -90,11 +90,11 @@ public struct ApplicationSpec: Hashable, Sendable {
     /// Number of keys to create (highest key number + 1).
     public var keyCount: Int { Int(keys.map(\.number).max() ?? 0) + 1 }
     /// The key number holding `role`.
-    public func keyNumber(for role: KeyRole) -> UInt8 {
+    public func keyNumber(for role: CardKeyRole) -> UInt8 {
         keys.first { $0.role == role }!.number
     }
     /// The role of key `number`, if it is declared.
-    public func role(ofKey number: UInt8) -> KeyRole? { keys.first { $0.number == number }?.role }
+    public func role(ofKey number: UInt8) -> CardKeyRole? { keys.first { $0.number == number }?.role }
 }
 
 /// Who may perform one class of access: a key, anyone, or no one.

@@ -28,7 +28,7 @@ extension CardLayout {
     /// This is how we check a layout's security promises (validators never credit the purse nor
     /// write entitlements) against what the card will really enforce, rather than against what
     /// the file names suggest.
-    public func operations(allowedTo role: KeyRole, on file: FileSpec) -> Set<FileOperation> {
+    public func operations(allowedTo role: CardKeyRole, on file: FileSpec) -> Set<FileOperation> {
         let key = AccessRight.key(application.keyNumber(for: role))
         return Self.operations(granting: { $0 == key || $0 == .free }, on: file)
     }

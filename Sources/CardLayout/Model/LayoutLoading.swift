@@ -167,7 +167,7 @@ extension CardLayout {
             var keyReader = try ObjectReader(keyValue, path: path, declared: LayoutJSONKeys.key)
             let number = UInt8(try keyReader.integer("number"))
             let roleName = try keyReader.string("role")
-            guard let role = KeyRole(rawValue: roleName) else {
+            guard let role = CardKeyRole(rawValue: roleName) else {
                 throw CardLayoutError(.schemaViolation, "unknown role \(roleName)", path: "\(path)/role", rule: "enum")
             }
             if keys.contains(where: { $0.number == number }) {
@@ -179,7 +179,7 @@ extension CardLayout {
             keys.append(KeySpec(number: number, role: role, description: keyReader.optionalString("description")))
             try keyReader.finish()
         }
-        for role in KeyRole.allCases where !keys.contains(where: { $0.role == role }) {
+        for role in CardKeyRole.allCases where !keys.contains(where: { $0.role == role }) {
             throw CardLayoutError(.missingKeyRole, "no key has the role \(role.rawValue)", path: "/application/keys")
         }
         if let master = keys.first(where: { $0.role == .applicationMaster }), master.number != 0 {
@@ -318,7 +318,7 @@ extension CardLayout {
         case .string("free"): return .free
         case .string("never"): return .never
         case .string(let roleName):
-            guard let role = KeyRole(rawValue: roleName) else {
+            guard let role = CardKeyRole(rawValue: roleName) else {
                 throw CardLayoutError(.badAccessRight, "\(roleName) is not a key role, free or never", path: path)
             }
             return .key(application.keyNumber(for: role))
