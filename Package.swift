@@ -107,7 +107,7 @@ let package = Package(
         ),
         .testTarget(name: "TariffTests", dependencies: ["Tariff", "Entitlements", propertyBased]),
         .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Entitlements", "Tariff", crypto, propertyBased]),
-        .testTarget(name: "CommunityKeysTests", dependencies: ["CommunityKeys", "Bundles", "Entitlements"]),
+        .testTarget(name: "CommunityKeysTests", dependencies: ["CommunityKeys", "Bundles", "Entitlements", crypto]),
     ],
     swiftLanguageModes: [.v6]
 )

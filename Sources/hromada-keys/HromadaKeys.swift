@@ -1,0 +1,182 @@
+import ArgumentParser
+import Bundles
+import CommunityKeys
+import Entitlements
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `hromada-keys`: a community's keys, certificates, card master keys and signed bundles.
+///
+/// Thin: parses arguments, reads the clock and the system's random generator (the only places
+/// either is read), and calls `CommunityKeys`. Never prints key material.
+@main
+struct HromadaKeys: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hromada-keys",
+        abstract: "Manage a community's keys, certificates, card master keys and signed bundles.",
+        subcommands: [Init.self, Issuer.self, Device.self, CardKeys.self, Bundle.self, Show.self])
+}
+
+/// The wall clock, read only here.
+func currentTime() -> UnixTime { UnixTime(Date()) }
+
+struct DirectoryOption: ParsableArguments {
+    @Option(name: .long, help: "The community key directory.")
+    var dir: String
+}
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a community: root, desk, validator and accounting keys with certificates, card master keys v1.")
+    @OptionGroup var directory: DirectoryOption
+    @Option(help: "The community's short name (a-z, 0-9, -).") var community: String
+    @Option(help: "Days the certificates are valid.") var validDays: Int = 730
+
+    func run() throws {
+        var rng = SystemRandomNumberGenerator()
+        let now = currentTime()
+        let created = try CommunityDirectory.create(
+            at: directory.dir, community: community, now: now, validitySeconds: Int64(validDays) * 86_400, using: &rng)
+        print(try created.report(now: now), terminator: "")
+    }
+}
+
+/// `add` and `revoke` for one role of certified key.
+protocol CertifiedKeyCommands {
+    static var role: KeyRole { get }
+}
+
+struct AddKey<Family: CertifiedKeyCommands>: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "add", abstract: "Create and certify a new \(Family.role) key.")
+    }
+    @OptionGroup var directory: DirectoryOption
+    @Option(help: "A name for people, e.g. desk-2 or bus-017.") var label: String
+    @Option(help: "Days the certificate is valid.") var validDays: Int = 730
+
+    func run() throws {
+        var rng = SystemRandomNumberGenerator()
+        let community = try CommunityDirectory(opening: directory.dir)
+        let certificate = try community.addKey(
+            role: Family.role, label: label, now: currentTime(), validitySeconds: Int64(validDays) * 86_400, using: &rng)
+        print("\(Family.role) \(certificate.keyID) (\(label)) certified until \(certificate.notAfter)")
+        print("sign and distribute a new trust bundle so validators learn it")
+    }
+}
+
+struct RevokeKey<Family: CertifiedKeyCommands>: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "revoke", abstract: "Revoke a \(Family.role) key.")
+    }
+    @OptionGroup var directory: DirectoryOption
+    @Option(help: "The key id (8 hex digits).") var keyId: String
+    @Option(help: "key-compromise, retired, superseded or other.") var reason: String = "retired"
+
+    func run() throws {
+        guard let value = UInt32(keyId, radix: 16), keyId.count == 8 else {
+            throw ValidationError("--key-id is 8 hex digits")
+        }
+        guard let why = Revocation.Reason(rawValue: reason) else {
+            throw ValidationError("--reason is one of \(Revocation.Reason.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let community = try CommunityDirectory(opening: directory.dir)
+        let list = try community.revokeKey(KeyID(value), role: Family.role, reason: why, now: currentTime())
+        print("\(Family.role) \(keyId) revoked (\(reason)); revocation list version \(list.version)")
+        print("sign and distribute a new trust bundle so validators learn it")
+    }
+}
+
+struct Issuer: ParsableCommand, CertifiedKeyCommands {
+    static let role = KeyRole.issuer
+    static let configuration = CommandConfiguration(
+        abstract: "Issuance desk keys.", subcommands: [AddKey<Issuer>.self, RevokeKey<Issuer>.self])
+}
+
+struct Device: ParsableCommand, CertifiedKeyCommands {
+    static let role = KeyRole.validator
+    static let configuration = CommandConfiguration(
+        abstract: "Validator device keys.", subcommands: [AddKey<Device>.self, RevokeKey<Device>.self])
+}
+
+struct CardKeys: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "card-keys", abstract: "AES card master keys.", subcommands: [Rotate.self])
+
+    struct Rotate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create the next version of every card master key; older versions are kept.")
+        @OptionGroup var directory: DirectoryOption
+
+        func run() throws {
+            var rng = SystemRandomNumberGenerator()
+            let version = try CommunityDirectory(opening: directory.dir).rotateCardKeys(using: &rng)
+            print("card master keys v\(version) created; older versions kept for cards in the field")
+        }
+    }
+}
+
+struct Bundle: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Signed bundles for validators.", subcommands: [Sign.self, Verify.self])
+
+    static func kind(_ name: String) throws -> BundleKind {
+        guard let kind = BundleKind(name: name) else { throw ValidationError("--kind is trust, tariff or denylist") }
+        return kind
+    }
+
+    struct Sign: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sign a trust, tariff or deny-list bundle with the root key.")
+        @OptionGroup var directory: DirectoryOption
+        @Option(help: "trust, tariff or denylist.") var kind: String
+        @Option(help: "tariff.json or denylist.json (none for trust).") var input: String?
+        @Option(help: "The bundle version; must exceed the last one signed.") var version: UInt32
+        @Option(help: "Last day of validity, YYYY-MM-DD (UTC).") var expires: String
+        @Option(help: "Where to write the bundle.") var out: String
+
+        func run() throws {
+            let kind = try Bundle.kind(kind)
+            guard let date = CivilDate(iso: expires) else { throw ValidationError("--expires is YYYY-MM-DD") }
+            let expiresAt = UnixTime(utcMidnightOf: date.adding(days: 1)).adding(seconds: -1)
+            let community = try CommunityDirectory(opening: directory.dir)
+            let inputBytes = try input.map(CommunityDirectory.readInput)
+            let bytes = try community.signBundle(kind: kind, input: inputBytes, version: version, expiresAt: expiresAt, now: currentTime())
+            try CommunityDirectory.writeBundle(bytes, to: out)
+            print("\(kind) bundle v\(version) for \(community.community) signed, expires \(expiresAt): \(out) (\(bytes.count) bytes)")
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check a bundle as a validator of this community would.")
+        @OptionGroup var directory: DirectoryOption
+        @Option(help: "trust, tariff or denylist.") var kind: String
+        @Option(name: .customLong("in"), help: "The bundle file.") var input: String
+        @Option(help: "The version the validator has installed, if any.") var installedVersion: UInt32?
+
+        func run() throws {
+            let kind = try Bundle.kind(kind)
+            let community = try CommunityDirectory(opening: directory.dir)
+            let bytes = try CommunityDirectory.readInput(input)
+            switch try community.verifyBundle(bytes, kind: kind, installedVersion: installedVersion, now: currentTime()) {
+            case .accept(let bundle):
+                let header = bundle.header
+                print("accepted: \(header.kind) v\(header.version) for \(header.community), signed by root \(header.signerKeyID), issued \(header.issuedAt), expires \(header.expiresAt)")
+            case .refuse(let refusal):
+                print("refused: \(refusal)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List keys, ids, roles and validity. Never prints secrets.")
+    @OptionGroup var directory: DirectoryOption
+
+    func run() throws {
+        print(try CommunityDirectory(opening: directory.dir).report(now: currentTime()), terminator: "")
+    }
+}
