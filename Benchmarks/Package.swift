@@ -1,0 +1,29 @@
+// swift-tools-version: 6.1
+//
+// Release-build benchmarks for HromadaCard, each beside a baseline measured in the same run.
+// Run with `Benchmarks/run` (builds release, starts the PC/SC test bed when a benchmark needs it).
+// Kept out of the main package so that building the tests stays fast.
+
+import PackageDescription
+
+let package = Package(
+    name: "HromadaCardBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "HromadaCard", path: ".."),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "hromada-bench",
+            dependencies: [
+                .product(name: "HromadaCardPure", package: "HromadaCard"),
+                .product(name: "HromadaCardHardware", package: "HromadaCard"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
