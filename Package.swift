@@ -23,6 +23,8 @@ let package = Package(
             name: "HromadaCardPure",
             targets: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles"]
         ),
+        /// The PC/SC adapter, the virtual card and the test bed, for the benchmark package.
+        .library(name: "HromadaCardHardware", targets: ["PCSC", "VirtualCard", "TestBedSupport"]),
         .executable(name: "hromada-vcard", targets: ["hromada-vcard"]),
         .executable(name: "hromada-keys", targets: ["hromada-keys"]),
         .executable(name: "hromada-demo", targets: ["hromada-demo"]),
