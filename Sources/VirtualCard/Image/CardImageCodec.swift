@@ -1,13 +1,52 @@
 import Foundation
 
-/// The card image file format, version 1: one JSON document (UTF-8, keys sorted) holding what a
-/// real card keeps in EEPROM. Byte strings are uppercase hex; AIDs and 16-bit identifiers are
-/// written most significant byte first (AID `00DE16` travels as `16 DE 00`). See
-/// docs/vcard-image-format.md.
+/// The card image file format, version 1.
 ///
-/// Decoding checks every invariant a real card would hold (lengths, limits, counts), so a
-/// corrupt or hand-edited file is a clear `CardImageError`, never a crash or a card that
-/// misbehaves later.
+/// One JSON document (UTF-8, pretty-printed, keys sorted) holding what a real card keeps in
+/// EEPROM, nothing volatile. Byte strings are uppercase hex. AIDs, ISO identifiers and access
+/// rights are written as numbers, most significant byte first (AID `00DE16` travels on the wire
+/// as `16 DE 00`; access rights `1234` mean read key 1, write key 2, read&write key 3, change
+/// key 4). Keys are stored in clear, as the card's EEPROM holds them: the file is created mode
+/// 0600 and must be protected like key material.
+///
+/// ```
+/// {
+///   "format": "hromada-vcard-image",          // required, exactly this
+///   "formatVersion": 1,                       // required; other versions are refused
+///   "uid": "04A1B2C3D4E5F6",                  // 7 bytes
+///   "version": {                              // what GetVersion answers
+///     "hardware": "04010101001605",           // vendor, type, subtype, major, minor, storage, protocol
+///     "software": "04010101041605",
+///     "batchNumber": "BA12345678",            // 5 bytes
+///     "productionWeek": "01", "productionYear": "25"   // BCD
+///   },
+///   "memory": { "userBytes": 2048, "usedBytes": 96 },  // FreeMemory = userBytes - usedBytes
+///   "picc": {
+///     "keySettings": "0F",
+///     "masterKey": { "type": "des" | "3k3des" | "aes", "key": "00…00", "aesVersion": 0 }
+///   },
+///   "applications": [ {                      // creation order (GetApplicationIDs order)
+///     "aid": "00DE16", "keySettings": "0F", "keyType": "aes",
+///     "keys": [ { "type": "aes", "key": "…16 bytes…", "aesVersion": 0 } ],   // 0–14 keys
+///     "isoFileID": "E101", "dfName": "…",     // optional, both or neither
+///     "files": [ {                            // creation order (GetFileIDs order)
+///       "number": 1, "isoFileID": "E102",    // number 0–31; isoFileID optional
+///       "type": "standard" | "backup" | "value" | "linearRecord" | "cyclicRecord",
+///       "communication": "plain" | "maced" | "enciphered",
+///       "accessRights": "1234",
+///       "data": "…",                          // standard and backup: the committed contents
+///       "value": { "lowerLimit": 0, "upperLimit": 1000, "value": 0,
+///                  "limitedCreditValue": 0, "limitedCreditEnabled": false, "freeGetValue": false },
+///       "records": { "recordSize": 16, "maxRecords": 10, "records": ["…", "…"] }  // oldest first
+///     } ]
+///   } ]
+/// }
+/// ```
+///
+/// DES-family key versions live in the keys' parity bits, as on the card; `aesVersion` only
+/// matters for AES keys. A DES key is a 16-byte key whose halves are equal. Decoding checks every
+/// invariant a real card would hold (lengths, limits, counts, unique numbers), so a corrupt or
+/// hand-edited file is a clear `CardImageError`, never a crash or a card that misbehaves later.
 public enum CardImageCodec {
     /// The value of the `format` member.
     public static let formatName = "hromada-vcard-image"
