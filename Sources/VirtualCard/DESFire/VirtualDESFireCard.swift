@@ -32,6 +32,15 @@ public final class VirtualDESFireCard: EmulatedCard {
         self.store = store
     }
 
+    /// A card loaded from `imageFile`, saving back to it after every kept change.
+    public convenience init(
+        imageFile: CardImageFile,
+        challenges: any ChallengeSource = GeneratorChallengeSource(),
+        options: DESFireEngine.Options = .init()
+    ) throws {
+        self.init(image: try imageFile.load(), store: imageFile, challenges: challenges, options: options)
+    }
+
     /// The card's persistent state now.
     public var image: CardImage { engine.image }
 
