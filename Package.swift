@@ -98,7 +98,11 @@ let package = Package(
             dependencies: ["DESFire", "SmartCard", propertyBased],
             resources: [.copy("Vectors")]
         ),
-        .testTarget(name: "VirtualCardTests", dependencies: ["VirtualCard", crypto, cryptoExtras]),
+        .testTarget(
+            name: "VirtualCardTests",
+            dependencies: ["VirtualCard", crypto, cryptoExtras, propertyBased],
+            resources: [.copy("Vectors")]
+        ),
         .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "VirtualCard", "TestBedSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["DESFire", "PCSC", "SmartCard", "VirtualCard", "TestBedSupport"]),
         .testTarget(name: "CardLayoutTests", dependencies: ["CardLayout", propertyBased]),
