@@ -7,6 +7,7 @@
 import PackageDescription
 
 let pure: Target.Dependency = .product(name: "HromadaCardPure", package: "HromadaCard")
+let hardware: Target.Dependency = .product(name: "HromadaCardHardware", package: "HromadaCard")
 
 let package = Package(
     name: "HromadaCardFuzzTesting",
@@ -15,6 +16,10 @@ let package = Package(
     targets: [
         .target(name: "FuzzDriver"),
         .executableTarget(name: "FuzzSmartCard", dependencies: ["FuzzDriver", pure]),
+        .executableTarget(name: "FuzzEntitlements", dependencies: ["FuzzDriver", pure]),
+        .executableTarget(name: "FuzzCardLayout", dependencies: ["FuzzDriver", pure]),
+        .executableTarget(name: "FuzzBundles", dependencies: ["FuzzDriver", pure]),
+        .executableTarget(name: "FuzzVirtualCard", dependencies: ["FuzzDriver", hardware]),
     ],
     swiftLanguageModes: [.v6]
 )

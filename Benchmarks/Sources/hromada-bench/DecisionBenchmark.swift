@@ -46,25 +46,25 @@ enum DecisionBenchmark {
             serial: serial, layoutVersion: 1, isBlocked: false, purseKopecks: 10_000, counters: [], recentTrips: [])
         let context = TapContext(deviceID: 501, vehicleID: 11, route: 1, zone: 1)
 
-        var accepted = 0
+        var refused = 0
         let decisions = Samples.measure("decision: verify 2 entitlements + decide", iterations: iterations) {
             let outcome = verifyAndDecide(
                 card: card, entitlements: entitlements, trust: trust, context: context, tariff: tariff,
                 denyList: .empty, now: now)
-            if outcome.decision.acceptance != nil { accepted += 1 }
+            if outcome.decision.acceptance == nil { refused += 1 }
         }
-        precondition(accepted == iterations, "the benchmark card must be accepted every time")
+        precondition(refused == 0, "the benchmark card must be accepted every time")
 
         let signedBytes = entitlements.map { $0.terms.signedBytes }
         let signatures = entitlements.map { $0.signature.rawRepresentation }
         let deskPublic = deskKey.publicKey
-        var valid = 0
+        var invalid = 0
         let raw = Samples.measure("baseline: 2 raw Ed25519 verifications", iterations: iterations) {
-            for index in 0..<2 where deskPublic.isValidSignature(signatures[index], for: signedBytes[index]) {
-                valid += 1
+            for index in 0..<2 where !deskPublic.isValidSignature(signatures[index], for: signedBytes[index]) {
+                invalid += 1
             }
         }
-        precondition(valid == 2 * iterations, "baseline signatures must verify")
+        precondition(invalid == 0, "baseline signatures must verify")
 
         report(raw)
         report(decisions, extra: "ratio to baseline \(format(decisions.perSecond / raw.perSecond * 100, 1))%")
