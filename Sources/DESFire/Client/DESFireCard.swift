@@ -78,6 +78,12 @@ public struct DESFireCard<Channel: CardChannel>: Sendable {
         try await authenticate(.legacy, keyNumber: keyNumber, key: key, using: &generator)
     }
 
+    /// EV1 ISO authentication (0x1A) with a DES, 2K3DES or 3K3DES key: EV1 secure messaging
+    /// (CMAC chain, CRC32) over DES blocks. 2 APDUs.
+    public mutating func authenticateISO(keyNumber: UInt8, key: DESFireKey, using generator: inout some RandomNumberGenerator) async throws {
+        try await authenticate(.iso, keyNumber: keyNumber, key: key, using: &generator)
+    }
+
     private mutating func authenticate(_ scheme: DESFireSession.Scheme, keyNumber: UInt8, key: DESFireKey, using generator: inout some RandomNumberGenerator) async throws {
         let start = try session.beginAuthentication(scheme, keyNumber: keyNumber, key: key)
         let challenge = try await exchange(start)

@@ -10,7 +10,7 @@ public struct InstructionCode: Hashable, Sendable, CustomStringConvertible {
 
     /// 0x0A: legacy (DES/2K3DES) authentication.
     public static let authenticateLegacy = InstructionCode(0x0A)
-    /// 0x1A: ISO authentication (not implemented by this client).
+    /// 0x1A: EV1 ISO authentication (DES, 2K3DES, 3K3DES keys).
     public static let authenticateISO = InstructionCode(0x1A)
     /// 0xAA: EV1 AES authentication.
     public static let authenticateAES = InstructionCode(0xAA)

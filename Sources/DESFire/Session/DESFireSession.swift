@@ -25,8 +25,22 @@ public struct DESFireSession: Sendable {
         /// Legacy (DESFire EV0) authentication 0x0A with a DES or 2K3DES key: 4-byte DES MACs,
         /// CRC16, IV reset for every message.
         case legacy
+        /// EV1 ISO authentication 0x1A with a DES, 2K3DES or 3K3DES key: EV1 secure messaging
+        /// (CMAC-chained IV, CRC32) over 8-byte DES blocks.
+        case iso
         /// EV1 AES authentication 0xAA: CMAC-chained IV, 8-byte CMACs, CRC32.
         case aes
+
+        /// Whether the session uses EV1 secure messaging (CMAC chain, CRC32) rather than legacy.
+        var isEV1: Bool { self != .legacy }
+
+        var instruction: InstructionCode {
+            switch self {
+            case .legacy: .authenticateLegacy
+            case .iso: .authenticateISO
+            case .aes: .authenticateAES
+            }
+        }
     }
 
     struct Authenticated: Sendable {
@@ -42,6 +56,9 @@ public struct DESFireSession: Sendable {
         let scheme: Scheme
         let keyNumber: UInt8
         let cipher: BlockCipher
+        /// RndA and RndB length: 16 for AES and 3K3DES, 8 for DES and 2K3DES.
+        let randomSize: Int
+        let keyType: DESFireKey.KeyType
         let effectivelySingleDES: Bool
     }
 
@@ -163,8 +180,9 @@ public struct DESFireSession: Sendable {
             return response.data
         }
         let payload: [UInt8]
-        switch (auth.scheme, command.responseMode) {
-        case (.aes, .plain), (.aes, .maced):
+        let size = auth.cipher.blockSize
+        switch (auth.scheme.isEV1, command.responseMode) {
+        case (true, .plain), (true, .maced):
             guard response.data.count >= 8 else {
                 throw DESFireError(.truncatedResponse, "\(command.instruction): \(response.data.count) bytes cannot hold the 8-byte CMAC")
             }
@@ -174,16 +192,16 @@ public struct DESFireSession: Sendable {
                 throw DESFireError(.responseMACMismatch, "\(command.instruction): the response CMAC does not verify")
             }
             auth.iv = mac
-        case (.aes, .enciphered):
-            let ciphertext = try wholeBlocks(response.data, blockSize: 16, command)
+        case (true, .enciphered):
+            let ciphertext = try wholeBlocks(response.data, blockSize: size, command)
             let plain = auth.cipher.cbcDecrypt(ciphertext, iv: auth.iv)
-            auth.iv = Array(ciphertext.suffix(16))
-            payload = try locateCRC(in: plain, crcLength: 4, blockSize: 16, allowed: command.response, command) { data in
+            auth.iv = Array(ciphertext.suffix(size))
+            payload = try locateCRC(in: plain, crcLength: 4, blockSize: size, allowed: command.response, command) { data in
                 DESFireCRC.crc32Bytes(data + [response.status.rawValue])
             }
-        case (.legacy, .plain):
+        case (false, .plain):
             payload = response.data
-        case (.legacy, .maced):
+        case (false, .maced):
             guard response.data.count >= 4 else {
                 throw DESFireError(.truncatedResponse, "\(command.instruction): \(response.data.count) bytes cannot hold the 4-byte MAC")
             }
@@ -191,10 +209,10 @@ public struct DESFireSession: Sendable {
             guard constantTimeEqual(legacyMAC(payload, cipher: auth.cipher), Array(response.data.suffix(4))) else {
                 throw DESFireError(.responseMACMismatch, "\(command.instruction): the response MAC does not verify")
             }
-        case (.legacy, .enciphered):
-            let ciphertext = try wholeBlocks(response.data, blockSize: 8, command)
-            let plain = auth.cipher.cbcDecrypt(ciphertext, iv: [UInt8](repeating: 0, count: 8))
-            payload = try locateCRC(in: plain, crcLength: 2, blockSize: 8, allowed: command.response, command) { data in
+        case (false, .enciphered):
+            let ciphertext = try wholeBlocks(response.data, blockSize: size, command)
+            let plain = auth.cipher.cbcDecrypt(ciphertext, iv: [UInt8](repeating: 0, count: size))
+            payload = try locateCRC(in: plain, crcLength: 2, blockSize: size, allowed: command.response, command) { data in
                 DESFireCRC.crc16Bytes(data)
             }
         }
@@ -206,24 +224,24 @@ public struct DESFireSession: Sendable {
     /// The protected part of the frame (after the header) for an authenticated session.
     private func secure(_ command: DESFireCommand, with auth: inout Authenticated) -> [UInt8] {
         let size = auth.cipher.blockSize
-        switch (auth.scheme, command.requestMode) {
-        case (.aes, .plain):
+        switch (auth.scheme.isEV1, command.requestMode) {
+        case (true, .plain):
             auth.iv = CMAC.compute([command.instruction.rawValue] + command.header + command.data, cipher: auth.cipher, iv: auth.iv)
             return command.data
-        case (.aes, .maced):
+        case (true, .maced):
             auth.iv = CMAC.compute([command.instruction.rawValue] + command.header + command.data, cipher: auth.cipher, iv: auth.iv)
             return command.data + auth.iv.prefix(8)
-        case (.aes, .enciphered):
+        case (true, .enciphered):
             let crc = DESFireCRC.crc32Bytes([command.instruction.rawValue] + command.header + command.data)
             let plain = zeroPadded(command.data + crc + command.encipheredTrailer, blockSize: size)
             let ciphertext = auth.cipher.cbcEncrypt(plain, iv: auth.iv)
             auth.iv = Array(ciphertext.suffix(size))
             return ciphertext
-        case (.legacy, .plain):
+        case (false, .plain):
             return command.data
-        case (.legacy, .maced):
+        case (false, .maced):
             return command.data + legacyMAC(command.data, cipher: auth.cipher)
-        case (.legacy, .enciphered):
+        case (false, .enciphered):
             let plain = zeroPadded(command.data + DESFireCRC.crc16Bytes(command.data) + command.encipheredTrailer, blockSize: size)
             return auth.cipher.legacySendDecipher(plain)
         }
@@ -233,18 +251,20 @@ public struct DESFireSession: Sendable {
     private func maxWireLength(of command: DESFireCommand) -> Int {
         let payload = command.response.maximum
         guard command.effect == .ordinary, let auth = authentication else { return payload }
-        switch (auth.scheme, command.responseMode) {
-        case (.aes, .plain), (.aes, .maced): return payload + 8
-        case (.aes, .enciphered): return paddedLength(payload + 4, blockSize: 16)
-        case (.legacy, .plain): return payload
-        case (.legacy, .maced): return payload + 4
-        case (.legacy, .enciphered): return paddedLength(payload + 2, blockSize: 8)
+        let size = auth.cipher.blockSize
+        switch (auth.scheme.isEV1, command.responseMode) {
+        case (true, .plain), (true, .maced): return payload + 8
+        case (true, .enciphered): return paddedLength(payload + 4, blockSize: size)
+        case (false, .plain): return payload
+        case (false, .maced): return payload + 4
+        case (false, .enciphered): return paddedLength(payload + 2, blockSize: size)
         }
     }
 
     // MARK: Authentication
 
-    /// Starts an authentication: returns the frame `AA keyNo` (EV1 AES) or `0A keyNo` (legacy).
+    /// Starts an authentication: returns the frame `AA keyNo` (EV1 AES), `1A keyNo` (EV1 ISO)
+    /// or `0A keyNo` (legacy).
     ///
     /// Any authentication in force ends here, as it does on the card.
     public mutating func beginAuthentication(_ scheme: Scheme, keyNumber: UInt8, key: DESFireKey) throws(DESFireError) -> PreparedFrame {
@@ -257,17 +277,18 @@ public struct DESFireSession: Sendable {
         switch (scheme, key.type) {
         case (.aes, .aes128):
             cipher = .aes(key.material)
-        case (.legacy, .des), (.legacy, .tripleDES2K):
+        case (.legacy, .des), (.legacy, .tripleDES2K), (.iso, .des), (.iso, .tripleDES2K), (.iso, .tripleDES3K):
             let bytes = key.bytes
             cipher = key.isEffectivelySingleDES ? .des(DES(key: bytes[0..<8])) : .tripleDES(TripleDES(key: bytes))
         default:
             throw DESFireError(.unsupportedKeyType, "\(scheme) authentication cannot use a \(key.type) key")
         }
-        phase = .awaitingChallenge(Challenge(scheme: scheme, keyNumber: keyNumber, cipher: cipher, effectivelySingleDES: key.isEffectivelySingleDES))
+        let challengeSize = key.type == .tripleDES3K || key.type == .aes128 ? 16 : 8
+        phase = .awaitingChallenge(Challenge(scheme: scheme, keyNumber: keyNumber, cipher: cipher, randomSize: challengeSize, keyType: key.type, effectivelySingleDES: key.isEffectivelySingleDES))
         return PreparedFrame(
-            instruction: scheme == .aes ? .authenticateAES : .authenticateLegacy,
+            instruction: scheme.instruction,
             body: [keyNumber],
-            maxResponseBytes: cipher.blockSize,
+            maxResponseBytes: challengeSize,
             maxResponseFrames: 1,
             additionalFrameEndsExchange: true
         )
@@ -283,23 +304,24 @@ public struct DESFireSession: Sendable {
             throw DESFireError(.wrongState, "a challenge arrived with no authentication started")
         }
         phase = .idle
-        let size = challenge.cipher.blockSize
+        let size = challenge.randomSize
+        let blockSize = challenge.cipher.blockSize
         guard response.status == .additionalFrame else {
             if response.status == .operationOK {
                 throw DESFireError(.malformedResponse, "the card ended authentication without sending a challenge")
             }
-            throw DESFireError(status: response.status, command: challenge.scheme == .aes ? .authenticateAES : .authenticateLegacy)
+            throw DESFireError(status: response.status, command: challenge.scheme.instruction)
         }
         try checkAuthenticationLength(response.data.count, size)
-        let zero = [UInt8](repeating: 0, count: size)
+        let zero = [UInt8](repeating: 0, count: blockSize)
         let randomB = challenge.cipher.cbcDecrypt(response.data, iv: zero)
         let randomA = Self.randomBytes(size, using: &generator)
         let token: [UInt8]
         let iv: [UInt8]
         switch challenge.scheme {
-        case .aes:
-            token = challenge.cipher.cbcEncrypt(randomA + rotatedLeft(randomB), iv: response.data)
-            iv = Array(token.suffix(size))
+        case .aes, .iso:
+            token = challenge.cipher.cbcEncrypt(randomA + rotatedLeft(randomB), iv: Array(response.data.suffix(blockSize)))
+            iv = Array(token.suffix(blockSize))
         case .legacy:
             token = challenge.cipher.legacySendDecipher(randomA + rotatedLeft(randomB))
             iv = zero
@@ -318,8 +340,7 @@ public struct DESFireSession: Sendable {
         guard response.status == .operationOK else {
             throw DESFireError(status: response.status, command: .additionalFrame)
         }
-        let size = challenge.cipher.blockSize
-        try checkAuthenticationLength(response.data.count, size)
+        try checkAuthenticationLength(response.data.count, challenge.randomSize)
         let rotatedA = challenge.cipher.cbcDecrypt(response.data, iv: iv)
         guard constantTimeEqual(rotatedA, rotatedLeft(randomA)) else {
             throw DESFireError(.cardAuthenticationFailed, "the card's answer does not contain our RndA: it does not hold the key")
@@ -331,19 +352,24 @@ public struct DESFireSession: Sendable {
         case .aes:
             keyBytes = Array(a[0..<4] + b[0..<4] + a[12..<16] + b[12..<16])
             cipher = .aes(SymmetricKey(data: keyBytes))
-        case .legacy where challenge.effectivelySingleDES:
-            keyBytes = Array(a[0..<4] + b[0..<4])
-            cipher = .des(DES(key: keyBytes))
-        case .legacy:
-            keyBytes = Array(a[0..<4] + b[0..<4] + a[4..<8] + b[4..<8])
-            cipher = .tripleDES(TripleDES(key: keyBytes))
+        case .legacy, .iso:
+            if challenge.keyType == .tripleDES3K {
+                keyBytes = Array(a[0..<4] + b[0..<4] + a[6..<10] + b[6..<10] + a[12..<16] + b[12..<16])
+                cipher = .tripleDES(TripleDES(key: keyBytes))
+            } else if challenge.effectivelySingleDES {
+                keyBytes = Array(a[0..<4] + b[0..<4])
+                cipher = .des(DES(key: keyBytes))
+            } else {
+                keyBytes = Array(a[0..<4] + b[0..<4] + a[4..<8] + b[4..<8])
+                cipher = .tripleDES(TripleDES(key: keyBytes))
+            }
         }
         authentication = Authenticated(
             scheme: challenge.scheme,
             keyNumber: challenge.keyNumber,
             sessionKey: SymmetricKey(data: keyBytes),
             cipher: cipher,
-            iv: [UInt8](repeating: 0, count: size)
+            iv: [UInt8](repeating: 0, count: cipher.blockSize)
         )
     }
 
@@ -384,7 +410,7 @@ public struct DESFireSession: Sendable {
                 throw DESFireError(.invalidArgument, "the current and new keys of one application have the same size")
             }
             cryptogram = xor(newBytes, currentBytes)
-            trailer = auth.scheme == .aes ? DESFireCRC.crc32Bytes(newBytes) : DESFireCRC.crc16Bytes(newBytes)
+            trailer = auth.scheme.isEV1 ? DESFireCRC.crc32Bytes(newBytes) : DESFireCRC.crc16Bytes(newBytes)
         }
         if newKey.type == .aes128 { cryptogram.append(newKey.version) }
         var command = DESFireCommand(.changeKey, header: [keyNumberByte], data: cryptogram, requestMode: .enciphered, responseMode: .plain, response: .empty)
