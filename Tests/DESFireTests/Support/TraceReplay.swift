@@ -71,8 +71,18 @@ struct TraceReplay {
 
     func run() async throws {
         let channel = ScriptedChannel()
-        var card = DESFireCard(channel: channel, limits: DESFireFrameLimits(maxCommandDataPerFrame: trace.maxCommandDataPerFrame))
-        for step in trace.steps {
+        var card = makeCard(channel)
+        try await play(trace.steps[...], on: &card, channel: channel)
+    }
+
+    /// A card on `channel` with the trace's frame limits.
+    func makeCard(_ channel: ScriptedChannel) -> DESFireCard<ScriptedChannel> {
+        DESFireCard(channel: channel, limits: DESFireFrameLimits(maxCommandDataPerFrame: trace.maxCommandDataPerFrame))
+    }
+
+    /// Plays `steps`, checking each.
+    func play(_ steps: ArraySlice<TraceStep>, on card: inout DESFireCard<ScriptedChannel>, channel: ScriptedChannel) async throws {
+        for step in steps {
             await channel.expect(step.exchanges.map { (wrappedCommand(bytes($0.command)), wrappedResponse(bytes($0.response))) })
             let before = card.apduCount
             let authenticatedKeyBefore = card.session.authenticatedKeyNumber
@@ -87,6 +97,16 @@ struct TraceReplay {
                 #expect(!card.session.isAuthenticated, "\(step.title): changing the authenticated key ends the session")
             }
         }
+    }
+
+    /// A card that has played the first `count` steps of a trace file, for tests that go on
+    /// from a real session state.
+    static func card(afterSteps count: Int, of name: String) async throws -> (card: DESFireCard<ScriptedChannel>, channel: ScriptedChannel, rest: ArraySlice<TraceStep>) {
+        let replay = TraceReplay(trace: try Vectors.load(name, as: TraceFile.self))
+        let channel = ScriptedChannel()
+        var card = replay.makeCard(channel)
+        try await replay.play(replay.trace.steps.prefix(count), on: &card, channel: channel)
+        return (card, channel, replay.trace.steps.dropFirst(count))
     }
 
     private func mode(_ step: TraceStep) throws -> CommunicationMode {

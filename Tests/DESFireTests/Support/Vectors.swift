@@ -1,4 +1,5 @@
 import Foundation
+@testable import DESFire
 import SmartCard
 
 /// The one loader for the JSON vector files in `Vectors/`.
@@ -39,4 +40,9 @@ enum JSONValue: Decodable, Equatable {
             self = .array(try container.decode([JSONValue].self))
         }
     }
+}
+
+extension DESFireError.Code {
+    /// An error with this code, for `#expect(throws:)` (errors compare by code only).
+    var expected: DESFireError { DESFireError(self, "any error with code \(self)") }
 }
