@@ -87,6 +87,11 @@ public struct DESFireExchange: Sendable {
                 finished = true
                 throw DESFireError(.additionalFrame, "\(frame.instruction): the card asks for more data than the command has")
             }
+            // Another frame carries at least one byte: refuse now rather than ask for it.
+            if received.count >= frame.maxResponseBytes || answerFrames >= (frame.maxResponseFrames ?? Int.max) {
+                finished = true
+                throw DESFireError(.oversizedResponse, "\(frame.instruction): the card announces more frames than the command produces")
+            }
             return .send(CommandAPDU(cla: 0x90, ins: InstructionCode.additionalFrame.rawValue, le: 0x00))
         }
         finished = true
