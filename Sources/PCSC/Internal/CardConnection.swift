@@ -1,0 +1,121 @@
+internal import CPCSCLite
+import SmartCard
+
+/// A connected card: the context it was opened in, its handle and the protocol in use.
+///
+/// Plain integers, so a session's worker thread can carry it around; only that thread calls
+/// these methods.
+struct CardConnection: Sendable {
+    let context: Int
+    let handle: Int
+    let activeProtocol: UInt
+
+    /// pcsc-lite's MAX_BUFFER_SIZE_EXTENDED (a macro Swift does not import): an extended APDU
+    /// of 64 KiB with header, Lc, Le and status.
+    static let maximumExchange = 4 + 3 + (1 << 16) + 3 + 2
+
+    static func connect(reader: String, protocols: CardProtocols, share: Int32 = SCARD_SHARE_SHARED) throws -> CardConnection {
+        let context = try PCSCCalls.establishContext()
+        var handle: SCARDHANDLE = 0
+        var active: DWORD = 0
+        let code = PCSCReturnCode(SCardConnect(context, reader, DWORD(share), DWORD(protocols.rawValue), &handle, &active))
+        guard code == .success else {
+            PCSCCalls.releaseContext(context)
+            throw code.error(during: "SCardConnect(\(reader))")
+        }
+        return CardConnection(context: context, handle: handle, activeProtocol: UInt(active))
+    }
+
+    /// Disconnects and releases the context; errors are ignored (the handle is gone either way).
+    func disconnect(_ disposition: CardDisposition) {
+        let value: Int32 = switch disposition {
+        case .leave: SCARD_LEAVE_CARD
+        case .reset: SCARD_RESET_CARD
+        case .unpower: SCARD_UNPOWER_CARD
+        case .eject: SCARD_EJECT_CARD
+        }
+        _ = SCardDisconnect(handle, DWORD(value))
+        PCSCCalls.releaseContext(context)
+    }
+
+    var cardProtocol: CardProtocol {
+        switch activeProtocol {
+        case UInt(SCARD_PROTOCOL_T0): .t0
+        case UInt(SCARD_PROTOCOL_T1): .t1
+        default: .raw
+        }
+    }
+
+    /// Sends raw bytes with the active protocol's PCI and returns the raw answer.
+    func transmit(_ command: [UInt8]) throws -> [UInt8] {
+        var sendPCI = SCARD_IO_REQUEST(
+            dwProtocol: activeProtocol, cbPciLength: UInt(MemoryLayout<SCARD_IO_REQUEST>.size)
+        )
+        var received = [UInt8](repeating: 0, count: Self.maximumExchange)
+        var receivedLength = DWORD(received.count)
+        let code = PCSCReturnCode(command.withUnsafeBufferPointer { commandBytes in
+            received.withUnsafeMutableBufferPointer { answer in
+                SCardTransmit(handle, &sendPCI, commandBytes.baseAddress, DWORD(commandBytes.count), nil,
+                              answer.baseAddress, &receivedLength)
+            }
+        })
+        guard code == .success else { throw classifyFailure(code, during: "SCardTransmit") }
+        return Array(received.prefix(Int(receivedLength)))
+    }
+
+    /// Sends a reader escape (`SCardControl`) and returns the reader's answer.
+    func control(code controlCode: UInt32, data: [UInt8]) throws -> [UInt8] {
+        var received = [UInt8](repeating: 0, count: Self.maximumExchange)
+        var returned: DWORD = 0
+        let receivedCapacity = DWORD(received.count)
+        let code = PCSCReturnCode(data.withUnsafeBytes { input in
+            received.withUnsafeMutableBytes { output in
+                SCardControl(handle, DWORD(controlCode), input.baseAddress, DWORD(input.count),
+                             output.baseAddress, receivedCapacity, &returned)
+            }
+        })
+        guard code == .success else { throw code.error(during: "SCardControl(0x\(String(controlCode, radix: 16)))") }
+        return Array(received.prefix(Int(returned)))
+    }
+
+    /// `SCardStatus`: whether the card is still there, and its ATR.
+    func status(reader: String) throws -> ReaderStatus {
+        var nameLength: DWORD = 0
+        var state: DWORD = 0
+        var protocolInUse: DWORD = 0
+        var atr = [UInt8](repeating: 0, count: Int(MAX_ATR_SIZE))
+        var atrLength = DWORD(atr.count)
+        let code = PCSCReturnCode(SCardStatus(handle, nil, &nameLength, &state, &protocolInUse, &atr, &atrLength))
+        guard code == .success else { throw code.error(during: "SCardStatus") }
+        let present = state & DWORD(SCARD_PRESENT) != 0
+        return ReaderStatus(
+            reader: reader,
+            eventState: present ? ReaderStateBits.present : ReaderStateBits.empty,
+            atr: Array(atr.prefix(Int(atrLength)))
+        )
+    }
+
+    /// Turns a transmit failure into the right domain. Drivers report a card that left
+    /// mid-exchange in several ways (`SCARD_E_NOT_TRANSACTED`, `SCARD_F_COMM_ERROR`, …); the
+    /// card's state, asked right after, says whether it is gone.
+    func classifyFailure(_ code: PCSCReturnCode, during operation: String) -> any Error {
+        if code.isCardFailure { return code.error(during: operation) }
+        var nameLength: DWORD = 0
+        var state: DWORD = 0
+        var protocolInUse: DWORD = 0
+        var atrLength: DWORD = 0
+        let statusCode = PCSCReturnCode(SCardStatus(handle, nil, &nameLength, &state, &protocolInUse, nil, &atrLength))
+        let absent = statusCode == .removedCard || statusCode == .noSmartCard
+            || (statusCode == .success && state & DWORD(SCARD_ABSENT) != 0)
+        if absent {
+            return CardError(.removed, "\(operation) failed: \(code.name); the card has left the field")
+        }
+        if statusCode == .success || statusCode.isCardFailure {
+            // The reader is fine and the card is there but did not complete the exchange.
+            return statusCode.isCardFailure
+                ? statusCode.error(during: operation)
+                : CardError(.unresponsive, "\(operation) failed: \(code.name); the card is present but did not answer")
+        }
+        return code.error(during: operation)
+    }
+}
