@@ -6,7 +6,7 @@ struct HromadaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-bench",
         abstract: "Measures HromadaCard beside raw baselines (run a release build).",
-        subcommands: [Decision.self]
+        subcommands: [Decision.self, Card.self]
     )
 
     struct Decision: ParsableCommand {
@@ -16,6 +16,16 @@ struct HromadaBench: AsyncParsableCommand {
 
         func run() throws {
             try DecisionBenchmark.run(iterations: iterations)
+        }
+    }
+
+    struct Card: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "APDU round trip and a DESFire tap through pcscd and a virtual card.")
+        @Option(help: "Timed echo round trips (taps: a tenth of this).") var iterations = 5_000
+
+        func run() async throws {
+            try await CardBenchmark.run(iterations: iterations)
         }
     }
 }

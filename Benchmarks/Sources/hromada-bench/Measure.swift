@@ -83,7 +83,7 @@ func format(_ value: Double, _ decimals: Int) -> String {
 /// Prints one line of a benchmark report.
 func report(_ samples: Samples, extra: String = "") {
     let columns = [
-        samples.name.padding(toLength: 46, withPad: " ", startingAt: 0),
+        samples.name.padding(toLength: 56, withPad: " ", startingAt: 0),
         "median " + humanTime(samples.median),
         "p99 " + humanTime(samples.p99),
         "\(format(samples.perSecond, 0))/s",
