@@ -14,4 +14,7 @@ static inline int csqlite_bind_text_copy(sqlite3_stmt *statement, int index, con
     return sqlite3_bind_text(statement, index, text, count, SQLITE_TRANSIENT);
 }
 
+// Extended result codes are macros built with a shift, which Swift does not import.
+static const int csqlite_constraint_trigger = SQLITE_CONSTRAINT_TRIGGER;
+
 #endif
