@@ -21,13 +21,14 @@ let package = Package(
         /// The pure layers, for the fuzzing and benchmark packages beside this one.
         .library(
             name: "HromadaCardPure",
-            targets: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles"]
+            targets: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore"]
         ),
         /// The PC/SC adapter, the virtual card and the test bed, for the benchmark package.
         .library(name: "HromadaCardHardware", targets: ["PCSC", "VirtualCard", "TestBedSupport"]),
         .executable(name: "hromada-vcard", targets: ["hromada-vcard"]),
         .executable(name: "hromada-keys", targets: ["hromada-keys"]),
         .executable(name: "hromada-demo", targets: ["hromada-demo"]),
+        .executable(name: "hromada-validator", targets: ["hromada-validator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -51,6 +52,9 @@ let package = Package(
         .target(name: "Tariff", dependencies: ["Entitlements"]),
         /// Signed, versioned bundles for validators: trust, tariff, deny list.
         .target(name: "Bundles", dependencies: ["Entitlements", "Tariff", crypto]),
+        /// The validator's ledger: entry format, canonical bytes, SHA-256 chain, signed
+        /// checkpoints and receipts, chain verification.
+        .target(name: "LedgerCore", dependencies: ["Entitlements", "Tariff", crypto]),
 
         // MARK: Adapters (I/O at the edges)
 
@@ -75,12 +79,26 @@ let package = Package(
         .target(name: "VirtualCard", dependencies: ["CLibCrypto", crypto, cryptoExtras]),
         /// Community key files on disk: root, issuers, devices, card master keys.
         .target(name: "CommunityKeys", dependencies: ["Entitlements", "Tariff", "Bundles", crypto]),
+        /// libsqlite3, seen through a small shim header.
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        /// The ledger in SQLite: WAL, synchronous=FULL, append-only triggers, receipts, pruning,
+        /// versioned migrations, out-of-service state.
+        .target(name: "LedgerStore", dependencies: ["LedgerCore", "CSQLite", "Entitlements", "Tariff", crypto]),
 
         // MARK: Executables (thin: parse arguments, build the pieces, call library code)
 
         .executableTarget(name: "hromada-vcard", dependencies: ["VirtualCard", argumentParser]),
         .executableTarget(name: "hromada-keys", dependencies: ["CommunityKeys", argumentParser]),
         .executableTarget(name: "hromada-demo", dependencies: ["DESFire", "PCSC", "SmartCard", argumentParser]),
+        .executableTarget(
+            name: "hromada-validator",
+            dependencies: ["LedgerCore", "LedgerStore", "Entitlements", "Tariff", crypto, argumentParser]
+        ),
 
         // MARK: Tests
 
@@ -114,6 +132,14 @@ let package = Package(
         .testTarget(name: "TariffTests", dependencies: ["Tariff", "Entitlements", propertyBased]),
         .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Entitlements", "Tariff", crypto, propertyBased]),
         .testTarget(name: "CommunityKeysTests", dependencies: ["CommunityKeys", "Bundles", "Entitlements", crypto]),
+        .testTarget(
+            name: "LedgerCoreTests",
+            dependencies: ["LedgerCore", "Entitlements", "Tariff", crypto, propertyBased]
+        ),
+        .testTarget(
+            name: "LedgerStoreTests",
+            dependencies: ["LedgerStore", "LedgerCore", "CSQLite", "Entitlements", "Tariff", crypto, propertyBased]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

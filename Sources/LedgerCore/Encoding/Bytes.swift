@@ -1,0 +1,37 @@
+extension Array where Element == UInt8 {
+    mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
+        var big = value.bigEndian
+        Swift.withUnsafeBytes(of: &big) { append(contentsOf: $0) }
+    }
+}
+
+/// Reads big-endian fields from untrusted bytes; every read is bounds-checked and throws.
+struct ByteReader {
+    let bytes: [UInt8]
+    private(set) var offset = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var remaining: Int { bytes.count - offset }
+
+    mutating func take(_ count: Int, _ field: String) throws -> ArraySlice<UInt8> {
+        guard count >= 0, remaining >= count else {
+            throw LedgerError(.truncated, "the bytes end inside \(field) (at offset \(offset), \(count) wanted, \(remaining) left)")
+        }
+        defer { offset += count }
+        return bytes[offset..<offset + count]
+    }
+
+    mutating func integer<T: FixedWidthInteger>(_: T.Type, _ field: String) throws -> T {
+        let slice = try take(MemoryLayout<T>.size, field)
+        var value: T = 0
+        for byte in slice { value = value << 8 | T(truncatingIfNeeded: byte) }
+        return value
+    }
+
+    func expectEnd(_ structure: String) throws {
+        guard remaining == 0 else {
+            throw LedgerError(.trailingBytes, "\(remaining) bytes follow a complete \(structure)")
+        }
+    }
+}

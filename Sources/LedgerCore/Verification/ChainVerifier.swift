@@ -1,0 +1,133 @@
+import Crypto
+import Tariff
+
+/// Checks a ledger entry by entry, in sequence order, without holding it in memory.
+///
+/// Feed every stored entry with `check(sequence:bytes:storedHash:)`, then call `finish()`.
+/// The verifier stops at the first fault. Checkpoints are matched against the chain as it
+/// passes their sequence; a checkpoint beyond the last entry means the end was removed.
+public struct ChainVerifier: Sendable {
+    private let start: ChainHead
+    private let devicePublicKey: Curve25519.Signing.PublicKey?
+    private var head: ChainHead
+    private var pendingCheckpoints: [Checkpoint]  // sorted by sequence, descending, so the next is last
+    private var checkpointCount = 0
+    private var lastCheckpointSequence: UInt64?
+    private var entryCount = 0
+    /// The first fault found, if any.
+    public private(set) var fault: LedgerFault?
+
+    /// Prepares to verify a chain that continues from `start` (genesis, or the point a receipt
+    /// covered before pruning), with the device's checkpoints; without a public key, checkpoint
+    /// hashes are still matched but signatures are not checked.
+    public init(start: ChainHead, checkpoints: [Checkpoint], devicePublicKey: Curve25519.Signing.PublicKey?) {
+        self.start = start
+        self.head = start
+        self.devicePublicKey = devicePublicKey
+        self.pendingCheckpoints = []
+        var later: [Checkpoint] = []
+        for checkpoint in checkpoints.sorted(by: { $0.sequence < $1.sequence }) {
+            if checkpoint.deviceID != start.deviceID {
+                record(LedgerFault(sequence: checkpoint.sequence, reason: .checkpointWrongDevice(checkpoint.deviceID)))
+            } else if checkpoint.sequence < start.sequence {
+                // Its entries are pruned: only the signature can still be checked.
+                checkSignature(checkpoint)
+            } else if checkpoint.sequence == start.sequence {
+                checkAgainstHead(checkpoint)
+            } else {
+                later.append(checkpoint)
+            }
+        }
+        pendingCheckpoints = later.reversed()
+    }
+
+    /// Checks the next stored entry: `sequence` is the number it is filed under, `storedHash`
+    /// the hash stored beside it (if the store keeps one).
+    public mutating func check(sequence filedSequence: UInt64, bytes: [UInt8], storedHash: ChainHash? = nil) {
+        guard fault == nil else { return }
+        let entry: LedgerEntry
+        do {
+            entry = try LedgerEntry(canonicalBytes: bytes)
+        } catch let error as LedgerError {
+            record(LedgerFault(sequence: filedSequence, reason: .undecodable(error)))
+            return
+        } catch {
+            record(LedgerFault(sequence: filedSequence, reason: .undecodable(LedgerError(.invalidField, "\(error)"))))
+            return
+        }
+        check(entry, filedAs: filedSequence, storedHash: storedHash)
+    }
+
+    /// Checks the next entry, already decoded.
+    public mutating func check(_ entry: LedgerEntry, filedAs filedSequence: UInt64? = nil, storedHash: ChainHash? = nil) {
+        guard fault == nil else { return }
+        let expected = head.sequence + 1
+        if let filedSequence, filedSequence != entry.sequence {
+            record(LedgerFault(sequence: filedSequence, reason: .sequenceMismatch(filedAs: filedSequence, bytesSay: entry.sequence)))
+        } else if entry.deviceID != start.deviceID {
+            record(LedgerFault(sequence: entry.sequence, reason: .wrongDevice(expected: start.deviceID, found: entry.deviceID)))
+        } else if entry.sequence > expected {
+            record(LedgerFault(sequence: expected, reason: .missingEntries(expected: expected, found: entry.sequence)))
+        } else if entry.sequence < expected {
+            record(LedgerFault(sequence: entry.sequence, reason: .outOfOrder(expected: expected, found: entry.sequence)))
+        } else if let storedHash, storedHash != entry.hash {
+            record(LedgerFault(sequence: entry.sequence, reason: .storedHashMismatch))
+        } else if entry.previousHash != head.hash {
+            record(LedgerFault(sequence: entry.sequence, reason: .brokenLink))
+        }
+        guard fault == nil else { return }
+        head = ChainHead(after: entry)
+        entryCount += 1
+        while let next = pendingCheckpoints.last, next.sequence == head.sequence {
+            pendingCheckpoints.removeLast()
+            checkAgainstHead(next)
+        }
+    }
+
+    /// The verdict once every entry has been fed.
+    public func finish() -> LedgerVerification {
+        if let fault { return .broken(fault) }
+        if let beyond = pendingCheckpoints.last {
+            return .broken(LedgerFault(sequence: beyond.sequence, reason: .checkpointBeyondEnd(lastSequence: head.sequence)))
+        }
+        return .intact(
+            LedgerSummary(
+                start: start, head: head, entryCount: entryCount, checkpointCount: checkpointCount,
+                lastCheckpointSequence: lastCheckpointSequence, signaturesChecked: devicePublicKey != nil))
+    }
+
+    private mutating func checkAgainstHead(_ checkpoint: Checkpoint) {
+        guard checkpoint.chainHash == head.hash else {
+            record(LedgerFault(sequence: checkpoint.sequence, reason: .checkpointHashMismatch))
+            return
+        }
+        checkSignature(checkpoint)
+    }
+
+    private mutating func checkSignature(_ checkpoint: Checkpoint) {
+        guard fault == nil else { return }
+        if let devicePublicKey, !checkpoint.isValid(signedBy: devicePublicKey) {
+            record(LedgerFault(sequence: checkpoint.sequence, reason: .checkpointSignatureInvalid))
+            return
+        }
+        checkpointCount += 1
+        lastCheckpointSequence = max(lastCheckpointSequence ?? 0, checkpoint.sequence)
+    }
+
+    private mutating func record(_ newFault: LedgerFault) {
+        if fault == nil { fault = newFault }
+    }
+}
+
+extension ChainVerifier {
+    /// Verifies a whole ledger held in memory, from genesis.
+    public static func verify(
+        deviceID: DeviceID, entries: [LedgerEntry], checkpoints: [Checkpoint],
+        devicePublicKey: Curve25519.Signing.PublicKey?
+    ) -> LedgerVerification {
+        var verifier = ChainVerifier(
+            start: .genesis(for: deviceID), checkpoints: checkpoints, devicePublicKey: devicePublicKey)
+        for entry in entries { verifier.check(sequence: entry.sequence, bytes: entry.canonicalBytes) }
+        return verifier.finish()
+    }
+}

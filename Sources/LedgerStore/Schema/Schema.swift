@@ -1,0 +1,168 @@
+import LedgerCore
+
+/// The ledger's SQLite schema, its versions and the migrations between them.
+///
+/// `PRAGMA user_version` holds the version. Each migration runs in one transaction, so a crash
+/// mid-migration leaves the previous version intact.
+enum Schema {
+    /// The version this code writes.
+    static let currentVersion: Int64 = 2
+
+    /// Version 1: entries, checkpoints and device facts; entries and checkpoints unconditionally
+    /// append-only. Kept verbatim so tests can build a v1 database and migrate it.
+    static let version1 = """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+        CREATE TABLE entries (
+            sequence INTEGER PRIMARY KEY CHECK (sequence > 0),
+            bytes BLOB NOT NULL,
+            hash BLOB NOT NULL CHECK (length(hash) = 32)
+        );
+        CREATE TABLE checkpoints (
+            sequence INTEGER PRIMARY KEY,
+            chain_hash BLOB NOT NULL CHECK (length(chain_hash) = 32),
+            signature BLOB NOT NULL CHECK (length(signature) = 64)
+        );
+        CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
+            BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+        CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
+            BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+        CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
+            BEGIN SELECT RAISE(ABORT, 'ledger checkpoints are append-only'); END;
+        CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
+            BEGIN SELECT RAISE(ABORT, 'ledger checkpoints are append-only'); END;
+        CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta
+            BEGIN SELECT RAISE(ABORT, 'ledger device facts are fixed'); END;
+        CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta
+            BEGIN SELECT RAISE(ABORT, 'ledger device facts are fixed'); END;
+        PRAGMA user_version = 1;
+        """
+
+    /// Version 1 → 2: device time and kind beside each entry (for retention and queries),
+    /// receipts from the accounting service, prune anchors, and a delete trigger that lets
+    /// through only entries a stored receipt covers and that are older than the retention.
+    ///
+    /// Why the trigger checks the clock itself: pruning is the one hole in "append-only", so
+    /// the database refuses it on its own terms even if a bug in the caller passed a wrong time.
+    static let version2Additions = """
+        CREATE TABLE receipts (
+            sequence INTEGER PRIMARY KEY,
+            chain_hash BLOB NOT NULL CHECK (length(chain_hash) = 32),
+            signature BLOB NOT NULL CHECK (length(signature) = 64),
+            service_public_key BLOB NOT NULL CHECK (length(service_public_key) = 32)
+        );
+        CREATE TABLE prune_anchors (
+            sequence INTEGER PRIMARY KEY,
+            chain_hash BLOB NOT NULL CHECK (length(chain_hash) = 32)
+        );
+        CREATE TRIGGER receipts_no_update BEFORE UPDATE ON receipts
+            BEGIN SELECT RAISE(ABORT, 'ledger receipts are append-only'); END;
+        CREATE TRIGGER receipts_no_delete BEFORE DELETE ON receipts
+            BEGIN SELECT RAISE(ABORT, 'ledger receipts are append-only'); END;
+        CREATE TRIGGER prune_anchors_no_update BEFORE UPDATE ON prune_anchors
+            BEGIN SELECT RAISE(ABORT, 'ledger prune anchors are append-only'); END;
+        CREATE TRIGGER prune_anchors_no_delete BEFORE DELETE ON prune_anchors
+            BEGIN SELECT RAISE(ABORT, 'ledger prune anchors are append-only'); END;
+        CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
+            WHEN NOT EXISTS (SELECT 1 FROM receipts WHERE receipts.sequence >= OLD.sequence)
+              OR OLD.device_time >= unixepoch() - (SELECT value FROM meta WHERE key = 'retention_seconds')
+            BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only: only receipted entries past retention may be pruned'); END;
+        CREATE INDEX entries_by_time ON entries (device_time);
+        """
+
+    /// Creates the current schema in an empty database and records the device's facts.
+    ///
+    /// A new database is built as version 1 and migrated, so that a new ledger and a migrated
+    /// one have the same schema by construction.
+    static func create(
+        on connection: Connection, deviceID: UInt32, devicePublicKey: [UInt8], retentionSeconds: Int64
+    ) throws {
+        try createVersion1(on: connection, deviceID: deviceID, devicePublicKey: devicePublicKey)
+        try migrate(on: connection, from: 1, retentionSeconds: retentionSeconds)
+    }
+
+    /// Creates schema version 1 with the device's facts (also used by tests of the migration).
+    static func createVersion1(on connection: Connection, deviceID: UInt32, devicePublicKey: [UInt8]) throws {
+        try connection.execute("BEGIN IMMEDIATE")
+        do {
+            try connection.execute(version1)
+            try insertFacts(on: connection, deviceID: deviceID, devicePublicKey: devicePublicKey)
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    static func insertFacts(on connection: Connection, deviceID: UInt32, devicePublicKey: [UInt8]) throws {
+        let insert = try connection.prepare("INSERT INTO meta (key, value) VALUES (?, ?)")
+        try insert.bind(1, "device_id")
+        try insert.bind(2, Int64(deviceID))
+        try insert.run()
+        try insert.bind(1, "device_public_key")
+        try insert.bind(2, devicePublicKey)
+        try insert.run()
+        try insert.bind(1, "format")
+        try insert.bind(2, 1)
+        try insert.run()
+    }
+
+    static func insertRetention(on connection: Connection, _ retentionSeconds: Int64) throws {
+        let insert = try connection.prepare("INSERT INTO meta (key, value) VALUES ('retention_seconds', ?)")
+        try insert.bind(1, retentionSeconds)
+        try insert.run()
+    }
+
+    /// Brings a database at `version` up to the current version, one step per transaction.
+    static func migrate(on connection: Connection, from version: Int64, retentionSeconds: Int64) throws {
+        var version = version
+        while version < currentVersion {
+            try connection.execute("BEGIN IMMEDIATE")
+            do {
+                switch version {
+                case 1: try migrate1to2(on: connection, retentionSeconds: retentionSeconds)
+                default:
+                    throw LedgerStoreError(.unsupportedSchema, "no migration from schema version \(version)")
+                }
+                try connection.execute("COMMIT")
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+            version += 1
+        }
+    }
+
+    /// Fills the new columns from each entry's own canonical bytes. The update trigger is lifted
+    /// for the length of this transaction only, and only the new columns are written.
+    private static func migrate1to2(on connection: Connection, retentionSeconds: Int64) throws {
+        try connection.execute("""
+            ALTER TABLE entries ADD COLUMN device_time INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE entries ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+            DROP TRIGGER entries_no_update;
+            DROP TRIGGER entries_no_delete;
+            """)
+        let read = try connection.prepare("SELECT sequence, bytes FROM entries ORDER BY sequence")
+        let write = try connection.prepare("UPDATE entries SET device_time = ?, kind = ? WHERE sequence = ?")
+        while try read.step() {
+            let sequence = read.integer(0)
+            let entry: LedgerEntry
+            do {
+                entry = try LedgerEntry(canonicalBytes: read.blob(1))
+            } catch {
+                throw LedgerStoreError(.inconsistent, "entry \(sequence) does not decode during migration: \(error)")
+            }
+            try write.bind(1, entry.record.deviceTime.rawValue)
+            try write.bind(2, Int64(entry.record.kind.rawValue))
+            try write.bind(3, sequence)
+            try write.run()
+        }
+        try connection.execute("""
+            CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
+                BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+            """)
+        try connection.execute(version2Additions)
+        try insertRetention(on: connection, retentionSeconds)
+        try connection.execute("PRAGMA user_version = 2")
+    }
+}
+

@@ -1,0 +1,101 @@
+import Crypto
+import Entitlements
+import LedgerCore
+import Tariff
+
+extension LedgerStore {
+    /// Checks and stores a receipt from the accounting service.
+    ///
+    /// Refused (`receiptRejected`) unless it is for this device, verifies under
+    /// `servicePublicKey`, and names exactly the hash this ledger has at its sequence; a
+    /// receipt already stored is accepted again without change.
+    public func storeReceipt(_ receipt: Receipt, servicePublicKey: Curve25519.Signing.PublicKey) throws {
+        guard receipt.deviceID == deviceID else {
+            throw LedgerStoreError(.receiptRejected, "the receipt is for device \(receipt.deviceID), not \(deviceID)")
+        }
+        guard receipt.isValid(signedBy: servicePublicKey) else {
+            throw LedgerStoreError(.receiptRejected, "the receipt's signature does not verify under the service key")
+        }
+        let ourHash: ChainHash?
+        if let entry = try entry(at: receipt.sequence) {
+            ourHash = entry.hash
+        } else {
+            let start = try chainStart()
+            ourHash = start.sequence == receipt.sequence ? start.hash : nil
+        }
+        guard let ourHash else {
+            throw LedgerStoreError(.receiptRejected, "the receipt covers entry \(receipt.sequence), which this ledger does not hold")
+        }
+        guard ourHash == receipt.chainHash else {
+            throw LedgerStoreError(.receiptRejected, "the receipt's hash at \(receipt.sequence) is not this ledger's")
+        }
+        let prepared = try connection.prepare(
+            "INSERT OR IGNORE INTO receipts (sequence, chain_hash, signature, service_public_key) VALUES (?, ?, ?, ?)")
+        try transactionOnce {
+            try prepared.bind(1, Int64(clamping: receipt.sequence))
+            try prepared.bind(2, receipt.chainHash.bytes)
+            try prepared.bind(3, receipt.signature)
+            try prepared.bind(4, Array(servicePublicKey.rawRepresentation))
+            try prepared.run()
+        }
+    }
+
+    /// The highest sequence a stored receipt covers.
+    public func latestReceiptSequence() throws -> UInt64? {
+        guard try connection.integer("SELECT count(*) FROM sqlite_schema WHERE name = 'receipts'") == 1 else { return nil }
+        let statement = try connection.prepare("SELECT max(sequence) FROM receipts")
+        guard try statement.step(), !statement.isNull(0) else { return nil }
+        return UInt64(exactly: statement.integer(0))
+    }
+
+    /// The retention recorded when the ledger was created.
+    public func retentionSeconds() throws -> Int64 {
+        try connection.integer("SELECT value FROM meta WHERE key = 'retention_seconds'") ?? Int64.max
+    }
+
+    /// Deletes the oldest entries that a stored receipt covers and that are older than the
+    /// retention at `now`; returns how many were deleted.
+    ///
+    /// Only a prefix of the chain is ever removed, and its last hash is kept as a prune anchor,
+    /// so what remains still verifies from that anchor. The database's delete trigger repeats
+    /// the receipt and age checks against the system clock.
+    @discardableResult
+    public func prune(now: UnixTime) throws -> Int {
+        guard let covered = try latestReceiptSequence() else { return 0 }
+        let cutoff = now.adding(seconds: -(try retentionSeconds()))
+        let firstTooYoung = try connection.prepare("SELECT min(sequence) FROM entries WHERE device_time >= ?")
+        try firstTooYoung.bind(1, cutoff.rawValue)
+        var limit = min(covered, head.sequence)
+        if try firstTooYoung.step(), !firstTooYoung.isNull(0) {
+            limit = min(limit, UInt64(bitPattern: firstTooYoung.integer(0)) - 1)
+        }
+        let start = try chainStart()
+        guard limit > start.sequence, let last = try entry(at: limit) else { return 0 }
+
+        let anchor = try connection.prepare("INSERT INTO prune_anchors (sequence, chain_hash) VALUES (?, ?)")
+        let delete = try connection.prepare("DELETE FROM entries WHERE sequence <= ?")
+        try transactionOnce {
+            try anchor.bind(1, Int64(clamping: last.sequence))
+            try anchor.bind(2, last.hash.bytes)
+            try anchor.run()
+            try delete.bind(1, Int64(clamping: last.sequence))
+            try delete.run()
+        }
+        return Int(last.sequence - start.sequence)
+    }
+
+    /// A one-off write transaction (receipts, pruning); same failure rules as appends.
+    private func transactionOnce(_ body: () throws -> Void) throws {
+        guard connection.handle != nil, deviceKeyAvailable else {
+            throw LedgerStoreError(.notWritable, "\(path) is open for reading only, or closed")
+        }
+        try connection.execute("BEGIN IMMEDIATE")
+        do {
+            try body()
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+}

@@ -1,0 +1,365 @@
+import Crypto
+import Entitlements
+import LedgerCore
+import Tariff
+
+/// A validator's ledger in SQLite: durable appends, signed checkpoints, receipts and pruning.
+///
+/// The database runs in WAL mode with `synchronous=FULL`, so an append has reached the disk
+/// when `append(_:)` returns. Triggers refuse UPDATE and DELETE of entries, checkpoints and
+/// receipts; the only deletion let through is `prune(now:)` of entries a stored, checked
+/// receipt covers and that are older than the retention.
+///
+/// When a write fails for a reason that means "cannot record" (full disk, read-only file,
+/// damaged database, I/O error), the store goes out of service (`serviceState`) and refuses
+/// further appends until `resumeService()` succeeds: a validator must not charge a card it
+/// cannot record. Not `Sendable`: one owner (an actor in the validator) uses it at a time.
+public final class LedgerStore {
+    /// Settings for opening a store.
+    public struct Configuration: Sendable {
+        /// A checkpoint is signed after every this many entries (in the same transaction).
+        public var checkpointInterval: UInt64
+        /// Receipted entries older than this may be pruned; recorded when the ledger is created.
+        public var retentionSeconds: Int64
+        /// Limits the database to this many pages (tests use it to simulate a full disk).
+        public var maximumPageCount: Int?
+        /// Runs SQLite's `quick_check` on open, so a damaged file is found before the first tap.
+        public var checkIntegrityOnOpen: Bool
+
+        /// Creates settings; the defaults suit a validator (checkpoint every 100 entries, 90-day retention).
+        public init(
+            checkpointInterval: UInt64 = 100, retentionSeconds: Int64 = 90 * 86_400, maximumPageCount: Int? = nil,
+            checkIntegrityOnOpen: Bool = true
+        ) {
+            self.checkpointInterval = max(1, checkpointInterval)
+            self.retentionSeconds = retentionSeconds
+            self.maximumPageCount = maximumPageCount
+            self.checkIntegrityOnOpen = checkIntegrityOnOpen
+        }
+    }
+
+    /// Whether the store can record, and so whether the validator may charge cards.
+    public enum ServiceState: Hashable, Sendable {
+        /// Appends are accepted.
+        case inService
+        /// Appends are refused after this failure; the validator must show "out of service".
+        case outOfService(LedgerStoreError)
+    }
+
+    /// The device this ledger belongs to.
+    public let deviceID: DeviceID
+    /// The device's public key recorded when the ledger was created.
+    public let devicePublicKey: [UInt8]
+    /// The path of the database file.
+    public let path: String
+    /// Whether or not a store can record right now.
+    public private(set) var serviceState: ServiceState = .inService
+    /// The end of the durable chain.
+    public private(set) var head: ChainHead
+    /// The sequence of the latest stored checkpoint, if any.
+    public private(set) var lastCheckpointSequence: UInt64?
+
+    let connection: Connection
+    private let deviceKey: Curve25519.Signing.PrivateKey?
+    private let configuration: Configuration
+    private var prepared: PreparedStatements?
+
+    /// Whether appends are accepted: a validator checks this before charging a card.
+    public var isInService: Bool { serviceState == .inService }
+
+    /// Opens (or creates) the ledger of `deviceID` for appending, signing checkpoints with `deviceKey`.
+    ///
+    /// Throws `wrongDevice` if the file belongs to another device or key, `corrupt` if it is
+    /// damaged, `readOnly` if it cannot be written, `unsupportedSchema` for a newer schema.
+    /// Older schemas are migrated.
+    public init(
+        path: String, deviceID: DeviceID, deviceKey: Curve25519.Signing.PrivateKey,
+        configuration: Configuration = Configuration()
+    ) throws {
+        let connection = try Connection(path: path, readOnly: false)
+        let publicKey = Array(deviceKey.publicKey.rawRepresentation)
+        if connection.isReadOnly {
+            throw LedgerStoreError(.readOnly, "\(path) can only be opened for reading")
+        }
+        try connection.execute("PRAGMA busy_timeout = 5000")
+        // Reading the schema version is the first read of the file: a non-database fails here.
+        let version = try connection.integer("PRAGMA user_version") ?? 0
+        let mode = try connection.text("PRAGMA journal_mode = WAL")
+        guard mode?.lowercased() == "wal" else {
+            throw LedgerStoreError(.readOnly, "\(path) cannot be switched to WAL mode (journal mode \(mode ?? "?"))")
+        }
+        try connection.execute("PRAGMA synchronous = FULL")
+        if let pages = configuration.maximumPageCount {
+            _ = try connection.integer("PRAGMA max_page_count = \(pages)")
+        }
+        if configuration.checkIntegrityOnOpen { try Self.checkIntegrity(connection, path: path) }
+
+        switch version {
+        case 0:
+            let tables = try connection.integer("SELECT count(*) FROM sqlite_schema") ?? 0
+            guard tables == 0 else {
+                throw LedgerStoreError(.unsupportedSchema, "\(path) holds tables but no ledger schema version")
+            }
+            try Schema.create(
+                on: connection, deviceID: deviceID.rawValue, devicePublicKey: publicKey,
+                retentionSeconds: configuration.retentionSeconds)
+        case 1..<Schema.currentVersion:
+            try Schema.migrate(on: connection, from: version, retentionSeconds: configuration.retentionSeconds)
+        case Schema.currentVersion: break
+        default:
+            throw LedgerStoreError(.unsupportedSchema, "\(path) has schema version \(version); this code knows up to \(Schema.currentVersion)")
+        }
+
+        let facts = try Self.readFacts(connection, path: path)
+        guard facts.deviceID == deviceID else {
+            throw LedgerStoreError(.wrongDevice, "\(path) is the ledger of device \(facts.deviceID), not \(deviceID)")
+        }
+        guard facts.publicKey == publicKey else {
+            throw LedgerStoreError(.wrongDevice, "\(path) was created with another device key")
+        }
+        self.connection = connection
+        self.path = path
+        self.deviceID = deviceID
+        self.devicePublicKey = publicKey
+        self.deviceKey = deviceKey
+        self.configuration = configuration
+        self.head = try Self.readHead(connection, deviceID: deviceID)
+        self.lastCheckpointSequence = try Self.readLastCheckpointSequence(connection)
+        self.prepared = try PreparedStatements(connection)
+    }
+
+    /// Opens an existing ledger for reading only (verification, export); appends are refused.
+    public init(readingAt path: String) throws {
+        let connection = try Connection(path: path, readOnly: true)
+        try connection.execute("PRAGMA busy_timeout = 5000")
+        let version = try connection.integer("PRAGMA user_version") ?? 0
+        guard version >= 1 && version <= Schema.currentVersion else {
+            throw LedgerStoreError(.unsupportedSchema, "\(path) has schema version \(version); this code reads 1–\(Schema.currentVersion)")
+        }
+        let facts = try Self.readFacts(connection, path: path)
+        self.connection = connection
+        self.path = path
+        self.deviceID = facts.deviceID
+        self.devicePublicKey = facts.publicKey
+        self.deviceKey = nil
+        self.configuration = Configuration()
+        self.head = try Self.readHead(connection, deviceID: facts.deviceID)
+        self.lastCheckpointSequence = try Self.readLastCheckpointSequence(connection)
+        self.prepared = nil
+    }
+
+    deinit { close() }
+
+    /// Closes the database; later calls throw `notWritable`. Does not sign anything: see `shutDown(at:)`.
+    public func close() {
+        prepared = nil
+        connection.close()
+    }
+
+    // MARK: Appending
+
+    /// Appends `record` as the next entry and returns it once it is on disk.
+    ///
+    /// The entry (and, when one is due, a checkpoint over it) is written in one transaction.
+    /// On a storage failure nothing is recorded, the head stays where it was, the store goes
+    /// out of service and the error is rethrown.
+    @discardableResult
+    public func append(_ record: LedgerRecord) throws -> LedgerEntry {
+        let prepared = try writableStatements()
+        let entry: LedgerEntry
+        do {
+            entry = try head.seal(record)
+        } catch {
+            throw LedgerStoreError(.invalidEntry, "\(error)")
+        }
+        let checkpointDue = entry.sequence % configuration.checkpointInterval == 0
+        let checkpoint = checkpointDue ? try sign(ChainHead(after: entry)) : nil
+        try transaction(prepared) {
+            try prepared.insertEntry(entry)
+            if let checkpoint { try prepared.insertCheckpoint(checkpoint) }
+        }
+        head = ChainHead(after: entry)
+        if let checkpoint { lastCheckpointSequence = checkpoint.sequence }
+        return entry
+    }
+
+    /// Signs and stores a checkpoint at the current head (before an upload), or returns the one
+    /// already stored there.
+    @discardableResult
+    public func checkpoint() throws -> Checkpoint {
+        let prepared = try writableStatements()
+        if lastCheckpointSequence == head.sequence, let existing = try checkpoint(at: head.sequence) {
+            return existing
+        }
+        let checkpoint = try sign(head)
+        try transaction(prepared) { try prepared.insertCheckpoint(checkpoint) }
+        lastCheckpointSequence = checkpoint.sequence
+        return checkpoint
+    }
+
+    /// Records a clean shutdown (an entry and a checkpoint over it) and closes the store.
+    @discardableResult
+    public func shutDown(at time: UnixTime) throws -> Checkpoint {
+        try append(.shutdown(at: time))
+        let checkpoint = try checkpoint()
+        close()
+        return checkpoint
+    }
+
+    /// Tries to return to service after a failure: re-reads the chain's end from the database
+    /// and checks it. Throws (and stays out of service) if the store still cannot be trusted.
+    public func resumeService() throws {
+        _ = try writableStatements(allowOutOfService: true)
+        do {
+            if configuration.checkIntegrityOnOpen { try Self.checkIntegrity(connection, path: path) }
+            head = try Self.readHead(connection, deviceID: deviceID)
+            lastCheckpointSequence = try Self.readLastCheckpointSequence(connection)
+        } catch let error as LedgerStoreError {
+            serviceState = .outOfService(error)
+            throw error
+        }
+        serviceState = .inService
+    }
+
+    // MARK: Internals
+
+    var deviceKeyAvailable: Bool { deviceKey != nil }
+
+    private func sign(_ point: ChainHead) throws -> Checkpoint {
+        guard let deviceKey else { throw LedgerStoreError(.notWritable, "opened for reading only") }
+        do {
+            return try Checkpoint(signing: point, with: deviceKey)
+        } catch {
+            throw LedgerStoreError(.invalidEntry, "signing a checkpoint failed: \(error)")
+        }
+    }
+
+    private func writableStatements(allowOutOfService: Bool = false) throws -> PreparedStatements {
+        guard let prepared, connection.handle != nil else {
+            throw LedgerStoreError(.notWritable, "\(path) is open for reading only, or closed")
+        }
+        if !allowOutOfService, case .outOfService(let cause) = serviceState {
+            throw LedgerStoreError(.outOfService, "the ledger is out of service since: \(cause)")
+        }
+        return prepared
+    }
+
+    /// Runs `body` inside BEGIN IMMEDIATE … COMMIT; on failure rolls back and, if the failure
+    /// means the store cannot record, takes it out of service.
+    func transaction(_ prepared: PreparedStatements, _ body: () throws -> Void) throws {
+        do {
+            try prepared.begin.run()
+            do {
+                try body()
+                try prepared.commit.run()
+            } catch {
+                try? prepared.rollback.run()
+                throw error
+            }
+        } catch let error as LedgerStoreError {
+            if error.isOutOfService { serviceState = .outOfService(error) }
+            throw error
+        }
+    }
+
+    static func checkIntegrity(_ connection: Connection, path: String) throws {
+        let result = try connection.text("PRAGMA quick_check") ?? ""
+        guard result == "ok" else {
+            throw LedgerStoreError(.corrupt, "\(path) fails SQLite's integrity check: \(result)")
+        }
+    }
+
+    static func readFacts(_ connection: Connection, path: String) throws -> (deviceID: DeviceID, publicKey: [UInt8]) {
+        let statement = try connection.prepare("SELECT key, value FROM meta WHERE key IN ('device_id', 'device_public_key')")
+        var device: Int64?
+        var key: [UInt8]?
+        while try statement.step() {
+            switch statement.text(0) {
+            case "device_id": device = statement.integer(1)
+            default: key = statement.blob(1)
+            }
+        }
+        guard let device, let key, key.count == 32, let id = UInt32(exactly: device) else {
+            throw LedgerStoreError(.unsupportedSchema, "\(path) has no device facts")
+        }
+        return (DeviceID(id), key)
+    }
+
+    /// The end of the stored chain, checked: the last entry decodes, hashes to its stored hash
+    /// and is filed under its own sequence. Before any entry, the latest prune anchor or genesis.
+    static func readHead(_ connection: Connection, deviceID: DeviceID) throws -> ChainHead {
+        let last = try connection.prepare("SELECT sequence, bytes, hash FROM entries ORDER BY sequence DESC LIMIT 1")
+        if try last.step() {
+            let sequence = last.integer(0)
+            let entry: LedgerEntry
+            do {
+                entry = try LedgerEntry(canonicalBytes: last.blob(1))
+            } catch {
+                throw LedgerStoreError(.inconsistent, "the last entry (\(sequence)) does not decode: \(error)")
+            }
+            guard Int64(exactly: entry.sequence) == sequence, entry.hash.bytes == last.blob(2),
+                entry.deviceID == deviceID
+            else {
+                throw LedgerStoreError(.inconsistent, "the last entry (\(sequence)) does not match its stored hash or number")
+            }
+            return ChainHead(after: entry)
+        }
+        return try readStart(connection, deviceID: deviceID)
+    }
+
+    /// Where the stored chain starts: the latest prune anchor, or genesis.
+    static func readStart(_ connection: Connection, deviceID: DeviceID) throws -> ChainHead {
+        guard try connection.integer("SELECT count(*) FROM sqlite_schema WHERE name = 'prune_anchors'") == 1 else {
+            return .genesis(for: deviceID)
+        }
+        let anchor = try connection.prepare("SELECT sequence, chain_hash FROM prune_anchors ORDER BY sequence DESC LIMIT 1")
+        guard try anchor.step() else { return .genesis(for: deviceID) }
+        guard let hash = try? ChainHash(bytes: anchor.blob(1)), let sequence = UInt64(exactly: anchor.integer(0)) else {
+            throw LedgerStoreError(.inconsistent, "the prune anchor is malformed")
+        }
+        return ChainHead(deviceID: deviceID, sequence: sequence, hash: hash)
+    }
+
+    static func readLastCheckpointSequence(_ connection: Connection) throws -> UInt64? {
+        let statement = try connection.prepare("SELECT max(sequence) FROM checkpoints")
+        guard try statement.step(), !statement.isNull(0) else { return nil }
+        return UInt64(exactly: statement.integer(0))
+    }
+}
+
+/// The statements the hot path reuses, prepared once per store.
+final class PreparedStatements {
+    let begin: Statement
+    let commit: Statement
+    let rollback: Statement
+    private let insertEntryStatement: Statement
+    private let insertCheckpointStatement: Statement
+
+    init(_ connection: Connection) throws {
+        begin = try connection.prepare("BEGIN IMMEDIATE", persistent: true)
+        commit = try connection.prepare("COMMIT", persistent: true)
+        rollback = try connection.prepare("ROLLBACK", persistent: true)
+        insertEntryStatement = try connection.prepare(
+            "INSERT INTO entries (sequence, bytes, hash, device_time, kind) VALUES (?, ?, ?, ?, ?)", persistent: true)
+        insertCheckpointStatement = try connection.prepare(
+            "INSERT INTO checkpoints (sequence, chain_hash, signature) VALUES (?, ?, ?)", persistent: true)
+    }
+
+    func insertEntry(_ entry: LedgerEntry) throws {
+        defer { insertEntryStatement.reset() }
+        try insertEntryStatement.bind(1, Int64(entry.sequence))
+        try insertEntryStatement.bind(2, entry.canonicalBytes)
+        try insertEntryStatement.bind(3, entry.hash.bytes)
+        try insertEntryStatement.bind(4, entry.record.deviceTime.rawValue)
+        try insertEntryStatement.bind(5, Int64(entry.record.kind.rawValue))
+        try insertEntryStatement.run()
+    }
+
+    func insertCheckpoint(_ checkpoint: Checkpoint) throws {
+        defer { insertCheckpointStatement.reset() }
+        try insertCheckpointStatement.bind(1, Int64(checkpoint.sequence))
+        try insertCheckpointStatement.bind(2, checkpoint.chainHash.bytes)
+        try insertCheckpointStatement.bind(3, checkpoint.signature)
+        try insertCheckpointStatement.run()
+    }
+}

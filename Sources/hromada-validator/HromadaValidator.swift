@@ -1,0 +1,192 @@
+import ArgumentParser
+import Crypto
+import Entitlements
+import LedgerCore
+import LedgerStore
+import Tariff
+
+import Foundation
+
+/// `hromada-validator`: the bus validator. For now only its ledger tools.
+///
+/// Thin: parses arguments, opens the store, calls `LedgerStore`/`LedgerCore`, prints.
+@main
+struct HromadaValidator: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hromada-validator",
+        abstract: "The HromadaCard bus validator.",
+        subcommands: [Ledger.self])
+}
+
+struct Ledger: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Inspect, verify and export a validator's ledger.",
+        subcommands: [Verify.self, Export.self, Show.self, AppendTest.self])
+}
+
+/// Exit codes scripts can rely on: 0 intact, 1 tampered or broken, 2 cannot read.
+enum ExitStatus {
+    static let broken = ExitCode(1)
+    static let unreadable = ExitCode(2)
+}
+
+struct DatabaseOption: ParsableArguments {
+    @Option(name: .long, help: "The ledger database file.")
+    var db: String
+
+    /// Opens the ledger read-only, or prints why not (Ukrainian, then English) and exits 2.
+    func openForReading() throws -> LedgerStore {
+        guard FileManager.default.fileExists(atPath: db) else {
+            printError("Файл журналу не знайдено / Ledger file not found: \(db)")
+            throw ExitStatus.unreadable
+        }
+        do {
+            return try LedgerStore(readingAt: db)
+        } catch let error as LedgerStoreError {
+            printError("\(error.operatorMessage): \(error)")
+            throw ExitStatus.unreadable
+        }
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Reads a device public key: 64 hex digits, or a file holding them (`*.pub`) or 32 raw bytes.
+func parsePublicKey(_ text: String) throws -> Curve25519.Signing.PublicKey {
+    var bytes = hexBytes(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    if bytes == nil, let contents = FileManager.default.contents(atPath: text) {
+        let asText = String(decoding: contents, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        bytes = hexBytes(asText) ?? (contents.count == 32 ? Array(contents) : nil)
+    }
+    guard let bytes, bytes.count == 32, let key = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes) else {
+        throw ValidationError("--device-key: not a 32-byte Ed25519 public key in hex, nor a file holding one")
+    }
+    return key
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify the hash chain and signed checkpoints; exit 0 when intact, 1 at the first bad entry.")
+    @OptionGroup var database: DatabaseOption
+    @Option(name: .long, help: "The device public key to trust: 64 hex digits or a file (default: the key recorded in the ledger).")
+    var deviceKey: String?
+
+    func run() throws {
+        let key = try deviceKey.map(parsePublicKey)
+        let store = try database.openForReading()
+        let verification: LedgerVerification
+        do {
+            verification = try store.verify(devicePublicKey: key)
+        } catch let error as LedgerStoreError {
+            printError("\(error.operatorMessage): \(error)")
+            throw ExitStatus.unreadable
+        }
+        switch verification {
+        case .intact(let summary):
+            print(LedgerReport.intact(summary, keyGiven: key != nil))
+        case .broken(let fault):
+            print(LedgerReport.broken(fault))
+            throw ExitStatus.broken
+        }
+    }
+}
+
+struct Export: ParsableCommand {
+    enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, csv }
+    static let configuration = CommandConfiguration(
+        abstract: "Write the ledger as JSON lines (with canonical bytes, for auditors) or CSV (for spreadsheets).")
+    @OptionGroup var database: DatabaseOption
+    @Option(name: .long, help: "jsonl or csv.") var format: Format
+    @Option(name: .long, help: "The first sequence number to export.") var from: UInt64 = 0
+
+    func run() throws {
+        let store = try database.openForReading()
+        var output = BufferedOutput()
+        do {
+            switch format {
+            case .jsonl:
+                output.line(LedgerExport.jsonHeader(start: try store.chainStart(), devicePublicKey: store.devicePublicKey))
+                try store.forEachEntry(from: from) { output.line(LedgerExport.jsonLine($0)) }
+                for checkpoint in try store.checkpoints() where checkpoint.sequence >= from {
+                    output.line(LedgerExport.jsonLine(checkpoint))
+                }
+            case .csv:
+                // A byte-order mark so that Excel opens UTF-8 (Ukrainian detail text) correctly.
+                output.write("\u{FEFF}")
+                output.line(LedgerExport.csvHeader)
+                try store.forEachEntry(from: from) { output.line(LedgerExport.csvRow($0)) }
+            }
+        } catch let error as LedgerStoreError {
+            output.flush()
+            printError("\(error.operatorMessage): \(error)")
+            throw ExitStatus.unreadable
+        }
+        output.flush()
+    }
+}
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the ledger's state and its last entries.")
+    @OptionGroup var database: DatabaseOption
+    @Option(name: .long, help: "How many of the last entries to show.") var last: Int = 20
+
+    func run() throws {
+        let store = try database.openForReading()
+        do {
+            print(LedgerReport.header(store: store, entryCount: try store.entryCount(), start: try store.chainStart()))
+            for entry in try store.lastEntries(last) { print(LedgerReport.line(entry)) }
+        } catch let error as LedgerStoreError {
+            printError("\(error.operatorMessage): \(error)")
+            throw ExitStatus.unreadable
+        }
+    }
+}
+
+/// For the crash test: appends entries and prints each sequence number once `append` returned.
+struct AppendTest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "append-test", abstract: "Append test entries, printing each durable sequence.",
+        shouldDisplay: false)
+    @OptionGroup var database: DatabaseOption
+    @Option(name: .long) var device: UInt32
+    @Option(name: .long, help: "The device key's 32-byte seed in hex (test keys only).") var seed: String
+    @Option(name: .long) var count: Int = 1_000_000
+    @Option(name: .long) var checkpointInterval: UInt64 = 10
+
+    func run() throws {
+        guard let seedBytes = hexBytes(seed), let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seedBytes) else {
+            throw ValidationError("--seed: 64 hex digits")
+        }
+        let store = try LedgerStore(
+            path: database.db, deviceID: DeviceID(device), deviceKey: key,
+            configuration: .init(checkpointInterval: checkpointInterval, checkIntegrityOnOpen: false))
+        let now = UnixTime(Date())
+        for index in 0..<count {
+            let entry = try store.append(
+                .rideAccepted(
+                    at: now.adding(seconds: Int64(index)), card: CardSerial(0x00AA_0000_0000_0000 | UInt64(index)),
+                    layout: 1, fareKopecks: 1500, route: 7, vehicle: 11))
+            // One write per line, unbuffered: the crash test must see exactly what returned.
+            FileHandle.standardOutput.write(Data("\(entry.sequence)\n".utf8))
+        }
+    }
+}
+
+/// Collects output and writes it in large blocks (an export can be millions of lines).
+struct BufferedOutput {
+    private var buffer: [UInt8] = []
+
+    mutating func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count > 1 << 16 { flush() }
+    }
+
+    mutating func line(_ text: String) { write(text + "\n") }
+
+    mutating func flush() {
+        FileHandle.standardOutput.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,67 @@
+import LedgerCore
+import LedgerStore
+
+/// What the ledger tools print for people: Ukrainian first, English after.
+enum LedgerReport {
+    static func intact(_ summary: LedgerSummary, keyGiven: Bool) -> String {
+        let range = summary.entryCount == 0
+            ? "записів немає / no entries"
+            : "записи №\(summary.start.sequence + 1)–\(summary.head.sequence) (\(summary.entryCount)) / entries \(summary.start.sequence + 1)–\(summary.head.sequence)"
+        var lines = [
+            "Журнал цілий / Ledger intact",
+            "  пристрій / device: \(summary.head.deviceID)",
+            "  \(range)",
+            "  контрольних точок / checkpoints: \(summary.checkpointCount)"
+                + (summary.lastCheckpointSequence.map { ", остання / last: №\($0)" } ?? ""),
+            "  хеш ланцюга / chain hash: \(summary.head.hash)",
+        ]
+        if summary.start.sequence > 0 {
+            lines.append("  записи №1–\(summary.start.sequence) видалено за квитанцією / entries 1–\(summary.start.sequence) pruned under a receipt")
+        }
+        if !keyGiven {
+            lines.append("  підписи перевірено ключем із самого журналу / signatures checked with the key recorded in the ledger (pass --device-key to check against a trusted key)")
+        }
+        if summary.uncheckpointedEntries > 0 {
+            lines.append("  увага: \(summary.uncheckpointedEntries) записів після останньої контрольної точки захищені лише ланцюгом / note: \(summary.uncheckpointedEntries) entries after the last checkpoint are protected by the chain only")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func broken(_ fault: LedgerFault) -> String {
+        """
+        Журнал пошкоджено / Ledger broken
+          перший поганий запис / first bad sequence: \(fault.sequence)
+          причина / reason (\(fault.code)): \(fault.ukrainian) / \(fault.english)
+        """
+    }
+
+    static func header(store: LedgerStore, entryCount: Int, start: ChainHead) -> String {
+        let state = store.head.sequence == 0 ? "порожній / empty" : "останній запис / last entry №\(store.head.sequence)"
+        return """
+            Журнал пристрою / Ledger of device \(store.deviceID): \(state), записів / entries stored: \(entryCount)
+              контрольна точка / last checkpoint: \(store.lastCheckpointSequence.map { "№\($0)" } ?? "немає / none")
+              хеш ланцюга / chain hash: \(store.head.hash)
+            """
+    }
+
+    static func line(_ entry: LedgerEntry) -> String {
+        let record = entry.record
+        var parts = ["\(entry.sequence)", record.deviceTime.description, record.kind.name]
+        if let card = record.cardSerial { parts.append("card \(card)") }
+        if let category = record.category { parts.append("category \(category)") }
+        if let fare = record.fareKopecks { parts.append("fare \(kopecksText(fare))") }
+        if let route = record.route { parts.append("route \(route)") }
+        if let vehicle = record.vehicle { parts.append("vehicle \(vehicle)") }
+        if let related = record.relatedSequence { parts.append("for №\(related)") }
+        if !record.detail.isEmpty { parts.append(record.detail) }
+        return parts.joined(separator: "  ")
+    }
+
+    /// `15.00 ₴`.
+    static func kopecksText(_ kopecks: Int64) -> String {
+        let sign = kopecks < 0 ? "-" : ""
+        let magnitude = kopecks.magnitude
+        let cents = magnitude % 100
+        return "\(sign)\(magnitude / 100).\(cents < 10 ? "0" : "")\(cents) ₴"
+    }
+}
