@@ -13,6 +13,7 @@ let cryptoExtras: Target.Dependency = .product(name: "CryptoExtras", package: "s
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let propertyBased: Target.Dependency = .product(name: "PropertyBased", package: "swift-property-based")
+let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
 let package = Package(
     name: "HromadaCard",
@@ -35,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // MARK: Pure layers (no I/O, no clock, no randomness)
@@ -90,6 +92,17 @@ let package = Package(
         /// versioned migrations, out-of-service state.
         .target(name: "LedgerStore", dependencies: ["LedgerCore", "CSQLite", "Entitlements", "Tariff", crypto]),
 
+        /// The validator daemon: configuration, the tap pipeline (read, decide, write in one card
+        /// transaction, ledger), tearing recovery, reader watching, the service, JSON-line output
+        /// and metrics.
+        .target(
+            name: "Validator",
+            dependencies: [
+                "SmartCard", "DESFire", "PCSC", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore",
+                "LedgerStore", crypto, logging, serviceLifecycle,
+            ]
+        ),
+
         // MARK: Executables (thin: parse arguments, build the pieces, call library code)
 
         .executableTarget(name: "hromada-vcard", dependencies: ["VirtualCard", argumentParser]),
@@ -97,7 +110,7 @@ let package = Package(
         .executableTarget(name: "hromada-demo", dependencies: ["DESFire", "PCSC", "SmartCard", argumentParser]),
         .executableTarget(
             name: "hromada-validator",
-            dependencies: ["LedgerCore", "LedgerStore", "Entitlements", "Tariff", crypto, argumentParser]
+            dependencies: ["LedgerCore", "LedgerStore", "Entitlements", "Tariff", crypto, argumentParser, "Validator", logging, serviceLifecycle]
         ),
 
         // MARK: Tests
@@ -139,6 +152,13 @@ let package = Package(
         .testTarget(
             name: "LedgerStoreTests",
             dependencies: ["LedgerStore", "LedgerCore", "CSQLite", "Entitlements", "Tariff", crypto, propertyBased]
+        ),
+        .testTarget(
+            name: "ValidatorTests",
+            dependencies: [
+                "Validator", "SmartCard", "DESFire", "PCSC", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore",
+                "LedgerStore", "VirtualCard", "TestBedSupport", crypto,
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,186 @@
+import Bundles
+import CardLayout
+import Crypto
+import Entitlements
+import Foundation
+import Tariff
+
+/// One card master key the validator holds (`read` or `validate`, of one key version).
+///
+/// Never printed: `description` names the role and version only.
+public struct CardMasterKeyFile: Sendable, CustomStringConvertible {
+    /// The role (`read`, `validate`; a validator is refused the desk's roles).
+    public let role: String
+    /// The key version (the cards' key version byte).
+    public let version: UInt8
+    /// The AES-128 master key.
+    public let key: SymmetricKey
+
+    /// Creates a key.
+    public init(role: String, version: UInt8, key: SymmetricKey) {
+        self.role = role
+        self.version = version
+        self.key = key
+    }
+
+    /// Role and version, never the key.
+    public var description: String { "CardMasterKeyFile(\(role) v\(version), key redacted)" }
+}
+
+/// Everything `run` needs, loaded from the files a configuration names and checked.
+public struct ValidatorSetup: Sendable {
+    /// The configuration.
+    public let configuration: ValidatorConfiguration
+    /// The device's signing key (ledger checkpoints).
+    public let deviceKey: Curve25519.Signing.PrivateKey
+    /// The tap rules from the verified bundles.
+    public let rules: TapRules
+    /// The versions of the installed bundles, for the ledger's configuration entry.
+    public let bundleVersions: (trust: UInt32, tariff: UInt32, denyList: UInt32)
+    /// The card layouts accepted.
+    public let layouts: [CardLayout]
+    /// The card master keys held.
+    public let cardKeys: [CardMasterKeyFile]
+
+    /// The roles a validator may hold. The desk's roles (issue, application master, PICC master)
+    /// are refused: a bus computer that holds them could mint purse credit.
+    public static let allowedCardKeyRoles: Set<String> = ["read", "validate"]
+
+    /// Loads and checks every file of `configuration` at `now`.
+    public static func load(_ configuration: ValidatorConfiguration, now: UnixTime) throws -> ValidatorSetup {
+        let deviceKey = try loadSigningKey(configuration.deviceKey)
+        let (rootID, rootKey) = try loadRootPublicKey(configuration.rootPublicKey)
+        let acceptance = BundleAcceptance(community: configuration.community, rootKeyID: rootID, rootPublicKey: rootKey)
+
+        func bundle(_ path: String, _ kind: BundleKind) throws -> VerifiedBundle {
+            let bytes = try readFile(path)
+            switch acceptance.evaluate(bytes, kind: kind, installedVersion: nil, now: now) {
+            case .accept(let verified): return verified
+            case .refuse(let why): throw ValidatorError(.bundleRefused, "\(path): \(why)")
+            }
+        }
+        let trustBundle = try bundle(configuration.bundles.trust, .trust)
+        let tariffBundle = try bundle(configuration.bundles.tariff, .tariff)
+        let denyBundle = try bundle(configuration.bundles.denyList, .denyList)
+        guard case .trust(let trustPayload) = trustBundle.payload, case .tariff(let tariff) = tariffBundle.payload,
+            case .denyList(let denyList) = denyBundle.payload
+        else { throw ValidatorError(.bundleRefused, "a bundle's payload is not of its kind") }
+        let trust: TrustStore
+        do {
+            trust = try trustPayload.trustStore()
+        } catch {
+            throw ValidatorError(.bundleRefused, "the trust bundle's certificates: \(error)")
+        }
+
+        var layouts: [CardLayout] = []
+        for path in configuration.layouts {
+            do {
+                let layout = try CardLayout(json: try readFile(path))
+                guard layout.community == configuration.community else {
+                    throw ValidatorError(.invalidConfiguration, "\(path) is a layout of \(layout.community), not \(configuration.community)")
+                }
+                layouts.append(layout)
+            } catch let error as ValidatorError {
+                throw error
+            } catch {
+                throw ValidatorError(.invalidConfiguration, "\(path): \(error)")
+            }
+        }
+        let cardKeys = try configuration.cardKeys.map(loadCardMasterKey)
+        guard cardKeys.contains(where: { $0.role == "validate" }) else {
+            throw ValidatorError(.invalidKeyMaterial, "cardKeys: no validate master key is given")
+        }
+
+        let context = TapContext(
+            deviceID: DeviceID(configuration.deviceID), vehicleID: VehicleID(configuration.vehicle),
+            route: RouteNumber(configuration.route), zone: ZoneNumber(configuration.zone))
+        return ValidatorSetup(
+            configuration: configuration, deviceKey: deviceKey,
+            rules: TapRules(context: context, tariff: tariff, trust: trust, denyList: denyList),
+            bundleVersions: (trustBundle.header.version, tariffBundle.header.version, denyBundle.header.version),
+            layouts: layouts, cardKeys: cardKeys)
+    }
+
+    // MARK: Files
+
+    static func readFile(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidatorError(.invalidConfiguration, "cannot read \(path)")
+        }
+        return [UInt8](data)
+    }
+
+    /// Reads a secret file, refusing one that group or others may read (as ssh does).
+    static func readSecret(_ path: String) throws -> [UInt8] {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        if let mode = (attributes?[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
+            throw ValidatorError(.invalidKeyMaterial, "\(path) is readable by others (mode \(String(mode, radix: 8))); chmod 600 it")
+        }
+        return try readFile(path)
+    }
+
+    private struct SigningKeyFile: Decodable {
+        var kind: String
+        var privateKey: String
+    }
+
+    private struct CardKeyFile: Decodable {
+        var kind: String
+        var role: String
+        var version: Int
+        var key: String
+    }
+
+    /// An `ed25519-private-key` file as `hromada-keys` writes it.
+    public static func loadSigningKey(_ path: String) throws -> Curve25519.Signing.PrivateKey {
+        let bytes = try readSecret(path)
+        guard let file = try? JSONDecoder().decode(SigningKeyFile.self, from: Data(bytes)), file.kind == "ed25519-private-key",
+            let seed = hexBytes(file.privateKey), let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed)
+        else { throw ValidatorError(.invalidKeyMaterial, "\(path) is not an Ed25519 signing key file") }
+        return key
+    }
+
+    /// An `aes128-card-master-key` file as `hromada-keys` writes it, of a role a validator may hold.
+    public static func loadCardMasterKey(_ path: String) throws -> CardMasterKeyFile {
+        let bytes = try readSecret(path)
+        guard let file = try? JSONDecoder().decode(CardKeyFile.self, from: Data(bytes)), file.kind == "aes128-card-master-key",
+            let raw = hexBytes(file.key), raw.count == 16, let version = UInt8(exactly: file.version), version > 0
+        else { throw ValidatorError(.invalidKeyMaterial, "\(path) is not an AES-128 card master key file") }
+        guard allowedCardKeyRoles.contains(file.role) else {
+            throw ValidatorError(.invalidKeyMaterial, "\(path) holds the \(file.role) key, which a validator must not hold")
+        }
+        return CardMasterKeyFile(role: file.role, version: version, key: SymmetricKey(data: raw))
+    }
+
+    /// `root.pub`: 64 hex digits.
+    public static func loadRootPublicKey(_ path: String) throws -> (KeyID, SigningPublicKey) {
+        let text = String(decoding: try readFile(path), as: UTF8.self).filter { !$0.isWhitespace }
+        guard let bytes = hexBytes(text), let key = try? SigningPublicKey(rawRepresentation: bytes) else {
+            throw ValidatorError(.invalidKeyMaterial, "\(path) is not an Ed25519 public key in hex")
+        }
+        return (KeyID(derivedFrom: key), key)
+    }
+
+    static func hexBytes(_ text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        var index = 0
+        while index < digits.count {
+            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
+    }
+
+    private static func nibble(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

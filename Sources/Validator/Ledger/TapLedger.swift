@@ -1,0 +1,143 @@
+import Entitlements
+import LedgerCore
+import LedgerStore
+import Tariff
+
+/// The validator's ledger as the tap pipeline uses it: the one owner of the SQLite store, plus
+/// the index of card transactions still pending (by card), so that a card's next tap resolves them.
+///
+/// Every method appends durably before it returns. A storage failure puts the store out of
+/// service; from then on `appendPending` throws `out-of-service`, so no card is charged that the
+/// ledger cannot record.
+public actor TapLedger {
+    private let store: LedgerStore
+    private var open: [CardSerial: [PendingTransaction]] = [:]
+    private var closed = false
+
+    /// Takes ownership of an opened store and indexes the pending transactions it holds.
+    public init(store: sending LedgerStore) throws {
+        self.store = store
+        var pendings: [UInt64: PendingTransaction] = [:]
+        try store.forEachEntry { entry in
+            switch entry.record.kind {
+            case .cardTransactionPending:
+                if let pending = PendingTransaction(entry: entry) { pendings[entry.sequence] = pending }
+            case .cardTransactionConfirmed, .cardTransactionAbandoned:
+                if let related = entry.record.relatedSequence { pendings[related] = nil }
+            default: break
+            }
+        }
+        for pending in pendings.values.sorted(by: { $0.sequence < $1.sequence }) {
+            open[pending.card, default: []].append(pending)
+        }
+    }
+
+    /// Whether the store accepts appends (and so whether cards may be charged).
+    public var isInService: Bool { !closed && store.isInService }
+
+    /// The sequence of the newest entry.
+    public var headSequence: UInt64 { store.head.sequence }
+
+    /// Entries not yet covered by an accounting receipt: what still has to be uploaded.
+    public func backlog() -> UInt64 {
+        let receipted = (try? store.latestReceiptSequence()) ?? 0
+        return store.head.sequence - min(receipted, store.head.sequence)
+    }
+
+    /// Every pending transaction not yet resolved, oldest first.
+    public func openTransactions() -> [PendingTransaction] {
+        open.values.flatMap { $0 }.sorted { $0.sequence < $1.sequence }
+    }
+
+    /// The unresolved pending transactions of `card`, oldest first.
+    public func openTransactions(of card: CardSerial) -> [PendingTransaction] { open[card] ?? [] }
+
+    /// Appends `record` and returns its sequence.
+    @discardableResult
+    public func append(_ record: LedgerRecord) throws -> UInt64 {
+        guard !closed else { throw ValidatorError(.outOfService, "the ledger is closed") }
+        do {
+            return try store.append(record).sequence
+        } catch {
+            throw ValidatorError(.outOfService, "the ledger cannot record: \(error)")
+        }
+    }
+
+    /// Appends the pending entry of `transaction` and returns it with its sequence. Must return
+    /// before the card's CommitTransaction is sent.
+    public func appendPending(_ transaction: PendingTransaction) throws -> PendingTransaction {
+        var pending = transaction
+        pending.sequence = try append(transaction.record)
+        open[pending.card, default: []].append(pending)
+        return pending
+    }
+
+    /// Records that `pending` was committed on the card: its charge entries (those not already
+    /// written, should an earlier attempt have stopped half way) and the confirmation. Returns
+    /// the sequence of the first charge entry (or of the confirmation, if none).
+    @discardableResult
+    public func confirm(_ pending: PendingTransaction, at time: UnixTime) throws -> UInt64 {
+        var written = Set<LedgerEntryKind>()
+        if let entries = try? store.lastEntries(64) {
+            for entry in entries where entry.record.relatedSequence == pending.sequence { written.insert(entry.record.kind) }
+        }
+        var first: UInt64?
+        for charge in pending.chargeRecords where !written.contains(charge.kind) {
+            let sequence = try append(charge)
+            first = first ?? sequence
+        }
+        let confirmation = try append(.cardTransactionConfirmed(at: time, card: pending.card, pending: pending.sequence))
+        remove(pending)
+        return first ?? confirmation
+    }
+
+    /// Records that `pending` did not happen on the card, and why that is known.
+    public func abandon(_ pending: PendingTransaction, why: String, at time: UnixTime) throws {
+        try append(.cardTransactionAbandoned(at: time, card: pending.card, pending: pending.sequence, why: why))
+        remove(pending)
+    }
+
+    /// Resolves this card's open transactions from what was just read off it. Returns how many
+    /// were resolved; those the card cannot tell about stay open.
+    public func resolveOpenTransactions(with reading: TapReading, at time: UnixTime) throws -> Int {
+        var resolved = 0
+        for pending in openTransactions(of: reading.state.serial) {
+            switch pending.resolution(on: reading) {
+            case .committed:
+                try confirm(pending, at: time)
+                resolved += 1
+            case .notCommitted(let why):
+                try abandon(pending, why: why, at: time)
+                resolved += 1
+            case .unknown:
+                continue
+            }
+        }
+        return resolved
+    }
+
+    /// Records a clean shutdown (an entry and a signed checkpoint) and closes the store.
+    public func shutDown(at time: UnixTime) throws {
+        guard !closed else { return }
+        closed = true
+        do {
+            try store.shutDown(at: time)
+        } catch {
+            store.close()
+            throw ValidatorError(.outOfService, "the shutdown entry could not be written: \(error)")
+        }
+    }
+
+    /// Signs a checkpoint at the head (e.g. before an upload).
+    public func checkpoint() throws {
+        _ = try store.checkpoint()
+    }
+
+    /// Tries to bring an out-of-service store back.
+    public func resumeService() throws { try store.resumeService() }
+
+    private func remove(_ pending: PendingTransaction) {
+        open[pending.card]?.removeAll { $0.sequence == pending.sequence }
+        if open[pending.card]?.isEmpty == true { open[pending.card] = nil }
+    }
+}
