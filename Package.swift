@@ -21,13 +21,14 @@ let package = Package(
         /// The pure layers, for the fuzzing and benchmark packages beside this one.
         .library(
             name: "HromadaCardPure",
-            targets: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles"]
+            targets: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles", "SocialCard"]
         ),
         /// The PC/SC adapter, the virtual card and the test bed, for the benchmark package.
         .library(name: "HromadaCardHardware", targets: ["PCSC", "VirtualCard", "TestBedSupport"]),
         .executable(name: "hromada-vcard", targets: ["hromada-vcard"]),
         .executable(name: "hromada-keys", targets: ["hromada-keys"]),
         .executable(name: "hromada-demo", targets: ["hromada-demo"]),
+        .executable(name: "hromada-desk", targets: ["hromada-desk"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -51,6 +52,9 @@ let package = Package(
         .target(name: "Tariff", dependencies: ["Entitlements"]),
         /// Signed, versioned bundles for validators: trust, tariff, deny list.
         .target(name: "Bundles", dependencies: ["Entitlements", "Tariff", crypto]),
+        /// The social card on a DESFire card: per-card keys, restartable personalization per a
+        /// layout, and the fewest-APDU read a validator or the desk needs.
+        .target(name: "SocialCard", dependencies: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", crypto]),
 
         // MARK: Adapters (I/O at the edges)
 
@@ -81,6 +85,10 @@ let package = Package(
         .executableTarget(name: "hromada-vcard", dependencies: ["VirtualCard", argumentParser]),
         .executableTarget(name: "hromada-keys", dependencies: ["CommunityKeys", argumentParser]),
         .executableTarget(name: "hromada-demo", dependencies: ["DESFire", "PCSC", "SmartCard", argumentParser]),
+        .executableTarget(
+            name: "hromada-desk",
+            dependencies: ["SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "Tariff", crypto, argumentParser]
+        ),
 
         // MARK: Tests
 
@@ -114,6 +122,13 @@ let package = Package(
         .testTarget(name: "TariffTests", dependencies: ["Tariff", "Entitlements", propertyBased]),
         .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Entitlements", "Tariff", crypto, propertyBased]),
         .testTarget(name: "CommunityKeysTests", dependencies: ["CommunityKeys", "Bundles", "Entitlements", crypto]),
+        .testTarget(
+            name: "SocialCardTests",
+            dependencies: [
+                "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "Tariff",
+                "TestBedSupport", "VirtualCard", crypto,
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
