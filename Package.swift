@@ -22,7 +22,7 @@ let package = Package(
         /// The pure layers, for the fuzzing and benchmark packages beside this one.
         .library(
             name: "HromadaCardPure",
-            targets: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore"]
+            targets: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore", "SocialCard"]
         ),
         /// The PC/SC adapter, the virtual card and the test bed, for the benchmark package.
         .library(name: "HromadaCardHardware", targets: ["PCSC", "VirtualCard", "TestBedSupport"]),
@@ -30,6 +30,7 @@ let package = Package(
         .executable(name: "hromada-keys", targets: ["hromada-keys"]),
         .executable(name: "hromada-demo", targets: ["hromada-demo"]),
         .executable(name: "hromada-validator", targets: ["hromada-validator"]),
+        .executable(name: "hromada-desk", targets: ["hromada-desk"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -57,6 +58,9 @@ let package = Package(
         /// The validator's ledger: entry format, canonical bytes, SHA-256 chain, signed
         /// checkpoints and receipts, chain verification.
         .target(name: "LedgerCore", dependencies: ["Entitlements", "Tariff", crypto]),
+        /// The social card on a DESFire card: per-card keys, restartable personalization per a
+        /// layout, and the fewest-APDU read a validator or the desk needs.
+        .target(name: "SocialCard", dependencies: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", crypto]),
 
         // MARK: Adapters (I/O at the edges)
 
@@ -99,7 +103,7 @@ let package = Package(
             name: "Validator",
             dependencies: [
                 "SmartCard", "DESFire", "PCSC", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore",
-                "LedgerStore", crypto, logging, serviceLifecycle,
+                "LedgerStore", "SocialCard", crypto, logging, serviceLifecycle,
             ]
         ),
 
@@ -111,6 +115,10 @@ let package = Package(
         .executableTarget(
             name: "hromada-validator",
             dependencies: ["LedgerCore", "LedgerStore", "Entitlements", "Tariff", crypto, argumentParser, "Validator", logging, serviceLifecycle]
+        ),
+        .executableTarget(
+            name: "hromada-desk",
+            dependencies: ["SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "Tariff", crypto, argumentParser]
         ),
 
         // MARK: Tests
@@ -157,7 +165,14 @@ let package = Package(
             name: "ValidatorTests",
             dependencies: [
                 "Validator", "SmartCard", "DESFire", "PCSC", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore",
-                "LedgerStore", "VirtualCard", "TestBedSupport", crypto,
+                "LedgerStore", "SocialCard", "CommunityKeys", "VirtualCard", "TestBedSupport", crypto,
+            ]
+        ),
+        .testTarget(
+            name: "SocialCardTests",
+            dependencies: [
+                "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "Tariff",
+                "TestBedSupport", "VirtualCard", crypto,
             ]
         ),
     ],
