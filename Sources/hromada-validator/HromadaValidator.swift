@@ -15,7 +15,7 @@ struct HromadaValidator: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-validator",
         abstract: "The HromadaCard bus validator.",
-        subcommands: [Ledger.self])
+        subcommands: [Ledger.self, Run.self])
 }
 
 struct Ledger: ParsableCommand {
