@@ -165,7 +165,7 @@ let package = Package(
             name: "ValidatorTests",
             dependencies: [
                 "Validator", "SmartCard", "DESFire", "PCSC", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore",
-                "LedgerStore", "SocialCard", "CommunityKeys", "VirtualCard", "TestBedSupport", crypto,
+                "LedgerStore", "SocialCard", "CommunityKeys", "VirtualCard", "TestBedSupport", crypto, logging, serviceLifecycle,
             ]
         ),
         .testTarget(
