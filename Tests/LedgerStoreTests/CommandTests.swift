@@ -109,6 +109,11 @@ import Testing
         let entries = try Support.open(path).lastEntries(25)
         #expect(lines[1...25].map(String.init) == entries.map(LedgerExport.jsonLine))
 
+        let partial = try Self.validator(["ledger", "export", "--db", path, "--format", "jsonl", "--from", "20"])
+        let partialLines = partial.output.split(separator: "\n")
+        #expect(partialLines.count == 1 + 6 + 2)  // header, entries 20–25, checkpoints 20 and 25
+        #expect(partialLines[0].contains(#""startSequence":19,"startHash":"\#(entries[18].hash.hex)""#))
+
         let csv = try Self.validator(["ledger", "export", "--db", path, "--format", "csv", "--from", "24"])
         #expect(csv.status == 0)
         #expect(csv.output == "\u{FEFF}" + LedgerExport.csvHeader + "\n" + entries[23...].map { LedgerExport.csvRow($0) + "\n" }.joined())
