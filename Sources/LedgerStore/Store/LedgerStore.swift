@@ -209,7 +209,11 @@ public final class LedgerStore {
     /// Tries to return to service after a failure: re-reads the chain's end from the database
     /// and checks it. Throws (and stays out of service) if the store still cannot be trusted.
     public func resumeService() throws {
-        _ = try writableStatements(allowOutOfService: true)
+        let prepared = try writableStatements(allowOutOfService: true)
+        if !connection.isInAutocommit {
+            // A failed rollback can leave a transaction open; nothing in it was acknowledged.
+            try? prepared.rollback.run()
+        }
         do {
             if configuration.checkIntegrityOnOpen { try Self.checkIntegrity(connection, path: path) }
             head = try Self.readHead(connection, deviceID: deviceID)
