@@ -145,7 +145,11 @@ public final class ValidatorService: Service, Sendable {
                         await tapper.tap(channel: channel, atr: atr, reader: reader, pipeline: pipeline, now: now, shouldStop: { stop.isSet })
                     }
                 } catch {
-                    result = await pipeline.declineUnread(reader: reader, error: error, now: now)
+                    // After a timeout the tap is already recorded as timed out.
+                    result =
+                        stop.isSet
+                        ? TapResult(time: now, reader: reader, verdict: .declined, reason: "\(error)", message: .tapAgain)
+                        : await pipeline.declineUnread(reader: reader, error: error, now: now)
                 }
             }
             race.finish(result)

@@ -64,7 +64,7 @@ public struct TapPipeline: Sendable {
         do {
             reading = try await card.read()
         } catch {
-            return await failedBeforeCommit(result, error: error, serial: nil, layout: nil, card: card)
+            return await failedBeforeCommit(result, error: error, serial: nil, layout: nil, card: card, shouldStop: shouldStop)
         }
         let serial = reading.state.serial
         result.cardSerial = serial
@@ -109,7 +109,7 @@ public struct TapPipeline: Sendable {
             guard let counterSlot = reading.slot(of: counter.entitlementID) else {
                 return await failedBeforeCommit(
                     result, error: ValidatorError(.malformedCard, "no slot holds entitlement \(counter.entitlementID)"),
-                    serial: reading.state.serial, layout: reading.state.layoutVersion, card: card)
+                    serial: reading.state.serial, layout: reading.state.layoutVersion, card: card, shouldStop: shouldStop)
             }
             write.counter = .init(slot: counterSlot, counter: counter)
         }
@@ -123,7 +123,8 @@ public struct TapPipeline: Sendable {
         switch await commit(write, transaction: transaction, card: &card, shouldStop: shouldStop) {
         case .failedBeforeCommit(let error):
             return await failedBeforeCommit(
-                result, error: error, serial: reading.state.serial, layout: reading.state.layoutVersion, card: card)
+                result, error: error, serial: reading.state.serial, layout: reading.state.layoutVersion, card: card,
+                shouldStop: shouldStop)
         case .uncertain(let pending):
             result.verdict = .uncertain
             result.reason = "commit-unconfirmed"
@@ -201,6 +202,11 @@ public struct TapPipeline: Sendable {
         result.message = TapMessage(denial.message)
         result.purseBalanceKopecks = state.purseKopecks
         if case .rideLimitReached = denial.reason { result.ridesLeft = 0 }
+        if shouldStop() {
+            // Too late: the passenger was already told to tap again, and that was recorded.
+            result.apduCount = card.apduCount
+            return result
+        }
         do {
             if case .denyListed(let listing) = denial.reason {
                 try await ledger.append(
@@ -243,11 +249,13 @@ public struct TapPipeline: Sendable {
     /// A tap that ended before any commit: nothing changed on the card. Recorded as declined
     /// with the reason, when the ledger can record.
     private func failedBeforeCommit<Card: TapCard>(
-        _ start: TapResult, error: any Error, serial: CardSerial?, layout: LayoutVersion?, card: Card
+        _ start: TapResult, error: any Error, serial: CardSerial?, layout: LayoutVersion?, card: Card,
+        shouldStop: @Sendable () -> Bool
     ) async -> TapResult {
         let (code, message) = Self.classify(error)
         var result = declined(start, code: code, message: message, card: card)
-        if code != ValidatorError.Code.outOfService.name {
+        // A tap that ran out of time was recorded as timed out when it did; not twice.
+        if code != ValidatorError.Code.outOfService.name && !shouldStop() {
             let context = rules.context
             result.ledgerSequence = try? await ledger.append(
                 .tapDeclined(
