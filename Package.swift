@@ -26,6 +26,8 @@ let package = Package(
         ),
         /// The PC/SC adapter, the virtual card and the test bed, for the benchmark package.
         .library(name: "HromadaCardHardware", targets: ["PCSC", "VirtualCard", "TestBedSupport"]),
+        /// The validator daemon's library with its ledger store and key files, for the benchmark package.
+        .library(name: "HromadaCardValidator", targets: ["Validator", "LedgerStore", "CommunityKeys"]),
         .executable(name: "hromada-vcard", targets: ["hromada-vcard"]),
         .executable(name: "hromada-keys", targets: ["hromada-keys"]),
         .executable(name: "hromada-demo", targets: ["hromada-demo"]),
