@@ -1,0 +1,319 @@
+import Crypto
+import Entitlements
+import Foundation
+import LedgerCore
+import LedgerStore
+import SmartCard
+import Tariff
+import Testing
+import Validator
+
+/// An in-memory social card: committed state plus a transaction, and a script of failures.
+struct MemoryCard: TapCard {
+    final class Storage: @unchecked Sendable {
+        var reading: TapReading
+        var committedWrites: [TapWrite] = []
+        init(reading: TapReading) { self.reading = reading }
+    }
+
+    enum Failure { case none, duringRead, duringStage, commitNeverArrives, commitAnswerLost }
+
+    let storage: Storage
+    var failure: Failure
+    var staged: TapWrite?
+    var apduCount = 0
+
+    init(storage: Storage, failure: Failure = .none) {
+        self.storage = storage
+        self.failure = failure
+    }
+
+    mutating func read() async throws -> TapReading {
+        apduCount += 8
+        if failure == .duringRead { throw CardError(.removed, "pulled during the read") }
+        return storage.reading
+    }
+
+    mutating func stage(_ write: TapWrite) async throws {
+        apduCount += 4
+        if failure == .duringStage { throw CardError(.removed, "pulled during the writes") }
+        staged = write
+    }
+
+    mutating func commit() async throws {
+        apduCount += 1
+        if failure == .commitNeverArrives { throw CardError(.removed, "pulled before the commit arrived") }
+        guard let write = staged else { return }
+        storage.committedWrites.append(write)
+        if let trip = write.trip {
+            storage.reading.trips.append(trip.identity)
+            storage.reading.state.recentTrips.append(trip.record)
+        }
+        storage.reading.state.purseKopecks -= write.purseDebitKopecks
+        if write.block != nil { storage.reading.state.isBlocked = true }
+        if failure == .commitAnswerLost { throw CardError(.removed, "the commit's answer was lost") }
+    }
+}
+
+/// The pipeline and the ledger without hardware: every branch of a tap, with an in-memory card.
+@Suite("Tap pipeline and pending transactions")
+struct PipelineUnitTests {
+    static let serial: CardSerial = 0x4242
+    static let context = TapContext(deviceID: 7001, vehicleID: 17, route: 1, zone: 1)
+
+    static func tariff() throws -> Tariff {
+        var tariff = try JSONDecoder().decode(Tariff.self, from: FileManager.default.contents(atPath: Paths.tariff)!)
+        tariff.transfer = nil
+        return tariff
+    }
+
+    static func pipeline(_ directory: String, denyList: DenyList = .empty) throws -> (TapPipeline, TapLedger, Curve25519.Signing.PrivateKey) {
+        let key = Curve25519.Signing.PrivateKey()
+        let store = try LedgerStore(path: directory + "/ledger.sqlite", deviceID: context.deviceID, deviceKey: key)
+        let ledger = try TapLedger(store: store)
+        let root = Curve25519.Signing.PrivateKey()
+        let trust = try TrustStore(
+            rootKeyID: KeyID(derivedFrom: SigningPublicKey(root.publicKey)), rootPublicKey: SigningPublicKey(root.publicKey), certificates: [],
+            revocations: RevocationList(version: 0, revocations: []))
+        return (TapPipeline(ledger: ledger, rules: TapRules(context: context, tariff: try tariff(), trust: trust, denyList: denyList)), ledger, key)
+    }
+
+    static func card(purse: Int = 5_000) -> MemoryCard.Storage {
+        MemoryCard.Storage(
+            reading: TapReading(
+                uid: [4, 1, 2, 3, 4, 5, 6], state: CardState(serial: serial, layoutVersion: 1, purseKopecks: purse), entitlements: [],
+                slotEntitlements: [], trips: [TripIdentity(deviceID: 1, cardSequence: 0, time: Clock.later(-86_400))]))
+    }
+
+    static func kinds(_ directory: String) throws -> [LedgerEntryKind] {
+        let store = try LedgerStore(readingAt: directory + "/ledger.sqlite")
+        defer { store.close() }
+        var kinds: [LedgerEntryKind] = []
+        try store.forEachEntry { kinds.append($0.record.kind) }
+        return kinds
+    }
+
+    @Test("an accepted purse ride: pending, charges, confirmation; the trip record carries the next card sequence")
+    func acceptedRide() async throws {
+        let directory = Paths.temporaryDirectory("hromada-validator-unit")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (pipeline, _, _) = try Self.pipeline(directory)
+        let storage = Self.card()
+        var card = MemoryCard(storage: storage)
+        let result = await pipeline.process(&card, reader: "r", now: Clock.now)
+        #expect(result.verdict == .accepted && result.fareKopecks == 1_500 && result.purseBalanceKopecks == 3_500)
+        #expect(storage.reading.trips.last == TripIdentity(deviceID: 7001, cardSequence: 1, time: Clock.now))
+        #expect(try Self.kinds(directory) == [.cardTransactionPending, .rideAccepted, .purseDebit, .cardTransactionConfirmed])
+        #expect(result.ledgerSequence == 2)
+        #expect(result.apduCount == 13)
+    }
+
+    @Test("pulled during the read or the writes: declined, nothing committed, no pending entry")
+    func tornBeforeCommit() async throws {
+        for failure in [MemoryCard.Failure.duringRead, .duringStage] {
+            let directory = Paths.temporaryDirectory("hromada-validator-unit")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let (pipeline, ledger, _) = try Self.pipeline(directory)
+            let storage = Self.card()
+            var card = MemoryCard(storage: storage, failure: failure)
+            let result = await pipeline.process(&card, reader: "r", now: Clock.now)
+            #expect(result.verdict == .declined && result.reason == "card-removed" && result.message.key == "tap-again")
+            #expect(storage.committedWrites.isEmpty)
+            #expect(try Self.kinds(directory) == [.tapDeclined])
+            #expect(await ledger.openTransactions().isEmpty)
+        }
+    }
+
+    @Test("the commit's fate unknown: an open pending entry; the next tap resolves it both ways")
+    func uncertainCommit() async throws {
+        for (failure, expectedResolution, expectedNext) in [
+            (MemoryCard.Failure.commitAnswerLost, LedgerEntryKind.cardTransactionConfirmed, TapVerdict.repeated),
+            (.commitNeverArrives, .cardTransactionAbandoned, .accepted),
+        ] {
+            let directory = Paths.temporaryDirectory("hromada-validator-unit")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let (pipeline, ledger, key) = try Self.pipeline(directory)
+            let storage = Self.card()
+            var torn = MemoryCard(storage: storage, failure: failure)
+            let first = await pipeline.process(&torn, reader: "r", now: Clock.now)
+            #expect(first.verdict == .uncertain && first.reason == "commit-unconfirmed" && first.message.key == "tap-again-to-confirm")
+            #expect(try Self.kinds(directory) == [.cardTransactionPending])
+            #expect(await ledger.openTransactions().count == 1)
+
+            // The daemon restarts: the open entry is found again in the ledger.
+            let reopened = try TapLedger(store: try LedgerStore(path: directory + "/ledger.sqlite", deviceID: Self.context.deviceID, deviceKey: key))
+            #expect(await reopened.openTransactions().map(\.sequence) == [1])
+            let restarted = TapPipeline(ledger: reopened, rules: pipeline.rules)
+            var again = MemoryCard(storage: storage)
+            let next = await restarted.process(&again, reader: "r", now: Clock.later(30))
+            #expect(next.resolvedPending == 1)
+            #expect(next.verdict == expectedNext, "\(failure)")
+            let kinds = try Self.kinds(directory)
+            #expect(kinds.contains(expectedResolution))
+            #expect(await reopened.openTransactions().isEmpty)
+            // Exactly one ride charged, and exactly one on the card.
+            #expect(kinds.filter { $0 == .rideAccepted }.count == 1)
+            #expect(storage.committedWrites.count == 1)
+        }
+    }
+
+    @Test("a ledger that cannot record refuses every tap before touching the card")
+    func closedLedger() async throws {
+        let directory = Paths.temporaryDirectory("hromada-validator-unit")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (pipeline, ledger, _) = try Self.pipeline(directory)
+        try await ledger.shutDown(at: Clock.now)
+        let storage = Self.card()
+        var card = MemoryCard(storage: storage)
+        let result = await pipeline.process(&card, reader: "r", now: Clock.later(1))
+        #expect(result.verdict == .declined && result.reason == "out-of-service" && result.message.key == "out-of-service")
+        #expect(card.apduCount == 0)
+        #expect(storage.committedWrites.isEmpty)
+    }
+
+    @Test("a deny-listed card: deny-list hit, decline, then its blocked flag in a recorded transaction")
+    func denyListed() async throws {
+        let directory = Paths.temporaryDirectory("hromada-validator-unit")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (pipeline, _, _) = try Self.pipeline(directory, denyList: try DenyList(version: 1, entries: [.init(serial: Self.serial, reason: .lost)]))
+        let storage = Self.card()
+        var card = MemoryCard(storage: storage)
+        let result = await pipeline.process(&card, reader: "r", now: Clock.now)
+        #expect(result.verdict == .declined && result.reason == "deny-listed")
+        #expect(storage.reading.state.isBlocked)
+        #expect(storage.committedWrites.first?.block?.reason == .lost)
+        #expect(try Self.kinds(directory) == [.denyListHit, .tapDeclined, .cardTransactionPending, .cardTransactionConfirmed])
+    }
+
+    @Test("a pending entry reads back to the same transaction, and charges point at it")
+    func pendingRoundTrip() async throws {
+        let directory = Paths.temporaryDirectory("hromada-validator-unit")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (_, ledger, _) = try Self.pipeline(directory)
+        let transaction = PendingTransaction(
+            purpose: .ride, card: Self.serial, layout: 1, time: Clock.now, trip: TripIdentity(deviceID: 7001, cardSequence: 65_535, time: Clock.now),
+            charges: [.benefitUse, .purseDebit], entitlement: 3, category: 1, fareKopecks: 750, fullFareKopecks: 1_500,
+            purseBalanceAfterKopecks: 250, route: 2, vehicle: 17)
+        let appended = try await ledger.appendPending(transaction)
+        let store = try LedgerStore(readingAt: directory + "/ledger.sqlite")
+        defer { store.close() }
+        let entry = try #require(try store.entry(at: appended.sequence))
+        #expect(PendingTransaction(entry: entry) == appended)
+        let charges = appended.chargeRecords
+        #expect(charges.map(\.kind) == [.benefitUse, .purseDebit])
+        #expect(charges.allSatisfy { $0.relatedSequence == appended.sequence && $0.deviceTime == Clock.now })
+        #expect(charges[0].fareKopecks == 750 && charges[0].fullFareKopecks == 1_500 && charges[1].purseBalanceAfterKopecks == 250)
+    }
+
+    static func reading(trips: [(UInt32, UInt16, Int64)], blocked: Bool = false) -> TapReading {
+        TapReading(
+            uid: [4], state: CardState(serial: serial, layoutVersion: 1, isBlocked: blocked), entitlements: [], slotEntitlements: [],
+            trips: trips.map { TripIdentity(deviceID: DeviceID($0.0), cardSequence: $0.1, time: UnixTime($0.2)) })
+    }
+
+    @Test(
+        "resolving a pending ride from the card's trip log",
+        arguments: [
+            ([(7001, 5, 100)], PendingResolution.committed),
+            ([(7001, 4, 90)], .notCommitted("trip-not-on-card")),
+            ([(9999, 5, 100)], .notCommitted("card-sequence-used-by-another-tap")),
+            ([(7001, 5, 101)], .notCommitted("card-sequence-used-by-another-tap")),
+            ([(1, 7, 300)], .unknown),
+            ([], .notCommitted("trip-log-empty")),
+        ] as [([(UInt32, UInt16, Int64)], PendingResolution)])
+    func resolution(trips: [(UInt32, UInt16, Int64)], expected: PendingResolution) {
+        let pending = PendingTransaction(
+            purpose: .ride, card: Self.serial, layout: 1, time: UnixTime(100), trip: TripIdentity(deviceID: 7001, cardSequence: 5, time: UnixTime(100)),
+            charges: [.rideAccepted], entitlement: nil, category: nil, fareKopecks: 0, fullFareKopecks: 0, purseBalanceAfterKopecks: 0,
+            route: 1, vehicle: 1)
+        #expect(pending.resolution(on: Self.reading(trips: trips)) == expected)
+    }
+
+    @Test("the card sequence wraps: 65535 then 0")
+    func sequenceWraps() {
+        let pending = PendingTransaction(
+            purpose: .ride, card: Self.serial, layout: 1, time: UnixTime(100), trip: TripIdentity(deviceID: 7001, cardSequence: 0, time: UnixTime(100)),
+            charges: [.rideAccepted], entitlement: nil, category: nil, fareKopecks: 0, fullFareKopecks: 0, purseBalanceAfterKopecks: 0,
+            route: 1, vehicle: 1)
+        #expect(pending.resolution(on: Self.reading(trips: [(7001, 65_535, 90)])) == .notCommitted("trip-not-on-card"))
+        #expect(Self.reading(trips: [(7001, 65_535, 90)]).nextCardSequence == 0)
+    }
+
+    @Test("the JSON line, word for word")
+    func jsonLine() {
+        let result = TapResult(
+            time: Clock.now, reader: "Reader \"A\"", cardSerial: 0x8001, verdict: .accepted, reason: "accepted-counted-ride",
+            message: TapMessage(key: "accepted-counted-ride", uk: "Пільгова поїздка", en: "Benefit ride"), fareKopecks: 0, category: 9,
+            ridesLeft: 19, purseBalanceKopecks: 0, ledgerSequence: 42, resolvedPending: 1, apduCount: 17)
+        #expect(
+            TapReport.jsonLine(result, latencyMilliseconds: 12.3456)
+                == #"{"apdus":17,"balance":0,"card":"0000-0000-0000-8001","category":9,"decision":"accept","fare":0,"latencyMs":12.346,"ledgerSequence":42,"message":{"en":"Benefit ride","key":"accepted-counted-ride","uk":"Пільгова поїздка"},"reader":"Reader \"A\"","reason":"accepted-counted-ride","resolvedPending":1,"ridesLeft":19,"time":"2026-11-29T12:00:00Z"}"#
+        )
+    }
+
+    @Test("metrics: counters by reason and the latency histogram in Prometheus text")
+    func metrics() {
+        let metrics = ValidatorMetrics()
+        metrics.record(TapResult(time: Clock.now, reader: "r", verdict: .accepted, reason: "accepted-free", message: .tapAgain, apduCount: 16), latencySeconds: 0.04)
+        metrics.record(TapResult(time: Clock.now, reader: "r", verdict: .declined, reason: "deny-listed", message: .tapAgain), latencySeconds: 0.25)
+        metrics.setLedger(backlog: 7, inService: true, pending: 1)
+        let text = metrics.prometheusText()
+        #expect(text.contains("hromada_validator_taps_total 2\n"))
+        #expect(text.contains("hromada_validator_declines_total{reason=\"deny-listed\"} 1\n"))
+        #expect(text.contains("hromada_validator_tap_latency_seconds_bucket{le=\"0.05\"} 1\n"))
+        #expect(text.contains("hromada_validator_tap_latency_seconds_bucket{le=\"0.3\"} 2\n"))
+        #expect(text.contains("hromada_validator_tap_apdus_bucket{le=\"16\"} 1\n"))
+        #expect(text.contains("hromada_validator_ledger_backlog_entries 7\n"))
+        #expect(text.contains("hromada_validator_pending_transactions 1\n"))
+    }
+}
+
+/// The configuration file and the key files it names.
+@Suite("Validator configuration")
+struct ConfigurationTests {
+    @Test("relative paths are taken from the file's directory; readers may be all")
+    func load() throws {
+        let directory = Paths.temporaryDirectory("hromada-validator-config")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let text = """
+            {"deviceID": 5, "deviceKey": "keys/device.key", "community": "nemishaieve", "rootPublicKey": "/etc/root.pub",
+             "readers": ["all"], "vehicle": 3, "route": 2, "zone": 1, "carrier": "C",
+             "bundles": {"trust": "b/t", "tariff": "b/f", "denyList": "b/d"}, "ledger": {"path": "ledger.sqlite"},
+             "layouts": ["l.json"], "cardKeys": ["k/validate-v1.key"]}
+            """
+        try Data(text.utf8).write(to: URL(fileURLWithPath: directory + "/v.json"))
+        let configuration = try ValidatorConfiguration.load(from: directory + "/v.json")
+        #expect(configuration.deviceKey == directory + "/keys/device.key")
+        #expect(configuration.rootPublicKey == "/etc/root.pub")
+        #expect(configuration.ledger.path == directory + "/ledger.sqlite")
+        #expect(configuration.bundles.denyList == directory + "/b/d")
+        #expect(configuration.watchesAllReaders)
+        #expect(configuration.tapTimeout == .milliseconds(2000))
+    }
+
+    @Test("refused: no device number, unreadable JSON")
+    func refused() throws {
+        let directory = Paths.temporaryDirectory("hromada-validator-config")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data("{\"deviceID\": 0}".utf8).write(to: URL(fileURLWithPath: directory + "/bad.json"))
+        #expect(throws: ValidatorError(.invalidConfiguration, "")) { try ValidatorConfiguration.load(from: directory + "/bad.json") }
+        #expect(throws: ValidatorError(.invalidConfiguration, "")) { try ValidatorConfiguration.load(from: directory + "/missing.json") }
+    }
+
+    @Test("card master keys: a validator refuses the desk's roles and files others can read")
+    func cardKeys() throws {
+        let directory = Paths.temporaryDirectory("hromada-validator-config")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func write(_ name: String, role: String, mode: Int) throws -> String {
+            let path = directory + "/" + name
+            let text = #"{"format": 1, "key": "000102030405060708090a0b0c0d0e0f", "kind": "aes128-card-master-key", "role": "\#(role)", "version": 2}"#
+            FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
+            return path
+        }
+        let good = try ValidatorSetup.loadCardMasterKey(try write("validate.key", role: "validate", mode: 0o600))
+        #expect(good.role == "validate" && good.version == 2)
+        #expect(!good.description.contains("0001"))
+        #expect(throws: ValidatorError(.invalidKeyMaterial, "")) { try ValidatorSetup.loadCardMasterKey(try write("issue.key", role: "issue", mode: 0o600)) }
+        #expect(throws: ValidatorError(.invalidKeyMaterial, "")) { try ValidatorSetup.loadCardMasterKey(try write("open.key", role: "read", mode: 0o644)) }
+    }
+}
