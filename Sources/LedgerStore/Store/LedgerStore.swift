@@ -143,7 +143,12 @@ public final class LedgerStore {
         self.devicePublicKey = facts.publicKey
         self.deviceKey = nil
         self.configuration = Configuration()
-        self.head = try Self.readHead(connection, deviceID: facts.deviceID)
+        // A reader must open a tampered ledger too, so that `verify` can say what is wrong with it.
+        do {
+            self.head = try Self.readHead(connection, deviceID: facts.deviceID)
+        } catch let error as LedgerStoreError where error.code == .inconsistent {
+            self.head = try Self.readStart(connection, deviceID: facts.deviceID)
+        }
         self.lastCheckpointSequence = try Self.readLastCheckpointSequence(connection)
         self.prepared = nil
     }
