@@ -59,81 +59,83 @@ import Testing
             )
         }
         await propertyCheck(count: 1500, input: generator) { records, interval, tampering, first, second, forgedRecord in
-            let ledger = try Fixture.ledger(records, interval: interval)
-            var rows = ledger.entries.map { Row(filedAs: $0.sequence, bytes: $0.canonicalBytes) }
-            var checkpoints = ledger.checkpoints
-            #expect(Self.verify(rows, checkpoints).isIntact)
+            await failOnThrow {
+                let ledger = try Fixture.ledger(records, interval: interval)
+                var rows = ledger.entries.map { Row(filedAs: $0.sequence, bytes: $0.canonicalBytes) }
+                var checkpoints = ledger.checkpoints
+                #expect(Self.verify(rows, checkpoints).isIntact)
 
-            let entry = ledger.entries[first]
-            let before = first == 0 ? ChainHead.genesis(for: Fixture.device) : ChainHead(after: ledger.entries[first - 1])
-            switch tampering {
-            case .changeRecord:
-                var record = entry.record
-                record.fareKopecks = (record.fareKopecks ?? 0) &+ 1
-                rows[first].bytes = try before.seal(record).canonicalBytes
-            case .flipByte:
-                rows[first].bytes[second % rows[first].bytes.count] ^= 0x01
-            case .remove:
-                rows.remove(at: first)
-            case .swapContents:
-                let other = first == second ? (first + 1) % rows.count : second
-                rows.swapAt(first, other)
-                rows[first].filedAs = UInt64(first + 1)
-                rows[other].filedAs = UInt64(other + 1)
-            case .swapOrder:
-                rows.swapAt(first, first == second ? (first + 1) % rows.count : second)
-            case .insertForged:
-                let forged = try ChainHead(after: entry).seal(forgedRecord)
-                rows.insert(Row(filedAs: forged.sequence, bytes: forged.canonicalBytes), at: first + 1)
-            case .duplicate:
-                rows.insert(rows[first], at: first + 1)
-            case .rewriteFromHere:
-                // The attacker recomputes every later hash; only a signed checkpoint can tell.
-                var head = before
-                for index in first..<ledger.entries.count {
-                    var record = ledger.entries[index].record
-                    if index == first { record = forgedRecord == record ? LedgerRecord.shutdown(at: UnixTime(0)) : forgedRecord }
-                    let resealed = try head.seal(record)
-                    rows[index].bytes = resealed.canonicalBytes
-                    head = ChainHead(after: resealed)
+                let entry = ledger.entries[first]
+                let before = first == 0 ? ChainHead.genesis(for: Fixture.device) : ChainHead(after: ledger.entries[first - 1])
+                switch tampering {
+                case .changeRecord:
+                    var record = entry.record
+                    record.fareKopecks = (record.fareKopecks ?? 0) &+ 1
+                    rows[first].bytes = try before.seal(record).canonicalBytes
+                case .flipByte:
+                    rows[first].bytes[second % rows[first].bytes.count] ^= 0x01
+                case .remove:
+                    rows.remove(at: first)
+                case .swapContents:
+                    let other = first == second ? (first + 1) % rows.count : second
+                    rows.swapAt(first, other)
+                    rows[first].filedAs = UInt64(first + 1)
+                    rows[other].filedAs = UInt64(other + 1)
+                case .swapOrder:
+                    rows.swapAt(first, first == second ? (first + 1) % rows.count : second)
+                case .insertForged:
+                    let forged = try ChainHead(after: entry).seal(forgedRecord)
+                    rows.insert(Row(filedAs: forged.sequence, bytes: forged.canonicalBytes), at: first + 1)
+                case .duplicate:
+                    rows.insert(rows[first], at: first + 1)
+                case .rewriteFromHere:
+                    // The attacker recomputes every later hash; only a signed checkpoint can tell.
+                    var head = before
+                    for index in first..<ledger.entries.count {
+                        var record = ledger.entries[index].record
+                        if index == first { record = forgedRecord == record ? LedgerRecord.shutdown(at: UnixTime(0)) : forgedRecord }
+                        let resealed = try head.seal(record)
+                        rows[index].bytes = resealed.canonicalBytes
+                        head = ChainHead(after: resealed)
+                    }
+                case .cutTail:
+                    rows.removeLast(rows.count - first)
+                case .forgeCheckpointSignature:
+                    let index = second % checkpoints.count
+                    var signature = checkpoints[index].signature
+                    signature[first % 64] ^= 0x80
+                    checkpoints[index] = try Checkpoint(
+                        deviceID: checkpoints[index].deviceID, sequence: checkpoints[index].sequence,
+                        chainHash: checkpoints[index].chainHash, signature: signature)
+                case .changeCheckpointHash:
+                    // Re-signed with a key that is not the device's: hash and signature agree, the key does not.
+                    let index = second % checkpoints.count
+                    let point = ChainHead(deviceID: Fixture.device, sequence: checkpoints[index].sequence, hash: ChainHash.of([UInt8(first)]))
+                    checkpoints[index] = try Checkpoint(signing: point, with: Fixture.serviceKey)
+                case .moveCheckpoint:
+                    let index = second % checkpoints.count
+                    let original = checkpoints[index]
+                    let target = original.sequence == UInt64(first + 1) ? UInt64(first + 2) : UInt64(first + 1)
+                    checkpoints[index] = try Checkpoint(
+                        deviceID: original.deviceID, sequence: target, chainHash: original.chainHash, signature: original.signature)
+                case .otherDeviceEntry:
+                    let other = try ChainHead(deviceID: DeviceID(Fixture.device.rawValue + 1), sequence: before.sequence, hash: before.hash)
+                        .seal(entry.record)
+                    rows[first].bytes = other.canonicalBytes
                 }
-            case .cutTail:
-                rows.removeLast(rows.count - first)
-            case .forgeCheckpointSignature:
-                let index = second % checkpoints.count
-                var signature = checkpoints[index].signature
-                signature[first % 64] ^= 0x80
-                checkpoints[index] = try Checkpoint(
-                    deviceID: checkpoints[index].deviceID, sequence: checkpoints[index].sequence,
-                    chainHash: checkpoints[index].chainHash, signature: signature)
-            case .changeCheckpointHash:
-                // Re-signed with a key that is not the device's: hash and signature agree, the key does not.
-                let index = second % checkpoints.count
-                let point = ChainHead(deviceID: Fixture.device, sequence: checkpoints[index].sequence, hash: ChainHash.of([UInt8(first)]))
-                checkpoints[index] = try Checkpoint(signing: point, with: Fixture.serviceKey)
-            case .moveCheckpoint:
-                let index = second % checkpoints.count
-                let original = checkpoints[index]
-                let target = original.sequence == UInt64(first + 1) ? UInt64(first + 2) : UInt64(first + 1)
-                checkpoints[index] = try Checkpoint(
-                    deviceID: original.deviceID, sequence: target, chainHash: original.chainHash, signature: original.signature)
-            case .otherDeviceEntry:
-                let other = try ChainHead(deviceID: DeviceID(Fixture.device.rawValue + 1), sequence: before.sequence, hash: before.hash)
-                    .seal(entry.record)
-                rows[first].bytes = other.canonicalBytes
-            }
-            let result = Self.verify(rows, checkpoints)
-            if tampering == .insertForged, first == records.count - 1 {
-                // Appending after the last checkpoint is not tampering the chain can see; the
-                // summary must say that the new end is not covered by a signature.
-                guard case .intact(let summary) = result else {
-                    Issue.record("an append after the end is a valid chain: \(result)")
+                let result = Self.verify(rows, checkpoints)
+                if tampering == .insertForged, first == records.count - 1 {
+                    // Appending after the last checkpoint is not tampering the chain can see; the
+                    // summary must say that the new end is not covered by a signature.
+                    guard case .intact(let summary) = result else {
+                        Issue.record("an append after the end is a valid chain: \(result)")
+                        return
+                    }
+                    #expect(summary.uncheckpointedEntries == 1)
                     return
                 }
-                #expect(summary.uncheckpointedEntries == 1)
-                return
+                #expect(!result.isIntact, "\(tampering) at \(first)/\(second) of \(records.count) went unnoticed")
             }
-            #expect(!result.isIntact, "\(tampering) at \(first)/\(second) of \(records.count) went unnoticed")
         }
     }
 

@@ -33,14 +33,16 @@ import Testing
             (Random.record(&rng), UInt64.random(in: 0...UInt64(Int64.max - 1), using: &rng), Random.bytes(&rng, count: 32))
         }
         await propertyCheck(count: 2000, input: generator) { record, sequence, previous in
-            let head = ChainHead(deviceID: Fixture.device, sequence: sequence, hash: try ChainHash(bytes: previous))
-            let entry = try head.seal(record)
-            let decoded = try LedgerEntry(canonicalBytes: entry.canonicalBytes)
-            #expect(decoded == entry)
-            #expect(decoded.record == record)
-            #expect(decoded.sequence == sequence + 1)
-            #expect(decoded.hash == ChainHash.of(entry.canonicalBytes))
-            #expect(entry.canonicalBytes.count == 88 + record.detail.utf8.count + 32)
+            await failOnThrow {
+                let head = ChainHead(deviceID: Fixture.device, sequence: sequence, hash: try ChainHash(bytes: previous))
+                let entry = try head.seal(record)
+                let decoded = try LedgerEntry(canonicalBytes: entry.canonicalBytes)
+                #expect(decoded == entry)
+                #expect(decoded.record == record)
+                #expect(decoded.sequence == sequence + 1)
+                #expect(decoded.hash == ChainHash.of(entry.canonicalBytes))
+                #expect(entry.canonicalBytes.count == 88 + record.detail.utf8.count + 32)
+            }
         }
     }
 
@@ -51,14 +53,16 @@ import Testing
             return (entry.canonicalBytes, Int.random(in: 0..<200, using: &rng), UInt8.random(in: 1...255, using: &rng))
         }
         await propertyCheck(count: 3000, input: generator) { bytes, position, flip in
-            var mutated = bytes
-            if position < mutated.count { mutated[position] ^= flip } else { mutated.removeLast(position % mutated.count + 1) }
-            do {
-                let decoded = try LedgerEntry(canonicalBytes: mutated)
-                #expect(try LedgerEntry(canonicalBytes: decoded.canonicalBytes).canonicalBytes == mutated)
-                #expect(decoded.hash != ChainHash.of(bytes))
-            } catch is LedgerError {
-                // A named refusal is the other acceptable outcome.
+            await failOnThrow {
+                var mutated = bytes
+                if position < mutated.count { mutated[position] ^= flip } else { mutated.removeLast(position % mutated.count + 1) }
+                do {
+                    let decoded = try LedgerEntry(canonicalBytes: mutated)
+                    #expect(try LedgerEntry(canonicalBytes: decoded.canonicalBytes).canonicalBytes == mutated)
+                    #expect(decoded.hash != ChainHash.of(bytes))
+                } catch is LedgerError {
+                    // A named refusal is the other acceptable outcome.
+                }
             }
         }
         for length in 0..<130 {

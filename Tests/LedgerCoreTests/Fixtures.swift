@@ -2,6 +2,7 @@ import Crypto
 import Entitlements
 import LedgerCore
 import Tariff
+import Testing
 
 /// Deterministic keys and random ledgers for the tests.
 enum Fixture {
@@ -58,5 +59,17 @@ enum Random {
 
     static func bytes(_ rng: inout some RandomNumberGenerator, count: Int) -> [UInt8] {
         (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
+    }
+}
+
+/// Runs a property's body and records anything it throws as a failure.
+///
+/// PropertyBased 2.0.1 on Swift 6.2+ discards errors thrown by a property's body (`try?` in its
+/// `countIssues`), so a case that throws would silently pass; this makes it fail.
+func failOnThrow(_ body: () async throws -> Void) async {
+    do {
+        try await body()
+    } catch {
+        Issue.record("the property threw: \(error)")
     }
 }
