@@ -267,6 +267,31 @@ struct TapEndToEndTests {
         }
     }
 
+    @Test("a card whose files say another layout version, or that do not decode, is declined by name")
+    func malformedCards() async throws {
+        let community = try TestCommunity()
+        let validator = try ValidatorHarness(community: community)
+        defer { validator.removeFiles() }
+        let card = try TestCard(number: 3, salt: 0x08)
+        defer { card.remove() }
+        try await TestBed.shared.withReader { reader in
+            try await validator.issue(card, try community.plan(serial: 0x6401, grants: [.init(product: .free, category: 2)]), on: reader)
+            let original = try await validator.contents(of: card, on: reader).info
+            var otherVersion = original
+            otherVersion.layoutVersion = 9
+            var tooManySlots = original
+            tooManySlots.entitlementSlotsUsed = 7
+            for (info, reason) in [(otherVersion, "foreign-layout"), (tooManySlots, "malformed-card")] {
+                try await validator.rewriteCardInfo(card, info, on: reader)
+                let result = try await validator.tap(card, on: reader, at: Clock.now)
+                #expect(result.verdict == .declined && result.reason == reason, "\(result)")
+                #expect(try validator.entries().last?.record.detail == reason)
+            }
+            try await validator.rewriteCardInfo(card, original, on: reader)
+            #expect(try await validator.tap(card, on: reader, at: Clock.now).verdict == .accepted)
+        }
+    }
+
     @Test("a ledger that cannot record refuses to charge: the card is left as it was")
     func outOfService() async throws {
         let community = try TestCommunity()

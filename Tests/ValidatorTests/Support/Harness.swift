@@ -159,6 +159,24 @@ final class ValidatorHarness: @unchecked Sendable {
         }
     }
 
+    /// Overwrites the card info file with the desk's issue key (to make a card the validator must refuse).
+    func rewriteCardInfo(_ card: TestCard, _ info: CardInfo, on reader: TestReader) async throws {
+        let layout = community.layout
+        let bytes = try layout.encode(info)
+        let key = try community.keyring().cardKeys(uid: card.uid, application: layout.applicationID, version: 1).applicationKey(.issue)
+        let emulator = try VirtualDESFireCard(imageFile: card.file)
+        try await reader.withVirtualCard(emulator) { _ in
+            try await PCSCClient().withCard(reader: reader.name) { channel in
+                var client = DESFireCard(channel: channel)
+                var generator = SystemRandomNumberGenerator()
+                try await client.selectApplication(layout.applicationID)
+                try await client.authenticateAES(keyNumber: layout.keyNumber(.issue), key: key, using: &generator)
+                try await client.writeData(
+                    file: SocialCardLayout.fileNumber(layout.cardInfo), data: bytes, mode: SocialCardLayout.communicationMode(layout.cardInfo))
+            }
+        }
+    }
+
     /// Everything on the card, read as the desk reads it (every key, the whole trip log).
     func contents(of card: TestCard, on reader: TestReader) async throws -> SocialCardContents {
         var generator = SystemRandomNumberGenerator()
