@@ -75,10 +75,13 @@ public actor TapLedger {
     /// Records that `pending` was committed on the card: its charge entries (those not already
     /// written, should an earlier attempt have stopped half way) and the confirmation. Returns
     /// the sequence of the first charge entry (or of the confirmation, if none).
+    ///
+    /// `mayHaveCharges: false` (the tap that just committed, which wrote none) skips looking for
+    /// earlier charge entries.
     @discardableResult
-    public func confirm(_ pending: PendingTransaction, at time: UnixTime) throws -> UInt64 {
+    public func confirm(_ pending: PendingTransaction, at time: UnixTime, mayHaveCharges: Bool = true) throws -> UInt64 {
         var written = Set<LedgerEntryKind>()
-        if let entries = try? store.lastEntries(64) {
+        if mayHaveCharges, let entries = try? store.lastEntries(64) {
             for entry in entries where entry.record.relatedSequence == pending.sequence { written.insert(entry.record.kind) }
         }
         var first: UInt64?

@@ -134,7 +134,7 @@ public struct TapPipeline: Sendable {
             return result
         case .committed(let pending):
             do {
-                result.ledgerSequence = try await ledger.confirm(pending, at: now)
+                result.ledgerSequence = try await ledger.confirm(pending, at: now, mayHaveCharges: false)
             } catch {
                 // The ride is on the card and the pending entry says so; the confirmation follows
                 // at the card's next tap or at reconciliation.
@@ -230,7 +230,7 @@ public struct TapPipeline: Sendable {
             let write = TapWrite(block: .init(date: rules.tariff.timeZone.local(at: now).date, reason: reason))
             let transaction = PendingTransaction(block: state.serial, layout: state.layoutVersion, context: context, time: now)
             if case .committed(let pending) = await commit(write, transaction: transaction, card: &card, shouldStop: shouldStop) {
-                _ = try? await ledger.confirm(pending, at: now)
+                _ = try? await ledger.confirm(pending, at: now, mayHaveCharges: false)
             }
         }
         result.apduCount = card.apduCount
