@@ -300,6 +300,38 @@ struct ConfigurationTests {
         #expect(throws: ValidatorError(.invalidConfiguration, "")) { try ValidatorConfiguration.load(from: directory + "/missing.json") }
     }
 
+    @Test("a daemon configuration loads: bundles checked against the pinned root, keys, certificate, layouts")
+    func setupLoads() throws {
+        let community = try TestCommunity()
+        let files = try DaemonFiles(community: community, readers: ["all"], tariff: community.tariff)
+        defer { files.remove() }
+        var configuration = try ValidatorConfiguration.load(from: files.configurationPath)
+        let keyID = URL(fileURLWithPath: configuration.deviceKey).deletingPathExtension().lastPathComponent.replacingOccurrences(of: "validator-", with: "")
+        let certificates = community.directory.path + "/public/certificates"
+        configuration.deviceCertificate = "\(certificates)/\(keyID).cert"
+        let setup = try ValidatorSetup.load(configuration, now: UnixTime(Date()))
+        #expect(setup.rules.tariff == community.tariff)
+        #expect(setup.rules.context.deviceID == DeviceID(7101))
+        #expect(setup.cardKeys.map(\.role).sorted() == ["read", "validate"])
+        #expect(setup.layouts.map(\.id) == ["nemishaieve-social-v1"])
+        _ = try SocialCardTapper(setup: setup)
+
+        // Another key's certificate (the issuer's) is refused.
+        let issuerCertificate = "\(certificates)/\(try community.issuerKey().keyID).cert"
+        var wrongCertificate = configuration
+        wrongCertificate.deviceCertificate = issuerCertificate
+        #expect(throws: ValidatorError(.invalidKeyMaterial, "")) { try ValidatorSetup.load(wrongCertificate, now: UnixTime(Date())) }
+
+        // Bundles signed by another community's root are refused.
+        let other = try TestCommunity(seed: 5)
+        var wrongRoot = configuration
+        wrongRoot.rootPublicKey = other.directory.path + "/public/root.pub"
+        #expect(throws: ValidatorError(.bundleRefused, "")) { try ValidatorSetup.load(wrongRoot, now: UnixTime(Date())) }
+
+        // Expired bundles are refused.
+        #expect(throws: ValidatorError(.bundleRefused, "")) { try ValidatorSetup.load(configuration, now: UnixTime(Date()).adding(seconds: 60 * 86_400)) }
+    }
+
     @Test("card master keys: a validator refuses the desk's roles and files others can read")
     func cardKeys() throws {
         let directory = Paths.temporaryDirectory("hromada-validator-config")

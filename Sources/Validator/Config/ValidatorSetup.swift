@@ -49,6 +49,21 @@ public struct ValidatorSetup: Sendable {
     /// Loads and checks every file of `configuration` at `now`.
     public static func load(_ configuration: ValidatorConfiguration, now: UnixTime) throws -> ValidatorSetup {
         let deviceKey = try loadSigningKey(configuration.deviceKey)
+        if let certificatePath = configuration.deviceCertificate {
+            // The certificate is what the accounting service checks checkpoints against: a
+            // certificate of another key would make every upload fail, so refuse at start.
+            let certificate: Certificate
+            do {
+                certificate = try Certificate(decoding: try readFile(certificatePath))
+            } catch let error as ValidatorError {
+                throw error
+            } catch {
+                throw ValidatorError(.invalidKeyMaterial, "\(certificatePath) is not a certificate: \(error)")
+            }
+            guard certificate.role == .validator, certificate.publicKey == SigningPublicKey(deviceKey.publicKey) else {
+                throw ValidatorError(.invalidKeyMaterial, "\(certificatePath) does not certify this device key as a validator")
+            }
+        }
         let (rootID, rootKey) = try loadRootPublicKey(configuration.rootPublicKey)
         let acceptance = BundleAcceptance(community: configuration.community, rootKeyID: rootID, rootPublicKey: rootKey)
 
