@@ -61,11 +61,13 @@ struct DeskExecutableTests {
             #expect(readLines.contains("  Заблокована: ні") && readLines.contains("  Blocked: no"))
             #expect(readLines.contains("  Purse: 150.00 UAH"))
             #expect(readLines.contains("  Trips (1):"))
+            let issuerKey = try community.issuerKey().keyID
+            #expect(readLines.contains { $0.hasSuffix(" issued, issuer key \(issuerKey)") })
 
             // Issuing again for the same serial changes nothing.
             let again = try await runDesk(issue, card: card, reader: reader)
             #expect(again.status == 0)
-            #expect(again.output.contains("Card 0A0B-0C0D-0E0F-1011 was already issued; nothing was changed."))
+            #expect(again.output.contains("Card 0A0B-0C0D-0E0F-1011 was already issued; nothing was changed. Contents: hromada-desk read."))
 
             let refused = try await runDesk(["read", "--reader", reader.name, "--keys", community.path], card: blank, reader: reader)
             #expect(refused.status == 65)
