@@ -167,6 +167,7 @@ struct SocialCardEndToEndTests {
             }
             let referenceImage = try card.image()
             #expect(reference.apduCount > 20)
+            print("social-card: personalization with two entitlements \(reference.apduCount) APDUs; torn and resumed at every one of them")
             for k in 1..<reference.apduCount {
                 try card.resetToBlank()
                 let torn = await #expect(throws: (any Error).self, "tear after \(k)") {
@@ -221,7 +222,7 @@ struct SocialCardEndToEndTests {
             }
             await #expect(throws: SocialCardError(.notOurCard, "")) {
                 let ours = try community.plan(serial: 0x4001, products: [.free])
-                try await testReader.tap(card) { try await Personalization(plan: ours, keyring: keyring).run(on: $0, using: &generator) }
+                _ = try await testReader.tap(card) { try await Personalization(plan: ours, keyring: keyring).run(on: $0, using: &generator) }
             }
             // Already issued as another serial by the same community: refused, not overwritten.
             let first = try other.plan(serial: 0x4002, products: [.free])
