@@ -1,34 +1,51 @@
 import Entitlements
+import PropertyBased
 import SocialCard
 import Tariff
 import Testing
 
 @Suite("Reading: records decode and map to the tariff's card state")
 struct DecodingTests {
-    @Test("card info and trip records round-trip through the layout's formats (seeded random values)")
-    func roundTrips() throws {
-        var generator = SeededGenerator(seed: 42)
+    @Test("card info and trip records round-trip through the layout's formats")
+    func roundTrips() async {
         let layout = Fixtures.layout
-        for _ in 0..<200 {
-            let issue = Fixtures.today.adding(days: Int.random(in: -5000...5000, using: &generator))
-            let info = CardInfo(
-                layoutVersion: 1, communityCode: UInt16.random(in: 0...UInt16.max, using: &generator),
-                serial: CardSerial(UInt64.random(in: 1...UInt64.max, using: &generator)), issueDate: issue,
-                expiryDate: issue.adding(days: Int.random(in: 0...3000, using: &generator)),
-                holderPseudonym: (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) },
-                entitlementSlotsUsed: Int.random(in: 0...4, using: &generator))
-            #expect(try layout.decodeCardInfo(try layout.encode(info)) == info)
+        await propertyCheck(count: 300, input: Gen.uint64()) { seed in
+            do {
+                var generator = SeededGenerator(seed: seed)
+                let issue = Fixtures.today.adding(days: Int.random(in: -5000...5000, using: &generator))
+                let info = CardInfo(
+                    layoutVersion: 1, communityCode: UInt16.random(in: 0...UInt16.max, using: &generator),
+                    serial: CardSerial(UInt64.random(in: 1...UInt64.max, using: &generator)), issueDate: issue,
+                    expiryDate: issue.adding(days: Int.random(in: 0...3000, using: &generator)),
+                    holderPseudonym: (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) },
+                    entitlementSlotsUsed: Int.random(in: 0...4, using: &generator))
+                #expect(try layout.decodeCardInfo(try layout.encode(info)) == info)
 
-            let kinds = ["entry", "transfer", "passbackRepeat", "topUp", "blocked", "issued"]
-            let flags: Set<String> = Set(["benefitRide", "discounted", "purseUsed", "offlineDecision"].filter { _ in Bool.random(using: &generator) })
-            let trip = TripLogRecord(
-                time: Fixtures.now.adding(seconds: Int64.random(in: -100_000_000...100_000_000, using: &generator)),
-                deviceID: UInt32.random(in: 0...UInt32.max, using: &generator), sequence: Int.random(in: 0...65535, using: &generator),
-                route: Int.random(in: 0...65535, using: &generator), vehicle: Int.random(in: 0...65535, using: &generator),
-                fareKopecks: Int.random(in: 0...0xFF_FFFF, using: &generator), category: Int.random(in: 0...65535, using: &generator),
-                entitlementSlot: Bool.random(using: &generator) ? nil : Int.random(in: 0...3, using: &generator),
-                kind: kinds.randomElement(using: &generator)!, flags: flags, zone: Int.random(in: 0...255, using: &generator))
-            #expect(try layout.decodeTrips([try layout.encode(trip)]) == [trip])
+                let kinds = ["entry", "transfer", "passbackRepeat", "topUp", "blocked", "issued"]
+                let flags: Set<String> = Set(["benefitRide", "discounted", "purseUsed", "offlineDecision"].filter { _ in Bool.random(using: &generator) })
+                let trip = TripLogRecord(
+                    time: Fixtures.now.adding(seconds: Int64.random(in: -100_000_000...100_000_000, using: &generator)),
+                    deviceID: UInt32.random(in: 0...UInt32.max, using: &generator), sequence: Int.random(in: 0...65535, using: &generator),
+                    route: Int.random(in: 0...65535, using: &generator), vehicle: Int.random(in: 0...65535, using: &generator),
+                    fareKopecks: Int.random(in: 0...0xFF_FFFF, using: &generator), category: Int.random(in: 0...65535, using: &generator),
+                    entitlementSlot: Bool.random(using: &generator) ? nil : Int.random(in: 0...3, using: &generator),
+                    kind: kinds.randomElement(using: &generator)!, flags: flags, zone: Int.random(in: 0...255, using: &generator))
+                #expect(try layout.decodeTrips([try layout.encode(trip)]) == [trip])
+            } catch {
+                Issue.record("seed \(seed): \(error)")
+            }
+        }
+    }
+
+    @Test("any bytes decode to a value or a named error, never a crash")
+    func fuzz() async {
+        let layout = Fixtures.layout
+        await propertyCheck(count: 2000, input: Gen.uint8().array(of: 0...300)) { bytes in
+            for attempt in [{ _ = try layout.decodeCardInfo(bytes) }, { _ = try layout.decodeSlot(bytes) },
+                            { _ = try layout.decodeCounters(bytes) }, { _ = try layout.decodeStatus(bytes) },
+                            { _ = try layout.decodeTrips([bytes]) }] as [() throws -> Void] {
+                do { try attempt() } catch { #expect(error is SocialCardError, "\(error)") }
+            }
         }
     }
 
