@@ -174,7 +174,7 @@ let package = Package(
             name: "SocialCardTests",
             dependencies: [
                 "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "Tariff",
-                "TestBedSupport", "VirtualCard", crypto,
+                "TestBedSupport", "VirtualCard", crypto, propertyBased,
             ]
         ),
     ],

@@ -12,11 +12,7 @@ import PCSC
 import SmartCard
 import SocialCard
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 #if canImport(Glibc)
 import Glibc
 #endif

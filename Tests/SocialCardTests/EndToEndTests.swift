@@ -153,6 +153,43 @@ struct SocialCardEndToEndTests {
         }
     }
 
+    @Test("after a card key rotation old cards read with their version, new cards get the new one, a torn old card finishes with its own")
+    func keyRotation() async throws {
+        let community = try Fixtures.Community()
+        let old = try BlankCard(uid: [0x04, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86])
+        let torn = try BlankCard(uid: [0x04, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96])
+        let new = try BlankCard(uid: [0x04, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6])
+        defer { old.remove(); torn.remove(); new.remove() }
+        var generator = SystemRandomNumberGenerator()
+        try await TestBed.shared.withReader { reader in
+            let v1 = try community.keyring()
+            let oldPlan = try community.plan(serial: 0x5001, products: [.free])
+            let tornPlan = try community.plan(serial: 0x5002, products: [.free])
+            _ = try await reader.tap(old) { try await Personalization(plan: oldPlan, keyring: v1).run(on: $0, using: &generator) }
+            // Torn after the application keys were changed (v1), midway through creating the files.
+            _ = try? await reader.tap(torn, tearAfterAPDUs: 22) { try await Personalization(plan: tornPlan, keyring: v1).run(on: $0, using: &generator) }
+
+            var rotation = SeededGenerator(seed: 5)
+            #expect(try community.directory.rotateCardKeys(using: &rotation) == 2)
+            let both = try community.keyring()
+            #expect(both.newestVersion == 2)
+            let finished = try await reader.tap(torn) { try await Personalization(plan: tornPlan, keyring: both).run(on: $0, using: &generator) }
+            #expect(finished.keyVersion == 1 && finished.resumed)
+            let issued = try await reader.tap(new) {
+                try await Personalization(plan: try community.plan(serial: 0x5003, products: [.free]), keyring: both).run(on: $0, using: &generator)
+            }
+            #expect(issued.keyVersion == 2)
+            let validator = SocialCardReader(layout: Fixtures.layout, keyring: try community.keyring(roles: [.validate]))
+            for (card, version, serial) in [(old, UInt8(1), CardSerial(0x5001)), (torn, 1, 0x5002), (new, 2, 0x5003)] {
+                let view = try await reader.tap(card) { try await validator.read(from: $0, purpose: .validator, using: &generator) }
+                #expect(view.keyVersion == version && view.info.serial == serial)
+                #expect(view.apduCount == 13, "two versions held: one GetKeyVersion more")
+            }
+        }
+        #expect(try torn.image().applications.first?.keys.map(\.version) == [1, 1, 1, 1])
+        #expect(try new.image().piccMasterKey.version == 2)
+    }
+
     @Test("a personalization torn after every APDU k completes on the next run, equal to a never-torn card")
     func tearAtEveryAPDU() async throws {
         let community = try Fixtures.Community()
@@ -167,6 +204,7 @@ struct SocialCardEndToEndTests {
             }
             let referenceImage = try card.image()
             #expect(reference.apduCount > 20)
+            print("social-card: personalization with two entitlements \(reference.apduCount) APDUs; torn and resumed at every one of them")
             for k in 1..<reference.apduCount {
                 try card.resetToBlank()
                 let torn = await #expect(throws: (any Error).self, "tear after \(k)") {
@@ -221,7 +259,7 @@ struct SocialCardEndToEndTests {
             }
             await #expect(throws: SocialCardError(.notOurCard, "")) {
                 let ours = try community.plan(serial: 0x4001, products: [.free])
-                try await testReader.tap(card) { try await Personalization(plan: ours, keyring: keyring).run(on: $0, using: &generator) }
+                _ = try await testReader.tap(card) { try await Personalization(plan: ours, keyring: keyring).run(on: $0, using: &generator) }
             }
             // Already issued as another serial by the same community: refused, not overwritten.
             let first = try other.plan(serial: 0x4002, products: [.free])

@@ -43,6 +43,13 @@ public struct UsageCounterRecord: Hashable, Sendable {
     public var periodStart: CivilDate
     /// Rides used in that period.
     public var ridesUsed: Int
+
+    /// Creates a counter record.
+    public init(entitlementID: EntitlementID, periodStart: CivilDate, ridesUsed: Int) {
+        self.entitlementID = entitlementID
+        self.periodStart = periodStart
+        self.ridesUsed = ridesUsed
+    }
 }
 
 /// One record of the card's trip log, every field decoded.
@@ -69,6 +76,24 @@ public struct TripLogRecord: Hashable, Sendable {
     public var flags: Set<String>
     /// The zone.
     public var zone: Int
+
+    /// Creates a trip record (a validator writes one per accepted tap).
+    public init(
+        time: UnixTime, deviceID: UInt32, sequence: Int, route: Int, vehicle: Int, fareKopecks: Int, category: Int,
+        entitlementSlot: Int?, kind: String, flags: Set<String>, zone: Int
+    ) {
+        self.time = time
+        self.deviceID = deviceID
+        self.sequence = sequence
+        self.route = route
+        self.vehicle = vehicle
+        self.fareKopecks = fareKopecks
+        self.category = category
+        self.entitlementSlot = entitlementSlot
+        self.kind = kind
+        self.flags = flags
+        self.zone = zone
+    }
 }
 
 /// The card's status record.
@@ -79,6 +104,13 @@ public struct CardStatus: Hashable, Sendable {
     public var blockedOn: CivilDate
     /// Why, by the layout's name (`none`, `denyList`, ...).
     public var blockReason: String
+
+    /// Creates a status.
+    public init(isBlocked: Bool, blockedOn: CivilDate, blockReason: String) {
+        self.isBlocked = isBlocked
+        self.blockedOn = blockedOn
+        self.blockReason = blockReason
+    }
 }
 
 // MARK: Dates

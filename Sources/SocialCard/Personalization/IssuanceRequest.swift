@@ -42,7 +42,15 @@ public struct IssuanceRequest: Hashable, Sendable {
 
     /// A pseudonym of `length` bytes from `generator` (the desk passes the system's CSPRNG).
     public static func randomPseudonym(length: Int = 16, using generator: inout some RandomNumberGenerator) -> [UInt8] {
-        (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var bytes: [UInt8] = []
+        while bytes.count < length {
+            var word = generator.next()
+            for _ in 0..<8 where bytes.count < length {
+                bytes.append(UInt8(truncatingIfNeeded: word))
+                word >>= 8
+            }
+        }
+        return bytes
     }
 }
 

@@ -212,9 +212,14 @@ public struct Personalization: Sendable {
         let cardInfoMode = SocialCardLayout.communicationMode(layout.cardInfo)
         if existing[cardInfoFile] != nil {
             let current = try await card.readData(file: cardInfoFile, length: plan.cardInfoBytes.count, mode: cardInfoMode)
+            // Card info is written last, so once it names a serial the card is complete; a
+            // repeated issue for the same serial changes nothing (not even the pseudonym).
             if current == plan.cardInfoBytes { return }
-            if let info = try? layout.decodeCardInfo(current), info.serial != plan.request.serial {
-                throw SocialCardError(.alreadyPersonalized, "the card is already personalized as \(info.serial)")
+            if let info = try? layout.decodeCardInfo(current) {
+                guard info.serial == plan.request.serial else {
+                    throw SocialCardError(.alreadyPersonalized, "the card is already personalized as \(info.serial)")
+                }
+                return
             }
         }
 

@@ -9,8 +9,13 @@ public enum CardSummary {
         var uk: [String] = []
         var en: [String] = []
         if report.wasAlreadyComplete {
-            uk.append("Картку \(request.serial) вже видано раніше; змін не внесено.")
-            en.append("Card \(request.serial) was already issued; nothing was changed.")
+            // What is on the card may differ from this request (another day, another product):
+            // say only that nothing changed, and where to look.
+            uk.append("Картку \(request.serial) вже видано раніше; змін не внесено. Вміст: hromada-desk read.")
+            en.append("Card \(request.serial) was already issued; nothing was changed. Contents: hromada-desk read.")
+            uk.append("  UID картки: \(Hex.encode(report.uid)), версія ключів: \(report.keyVersion)")
+            en.append("  Card UID: \(Hex.encode(report.uid)), key version: \(report.keyVersion)")
+            return (uk + [""] + en).joined(separator: "\n") + "\n"
         } else if report.resumed {
             uk.append("Видачу картки \(request.serial) завершено (продовжено перервану персоналізацію).")
             en.append("Card \(request.serial) issued (an interrupted personalization was completed).")
@@ -73,6 +78,13 @@ public enum CardSummary {
         uk.append("  Поїздки (\(contents.trips.count)):")
         en.append("  Trips (\(contents.trips.count)):")
         for trip in contents.trips {
+            if trip.kind == "issued" {
+                // An issued record's device is the issuer key that signed the card's entitlements.
+                let key = KeyID(trip.deviceID)
+                uk.append("    \(trip.time) \(tripKindUkrainian(trip.kind)), ключ видавця \(key)")
+                en.append("    \(trip.time) issued, issuer key \(key)")
+                continue
+            }
             uk.append("    \(trip.time) \(tripKindUkrainian(trip.kind)), пристрій \(trip.deviceID), маршрут \(trip.route), сплачено \(hryvnias(trip.fareKopecks)) грн")
             en.append("    \(trip.time) \(trip.kind), device \(trip.deviceID), route \(trip.route), paid \(hryvnias(trip.fareKopecks)) UAH")
         }

@@ -37,6 +37,22 @@ public struct SocialCardContents: Hashable, Sendable {
     /// APDUs the read took, including the reader's GET DATA for the UID.
     public var apduCount: Int
 
+    /// Creates contents (the reader does; tests and tools may too).
+    public init(
+        uid: [UInt8], keyVersion: UInt8, info: CardInfo, slots: [EntitlementSlotContent], purseKopecks: Int,
+        counters: [UsageCounterRecord], trips: [TripLogRecord], status: CardStatus, apduCount: Int
+    ) {
+        self.uid = uid
+        self.keyVersion = keyVersion
+        self.info = info
+        self.slots = slots
+        self.purseKopecks = purseKopecks
+        self.counters = counters
+        self.trips = trips
+        self.status = status
+        self.apduCount = apduCount
+    }
+
     /// The entitlements that decoded, for `TrustStore.verify`.
     public var entitlements: [Entitlement] { slots.compactMap(\.entitlement) }
 

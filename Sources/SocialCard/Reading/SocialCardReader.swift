@@ -68,7 +68,7 @@ public struct SocialCardReader: Sendable {
             throw SocialCardError(.notOurCard, "the card does not answer as a DESFire card (\(error.code))")
         }
         let uid = try await channel.readUID()
-        var uidAPDUs = 1
+        var apduCount = 1
 
         let roles = purpose.roles
         let firstKeyNumber = layout.keyNumber(roles[0])
@@ -185,10 +185,10 @@ public struct SocialCardReader: Sendable {
             }
         }
         let decodedTrips = try layout.decodeTrips(records)
-        uidAPDUs += card.apduCount
+        apduCount += card.apduCount
         return SocialCardContents(
             uid: uid, keyVersion: version, info: info, slots: slots, purseKopecks: Int(purse), counters: counters,
-            trips: decodedTrips, status: status, apduCount: uidAPDUs)
+            trips: decodedTrips, status: status, apduCount: apduCount)
     }
 
     private struct Session {
