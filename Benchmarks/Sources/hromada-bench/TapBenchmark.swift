@@ -1,3 +1,6 @@
+// Needs the HromadaCardValidator product, swift-log and swift-service-lifecycle in
+// Benchmarks/Package.swift and a `tap` subcommand in Main.swift; until then it compiles to nothing.
+#if canImport(Validator) && canImport(ServiceLifecycle) && canImport(Logging)
 import CardLayout
 import CommunityKeys
 import Crypto
@@ -270,4 +273,4 @@ final class Bench: @unchecked Sendable {
         return samples
     }
 }
-
+#endif
