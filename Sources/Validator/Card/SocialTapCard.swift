@@ -1,4 +1,5 @@
 import CardLayout
+import Crypto
 import DESFire
 import Entitlements
 import PCSC
@@ -223,14 +224,14 @@ public struct SocialCardTapper: CardTapper {
                 throw ValidatorError(.invalidConfiguration, "layout \(layout.id) is not a social card layout: \(error)")
             }
         }
-        var byVersion: [UInt8: [CardMasterRole: SymmetricKeyBox]] = [:]
+        var byVersion: [UInt8: [CardMasterRole: SymmetricKey]] = [:]
         for key in setup.cardKeys {
             guard let role = CardMasterRole(rawValue: key.role) else { continue }
-            byVersion[key.version, default: [:]][role] = SymmetricKeyBox(key: key)
+            byVersion[key.version, default: [:]][role] = key.key
         }
         do {
             let sets = try byVersion.sorted { $0.key < $1.key }.map { version, keys in
-                try CardMasterKeySet(version: version, keys: keys.mapValues { $0.key.key })
+                try CardMasterKeySet(version: version, keys: keys)
             }
             guard let community = layouts.first?.layout.community else {
                 throw ValidatorError(.invalidConfiguration, "no card layout is configured")
@@ -251,9 +252,4 @@ public struct SocialCardTapper: CardTapper {
         var card = SocialTapCard(channel: channel, layouts: layouts, keyring: keyring)
         return await pipeline.process(&card, reader: reader, now: now, shouldStop: shouldStop)
     }
-}
-
-/// Carries a card master key file into a dictionary value.
-struct SymmetricKeyBox {
-    let key: CardMasterKeyFile
 }

@@ -275,7 +275,9 @@ public struct TapPipeline: Sendable {
             default: return (error.code.name, .cardNotSupported)
             }
         case let error as CardError:
-            return ("card-\(error.code.name)".replacingOccurrences(of: "card-card-", with: "card-"), .tapAgain)
+            // `card-removed`, `card-unresponsive`, `card-malformed-response`, …
+            let name = error.code.name
+            return (name.hasPrefix("card-") ? name : "card-\(name)", .tapAgain)
         case is ReaderError:
             return (ValidatorError.Code.readerFailed.name, .outOfService)
         default:
