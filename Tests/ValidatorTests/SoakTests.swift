@@ -214,6 +214,16 @@ struct SoakTests {
                     return entries
                 }()
                 #expect(entries.filter { $0.record.kind == .startUp }.count == starts)
+
+                // The ledger tool agrees, with the device key from the device's key file.
+                let publicKey = try ValidatorSetup.loadSigningKey(files.configuration.deviceKey).publicKey.rawRepresentation
+                let verify = Process()
+                verify.executableURL = Paths.packageRoot.appendingPathComponent(".build/debug/hromada-validator")
+                verify.arguments = ["ledger", "verify", "--db", files.ledgerPath, "--device-key", publicKey.map { String(format: "%02x", $0) }.joined()]
+                verify.standardOutput = FileHandle.nullDevice
+                try verify.run()
+                verify.waitUntilExit()
+                #expect(verify.terminationStatus == 0)
                 #expect(entries.last?.record.kind == .shutdown)
 
                 for (index, card) in cards.enumerated() {
