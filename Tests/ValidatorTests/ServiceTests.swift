@@ -26,58 +26,56 @@ struct ServiceTests {
             paying.remove()
             benefit.remove()
         }
-        try await TestBed.shared.withReader { readerA in
-            try await TestBed.shared.withReader { readerB in
-                try await harness.issue(paying, try community.plan(serial: 0x8001, grants: [], purse: 4_000), on: readerA)
-                try await harness.issue(benefit, try community.plan(serial: 0x8002, grants: [.init(product: .free, category: 2)]), on: readerB)
+        try await withTwoReaders { readerA, readerB in
+            try await harness.issue(paying, try community.plan(serial: 0x8001, grants: [], purse: 4_000), on: readerA)
+            try await harness.issue(benefit, try community.plan(serial: 0x8002, grants: [.init(product: .free, category: 2)]), on: readerB)
 
-                let lines = LineCollector()
-                let metrics = ValidatorMetrics()
-                let service = ValidatorService(
-                    pipeline: harness.pipeline, tapper: harness.tapper, readers: .named([readerA.name, readerB.name]),
-                    tapTimeout: .milliseconds(1000), metrics: metrics, logger: Logger(label: "test"), clock: { Clock.now },
-                    emit: { lines.append($0) }, startUpDetail: "test", configurationDetail: "test bundles")
-                let server = MetricsServer(port: 0, metrics: metrics)
-                let group = ServiceGroup(services: [server, service], logger: Logger(label: "test"))
-                let running = Task { try await group.run() }
+            let lines = LineCollector()
+            let metrics = ValidatorMetrics()
+            let service = ValidatorService(
+                pipeline: harness.pipeline, tapper: harness.tapper, readers: .named([readerA.name, readerB.name]),
+                tapTimeout: .milliseconds(1000), metrics: metrics, logger: Logger(label: "test"), clock: { Clock.now },
+                emit: { lines.append($0) }, startUpDetail: "test", configurationDetail: "test bundles")
+            let server = MetricsServer(port: 0, metrics: metrics)
+            let group = ServiceGroup(services: [server, service], logger: Logger(label: "test"))
+            let running = Task { try await group.run() }
 
-                // Both cards at once, on two readers.
-                try await readerA.withVirtualCard(try VirtualDESFireCard(imageFile: paying.file)) { _ in
-                    try await readerB.withVirtualCard(try VirtualDESFireCard(imageFile: benefit.file)) { _ in
-                        #expect(await lines.wait(forCount: 2, timeout: .seconds(10)))
-                    }
+            // Both cards at once, on two readers.
+            try await readerA.withVirtualCard(try VirtualDESFireCard(imageFile: paying.file)) { _ in
+                try await readerB.withVirtualCard(try VirtualDESFireCard(imageFile: benefit.file)) { _ in
+                    #expect(await lines.wait(forCount: 2, timeout: .seconds(10)))
                 }
-                // A card that stops answering: the tap is abandoned after the timeout.
-                try await readerA.withVirtualCard(ForeignCard(.silent)) { _ in
-                    #expect(await lines.wait(forCount: 3, timeout: .seconds(10)))
-                }
-                let decisions = (0..<3).compactMap { lines.object($0) }
-                #expect(decisions.count == 3)
-                let byReason = Dictionary(decisions.map { ($0["reason"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
-                let full = try #require(byReason["accepted-full-fare"])
-                #expect(full["fare"] as? Int == 1_500 && full["balance"] as? Int == 2_500 && full["decision"] as? String == "accept")
-                #expect((full["message"] as? [String: Any])?["uk"] as? String == "Сплачено 15,00 грн. Залишок: 25,00 грн")
-                let free = try #require(byReason["accepted-free"])
-                #expect(free["category"] as? Int == 2 && free["card"] as? String == "0000-0000-0000-8002")
-                let timeout = try #require(byReason["card-timeout"])
-                #expect(timeout["decision"] as? String == "decline" && (timeout["message"] as? [String: Any])?["key"] as? String == "tap-again")
-                for decision in decisions {
-                    #expect(Set(decision.keys) == ["apdus", "balance", "card", "category", "decision", "fare", "latencyMs", "ledgerSequence", "message", "reader", "reason", "resolvedPending", "ridesLeft", "time"])
-                }
-
-                // /metrics over loopback HTTP.
-                let port = try #require(server.boundPort)
-                let (body, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
-                let text = String(decoding: body, as: UTF8.self)
-                #expect(text.contains("hromada_validator_taps_total 3"))
-                #expect(text.contains("hromada_validator_accepts_total 2"))
-                #expect(text.contains("hromada_validator_declines_total{reason=\"card-timeout\"} 1"))
-                #expect(text.contains("hromada_validator_tap_latency_seconds_count 3"))
-                #expect(text.contains("hromada_validator_ledger_backlog_entries"))
-
-                await group.triggerGracefulShutdown()
-                try await running.value
             }
+            // A card that stops answering: the tap is abandoned after the timeout.
+            try await readerA.withVirtualCard(ForeignCard(.silent)) { _ in
+                #expect(await lines.wait(forCount: 3, timeout: .seconds(10)))
+            }
+            let decisions = (0..<3).compactMap { lines.object($0) }
+            #expect(decisions.count == 3)
+            let byReason = Dictionary(decisions.map { ($0["reason"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+            let full = try #require(byReason["accepted-full-fare"])
+            #expect(full["fare"] as? Int == 1_500 && full["balance"] as? Int == 2_500 && full["decision"] as? String == "accept")
+            #expect((full["message"] as? [String: Any])?["uk"] as? String == "Сплачено 15,00 грн. Залишок: 25,00 грн")
+            let free = try #require(byReason["accepted-free"])
+            #expect(free["category"] as? Int == 2 && free["card"] as? String == "0000-0000-0000-8002")
+            let timeout = try #require(byReason["card-timeout"])
+            #expect(timeout["decision"] as? String == "decline" && (timeout["message"] as? [String: Any])?["key"] as? String == "tap-again")
+            for decision in decisions {
+                #expect(Set(decision.keys) == ["apdus", "balance", "card", "category", "decision", "fare", "latencyMs", "ledgerSequence", "message", "reader", "reason", "resolvedPending", "ridesLeft", "time"])
+            }
+
+            // /metrics over loopback HTTP.
+            let port = try #require(server.boundPort)
+            let (body, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+            let text = String(decoding: body, as: UTF8.self)
+            #expect(text.contains("hromada_validator_taps_total 3"))
+            #expect(text.contains("hromada_validator_accepts_total 2"))
+            #expect(text.contains("hromada_validator_declines_total{reason=\"card-timeout\"} 1"))
+            #expect(text.contains("hromada_validator_tap_latency_seconds_count 3"))
+            #expect(text.contains("hromada_validator_ledger_backlog_entries"))
+
+            await group.triggerGracefulShutdown()
+            try await running.value
         }
         let kinds = try harness.entries().map(\.record.kind)
         #expect(kinds.first == .startUp)

@@ -212,19 +212,17 @@ struct TapEndToEndTests {
             first.remove()
             second.remove()
         }
-        try await TestBed.shared.withReader { readerA in
-            try await TestBed.shared.withReader { readerB in
-                try await validator.issue(first, try community.plan(serial: 0x6101, grants: [.init(product: .free, category: 2)]), on: readerA)
-                try await validator.issue(second, try community.plan(serial: 0x6102, grants: [], purse: 4_000), on: readerB)
-                async let a = validator.tap(first, on: readerA, at: Clock.now)
-                async let b = validator.tap(second, on: readerB, at: Clock.now)
-                let (resultA, resultB) = try await (a, b)
-                #expect(resultA.verdict == .accepted && resultA.reason == "accepted-free")
-                #expect(resultB.verdict == .accepted && resultB.fareKopecks == 1_500)
-                let entries = try validator.entries()
-                #expect(entries.filter { $0.record.kind == .cardTransactionConfirmed }.count == 2)
-                #expect(try validator.verify())
-            }
+        try await withTwoReaders { readerA, readerB in
+            try await validator.issue(first, try community.plan(serial: 0x6101, grants: [.init(product: .free, category: 2)]), on: readerA)
+            try await validator.issue(second, try community.plan(serial: 0x6102, grants: [], purse: 4_000), on: readerB)
+            async let a = validator.tap(first, on: readerA, at: Clock.now)
+            async let b = validator.tap(second, on: readerB, at: Clock.now)
+            let (resultA, resultB) = try await (a, b)
+            #expect(resultA.verdict == .accepted && resultA.reason == "accepted-free")
+            #expect(resultB.verdict == .accepted && resultB.fareKopecks == 1_500)
+            let entries = try validator.entries()
+            #expect(entries.filter { $0.record.kind == .cardTransactionConfirmed }.count == 2)
+            #expect(try validator.verify())
         }
     }
 

@@ -267,3 +267,43 @@ struct Agreement: CustomStringConvertible {
         "card rides \(ridesOnCard.map(\.description).sorted()), confirmed \(ridesConfirmed.map(\.description).sorted()), abandoned \(ridesAbandoned.count), open \(openPending), charges \(chargeEntries), purse issued \(purseIssued) - ledger \(purseDebitedInLedger) vs card \(purseOnCard), counters card \(countersOnCard) ledger \(countedRidesInLedger)"
     }
 }
+
+/// Lends two readers at once. Only one test of this target holds (or waits for) a pair at a
+/// time: several tests each holding one reader while waiting for a second could otherwise take
+/// the whole bed between them and wait forever.
+func withTwoReaders<Result>(_ body: (TestReader, TestReader) async throws -> Result) async throws -> Result {
+    await PairGate.shared.enter()
+    do {
+        let result = try await TestBed.shared.withReader { first in
+            try await TestBed.shared.withReader { second in try await body(first, second) }
+        }
+        await PairGate.shared.leave()
+        return result
+    } catch {
+        await PairGate.shared.leave()
+        throw error
+    }
+}
+
+/// A FIFO async lock around pair leases.
+actor PairGate {
+    static let shared = PairGate()
+    private var held = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func enter() async {
+        if !held {
+            held = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func leave() {
+        if waiters.isEmpty {
+            held = false
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+}
