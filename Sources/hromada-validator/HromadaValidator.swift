@@ -107,7 +107,12 @@ struct Export: ParsableCommand {
         do {
             switch format {
             case .jsonl:
-                output.line(LedgerExport.jsonHeader(start: try store.chainStart(), devicePublicKey: store.devicePublicKey))
+                // A partial export starts from the entry before `--from`, so it verifies on its own.
+                var start = try store.chainStart()
+                if from > start.sequence + 1, let before = try store.entry(at: from - 1) {
+                    start = ChainHead(after: before)
+                }
+                output.line(LedgerExport.jsonHeader(start: start, devicePublicKey: store.devicePublicKey))
                 try store.forEachEntry(from: from) { output.line(LedgerExport.jsonLine($0)) }
                 for checkpoint in try store.checkpoints() where checkpoint.sequence >= from {
                     output.line(LedgerExport.jsonLine(checkpoint))

@@ -20,7 +20,7 @@ public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
         self.bytes = bytes
     }
 
-    init(digest: SHA256.Digest) { self.bytes = Array(digest) }
+    init(digest: SHA256.Digest) { self.bytes = digest.withUnsafeBytes { Array($0) } }
 
     /// SHA-256 of `data`.
     public static func of(_ data: [UInt8]) -> ChainHash { ChainHash(digest: SHA256.hash(data: data)) }

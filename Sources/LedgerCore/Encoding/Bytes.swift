@@ -23,9 +23,13 @@ struct ByteReader {
     }
 
     mutating func integer<T: FixedWidthInteger>(_: T.Type, _ field: String) throws -> T {
-        let slice = try take(MemoryLayout<T>.size, field)
+        let size = MemoryLayout<T>.size
+        guard remaining >= size else {
+            throw LedgerError(.truncated, "the bytes end inside \(field) (at offset \(offset), \(size) wanted, \(remaining) left)")
+        }
         var value: T = 0
-        for byte in slice { value = value << 8 | T(truncatingIfNeeded: byte) }
+        for index in offset..<offset + size { value = value << 8 | T(truncatingIfNeeded: bytes[index]) }
+        offset += size
         return value
     }
 

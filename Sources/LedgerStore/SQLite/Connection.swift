@@ -30,6 +30,9 @@ final class Connection {
     /// Whether SQLite opened the main database read-only (e.g. the file could not be opened for writing).
     var isReadOnly: Bool { handle.map { sqlite3_db_readonly($0, "main") == 1 } ?? true }
 
+    /// False while a transaction is open.
+    var isInAutocommit: Bool { handle.map { sqlite3_get_autocommit($0) != 0 } ?? true }
+
     /// Runs SQL that returns no rows we need (schema, pragmas, transaction control).
     func execute(_ sql: String) throws {
         guard let handle else { throw LedgerStoreError(.notWritable, "the store is closed") }

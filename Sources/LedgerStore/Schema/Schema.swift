@@ -66,7 +66,6 @@ enum Schema {
             WHEN NOT EXISTS (SELECT 1 FROM receipts WHERE receipts.sequence >= OLD.sequence)
               OR OLD.device_time >= unixepoch() - (SELECT value FROM meta WHERE key = 'retention_seconds')
             BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only: only receipted entries past retention may be pruned'); END;
-        CREATE INDEX entries_by_time ON entries (device_time);
         """
 
     /// Creates the current schema in an empty database and records the device's facts.

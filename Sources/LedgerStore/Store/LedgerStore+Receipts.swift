@@ -63,10 +63,13 @@ extension LedgerStore {
     public func prune(now: UnixTime) throws -> Int {
         guard let covered = try latestReceiptSequence() else { return 0 }
         let cutoff = now.adding(seconds: -(try retentionSeconds()))
-        let firstTooYoung = try connection.prepare("SELECT min(sequence) FROM entries WHERE device_time >= ?")
+        // No index on device_time: it would cost every append a second page write. Old entries
+        // sit at the front, so the scan in sequence order stops early.
+        let firstTooYoung = try connection.prepare(
+            "SELECT sequence FROM entries WHERE device_time >= ? ORDER BY sequence LIMIT 1")
         try firstTooYoung.bind(1, cutoff.rawValue)
         var limit = min(covered, head.sequence)
-        if try firstTooYoung.step(), !firstTooYoung.isNull(0) {
+        if try firstTooYoung.step() {
             limit = min(limit, UInt64(bitPattern: firstTooYoung.integer(0)) - 1)
         }
         let start = try chainStart()

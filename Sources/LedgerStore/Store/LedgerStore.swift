@@ -143,7 +143,12 @@ public final class LedgerStore {
         self.devicePublicKey = facts.publicKey
         self.deviceKey = nil
         self.configuration = Configuration()
-        self.head = try Self.readHead(connection, deviceID: facts.deviceID)
+        // A reader must open a tampered ledger too, so that `verify` can say what is wrong with it.
+        do {
+            self.head = try Self.readHead(connection, deviceID: facts.deviceID)
+        } catch let error as LedgerStoreError where error.code == .inconsistent {
+            self.head = try Self.readStart(connection, deviceID: facts.deviceID)
+        }
         self.lastCheckpointSequence = try Self.readLastCheckpointSequence(connection)
         self.prepared = nil
     }
@@ -174,9 +179,15 @@ public final class LedgerStore {
         }
         let checkpointDue = entry.sequence % configuration.checkpointInterval == 0
         let checkpoint = checkpointDue ? try sign(ChainHead(after: entry)) : nil
-        try transaction(prepared) {
-            try prepared.insertEntry(entry)
-            if let checkpoint { try prepared.insertCheckpoint(checkpoint) }
+        if let checkpoint {
+            try transaction(prepared) {
+                try prepared.insertEntry(entry)
+                try prepared.insertCheckpoint(checkpoint)
+            }
+        } else {
+            // One statement is its own transaction (autocommit): as atomic and as durable, and
+            // two statement steps cheaper than BEGIN … COMMIT around it.
+            try outOfServiceOnFailure { try prepared.insertEntry(entry) }
         }
         head = ChainHead(after: entry)
         if let checkpoint { lastCheckpointSequence = checkpoint.sequence }
@@ -209,7 +220,11 @@ public final class LedgerStore {
     /// Tries to return to service after a failure: re-reads the chain's end from the database
     /// and checks it. Throws (and stays out of service) if the store still cannot be trusted.
     public func resumeService() throws {
-        _ = try writableStatements(allowOutOfService: true)
+        let prepared = try writableStatements(allowOutOfService: true)
+        if !connection.isInAutocommit {
+            // A failed rollback can leave a transaction open; nothing in it was acknowledged.
+            try? prepared.rollback.run()
+        }
         do {
             if configuration.checkIntegrityOnOpen { try Self.checkIntegrity(connection, path: path) }
             head = try Self.readHead(connection, deviceID: deviceID)
@@ -247,7 +262,7 @@ public final class LedgerStore {
     /// Runs `body` inside BEGIN IMMEDIATE … COMMIT; on failure rolls back and, if the failure
     /// means the store cannot record, takes it out of service.
     func transaction(_ prepared: PreparedStatements, _ body: () throws -> Void) throws {
-        do {
+        try outOfServiceOnFailure {
             try prepared.begin.run()
             do {
                 try body()
@@ -256,6 +271,13 @@ public final class LedgerStore {
                 try? prepared.rollback.run()
                 throw error
             }
+        }
+    }
+
+    /// Runs a write; a failure that means "cannot record" takes the store out of service.
+    private func outOfServiceOnFailure(_ body: () throws -> Void) throws {
+        do {
+            try body()
         } catch let error as LedgerStoreError {
             if error.isOutOfService { serviceState = .outOfService(error) }
             throw error

@@ -1,0 +1,128 @@
+import Crypto
+import Entitlements
+import Foundation
+import LedgerCore
+import PropertyBased
+import Tariff
+import Testing
+
+@Suite struct EncodingTests {
+    /// The worked example in docs/ledger-format.md: the document and the code must agree byte for byte.
+    @Test func workedExampleInTheFormatDocumentMatchesTheCode() throws {
+        let entry = try ChainHead.genesis(for: Fixture.device).seal(Fixture.exampleRecord)
+        let document = try String(contentsOf: Self.formatDocument, encoding: .utf8)
+        let documentedBytes = try #require(Self.value(after: "entry bytes:", in: document))
+        let documentedHash = try #require(Self.value(after: "entry hash:", in: document))
+        let documentedGenesis = try #require(Self.value(after: "genesis for device 501:", in: document))
+        let documentedCheckpoint = try #require(Self.value(after: "checkpoint signed bytes:", in: document))
+        #expect(hexString(entry.canonicalBytes) == documentedBytes)
+        #expect(entry.hash.hex == documentedHash)
+        #expect(ChainHash.genesis(for: Fixture.device).hex == documentedGenesis)
+        let checkpoint = try Checkpoint(signing: ChainHead(after: entry), with: Fixture.deviceKey)
+        #expect(hexString(checkpoint.signedBytes) == documentedCheckpoint)
+        #expect(entry.canonicalBytes.count == 88 + 32)
+    }
+
+    @Test func genesisDependsOnTheDevice() {
+        #expect(ChainHash.genesis(for: 1) != ChainHash.genesis(for: 2))
+        #expect(ChainHash.genesis(for: 1) == ChainHash.of(Array("HromadaCard ledger genesis v1".utf8) + [0, 0, 0, 1]))
+    }
+
+    @Test func entriesRoundTrip() async {
+        let generator = Generator<(LedgerRecord, UInt64, [UInt8]), Shrink.None<(LedgerRecord, UInt64, [UInt8])>> { rng in
+            (Random.record(&rng), UInt64.random(in: 0...UInt64(Int64.max - 1), using: &rng), Random.bytes(&rng, count: 32))
+        }
+        await propertyCheck(count: 2000, input: generator) { record, sequence, previous in
+            await failOnThrow {
+                let head = ChainHead(deviceID: Fixture.device, sequence: sequence, hash: try ChainHash(bytes: previous))
+                let entry = try head.seal(record)
+                let decoded = try LedgerEntry(canonicalBytes: entry.canonicalBytes)
+                #expect(decoded == entry)
+                #expect(decoded.record == record)
+                #expect(decoded.sequence == sequence + 1)
+                #expect(decoded.hash == ChainHash.of(entry.canonicalBytes))
+                #expect(entry.canonicalBytes.count == 88 + record.detail.utf8.count + 32)
+            }
+        }
+    }
+
+    /// Any bytes at all: the decoder throws a named error or returns an entry whose bytes are exactly the input.
+    @Test func decoderNeverCrashesAndAcceptsOnlyCanonicalBytes() async {
+        let generator = Generator<([UInt8], Int, UInt8), Shrink.None<([UInt8], Int, UInt8)>> { rng in
+            let entry = try! ChainHead.genesis(for: Fixture.device).seal(Random.record(&rng))
+            return (entry.canonicalBytes, Int.random(in: 0..<200, using: &rng), UInt8.random(in: 1...255, using: &rng))
+        }
+        await propertyCheck(count: 3000, input: generator) { bytes, position, flip in
+            await failOnThrow {
+                var mutated = bytes
+                if position < mutated.count { mutated[position] ^= flip } else { mutated.removeLast(position % mutated.count + 1) }
+                do {
+                    let decoded = try LedgerEntry(canonicalBytes: mutated)
+                    #expect(try LedgerEntry(canonicalBytes: decoded.canonicalBytes).canonicalBytes == mutated)
+                    #expect(decoded.hash != ChainHash.of(bytes))
+                } catch is LedgerError {
+                    // A named refusal is the other acceptable outcome.
+                }
+            }
+        }
+        for length in 0..<130 {
+            #expect(throws: LedgerError.self) { try LedgerEntry(canonicalBytes: [UInt8](repeating: 0xFF, count: length)) }
+        }
+    }
+
+    @Test func nonCanonicalFormsAreRefusedByName() throws {
+        let entry = try ChainHead.genesis(for: Fixture.device).seal(.shutdown(at: Fixture.time))
+        var bytes = entry.canonicalBytes
+        // An absent field (card serial, offset 24) with non-zero bytes.
+        bytes[31] = 1
+        #expect(throws: LedgerError(.nonCanonical, "")) { try LedgerEntry(canonicalBytes: bytes) }
+        bytes = entry.canonicalBytes
+        bytes[2] = 0x80  // a presence bit beyond the last field
+        #expect(throws: LedgerError(.nonCanonical, "")) { try LedgerEntry(canonicalBytes: bytes) }
+        bytes = entry.canonicalBytes
+        bytes[0] = 2
+        #expect(throws: LedgerError(.unsupportedFormat, "")) { try LedgerEntry(canonicalBytes: bytes) }
+        bytes = entry.canonicalBytes
+        bytes[1] = 0
+        #expect(throws: LedgerError(.unknownKind, "")) { try LedgerEntry(canonicalBytes: bytes) }
+        #expect(throws: LedgerError(.trailingBytes, "")) { try LedgerEntry(canonicalBytes: entry.canonicalBytes + [0]) }
+        #expect(throws: LedgerError(.truncated, "")) { try LedgerEntry(canonicalBytes: Array(entry.canonicalBytes.dropLast())) }
+        bytes = entry.canonicalBytes
+        bytes[86] = 0
+        bytes[87] = 1  // detail length 1, then a lone continuation byte (0x2a… is the hash, but make it invalid)
+        bytes.insert(0x80, at: 88)
+        #expect(throws: LedgerError(.invalidField, "")) { try LedgerEntry(canonicalBytes: bytes) }
+    }
+
+    @Test func detailLongerThan1024BytesIsRefused() throws {
+        var record = LedgerRecord.configurationChanged(at: Fixture.time, description: String(repeating: "ї", count: 512))
+        #expect(try ChainHead.genesis(for: Fixture.device).seal(record).canonicalBytes.count == 88 + 1024 + 32)
+        record.detail += "x"
+        #expect(throws: LedgerError(.tooLarge, "")) { try ChainHead.genesis(for: Fixture.device).seal(record) }
+    }
+
+    @Test func namedConstructorsSetTheirKindsFields() {
+        let clock = LedgerRecord.clockAdjusted(from: UnixTime(1000), to: UnixTime(940), source: "gnss")
+        #expect(clock.kind == .clockAdjusted && clock.deviceTime == UnixTime(940) && clock.clockCorrectionSeconds == -60)
+        let abandoned = LedgerRecord.cardTransactionAbandoned(at: Fixture.time, card: 5, pending: 41, why: "card-removed")
+        #expect(abandoned.relatedSequence == 41 && abandoned.detail == "card-removed" && abandoned.fareKopecks == nil)
+        #expect(Set(LedgerEntryKind.allCases.map(\.name)).count == LedgerEntryKind.allCases.count)
+    }
+
+    // MARK: Helpers
+
+    static let formatDocument = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("docs/ledger-format.md")
+
+    /// The hex on the line that starts with `label` (inside the document's example block).
+    static func value(after label: String, in document: String) -> String? {
+        for line in document.split(separator: "\n") {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix(label) {
+                return trimmed.dropFirst(label.count).trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,134 @@
+import Crypto
+import Entitlements
+import Foundation
+import LedgerCore
+import Tariff
+import Testing
+
+@testable import LedgerStore
+
+/// `hromada-validator ledger verify|export|show`, run as the operator would.
+@Suite struct CommandTests {
+    struct Outcome {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    static func validator(_ arguments: [String]) throws -> Outcome {
+        let binary = try #require(CrashTests.validatorBinary, "build hromada-validator first (swift build)")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let outText = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, output: outText, errors: errorText)
+    }
+
+    static func ledger(in directory: URL, entries: Int) throws -> String {
+        let path = directory.appendingPathComponent("ledger.db").path
+        let store = try Support.open(path)
+        for index in 0..<entries { try store.append(Support.ride(index)) }
+        try store.checkpoint()
+        return path
+    }
+
+    @Test func verifySaysIntactAndExitsZero() throws {
+        let directory = try Support.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = try Self.ledger(in: directory, entries: 25)
+        let key = hexString(Support.deviceKey.publicKey.rawRepresentation)
+        let outcome = try Self.validator(["ledger", "verify", "--db", path, "--device-key", key])
+        #expect(outcome.status == 0)
+        #expect(outcome.output == """
+            Журнал цілий / Ledger intact
+              пристрій / device: 501
+              записи №1–25 (25) / entries 1–25
+              контрольних точок / checkpoints: 3, остання / last: №25
+              хеш ланцюга / chain hash: \(try Support.open(path).head.hash)
+
+            """)
+        // The key may also come from a file, as `hromada-keys` writes public keys.
+        let keyFile = directory.appendingPathComponent("device.pub")
+        try Data((key + "\n").utf8).write(to: keyFile)
+        #expect(try Self.validator(["ledger", "verify", "--db", path, "--device-key", keyFile.path]).status == 0)
+    }
+
+    @Test func verifyNamesTheFirstBadSequenceAndExitsOne() throws {
+        let directory = try Support.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = try Self.ledger(in: directory, entries: 25)
+        do {
+            let store = try Support.open(path)
+            try store.connection.execute("DROP TRIGGER entries_no_delete")
+            try store.connection.execute("DELETE FROM entries WHERE sequence = 13")
+        }
+        let outcome = try Self.validator(["ledger", "verify", "--db", path])
+        #expect(outcome.status == 1)
+        #expect(outcome.output == """
+            Журнал пошкоджено / Ledger broken
+              перший поганий запис / first bad sequence: 13
+              причина / reason (missing-entries): бракує запису №13 / entry 13 is missing
+
+            """)
+        let wrongKey = hexString(Support.serviceKey.publicKey.rawRepresentation)
+        let withWrongKey = try Self.validator(["ledger", "verify", "--db", path, "--device-key", wrongKey])
+        #expect(withWrongKey.status == 1)
+        #expect(withWrongKey.output.contains("first bad sequence: 10"))
+    }
+
+    @Test func aMissingOrDamagedFileExitsTwo() throws {
+        let directory = try Support.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let missing = try Self.validator(["ledger", "verify", "--db", directory.appendingPathComponent("none.db").path])
+        #expect(missing.status == 2)
+        #expect(missing.errors.hasPrefix("Файл журналу не знайдено / Ledger file not found"))
+        let junk = directory.appendingPathComponent("junk.db")
+        try Data(String(repeating: "junk", count: 2000).utf8).write(to: junk)
+        let damaged = try Self.validator(["ledger", "show", "--db", junk.path])
+        #expect(damaged.status == 2)
+        #expect(damaged.errors.hasPrefix("Журнал пошкоджено / The ledger database is damaged"))
+    }
+
+    @Test func exportWritesEveryEntryAndCheckpoint() throws {
+        let directory = try Support.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = try Self.ledger(in: directory, entries: 25)
+        let jsonl = try Self.validator(["ledger", "export", "--db", path, "--format", "jsonl"])
+        #expect(jsonl.status == 0)
+        let lines = jsonl.output.split(separator: "\n")
+        #expect(lines.count == 1 + 25 + 3)
+        #expect(lines[0].hasPrefix(#"{"type":"ledger","format":1,"device":501,"devicePublicKey":""#))
+        for line in lines { #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil) }
+        let entries = try Support.open(path).lastEntries(25)
+        #expect(lines[1...25].map(String.init) == entries.map(LedgerExport.jsonLine))
+
+        let partial = try Self.validator(["ledger", "export", "--db", path, "--format", "jsonl", "--from", "20"])
+        let partialLines = partial.output.split(separator: "\n")
+        #expect(partialLines.count == 1 + 6 + 2)  // header, entries 20–25, checkpoints 20 and 25
+        #expect(partialLines[0].contains(#""startSequence":19,"startHash":"\#(entries[18].hash.hex)""#))
+
+        let csv = try Self.validator(["ledger", "export", "--db", path, "--format", "csv", "--from", "24"])
+        #expect(csv.status == 0)
+        #expect(csv.output == "\u{FEFF}" + LedgerExport.csvHeader + "\n" + entries[23...].map { LedgerExport.csvRow($0) + "\n" }.joined())
+    }
+
+    @Test func showPrintsTheLastEntries() throws {
+        let directory = try Support.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = try Self.ledger(in: directory, entries: 12)
+        let outcome = try Self.validator(["ledger", "show", "--db", path, "--last", "2"])
+        #expect(outcome.status == 0)
+        let lines = outcome.output.split(separator: "\n")
+        #expect(lines.count == 5)
+        #expect(lines[0] == "Журнал пристрою / Ledger of device 501: останній запис / last entry №12, записів / entries stored: 12")
+        #expect(lines[1] == "  контрольна точка / last checkpoint: №12")
+        #expect(lines[4] == "12  2026-06-15T06:00:11Z  ride-accepted  card 00AA-0000-0000-000B  fare 15.00 ₴  route 7  vehicle 11")
+    }
+}

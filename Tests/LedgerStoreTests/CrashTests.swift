@@ -1,0 +1,70 @@
+import Crypto
+import Entitlements
+import Foundation
+import LedgerCore
+import Tariff
+import Testing
+
+@testable import LedgerStore
+
+/// Kills an appending process at random moments; what it reported as appended must survive.
+///
+/// The child is the real `hromada-validator ledger append-test`, which prints each sequence
+/// number only after `append` returned. SIGKILL stops it without any cleanup, between or in
+/// the middle of SQLite writes. (This tests process crashes; a power cut additionally needs the
+/// disk to honour fsync, which `synchronous=FULL` asks of it.)
+@Suite struct CrashTests {
+    static var validatorBinary: URL? {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("hromada-validator")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    @Test func everyReportedAppendSurvivesSIGKILL() throws {
+        let binary = try #require(Self.validatorBinary, "build hromada-validator first (swift build)")
+        let directory = try Support.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("ledger.db").path
+        var rng = SystemRandomNumberGenerator()
+        var reportedMaximum: UInt64 = 0
+        var rounds = 0
+        for round in 0..<30 {
+            let child = Process()
+            child.executableURL = binary
+            child.arguments = [
+                "ledger", "append-test", "--db", path, "--device", String(Support.device.rawValue),
+                "--seed", hexString(Support.deviceSeed), "--checkpoint-interval", "7",
+            ]
+            let output = Pipe()
+            child.standardOutput = output
+            child.standardError = FileHandle.nullDevice
+            try child.run()
+            // Some rounds die during start-up and migration of the schema, most mid-stream.
+            let delay = round % 5 == 0 ? UInt32.random(in: 0...30_000, using: &rng) : UInt32.random(in: 30_000...250_000, using: &rng)
+            usleep(delay)
+            kill(child.processIdentifier, SIGKILL)
+            child.waitUntilExit()
+            #expect(child.terminationReason == .uncaughtSignal)
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let reported = text.split(separator: "\n").compactMap { UInt64($0) }
+            // A line cut short by the kill is simply not a report.
+            if let last = reported.last { reportedMaximum = max(reportedMaximum, last) }
+
+            let store = try Support.open(path)
+            // Every reported append is there; at most one more finished without being reported.
+            #expect(store.head.sequence >= reportedMaximum, "round \(round): reported \(reportedMaximum), stored \(store.head.sequence)")
+            #expect(store.head.sequence <= reportedMaximum + 1)
+            for sequence in reported { #expect(try store.entry(at: sequence) != nil) }
+            let verification = try store.verify(devicePublicKey: Support.deviceKey.publicKey)
+            #expect(verification.isIntact, "round \(round): \(verification)")
+            reportedMaximum = store.head.sequence
+            rounds += 1
+        }
+        #expect(rounds == 30)
+        #expect(reportedMaximum > 30, "the child should have appended in most rounds")
+    }
+}
