@@ -102,6 +102,9 @@ let package = Package(
 
         // MARK: Tests
 
+        /// `failOnThrow`, for property tests (see its comment for why).
+        .target(name: "PropertyTesting", path: "Tests/PropertyTesting"),
+
         /// Shared by the hardware-in-the-loop tests: starts/reuses the PC/SC test bed, leases
         /// virtual readers, runs virtual cards in-process or as `hromada-vcard` processes.
         .target(
@@ -113,7 +116,7 @@ let package = Package(
         .testTarget(name: "SmartCardTests", dependencies: ["SmartCard", propertyBased]),
         .testTarget(
             name: "DESFireTests",
-            dependencies: ["DESFire", "SmartCard", propertyBased],
+            dependencies: ["DESFire", "SmartCard", propertyBased, "PropertyTesting"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
@@ -123,22 +126,22 @@ let package = Package(
         ),
         .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "VirtualCard", "TestBedSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["DESFire", "PCSC", "SmartCard", "VirtualCard", "TestBedSupport"]),
-        .testTarget(name: "CardLayoutTests", dependencies: ["CardLayout", propertyBased]),
+        .testTarget(name: "CardLayoutTests", dependencies: ["CardLayout", propertyBased, "PropertyTesting"]),
         .testTarget(
             name: "EntitlementsTests",
-            dependencies: ["Entitlements", crypto, propertyBased],
+            dependencies: ["Entitlements", crypto, propertyBased, "PropertyTesting"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "TariffTests", dependencies: ["Tariff", "Entitlements", propertyBased]),
-        .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Entitlements", "Tariff", crypto, propertyBased]),
+        .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Entitlements", "Tariff", crypto, propertyBased, "PropertyTesting"]),
         .testTarget(name: "CommunityKeysTests", dependencies: ["CommunityKeys", "Bundles", "Entitlements", crypto]),
         .testTarget(
             name: "LedgerCoreTests",
-            dependencies: ["LedgerCore", "Entitlements", "Tariff", crypto, propertyBased]
+            dependencies: ["LedgerCore", "Entitlements", "Tariff", crypto, propertyBased, "PropertyTesting"]
         ),
         .testTarget(
             name: "LedgerStoreTests",
-            dependencies: ["LedgerStore", "LedgerCore", "CSQLite", "Entitlements", "Tariff", crypto, propertyBased]
+            dependencies: ["LedgerStore", "LedgerCore", "CSQLite", "Entitlements", "Tariff", crypto, propertyBased, "PropertyTesting"]
         ),
     ],
     swiftLanguageModes: [.v6]
