@@ -23,8 +23,8 @@ let package = Package(
             name: "HromadaCardPure",
             targets: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore"]
         ),
-        /// The PC/SC adapter, the virtual card and the test bed, for the benchmark package.
-        .library(name: "HromadaCardHardware", targets: ["PCSC", "VirtualCard", "TestBedSupport"]),
+        /// The adapters (PC/SC, virtual card, ledger store) and the test bed, for the benchmark and fuzzing packages.
+        .library(name: "HromadaCardAdapters", targets: ["PCSC", "VirtualCard", "LedgerStore", "TestBedSupport"]),
         .executable(name: "hromada-vcard", targets: ["hromada-vcard"]),
         .executable(name: "hromada-keys", targets: ["hromada-keys"]),
         .executable(name: "hromada-demo", targets: ["hromada-demo"]),

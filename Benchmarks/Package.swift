@@ -19,7 +19,7 @@ let package = Package(
             name: "hromada-bench",
             dependencies: [
                 .product(name: "HromadaCardPure", package: "HromadaCard"),
-                .product(name: "HromadaCardHardware", package: "HromadaCard"),
+                .product(name: "HromadaCardAdapters", package: "HromadaCard"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -6,7 +6,7 @@ struct HromadaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-bench",
         abstract: "Measures HromadaCard beside raw baselines (run a release build).",
-        subcommands: [Decision.self, Card.self]
+        subcommands: [Decision.self, Card.self, Ledger.self]
     )
 
     struct Decision: ParsableCommand {
@@ -26,6 +26,17 @@ struct HromadaBench: AsyncParsableCommand {
 
         func run() async throws {
             try await CardBenchmark.run(iterations: iterations)
+        }
+    }
+
+    struct Ledger: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Durable ledger appends beside raw SQLite inserts; chain verification of a large ledger.")
+        @Option(help: "Durable appends to time (and as many raw inserts).") var appends = 2_000
+        @Option(help: "Entries in the ledger whose chain is verified.") var verifyEntries = 1_000_000
+
+        func run() throws {
+            try LedgerBenchmark.run(appends: appends, verifyEntries: verifyEntries)
         }
     }
 }
