@@ -92,7 +92,7 @@ let package = Package(
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "VirtualCardTests", dependencies: ["VirtualCard", crypto, cryptoExtras]),
-        .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "VirtualCard", "TestBedSupport"]),
+        .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "VirtualCard", "TestBedSupport", propertyBased]),
         .testTarget(name: "EndToEndTests", dependencies: ["DESFire", "PCSC", "SmartCard", "VirtualCard", "TestBedSupport"]),
         .testTarget(name: "CardLayoutTests", dependencies: ["CardLayout", propertyBased]),
         .testTarget(name: "EntitlementsTests", dependencies: ["Entitlements", crypto, propertyBased]),
