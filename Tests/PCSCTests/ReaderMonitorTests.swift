@@ -1,5 +1,6 @@
 @testable import PCSC
 import SmartCard
+import Synchronization
 import Testing
 import TestBedSupport
 import VirtualCard
@@ -51,15 +52,21 @@ struct ReaderMonitorTests {
         }
     }
 
-    /// The backstop slice is an hour here, so only `SCardCancel` can end the blocked wait
-    /// before the test's own timeout.
+    /// The backstop slice is an hour here, and the test holds the whole bed so no other test's
+    /// card wakes the wait: only `SCardCancel` can end it before the test's own timeout.
     @Test func cancellingTheIterationInterruptsTheBlockedWait() async throws {
-        try await TestBed.shared.withReader { _ in
+        try await TestBed.shared.withWholeTestBed { _ in
             let monitor = ReaderMonitor(firstRetryDelay: .milliseconds(100), maximumRetryDelay: .seconds(1), backstop: .seconds(3600))
             let (log, recording) = EventLog.recording(monitor)
             try await log.next("serviceAvailable") { $0 == .serviceAvailable }
             try await log.next("a reader") { if case .readerAdded = $0 { return true } else { return false } }
             #expect(monitor.runningWatchers == 1)
+            // Cancel only once the thread is inside SCardGetStatusChange, where only
+            // SCardCancel can reach it (a flag check would catch a cancel before the wait).
+            try await withTimeout(.seconds(20), "the monitor to block in its wait") {
+                while monitor.blockedWatchers == 0 { try? await Task.sleep(for: .milliseconds(5)) }
+            }
+            try await Task.sleep(for: .milliseconds(50))  // into the wait proper, past the flag
             recording.cancel()
             try await withTimeout(.seconds(20), "the monitor thread to end after cancellation") {
                 await monitor.waitUntilIdle()
@@ -132,12 +139,31 @@ struct TimedOut: Error, CustomStringConvertible {
 }
 
 /// Runs `body`, failing if it has not finished within `timeout` (a bound, not a measurement).
+/// A body that never finishes is left behind rather than awaited, so the test fails instead
+/// of hanging the run.
 func withTimeout(_ timeout: Duration, _ what: String, _ body: @escaping @Sendable () async -> Void) async throws {
-    try await withThrowingTaskGroup(of: Bool.self) { group in
-        group.addTask { await body(); return true }
-        group.addTask { try await Task.sleep(for: timeout); return false }
-        let finished = try await group.next() ?? false
-        group.cancelAll()
-        guard finished else { throw TimedOut(description: "waited \(timeout) for \(what)") }
+    let finished = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+        let once = Once(continuation)
+        Task {
+            await body()
+            once.resume(true)
+        }
+        Task {
+            try? await Task.sleep(for: timeout)
+            once.resume(false)
+        }
+    }
+    guard finished else { throw TimedOut(description: "waited \(timeout) for \(what)") }
+}
+
+/// Resumes a continuation with the first value offered.
+private final class Once: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Bool, Never>?>
+    init(_ continuation: CheckedContinuation<Bool, Never>) { self.continuation = Mutex(continuation) }
+    func resume(_ value: Bool) {
+        continuation.withLock { stored in
+            defer { stored = nil }
+            return stored
+        }?.resume(returning: value)
     }
 }

@@ -99,7 +99,7 @@ struct CardConnection: Sendable {
     /// How long a failed exchange waits for pcscd to notice that the card has gone. Readers
     /// poll for presence (pcscd polls vpcd every 400 ms), so right after a card leaves mid-APDU
     /// the service may still report it present.
-    static let removalSettleTime = Duration.milliseconds(600)
+    static let removalSettleTime = Duration.milliseconds(1000)
 
     /// Turns a transmit failure into the right domain. Drivers report a card that left
     /// mid-exchange in several ways (`SCARD_E_NOT_TRANSACTED`, `SCARD_F_COMM_ERROR`, …); the
