@@ -124,7 +124,7 @@ let package = Package(
             dependencies: ["VirtualCard", crypto, cryptoExtras, propertyBased],
             resources: [.copy("Vectors")]
         ),
-        .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "VirtualCard", "TestBedSupport"]),
+        .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "VirtualCard", "TestBedSupport", propertyBased]),
         .testTarget(name: "EndToEndTests", dependencies: ["DESFire", "PCSC", "SmartCard", "VirtualCard", "TestBedSupport"]),
         .testTarget(name: "CardLayoutTests", dependencies: ["CardLayout", propertyBased, "PropertyTesting"]),
         .testTarget(
