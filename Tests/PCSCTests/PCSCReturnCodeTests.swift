@@ -29,6 +29,7 @@ struct PCSCReturnCodeTests {
         (.cancelled, .cancelled),
         (.timeout, .timeout),
         (.notTransacted, .internalFailure),
+        (.unsupportedFeature, .unsupportedFeature),
         (PCSCReturnCode(rawValue: 0x8010_00FF), .internalFailure),
     ])
     func everythingElseIsAReaderError(code: PCSCReturnCode, expected: ReaderError.Code) throws {
