@@ -1,0 +1,206 @@
+import CardLayout
+import DESFire
+import SmartCard
+
+/// Reads a personalized social card with as few APDUs as the layout allows.
+///
+/// One pass: select the application, the UID (a reader-side GET DATA, no radio traffic on a real
+/// reader), authenticate, then card info (which says how many entitlement slots are used), only
+/// the used slots, the purse, only the used counters, the status and the newest trip records.
+/// A key version query is sent only when more than one version of the keys is held.
+///
+/// Which key opens which file comes from the layout's access rights: a validator's `validate`
+/// key reads everything in one session; the desk's `issue` key reads card info, entitlements and
+/// purse, and its `read` key the rest (one more authentication).
+public struct SocialCardReader: Sendable {
+    /// Who is reading, which decides the keys tried, in order.
+    public enum Purpose: Hashable, Sendable {
+        /// A bus validator: the `validate` key only.
+        case validator
+        /// The issuance desk: the `issue` key, then the `read` key for what it cannot read.
+        case desk
+
+        var roles: [CardKeyRole] {
+            switch self {
+            case .validator: [.validate]
+            case .desk: [.issue, .read]
+            }
+        }
+    }
+
+    /// How much of the trip log to read.
+    public enum TripLogRead: Hashable, Sendable {
+        /// Every record (up to ten on the Nemishaieve card: several frames).
+        case all
+        /// The newest `count` records (one frame for one or two records).
+        case newest(Int)
+    }
+
+    /// The layout the card must have.
+    public let layout: SocialCardLayout
+    /// The card master keys held.
+    public let keyring: CardKeyring
+
+    /// A reader for cards of `layout` with keys from `keyring`.
+    public init(layout: SocialCardLayout, keyring: CardKeyring) {
+        self.layout = layout
+        self.keyring = keyring
+    }
+
+    /// Reads the card behind `channel`.
+    ///
+    /// Throws `no-application` for a card without the layout's application,
+    /// `not-our-card` when the keys do not open it, `personalization-incomplete` when the card
+    /// info is not written, `layout-version-unknown` / `other-community` for another layout or
+    /// community, `malformed-file` for contents that do not decode (a torn entitlement slot is not
+    /// an error: the slot reads as `.malformed`). The card's own failures pass through.
+    public func read<Channel: CardChannel>(
+        from channel: Channel, purpose: Purpose, trips: TripLogRead = .newest(1),
+        using generator: inout some RandomNumberGenerator
+    ) async throws -> SocialCardContents {
+        var card = DESFireCard(channel: channel)
+        let aid = layout.applicationID
+        do {
+            try await card.selectApplication(aid)
+        } catch let error as DESFireError where error.code == .applicationNotFound {
+            throw SocialCardError(.noApplication, "the card has no application \(layout.layout.application.aid) (\(layout.layout.id))")
+        } catch let error as DESFireError where error.code == .unexpectedStatusWord || error.code == .illegalCommand {
+            throw SocialCardError(.notOurCard, "the card does not answer as a DESFire card (\(error.code))")
+        }
+        let uid = try await channel.readUID()
+        var apduCount = 1
+
+        let roles = purpose.roles
+        let firstKeyNumber = layout.keyNumber(roles[0])
+        let version: UInt8
+        if keyring.sets.count == 1 {
+            version = keyring.newestVersion
+        } else {
+            version = try await card.getKeyVersion(keyNumber: firstKeyNumber)
+        }
+        let keys = try keyring.cardKeys(uid: uid, application: aid, version: version)
+        var session = Session(roles: roles)
+        func open(_ file: FileSpec, _ card: inout DESFireCard<Channel>) async throws {
+            guard let role = roles.first(where: { layout.layout.operations(allowedTo: $0, on: file).contains(readOperation(file)) }) else {
+                throw SocialCardError(.missingKey, "none of the keys \(roles.map(\.rawValue)) may read \(file.name)")
+            }
+            if session.role == role { return }
+            let key = try keys.applicationKey(role)
+            do {
+                try await card.authenticateAES(keyNumber: layout.keyNumber(role), key: key, using: &generator)
+            } catch let error as DESFireError where error.code == .authenticationError || error.code == .cardAuthenticationFailed
+                || error.code == .integrityError || error.code == .noSuchKey {
+                throw SocialCardError(.notOurCard, "the \(role.rawValue) key v\(version) does not open this card (\(error.code))")
+            }
+            session.role = role
+        }
+
+        // Card info: it says how many slots to read.
+        try await open(layout.cardInfo, &card)
+        let infoBytes = try await card.readData(
+            file: SocialCardLayout.fileNumber(layout.cardInfo), length: SocialCardLayout.dataSize(layout.cardInfo),
+            mode: SocialCardLayout.communicationMode(layout.cardInfo))
+        guard let info = try layout.decodeCardInfo(infoBytes) else {
+            throw SocialCardError(.personalizationIncomplete, "the card's application exists but its card info is not written; finish it at the desk")
+        }
+        guard info.layoutVersion == layout.layout.version else {
+            throw SocialCardError(.layoutVersionUnknown, "the card says layout version \(info.layoutVersion); this reader knows \(layout.layout.id)")
+        }
+        guard info.communityCode == layout.communityCode else {
+            throw SocialCardError(.otherCommunity, "the card's community code is \(info.communityCode), \(layout.layout.community)'s is \(layout.communityCode)")
+        }
+        guard info.entitlementSlotsUsed <= layout.entitlementSlotCount, info.entitlementSlotsUsed <= layout.usageCounters.repeatCount else {
+            throw SocialCardError(.malformedFile, "card info says \(info.entitlementSlotsUsed) entitlement slots; the card has \(layout.entitlementSlotCount)")
+        }
+        let used = info.entitlementSlotsUsed
+
+        var slots: [EntitlementSlotContent] = []
+        if used > 0 {
+            try await open(layout.entitlements, &card)
+            let slotSize = layout.entitlementSlotSize
+            let bytes = try await card.readData(
+                file: SocialCardLayout.fileNumber(layout.entitlements), length: used * slotSize,
+                mode: SocialCardLayout.communicationMode(layout.entitlements))
+            for slot in 0..<used {
+                do {
+                    if let entitlement = try layout.decodeSlot(Array(bytes[slot * slotSize..<(slot + 1) * slotSize])) {
+                        slots.append(.entitlement(entitlement))
+                    } else {
+                        slots.append(.empty)
+                    }
+                } catch {
+                    slots.append(.malformed(error.reason))
+                }
+            }
+        }
+
+        try await open(layout.purse, &card)
+        let purse = try await card.getValue(file: SocialCardLayout.fileNumber(layout.purse), mode: SocialCardLayout.communicationMode(layout.purse))
+
+        var counters: [UsageCounterRecord] = []
+        if used > 0 {
+            try await open(layout.usageCounters, &card)
+            let size = layout.format(layout.usageCounters).size
+            let bytes = try await card.readData(
+                file: SocialCardLayout.fileNumber(layout.usageCounters), length: used * size,
+                mode: SocialCardLayout.communicationMode(layout.usageCounters))
+            counters = try layout.decodeCounters(bytes)
+        }
+
+        try await open(layout.status, &card)
+        let statusBytes = try await card.readData(
+            file: SocialCardLayout.fileNumber(layout.status), length: SocialCardLayout.dataSize(layout.status),
+            mode: SocialCardLayout.communicationMode(layout.status))
+        let status = try layout.decodeStatus(statusBytes)
+
+        // The trip log last: an empty log answers a boundary error, which ends the session.
+        try await open(layout.tripLog, &card)
+        let tripFile = SocialCardLayout.fileNumber(layout.tripLog)
+        let tripMode = SocialCardLayout.communicationMode(layout.tripLog)
+        let recordSize = SocialCardLayout.recordSize(layout.tripLog)
+        var records: [[UInt8]] = []
+        do {
+            switch trips {
+            case .all:
+                records = try await card.readAllRecords(
+                    file: tripFile, recordSize: recordSize, maxRecords: SocialCardLayout.readableRecords(layout.tripLog), mode: tripMode)
+            case .newest(let count):
+                if count > 0 {
+                    records = try await card.readRecords(
+                        file: tripFile, count: min(count, SocialCardLayout.readableRecords(layout.tripLog)), recordSize: recordSize, mode: tripMode)
+                }
+            }
+        } catch let error as DESFireError where error.code == .boundaryError {
+            // Fewer records than asked for (a card whose issue record is gone can hold none).
+            records = []
+            if case .newest(let count) = trips, count > 1 {
+                session.role = nil
+                try await open(layout.tripLog, &card)
+                do {
+                    records = try await card.readAllRecords(
+                        file: tripFile, recordSize: recordSize, maxRecords: SocialCardLayout.readableRecords(layout.tripLog), mode: tripMode)
+                } catch let error as DESFireError where error.code == .boundaryError {
+                    records = []
+                }
+            }
+        }
+        let decodedTrips = try layout.decodeTrips(records)
+        apduCount += card.apduCount
+        return SocialCardContents(
+            uid: uid, keyVersion: version, info: info, slots: slots, purseKopecks: Int(purse), counters: counters,
+            trips: decodedTrips, status: status, apduCount: apduCount)
+    }
+
+    private struct Session {
+        let roles: [CardKeyRole]
+        var role: CardKeyRole?
+    }
+
+    private func readOperation(_ file: FileSpec) -> FileOperation {
+        switch file.kind {
+        case .standard, .backup: .readData
+        case .value: .getValue
+        case .linearRecord, .cyclicRecord: .readRecords
+        }
+    }
+}
