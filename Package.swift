@@ -21,22 +21,15 @@ let package = Package(
         /// The pure layers, for the fuzzing and benchmark packages beside this one.
         .library(
             name: "HromadaCardPure",
-<<<<<<< HEAD
-            targets: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore"]
-=======
-            targets: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles", "SocialCard"]
->>>>>>> desk
+            targets: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore", "SocialCard"]
         ),
         /// The adapters (PC/SC, virtual card, ledger store) and the test bed, for the benchmark and fuzzing packages.
         .library(name: "HromadaCardAdapters", targets: ["PCSC", "VirtualCard", "LedgerStore", "TestBedSupport"]),
         .executable(name: "hromada-vcard", targets: ["hromada-vcard"]),
         .executable(name: "hromada-keys", targets: ["hromada-keys"]),
         .executable(name: "hromada-demo", targets: ["hromada-demo"]),
-<<<<<<< HEAD
         .executable(name: "hromada-validator", targets: ["hromada-validator"]),
-=======
         .executable(name: "hromada-desk", targets: ["hromada-desk"]),
->>>>>>> desk
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -60,15 +53,12 @@ let package = Package(
         .target(name: "Tariff", dependencies: ["Entitlements"]),
         /// Signed, versioned bundles for validators: trust, tariff, deny list.
         .target(name: "Bundles", dependencies: ["Entitlements", "Tariff", crypto]),
-<<<<<<< HEAD
         /// The validator's ledger: entry format, canonical bytes, SHA-256 chain, signed
         /// checkpoints and receipts, chain verification.
         .target(name: "LedgerCore", dependencies: ["Entitlements", "Tariff", crypto]),
-=======
         /// The social card on a DESFire card: per-card keys, restartable personalization per a
         /// layout, and the fewest-APDU read a validator or the desk needs.
         .target(name: "SocialCard", dependencies: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", crypto]),
->>>>>>> desk
 
         // MARK: Adapters (I/O at the edges)
 
@@ -110,13 +100,12 @@ let package = Package(
         .executableTarget(name: "hromada-keys", dependencies: ["CommunityKeys", argumentParser]),
         .executableTarget(name: "hromada-demo", dependencies: ["DESFire", "PCSC", "SmartCard", argumentParser]),
         .executableTarget(
-<<<<<<< HEAD
             name: "hromada-validator",
             dependencies: ["LedgerCore", "LedgerStore", "Entitlements", "Tariff", crypto, argumentParser]
-=======
+        ),
+        .executableTarget(
             name: "hromada-desk",
             dependencies: ["SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "Tariff", crypto, argumentParser]
->>>>>>> desk
         ),
 
         // MARK: Tests
@@ -155,20 +144,19 @@ let package = Package(
         .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Entitlements", "Tariff", crypto, propertyBased, "PropertyTesting"]),
         .testTarget(name: "CommunityKeysTests", dependencies: ["CommunityKeys", "Bundles", "Entitlements", crypto]),
         .testTarget(
-<<<<<<< HEAD
             name: "LedgerCoreTests",
             dependencies: ["LedgerCore", "Entitlements", "Tariff", crypto, propertyBased, "PropertyTesting"]
         ),
         .testTarget(
             name: "LedgerStoreTests",
             dependencies: ["LedgerStore", "LedgerCore", "CSQLite", "Entitlements", "Tariff", crypto, propertyBased, "PropertyTesting"]
-=======
+        ),
+        .testTarget(
             name: "SocialCardTests",
             dependencies: [
                 "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "Tariff",
                 "TestBedSupport", "VirtualCard", crypto, propertyBased,
             ]
->>>>>>> desk
         ),
     ],
     swiftLanguageModes: [.v6]
