@@ -6,11 +6,7 @@ import Entitlements
 import Hummingbird
 import Logging
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 
 /// `hromada-accounting`: the accounting service and its operator helpers.
 ///
@@ -53,8 +49,7 @@ struct Serve: AsyncParsableCommand {
         let engine = AccountingEngine(storage: storage, configuration: configuration, logger: logger)
         let app = AccountingRoutes.application(engine: engine, host: host, port: port, logger: logger) { bound in
             // One line on standard output, for scripts and tests that started us on port 0.
-            print("listening on \(host):\(bound)")
-            fflush(stdout)
+            FileHandle.standardOutput.write(Data("listening on \(host):\(bound)\n".utf8))
         }
         try await app.runService()
         try await storage.close()

@@ -5,11 +5,11 @@ import LedgerCore
 import Tariff
 import Testing
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
+
+
+
 import Foundation
-#endif
+
 
 @Suite("Batch wire format")
 struct UploadBatchTests {

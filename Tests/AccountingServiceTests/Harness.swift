@@ -3,6 +3,7 @@ import AccountingService
 import Bundles
 import Crypto
 import Entitlements
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import LedgerCore
@@ -12,11 +13,7 @@ import PostgresNIO
 import Tariff
 import Testing
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 
 /// The storage engines every service test runs against.
 ///
@@ -38,7 +35,7 @@ enum Backend: String, CustomTestStringConvertible, Sendable {
         case .sqlite:
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-accounting-\(UUID().uuidString).sqlite").path
             let storage = try SQLiteStorage(path: path)
-            try await storage.migrate()
+            _ = try await storage.migrate()
             return storage
         case .postgres:
             let database = try await PostgresCluster.shared.freshDatabase()

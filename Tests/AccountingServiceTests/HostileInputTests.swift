@@ -10,11 +10,7 @@ import NIOCore
 import Tariff
 import Testing
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 
 @Suite("Hostile input and device authentication")
 struct HostileInputTests {

@@ -2,11 +2,7 @@ import AccountingService
 import Hummingbird
 import Testing
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 
 @Suite("docs/openapi.yaml")
 struct OpenAPITests {

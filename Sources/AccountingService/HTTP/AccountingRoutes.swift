@@ -76,6 +76,12 @@ struct CountingMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
+/// A checked input, or the response that refuses it.
+enum Checked<Value> {
+    case ok(Value)
+    case refused(Response)
+}
+
 /// The endpoint handlers.
 struct Handlers: Sendable {
     let engine: AccountingEngine
@@ -105,15 +111,15 @@ struct Handlers: Sendable {
     }
 
     /// Reads the body up to the limit; nil (and a 413 to send) when it is larger.
-    func body(_ request: Request) async -> Result<[UInt8], Response> {
+    func body(_ request: Request) async -> Checked<[UInt8]> {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limits.maximumBodyBytes {
-            return .failure(Self.tooLarge(limits))
+            return .refused(Self.tooLarge(limits))
         }
         do {
             let buffer = try await request.body.collect(upTo: limits.maximumBodyBytes)
-            return .success(Array(buffer.readableBytesView))
+            return .ok(Array(buffer.readableBytesView))
         } catch {
-            return .failure(Self.tooLarge(limits))
+            return .refused(Self.tooLarge(limits))
         }
     }
 
@@ -121,7 +127,7 @@ struct Handlers: Sendable {
         error(.contentTooLarge, "too-large", uk: "тіло запиту завелике (до \(limits.maximumBodyBytes) байтів)", en: "the request body is too large (at most \(limits.maximumBodyBytes) bytes)")
     }
 
-    func authenticateDevice(_ request: Request, body: [UInt8]) async throws -> Result<AuthenticatedDevice, Response> {
+    func authenticateDevice(_ request: Request, body: [UInt8]) async throws -> Checked<AuthenticatedDevice> {
         var headers: [String: String] = [:]
         for name in DeviceRequestHeader.all {
             if let field = HTTPField.Name(name), let value = request.headers[field] { headers[name] = value }
@@ -129,31 +135,31 @@ struct Handlers: Sendable {
         let result = try await engine.authenticateDevice(
             method: request.method.rawValue, path: request.head.path ?? request.uri.path, headers: headers, body: body)
         switch result {
-        case .authenticated(let device): return .success(device)
+        case .authenticated(let device): return .ok(device)
         case .refused(let refusal):
             let status: HTTPResponse.Status = refusal.httpStatus == 401 ? .unauthorized : .forbidden
             var extra: HTTPFields = [:]
             if status == .unauthorized { extra[.wwwAuthenticate] = "HromadaDevice" }
-            return .failure(Self.error(status, refusal.code, uk: refusal.ukrainian, en: refusal.english, headers: extra))
+            return .refused(Self.error(status, refusal.code, uk: refusal.ukrainian, en: refusal.english, headers: extra))
         }
     }
 
     /// Checks an operator's bearer token for `action`: 401 without a known token, 403 when its role may not.
-    func authorizeOperator(_ request: Request, for action: OperatorAction) async throws -> Result<OperatorIdentity, Response> {
+    func authorizeOperator(_ request: Request, for action: OperatorAction) async throws -> Checked<OperatorIdentity> {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count > 7 else {
             await engine.metrics.increment("hromada_operator_auth_refused_total", label: ("status", "401"))
-            return .failure(Self.error(.unauthorized, "missing-token", uk: "потрібен токен оператора", en: "an operator bearer token is required", headers: [.wwwAuthenticate: "Bearer"]))
+            return .refused(Self.error(.unauthorized, "missing-token", uk: "потрібен токен оператора", en: "an operator bearer token is required", headers: [.wwwAuthenticate: "Bearer"]))
         }
         let token = String(header.dropFirst(7))
         guard let identity = try await engine.storage.operatorIdentity(tokenHash: OperatorTokens.hash(token)) else {
             await engine.metrics.increment("hromada_operator_auth_refused_total", label: ("status", "401"))
-            return .failure(Self.error(.unauthorized, "unknown-token", uk: "токен невідомий", en: "the token is not known", headers: [.wwwAuthenticate: "Bearer"]))
+            return .refused(Self.error(.unauthorized, "unknown-token", uk: "токен невідомий", en: "the token is not known", headers: [.wwwAuthenticate: "Bearer"]))
         }
         guard identity.role.permits(action) else {
             await engine.metrics.increment("hromada_operator_auth_refused_total", label: ("status", "403"))
-            return .failure(Self.error(.forbidden, "role-forbidden", uk: "роль \(identity.role.rawValue) не має на це права", en: "the role \(identity.role.rawValue) may not do this"))
+            return .refused(Self.error(.forbidden, "role-forbidden", uk: "роль \(identity.role.rawValue) не має на це права", en: "the role \(identity.role.rawValue) may not do this"))
         }
-        return .success(identity)
+        return .ok(identity)
     }
 
     // MARK: Public
@@ -180,13 +186,13 @@ struct Handlers: Sendable {
     func uploadBatch(_ request: Request) async throws -> Response {
         let body: [UInt8]
         switch await self.body(request) {
-        case .success(let bytes): body = bytes
-        case .failure(let response): return response
+        case .ok(let bytes): body = bytes
+        case .refused(let response): return response
         }
         let device: AuthenticatedDevice
         switch try await authenticateDevice(request, body: body) {
-        case .success(let authenticated): device = authenticated
-        case .failure(let response): return response
+        case .ok(let authenticated): device = authenticated
+        case .refused(let response): return response
         }
         let batch: UploadBatch
         do {
@@ -216,8 +222,8 @@ struct Handlers: Sendable {
     func position(_ request: Request) async throws -> Response {
         let device: AuthenticatedDevice
         switch try await authenticateDevice(request, body: []) {
-        case .success(let authenticated): device = authenticated
-        case .failure(let response): return response
+        case .ok(let authenticated): device = authenticated
+        case .refused(let response): return response
         }
         return Self.json(try await engine.position(of: device.deviceID))
     }
@@ -247,11 +253,11 @@ struct Handlers: Sendable {
         guard let name, let kind = BundleKind(name: name) else {
             return Self.error(.notFound, "unknown-bundle-kind", uk: "невідомий вид пакета", en: "bundle kinds are trust, tariff, denylist")
         }
-        if case .failure(let response) = try await authorizeOperator(request, for: .uploadBundle(kind)) { return response }
+        if case .refused(let response) = try await authorizeOperator(request, for: .uploadBundle(kind)) { return response }
         let body: [UInt8]
         switch await self.body(request) {
-        case .success(let bytes): body = bytes
-        case .failure(let response): return response
+        case .ok(let bytes): body = bytes
+        case .refused(let response): return response
         }
         switch try await engine.uploadBundle(body, kind: kind) {
         case .accept(let verified):
@@ -285,11 +291,11 @@ struct Handlers: Sendable {
     }
 
     func registerDevice(_ request: Request) async throws -> Response {
-        if case .failure(let response) = try await authorizeOperator(request, for: .registerDevice) { return response }
+        if case .refused(let response) = try await authorizeOperator(request, for: .registerDevice) { return response }
         let body: [UInt8]
         switch await self.body(request) {
-        case .success(let bytes): body = bytes
-        case .failure(let response): return response
+        case .ok(let bytes): body = bytes
+        case .refused(let response): return response
         }
         guard let input = try? JSONDecoder().decode(DeviceBody.self, from: Data(body)) else {
             return Self.error(.badRequest, "malformed-body", uk: "очікується {device, certificate, label}", en: "expected {device, certificate, label}")
@@ -319,7 +325,7 @@ struct Handlers: Sendable {
     }
 
     func listDevices(_ request: Request) async throws -> Response {
-        if case .failure(let response) = try await authorizeOperator(request, for: .readDevices) { return response }
+        if case .refused(let response) = try await authorizeOperator(request, for: .readDevices) { return response }
         var views: [DeviceView] = []
         for registration in try await engine.storage.registrations() { views.append(try await view(registration)) }
         return Self.json(["devices": views])
@@ -350,7 +356,7 @@ struct Handlers: Sendable {
     }
 
     func transactions(_ request: Request) async throws -> Response {
-        if case .failure(let response) = try await authorizeOperator(request, for: .readTransactions) { return response }
+        if case .refused(let response) = try await authorizeOperator(request, for: .readTransactions) { return response }
         let query = request.uri.queryParameters
         var device: DeviceID?
         if let text = query["device"] {
@@ -390,7 +396,7 @@ struct Handlers: Sendable {
     }
 
     func alarms(_ request: Request) async throws -> Response {
-        if case .failure(let response) = try await authorizeOperator(request, for: .readAlarms) { return response }
+        if case .refused(let response) = try await authorizeOperator(request, for: .readAlarms) { return response }
         return Self.json(["alarms": try await engine.storage.alarms()])
     }
 
@@ -402,13 +408,13 @@ struct Handlers: Sendable {
     func addDenyListEntry(_ request: Request) async throws -> Response {
         let identity: OperatorIdentity
         switch try await authorizeOperator(request, for: .addDenyListEntry) {
-        case .success(let found): identity = found
-        case .failure(let response): return response
+        case .ok(let found): identity = found
+        case .refused(let response): return response
         }
         let body: [UInt8]
         switch await self.body(request) {
-        case .success(let bytes): body = bytes
-        case .failure(let response): return response
+        case .ok(let bytes): body = bytes
+        case .refused(let response): return response
         }
         guard let input = try? JSONDecoder().decode(DenyListBody.self, from: Data(body)) else {
             return Self.error(.badRequest, "malformed-body", uk: "очікується {cardSerial, reason}", en: "expected {cardSerial, reason}")
@@ -428,7 +434,7 @@ struct Handlers: Sendable {
     }
 
     func denyListEntries(_ request: Request) async throws -> Response {
-        if case .failure(let response) = try await authorizeOperator(request, for: .readDenyListEntries) { return response }
+        if case .refused(let response) = try await authorizeOperator(request, for: .readDenyListEntries) { return response }
         return Self.json(["entries": try await engine.storage.denyListRequests()])
     }
 }
