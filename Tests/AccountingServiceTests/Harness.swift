@@ -214,16 +214,11 @@ struct TestService {
 
     var router: Router<BasicRequestContext> { AccountingRoutes.router(engine: engine) }
 
-    /// Runs `body` with a test client (no sockets), then closes the storage.
+    /// Runs `body` with a test client (no sockets). The storage stays open for checks after it;
+    /// PostgreSQL pools close their idle connections by themselves.
     func withClient(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let app = Application(router: router)
-        do {
-            try await app.test(.router) { client in try await body(client) }
-        } catch {
-            try? await storage.close()
-            throw error
-        }
-        try await storage.close()
+        try await app.test(.router) { client in try await body(client) }
     }
 }
 

@@ -39,7 +39,10 @@ public struct UploadBatch: Hashable, Sendable {
             device: deviceID.rawValue,
             entries: entries.map { Data($0.canonicalBytes).base64EncodedString() },
             checkpoint: CheckpointWire(checkpoint))
-        return Array(try JSONEncoder().encode(wire))
+        // Sorted keys: the same batch always has the same bytes (and so the same body hash).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(try encoder.encode(wire))
     }
 
     /// Decodes an untrusted JSON body; throws a named `AccountingError`, never traps.
