@@ -5,6 +5,7 @@ import LedgerCore
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 import Tariff
 
 /// The accounting store in PostgreSQL, through postgres-nio's connection pool.
@@ -16,6 +17,7 @@ public final class PostgresStorage: AccountingStorage {
     private let client: PostgresClient
     private let runner: Task<Void, Never>
     private let logger: Logger
+    private let closed = Mutex(false)
 
     /// Connects to `configuration` and starts the pool (stopped by `close()`).
     public init(configuration: PostgresClient.Configuration, logger: Logger) {
@@ -34,15 +36,15 @@ public final class PostgresStorage: AccountingStorage {
     private func bytes(_ buffer: ByteBuffer) -> [UInt8] { Array(buffer.readableBytesView) }
 
     public func migrate() async throws -> Int {
-        try await client.query(PostgresQuery(unsafeSQL: render(Migrations.versionTable)), logger: logger)
+        try await pool().query(PostgresQuery(unsafeSQL: render(Migrations.versionTable)), logger: logger)
         var applied: Set<Int> = []
-        for try await version in try await client.query("SELECT version FROM schema_migrations", logger: logger).decode(Int64.self) {
+        for try await version in try await pool().query("SELECT version FROM schema_migrations", logger: logger).decode(Int64.self) {
             applied.insert(Int(version))
         }
         for migration in Migrations.all where !applied.contains(migration.version) {
             let statements = migration.statements.map(render)
             let version = Int64(migration.version)
-            try await client.withTransaction(logger: logger) { connection in
+            try await pool().withTransaction(logger: logger) { connection in
                 // A lock so that two instances starting together do not both migrate.
                 try await connection.query("LOCK TABLE schema_migrations IN EXCLUSIVE MODE", logger: self.logger)
                 var again = false
@@ -59,17 +61,26 @@ public final class PostgresStorage: AccountingStorage {
             }
         }
         var latest = 0
-        for try await version in try await client.query("SELECT max(version) FROM schema_migrations", logger: logger).decode(Int64.self) {
+        for try await version in try await pool().query("SELECT max(version) FROM schema_migrations", logger: logger).decode(Int64.self) {
             latest = Int(version)
         }
         return latest
     }
 
     public func healthCheck() async throws {
-        for try await _ in try await client.query("SELECT 1::bigint", logger: logger).decode(Int64.self) {}
+        for try await _ in try await pool().query("SELECT 1::bigint", logger: logger).decode(Int64.self) {}
     }
 
-    public func close() async throws { runner.cancel() }
+    public func close() async throws {
+        closed.withLock { $0 = true }
+        runner.cancel()
+    }
+
+    /// The pool, or a `StorageError` once closed (a closed pool would wait forever for a connection).
+    private func pool() throws -> PostgresClient {
+        guard !closed.withLock({ $0 }) else { throw StorageError("the PostgreSQL storage is closed") }
+        return client
+    }
 
     public func register(_ registration: DeviceRegistration) async throws {
         let device = Int64(registration.deviceID.rawValue)
@@ -78,7 +89,7 @@ public final class PostgresStorage: AccountingStorage {
         let certificate = buffer(try registration.certificate.encoded())
         let label = registration.label
         let at = registration.registeredAt.rawValue
-        try await client.query(
+        try await pool().query(
             """
             INSERT INTO devices (device_id, key_id, public_key, certificate, label, registered_at)
             VALUES (\(device), \(keyID), \(publicKey), \(certificate), \(label), \(at))
@@ -90,13 +101,13 @@ public final class PostgresStorage: AccountingStorage {
     public func registration(of device: DeviceID) async throws -> DeviceRegistration? {
         let id = Int64(device.rawValue)
         return try await readRegistrations(
-            try await client.query("SELECT device_id, certificate, label, registered_at FROM devices WHERE device_id = \(id)", logger: logger)
+            try await pool().query("SELECT device_id, certificate, label, registered_at FROM devices WHERE device_id = \(id)", logger: logger)
         ).first
     }
 
     public func registrations() async throws -> [DeviceRegistration] {
         try await readRegistrations(
-            try await client.query("SELECT device_id, certificate, label, registered_at FROM devices ORDER BY device_id", logger: logger))
+            try await pool().query("SELECT device_id, certificate, label, registered_at FROM devices ORDER BY device_id", logger: logger))
     }
 
     private func readRegistrations(_ rows: PostgresRowSequence) async throws -> [DeviceRegistration] {
@@ -112,7 +123,7 @@ public final class PostgresStorage: AccountingStorage {
 
     public func head(of device: DeviceID) async throws -> ChainHead {
         let id = Int64(device.rawValue)
-        for try await (sequence, hash) in try await client.query(
+        for try await (sequence, hash) in try await pool().query(
             "SELECT sequence, chain_hash FROM device_heads WHERE device_id = \(id)", logger: logger
         ).decode((Int64, ByteBuffer).self) {
             return ChainHead(deviceID: device, sequence: UInt64(sequence), hash: try ChainHash(bytes: bytes(hash)))
@@ -125,7 +136,7 @@ public final class PostgresStorage: AccountingStorage {
         let low = Int64(clamping: range.lowerBound)
         let high = Int64(clamping: range.upperBound)
         var out: [UInt64: ChainHash] = [:]
-        for try await (sequence, hash) in try await client.query(
+        for try await (sequence, hash) in try await pool().query(
             "SELECT sequence, hash FROM entries WHERE device_id = \(id) AND sequence BETWEEN \(low) AND \(high)", logger: logger
         ).decode((Int64, ByteBuffer).self) {
             out[UInt64(sequence)] = try ChainHash(bytes: bytes(hash))
@@ -147,7 +158,7 @@ public final class PostgresStorage: AccountingStorage {
             Array(commit.entries[$0..<min($0 + 1000, commit.entries.count)])
         }
         let logger = self.logger
-        return try await client.withTransaction(logger: logger) { connection -> CommitOutcome in
+        return try await pool().withTransaction(logger: logger) { connection -> CommitOutcome in
             // Compare-and-set of the head first: the row lock it takes serializes uploads of one device.
             let moved: PostgresRowSequence
             if expectedSequence == 0 {
@@ -215,7 +226,7 @@ public final class PostgresStorage: AccountingStorage {
         let id = Int64(device.rawValue)
         let at = Int64(clamping: sequence)
         return try await readReceipts(
-            try await client.query("SELECT sequence, chain_hash, signature FROM receipts WHERE device_id = \(id) AND sequence = \(at)", logger: logger),
+            try await pool().query("SELECT sequence, chain_hash, signature FROM receipts WHERE device_id = \(id) AND sequence = \(at)", logger: logger),
             device: device
         ).first
     }
@@ -223,14 +234,14 @@ public final class PostgresStorage: AccountingStorage {
     public func latestReceipt(of device: DeviceID) async throws -> Receipt? {
         let id = Int64(device.rawValue)
         return try await readReceipts(
-            try await client.query(
+            try await pool().query(
                 "SELECT sequence, chain_hash, signature FROM receipts WHERE device_id = \(id) ORDER BY sequence DESC LIMIT 1", logger: logger),
             device: device
         ).first
     }
 
     public func storeReceipt(_ receipt: Receipt) async throws {
-        try await client.query(Self.insertReceipt(receipt), logger: logger)
+        try await pool().query(Self.insertReceipt(receipt), logger: logger)
     }
 
     public func recordAlarm(_ alarm: TamperAlarm) async throws {
@@ -240,14 +251,14 @@ public final class PostgresStorage: AccountingStorage {
         let offered = buffer(hexBytes(alarm.offeredHash) ?? [])
         let range = alarm.batchRange
         let at = alarm.recordedAt
-        try await client.query(
+        try await pool().query(
             "INSERT INTO tamper_alarms (device_id, sequence, held_hash, offered_hash, batch_range, recorded_at) VALUES (\(device), \(sequence), \(held), \(offered), \(range), \(at))",
             logger: logger)
     }
 
     public func alarms() async throws -> [TamperAlarm] {
         var out: [TamperAlarm] = []
-        for try await (device, sequence, held, offered, range, at) in try await client.query(
+        for try await (device, sequence, held, offered, range, at) in try await pool().query(
             "SELECT device_id, sequence, held_hash, offered_hash, batch_range, recorded_at FROM tamper_alarms ORDER BY id", logger: logger
         ).decode((Int64, Int64, ByteBuffer, ByteBuffer, String, Int64).self) {
             out.append(
@@ -266,12 +277,12 @@ public final class PostgresStorage: AccountingStorage {
         if let device {
             let id = Int64(device.rawValue)
             let after = cursor?.device == device.rawValue ? afterSequence : 0
-            rows = try await client.query(
+            rows = try await pool().query(
                 "SELECT bytes, received_at FROM entries WHERE device_id = \(id) AND sequence > \(after) ORDER BY sequence LIMIT \(count)",
                 logger: logger)
         } else {
             let after = cursor == nil ? Int64(-1) : afterSequence
-            rows = try await client.query(
+            rows = try await pool().query(
                 "SELECT bytes, received_at FROM entries WHERE (device_id > \(afterDevice)) OR (device_id = \(afterDevice) AND sequence > \(after)) ORDER BY device_id, sequence LIMIT \(count)",
                 logger: logger)
         }
@@ -283,7 +294,7 @@ public final class PostgresStorage: AccountingStorage {
     }
 
     public func entryCount() async throws -> Int {
-        for try await count in try await client.query("SELECT count(*) FROM entries", logger: logger).decode(Int64.self) {
+        for try await count in try await pool().query("SELECT count(*) FROM entries", logger: logger).decode(Int64.self) {
             return Int(count)
         }
         return 0
@@ -292,7 +303,7 @@ public final class PostgresStorage: AccountingStorage {
     public func checkpoints(of device: DeviceID) async throws -> [Checkpoint] {
         let id = Int64(device.rawValue)
         var out: [Checkpoint] = []
-        for try await (sequence, hash, signature) in try await client.query(
+        for try await (sequence, hash, signature) in try await pool().query(
             "SELECT sequence, chain_hash, signature FROM checkpoints WHERE device_id = \(id) ORDER BY sequence", logger: logger
         ).decode((Int64, ByteBuffer, ByteBuffer).self) {
             out.append(try Checkpoint(deviceID: device, sequence: UInt64(sequence), chainHash: try ChainHash(bytes: bytes(hash)), signature: bytes(signature)))
@@ -305,13 +316,13 @@ public final class PostgresStorage: AccountingStorage {
         let role = identity.role.rawValue
         let label = identity.label
         let at = createdAt.rawValue
-        try await client.query(
+        try await pool().query(
             "INSERT INTO operator_tokens (token_hash, role, label, created_at) VALUES (\(tokenHash), \(role), \(label), \(at))", logger: logger)
     }
 
     public func operatorIdentity(tokenHash hash: [UInt8]) async throws -> OperatorIdentity? {
         let tokenHash = buffer(hash)
-        for try await (role, label) in try await client.query(
+        for try await (role, label) in try await pool().query(
             "SELECT role, label FROM operator_tokens WHERE token_hash = \(tokenHash)", logger: logger
         ).decode((String, String).self) {
             return OperatorRole(rawValue: role).map { OperatorIdentity(role: $0, label: label) }
@@ -324,14 +335,14 @@ public final class PostgresStorage: AccountingStorage {
         let version = Int64(bundle.version)
         let data = buffer(bundle.bytes)
         let at = bundle.uploadedAt.rawValue
-        try await client.query(
+        try await pool().query(
             "INSERT INTO bundles (kind, version, bytes, uploaded_at) VALUES (\(kind), \(version), \(data), \(at)) ON CONFLICT DO NOTHING",
             logger: logger)
     }
 
     public func latestBundle(_ kind: BundleKind) async throws -> StoredBundle? {
         let code = Int64(kind.rawValue)
-        for try await (version, data, at) in try await client.query(
+        for try await (version, data, at) in try await pool().query(
             "SELECT version, bytes, uploaded_at FROM bundles WHERE kind = \(code) ORDER BY version DESC LIMIT 1", logger: logger
         ).decode((Int64, ByteBuffer, Int64).self) {
             return StoredBundle(kind: kind, version: UInt32(truncatingIfNeeded: version), bytes: bytes(data), uploadedAt: UnixTime(at))
@@ -341,7 +352,7 @@ public final class PostgresStorage: AccountingStorage {
 
     public func addDenyListRequest(cardSerial: String, reason: String, reportedBy: String, at time: UnixTime) async throws -> Int64 {
         let at = time.rawValue
-        for try await id in try await client.query(
+        for try await id in try await pool().query(
             "INSERT INTO deny_list_requests (card_serial, reason, reported_by, reported_at) VALUES (\(cardSerial), \(reason), \(reportedBy), \(at)) RETURNING id",
             logger: logger
         ).decode(Int64.self) {
@@ -352,7 +363,7 @@ public final class PostgresStorage: AccountingStorage {
 
     public func denyListRequests() async throws -> [DenyListRequest] {
         var out: [DenyListRequest] = []
-        for try await (id, serial, reason, by, at) in try await client.query(
+        for try await (id, serial, reason, by, at) in try await pool().query(
             "SELECT id, card_serial, reason, reported_by, reported_at FROM deny_list_requests ORDER BY id", logger: logger
         ).decode((Int64, String, String, String, Int64).self) {
             out.append(DenyListRequest(id: id, cardSerial: serial, reason: reason, reportedBy: by, reportedAt: at))
