@@ -172,4 +172,18 @@ struct OperatorTests {
             #expect(missing.status == .notFound)
         }
     }
+
+    @Test(arguments: Backend.all)
+    func storageFailuresAreA503WithoutDetails(backend: Backend) async throws {
+        let service = try await TestService(backend)
+        try await service.storage.close()  // the database goes away under the running service
+        try await service.withClient { client in
+            let health = try await client.execute(uri: "/health", method: .get)
+            #expect(health.status == .serviceUnavailable)
+            let upload = try await client.upload(service.device.batch(service.device.chain(count: 3)[0..<3]), as: service.device)
+            #expect(upload.status == .serviceUnavailable)
+            #expect(upload.errorCode == "storage-unavailable")
+            #expect(!String(decoding: upload.bytes, as: UTF8.self).contains("closed"))
+        }
+    }
 }

@@ -7,6 +7,7 @@ import Hummingbird
 import LedgerCore
 import Logging
 import NIOCore
+import PostgresNIO
 import Tariff
 
 #if canImport(FoundationEssentials)
@@ -67,9 +68,15 @@ struct CountingMiddleware<Context: RequestContext>: RouterMiddleware {
                 return Handlers.error(.methodNotAllowed, "method-not-allowed", uk: "метод не дозволено", en: "method not allowed")
             }
             throw error
-        } catch is StorageError {
+        } catch let error where error is StorageError || error is PSQLError {
+            // The details (which may name tables or hosts) go to the log, not to the client.
+            context.logger.error("storage failure", metadata: ["error": "\(String(reflecting: error))"])
             await metrics.increment("hromada_http_requests_total", label: ("status", "5xx"))
             return Handlers.error(.serviceUnavailable, "storage-unavailable", uk: "сховище недоступне, спробуйте пізніше", en: "storage unavailable, try again later")
+        } catch {
+            context.logger.error("unexpected failure", metadata: ["error": "\(String(reflecting: error))"])
+            await metrics.increment("hromada_http_requests_total", label: ("status", "5xx"))
+            return Handlers.error(.internalServerError, "internal-error", uk: "внутрішня помилка сервісу", en: "internal service error")
         }
         await metrics.increment("hromada_http_requests_total", label: ("status", "\(response.status.code / 100)xx"))
         return response
