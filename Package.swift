@@ -195,7 +195,7 @@ let package = Package(
             name: "UploaderTests",
             dependencies: [
                 "Uploader", "AccountingService", "AccountingCore", "LedgerCore", "LedgerStore", "Entitlements", "Tariff",
-                "Bundles", "CommunityKeys", crypto, hummingbird, asyncHTTPClient, serviceLifecycle, logging,
+                "Bundles", "CommunityKeys", crypto, hummingbird, asyncHTTPClient, serviceLifecycle, logging, postgresNIO,
             ]
         ),
     ],

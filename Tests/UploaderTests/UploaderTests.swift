@@ -49,9 +49,10 @@ struct UploaderLiveTests {
         return (Task { try await uploader.run() }, log)
     }
 
-    @Test func uploadsEverythingStoresReceiptsAndPrunes() async throws {
+    @Test(arguments: LiveBackend.all)
+    func uploadsEverythingStoresReceiptsAndPrunes(backend: LiveBackend) async throws {
         let directory = try temporaryDirectory()
-        let service = LiveService(databasePath: "\(directory)/accounting.sqlite")
+        let service = LiveService(location: try await backend.location(directory: directory))
         let port = try await service.start()
         let validator = TestValidator(id: 21, seed: 2, directory: directory)
         try await service.register(validator.id, certificate: validator.certificate)
@@ -100,10 +101,10 @@ struct UploaderLiveTests {
         try await service.stop()
     }
 
-    @Test(arguments: [UInt64(11), 12])
-    func faultyNetworkLosesNothingAndDuplicatesNothing(seed: UInt64) async throws {
+    @Test(arguments: LiveBackend.all, [UInt64(11), 12])
+    func faultyNetworkLosesNothingAndDuplicatesNothing(backend: LiveBackend, seed: UInt64) async throws {
         let directory = try temporaryDirectory()
-        let service = LiveService(databasePath: "\(directory)/accounting.sqlite")
+        let service = LiveService(location: try await backend.location(directory: directory))
         let servicePort = try await service.start()
         let validator = TestValidator(id: 23, seed: 4, directory: directory)
         try await service.register(validator.id, certificate: validator.certificate)
@@ -134,9 +135,10 @@ struct UploaderLiveTests {
         try await service.stop()
     }
 
-    @Test func serviceRestartedMidIngest() async throws {
+    @Test(arguments: LiveBackend.all)
+    func serviceRestartedMidIngest(backend: LiveBackend) async throws {
         let directory = try temporaryDirectory()
-        let service = LiveService(databasePath: "\(directory)/accounting.sqlite")
+        let service = LiveService(location: try await backend.location(directory: directory))
         let servicePort = try await service.start()
         let validator = TestValidator(id: 24, seed: 5, directory: directory)
         try await service.register(validator.id, certificate: validator.certificate)
