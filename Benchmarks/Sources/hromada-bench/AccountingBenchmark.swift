@@ -65,11 +65,12 @@ enum AccountingBenchmark {
         ]
         if let postgresURL, case .postgres(let host, let port, let user, let password, _) = StorageLocation(postgresURL) {
             let service = try await createDatabase(host: host, port: port, user: user, password: password, name: "bench_service_\(Int.random(in: 0..<1_000_000))", logger: logger)
-            let raw = try await createDatabase(host: host, port: port, user: user, password: password, name: "bench_raw_\(Int.random(in: 0..<1_000_000))", logger: logger)
+            let rawName = "bench_raw_\(Int.random(in: 0..<1_000_000))"
+            _ = try await createDatabase(host: host, port: port, user: user, password: password, name: rawName, logger: logger)
             engines.append(("postgres", service, {
                 try await timedAsync {
                     try await RawInsertBaseline.postgres(
-                        configuration: .init(host: host, port: port, username: user, password: password, database: raw, tls: .disable),
+                        configuration: .init(host: host, port: port, username: user, password: password, database: rawName, tls: .disable),
                         batches: batches, receivedAt: 1_800_000_000, logger: logger)
                 }
             }))
@@ -170,7 +171,7 @@ enum AccountingBenchmark {
 
     static func peakResidentKilobytes() -> Int {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
         return usage.ru_maxrss
     }
 }

@@ -16,6 +16,7 @@ public enum RawInsertBaseline {
         defer { database.close() }
         let mode = try database.prepare("PRAGMA journal_mode = WAL")
         _ = try mode.step()
+        mode.reset()
         try database.execute("PRAGMA synchronous = FULL")
         try database.execute(
             "CREATE TABLE IF NOT EXISTS raw_entries (device_id INTEGER NOT NULL, sequence INTEGER NOT NULL, kind INTEGER NOT NULL, device_time INTEGER NOT NULL, bytes BLOB NOT NULL, hash BLOB NOT NULL, received_at INTEGER NOT NULL, PRIMARY KEY (device_id, sequence))")
