@@ -13,6 +13,11 @@ let cryptoExtras: Target.Dependency = .product(name: "CryptoExtras", package: "s
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let propertyBased: Target.Dependency = .product(name: "PropertyBased", package: "swift-property-based")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdTesting: Target.Dependency = .product(name: "HummingbirdTesting", package: "hummingbird")
+let postgresNIO: Target.Dependency = .product(name: "PostgresNIO", package: "postgres-nio")
+let asyncHTTPClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
+let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
 let package = Package(
     name: "HromadaCard",
@@ -30,12 +35,19 @@ let package = Package(
         .executable(name: "hromada-demo", targets: ["hromada-demo"]),
         .executable(name: "hromada-validator", targets: ["hromada-validator"]),
         .executable(name: "hromada-desk", targets: ["hromada-desk"]),
+        .executable(name: "hromada-accounting", targets: ["hromada-accounting"]),
+        /// The accounting service and the uploader, for the benchmark package.
+        .library(name: "HromadaCardAccounting", targets: ["AccountingCore", "AccountingService", "Uploader"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // MARK: Pure layers (no I/O, no clock, no randomness)
@@ -59,6 +71,9 @@ let package = Package(
         /// The social card on a DESFire card: per-card keys, restartable personalization per a
         /// layout, and the fewest-APDU read a validator or the desk needs.
         .target(name: "SocialCard", dependencies: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", crypto]),
+        /// The accounting protocol: batch and receipt wire model, the ingest decision, the
+        /// signed-request canonical form, operator roles.
+        .target(name: "AccountingCore", dependencies: ["LedgerCore", "Entitlements", "Tariff", "Bundles", crypto]),
 
         // MARK: Adapters (I/O at the edges)
 
@@ -94,6 +109,23 @@ let package = Package(
         /// versioned migrations, out-of-service state.
         .target(name: "LedgerStore", dependencies: ["LedgerCore", "CSQLite", "Entitlements", "Tariff", crypto]),
 
+        /// The accounting service: Hummingbird app, device and operator auth, SQLite/PostgreSQL storage.
+        .target(
+            name: "AccountingService",
+            dependencies: [
+                "AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", "CSQLite", crypto, logging,
+                hummingbird, postgresNIO,
+            ]
+        ),
+        /// The validator's uploader: store-and-forward of ledger entries, receipts, bundle fetching.
+        .target(
+            name: "Uploader",
+            dependencies: [
+                "AccountingCore", "LedgerCore", "LedgerStore", "Entitlements", "Tariff", "Bundles", crypto, logging,
+                asyncHTTPClient, serviceLifecycle,
+            ]
+        ),
+
         // MARK: Executables (thin: parse arguments, build the pieces, call library code)
 
         .executableTarget(name: "hromada-vcard", dependencies: ["VirtualCard", argumentParser]),
@@ -106,6 +138,14 @@ let package = Package(
         .executableTarget(
             name: "hromada-desk",
             dependencies: ["SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "Tariff", crypto, argumentParser]
+        ),
+
+        .executableTarget(
+            name: "hromada-accounting",
+            dependencies: [
+                "AccountingService", "AccountingCore", "CommunityKeys", "Entitlements", "Bundles", crypto, logging,
+                hummingbird, serviceLifecycle, argumentParser,
+            ]
         ),
 
         // MARK: Tests
@@ -156,6 +196,24 @@ let package = Package(
             dependencies: [
                 "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "Tariff",
                 "TestBedSupport", "VirtualCard", crypto, propertyBased,
+            ]
+        ),
+        .testTarget(
+            name: "AccountingCoreTests",
+            dependencies: ["AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", crypto, propertyBased]
+        ),
+        .testTarget(
+            name: "AccountingServiceTests",
+            dependencies: [
+                "AccountingService", "AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", crypto,
+                hummingbird, hummingbirdTesting, postgresNIO, logging,
+            ]
+        ),
+        .testTarget(
+            name: "UploaderTests",
+            dependencies: [
+                "Uploader", "AccountingService", "AccountingCore", "LedgerCore", "LedgerStore", "Entitlements", "Tariff",
+                "Bundles", "CommunityKeys", crypto, hummingbird, asyncHTTPClient, serviceLifecycle, logging, postgresNIO,
             ]
         ),
     ],
