@@ -13,6 +13,10 @@ let cryptoExtras: Target.Dependency = .product(name: "CryptoExtras", package: "s
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let propertyBased: Target.Dependency = .product(name: "PropertyBased", package: "swift-property-based")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdTesting: Target.Dependency = .product(name: "HummingbirdTesting", package: "hummingbird")
+let postgresNIO: Target.Dependency = .product(name: "PostgresNIO", package: "postgres-nio")
+let asyncHTTPClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
 let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
 let package = Package(
@@ -24,21 +28,27 @@ let package = Package(
             name: "HromadaCardPure",
             targets: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore", "SocialCard"]
         ),
-        /// The PC/SC adapter, the virtual card and the test bed, for the benchmark package.
-        .library(name: "HromadaCardHardware", targets: ["PCSC", "VirtualCard", "TestBedSupport"]),
-        /// The validator daemon's library with its ledger store and key files, for the benchmark package.
-        .library(name: "HromadaCardValidator", targets: ["Validator", "LedgerStore", "CommunityKeys"]),
+        /// The adapters (PC/SC, virtual card, ledger store) and the test bed, for the benchmark and fuzzing packages.
+        .library(name: "HromadaCardAdapters", targets: ["PCSC", "VirtualCard", "LedgerStore", "TestBedSupport"]),
+        /// The validator daemon's library and the key files it reads, for the benchmark package.
+        .library(name: "HromadaCardValidator", targets: ["Validator", "CommunityKeys"]),
         .executable(name: "hromada-vcard", targets: ["hromada-vcard"]),
         .executable(name: "hromada-keys", targets: ["hromada-keys"]),
         .executable(name: "hromada-demo", targets: ["hromada-demo"]),
         .executable(name: "hromada-validator", targets: ["hromada-validator"]),
         .executable(name: "hromada-desk", targets: ["hromada-desk"]),
+        .executable(name: "hromada-accounting", targets: ["hromada-accounting"]),
+        /// The accounting service and the uploader, for the benchmark package.
+        .library(name: "HromadaCardAccounting", targets: ["AccountingCore", "AccountingService", "Uploader"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
@@ -63,6 +73,9 @@ let package = Package(
         /// The social card on a DESFire card: per-card keys, restartable personalization per a
         /// layout, and the fewest-APDU read a validator or the desk needs.
         .target(name: "SocialCard", dependencies: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", crypto]),
+        /// The accounting protocol: batch and receipt wire model, the ingest decision, the
+        /// signed-request canonical form, operator roles.
+        .target(name: "AccountingCore", dependencies: ["LedgerCore", "Entitlements", "Tariff", "Bundles", crypto]),
 
         // MARK: Adapters (I/O at the edges)
 
@@ -108,6 +121,22 @@ let package = Package(
                 "LedgerStore", "SocialCard", crypto, logging, serviceLifecycle,
             ]
         ),
+        /// The accounting service: Hummingbird app, device and operator auth, SQLite/PostgreSQL storage.
+        .target(
+            name: "AccountingService",
+            dependencies: [
+                "AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", "CSQLite", crypto, logging,
+                hummingbird, postgresNIO,
+            ]
+        ),
+        /// The validator's uploader: store-and-forward of ledger entries, receipts, bundle fetching.
+        .target(
+            name: "Uploader",
+            dependencies: [
+                "AccountingCore", "LedgerCore", "LedgerStore", "Entitlements", "Tariff", "Bundles", crypto, logging,
+                asyncHTTPClient, serviceLifecycle,
+            ]
+        ),
 
         // MARK: Executables (thin: parse arguments, build the pieces, call library code)
 
@@ -123,7 +152,18 @@ let package = Package(
             dependencies: ["SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "Tariff", crypto, argumentParser]
         ),
 
+        .executableTarget(
+            name: "hromada-accounting",
+            dependencies: [
+                "AccountingService", "AccountingCore", "CommunityKeys", "Entitlements", "Bundles", crypto, logging,
+                hummingbird, serviceLifecycle, argumentParser,
+            ]
+        ),
+
         // MARK: Tests
+
+        /// `failOnThrow`, for property tests (see its comment for why).
+        .target(name: "PropertyTesting", path: "Tests/PropertyTesting"),
 
         /// Shared by the hardware-in-the-loop tests: starts/reuses the PC/SC test bed, leases
         /// virtual readers, runs virtual cards in-process or as `hromada-vcard` processes.
@@ -136,7 +176,7 @@ let package = Package(
         .testTarget(name: "SmartCardTests", dependencies: ["SmartCard", propertyBased]),
         .testTarget(
             name: "DESFireTests",
-            dependencies: ["DESFire", "SmartCard", propertyBased],
+            dependencies: ["DESFire", "SmartCard", propertyBased, "PropertyTesting"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
@@ -144,24 +184,24 @@ let package = Package(
             dependencies: ["VirtualCard", crypto, cryptoExtras, propertyBased],
             resources: [.copy("Vectors")]
         ),
-        .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "VirtualCard", "TestBedSupport"]),
+        .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "VirtualCard", "TestBedSupport", propertyBased]),
         .testTarget(name: "EndToEndTests", dependencies: ["DESFire", "PCSC", "SmartCard", "VirtualCard", "TestBedSupport"]),
-        .testTarget(name: "CardLayoutTests", dependencies: ["CardLayout", propertyBased]),
+        .testTarget(name: "CardLayoutTests", dependencies: ["CardLayout", propertyBased, "PropertyTesting"]),
         .testTarget(
             name: "EntitlementsTests",
-            dependencies: ["Entitlements", crypto, propertyBased],
+            dependencies: ["Entitlements", crypto, propertyBased, "PropertyTesting"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "TariffTests", dependencies: ["Tariff", "Entitlements", propertyBased]),
-        .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Entitlements", "Tariff", crypto, propertyBased]),
+        .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Entitlements", "Tariff", crypto, propertyBased, "PropertyTesting"]),
         .testTarget(name: "CommunityKeysTests", dependencies: ["CommunityKeys", "Bundles", "Entitlements", crypto]),
         .testTarget(
             name: "LedgerCoreTests",
-            dependencies: ["LedgerCore", "Entitlements", "Tariff", crypto, propertyBased]
+            dependencies: ["LedgerCore", "Entitlements", "Tariff", crypto, propertyBased, "PropertyTesting"]
         ),
         .testTarget(
             name: "LedgerStoreTests",
-            dependencies: ["LedgerStore", "LedgerCore", "CSQLite", "Entitlements", "Tariff", crypto, propertyBased]
+            dependencies: ["LedgerStore", "LedgerCore", "CSQLite", "Entitlements", "Tariff", crypto, propertyBased, "PropertyTesting"]
         ),
         .testTarget(
             name: "ValidatorTests",
@@ -175,6 +215,24 @@ let package = Package(
             dependencies: [
                 "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "Tariff",
                 "TestBedSupport", "VirtualCard", crypto, propertyBased,
+            ]
+        ),
+        .testTarget(
+            name: "AccountingCoreTests",
+            dependencies: ["AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", crypto, propertyBased]
+        ),
+        .testTarget(
+            name: "AccountingServiceTests",
+            dependencies: [
+                "AccountingService", "AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", crypto,
+                hummingbird, hummingbirdTesting, postgresNIO, logging,
+            ]
+        ),
+        .testTarget(
+            name: "UploaderTests",
+            dependencies: [
+                "Uploader", "AccountingService", "AccountingCore", "LedgerCore", "LedgerStore", "Entitlements", "Tariff",
+                "Bundles", "CommunityKeys", crypto, hummingbird, asyncHTTPClient, serviceLifecycle, logging, postgresNIO,
             ]
         ),
     ],

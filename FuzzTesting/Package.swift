@@ -7,7 +7,7 @@
 import PackageDescription
 
 let pure: Target.Dependency = .product(name: "HromadaCardPure", package: "HromadaCard")
-let hardware: Target.Dependency = .product(name: "HromadaCardHardware", package: "HromadaCard")
+let adapters: Target.Dependency = .product(name: "HromadaCardAdapters", package: "HromadaCard")
 
 let package = Package(
     name: "HromadaCardFuzzTesting",
@@ -19,7 +19,8 @@ let package = Package(
         .executableTarget(name: "FuzzEntitlements", dependencies: ["FuzzDriver", pure]),
         .executableTarget(name: "FuzzCardLayout", dependencies: ["FuzzDriver", pure]),
         .executableTarget(name: "FuzzBundles", dependencies: ["FuzzDriver", pure]),
-        .executableTarget(name: "FuzzVirtualCard", dependencies: ["FuzzDriver", hardware]),
+        .executableTarget(name: "FuzzVirtualCard", dependencies: ["FuzzDriver", adapters]),
+        .executableTarget(name: "FuzzLedger", dependencies: ["FuzzDriver", pure]),
     ],
     swiftLanguageModes: [.v6]
 )

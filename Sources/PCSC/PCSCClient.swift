@@ -51,6 +51,7 @@ public struct PCSCClient: Sendable {
     ///
     /// Throws ``CardError`` `removed` when no card is in the field, ``ReaderError`` when the
     /// reader or service is unavailable, and whatever `body` throws.
+    @discardableResult
     public func withCard<Result>(
         reader: String,
         protocols: CardProtocols = .any,

@@ -49,9 +49,11 @@ public struct PCSCReturnCode: Hashable, Sendable, CustomStringConvertible {
     public static let cardUnsupported = Self(rawValue: 0x8010_001C)
     public static let noService = Self(rawValue: 0x8010_001D)
     public static let serviceStopped = Self(rawValue: 0x8010_001E)
-    /// `SCARD_E_UNEXPECTED` (pcsc-lite also spells it `SCARD_E_UNSUPPORTED_FEATURE` in old headers).
-    public static let unexpected = Self(rawValue: 0x8010_001F)
-    public static let unsupportedFeature = Self(rawValue: 0x8010_0022)
+    /// `SCARD_E_UNSUPPORTED_FEATURE`. pcsc-lite gives it the value of `SCARD_E_UNEXPECTED`
+    /// (Windows uses 0x80100022), so the two names are one code here.
+    public static let unsupportedFeature = Self(rawValue: 0x8010_001F)
+    /// `SCARD_E_UNEXPECTED`: the same code as ``unsupportedFeature`` in pcsc-lite.
+    public static let unexpected = unsupportedFeature
     public static let noReadersAvailable = Self(rawValue: 0x8010_002E)
     public static let communicationDataLost = Self(rawValue: 0x8010_002F)
     public static let serverTooBusy = Self(rawValue: 0x8010_0031)
@@ -93,8 +95,8 @@ public struct PCSCReturnCode: Hashable, Sendable, CustomStringConvertible {
         0x8010_001C: "SCARD_E_CARD_UNSUPPORTED",
         0x8010_001D: "SCARD_E_NO_SERVICE",
         0x8010_001E: "SCARD_E_SERVICE_STOPPED",
-        0x8010_001F: "SCARD_E_UNEXPECTED",
-        0x8010_0022: "SCARD_E_UNSUPPORTED_FEATURE",
+        0x8010_001F: "SCARD_E_UNSUPPORTED_FEATURE",
+        0x8010_0022: "SCARD_E_UNSUPPORTED_FEATURE (Windows)",
         0x8010_002E: "SCARD_E_NO_READERS_AVAILABLE",
         0x8010_002F: "SCARD_E_COMM_DATA_LOST",
         0x8010_0031: "SCARD_E_SERVER_TOO_BUSY",
@@ -155,7 +157,13 @@ public struct PCSCReturnCode: Hashable, Sendable, CustomStringConvertible {
         case .sharingViolation: return ReaderError(.sharingViolation, reason)
         case .cancelled, .systemCancelled: return ReaderError(.cancelled, reason)
         case .timeout: return ReaderError(.timeout, reason)
+        case .unsupportedFeature, PCSCReturnCode(rawValue: 0x8010_0022): return ReaderError(.unsupportedFeature, reason)
         default: return ReaderError(.internalFailure, reason)
         }
     }
+}
+
+extension ReaderError.Code {
+    /// The reader or its driver does not offer what was asked (a reader escape, a feature).
+    public static let unsupportedFeature = ReaderError.Code("unsupported-feature")
 }

@@ -97,6 +97,9 @@ public final class ReaderMonitor: AsyncSequence, Sendable {
     /// How many watching threads are still running.
     public var runningWatchers: Int { watches.withLock { $0.running.count } }
 
+    /// How many watching threads are blocked waiting for a change right now.
+    var blockedWatchers: Int { watches.withLock { $0.running.values.filter(\.isWaiting).count } }
+
     /// Returns once no watching thread is running (at once if none is).
     public func waitUntilIdle() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -218,7 +221,7 @@ private struct ReaderWatcher: Sendable {
                 }
                 relist = false
             }
-            let code = PCSCCalls.getStatusChange(context, &queries, timeout: backstop)
+            let code = wait.waiting { PCSCCalls.getStatusChange(context, &queries, timeout: backstop) }
             switch code {
             case .success:
                 healthy = true

@@ -3,6 +3,7 @@ import Crypto
 import Entitlements
 import PropertyBased
 import Tariff
+import PropertyTesting
 import Testing
 
 @Suite("Bundle envelope and payloads")
@@ -57,22 +58,24 @@ struct BundleFormatTests {
     @Test("envelopes round-trip for random headers and payloads")
     func envelopeRoundTrip() async {
         await propertyCheck(count: 100, input: Gen.uint64(), Gen.uint8().array(of: 0...300)) { seed, payload in
-            var rng = SplitMix64(seed: seed)
-            let issued = Int64.random(in: -1_000_000...4_000_000_000, using: &rng)
-            let header = BundleHeader(
-                kind: BundleKind.allCases.randomElement(using: &rng)!,
-                community: ["a", "nemishaieve", "буча", String(repeating: "x", count: 64)].randomElement(using: &rng)!,
-                version: UInt32.random(in: 0...UInt32.max, using: &rng),
-                issuedAt: UnixTime(issued), expiresAt: UnixTime(issued + Int64.random(in: 0...1_000_000, using: &rng)),
-                signerKeyID: KeyID(UInt32.random(in: 0...UInt32.max, using: &rng)))
-            do {
-                let bundle = try SignedBundle.sign(header: header, payload: payload, with: TestKeys.root)
-                let decoded = try SignedBundle(decoding: bundle.encoded())
-                #expect(decoded == bundle)
-                #expect(decoded.isSignatureValid(by: TestKeys.rootPublic))
-                #expect(!decoded.isSignatureValid(by: SigningPublicKey(TestKeys.stranger.publicKey)))
-            } catch {
-                Issue.record("\(error)")
+            await failOnThrow {
+                var rng = SplitMix64(seed: seed)
+                let issued = Int64.random(in: -1_000_000...4_000_000_000, using: &rng)
+                let header = BundleHeader(
+                    kind: BundleKind.allCases.randomElement(using: &rng)!,
+                    community: ["a", "nemishaieve", "буча", String(repeating: "x", count: 64)].randomElement(using: &rng)!,
+                    version: UInt32.random(in: 0...UInt32.max, using: &rng),
+                    issuedAt: UnixTime(issued), expiresAt: UnixTime(issued + Int64.random(in: 0...1_000_000, using: &rng)),
+                    signerKeyID: KeyID(UInt32.random(in: 0...UInt32.max, using: &rng)))
+                do {
+                    let bundle = try SignedBundle.sign(header: header, payload: payload, with: TestKeys.root)
+                    let decoded = try SignedBundle(decoding: bundle.encoded())
+                    #expect(decoded == bundle)
+                    #expect(decoded.isSignatureValid(by: TestKeys.rootPublic))
+                    #expect(!decoded.isSignatureValid(by: SigningPublicKey(TestKeys.stranger.publicKey)))
+                } catch {
+                    Issue.record("\(error)")
+                }
             }
         }
     }

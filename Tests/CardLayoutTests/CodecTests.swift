@@ -1,5 +1,6 @@
 import CardLayout
 import PropertyBased
+import PropertyTesting
 import Testing
 
 @Suite("Record codec")
@@ -68,27 +69,29 @@ struct CodecTests {
     @Test("random generated layouts load, and their records round-trip exactly")
     func randomLayoutsRoundTrip() async {
         await propertyCheck(count: 200, input: Gen.uint64()) { seed in
-            var rng = SplitMix64(seed: seed)
-            let text = randomLayoutJSON(&rng)
-            do {
-                let layout = try CardLayout(json: text)
-                for file in layout.files {
-                    let format = try #require(layout.format(of: file))
-                    for _ in 0..<5 {
-                        let record = randomRecord(of: format, &rng)
-                        let bytes = try format.encode(record)
-                        #expect(try format.decode(bytes) == record)
-                        switch file.kind {
-                        case .standard, .backup:
-                            let records = (0..<file.repeatCount).map { _ in randomRecord(of: format, &rng) }
-                            #expect(try layout.decodeRecords(of: file, from: layout.encodeRecords(records, for: file)) == records)
-                        default:
-                            #expect(try layout.decodeRecords(of: file, from: layout.encodeRecords([record], for: file)) == [record])
+            await failOnThrow {
+                var rng = SplitMix64(seed: seed)
+                let text = randomLayoutJSON(&rng)
+                do {
+                    let layout = try CardLayout(json: text)
+                    for file in layout.files {
+                        let format = try #require(layout.format(of: file))
+                        for _ in 0..<5 {
+                            let record = randomRecord(of: format, &rng)
+                            let bytes = try format.encode(record)
+                            #expect(try format.decode(bytes) == record)
+                            switch file.kind {
+                            case .standard, .backup:
+                                let records = (0..<file.repeatCount).map { _ in randomRecord(of: format, &rng) }
+                                #expect(try layout.decodeRecords(of: file, from: layout.encodeRecords(records, for: file)) == records)
+                            default:
+                                #expect(try layout.decodeRecords(of: file, from: layout.encodeRecords([record], for: file)) == [record])
+                            }
                         }
                     }
+                } catch {
+                    Issue.record("seed \(seed): \(error)\n\(text)")
                 }
-            } catch {
-                Issue.record("seed \(seed): \(error)\n\(text)")
             }
         }
     }
@@ -98,14 +101,16 @@ struct CodecTests {
         let layout = try CardLayout(json: Repository.read("CardLayouts/nemishaieve-social-v1.json"))
         let files = layout.files
         await propertyCheck(count: 2000, input: Gen.uint8().array(of: 0...600), Gen.int(in: 0...5)) { bytes, index in
-            let file = files[index]
-            do {
-                _ = try layout.decodeRecords(of: file, from: bytes)
-            } catch {
-                // A named error is the expected outcome for most inputs.
-            }
-            if let format = layout.format(of: file), bytes.count >= format.size {
-                _ = try? format.decode(bytes.prefix(format.size))
+            await failOnThrow {
+                let file = files[index]
+                do {
+                    _ = try layout.decodeRecords(of: file, from: bytes)
+                } catch {
+                    // A named error is the expected outcome for most inputs.
+                }
+                if let format = layout.format(of: file), bytes.count >= format.size {
+                    _ = try? format.decode(bytes.prefix(format.size))
+                }
             }
         }
     }

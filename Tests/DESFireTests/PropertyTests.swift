@@ -1,5 +1,6 @@
 import PropertyBased
 import SmartCard
+import PropertyTesting
 import Testing
 @testable import DESFire
 
@@ -50,8 +51,10 @@ struct PropertyTests {
 
     @Test func fileSettingsRoundTrip() async {
         await propertyCheck(count: 300, input: fileSettingsGen) { settings in
-            let encoded = try settings.bytes()
-            #expect(try FileSettings(bytes: encoded) == settings)
+            await failOnThrow {
+                let encoded = try settings.bytes()
+                #expect(try FileSettings(bytes: encoded) == settings)
+            }
         }
     }
 
@@ -141,16 +144,18 @@ struct PropertyTests {
     /// Random answers to authentication steps never crash.
     @Test func authenticationNeverCrashesOnRandomAnswers() async {
         await propertyCheck(count: 300, input: Gen.uint8(), randomBytes, Gen.uint8(), randomBytes) { status1, data1, status2, data2 in
-            for (scheme, key) in [(DESFireSession.Scheme.aes, DESFireKey.zero(.aes128)), (.legacy, .factoryDefault), (.iso, .zero(.tripleDES3K))] {
-                var session = DESFireSession()
-                var generator = FixedBytesGenerator(data2)
-                _ = try session.beginAuthentication(scheme, keyNumber: 0, key: key)
-                for candidate in [status1, 0xAF] {
-                    var copy = session
-                    if (try? copy.answerChallenge(DESFireResponse(status: DESFireStatus(candidate), data: data1), using: &generator)) != nil {
-                        _ = try? copy.completeAuthentication(DESFireResponse(status: DESFireStatus(status2), data: data2))
+            await failOnThrow {
+                for (scheme, key) in [(DESFireSession.Scheme.aes, DESFireKey.zero(.aes128)), (.legacy, .factoryDefault), (.iso, .zero(.tripleDES3K))] {
+                    var session = DESFireSession()
+                    var generator = FixedBytesGenerator(data2)
+                    _ = try session.beginAuthentication(scheme, keyNumber: 0, key: key)
+                    for candidate in [status1, 0xAF] {
+                        var copy = session
+                        if (try? copy.answerChallenge(DESFireResponse(status: DESFireStatus(candidate), data: data1), using: &generator)) != nil {
+                            _ = try? copy.completeAuthentication(DESFireResponse(status: DESFireStatus(status2), data: data2))
+                        }
+                        #expect(copy.isIdle)
                     }
-                    #expect(copy.isIdle)
                 }
             }
         }

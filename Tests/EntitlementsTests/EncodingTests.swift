@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Entitlements
 import PropertyBased
+import PropertyTesting
 import Testing
 
 @Suite("Entitlement and certificate encoding")
@@ -147,11 +148,13 @@ struct EncodingTests {
             (Random.terms(&rng), Random.signature(&rng))
         }
         await propertyCheck(count: 2000, input: generator) { terms, signature in
-            let entitlement = Entitlement(terms: terms, signature: signature)
-            let record = try entitlement.encoded()
-            #expect(record.count <= Entitlement.maximumEncodedSize)
-            #expect(try Entitlement(decoding: record) == entitlement)
-            #expect(try EntitlementTerms(decoding: try terms.encoded()) == terms)
+            await failOnThrow {
+                let entitlement = Entitlement(terms: terms, signature: signature)
+                let record = try entitlement.encoded()
+                #expect(record.count <= Entitlement.maximumEncodedSize)
+                #expect(try Entitlement(decoding: record) == entitlement)
+                #expect(try EntitlementTerms(decoding: try terms.encoded()) == terms)
+            }
         }
     }
 
@@ -167,9 +170,11 @@ struct EncodingTests {
             return Certificate(terms: terms, signature: Random.signature(&rng))
         }
         await propertyCheck(count: 2000, input: generator) { certificate in
-            let bytes = try certificate.encoded()
-            #expect(bytes.count == Certificate.encodedSize)
-            #expect(try Certificate(decoding: bytes) == certificate)
+            await failOnThrow {
+                let bytes = try certificate.encoded()
+                #expect(bytes.count == Certificate.encodedSize)
+                #expect(try Certificate(decoding: bytes) == certificate)
+            }
         }
     }
 

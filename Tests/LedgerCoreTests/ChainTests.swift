@@ -3,6 +3,7 @@ import Entitlements
 import LedgerCore
 import PropertyBased
 import Tariff
+import PropertyTesting
 import Testing
 
 @Suite struct ChainTests {

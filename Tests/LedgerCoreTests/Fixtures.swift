@@ -62,14 +62,3 @@ enum Random {
     }
 }
 
-/// Runs a property's body and records anything it throws as a failure.
-///
-/// PropertyBased 2.0.1 on Swift 6.2+ discards errors thrown by a property's body (`try?` in its
-/// `countIssues`), so a case that throws would silently pass; this makes it fail.
-func failOnThrow(_ body: () async throws -> Void) async {
-    do {
-        try await body()
-    } catch {
-        Issue.record("the property threw: \(error)")
-    }
-}

@@ -4,6 +4,7 @@ import Foundation
 import LedgerCore
 import PropertyBased
 import Tariff
+import PropertyTesting
 import Testing
 
 @testable import LedgerStore

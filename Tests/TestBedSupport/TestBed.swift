@@ -88,6 +88,7 @@ public actor TestBed {
     public var ownsService: Bool { startedHere }
 
     /// Lends a reader to `body` for its duration; no other test gets it meanwhile.
+    @discardableResult
     public nonisolated(nonsending) func withReader<Result>(
         _ body: (TestReader) async throws -> Result
     ) async throws -> Result {
@@ -103,6 +104,7 @@ public actor TestBed {
     }
 
     /// Lends every reader to `body`, after all current leases have come back.
+    @discardableResult
     public nonisolated(nonsending) func withWholeTestBed<Result>(
         _ body: ([TestReader]) async throws -> Result
     ) async throws -> Result {
@@ -215,21 +217,29 @@ public actor TestBed {
         var environment = ProcessInfo.processInfo.environment
         environment["HROMADA_TESTBED_DIR"] = directory
         process.environment = environment
-        let errors = Pipe()
-        process.standardError = errors
+        // A file, not a pipe: a pipe's end never comes if any descendant keeps it open.
+        let messagePath = FileManager.default.temporaryDirectory
+            .appendingPathComponent("hromada-testbed-\(UUID().uuidString).log").path
+        guard FileManager.default.createFile(atPath: messagePath, contents: nil),
+              let messages = FileHandle(forWritingAtPath: messagePath)
+        else {
+            throw TestBedError(.toolFailed, "cannot create \(messagePath)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: messagePath) }
+        process.standardError = messages
         process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
         do {
-            try process.run()
+            try launchWithDefaultSignalMask(process)
         } catch {
+            try? messages.close()
             throw TestBedError(.toolFailed, "cannot run \(tool): \(error)")
         }
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        try? messages.close()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw TestBedError(
-                .toolFailed,
-                "\(tool) \(command) exited with \(process.terminationStatus): \(String(decoding: message, as: UTF8.self))"
-            )
+            let message = (try? String(contentsOfFile: messagePath, encoding: .utf8)) ?? ""
+            throw TestBedError(.toolFailed, "\(tool) \(command) exited with \(process.terminationStatus): \(message)")
         }
     }
 

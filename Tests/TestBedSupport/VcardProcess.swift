@@ -82,6 +82,7 @@ public enum VcardExecutable {
 /// With `cardIn` set, waits first (with `SCardGetStatusChange`) until pcscd reports a card in
 /// that reader, so `body` starts with the card in the field. Output goes to a temporary file
 /// (``TestProcess/output()``) so a chatty process never blocks on a full pipe.
+@discardableResult
 public func withProcess<Result>(
     _ executable: String = VcardExecutable.path(),
     arguments: [String],
@@ -113,7 +114,7 @@ public func withProcess<Result>(
         exitBox.withLock { $0 }?.exited(status)
     }
     do {
-        try process.run()
+        try launchWithDefaultSignalMask(process)
     } catch {
         try? output.close()
         throw TestBedError(.launchFailed, "cannot start \(executable): \(error)")

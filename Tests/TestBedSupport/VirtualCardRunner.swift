@@ -9,13 +9,20 @@ import Glibc
 
 /// A virtual card being served on its own thread by ``runVpcdSession(card:options:stop:)``.
 public final class RunningVirtualCard: Sendable {
-    /// The reader whose field the card is in.
-    public let reader: TestReader
+    /// Where the card connects.
+    public let options: VpcdLinkOptions
     private let stopSignal = VpcdStopSignal()
     private let outcome = Mutex<(result: Result<VpcdSessionEnd, any Error>?, waiters: [CheckedContinuation<Result<VpcdSessionEnd, any Error>, Never>])>((nil, []))
 
-    fileprivate init(reader: TestReader) {
-        self.reader = reader
+    private init(options: VpcdLinkOptions) {
+        self.options = options
+    }
+
+    /// Starts serving `card` with `options` on a new thread, which becomes the card's only user.
+    public static func start<Card: EmulatedCard>(card: sending Card, options: VpcdLinkOptions) -> RunningVirtualCard {
+        let running = RunningVirtualCard(options: options)
+        running.run(card: card)
+        return running
     }
 
     /// Pulls the card out of the field (the session ends as `.stopped`, unless it ended first).
@@ -39,9 +46,10 @@ public final class RunningVirtualCard: Sendable {
     /// Whether the session has ended.
     public var hasEnded: Bool { outcome.withLock { $0.result != nil } }
 
-    fileprivate func start<Card: EmulatedCard>(card: sending Card, options: VpcdLinkOptions) {
+    private func run<Card: EmulatedCard>(card: sending Card) {
         let box = UncheckedSendableCard(card)
         let signal = stopSignal
+        let options = options
         Thread.detachNewThread { [self] in
             let result = Result { try runVpcdSession(card: box.card, options: options, stop: signal) }
             let waiters = outcome.withLock { state in
@@ -69,6 +77,7 @@ extension TestReader {
     /// present, unless `waitUntilPresent` is false. Afterwards — also when `body` throws — the
     /// card is pulled out, its session thread is waited for, and the reader is waited on until
     /// pcscd reports it empty, so the next lease starts clean.
+    @discardableResult
     public func withVirtualCard<Card: EmulatedCard, Result>(
         _ card: sending Card,
         fieldTime: Duration? = nil,
@@ -81,9 +90,8 @@ extension TestReader {
         let client = PCSCClient()
         // A card left by the previous user may still be seen until pcscd's next poll.
         _ = try await client.waitForCard(in: name, present: false, timeout: timeout)
-        let running = RunningVirtualCard(reader: self)
         let options = VpcdLinkOptions(port: port, fieldTime: fieldTime, tearAfterAPDUs: tearAfterAPDUs)
-        running.start(card: card, options: options)
+        let running = RunningVirtualCard.start(card: card, options: options)
         do {
             if waitUntilPresent {
                 do {

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 
 /// `hromada-bench`: release-build benchmarks, each printed beside its baseline from the same run.
@@ -6,7 +7,7 @@ struct HromadaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-bench",
         abstract: "Measures HromadaCard beside raw baselines (run a release build).",
-        subcommands: [Decision.self, Card.self]
+        subcommands: [Decision.self, Card.self, Ledger.self, Accounting.self]
     )
 
     struct Decision: ParsableCommand {
@@ -26,6 +27,28 @@ struct HromadaBench: AsyncParsableCommand {
 
         func run() async throws {
             try await CardBenchmark.run(iterations: iterations)
+        }
+    }
+
+    struct Ledger: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Durable ledger appends beside raw SQLite inserts; chain verification of a large ledger.")
+        @Option(help: "Durable appends to time (and as many raw inserts).") var appends = 2_000
+        @Option(help: "Entries in the ledger whose chain is verified.") var verifyEntries = 1_000_000
+
+        func run() throws {
+            try LedgerBenchmark.run(appends: appends, verifyEntries: verifyEntries)
+        }
+    }
+
+    struct Accounting: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Batches ingested over HTTP with all verification, beside raw bulk inserts (SQLite; PostgreSQL when HROMADA_POSTGRES_URL is set).")
+        @Option(help: "Entries to ingest, in batches of 1000.") var entries = 100_000
+
+        func run() async throws {
+            let url = ProcessInfo.processInfo.environment["HROMADA_POSTGRES_URL"]
+            try await AccountingBenchmark.run(entries: entries, postgresURL: url?.isEmpty == false ? url : nil)
         }
     }
 }

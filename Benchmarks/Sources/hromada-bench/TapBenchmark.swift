@@ -1,5 +1,6 @@
-// Needs the HromadaCardValidator product, swift-log and swift-service-lifecycle in
-// Benchmarks/Package.swift and a `tap` subcommand in Main.swift; until then it compiles to nothing.
+// Needs, in Benchmarks/Package.swift, `.product(name: "HromadaCardValidator", package: "HromadaCard")`
+// and swift-service-lifecycle 2.13.0's `ServiceLifecycle` product, and a `tap` subcommand in
+// Main.swift calling `TapBenchmark.run(iterations:insertions:)`; until then it compiles to nothing.
 #if canImport(Validator) && canImport(ServiceLifecycle) && canImport(Logging)
 import CardLayout
 import CommunityKeys

@@ -55,122 +55,73 @@ public struct CardSerial: RawRepresentable, Hashable, Comparable, Sendable, Coda
     }
 }
 
-/// The version of the card layout a card was personalized with (`CardLayouts/*-v<N>.json`).
-public struct LayoutVersion: RawRepresentable, Hashable, Comparable, Sendable, Codable,
+/// A number that names something (an entitlement, a category, a route…): a distinct type per
+/// meaning, so a route number can never be passed where a category code is expected.
+///
+/// Conformers declare only `rawValue` and `init(rawValue:)`; ordering, integer literals, the
+/// unlabelled initializer, the decimal `description` and a Codable form as the bare number come
+/// from here.
+public protocol NumericIdentifier: RawRepresentable, Hashable, Comparable, Sendable, Codable,
     CustomStringConvertible, ExpressibleByIntegerLiteral
-{
-    /// The version number.
-    public let rawValue: UInt16
-    /// Creates a version from its number.
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
-    /// Creates a version from its number.
-    public init(_ rawValue: UInt16) { self.rawValue = rawValue }
-    /// Creates a version from an integer literal.
-    public init(integerLiteral value: UInt16) { self.rawValue = value }
-    /// `v<N>`.
-    public var description: String { "v\(rawValue)" }
+where RawValue: FixedWidthInteger & Codable & Sendable, IntegerLiteralType == RawValue {
+    init(rawValue: RawValue)
+}
+
+extension NumericIdentifier {
+    /// Creates an identifier from its number.
+    public init(_ rawValue: RawValue) { self.init(rawValue: rawValue) }
+    /// Creates an identifier from an integer literal.
+    public init(integerLiteral value: RawValue) { self.init(rawValue: value) }
+    /// The decimal number.
+    public var description: String { String(rawValue) }
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
     public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UInt16.self)
+        self.init(rawValue: try decoder.singleValueContainer().decode(RawValue.self))
     }
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)
     }
+}
+
+/// The version of the card layout a card was personalized with (`CardLayouts/*-v<N>.json`).
+public struct LayoutVersion: NumericIdentifier {
+    /// The version number.
+    public let rawValue: UInt16
+    /// Creates the identifier from its number.
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    /// `v<N>`.
+    public var description: String { "v\(rawValue)" }
 }
 
 /// The number of an entitlement, unique on its card; usage counters are keyed by it.
-public struct EntitlementID: RawRepresentable, Hashable, Comparable, Sendable, Codable,
-    CustomStringConvertible, ExpressibleByIntegerLiteral
-{
+public struct EntitlementID: NumericIdentifier {
     /// The number.
     public let rawValue: UInt32
-    /// Creates an identifier from its number.
+    /// Creates the identifier from its number.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
-    /// Creates an identifier from its number.
-    public init(_ rawValue: UInt32) { self.rawValue = rawValue }
-    /// Creates an identifier from an integer literal.
-    public init(integerLiteral value: UInt32) { self.rawValue = value }
-    /// The decimal number.
-    public var description: String { String(rawValue) }
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UInt32.self)
-    }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// The numeric code of a benefit category, as written on cards and in ledgers.
-public struct CategoryCode: RawRepresentable, Hashable, Comparable, Sendable, Codable,
-    CustomStringConvertible, ExpressibleByIntegerLiteral
-{
+public struct CategoryCode: NumericIdentifier {
     /// The code.
     public let rawValue: UInt16
-    /// Creates a category code.
+    /// Creates the identifier from its number.
     public init(rawValue: UInt16) { self.rawValue = rawValue }
-    /// Creates a category code.
-    public init(_ rawValue: UInt16) { self.rawValue = rawValue }
-    /// Creates a category code from an integer literal.
-    public init(integerLiteral value: UInt16) { self.rawValue = value }
-    /// The decimal code.
-    public var description: String { String(rawValue) }
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UInt16.self)
-    }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// A route number as the community's tariff lists it (bus route 1, 2, 101 …).
-public struct RouteNumber: RawRepresentable, Hashable, Comparable, Sendable, Codable,
-    CustomStringConvertible, ExpressibleByIntegerLiteral
-{
+public struct RouteNumber: NumericIdentifier {
     /// The number.
     public let rawValue: UInt16
-    /// Creates a route number.
+    /// Creates the identifier from its number.
     public init(rawValue: UInt16) { self.rawValue = rawValue }
-    /// Creates a route number.
-    public init(_ rawValue: UInt16) { self.rawValue = rawValue }
-    /// Creates a route number from an integer literal.
-    public init(integerLiteral value: UInt16) { self.rawValue = value }
-    /// The decimal number.
-    public var description: String { String(rawValue) }
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UInt16.self)
-    }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// A fare zone number as the community's tariff lists it.
-public struct ZoneNumber: RawRepresentable, Hashable, Comparable, Sendable, Codable,
-    CustomStringConvertible, ExpressibleByIntegerLiteral
-{
+public struct ZoneNumber: NumericIdentifier {
     /// The number.
     public let rawValue: UInt8
-    /// Creates a zone number.
+    /// Creates the identifier from its number.
     public init(rawValue: UInt8) { self.rawValue = rawValue }
-    /// Creates a zone number.
-    public init(_ rawValue: UInt8) { self.rawValue = rawValue }
-    /// Creates a zone number from an integer literal.
-    public init(integerLiteral value: UInt8) { self.rawValue = value }
-    /// The decimal number.
-    public var description: String { String(rawValue) }
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UInt8.self)
-    }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }

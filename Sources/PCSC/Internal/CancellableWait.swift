@@ -10,7 +10,7 @@ final class CancellableWait: Sendable {
     /// The longest single wait; only matters when a cancel races the start of a wait.
     static let slice = Duration.milliseconds(500)
 
-    private let state = Mutex<(context: Int?, cancelled: Bool)>((nil, false))
+    private let state = Mutex<(context: Int?, cancelled: Bool, waiting: Bool)>((nil, false, false))
     let wakeup = Wakeup()
 
     /// The context the waiting thread now uses (nil while it has none).
@@ -19,6 +19,17 @@ final class CancellableWait: Sendable {
     }
 
     var isCancelled: Bool { state.withLock { $0.cancelled } }
+
+    /// Whether the owning thread is (about to be) blocked in a wait; tests use it to cancel
+    /// only once the wait has begun.
+    var isWaiting: Bool { state.withLock { $0.waiting } }
+
+    /// Runs a blocking wait, marked as such for ``isWaiting``.
+    func waiting<T>(_ body: () -> T) -> T {
+        state.withLock { $0.waiting = true }
+        defer { state.withLock { $0.waiting = false } }
+        return body()
+    }
 
     /// Interrupts the wait now and every later one. Callable from any thread, any number of times.
     func cancel() {

@@ -6,6 +6,7 @@ import SmartCard
 /// Plain integers, so a session's worker thread can carry it around; only that thread calls
 /// these methods.
 struct CardConnection: Sendable {
+    let reader: String
     let context: Int
     let handle: Int
     let activeProtocol: UInt
@@ -23,7 +24,7 @@ struct CardConnection: Sendable {
             PCSCCalls.releaseContext(context)
             throw code.error(during: "SCardConnect(\(reader))")
         }
-        return CardConnection(context: context, handle: handle, activeProtocol: UInt(active))
+        return CardConnection(reader: reader, context: context, handle: handle, activeProtocol: UInt(active))
     }
 
     /// Disconnects and releases the context; errors are ignored (the handle is gone either way).
@@ -95,27 +96,35 @@ struct CardConnection: Sendable {
         )
     }
 
+    /// How long a failed exchange waits for pcscd to notice that the card has gone. Readers
+    /// poll for presence (pcscd polls vpcd every 400 ms), so right after a card leaves mid-APDU
+    /// the service may still report it present.
+    static let removalSettleTime = Duration.milliseconds(1000)
+
     /// Turns a transmit failure into the right domain. Drivers report a card that left
     /// mid-exchange in several ways (`SCARD_E_NOT_TRANSACTED`, `SCARD_F_COMM_ERROR`, …); the
-    /// card's state, asked right after, says whether it is gone.
+    /// reader's state, watched for a moment, says whether the card is gone (``CardError``
+    /// `removed`), still there but silent (`unresponsive`), or whether the service itself is
+    /// the problem (``ReaderError``).
     func classifyFailure(_ code: PCSCReturnCode, during operation: String) -> any Error {
         if code.isCardFailure { return code.error(during: operation) }
-        var nameLength: DWORD = 0
-        var state: DWORD = 0
-        var protocolInUse: DWORD = 0
-        var atrLength: DWORD = 0
-        let statusCode = PCSCReturnCode(SCardStatus(handle, nil, &nameLength, &state, &protocolInUse, nil, &atrLength))
-        let absent = statusCode == .removedCard || statusCode == .noSmartCard
-            || (statusCode == .success && state & DWORD(SCARD_ABSENT) != 0)
-        if absent {
+        var queries = [PCSCCalls.ReaderStateQuery(reader: reader, currentState: ReaderStateBits.unaware)]
+        var stateCode = PCSCCalls.getStatusChange(context, &queries, timeout: .zero)
+        if stateCode == .success, queries[0].eventState & ReaderStateBits.present != 0 {
+            queries[0].currentState = queries[0].eventState & ~ReaderStateBits.changed
+            stateCode = PCSCCalls.getStatusChange(context, &queries, timeout: Self.removalSettleTime)
+            if stateCode == .timeout { stateCode = .success }
+        }
+        guard stateCode == .success else {
+            // The service cannot say: report what the transmit said, in the reader domain.
+            return code.error(during: operation)
+        }
+        if queries[0].eventState & ReaderStateBits.unknown != 0 {
+            return ReaderError(.readerUnavailable, "\(operation) failed: \(code.name); the reader has gone")
+        }
+        if queries[0].eventState & ReaderStateBits.present == 0 {
             return CardError(.removed, "\(operation) failed: \(code.name); the card has left the field")
         }
-        if statusCode == .success || statusCode.isCardFailure {
-            // The reader is fine and the card is there but did not complete the exchange.
-            return statusCode.isCardFailure
-                ? statusCode.error(during: operation)
-                : CardError(.unresponsive, "\(operation) failed: \(code.name); the card is present but did not answer")
-        }
-        return code.error(during: operation)
+        return CardError(.unresponsive, "\(operation) failed: \(code.name); the card is present but did not answer")
     }
 }

@@ -1,33 +1,19 @@
 import Entitlements
 
 /// A validator device's number.
-public struct DeviceID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible, ExpressibleByIntegerLiteral {
+public struct DeviceID: NumericIdentifier {
     /// The number.
     public let rawValue: UInt32
     /// Creates a device number.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
-    /// Creates a device number.
-    public init(_ rawValue: UInt32) { self.rawValue = rawValue }
-    /// Creates a device number from an integer literal.
-    public init(integerLiteral value: UInt32) { self.rawValue = value }
-    /// The decimal number.
-    public var description: String { String(rawValue) }
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
 /// A vehicle's fleet number.
-public struct VehicleID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible, ExpressibleByIntegerLiteral {
+public struct VehicleID: NumericIdentifier {
     /// The number.
     public let rawValue: UInt32
     /// Creates a vehicle number.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
-    /// Creates a vehicle number.
-    public init(_ rawValue: UInt32) { self.rawValue = rawValue }
-    /// Creates a vehicle number from an integer literal.
-    public init(integerLiteral value: UInt32) { self.rawValue = value }
-    /// The decimal number.
-    public var description: String { String(rawValue) }
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
 /// How many rides an entitlement has used in its current period, as stored on the card.

@@ -131,16 +131,18 @@ struct VpcdSocket: ~Copyable {
             return .failed(.connectErrno(connectErrno))
         }
         while true {
-            let remaining = ContinuousClock.now.duration(to: deadline)
-            guard remaining > .zero else {
-                close(fd)
-                return .failed(VpcdLinkError(.connectTimeout, "connect did not complete in time"))
-            }
+            // Poll at least once even when the deadline has passed: a refusal from a local
+            // port is already known and should be reported as such, not as a timeout.
+            let remaining = max(ContinuousClock.now.duration(to: deadline), .zero)
             switch waitFor(fd, events: Int16(POLLOUT), stop: stop, timeout: remaining) {
             case .stopped:
                 close(fd)
                 return .stopped
             case .timedOut:
+                guard ContinuousClock.now < deadline else {
+                    close(fd)
+                    return .failed(VpcdLinkError(.connectTimeout, "connect did not complete in time"))
+                }
                 continue
             case .readable:
                 var socketError: Int32 = 0

@@ -1,0 +1,206 @@
+import AccountingCore
+import Bundles
+import Crypto
+import Entitlements
+import LedgerCore
+import Logging
+import Tariff
+
+/// The community facts and keys the service runs with.
+public struct AccountingConfiguration: Sendable {
+    /// The community name (bundles must name it).
+    public var community: String
+    /// The community root key id.
+    public var rootKeyID: KeyID
+    /// The community root public key (the trust anchor).
+    public var rootPublicKey: SigningPublicKey
+    /// Revocations known at start (a newer trust bundle replaces them).
+    public var revocations: RevocationList
+    /// The accounting service's signing key (role `.accounting`): signs receipts.
+    public var serviceKey: Curve25519.Signing.PrivateKey
+    /// Request and batch limits.
+    public var limits: AccountingLimits
+    /// The clock (tests pass a fixed or stepping one).
+    public var now: @Sendable () -> UnixTime
+
+    /// Creates a configuration.
+    public init(
+        community: String, rootKeyID: KeyID, rootPublicKey: SigningPublicKey, revocations: RevocationList,
+        serviceKey: Curve25519.Signing.PrivateKey, limits: AccountingLimits = .standard,
+        now: @escaping @Sendable () -> UnixTime
+    ) {
+        self.community = community
+        self.rootKeyID = rootKeyID
+        self.rootPublicKey = rootPublicKey
+        self.revocations = revocations
+        self.serviceKey = serviceKey
+        self.limits = limits
+        self.now = now
+    }
+}
+
+/// What happened to an uploaded batch.
+public enum IngestOutcome: Hashable, Sendable {
+    /// New entries were stored; the receipt covers the batch's end.
+    case accepted(receipt: Receipt, storedEntries: Int)
+    /// Everything was already held; the same receipt as before.
+    case replayed(receipt: Receipt)
+    /// Entries are missing before the batch.
+    case gap(resumeSequence: UInt64)
+    /// The batch contradicts held entries; a tamper alarm was recorded.
+    case conflict(ChainConflict)
+    /// The batch is not a valid device-signed chain segment.
+    case rejected(BatchRejection)
+}
+
+/// The service's state and rules: ingest, device authentication, bundles, counters.
+///
+/// An actor for the little mutable state it owns (the nonce window, the current revocations,
+/// the counters); the durable state is all in `storage`.
+public actor AccountingEngine {
+    /// The storage.
+    public let storage: any AccountingStorage
+    /// The configuration.
+    public let configuration: AccountingConfiguration
+    /// Counters for /metrics.
+    public let metrics: ServiceMetrics
+    private var revocations: RevocationList
+    private var nonces: NonceWindow
+    private let logger: Logger
+
+    /// Creates the engine over an open, migrated storage.
+    public init(storage: any AccountingStorage, configuration: AccountingConfiguration, logger: Logger) {
+        self.storage = storage
+        self.configuration = configuration
+        self.revocations = configuration.revocations
+        self.nonces = NonceWindow(windowSeconds: configuration.limits.requestClockSkewSeconds)
+        self.metrics = ServiceMetrics()
+        self.logger = logger
+    }
+
+    /// The service's public key, for validators checking receipts.
+    public var servicePublicKey: Curve25519.Signing.PublicKey { configuration.serviceKey.publicKey }
+
+    // MARK: Device authentication
+
+    /// Authenticates a device-signed request, including the nonce's single use.
+    public func authenticateDevice(method: String, path: String, headers: [String: String], body: [UInt8]) async throws -> DeviceAuthentication {
+        let now = configuration.now()
+        let verifier = DeviceRequestVerifier(
+            rootKeyID: configuration.rootKeyID, rootPublicKey: configuration.rootPublicKey, revocations: revocations,
+            clockSkewSeconds: configuration.limits.requestClockSkewSeconds)
+        var registration: RegisteredDeviceKey?
+        if let text = headers[DeviceRequestHeader.device], let number = UInt32(text) {
+            registration = try await storage.registration(of: DeviceID(rawValue: number))?.key
+        }
+        let result = verifier.verify(
+            method: method, path: path, header: { headers[$0] }, body: body, now: now, registered: { _ in registration })
+        if case .authenticated(let device) = result,
+            !nonces.admit(device.nonce, device: device.deviceID, timestamp: device.timestamp, now: now)
+        {
+            await metrics.increment("hromada_device_auth_refused_total", label: ("code", "replayed-nonce"))
+            return .refused(.replayedNonce)
+        }
+        if case .refused(let refusal) = result {
+            await metrics.increment("hromada_device_auth_refused_total", label: ("code", refusal.code))
+        }
+        return result
+    }
+
+    // MARK: Ingest
+
+    /// Ingests a batch from an authenticated device.
+    public func ingest(_ batch: UploadBatch, from device: AuthenticatedDevice) async throws -> IngestOutcome {
+        let publicKey = try device.publicKey()
+        for _ in 0..<5 {
+            let head = try await storage.head(of: device.deviceID)
+            var held: [UInt64: ChainHash] = [:]
+            if let range = StoredPosition.overlap(of: batch, heldUpTo: head.sequence) {
+                held = try await storage.heldHashes(of: device.deviceID, in: range)
+            }
+            let decision = IngestRules.decide(
+                batch, authenticatedDevice: device.deviceID, devicePublicKey: publicKey,
+                position: StoredPosition(head: head, heldHashes: held))
+            switch decision {
+            case .accept(let entries, let newHead):
+                let receipt = try Receipt(signing: newHead, with: configuration.serviceKey)
+                let outcome = try await storage.commit(
+                    IngestCommit(
+                        expectedHead: head, entries: entries, checkpoint: batch.checkpoint, receipt: receipt,
+                        receivedAt: configuration.now()))
+                guard outcome == .committed else { continue }
+                await metrics.increment("hromada_batches_total", label: ("outcome", "accepted"))
+                await metrics.add("hromada_entries_ingested_total", Double(entries.count))
+                return .accepted(receipt: receipt, storedEntries: entries.count)
+            case .replay(let replayHead):
+                let receipt: Receipt
+                if let stored = try await storage.receipt(of: device.deviceID, at: replayHead.sequence) {
+                    receipt = stored
+                } else {
+                    receipt = try Receipt(signing: replayHead, with: configuration.serviceKey)
+                    try await storage.storeReceipt(receipt)
+                }
+                await metrics.increment("hromada_batches_total", label: ("outcome", "replayed"))
+                return .replayed(receipt: receipt)
+            case .gap(let resume):
+                await metrics.increment("hromada_batches_total", label: ("outcome", "gap"))
+                return .gap(resumeSequence: resume)
+            case .conflict(let conflict):
+                try await storage.recordAlarm(
+                    TamperAlarm(
+                        device: device.deviceID.rawValue, sequence: conflict.sequence, heldHash: conflict.heldHash.hex,
+                        offeredHash: conflict.offeredHash.hex, batchRange: "\(batch.firstSequence)-\(batch.lastSequence)",
+                        recordedAt: configuration.now().rawValue))
+                logger.critical(
+                    "tamper alarm", metadata: ["device": "\(device.deviceID)", "sequence": "\(conflict.sequence)"])
+                await metrics.increment("hromada_batches_total", label: ("outcome", "conflict"))
+                await metrics.increment("hromada_tamper_alarms_total")
+                return .conflict(conflict)
+            case .reject(let rejection):
+                await metrics.increment("hromada_batches_total", label: ("outcome", "rejected"))
+                return .rejected(rejection)
+            }
+        }
+        throw StorageError("the device's head kept moving under concurrent uploads")
+    }
+
+    /// The device's position and latest receipt.
+    public func position(of device: DeviceID) async throws -> PositionResponse {
+        let head = try await storage.head(of: device)
+        let receipt = try await storage.latestReceipt(of: device)
+        return PositionResponse(
+            device: device.rawValue, sequence: head.sequence, chainHash: head.hash.hex, resumeSequence: head.sequence + 1,
+            receipt: receipt.map(ReceiptWire.init))
+    }
+
+    // MARK: Bundles
+
+    /// Verifies and stores an uploaded signed bundle; returns the refusal if it is not acceptable.
+    public func uploadBundle(_ bytes: [UInt8], kind: BundleKind) async throws -> BundleVerdict {
+        let acceptance = BundleAcceptance(community: configuration.community, rootKeyID: configuration.rootKeyID, rootPublicKey: configuration.rootPublicKey)
+        let installed = try await storage.latestBundle(kind)?.version
+        let verdict = acceptance.evaluate(bytes, kind: kind, installedVersion: installed, now: configuration.now())
+        if case .accept(let verified) = verdict {
+            try await storage.storeBundle(
+                StoredBundle(kind: kind, version: verified.header.version, bytes: bytes, uploadedAt: configuration.now()))
+            if case .trust(let trust) = verified.payload, trust.revocations.version >= revocations.version {
+                revocations = trust.revocations
+            }
+        }
+        return verdict
+    }
+
+    /// The current revocations.
+    public var currentRevocations: RevocationList { revocations }
+
+    // MARK: Devices
+
+    /// Checks a device certificate the way device requests will be checked (root, role, dates, revocation).
+    public func checkDeviceCertificate(_ certificate: Certificate) -> CertificateVerdict {
+        guard let trust = try? TrustStore(
+            rootKeyID: configuration.rootKeyID, rootPublicKey: configuration.rootPublicKey, certificates: [certificate],
+            revocations: revocations)
+        else { return .invalid(.unknownIssuer(certificate.issuerKeyID)) }
+        return trust.checkCertificate(of: certificate.keyID, role: .validator, now: configuration.now())
+    }
+}

@@ -1,0 +1,219 @@
+import AccountingCore
+import Bundles
+import Entitlements
+import LedgerCore
+import Tariff
+
+/// A device registered with the service: which certified key speaks for it.
+public struct DeviceRegistration: Hashable, Sendable {
+    /// The device.
+    public var deviceID: DeviceID
+    /// Its certificate (root-signed, validator role), as registered.
+    public var certificate: Certificate
+    /// A name for people: `bus-017`.
+    public var label: String
+    /// When it was registered.
+    public var registeredAt: UnixTime
+
+    /// Creates a registration.
+    public init(deviceID: DeviceID, certificate: Certificate, label: String, registeredAt: UnixTime) {
+        self.deviceID = deviceID
+        self.certificate = certificate
+        self.label = label
+        self.registeredAt = registeredAt
+    }
+
+    /// The key that may speak for the device.
+    public var key: RegisteredDeviceKey {
+        RegisteredDeviceKey(deviceID: deviceID, keyID: certificate.keyID, publicKey: certificate.publicKey)
+    }
+}
+
+/// Everything one accepted batch writes, in one transaction.
+public struct IngestCommit: Sendable {
+    /// The head the decision was made against; the commit fails with `headMoved` if it changed.
+    public var expectedHead: ChainHead
+    /// The entries to add, contiguous after `expectedHead`.
+    public var entries: [LedgerEntry]
+    /// The device's checkpoint at the last entry.
+    public var checkpoint: Checkpoint
+    /// The service's receipt at the last entry.
+    public var receipt: Receipt
+    /// When the service received them.
+    public var receivedAt: UnixTime
+
+    /// Creates a commit.
+    public init(expectedHead: ChainHead, entries: [LedgerEntry], checkpoint: Checkpoint, receipt: Receipt, receivedAt: UnixTime) {
+        self.expectedHead = expectedHead
+        self.entries = entries
+        self.checkpoint = checkpoint
+        self.receipt = receipt
+        self.receivedAt = receivedAt
+    }
+}
+
+/// The outcome of `AccountingStorage.commit(_:)`.
+public enum CommitOutcome: Hashable, Sendable {
+    /// Written.
+    case committed
+    /// Another request moved the head first; nothing was written (decide again).
+    case headMoved
+}
+
+/// A recorded tamper alarm.
+public struct TamperAlarm: Hashable, Sendable, Codable {
+    /// The device.
+    public var device: UInt32
+    /// The first sequence where the batch contradicted held entries.
+    public var sequence: UInt64
+    /// What the service holds, hex.
+    public var heldHash: String
+    /// What the batch said, hex.
+    public var offeredHash: String
+    /// The batch's range, `first-last`.
+    public var batchRange: String
+    /// When it was recorded (Unix seconds).
+    public var recordedAt: Int64
+
+    /// Creates an alarm.
+    public init(device: UInt32, sequence: UInt64, heldHash: String, offeredHash: String, batchRange: String, recordedAt: Int64) {
+        self.device = device
+        self.sequence = sequence
+        self.heldHash = heldHash
+        self.offeredHash = offeredHash
+        self.batchRange = batchRange
+        self.recordedAt = recordedAt
+    }
+}
+
+/// A signed bundle as uploaded by an operator.
+public struct StoredBundle: Hashable, Sendable {
+    /// Its kind.
+    public var kind: BundleKind
+    /// Its version.
+    public var version: UInt32
+    /// The bytes exactly as signed.
+    public var bytes: [UInt8]
+    /// When it was uploaded.
+    public var uploadedAt: UnixTime
+
+    /// Creates a stored bundle.
+    public init(kind: BundleKind, version: UInt32, bytes: [UInt8], uploadedAt: UnixTime) {
+        self.kind = kind
+        self.version = version
+        self.bytes = bytes
+        self.uploadedAt = uploadedAt
+    }
+}
+
+/// A card reported by a desk for the next deny-list bundle.
+public struct DenyListRequest: Hashable, Sendable, Codable {
+    /// Its number.
+    public var id: Int64
+    /// The card serial (16 hex digits).
+    public var cardSerial: String
+    /// Why: `lost`, `stolen`, `replaced`, …
+    public var reason: String
+    /// Which operator token reported it (its label).
+    public var reportedBy: String
+    /// When (Unix seconds).
+    public var reportedAt: Int64
+
+    /// Creates a request.
+    public init(id: Int64, cardSerial: String, reason: String, reportedBy: String, reportedAt: Int64) {
+        self.id = id
+        self.cardSerial = cardSerial
+        self.reason = reason
+        self.reportedBy = reportedBy
+        self.reportedAt = reportedAt
+    }
+}
+
+/// An operator token's role and label, found by the token's hash.
+public struct OperatorIdentity: Hashable, Sendable {
+    /// The role.
+    public var role: OperatorRole
+    /// A name for the audit trail.
+    public var label: String
+
+    /// Creates an identity.
+    public init(role: OperatorRole, label: String) {
+        self.role = role
+        self.label = label
+    }
+}
+
+/// A stored entry, as the transactions query returns it.
+public struct StoredEntry: Hashable, Sendable {
+    /// The entry.
+    public var entry: LedgerEntry
+    /// When the service received it.
+    public var receivedAt: UnixTime
+
+    /// Creates a stored entry.
+    public init(entry: LedgerEntry, receivedAt: UnixTime) {
+        self.entry = entry
+        self.receivedAt = receivedAt
+    }
+}
+
+/// The accounting service's storage: one schema, two engines (SQLite, PostgreSQL).
+///
+/// Every method is one statement or one transaction. The ingest path is `head` →
+/// `heldHashes` → (pure decision) → `commit`, and `commit` re-checks the head inside its
+/// transaction, so two service instances (or two requests) racing on one device cannot both
+/// append: the loser gets `.headMoved` and decides again.
+public protocol AccountingStorage: Sendable {
+    /// Applies pending migrations; returns the schema version now in force.
+    @discardableResult func migrate() async throws -> Int
+    /// Succeeds when the database answers.
+    func healthCheck() async throws
+    /// Releases the connection(s).
+    func close() async throws
+
+    /// Registers (or re-registers with a new certificate) a device.
+    func register(_ registration: DeviceRegistration) async throws
+    /// The registration of `device`.
+    func registration(of device: DeviceID) async throws -> DeviceRegistration?
+    /// Every registration, by device id.
+    func registrations() async throws -> [DeviceRegistration]
+
+    /// The end of the chain held for `device` (genesis when nothing is held).
+    func head(of device: DeviceID) async throws -> ChainHead
+    /// Hashes of held entries of `device` in `range`.
+    func heldHashes(of device: DeviceID, in range: ClosedRange<UInt64>) async throws -> [UInt64: ChainHash]
+    /// Writes an accepted batch in one transaction, if the head is still `commit.expectedHead`.
+    func commit(_ commit: IngestCommit) async throws -> CommitOutcome
+    /// The receipt issued at exactly `sequence`, if any.
+    func receipt(of device: DeviceID, at sequence: UInt64) async throws -> Receipt?
+    /// The receipt with the highest sequence.
+    func latestReceipt(of device: DeviceID) async throws -> Receipt?
+    /// Stores a receipt unless one is stored at that sequence already.
+    func storeReceipt(_ receipt: Receipt) async throws
+    /// Records a tamper alarm.
+    func recordAlarm(_ alarm: TamperAlarm) async throws
+    /// Every tamper alarm, oldest first.
+    func alarms() async throws -> [TamperAlarm]
+
+    /// The entries of `device` (or every device) after `cursor` (device, sequence), in order, at most `limit`.
+    func entries(device: DeviceID?, after cursor: (device: UInt32, sequence: UInt64)?, limit: Int) async throws -> [StoredEntry]
+    /// How many entries are held (all devices).
+    func entryCount() async throws -> Int
+    /// The checkpoints held for `device`.
+    func checkpoints(of device: DeviceID) async throws -> [Checkpoint]
+
+    /// Adds an operator token, identified by the SHA-256 of the token.
+    func addOperatorToken(hash: [UInt8], identity: OperatorIdentity, createdAt: UnixTime) async throws
+    /// The operator identity whose token hashes to `hash`.
+    func operatorIdentity(tokenHash hash: [UInt8]) async throws -> OperatorIdentity?
+
+    /// Stores a verified bundle (a version is stored once).
+    func storeBundle(_ bundle: StoredBundle) async throws
+    /// The highest version of `kind`.
+    func latestBundle(_ kind: BundleKind) async throws -> StoredBundle?
+
+    /// Records a deny-list report; returns its number.
+    func addDenyListRequest(cardSerial: String, reason: String, reportedBy: String, at time: UnixTime) async throws -> Int64
+    /// Every deny-list report, oldest first.
+    func denyListRequests() async throws -> [DenyListRequest]
+}

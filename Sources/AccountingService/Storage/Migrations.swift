@@ -1,0 +1,113 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The schema, as versioned migrations written once for both engines.
+///
+/// `{blob}` and `{bigint}` are replaced by each engine's type names (SQLite `BLOB`/`INTEGER`,
+/// PostgreSQL `BYTEA`/`BIGINT`); everything else is the SQL both accept. A migration is never
+/// edited once released: a change is a new version.
+enum Migrations {
+    struct Migration {
+        let version: Int
+        let statements: [String]
+    }
+
+    static let all: [Migration] = [
+        Migration(version: 1, statements: [
+            """
+            CREATE TABLE devices (
+                device_id {bigint} PRIMARY KEY,
+                key_id {bigint} NOT NULL,
+                public_key {blob} NOT NULL,
+                certificate {blob} NOT NULL,
+                label TEXT NOT NULL,
+                registered_at {bigint} NOT NULL)
+            """,
+            """
+            CREATE TABLE device_heads (
+                device_id {bigint} PRIMARY KEY,
+                sequence {bigint} NOT NULL,
+                chain_hash {blob} NOT NULL)
+            """,
+            """
+            CREATE TABLE entries (
+                device_id {bigint} NOT NULL,
+                sequence {bigint} NOT NULL,
+                kind {bigint} NOT NULL,
+                device_time {bigint} NOT NULL,
+                bytes {blob} NOT NULL,
+                hash {blob} NOT NULL,
+                received_at {bigint} NOT NULL,
+                PRIMARY KEY (device_id, sequence))
+            """,
+            """
+            CREATE TABLE checkpoints (
+                device_id {bigint} NOT NULL,
+                sequence {bigint} NOT NULL,
+                chain_hash {blob} NOT NULL,
+                signature {blob} NOT NULL,
+                PRIMARY KEY (device_id, sequence))
+            """,
+            """
+            CREATE TABLE receipts (
+                device_id {bigint} NOT NULL,
+                sequence {bigint} NOT NULL,
+                chain_hash {blob} NOT NULL,
+                signature {blob} NOT NULL,
+                PRIMARY KEY (device_id, sequence))
+            """,
+            """
+            CREATE TABLE operator_tokens (
+                token_hash {blob} PRIMARY KEY,
+                role TEXT NOT NULL,
+                label TEXT NOT NULL,
+                created_at {bigint} NOT NULL)
+            """,
+            """
+            CREATE TABLE bundles (
+                kind {bigint} NOT NULL,
+                version {bigint} NOT NULL,
+                bytes {blob} NOT NULL,
+                uploaded_at {bigint} NOT NULL,
+                PRIMARY KEY (kind, version))
+            """,
+        ]),
+        Migration(version: 2, statements: [
+            """
+            CREATE TABLE tamper_alarms (
+                id {serial},
+                device_id {bigint} NOT NULL,
+                sequence {bigint} NOT NULL,
+                held_hash {blob} NOT NULL,
+                offered_hash {blob} NOT NULL,
+                batch_range TEXT NOT NULL,
+                recorded_at {bigint} NOT NULL)
+            """,
+            """
+            CREATE TABLE deny_list_requests (
+                id {serial},
+                card_serial TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                reported_by TEXT NOT NULL,
+                reported_at {bigint} NOT NULL)
+            """,
+            "CREATE INDEX entries_by_device_time ON entries (device_time)",
+        ]),
+    ]
+
+    /// The newest schema version.
+    static var latest: Int { all.last?.version ?? 0 }
+
+    /// The schema-version table, created before any migration.
+    static let versionTable = "CREATE TABLE IF NOT EXISTS schema_migrations (version {bigint} PRIMARY KEY, applied_at {bigint} NOT NULL)"
+
+    /// `sql` in an engine's dialect.
+    static func render(_ sql: String, blob: String, bigint: String, serial: String) -> String {
+        sql.replacingOccurrences(of: "{blob}", with: blob)
+            .replacingOccurrences(of: "{bigint}", with: bigint)
+            .replacingOccurrences(of: "{serial}", with: serial)
+    }
+}

@@ -1,0 +1,373 @@
+import AccountingCore
+import Bundles
+import Entitlements
+import LedgerCore
+import Logging
+import NIOCore
+import PostgresNIO
+import Synchronization
+import Tariff
+
+/// The accounting store in PostgreSQL, through postgres-nio's connection pool.
+///
+/// The same schema and the same behaviour as `SQLiteStorage` (the test suite runs against both).
+/// Several service instances may share one database: `commit` moves a device's head with a
+/// compare-and-set inside the transaction, so concurrent uploads of one device never both append.
+public final class PostgresStorage: AccountingStorage {
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+    private let logger: Logger
+    private let closed = Mutex(false)
+
+    /// Connects to `configuration` and starts the pool (stopped by `close()`).
+    public init(configuration: PostgresClient.Configuration, logger: Logger) {
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.logger = logger
+        // The pool's run loop lives exactly as long as this storage; close() ends it.
+        self.runner = Task { await client.run() }
+    }
+
+    private func render(_ sql: String) -> String {
+        Migrations.render(sql, blob: "BYTEA", bigint: "BIGINT", serial: "BIGSERIAL PRIMARY KEY")
+    }
+
+    private func buffer(_ bytes: [UInt8]) -> ByteBuffer { ByteBuffer(bytes: bytes) }
+    private func bytes(_ buffer: ByteBuffer) -> [UInt8] { Array(buffer.readableBytesView) }
+
+    public func migrate() async throws -> Int {
+        try await pool().query(PostgresQuery(unsafeSQL: render(Migrations.versionTable)), logger: logger)
+        var applied: Set<Int> = []
+        for try await version in try await pool().query("SELECT version FROM schema_migrations", logger: logger).decode(Int64.self) {
+            applied.insert(Int(version))
+        }
+        for migration in Migrations.all where !applied.contains(migration.version) {
+            let statements = migration.statements.map(render)
+            let version = Int64(migration.version)
+            try await pool().withTransaction(logger: logger) { connection in
+                // A lock so that two instances starting together do not both migrate.
+                try await connection.query("LOCK TABLE schema_migrations IN EXCLUSIVE MODE", logger: self.logger)
+                var again = false
+                for try await _ in try await connection.query("SELECT 1 FROM schema_migrations WHERE version = \(version)", logger: self.logger).decode(Int64.self) {
+                    again = true
+                }
+                if again { return }
+                for statement in statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                }
+                try await connection.query(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (\(version), extract(epoch from now())::bigint)",
+                    logger: self.logger)
+            }
+        }
+        var latest = 0
+        for try await version in try await pool().query("SELECT max(version) FROM schema_migrations", logger: logger).decode(Int64.self) {
+            latest = Int(version)
+        }
+        return latest
+    }
+
+    public func healthCheck() async throws {
+        for try await _ in try await pool().query("SELECT 1::bigint", logger: logger).decode(Int64.self) {}
+    }
+
+    public func close() async throws {
+        closed.withLock { $0 = true }
+        runner.cancel()
+    }
+
+    /// The pool, or a `StorageError` once closed (a closed pool would wait forever for a connection).
+    private func pool() throws -> PostgresClient {
+        guard !closed.withLock({ $0 }) else { throw StorageError("the PostgreSQL storage is closed") }
+        return client
+    }
+
+    public func register(_ registration: DeviceRegistration) async throws {
+        let device = Int64(registration.deviceID.rawValue)
+        let keyID = Int64(registration.certificate.keyID.rawValue)
+        let publicKey = buffer(registration.certificate.publicKey.rawRepresentation)
+        let certificate = buffer(try registration.certificate.encoded())
+        let label = registration.label
+        let at = registration.registeredAt.rawValue
+        try await pool().query(
+            """
+            INSERT INTO devices (device_id, key_id, public_key, certificate, label, registered_at)
+            VALUES (\(device), \(keyID), \(publicKey), \(certificate), \(label), \(at))
+            ON CONFLICT (device_id) DO UPDATE SET key_id = excluded.key_id, public_key = excluded.public_key,
+              certificate = excluded.certificate, label = excluded.label, registered_at = excluded.registered_at
+            """, logger: logger)
+    }
+
+    public func registration(of device: DeviceID) async throws -> DeviceRegistration? {
+        let id = Int64(device.rawValue)
+        return try await readRegistrations(
+            try await pool().query("SELECT device_id, certificate, label, registered_at FROM devices WHERE device_id = \(id)", logger: logger)
+        ).first
+    }
+
+    public func registrations() async throws -> [DeviceRegistration] {
+        try await readRegistrations(
+            try await pool().query("SELECT device_id, certificate, label, registered_at FROM devices ORDER BY device_id", logger: logger))
+    }
+
+    private func readRegistrations(_ rows: PostgresRowSequence) async throws -> [DeviceRegistration] {
+        var out: [DeviceRegistration] = []
+        for try await (device, certificate, label, at) in rows.decode((Int64, ByteBuffer, String, Int64).self) {
+            out.append(
+                DeviceRegistration(
+                    deviceID: DeviceID(rawValue: UInt32(truncatingIfNeeded: device)), certificate: try Certificate(decoding: bytes(certificate)),
+                    label: label, registeredAt: UnixTime(at)))
+        }
+        return out
+    }
+
+    public func head(of device: DeviceID) async throws -> ChainHead {
+        let id = Int64(device.rawValue)
+        for try await (sequence, hash) in try await pool().query(
+            "SELECT sequence, chain_hash FROM device_heads WHERE device_id = \(id)", logger: logger
+        ).decode((Int64, ByteBuffer).self) {
+            return ChainHead(deviceID: device, sequence: UInt64(sequence), hash: try ChainHash(bytes: bytes(hash)))
+        }
+        return .genesis(for: device)
+    }
+
+    public func heldHashes(of device: DeviceID, in range: ClosedRange<UInt64>) async throws -> [UInt64: ChainHash] {
+        let id = Int64(device.rawValue)
+        let low = Int64(clamping: range.lowerBound)
+        let high = Int64(clamping: range.upperBound)
+        var out: [UInt64: ChainHash] = [:]
+        for try await (sequence, hash) in try await pool().query(
+            "SELECT sequence, hash FROM entries WHERE device_id = \(id) AND sequence BETWEEN \(low) AND \(high)", logger: logger
+        ).decode((Int64, ByteBuffer).self) {
+            out[UInt64(sequence)] = try ChainHash(bytes: bytes(hash))
+        }
+        return out
+    }
+
+    public func commit(_ commit: IngestCommit) async throws -> CommitOutcome {
+        guard let last = commit.entries.last else { return .committed }
+        let device = Int64(commit.expectedHead.deviceID.rawValue)
+        let expectedSequence = Int64(commit.expectedHead.sequence)
+        let expectedHash = buffer(commit.expectedHead.hash.bytes)
+        let newSequence = Int64(last.sequence)
+        let newHash = buffer(last.hash.bytes)
+        let received = commit.receivedAt.rawValue
+        let checkpoint = commit.checkpoint
+        let receipt = commit.receipt
+        let entryChunks = stride(from: 0, to: commit.entries.count, by: 1000).map {
+            Array(commit.entries[$0..<min($0 + 1000, commit.entries.count)])
+        }
+        let logger = self.logger
+        return try await pool().withTransaction(logger: logger) { connection -> CommitOutcome in
+            // Compare-and-set of the head first: the row lock it takes serializes uploads of one device.
+            let moved: PostgresRowSequence
+            if expectedSequence == 0 {
+                moved = try await connection.query(
+                    "INSERT INTO device_heads (device_id, sequence, chain_hash) VALUES (\(device), \(newSequence), \(newHash)) ON CONFLICT DO NOTHING RETURNING device_id",
+                    logger: logger)
+            } else {
+                moved = try await connection.query(
+                    "UPDATE device_heads SET sequence = \(newSequence), chain_hash = \(newHash) WHERE device_id = \(device) AND sequence = \(expectedSequence) AND chain_hash = \(expectedHash) RETURNING device_id",
+                    logger: logger)
+            }
+            var updated = 0
+            for try await _ in moved.decode(Int64.self) { updated += 1 }
+            guard updated == 1 else { return .headMoved }
+            for chunk in entryChunks {
+                try await connection.query(Self.insertEntries(chunk, device: device, receivedAt: received), logger: logger)
+            }
+            let checkpointSequence = Int64(checkpoint.sequence)
+            let checkpointHash = ByteBuffer(bytes: checkpoint.chainHash.bytes)
+            let checkpointSignature = ByteBuffer(bytes: checkpoint.signature)
+            try await connection.query(
+                "INSERT INTO checkpoints (device_id, sequence, chain_hash, signature) VALUES (\(device), \(checkpointSequence), \(checkpointHash), \(checkpointSignature)) ON CONFLICT DO NOTHING",
+                logger: logger)
+            try await connection.query(Self.insertReceipt(receipt), logger: logger)
+            return .committed
+        }
+    }
+
+    /// One multi-row INSERT for up to 1000 entries (7 parameters a row, under PostgreSQL's 65535).
+    static func insertEntries(_ entries: [LedgerEntry], device: Int64, receivedAt: Int64) -> PostgresQuery {
+        var sql = "INSERT INTO entries (device_id, sequence, kind, device_time, bytes, hash, received_at) VALUES "
+        var bindings = PostgresBindings(capacity: entries.count * 7)
+        for (index, entry) in entries.enumerated() {
+            let base = index * 7
+            if index > 0 { sql += ", " }
+            sql += "($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5), $\(base + 6), $\(base + 7))"
+            bindings.append(device)
+            bindings.append(Int64(entry.sequence))
+            bindings.append(Int64(entry.record.kind.rawValue))
+            bindings.append(entry.record.deviceTime.rawValue)
+            bindings.append(ByteBuffer(bytes: entry.canonicalBytes))
+            bindings.append(ByteBuffer(bytes: entry.hash.bytes))
+            bindings.append(receivedAt)
+        }
+        return PostgresQuery(unsafeSQL: sql, binds: bindings)
+    }
+
+    static func insertReceipt(_ receipt: Receipt) -> PostgresQuery {
+        let device = Int64(receipt.deviceID.rawValue)
+        let sequence = Int64(receipt.sequence)
+        let hash = ByteBuffer(bytes: receipt.chainHash.bytes)
+        let signature = ByteBuffer(bytes: receipt.signature)
+        return "INSERT INTO receipts (device_id, sequence, chain_hash, signature) VALUES (\(device), \(sequence), \(hash), \(signature)) ON CONFLICT DO NOTHING"
+    }
+
+    private func readReceipts(_ rows: PostgresRowSequence, device: DeviceID) async throws -> [Receipt] {
+        var out: [Receipt] = []
+        for try await (sequence, hash, signature) in rows.decode((Int64, ByteBuffer, ByteBuffer).self) {
+            out.append(try Receipt(deviceID: device, sequence: UInt64(sequence), chainHash: try ChainHash(bytes: bytes(hash)), signature: bytes(signature)))
+        }
+        return out
+    }
+
+    public func receipt(of device: DeviceID, at sequence: UInt64) async throws -> Receipt? {
+        let id = Int64(device.rawValue)
+        let at = Int64(clamping: sequence)
+        return try await readReceipts(
+            try await pool().query("SELECT sequence, chain_hash, signature FROM receipts WHERE device_id = \(id) AND sequence = \(at)", logger: logger),
+            device: device
+        ).first
+    }
+
+    public func latestReceipt(of device: DeviceID) async throws -> Receipt? {
+        let id = Int64(device.rawValue)
+        return try await readReceipts(
+            try await pool().query(
+                "SELECT sequence, chain_hash, signature FROM receipts WHERE device_id = \(id) ORDER BY sequence DESC LIMIT 1", logger: logger),
+            device: device
+        ).first
+    }
+
+    public func storeReceipt(_ receipt: Receipt) async throws {
+        try await pool().query(Self.insertReceipt(receipt), logger: logger)
+    }
+
+    public func recordAlarm(_ alarm: TamperAlarm) async throws {
+        let device = Int64(alarm.device)
+        let sequence = Int64(clamping: alarm.sequence)
+        let held = buffer(hexBytes(alarm.heldHash) ?? [])
+        let offered = buffer(hexBytes(alarm.offeredHash) ?? [])
+        let range = alarm.batchRange
+        let at = alarm.recordedAt
+        try await pool().query(
+            "INSERT INTO tamper_alarms (device_id, sequence, held_hash, offered_hash, batch_range, recorded_at) VALUES (\(device), \(sequence), \(held), \(offered), \(range), \(at))",
+            logger: logger)
+    }
+
+    public func alarms() async throws -> [TamperAlarm] {
+        var out: [TamperAlarm] = []
+        for try await (device, sequence, held, offered, range, at) in try await pool().query(
+            "SELECT device_id, sequence, held_hash, offered_hash, batch_range, recorded_at FROM tamper_alarms ORDER BY id", logger: logger
+        ).decode((Int64, Int64, ByteBuffer, ByteBuffer, String, Int64).self) {
+            out.append(
+                TamperAlarm(
+                    device: UInt32(truncatingIfNeeded: device), sequence: UInt64(sequence), heldHash: hexString(bytes(held)),
+                    offeredHash: hexString(bytes(offered)), batchRange: range, recordedAt: at))
+        }
+        return out
+    }
+
+    public func entries(device: DeviceID?, after cursor: (device: UInt32, sequence: UInt64)?, limit: Int) async throws -> [StoredEntry] {
+        let afterDevice = Int64(cursor?.device ?? 0)
+        let afterSequence = cursor.map { Int64(clamping: $0.sequence) } ?? 0
+        let count = Int64(limit)
+        let rows: PostgresRowSequence
+        if let device {
+            let id = Int64(device.rawValue)
+            let after = cursor?.device == device.rawValue ? afterSequence : 0
+            rows = try await pool().query(
+                "SELECT bytes, received_at FROM entries WHERE device_id = \(id) AND sequence > \(after) ORDER BY sequence LIMIT \(count)",
+                logger: logger)
+        } else {
+            let after = cursor == nil ? Int64(-1) : afterSequence
+            rows = try await pool().query(
+                "SELECT bytes, received_at FROM entries WHERE (device_id > \(afterDevice)) OR (device_id = \(afterDevice) AND sequence > \(after)) ORDER BY device_id, sequence LIMIT \(count)",
+                logger: logger)
+        }
+        var out: [StoredEntry] = []
+        for try await (entryBytes, received) in rows.decode((ByteBuffer, Int64).self) {
+            out.append(StoredEntry(entry: try LedgerEntry(canonicalBytes: bytes(entryBytes)), receivedAt: UnixTime(received)))
+        }
+        return out
+    }
+
+    public func entryCount() async throws -> Int {
+        for try await count in try await pool().query("SELECT count(*) FROM entries", logger: logger).decode(Int64.self) {
+            return Int(count)
+        }
+        return 0
+    }
+
+    public func checkpoints(of device: DeviceID) async throws -> [Checkpoint] {
+        let id = Int64(device.rawValue)
+        var out: [Checkpoint] = []
+        for try await (sequence, hash, signature) in try await pool().query(
+            "SELECT sequence, chain_hash, signature FROM checkpoints WHERE device_id = \(id) ORDER BY sequence", logger: logger
+        ).decode((Int64, ByteBuffer, ByteBuffer).self) {
+            out.append(try Checkpoint(deviceID: device, sequence: UInt64(sequence), chainHash: try ChainHash(bytes: bytes(hash)), signature: bytes(signature)))
+        }
+        return out
+    }
+
+    public func addOperatorToken(hash: [UInt8], identity: OperatorIdentity, createdAt: UnixTime) async throws {
+        let tokenHash = buffer(hash)
+        let role = identity.role.rawValue
+        let label = identity.label
+        let at = createdAt.rawValue
+        try await pool().query(
+            "INSERT INTO operator_tokens (token_hash, role, label, created_at) VALUES (\(tokenHash), \(role), \(label), \(at))", logger: logger)
+    }
+
+    public func operatorIdentity(tokenHash hash: [UInt8]) async throws -> OperatorIdentity? {
+        let tokenHash = buffer(hash)
+        for try await (role, label) in try await pool().query(
+            "SELECT role, label FROM operator_tokens WHERE token_hash = \(tokenHash)", logger: logger
+        ).decode((String, String).self) {
+            return OperatorRole(rawValue: role).map { OperatorIdentity(role: $0, label: label) }
+        }
+        return nil
+    }
+
+    public func storeBundle(_ bundle: StoredBundle) async throws {
+        let kind = Int64(bundle.kind.rawValue)
+        let version = Int64(bundle.version)
+        let data = buffer(bundle.bytes)
+        let at = bundle.uploadedAt.rawValue
+        try await pool().query(
+            "INSERT INTO bundles (kind, version, bytes, uploaded_at) VALUES (\(kind), \(version), \(data), \(at)) ON CONFLICT DO NOTHING",
+            logger: logger)
+    }
+
+    public func latestBundle(_ kind: BundleKind) async throws -> StoredBundle? {
+        let code = Int64(kind.rawValue)
+        for try await (version, data, at) in try await pool().query(
+            "SELECT version, bytes, uploaded_at FROM bundles WHERE kind = \(code) ORDER BY version DESC LIMIT 1", logger: logger
+        ).decode((Int64, ByteBuffer, Int64).self) {
+            return StoredBundle(kind: kind, version: UInt32(truncatingIfNeeded: version), bytes: bytes(data), uploadedAt: UnixTime(at))
+        }
+        return nil
+    }
+
+    public func addDenyListRequest(cardSerial: String, reason: String, reportedBy: String, at time: UnixTime) async throws -> Int64 {
+        let at = time.rawValue
+        for try await id in try await pool().query(
+            "INSERT INTO deny_list_requests (card_serial, reason, reported_by, reported_at) VALUES (\(cardSerial), \(reason), \(reportedBy), \(at)) RETURNING id",
+            logger: logger
+        ).decode(Int64.self) {
+            return id
+        }
+        throw StorageError("the deny-list report was not numbered")
+    }
+
+    public func denyListRequests() async throws -> [DenyListRequest] {
+        var out: [DenyListRequest] = []
+        for try await (id, serial, reason, by, at) in try await pool().query(
+            "SELECT id, card_serial, reason, reported_by, reported_at FROM deny_list_requests ORDER BY id", logger: logger
+        ).decode((Int64, String, String, String, Int64).self) {
+            out.append(DenyListRequest(id: id, cardSerial: serial, reason: reason, reportedBy: by, reportedAt: at))
+        }
+        return out
+    }
+}

@@ -1,0 +1,70 @@
+import Crypto
+import Entitlements
+import LedgerCore
+import LedgerStore
+import Tariff
+
+/// What the uploader needs from the validator's ledger.
+public protocol UploadLedger: Sendable {
+    /// The device.
+    var deviceID: DeviceID { get }
+    /// Up to `limit` entries from `sequence` on, in order (fewer at the end of the ledger).
+    func entries(from sequence: UInt64, limit: Int) async throws -> [LedgerEntry]
+    /// The highest sequence a stored receipt covers.
+    func latestReceiptSequence() async throws -> UInt64?
+    /// The last sequence written.
+    func headSequence() async throws -> UInt64
+    /// Checks and stores a receipt (LedgerStore refuses one that is not for this chain).
+    func storeReceipt(_ receipt: Receipt, servicePublicKey: Curve25519.Signing.PublicKey) async throws
+    /// Deletes receipted entries older than the retention; returns how many.
+    func prune(now: UnixTime) async throws -> Int
+}
+
+/// The validator's LedgerStore behind an actor: the one owner of the store in the daemon.
+///
+/// The tap path appends through `append(_:)` and the uploader reads and stores receipts through
+/// the `UploadLedger` methods, all serialized here; SQLite's WAL keeps readers of other
+/// processes (`hromada-validator verify`) working meanwhile.
+public actor LedgerStoreUploadLedger: UploadLedger {
+    private let store: LedgerStore
+    /// The device.
+    public nonisolated let deviceID: DeviceID
+
+    /// Opens (or creates) the ledger at `path` for `deviceID`.
+    public init(path: String, deviceID: DeviceID, deviceKey: Curve25519.Signing.PrivateKey, configuration: LedgerStore.Configuration = .init()) throws {
+        store = try LedgerStore(path: path, deviceID: deviceID, deviceKey: deviceKey, configuration: configuration)
+        self.deviceID = deviceID
+    }
+
+    /// Appends a record (the tap path).
+    @discardableResult
+    public func append(_ record: LedgerRecord) throws -> LedgerEntry { try store.append(record) }
+
+    public func entries(from sequence: UInt64, limit: Int) throws -> [LedgerEntry] {
+        var out: [LedgerEntry] = []
+        out.reserveCapacity(limit)
+        // forEachEntry walks from `sequence`; stop reading once the batch is full.
+        struct Enough: Error {}
+        do {
+            try store.forEachEntry(from: sequence) { entry in
+                out.append(entry)
+                if out.count >= limit { throw Enough() }
+            }
+        } catch is Enough {}
+        return out
+    }
+
+    public func latestReceiptSequence() throws -> UInt64? { try store.latestReceiptSequence() }
+    public func headSequence() -> UInt64 { store.head.sequence }
+    public func storeReceipt(_ receipt: Receipt, servicePublicKey: Curve25519.Signing.PublicKey) throws {
+        try store.storeReceipt(receipt, servicePublicKey: servicePublicKey)
+    }
+    public func prune(now: UnixTime) throws -> Int { try store.prune(now: now) }
+
+    /// Verifies the ledger (for tests and the daemon's self-check).
+    public func verify() throws -> LedgerVerification { try store.verify() }
+    /// How many entries are stored.
+    public func entryCount() throws -> Int { try store.entryCount() }
+    /// Closes the store.
+    public func close() { store.close() }
+}

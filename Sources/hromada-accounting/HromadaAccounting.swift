@@ -1,0 +1,136 @@
+import AccountingCore
+import AccountingService
+import ArgumentParser
+import CommunityKeys
+import Entitlements
+import Hummingbird
+import Logging
+
+import Foundation
+
+/// `hromada-accounting`: the accounting service and its operator helpers.
+///
+/// Thin: parses arguments, reads the clock and the system's random generator, loads the
+/// community keys, and calls `AccountingService`.
+@main
+struct HromadaAccounting: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hromada-accounting",
+        abstract: "The accounting service: receives validators' ledgers, signs receipts, serves bundles.",
+        subcommands: [Serve.self, Migrate.self, Token.self, RegisterDevice.self])
+}
+
+struct DatabaseOption: ParsableArguments {
+    @Option(name: .long, help: "sqlite:PATH or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")
+    var db: String = "sqlite:accounting.sqlite"
+
+    func location() throws -> StorageLocation {
+        guard let location = StorageLocation(db) else { throw ValidationError("--db: sqlite:PATH or postgres://USER@HOST:PORT/DATABASE") }
+        return location
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the service.")
+    @OptionGroup var database: DatabaseOption
+    @Option(name: .long, help: "HOST:PORT to listen on.") var listen: String = "127.0.0.1:8080"
+    @Option(name: .long, help: "The community key directory (hromada-keys); needs the accounting key.") var keys: String
+
+    func run() async throws {
+        let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 2, let port = Int(parts.last!), (0...65535).contains(port) else {
+            throw ValidationError("--listen: HOST:PORT")
+        }
+        let host = parts.dropLast().joined(separator: ":")
+        var logger = Logger(label: "hromada.accounting")
+        logger.logLevel = .info
+        let configuration = try loadConfiguration(keys: keys)
+        let storage = try await database.location().open(logger: logger)
+        let engine = AccountingEngine(storage: storage, configuration: configuration, logger: logger)
+        let app = AccountingRoutes.application(engine: engine, host: host, port: port, logger: logger) { bound in
+            // One line on standard output, for scripts and tests that started us on port 0.
+            FileHandle.standardOutput.write(Data("listening on \(host):\(bound)\n".utf8))
+        }
+        try await app.runService()
+        try await storage.close()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema, then exit.")
+    @OptionGroup var database: DatabaseOption
+
+    func run() async throws {
+        let storage = try await database.location().open(logger: Logger(label: "hromada.accounting"))
+        let version = try await storage.migrate()
+        try await storage.close()
+        print("schema version \(version)")
+    }
+}
+
+struct Token: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create an operator token (printed once; only its hash is stored).",
+        subcommands: [Add.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an operator token.")
+        @OptionGroup var database: DatabaseOption
+        @Option(help: "finance, desk or admin") var role: String
+        @Option(help: "Who holds it, for the audit trail.") var label: String
+
+        func run() async throws {
+            guard let role = OperatorRole(rawValue: role) else { throw ValidationError("--role: finance, desk or admin") }
+            guard !label.isEmpty, label.utf8.count <= 64 else { throw ValidationError("--label: 1-64 bytes") }
+            let storage = try await database.location().open(logger: Logger(label: "hromada.accounting"))
+            var rng = SystemRandomNumberGenerator()
+            let token = OperatorTokens.make(using: &rng)
+            try await storage.addOperatorToken(
+                hash: OperatorTokens.hash(token), identity: OperatorIdentity(role: role, label: label), createdAt: UnixTime(Date()))
+            try await storage.close()
+            print(token)
+        }
+    }
+}
+
+struct RegisterDevice: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "register-device", abstract: "Register a validator device with its certified key (offline, on the server).")
+    @OptionGroup var database: DatabaseOption
+    @Option(name: .long, help: "The community key directory.") var keys: String
+    @Option(help: "The device id the validator's ledger uses.") var device: UInt32
+    @Option(help: "The id (8 hex digits) of the device's certified key.") var keyId: String
+    @Option(help: "A name for people, e.g. bus-017.") var label: String
+
+    func run() async throws {
+        let directory = try CommunityDirectory(opening: keys)
+        guard let certificate = try directory.certificates().first(where: { $0.keyID.description == keyId.lowercased() }) else {
+            throw ValidationError("--key-id: no certificate \(keyId) in \(keys)")
+        }
+        let configuration = try loadConfiguration(keys: keys)
+        let storage = try await database.location().open(logger: Logger(label: "hromada.accounting"))
+        let engine = AccountingEngine(storage: storage, configuration: configuration, logger: Logger(label: "hromada.accounting"))
+        if case .invalid(let rejection) = await engine.checkDeviceCertificate(certificate) {
+            throw ValidationError("the certificate is not usable for a validator: \(rejection.code)")
+        }
+        try await storage.register(
+            DeviceRegistration(deviceID: .init(rawValue: device), certificate: certificate, label: label, registeredAt: UnixTime(Date())))
+        try await storage.close()
+        print("device \(device) registered with key \(certificate.keyID)")
+    }
+}
+
+/// The service's configuration from a community key directory: root, revocations, accounting key.
+func loadConfiguration(keys: String) throws -> AccountingConfiguration {
+    let directory = try CommunityDirectory(opening: keys)
+    let root = try directory.root()
+    let revocations = try directory.revocations()
+    let accountingKeys = try directory.certificates().filter { $0.role == .accounting && revocations.revocation(of: $0.keyID) == nil }
+    guard let newest = accountingKeys.max(by: { $0.notBefore < $1.notBefore }) else {
+        throw ValidationError("\(keys) holds no unrevoked accounting key (hromada-keys init makes one)")
+    }
+    let key = try directory.signingKey(newest.keyID)
+    return AccountingConfiguration(
+        community: directory.community, rootKeyID: root.keyID, rootPublicKey: root.publicKey, revocations: revocations,
+        serviceKey: key.privateKey, now: { UnixTime(Date()) })
+}

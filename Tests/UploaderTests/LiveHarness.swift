@@ -1,0 +1,249 @@
+import AccountingCore
+import AccountingService
+import Bundles
+import Crypto
+import Entitlements
+import Hummingbird
+import LedgerCore
+import LedgerStore
+import Logging
+import PostgresNIO
+import Tariff
+import Testing
+import Uploader
+
+import Foundation
+
+/// Test community keys.
+enum Keys {
+    static func key(_ seed: UInt8) -> Curve25519.Signing.PrivateKey {
+        try! Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: seed, count: 32))
+    }
+
+    static let community = "test-town"
+    static let root = key(1)
+    static let rootPublic = SigningPublicKey(root.publicKey)
+    static let rootID = KeyID(derivedFrom: rootPublic)
+    static let service = key(4)
+
+    static func certificate(for key: Curve25519.Signing.PrivateKey, role: KeyRole = .validator) -> Certificate {
+        let publicKey = SigningPublicKey(key.publicKey)
+        return try! CertificateTerms(
+            keyID: KeyID(derivedFrom: publicKey), role: role, publicKey: publicKey, notBefore: UnixTime(1_700_000_000),
+            notAfter: UnixTime(2_000_000_000), issuerKeyID: rootID
+        ).signed(with: root)
+    }
+
+    static var acceptance: BundleAcceptance { BundleAcceptance(community: community, rootKeyID: rootID, rootPublicKey: rootPublic) }
+
+    static func configuration() -> AccountingConfiguration {
+        AccountingConfiguration(
+            community: community, rootKeyID: rootID, rootPublicKey: rootPublic, revocations: RevocationList(), serviceKey: service,
+            now: { UnixTime(Date()) })
+    }
+}
+
+/// The storage engines the live tests run against (PostgreSQL unless HROMADA_SKIP_POSTGRES=1;
+/// if its cluster cannot be started those cases fail).
+enum LiveBackend: String, CustomTestStringConvertible, Sendable {
+    case sqlite
+    case postgres
+
+    static var all: [LiveBackend] {
+        ProcessInfo.processInfo.environment["HROMADA_SKIP_POSTGRES"] == "1" ? [.sqlite] : [.sqlite, .postgres]
+    }
+
+    var testDescription: String { rawValue }
+
+    /// A fresh database for one test.
+    func location(directory: String) async throws -> StorageLocation {
+        switch self {
+        case .sqlite: return .sqlite(path: "\(directory)/accounting.sqlite")
+        case .postgres: return try await freshPostgresDatabase()
+        }
+    }
+}
+
+/// A new database in the test run's private PostgreSQL cluster (HROMADA_POSTGRES_URL, or Tools/postgres start).
+func freshPostgresDatabase() async throws -> StorageLocation {
+    var base = ProcessInfo.processInfo.environment["HROMADA_POSTGRES_URL"] ?? ""
+    if base.isEmpty {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let process = Process()
+        process.executableURL = root.appendingPathComponent("Tools/postgres")
+        process.arguments = ["start", "--dir", "/tmp/hromada-postgres-tests"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        process.waitUntilExit()
+        base = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard process.terminationStatus == 0 else {
+            throw ProxyError("Tools/postgres start failed; set HROMADA_SKIP_POSTGRES=1 to run without PostgreSQL")
+        }
+    }
+    guard case .postgres(let host, let port, let user, let password, _) = StorageLocation(base) else {
+        throw ProxyError("not a postgres URL: \(base)")
+    }
+    let name = "u_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    let admin = PostgresClient(configuration: .init(host: host, port: port, username: user, password: password, database: "postgres", tls: .disable))
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await admin.run() }
+        try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+        group.cancelAll()
+    }
+    return .postgres(host: host, port: port, user: user, password: password, database: name)
+}
+
+/// The accounting service running for real on 127.0.0.1, restartable.
+final class LiveService: @unchecked Sendable {
+    let location: StorageLocation
+    private(set) var port = 0
+    private(set) var storage: (any AccountingStorage)?
+    private var task: Task<Void, any Error>?
+
+    init(databasePath: String) {
+        self.location = .sqlite(path: databasePath)
+    }
+
+    init(location: StorageLocation) {
+        self.location = location
+    }
+
+    /// Starts (or restarts) the service; returns its port.
+    @discardableResult
+    func start() async throws -> Int {
+        let storage = try await location.open(logger: Logger(label: "live"))
+        self.storage = storage
+        let engine = AccountingEngine(storage: storage, configuration: Keys.configuration(), logger: Logger(label: "live"))
+        let (stream, continuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "live")
+        logger.logLevel = .warning
+        let app = AccountingRoutes.application(engine: engine, host: "127.0.0.1", port: 0, logger: logger) { port in
+            continuation.yield(port)
+        }
+        task = Task { try await app.run() }
+        for await bound in stream {
+            port = bound
+            break
+        }
+        return port
+    }
+
+    /// Stops the service (as a crash would: in-flight requests are cut).
+    func stop() async throws {
+        task?.cancel()
+        _ = try? await task?.value
+        task = nil
+        try await storage?.close()
+        storage = nil
+    }
+
+    /// Registers a device (done by an admin in real life).
+    func register(_ device: DeviceID, certificate: Certificate) async throws {
+        try await storage?.register(DeviceRegistration(deviceID: device, certificate: certificate, label: "bus-\(device)", registeredAt: UnixTime(Date())))
+    }
+}
+
+/// A validator for the tests: its ledger file and keys.
+struct TestValidator: Sendable {
+    let id: DeviceID
+    let key: Curve25519.Signing.PrivateKey
+    let certificate: Certificate
+    let ledgerPath: String
+
+    init(id: UInt32, seed: UInt8, directory: String) {
+        self.id = DeviceID(id)
+        self.key = Keys.key(seed)
+        self.certificate = Keys.certificate(for: key)
+        self.ledgerPath = "\(directory)/ledger-\(id).sqlite"
+    }
+
+    func openLedger(retentionSeconds: Int64 = 90 * 86_400) throws -> LedgerStoreUploadLedger {
+        try LedgerStoreUploadLedger(
+            path: ledgerPath, deviceID: id, deviceKey: key,
+            configuration: .init(checkpointInterval: 50, retentionSeconds: retentionSeconds, checkIntegrityOnOpen: false))
+    }
+
+    /// A ride, timestamped in the past so that retention can elapse.
+    static func ride(_ index: Int) -> LedgerRecord {
+        .benefitUse(
+            at: UnixTime(Date()).adding(seconds: -10_000), card: CardSerial(0x00CC_0000_0000_0000 | UInt64(index)), layout: 1,
+            entitlement: 9, category: 2, fareKopecks: 0, fullFareKopecks: 1200, route: 3, vehicle: 40)
+    }
+
+    func uploaderConfiguration(port: Int, batchSize: Int = 100) -> UploaderConfiguration {
+        UploaderConfiguration(
+            serviceURL: "http://127.0.0.1:\(port)", certificate: certificate, deviceKey: key, servicePublicKey: Keys.service.publicKey,
+            batchSize: batchSize, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(100)), idleInterval: .milliseconds(20),
+            bundleInterval: .milliseconds(50), bundleAcceptance: Keys.acceptance, requestTimeout: .seconds(5))
+    }
+}
+
+/// Events an uploader reported, for assertions.
+actor EventLog {
+    private(set) var events: [UploaderEvent] = []
+    func record(_ event: UploaderEvent) { events.append(event) }
+    var failures: Int { events.filter { if case .failed = $0 { true } else { false } }.count }
+    var retryWaits: [Duration] { events.compactMap { if case .failed(_, let wait) = $0 { wait } else { nil } } }
+}
+
+/// A fast environment: real clock, seeded randomness, waits shortened to at most 20 ms.
+func testEnvironment(seed: UInt64) -> UploaderEnvironment {
+    let state = SeededRandom(seed: seed)
+    return UploaderEnvironment(
+        now: { UnixTime(Date()) }, random: { state.next() },
+        sleep: { duration in try await Task.sleep(for: min(duration, .milliseconds(20))) })
+}
+
+final class SeededRandom: @unchecked Sendable {
+    private let lock = NSLock()
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    func next() -> UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Waits until `condition` holds, polling; fails the test after `timeout`.
+func eventually(timeout: Duration = .seconds(60), _ what: String, _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now.advanced(by: timeout)
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    Issue.record("timed out waiting for: \(what)")
+    throw TimedOut()
+}
+
+struct TimedOut: Error {}
+
+/// A fresh temporary directory.
+func temporaryDirectory() throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-uploader-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Every entry of the validator exactly once at the service, and the chain verifies there.
+func expectServiceHoldsExactly(_ validator: TestValidator, count: Int, storage: any AccountingStorage) async throws {
+    var entries: [LedgerEntry] = []
+    var cursor: (device: UInt32, sequence: UInt64)?
+    while true {
+        let page = try await storage.entries(device: validator.id, after: cursor, limit: 1000)
+        entries += page.map(\.entry)
+        guard let last = page.last, page.count == 1000 else { break }
+        cursor = (validator.id.rawValue, last.entry.sequence)
+    }
+    #expect(entries.count == count)
+    #expect(entries.map(\.sequence) == (0..<count).map { UInt64($0 + 1) })
+    let verification = ChainVerifier.verify(
+        deviceID: validator.id, entries: entries, checkpoints: try await storage.checkpoints(of: validator.id),
+        devicePublicKey: validator.key.publicKey)
+    #expect(verification.isIntact, "\(verification)")
+}
