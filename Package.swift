@@ -118,7 +118,7 @@ let package = Package(
             name: "Validator",
             dependencies: [
                 "SmartCard", "DESFire", "PCSC", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore",
-                "LedgerStore", "SocialCard", crypto, logging, serviceLifecycle,
+                "LedgerStore", "SocialCard", "Uploader", crypto, logging, serviceLifecycle,
             ]
         ),
         /// The accounting service: Hummingbird app, device and operator auth, SQLite/PostgreSQL storage.

@@ -41,17 +41,7 @@ public actor LedgerStoreUploadLedger: UploadLedger {
     public func append(_ record: LedgerRecord) throws -> LedgerEntry { try store.append(record) }
 
     public func entries(from sequence: UInt64, limit: Int) throws -> [LedgerEntry] {
-        var out: [LedgerEntry] = []
-        out.reserveCapacity(limit)
-        // forEachEntry walks from `sequence`; stop reading once the batch is full.
-        struct Enough: Error {}
-        do {
-            try store.forEachEntry(from: sequence) { entry in
-                out.append(entry)
-                if out.count >= limit { throw Enough() }
-            }
-        } catch is Enough {}
-        return out
+        try store.entries(from: sequence, limit: limit)
     }
 
     public func latestReceiptSequence() throws -> UInt64? { try store.latestReceiptSequence() }

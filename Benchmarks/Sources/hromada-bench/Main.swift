@@ -7,7 +7,7 @@ struct HromadaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-bench",
         abstract: "Measures HromadaCard beside raw baselines (run a release build).",
-        subcommands: [Decision.self, Card.self, Ledger.self, Accounting.self]
+        subcommands: [Decision.self, Card.self, Ledger.self, Accounting.self, Tap.self]
     )
 
     struct Decision: ParsableCommand {
@@ -49,6 +49,17 @@ struct HromadaBench: AsyncParsableCommand {
         func run() async throws {
             let url = ProcessInfo.processInfo.environment["HROMADA_POSTGRES_URL"]
             try await AccountingBenchmark.run(entries: entries, postgresURL: url?.isEmpty == false ? url : nil)
+        }
+    }
+
+    struct Tap: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The validator's tap through pcscd: APDUs, bytes, latency, taps/s, beside the raw APDU round trip.")
+        @Option(help: "Timed taps with the card in the field.") var iterations = 300
+        @Option(help: "Card insertions timed from pcscd's report to the decision.") var insertions = 60
+
+        func run() async throws {
+            try await TapBenchmark.run(iterations: iterations, insertions: insertions)
         }
     }
 }

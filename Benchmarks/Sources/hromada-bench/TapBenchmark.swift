@@ -1,7 +1,3 @@
-// Needs, in Benchmarks/Package.swift, `.product(name: "HromadaCardValidator", package: "HromadaCard")`
-// and swift-service-lifecycle 2.13.0's `ServiceLifecycle` product, and a `tap` subcommand in
-// Main.swift calling `TapBenchmark.run(iterations:insertions:)`; until then it compiles to nothing.
-#if canImport(Validator) && canImport(ServiceLifecycle) && canImport(Logging)
 import CardLayout
 import CommunityKeys
 import Crypto
@@ -274,4 +270,3 @@ final class Bench: @unchecked Sendable {
         return samples
     }
 }
-#endif

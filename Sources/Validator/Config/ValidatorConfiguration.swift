@@ -28,8 +28,13 @@ public struct ValidatorConfiguration: Codable, Hashable, Sendable {
     public var bundles: BundlePaths
     /// The ledger.
     public var ledger: LedgerSettings
-    /// The accounting service the uploader sends ledger batches to (not used by `run` yet).
+    /// The accounting service the uploader sends ledger batches to and fetches newer bundles from
+    /// (absent: no uploads; the ledger keeps everything).
     public var accountingURL: String?
+    /// Seconds between upload attempts once everything is uploaded (default 30).
+    public var uploadIntervalSeconds: Int64? = nil
+    /// Seconds between looks for newer bundles at the accounting service (default 300).
+    public var bundleIntervalSeconds: Int64? = nil
     /// Card layout files this validator accepts (`CardLayouts/*.json`).
     public var layouts: [String]
     /// Card master key files held by the validator: the `read` and `validate` roles, one per key version.

@@ -41,6 +41,13 @@ public struct ValidatorSetup: Sendable {
     public let layouts: [CardLayout]
     /// The card master keys held.
     public let cardKeys: [CardMasterKeyFile]
+    /// The device's certificate, when the configuration names one (needed to upload).
+    public let deviceCertificate: Certificate?
+    /// The accounting service's key, from a valid accounting certificate in the trust bundle:
+    /// upload receipts must verify under it before the ledger may prune anything.
+    public let accountingKey: Curve25519.Signing.PublicKey?
+    /// How newer bundles (downloaded by the uploader) are judged: the pinned root, this community.
+    public let bundleAcceptance: BundleAcceptance
 
     /// The roles a validator may hold. The desk's roles (issue, application master, PICC master)
     /// are refused: a bus computer that holds them could mint purse credit.
@@ -49,6 +56,7 @@ public struct ValidatorSetup: Sendable {
     /// Loads and checks every file of `configuration` at `now`.
     public static func load(_ configuration: ValidatorConfiguration, now: UnixTime) throws -> ValidatorSetup {
         let deviceKey = try loadSigningKey(configuration.deviceKey)
+        var deviceCertificate: Certificate?
         if let certificatePath = configuration.deviceCertificate {
             // The certificate is what the accounting service checks checkpoints against: a
             // certificate of another key would make every upload fail, so refuse at start.
@@ -63,6 +71,7 @@ public struct ValidatorSetup: Sendable {
             guard certificate.role == .validator, certificate.publicKey == SigningPublicKey(deviceKey.publicKey) else {
                 throw ValidatorError(.invalidKeyMaterial, "\(certificatePath) does not certify this device key as a validator")
             }
+            deviceCertificate = certificate
         }
         let (rootID, rootKey) = try loadRootPublicKey(configuration.rootPublicKey)
         let acceptance = BundleAcceptance(community: configuration.community, rootKeyID: rootID, rootPublicKey: rootKey)
@@ -101,6 +110,15 @@ public struct ValidatorSetup: Sendable {
                 throw ValidatorError(.invalidConfiguration, "\(path): \(error)")
             }
         }
+        let accountingKey = trustPayload.certificates
+            .filter { certificate in
+                guard certificate.role == .accounting,
+                    case .valid = trust.checkCertificate(of: certificate.keyID, role: .accounting, now: now)
+                else { return false }
+                return true
+            }
+            .max { $0.notAfter < $1.notAfter }
+            .flatMap { try? Curve25519.Signing.PublicKey(rawRepresentation: $0.publicKey.rawRepresentation) }
         let cardKeys = try configuration.cardKeys.map(loadCardMasterKey)
         guard cardKeys.contains(where: { $0.role == "validate" }) else {
             throw ValidatorError(.invalidKeyMaterial, "cardKeys: no validate master key is given")
@@ -113,7 +131,8 @@ public struct ValidatorSetup: Sendable {
             configuration: configuration, deviceKey: deviceKey,
             rules: TapRules(context: context, tariff: tariff, trust: trust, denyList: denyList),
             bundleVersions: (trustBundle.header.version, tariffBundle.header.version, denyBundle.header.version),
-            layouts: layouts, cardKeys: cardKeys)
+            layouts: layouts, cardKeys: cardKeys, deviceCertificate: deviceCertificate, accountingKey: accountingKey,
+            bundleAcceptance: acceptance)
     }
 
     // MARK: Files

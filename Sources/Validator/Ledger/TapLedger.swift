@@ -10,7 +10,7 @@ import Tariff
 /// service; from then on `appendPending` throws `out-of-service`, so no card is charged that the
 /// ledger cannot record.
 public actor TapLedger {
-    private let store: LedgerStore
+    let store: LedgerStore
     private var open: [CardSerial: [PendingTransaction]] = [:]
     private var closed = false
 

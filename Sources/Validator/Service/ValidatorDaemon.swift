@@ -1,8 +1,10 @@
+import Bundles
 import Entitlements
 import Foundation
 import LedgerStore
 import Logging
 import ServiceLifecycle
+import Uploader
 
 /// Puts the daemon together from a configuration file and runs it until SIGTERM or SIGINT.
 public enum ValidatorDaemon {
@@ -43,6 +45,9 @@ public enum ValidatorDaemon {
             services.append(MetricsServer(port: port, metrics: metrics))
         }
         services.append(service)
+        if let uploader = makeUploader(setup: setup, ledger: ledger, pipeline: service.pipeline, logger: logger) {
+            services.append(uploader)
+        }
         logger.info(
             "starting",
             metadata: [
@@ -52,6 +57,61 @@ public enum ValidatorDaemon {
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The uploader, when the configuration names an accounting service and the device has what
+    /// uploading needs (its certificate; an accounting certificate in the trust bundle).
+    ///
+    /// Newer bundles it downloads are installed only after `BundleAcceptance` verified them
+    /// (pinned root, community, kind, newer version, not expired): the next taps are decided
+    /// under them, the file named in the configuration is replaced (so a restart keeps them),
+    /// and the ledger records the change.
+    static func makeUploader(setup: ValidatorSetup, ledger: TapLedger, pipeline: TapPipeline, logger: Logger) -> Uploader? {
+        let configuration = setup.configuration
+        guard let url = configuration.accountingURL else { return nil }
+        guard let certificate = setup.deviceCertificate, let accountingKey = setup.accountingKey else {
+            logger.warning(
+                "not uploading: the configuration has no device certificate, or the trust bundle no valid accounting certificate",
+                metadata: ["accountingURL": "\(url)"])
+            return nil
+        }
+        let versions = setup.bundleVersions
+        let paths: [BundleKind: String] = [
+            .trust: configuration.bundles.trust, .tariff: configuration.bundles.tariff, .denyList: configuration.bundles.denyList,
+        ]
+        let uploaderConfiguration = UploaderConfiguration(
+            serviceURL: url, certificate: certificate, deviceKey: setup.deviceKey, servicePublicKey: accountingKey,
+            idleInterval: .seconds(configuration.uploadIntervalSeconds ?? 30),
+            bundleInterval: .seconds(configuration.bundleIntervalSeconds ?? 300),
+            bundleAcceptance: setup.bundleAcceptance,
+            installedBundleVersions: [.trust: versions.trust, .tariff: versions.tariff, .denyList: versions.denyList])
+        return Uploader(
+            configuration: uploaderConfiguration, ledger: TapLedgerUploads(ledger: ledger, deviceID: setup.rules.context.deviceID),
+            logger: logger,
+            onEvent: { event in logger.info("upload: \(event)") },
+            onBundle: { bundle in
+                try install(bundle, into: pipeline)
+                if let path = paths[bundle.header.kind] {
+                    try Data(bundle.bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+                }
+                _ = try await ledger.append(
+                    .configurationChanged(
+                        at: UnixTime(Date()),
+                        description: "\(bundle.header.kind) bundle v\(bundle.header.version) installed from the accounting service"))
+            })
+    }
+
+    /// Puts a verified bundle's payload into the rules the next taps are decided under.
+    static func install(_ bundle: VerifiedBundle, into pipeline: TapPipeline) throws {
+        switch bundle.payload {
+        case .tariff(let tariff):
+            pipeline.install { $0.tariff = tariff }
+        case .denyList(let denyList):
+            pipeline.install { $0.denyList = denyList }
+        case .trust(let payload):
+            let trust = try payload.trustStore()
+            pipeline.install { $0.trust = trust }
+        }
     }
 
     /// Writes `line` and a newline to standard output at once (no buffering), for a display

@@ -32,7 +32,8 @@ public final class ValidatorService: Service, Sendable {
         }
     }
 
-    private let pipeline: TapPipeline
+    /// The tap pipeline (its rules change when the uploader installs a newer bundle).
+    public let pipeline: TapPipeline
     private let tapper: any CardTapper
     private let readers: ReaderSelection
     private let tapTimeout: Duration

@@ -1,6 +1,7 @@
 import Entitlements
 import LedgerCore
 import SmartCard
+import Synchronization
 import Tariff
 
 /// The rules a tap is decided under: where the validator is, the tariff, the trust anchors and
@@ -38,13 +39,21 @@ public struct TapRules: Sendable {
 public struct TapPipeline: Sendable {
     /// The ledger.
     public let ledger: TapLedger
-    /// The rules.
-    public let rules: TapRules
+    private let liveRules: LiveRules
 
     /// Creates a pipeline.
     public init(ledger: TapLedger, rules: TapRules) {
         self.ledger = ledger
-        self.rules = rules
+        self.liveRules = LiveRules(rules)
+    }
+
+    /// The rules taps are decided under now. A tap's decision reads one snapshot of them, so a
+    /// bundle installed meanwhile never mixes two tariffs (or deny lists) in one decision.
+    public var rules: TapRules { liveRules.current }
+
+    /// Replaces the rules for the taps that start from now on (a newer verified bundle arrived).
+    public func install(_ change: (inout TapRules) -> Void) {
+        liveRules.update(change)
     }
 
     /// Runs one tap on `card` (already in the field of `reader`) at `now`.
@@ -56,6 +65,7 @@ public struct TapPipeline: Sendable {
         _ card: inout Card, reader: String, now: UnixTime, shouldStop: @Sendable () -> Bool = { false }
     ) async -> TapResult {
         var result = TapResult(time: now, reader: reader, verdict: .declined, reason: "", message: .tapAgain)
+        let rules = self.rules
         guard await ledger.isInService else {
             return declined(result, code: ValidatorError.Code.outOfService.name, message: .outOfService, card: card)
         }
@@ -100,6 +110,7 @@ public struct TapPipeline: Sendable {
         _ start: TapResult, acceptance: Acceptance, reading: TapReading, card: inout Card, now: UnixTime,
         shouldStop: @Sendable () -> Bool
     ) async -> TapResult {
+        let rules = self.rules
         var result = start
         let context = rules.context
         let identity = TripIdentity(deviceID: context.deviceID, cardSequence: reading.nextCardSequence, time: now)
@@ -194,6 +205,7 @@ public struct TapPipeline: Sendable {
         _ start: TapResult, denial: Denial, reading: TapReading, card: inout Card, now: UnixTime,
         shouldStop: @Sendable () -> Bool
     ) async -> TapResult {
+        let rules = self.rules
         var result = start
         let state = reading.state
         let context = rules.context
@@ -252,6 +264,7 @@ public struct TapPipeline: Sendable {
         _ start: TapResult, error: any Error, serial: CardSerial?, layout: LayoutVersion?, card: Card,
         shouldStop: @Sendable () -> Bool
     ) async -> TapResult {
+        let rules = self.rules
         let (code, message) = Self.classify(error)
         var result = declined(start, code: code, message: message, card: card)
         // A tap that ran out of time was recorded as timed out when it did; not twice.
@@ -284,4 +297,15 @@ public struct TapPipeline: Sendable {
             return (ValidatorError.Code.cardFailed.name, .tapAgain)
         }
     }
+}
+
+/// The pipeline's rules behind a lock: read once per tap, replaced when a bundle is installed.
+final class LiveRules: Sendable {
+    private let rules: Mutex<TapRules>
+
+    init(_ rules: TapRules) { self.rules = Mutex(rules) }
+
+    var current: TapRules { rules.withLock { $0 } }
+
+    func update(_ change: (inout TapRules) -> Void) { rules.withLock { change(&$0) } }
 }
