@@ -38,6 +38,37 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "The community key directory (made by hromada-keys init).") var keys: String
     @Option(help: "The card layout JSON (default: CardLayouts/nemishaieve-social-v1.json near the program).") var layout: String?
     @Option(help: "The benefit categories JSON (default: Communities/<community>/categories.json near the layout).") var categories: String?
+    @Option(help: "Seconds to wait for a card to be placed on the reader (0: it must be there already).") var wait = 0
+
+    /// Runs `body` with the card on the reader, waiting up to `wait` seconds for one to be placed.
+    ///
+    /// pcscd notices a card leaving only at its next poll, so a reader may still report the
+    /// previous card for a moment: a connection refused for a missing card before anything was
+    /// sent is waited out (until the card really is gone, then until one is placed) rather than
+    /// reported, while the time allows.
+    func withPlacedCard<Result>(_ body: (PCSCCardChannel) async throws -> Result) async throws -> Result {
+        let pcsc = PCSCClient()
+        let deadline = ContinuousClock.now + .seconds(wait)
+        var told = false
+        while true {
+            if wait > 0, (try? pcsc.status(of: reader))?.cardPresent != true {
+                if !told {
+                    FileHandle.standardError.write(Data("Покладіть картку на зчитувач / Place the card on the reader…\n".utf8))
+                    told = true
+                }
+                _ = try await pcsc.waitForCard(in: reader, timeout: max(.milliseconds(1), deadline - .now))
+            }
+            var started = false
+            do {
+                return try await pcsc.withCard(reader: reader) { channel in
+                    started = true
+                    return try await body(channel)
+                }
+            } catch let error as CardError where error.code == .removed && !started && ContinuousClock.now < deadline {
+                _ = try? await pcsc.waitForCard(in: reader, present: false, timeout: .seconds(1))
+            }
+        }
+    }
 }
 
 struct Issue: AsyncParsableCommand {
@@ -91,7 +122,7 @@ struct Issue: AsyncParsableCommand {
                 entitlements: [entitlement], purseKopecks: purse, issuedAt: now, issuerDeviceID: issuerKey.keyID.rawValue)
             let plan = try PersonalizationPlan(layout: context.layout, request: request)
             let personalization = Personalization(plan: plan, keyring: context.keyring)
-            let report = try await PCSCClient().withCard(reader: common.reader) { channel in
+            let report = try await common.withPlacedCard { channel in
                 try await personalization.run(on: channel, using: &random)
             }
             print(CardSummary.issued(report, plan: plan, categories: categoryList), terminator: "")
@@ -110,7 +141,7 @@ struct Read: AsyncParsableCommand {
             let now = UnixTime(Date())
             let reader = SocialCardReader(layout: context.layout, keyring: context.keyring)
             var random = SystemRandomNumberGenerator()
-            let contents = try await PCSCClient().withCard(reader: common.reader) { channel in
+            let contents = try await common.withPlacedCard { channel in
                 try await reader.read(from: channel, purpose: .desk, trips: .all, using: &random)
             }
             let trust = try context.trustStore()
