@@ -26,7 +26,7 @@ let package = Package(
         /// The pure layers, for the fuzzing and benchmark packages beside this one.
         .library(
             name: "HromadaCardPure",
-            targets: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore", "SocialCard"]
+            targets: ["Diagnostics", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore", "SocialCard"]
         ),
         /// The adapters (PC/SC, virtual card, ledger store) and the test bed, for the benchmark and fuzzing packages.
         .library(name: "HromadaCardAdapters", targets: ["PCSC", "VirtualCard", "LedgerStore", "TestBedSupport"]),
@@ -54,28 +54,30 @@ let package = Package(
     targets: [
         // MARK: Pure layers (no I/O, no clock, no randomness)
 
+        /// The shape every module's error shares: a stable code, a reason, equality on the code.
+        .target(name: "Diagnostics"),
         /// APDUs, status words, TLV, the `CardChannel` protocol and the card error domains.
-        .target(name: "SmartCard"),
+        .target(name: "SmartCard", dependencies: ["Diagnostics"]),
         /// DESFire EV1 client: command builders/parsers, AES authentication and secure messaging
         /// as a value state machine, AN10922 key diversification.
-        .target(name: "DESFire", dependencies: ["SmartCard", crypto, cryptoExtras]),
+        .target(name: "DESFire", dependencies: ["Diagnostics", "SmartCard", crypto, cryptoExtras]),
         /// Card layouts as data: schema, validation, record codec.
-        .target(name: "CardLayout"),
+        .target(name: "CardLayout", dependencies: ["Diagnostics"]),
         /// Benefit categories, entitlements, canonical encoding, Ed25519 certificates and trust.
-        .target(name: "Entitlements", dependencies: [crypto]),
+        .target(name: "Entitlements", dependencies: ["Diagnostics", crypto]),
         /// The tariff and the tap decision.
-        .target(name: "Tariff", dependencies: ["Entitlements"]),
+        .target(name: "Tariff", dependencies: ["Diagnostics", "Entitlements"]),
         /// Signed, versioned bundles for validators: trust, tariff, deny list.
-        .target(name: "Bundles", dependencies: ["Entitlements", "Tariff", crypto]),
+        .target(name: "Bundles", dependencies: ["Diagnostics", "Entitlements", "Tariff", crypto]),
         /// The validator's ledger: entry format, canonical bytes, SHA-256 chain, signed
         /// checkpoints and receipts, chain verification.
-        .target(name: "LedgerCore", dependencies: ["Entitlements", "Tariff", crypto]),
+        .target(name: "LedgerCore", dependencies: ["Diagnostics", "Entitlements", "Tariff", crypto]),
         /// The social card on a DESFire card: per-card keys, restartable personalization per a
         /// layout, and the fewest-APDU read a validator or the desk needs.
-        .target(name: "SocialCard", dependencies: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", crypto]),
+        .target(name: "SocialCard", dependencies: ["Diagnostics", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", crypto]),
         /// The accounting protocol: batch and receipt wire model, the ingest decision, the
         /// signed-request canonical form, operator roles.
-        .target(name: "AccountingCore", dependencies: ["LedgerCore", "Entitlements", "Tariff", "Bundles", crypto]),
+        .target(name: "AccountingCore", dependencies: ["Diagnostics", "LedgerCore", "Entitlements", "Tariff", "Bundles", crypto]),
 
         // MARK: Adapters (I/O at the edges)
 
@@ -97,9 +99,9 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         /// The virtual DESFire card and its vpcd link. Written independently of `DESFire`.
-        .target(name: "VirtualCard", dependencies: ["CLibCrypto", crypto, cryptoExtras]),
+        .target(name: "VirtualCard", dependencies: ["Diagnostics", "CLibCrypto", crypto, cryptoExtras]),
         /// Community key files on disk: root, issuers, devices, card master keys.
-        .target(name: "CommunityKeys", dependencies: ["Entitlements", "Tariff", "Bundles", crypto]),
+        .target(name: "CommunityKeys", dependencies: ["Diagnostics", "Entitlements", "Tariff", "Bundles", crypto]),
         /// libsqlite3, seen through a small shim header.
         .systemLibrary(
             name: "CSQLite",
@@ -109,7 +111,7 @@ let package = Package(
         ),
         /// The ledger in SQLite: WAL, synchronous=FULL, append-only triggers, receipts, pruning,
         /// versioned migrations, out-of-service state.
-        .target(name: "LedgerStore", dependencies: ["LedgerCore", "CSQLite", "Entitlements", "Tariff", crypto]),
+        .target(name: "LedgerStore", dependencies: ["Diagnostics", "LedgerCore", "CSQLite", "Entitlements", "Tariff", crypto]),
 
         /// The validator daemon: configuration, the tap pipeline (read, decide, write in one card
         /// transaction, ledger), tearing recovery, reader watching, the service, JSON-line output
@@ -169,10 +171,11 @@ let package = Package(
         /// virtual readers, runs virtual cards in-process or as `hromada-vcard` processes.
         .target(
             name: "TestBedSupport",
-            dependencies: ["PCSC", "SmartCard", "VirtualCard"],
+            dependencies: ["Diagnostics", "PCSC", "SmartCard", "VirtualCard"],
             path: "Tests/TestBedSupport"
         ),
 
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
         .testTarget(name: "SmartCardTests", dependencies: ["SmartCard", propertyBased]),
         .testTarget(
             name: "DESFireTests",

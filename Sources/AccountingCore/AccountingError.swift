@@ -1,31 +1,15 @@
+// Re-exported: this module's error takes its `Code` and its `catch`/`switch` matching (`~=`)
+// from Diagnostics, and callers should have both without importing Diagnostics themselves.
+@_exported import Diagnostics
+
 /// A request or batch that cannot be read or used, with a stable code and a message in
 /// Ukrainian and English.
 ///
 /// Thrown only for malformed input and broken environments; a refused batch or request that
 /// reads fine is a value (`IngestDecision`, `DeviceAuthentication`). Equality compares the code.
-public struct AccountingError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct AccountingError: CodedError {
     /// What went wrong, as a stable name.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        /// The stable name of the code.
-        public let name: String
-        /// Creates a code from its stable name.
-        public init(_ name: String) { self.name = name }
-        /// The stable name.
-        public var description: String { name }
-
-        /// The body is not the JSON the endpoint expects (wrong types, missing fields).
-        public static let malformedBody = Code("malformed-body")
-        /// A ledger entry in the batch does not decode as canonical bytes.
-        public static let malformedEntry = Code("malformed-entry")
-        /// The body or the batch is larger than the service accepts.
-        public static let tooLarge = Code("too-large")
-        /// The batch holds no entries.
-        public static let emptyBatch = Code("empty-batch")
-        /// A header or field holds a value outside its allowed form.
-        public static let invalidField = Code("invalid-field")
-        /// The storage failed.
-        public static let storage = Code("storage")
-    }
+    public typealias Code = ErrorCode<AccountingError>
 
     /// What went wrong.
     public let code: Code
@@ -47,10 +31,21 @@ public struct AccountingError: Error, Hashable, Sendable, CustomStringConvertibl
         self.line = line
     }
 
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
-    /// The code and the English reason.
-    public var description: String { "\(code): \(english)" }
-    /// Matches an error against a code in `catch` and `switch` patterns.
-    public static func ~= (pattern: Code, error: AccountingError) -> Bool { error.code == pattern }
+    /// The English explanation, which `description` shows after the code.
+    public var reason: String { english }
+}
+
+extension ErrorCode where Domain == AccountingError {
+    /// The body is not the JSON the endpoint expects (wrong types, missing fields).
+    public static var malformedBody: Self { Self("malformed-body") }
+    /// A ledger entry in the batch does not decode as canonical bytes.
+    public static var malformedEntry: Self { Self("malformed-entry") }
+    /// The body or the batch is larger than the service accepts.
+    public static var tooLarge: Self { Self("too-large") }
+    /// The batch holds no entries.
+    public static var emptyBatch: Self { Self("empty-batch") }
+    /// A header or field holds a value outside its allowed form.
+    public static var invalidField: Self { Self("invalid-field") }
+    /// The storage failed.
+    public static var storage: Self { Self("storage") }
 }

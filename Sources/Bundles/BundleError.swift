@@ -1,38 +1,14 @@
+// Re-exported: this module's error takes its `Code` and its `catch`/`switch` matching (`~=`)
+// from Diagnostics, and callers should have both without importing Diagnostics themselves.
+@_exported import Diagnostics
+
 /// A bundle that cannot be read, or a payload that cannot be encoded.
 ///
 /// Thrown by the decoders of untrusted bundle bytes and by the encoders. Whether a well-formed
 /// bundle may be installed is not an error but a `BundleVerdict`. Equality compares the code only.
-public struct BundleError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct BundleError: CodedError {
     /// What went wrong, as a stable name.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        /// The stable name.
-        public let name: String
-        /// Creates a code from its stable name.
-        public init(_ name: String) { self.name = name }
-        /// The stable name.
-        public var description: String { name }
-
-        /// The bytes do not start with the bundle magic.
-        public static let notABundle = Code("not-a-bundle")
-        /// The format byte names a version this code does not read.
-        public static let unsupportedFormat = Code("unsupported-format")
-        /// The bytes ended before the structure did.
-        public static let truncated = Code("truncated")
-        /// Bytes were left after the structure.
-        public static let trailingBytes = Code("trailing-bytes")
-        /// A field holds a value outside its range (unknown kind, bad community name, …).
-        public static let invalidField = Code("invalid-field")
-        /// The payload does not decode as its kind says.
-        public static let invalidPayload = Code("invalid-payload")
-        /// The payload decodes but is not in its one canonical form.
-        public static let nonCanonical = Code("non-canonical")
-        /// The payload disagrees with the envelope (community or version).
-        public static let payloadMismatch = Code("payload-mismatch")
-        /// A value does not fit its encoding.
-        public static let tooLarge = Code("too-large")
-        /// Signing failed inside the crypto library.
-        public static let signingFailed = Code("signing-failed")
-    }
+    public typealias Code = ErrorCode<BundleError>
 
     /// What went wrong.
     public let code: Code
@@ -50,15 +26,29 @@ public struct BundleError: Error, Hashable, Sendable, CustomStringConvertible {
         self.file = file
         self.line = line
     }
+}
 
-    /// Equal when the codes are.
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
-    /// Hashes the code.
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
-    /// `code: reason`.
-    public var description: String { "\(code): \(reason)" }
-    /// Matches an error against a code in `catch` and `switch` patterns.
-    public static func ~= (pattern: Code, error: BundleError) -> Bool { error.code == pattern }
+extension ErrorCode where Domain == BundleError {
+    /// The bytes do not start with the bundle magic.
+    public static var notABundle: Self { Self("not-a-bundle") }
+    /// The format byte names a version this code does not read.
+    public static var unsupportedFormat: Self { Self("unsupported-format") }
+    /// The bytes ended before the structure did.
+    public static var truncated: Self { Self("truncated") }
+    /// Bytes were left after the structure.
+    public static var trailingBytes: Self { Self("trailing-bytes") }
+    /// A field holds a value outside its range (unknown kind, bad community name, …).
+    public static var invalidField: Self { Self("invalid-field") }
+    /// The payload does not decode as its kind says.
+    public static var invalidPayload: Self { Self("invalid-payload") }
+    /// The payload decodes but is not in its one canonical form.
+    public static var nonCanonical: Self { Self("non-canonical") }
+    /// The payload disagrees with the envelope (community or version).
+    public static var payloadMismatch: Self { Self("payload-mismatch") }
+    /// A value does not fit its encoding.
+    public static var tooLarge: Self { Self("too-large") }
+    /// Signing failed inside the crypto library.
+    public static var signingFailed: Self { Self("signing-failed") }
 }
 
 /// Big-endian writer for the bundle formats.

@@ -1,75 +1,16 @@
+// Re-exported: this module's error takes its `Code` and its `catch`/`switch` matching (`~=`)
+// from Diagnostics, and callers should have both without importing Diagnostics themselves.
+@_exported import Diagnostics
+
 /// Why a layout could not be loaded, or a record could not be encoded or decoded.
 ///
 /// One error type for the module: a stable `code` to match on, a human `reason`, the JSON
 /// pointer of the offending part of the layout (when there is one) and where in our source it
 /// was raised. Equality compares the code and the path, so a test can say exactly which rule
 /// failed where.
-public struct CardLayoutError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct CardLayoutError: CodedError {
     /// What went wrong, as a stable name.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        /// The stable name, e.g. `"overlapping-fields"`.
-        public let name: String
-        /// Creates a code from its stable name.
-        public init(_ name: String) { self.name = name }
-        /// The stable name.
-        public var description: String { name }
-
-        // MARK: The text itself
-        /// The layout is not well-formed JSON.
-        public static let malformedJSON = Code("malformed-json")
-        /// The JSON does not satisfy `card-layout.schema.json`; `rule` names the schema keyword.
-        public static let schemaViolation = Code("schema-violation")
-
-        // MARK: Rules the schema cannot express
-        /// The AID is the PICC level (000000), which is not an application.
-        public static let badAID = Code("bad-aid")
-        /// Two keys share a number.
-        public static let duplicateKeyNumber = Code("duplicate-key-number")
-        /// Two keys share a role.
-        public static let duplicateKeyRole = Code("duplicate-key-role")
-        /// A role (application master, read, validate, issue) has no key.
-        public static let missingKeyRole = Code("missing-key-role")
-        /// The application master key is not key 0, which DESFire requires.
-        public static let applicationMasterNotKeyZero = Code("application-master-not-key-zero")
-        /// An access right names a key the application does not have.
-        public static let badAccessRight = Code("bad-access-right")
-        /// Two files share a number.
-        public static let duplicateFileNumber = Code("duplicate-file-number")
-        /// Two files share a name.
-        public static let duplicateFileName = Code("duplicate-file-name")
-        /// A file refers to a record format that is not defined.
-        public static let unknownFormat = Code("unknown-format")
-        /// The records of a file do not fit in it.
-        public static let recordLargerThanFile = Code("record-larger-than-file")
-        /// A value file's limits are inconsistent.
-        public static let badValueLimits = Code("bad-value-limits")
-        /// A field's width is not allowed for its type.
-        public static let badFieldWidth = Code("bad-field-width")
-        /// A field reaches past the end of its record.
-        public static let fieldOutsideRecord = Code("field-outside-record")
-        /// Two fields share bytes.
-        public static let overlappingFields = Code("overlapping-fields")
-        /// Two fields of a record share a name.
-        public static let duplicateFieldName = Code("duplicate-field-name")
-        /// An enum code or flag bit does not fit the field's width, or is repeated.
-        public static let badCodeTable = Code("bad-code-table")
-        /// The application does not fit the card's memory.
-        public static let tooBigForCard = Code("too-big-for-card")
-
-        // MARK: Records
-        /// The bytes given to the decoder are not exactly one record long.
-        public static let wrongRecordLength = Code("wrong-record-length")
-        /// A record to encode lacks a field, has an extra one, or a value of the wrong kind.
-        public static let recordMismatch = Code("record-mismatch")
-        /// A value does not fit its field.
-        public static let valueOutOfRange = Code("value-out-of-range")
-        /// A stored enum code has no name in the layout.
-        public static let unknownEnumCode = Code("unknown-enum-code")
-        /// Stored flags have bits set that the layout does not name.
-        public static let undefinedFlagBits = Code("undefined-flag-bits")
-        /// A file named by the caller is not in the layout, or has no records.
-        public static let unknownFile = Code("unknown-file")
-    }
+    public typealias Code = ErrorCode<CardLayoutError>
 
     /// What went wrong.
     public let code: Code
@@ -113,7 +54,62 @@ public struct CardLayoutError: Error, Hashable, Sendable, CustomStringConvertibl
         let rulePart = rule.map { " (schema rule \($0))" } ?? ""
         return "\(code)\(where_)\(rulePart): \(reason)"
     }
+}
 
-    /// Matches an error against a code in `catch` and `switch` patterns.
-    public static func ~= (pattern: Code, error: CardLayoutError) -> Bool { error.code == pattern }
+extension ErrorCode where Domain == CardLayoutError {
+    // MARK: The text itself
+    /// The layout is not well-formed JSON.
+    public static var malformedJSON: Self { Self("malformed-json") }
+    /// The JSON does not satisfy `card-layout.schema.json`; `rule` names the schema keyword.
+    public static var schemaViolation: Self { Self("schema-violation") }
+
+    // MARK: Rules the schema cannot express
+    /// The AID is the PICC level (000000), which is not an application.
+    public static var badAID: Self { Self("bad-aid") }
+    /// Two keys share a number.
+    public static var duplicateKeyNumber: Self { Self("duplicate-key-number") }
+    /// Two keys share a role.
+    public static var duplicateKeyRole: Self { Self("duplicate-key-role") }
+    /// A role (application master, read, validate, issue) has no key.
+    public static var missingKeyRole: Self { Self("missing-key-role") }
+    /// The application master key is not key 0, which DESFire requires.
+    public static var applicationMasterNotKeyZero: Self { Self("application-master-not-key-zero") }
+    /// An access right names a key the application does not have.
+    public static var badAccessRight: Self { Self("bad-access-right") }
+    /// Two files share a number.
+    public static var duplicateFileNumber: Self { Self("duplicate-file-number") }
+    /// Two files share a name.
+    public static var duplicateFileName: Self { Self("duplicate-file-name") }
+    /// A file refers to a record format that is not defined.
+    public static var unknownFormat: Self { Self("unknown-format") }
+    /// The records of a file do not fit in it.
+    public static var recordLargerThanFile: Self { Self("record-larger-than-file") }
+    /// A value file's limits are inconsistent.
+    public static var badValueLimits: Self { Self("bad-value-limits") }
+    /// A field's width is not allowed for its type.
+    public static var badFieldWidth: Self { Self("bad-field-width") }
+    /// A field reaches past the end of its record.
+    public static var fieldOutsideRecord: Self { Self("field-outside-record") }
+    /// Two fields share bytes.
+    public static var overlappingFields: Self { Self("overlapping-fields") }
+    /// Two fields of a record share a name.
+    public static var duplicateFieldName: Self { Self("duplicate-field-name") }
+    /// An enum code or flag bit does not fit the field's width, or is repeated.
+    public static var badCodeTable: Self { Self("bad-code-table") }
+    /// The application does not fit the card's memory.
+    public static var tooBigForCard: Self { Self("too-big-for-card") }
+
+    // MARK: Records
+    /// The bytes given to the decoder are not exactly one record long.
+    public static var wrongRecordLength: Self { Self("wrong-record-length") }
+    /// A record to encode lacks a field, has an extra one, or a value of the wrong kind.
+    public static var recordMismatch: Self { Self("record-mismatch") }
+    /// A value does not fit its field.
+    public static var valueOutOfRange: Self { Self("value-out-of-range") }
+    /// A stored enum code has no name in the layout.
+    public static var unknownEnumCode: Self { Self("unknown-enum-code") }
+    /// Stored flags have bits set that the layout does not name.
+    public static var undefinedFlagBits: Self { Self("undefined-flag-bits") }
+    /// A file named by the caller is not in the layout, or has no records.
+    public static var unknownFile: Self { Self("unknown-file") }
 }

@@ -1,37 +1,13 @@
+// Re-exported: this module's error takes its `Code` and its `catch`/`switch` matching (`~=`)
+// from Diagnostics, and callers should have both without importing Diagnostics themselves.
+@_exported import Diagnostics
+
 /// A community key directory that cannot be created, read or changed as asked.
 ///
 /// Equality compares the code only.
-public struct CommunityKeysError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct CommunityKeysError: CodedError {
     /// What went wrong, as a stable name.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        /// The stable name.
-        public let name: String
-        /// Creates a code from its stable name.
-        public init(_ name: String) { self.name = name }
-        /// The stable name.
-        public var description: String { name }
-
-        /// The directory already holds a community.
-        public static let alreadyExists = Code("already-exists")
-        /// The directory holds no community (no `community.json`).
-        public static let notACommunity = Code("not-a-community")
-        /// A file could not be read, written or renamed; the reason carries the system error.
-        public static let fileSystem = Code("file-system")
-        /// A secret file can be read by group or others; it is refused until fixed.
-        public static let insecurePermissions = Code("insecure-permissions")
-        /// A key or data file is not in the documented format.
-        public static let malformedFile = Code("malformed-file")
-        /// No key with this id, or not of the expected role.
-        public static let unknownKey = Code("unknown-key")
-        /// The key is already revoked, or is the root.
-        public static let cannotRevoke = Code("cannot-revoke")
-        /// A bundle version not above the last one signed for that kind.
-        public static let versionNotNewer = Code("version-not-newer")
-        /// The input file for a bundle is invalid.
-        public static let invalidInput = Code("invalid-input")
-        /// An argument is out of range.
-        public static let invalidArgument = Code("invalid-argument")
-    }
+    public typealias Code = ErrorCode<CommunityKeysError>
 
     /// What went wrong.
     public let code: Code
@@ -49,13 +25,27 @@ public struct CommunityKeysError: Error, Hashable, Sendable, CustomStringConvert
         self.file = file
         self.line = line
     }
+}
 
-    /// Equal when the codes are.
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
-    /// Hashes the code.
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
-    /// `code: reason`.
-    public var description: String { "\(code): \(reason)" }
-    /// Matches an error against a code in `catch` and `switch` patterns.
-    public static func ~= (pattern: Code, error: CommunityKeysError) -> Bool { error.code == pattern }
+extension ErrorCode where Domain == CommunityKeysError {
+    /// The directory already holds a community.
+    public static var alreadyExists: Self { Self("already-exists") }
+    /// The directory holds no community (no `community.json`).
+    public static var notACommunity: Self { Self("not-a-community") }
+    /// A file could not be read, written or renamed; the reason carries the system error.
+    public static var fileSystem: Self { Self("file-system") }
+    /// A secret file can be read by group or others; it is refused until fixed.
+    public static var insecurePermissions: Self { Self("insecure-permissions") }
+    /// A key or data file is not in the documented format.
+    public static var malformedFile: Self { Self("malformed-file") }
+    /// No key with this id, or not of the expected role.
+    public static var unknownKey: Self { Self("unknown-key") }
+    /// The key is already revoked, or is the root.
+    public static var cannotRevoke: Self { Self("cannot-revoke") }
+    /// A bundle version not above the last one signed for that kind.
+    public static var versionNotNewer: Self { Self("version-not-newer") }
+    /// The input file for a bundle is invalid.
+    public static var invalidInput: Self { Self("invalid-input") }
+    /// An argument is out of range.
+    public static var invalidArgument: Self { Self("invalid-argument") }
 }

@@ -1,37 +1,15 @@
+// Re-exported: this module's error takes its `Code` and its `catch`/`switch` matching (`~=`)
+// from Diagnostics, and callers should have both without importing Diagnostics themselves.
+@_exported import Diagnostics
+
 /// A malformed entitlement, certificate or community data file, or a key that cannot be used.
 ///
 /// Thrown only for input that cannot be read or values that cannot be encoded. A valid-looking
 /// entitlement that is simply not good today is not an error: it is an `EntitlementVerdict`.
 /// Equality compares the code only.
-public struct EntitlementError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct EntitlementError: CodedError {
     /// What went wrong, as a stable name.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        /// The stable name of the code.
-        public let name: String
-        /// Creates a code from its stable name.
-        public init(_ name: String) { self.name = name }
-        /// The stable name.
-        public var description: String { name }
-
-        /// The bytes ended before the structure did.
-        public static let truncated = Code("truncated")
-        /// Bytes were left over after a complete structure.
-        public static let trailingBytes = Code("trailing-bytes")
-        /// The format byte names a version this code does not know.
-        public static let unsupportedFormat = Code("unsupported-format")
-        /// A field holds a value outside its allowed range.
-        public static let invalidField = Code("invalid-field")
-        /// The bytes decode, but not in the one canonical form (e.g. unsorted or repeated set members).
-        public static let nonCanonical = Code("non-canonical")
-        /// The value does not fit its encoding (too many members, a date out of range, too large).
-        public static let tooLarge = Code("too-large")
-        /// A key could not be used (wrong length, not a valid curve point).
-        public static let invalidKey = Code("invalid-key")
-        /// Signing failed inside the crypto library.
-        public static let signingFailed = Code("signing-failed")
-        /// Community data (JSON) is inconsistent: repeated codes, empty names, bad ranges.
-        public static let invalidCommunityData = Code("invalid-community-data")
-    }
+    public typealias Code = ErrorCode<EntitlementError>
 
     /// What went wrong.
     public let code: Code
@@ -49,12 +27,25 @@ public struct EntitlementError: Error, Hashable, Sendable, CustomStringConvertib
         self.file = file
         self.line = line
     }
+}
 
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
-    /// The code and the reason.
-    public var description: String { "\(code): \(reason)" }
-
-    /// Matches an error against a code in `catch` and `switch` patterns.
-    public static func ~= (pattern: Code, error: EntitlementError) -> Bool { error.code == pattern }
+extension ErrorCode where Domain == EntitlementError {
+    /// The bytes ended before the structure did.
+    public static var truncated: Self { Self("truncated") }
+    /// Bytes were left over after a complete structure.
+    public static var trailingBytes: Self { Self("trailing-bytes") }
+    /// The format byte names a version this code does not know.
+    public static var unsupportedFormat: Self { Self("unsupported-format") }
+    /// A field holds a value outside its allowed range.
+    public static var invalidField: Self { Self("invalid-field") }
+    /// The bytes decode, but not in the one canonical form (e.g. unsorted or repeated set members).
+    public static var nonCanonical: Self { Self("non-canonical") }
+    /// The value does not fit its encoding (too many members, a date out of range, too large).
+    public static var tooLarge: Self { Self("too-large") }
+    /// A key could not be used (wrong length, not a valid curve point).
+    public static var invalidKey: Self { Self("invalid-key") }
+    /// Signing failed inside the crypto library.
+    public static var signingFailed: Self { Self("signing-failed") }
+    /// Community data (JSON) is inconsistent: repeated codes, empty names, bad ranges.
+    public static var invalidCommunityData: Self { Self("invalid-community-data") }
 }

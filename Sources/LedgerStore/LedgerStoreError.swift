@@ -1,48 +1,14 @@
+// Re-exported: this module's error takes its `Code` and its `catch`/`switch` matching (`~=`)
+// from Diagnostics, and callers should have both without importing Diagnostics themselves.
+@_exported import Diagnostics
+
 /// A ledger store that cannot be opened, written or read.
 ///
 /// Most codes mean the validator must stop charging cards (`isOutOfService`): without a durable
 /// record a charge must not happen (DESIGN.md, decision 6). Equality compares the code only.
-public struct LedgerStoreError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct LedgerStoreError: CodedError {
     /// What went wrong, as a stable name.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        /// The stable name of the code.
-        public let name: String
-        /// Creates a code from its stable name.
-        public init(_ name: String) { self.name = name }
-        /// The stable name.
-        public var description: String { name }
-
-        /// The disk (or the database's page limit) is full.
-        public static let diskFull = Code("disk-full")
-        /// The database file or its directory cannot be written.
-        public static let readOnly = Code("read-only")
-        /// The file is not a database, or the database is damaged.
-        public static let corrupt = Code("corrupt")
-        /// The operating system reported an I/O error.
-        public static let ioError = Code("io-error")
-        /// The database file cannot be opened or created.
-        public static let cannotOpen = Code("cannot-open")
-        /// Another process holds the database locked.
-        public static let busy = Code("busy")
-        /// An update or delete was refused: the ledger is append-only.
-        public static let appendOnly = Code("append-only")
-        /// The schema version is newer than this code knows, or the schema is not a ledger's.
-        public static let unsupportedSchema = Code("unsupported-schema")
-        /// The database belongs to another device, or was created with another device key.
-        public static let wrongDevice = Code("wrong-device")
-        /// The stored entries disagree with themselves (the tail does not decode or hash).
-        public static let inconsistent = Code("inconsistent")
-        /// A receipt was refused: bad signature, another device, or not matching the chain.
-        public static let receiptRejected = Code("receipt-rejected")
-        /// The store is out of service after an earlier failure; see `LedgerStore.serviceState`.
-        public static let outOfService = Code("out-of-service")
-        /// The store was opened for reading only, or has been closed.
-        public static let notWritable = Code("not-writable")
-        /// An entry could not be encoded (a `LedgerError`).
-        public static let invalidEntry = Code("invalid-entry")
-        /// Any other SQLite failure.
-        public static let sqlite = Code("sqlite")
-    }
+    public typealias Code = ErrorCode<LedgerStoreError>
 
     /// What went wrong.
     public let code: Code
@@ -89,12 +55,37 @@ public struct LedgerStoreError: Error, Hashable, Sendable, CustomStringConvertib
         default: "Помилка журналу / Ledger error"
         }
     }
+}
 
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
-    /// The code and the reason.
-    public var description: String { "\(code): \(reason)" }
-
-    /// Matches an error against a code in `catch` and `switch` patterns.
-    public static func ~= (pattern: Code, error: LedgerStoreError) -> Bool { error.code == pattern }
+extension ErrorCode where Domain == LedgerStoreError {
+    /// The disk (or the database's page limit) is full.
+    public static var diskFull: Self { Self("disk-full") }
+    /// The database file or its directory cannot be written.
+    public static var readOnly: Self { Self("read-only") }
+    /// The file is not a database, or the database is damaged.
+    public static var corrupt: Self { Self("corrupt") }
+    /// The operating system reported an I/O error.
+    public static var ioError: Self { Self("io-error") }
+    /// The database file cannot be opened or created.
+    public static var cannotOpen: Self { Self("cannot-open") }
+    /// Another process holds the database locked.
+    public static var busy: Self { Self("busy") }
+    /// An update or delete was refused: the ledger is append-only.
+    public static var appendOnly: Self { Self("append-only") }
+    /// The schema version is newer than this code knows, or the schema is not a ledger's.
+    public static var unsupportedSchema: Self { Self("unsupported-schema") }
+    /// The database belongs to another device, or was created with another device key.
+    public static var wrongDevice: Self { Self("wrong-device") }
+    /// The stored entries disagree with themselves (the tail does not decode or hash).
+    public static var inconsistent: Self { Self("inconsistent") }
+    /// A receipt was refused: bad signature, another device, or not matching the chain.
+    public static var receiptRejected: Self { Self("receipt-rejected") }
+    /// The store is out of service after an earlier failure; see `LedgerStore.serviceState`.
+    public static var outOfService: Self { Self("out-of-service") }
+    /// The store was opened for reading only, or has been closed.
+    public static var notWritable: Self { Self("not-writable") }
+    /// An entry could not be encoded (a `LedgerError`).
+    public static var invalidEntry: Self { Self("invalid-entry") }
+    /// Any other SQLite failure.
+    public static var sqlite: Self { Self("sqlite") }
 }

@@ -165,5 +165,5 @@ public struct PCSCReturnCode: Hashable, Sendable, CustomStringConvertible {
 
 extension ReaderError.Code {
     /// The reader or its driver does not offer what was asked (a reader escape, a feature).
-    public static let unsupportedFeature = ReaderError.Code("unsupported-feature")
+    public static var unsupportedFeature: Self { Self("unsupported-feature") }
 }

@@ -1,22 +1,14 @@
+// Re-exported: this module's error takes its `Code` and its `catch`/`switch` matching (`~=`)
+// from Diagnostics, and callers should have both without importing Diagnostics themselves.
+@_exported import Diagnostics
+
 /// A tariff, deny list or card state that cannot be used as given.
 ///
 /// Thrown only for inconsistent data (a negative fare, repeated routes, no layout versions).
 /// A refused tap is never an error: it is `Decision.deny`. Equality compares the code only.
-public struct TariffError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct TariffError: CodedError {
     /// What went wrong, as a stable name.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        /// The stable name.
-        public let name: String
-        /// Creates a code from its stable name.
-        public init(_ name: String) { self.name = name }
-        /// The stable name.
-        public var description: String { name }
-
-        /// A tariff field is out of range or contradicts another.
-        public static let invalidTariff = Code("invalid-tariff")
-        /// The deny list names a card twice.
-        public static let invalidDenyList = Code("invalid-deny-list")
-    }
+    public typealias Code = ErrorCode<TariffError>
 
     /// What went wrong.
     public let code: Code
@@ -34,12 +26,11 @@ public struct TariffError: Error, Hashable, Sendable, CustomStringConvertible {
         self.file = file
         self.line = line
     }
+}
 
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
-    /// The code and the reason.
-    public var description: String { "\(code): \(reason)" }
-
-    /// Matches an error against a code in `catch` and `switch` patterns.
-    public static func ~= (pattern: Code, error: TariffError) -> Bool { error.code == pattern }
+extension ErrorCode where Domain == TariffError {
+    /// A tariff field is out of range or contradicts another.
+    public static var invalidTariff: Self { Self("invalid-tariff") }
+    /// The deny list names a card twice.
+    public static var invalidDenyList: Self { Self("invalid-deny-list") }
 }

@@ -1,22 +1,11 @@
-/// The test bed could not be set up or used. Equality compares the code only.
-public struct TestBedError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// What went wrong, as a stable name.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let name: String
-        public init(_ name: String) { self.name = name }
-        public var description: String { name }
+// Re-exported: this module's error takes its `Code` and its `catch`/`switch` matching (`~=`)
+// from Diagnostics, and callers should have both without importing Diagnostics themselves.
+@_exported import Diagnostics
 
-        /// `Tools/testbed` failed (its exit code and message are in the reason).
-        public static let toolFailed = Code("testbed-tool-failed")
-        /// `$HROMADA_TESTBED_DIR/readers.tsv` is missing or unreadable.
-        public static let badReaderList = Code("bad-reader-list")
-        /// A virtual card did not show up in (or leave) its reader in time.
-        public static let cardNotSeen = Code("card-not-seen")
-        /// A process could not be started.
-        public static let launchFailed = Code("launch-failed")
-        /// The operation needs a pcscd this test run started itself.
-        public static let serviceNotOwned = Code("service-not-owned")
-    }
+/// The test bed could not be set up or used. Equality compares the code only.
+public struct TestBedError: CodedError {
+    /// What went wrong, as a stable name.
+    public typealias Code = ErrorCode<TestBedError>
 
     public let code: Code
     public let reason: String
@@ -30,8 +19,17 @@ public struct TestBedError: Error, Hashable, Sendable, CustomStringConvertible {
         self.file = file
         self.line = line
     }
+}
 
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
-    public var description: String { "\(code): \(reason)" }
+extension ErrorCode where Domain == TestBedError {
+    /// `Tools/testbed` failed (its exit code and message are in the reason).
+    public static var toolFailed: Self { Self("testbed-tool-failed") }
+    /// `$HROMADA_TESTBED_DIR/readers.tsv` is missing or unreadable.
+    public static var badReaderList: Self { Self("bad-reader-list") }
+    /// A virtual card did not show up in (or leave) its reader in time.
+    public static var cardNotSeen: Self { Self("card-not-seen") }
+    /// A process could not be started.
+    public static var launchFailed: Self { Self("launch-failed") }
+    /// The operation needs a pcscd this test run started itself.
+    public static var serviceNotOwned: Self { Self("service-not-owned") }
 }

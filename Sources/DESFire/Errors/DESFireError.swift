@@ -1,3 +1,7 @@
+// Re-exported: this module's error takes its `Code` and its `catch`/`switch` matching (`~=`)
+// from Diagnostics, and callers should have both without importing Diagnostics themselves.
+@_exported import Diagnostics
+
 /// Everything that can go wrong talking to a DESFire card, as one error with a stable code.
 ///
 /// Two kinds share the type: the card said no (its status byte is in ``status`` and the code is
@@ -8,123 +12,9 @@
 ///
 /// Errors of the card in the field itself (removed, torn) are not wrapped: the channel's
 /// `CardError` and `ReaderError` pass through unchanged, because tearing recovery keys on them.
-public struct DESFireError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct DESFireError: CodedError {
     /// What went wrong, as a stable name.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        /// The stable, kebab-case name of the code.
-        public let name: String
-
-        /// Creates a code; use the named constants.
-        public init(_ name: String) { self.name = name }
-
-        public var description: String { name }
-
-        // MARK: The card's statuses
-
-        /// The card answered 0x0C: nothing to commit or abort.
-        public static let noChanges = Code("no-changes")
-        /// The card answered 0x0E: out of EEPROM.
-        public static let outOfEEPROM = Code("out-of-eeprom")
-        /// The card answered 0x1C: it does not know the command.
-        public static let illegalCommand = Code("illegal-command")
-        /// The card answered 0x1E: a CRC, MAC or padding it received was wrong.
-        public static let integrityError = Code("integrity-error")
-        /// The card answered 0x40: no such key.
-        public static let noSuchKey = Code("no-such-key")
-        /// The card answered 0x7E: the command length is wrong.
-        public static let lengthError = Code("length-error")
-        /// The card answered 0x9D: permission denied.
-        public static let permissionDenied = Code("permission-denied")
-        /// The card answered 0x9E: a parameter is not valid.
-        public static let parameterError = Code("parameter-error")
-        /// The card answered 0xA0: no such application.
-        public static let applicationNotFound = Code("application-not-found")
-        /// The card answered 0xA1: application integrity error.
-        public static let applicationIntegrityError = Code("application-integrity-error")
-        /// The card answered 0xAE: authentication failed or is required.
-        public static let authenticationError = Code("authentication-error")
-        /// The card answered 0xAF where no further frame was expected: it wants more data than
-        /// the command has.
-        public static let additionalFrame = Code("additional-frame")
-        /// The card answered 0xBE: beyond the file's or record's limits (also a value out of
-        /// the value file's limits).
-        public static let boundaryError = Code("boundary-error")
-        /// The card answered 0xC1: card integrity error.
-        public static let cardIntegrityError = Code("card-integrity-error")
-        /// The card answered 0xCA: the previous command was not completed.
-        public static let commandAborted = Code("command-aborted")
-        /// The card answered 0xCD: the card is disabled.
-        public static let cardDisabled = Code("card-disabled")
-        /// The card answered 0xCE: too many applications.
-        public static let countError = Code("count-error")
-        /// The card answered 0xDE: the application or file already exists.
-        public static let duplicateError = Code("duplicate-error")
-        /// The card answered 0xEE: EEPROM error.
-        public static let eepromError = Code("eeprom-error")
-        /// The card answered 0xF0: no such file.
-        public static let fileNotFound = Code("file-not-found")
-        /// The card answered 0xF1: file integrity error.
-        public static let fileIntegrityError = Code("file-integrity-error")
-        /// The card answered a status byte the datasheet does not define.
-        public static let unknownStatus = Code("unknown-status")
-
-        // MARK: Refused by the client
-
-        /// The response's MAC (EV1 CMAC or legacy 4-byte MAC) does not verify.
-        public static let responseMACMismatch = Code("response-mac-mismatch")
-        /// The CRC inside a deciphered response does not match, or its padding is wrong.
-        public static let crcMismatch = Code("crc-mismatch")
-        /// The response is shorter than the command produces (missing data, MAC or CRC).
-        public static let truncatedResponse = Code("truncated-response")
-        /// The response has more frames or bytes than the command can produce.
-        public static let oversizedResponse = Code("oversized-response")
-        /// The response has the right size but cannot be what the command produces
-        /// (a length that is not a multiple of the block, a chained frame without data, ...).
-        public static let malformedResponse = Code("malformed-response")
-        /// The response APDU does not end in `91 xx`: the card did not answer as DESFire.
-        public static let unexpectedStatusWord = Code("unexpected-status-word")
-        /// The command's communication mode needs an authenticated session and there is none.
-        public static let notAuthenticated = Code("not-authenticated")
-        /// The session or exchange was used out of order (a response with no command in flight,
-        /// an authentication step out of sequence, ...).
-        public static let wrongState = Code("wrong-state")
-        /// The card's answer to the authentication challenge does not prove it knows the key:
-        /// the card (or something pretending to be it) is not the one the key belongs to.
-        public static let cardAuthenticationFailed = Code("card-authentication-failed")
-        /// An argument is out of the range the command allows (offset, length, key number, ...).
-        public static let invalidArgument = Code("invalid-argument")
-        /// The key's type cannot be used for this authentication or command.
-        public static let unsupportedKeyType = Code("unsupported-key-type")
-
-        /// The code for a status byte the card answered.
-        public init(status: DESFireStatus) {
-            self = Self.byStatus[status] ?? .unknownStatus
-        }
-
-        static let byStatus: [DESFireStatus: Code] = [
-            .noChanges: .noChanges,
-            .outOfEEPROM: .outOfEEPROM,
-            .illegalCommand: .illegalCommand,
-            .integrityError: .integrityError,
-            .noSuchKey: .noSuchKey,
-            .lengthError: .lengthError,
-            .permissionDenied: .permissionDenied,
-            .parameterError: .parameterError,
-            .applicationNotFound: .applicationNotFound,
-            .applicationIntegrityError: .applicationIntegrityError,
-            .authenticationError: .authenticationError,
-            .additionalFrame: .additionalFrame,
-            .boundaryError: .boundaryError,
-            .cardIntegrityError: .cardIntegrityError,
-            .commandAborted: .commandAborted,
-            .cardDisabled: .cardDisabled,
-            .countError: .countError,
-            .duplicateError: .duplicateError,
-            .eepromError: .eepromError,
-            .fileNotFound: .fileNotFound,
-            .fileIntegrityError: .fileIntegrityError,
-        ]
-    }
+    public typealias Code = ErrorCode<DESFireError>
 
     /// What went wrong.
     public let code: Code
@@ -154,11 +44,116 @@ public struct DESFireError: Error, Hashable, Sendable, CustomStringConvertible {
         self.file = file
         self.line = line
     }
+}
 
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
-    public var description: String { "\(code): \(reason)" }
+extension ErrorCode where Domain == DESFireError {
+    // MARK: The card's statuses
 
-    /// Matches an error against a code in `catch` and `switch` patterns.
-    public static func ~= (pattern: Code, error: DESFireError) -> Bool { error.code == pattern }
+    /// The card answered 0x0C: nothing to commit or abort.
+    public static var noChanges: Self { Self("no-changes") }
+    /// The card answered 0x0E: out of EEPROM.
+    public static var outOfEEPROM: Self { Self("out-of-eeprom") }
+    /// The card answered 0x1C: it does not know the command.
+    public static var illegalCommand: Self { Self("illegal-command") }
+    /// The card answered 0x1E: a CRC, MAC or padding it received was wrong.
+    public static var integrityError: Self { Self("integrity-error") }
+    /// The card answered 0x40: no such key.
+    public static var noSuchKey: Self { Self("no-such-key") }
+    /// The card answered 0x7E: the command length is wrong.
+    public static var lengthError: Self { Self("length-error") }
+    /// The card answered 0x9D: permission denied.
+    public static var permissionDenied: Self { Self("permission-denied") }
+    /// The card answered 0x9E: a parameter is not valid.
+    public static var parameterError: Self { Self("parameter-error") }
+    /// The card answered 0xA0: no such application.
+    public static var applicationNotFound: Self { Self("application-not-found") }
+    /// The card answered 0xA1: application integrity error.
+    public static var applicationIntegrityError: Self { Self("application-integrity-error") }
+    /// The card answered 0xAE: authentication failed or is required.
+    public static var authenticationError: Self { Self("authentication-error") }
+    /// The card answered 0xAF where no further frame was expected: it wants more data than
+    /// the command has.
+    public static var additionalFrame: Self { Self("additional-frame") }
+    /// The card answered 0xBE: beyond the file's or record's limits (also a value out of
+    /// the value file's limits).
+    public static var boundaryError: Self { Self("boundary-error") }
+    /// The card answered 0xC1: card integrity error.
+    public static var cardIntegrityError: Self { Self("card-integrity-error") }
+    /// The card answered 0xCA: the previous command was not completed.
+    public static var commandAborted: Self { Self("command-aborted") }
+    /// The card answered 0xCD: the card is disabled.
+    public static var cardDisabled: Self { Self("card-disabled") }
+    /// The card answered 0xCE: too many applications.
+    public static var countError: Self { Self("count-error") }
+    /// The card answered 0xDE: the application or file already exists.
+    public static var duplicateError: Self { Self("duplicate-error") }
+    /// The card answered 0xEE: EEPROM error.
+    public static var eepromError: Self { Self("eeprom-error") }
+    /// The card answered 0xF0: no such file.
+    public static var fileNotFound: Self { Self("file-not-found") }
+    /// The card answered 0xF1: file integrity error.
+    public static var fileIntegrityError: Self { Self("file-integrity-error") }
+    /// The card answered a status byte the datasheet does not define.
+    public static var unknownStatus: Self { Self("unknown-status") }
+
+    // MARK: Refused by the client
+
+    /// The response's MAC (EV1 CMAC or legacy 4-byte MAC) does not verify.
+    public static var responseMACMismatch: Self { Self("response-mac-mismatch") }
+    /// The CRC inside a deciphered response does not match, or its padding is wrong.
+    public static var crcMismatch: Self { Self("crc-mismatch") }
+    /// The response is shorter than the command produces (missing data, MAC or CRC).
+    public static var truncatedResponse: Self { Self("truncated-response") }
+    /// The response has more frames or bytes than the command can produce.
+    public static var oversizedResponse: Self { Self("oversized-response") }
+    /// The response has the right size but cannot be what the command produces
+    /// (a length that is not a multiple of the block, a chained frame without data, ...).
+    public static var malformedResponse: Self { Self("malformed-response") }
+    /// The response APDU does not end in `91 xx`: the card did not answer as DESFire.
+    public static var unexpectedStatusWord: Self { Self("unexpected-status-word") }
+    /// The command's communication mode needs an authenticated session and there is none.
+    public static var notAuthenticated: Self { Self("not-authenticated") }
+    /// The session or exchange was used out of order (a response with no command in flight,
+    /// an authentication step out of sequence, ...).
+    public static var wrongState: Self { Self("wrong-state") }
+    /// The card's answer to the authentication challenge does not prove it knows the key:
+    /// the card (or something pretending to be it) is not the one the key belongs to.
+    public static var cardAuthenticationFailed: Self { Self("card-authentication-failed") }
+    /// An argument is out of the range the command allows (offset, length, key number, ...).
+    public static var invalidArgument: Self { Self("invalid-argument") }
+    /// The key's type cannot be used for this authentication or command.
+    public static var unsupportedKeyType: Self { Self("unsupported-key-type") }
+
+    /// The code for a status byte the card answered.
+    public init(status: DESFireStatus) {
+        self = DESFireError.codeByStatus[status] ?? .unknownStatus
+    }
+}
+
+// A stored table cannot live in an extension of the generic `ErrorCode`, so it lives here.
+extension DESFireError {
+    /// The code named after each status byte the datasheet defines.
+    static let codeByStatus: [DESFireStatus: Code] = [
+        .noChanges: .noChanges,
+        .outOfEEPROM: .outOfEEPROM,
+        .illegalCommand: .illegalCommand,
+        .integrityError: .integrityError,
+        .noSuchKey: .noSuchKey,
+        .lengthError: .lengthError,
+        .permissionDenied: .permissionDenied,
+        .parameterError: .parameterError,
+        .applicationNotFound: .applicationNotFound,
+        .applicationIntegrityError: .applicationIntegrityError,
+        .authenticationError: .authenticationError,
+        .additionalFrame: .additionalFrame,
+        .boundaryError: .boundaryError,
+        .cardIntegrityError: .cardIntegrityError,
+        .commandAborted: .commandAborted,
+        .cardDisabled: .cardDisabled,
+        .countError: .countError,
+        .duplicateError: .duplicateError,
+        .eepromError: .eepromError,
+        .fileNotFound: .fileNotFound,
+        .fileIntegrityError: .fileIntegrityError,
+    ]
 }
