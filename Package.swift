@@ -29,7 +29,7 @@ let package = Package(
             targets: ["SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore", "SocialCard"]
         ),
         /// The adapters (PC/SC, virtual card, ledger store) and the test bed, for the benchmark and fuzzing packages.
-        .library(name: "HromadaCardAdapters", targets: ["PCSC", "VirtualCard", "LedgerStore", "TestBedSupport"]),
+        .library(name: "HromadaCardAdapters", targets: ["PCSC", "VirtualCard", "SQLiteSupport", "LedgerStore", "TestBedSupport"]),
         .executable(name: "hromada-vcard", targets: ["hromada-vcard"]),
         .executable(name: "hromada-keys", targets: ["hromada-keys"]),
         .executable(name: "hromada-demo", targets: ["hromada-demo"]),
@@ -105,15 +105,18 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        /// One small SQLite wrapper for every store: open, execute, prepared statements, typed
+        /// binds and columns, failures as `SQLiteFailure` values each store maps to its own errors.
+        .target(name: "SQLiteSupport", dependencies: ["CSQLite"]),
         /// The ledger in SQLite: WAL, synchronous=FULL, append-only triggers, receipts, pruning,
         /// versioned migrations, out-of-service state.
-        .target(name: "LedgerStore", dependencies: ["LedgerCore", "CSQLite", "Entitlements", "Tariff", crypto]),
+        .target(name: "LedgerStore", dependencies: ["LedgerCore", "SQLiteSupport", "Entitlements", "Tariff", crypto]),
 
         /// The accounting service: Hummingbird app, device and operator auth, SQLite/PostgreSQL storage.
         .target(
             name: "AccountingService",
             dependencies: [
-                "AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", "CSQLite", crypto, logging,
+                "AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", "SQLiteSupport", crypto, logging,
                 hummingbird, postgresNIO,
             ]
         ),
@@ -187,6 +190,7 @@ let package = Package(
             name: "LedgerCoreTests",
             dependencies: ["LedgerCore", "Entitlements", "Tariff", crypto, propertyBased, "PropertyTesting"]
         ),
+        .testTarget(name: "SQLiteSupportTests", dependencies: ["SQLiteSupport"]),
         .testTarget(
             name: "LedgerStoreTests",
             dependencies: ["LedgerStore", "LedgerCore", "CSQLite", "Entitlements", "Tariff", crypto, propertyBased, "PropertyTesting"]
