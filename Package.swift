@@ -29,7 +29,7 @@ let package = Package(
             targets: ["Diagnostics", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore", "SocialCard"]
         ),
         /// The adapters (PC/SC, virtual card, ledger store) and the test bed, for the benchmark and fuzzing packages.
-        .library(name: "HromadaCardAdapters", targets: ["PCSC", "VirtualCard", "LedgerStore", "TestBedSupport"]),
+        .library(name: "HromadaCardAdapters", targets: ["PCSC", "VirtualCard", "SQLiteSupport", "LedgerStore", "TestBedSupport"]),
         /// The validator daemon's library and the key files it reads, for the benchmark package.
         .library(name: "HromadaCardValidator", targets: ["Validator", "CommunityKeys"]),
         .executable(name: "hromada-vcard", targets: ["hromada-vcard"]),
@@ -109,9 +109,12 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        /// One small SQLite wrapper for every store: open, execute, prepared statements, typed
+        /// binds and columns, failures as `SQLiteFailure` values each store maps to its own errors.
+        .target(name: "SQLiteSupport", dependencies: ["CSQLite"]),
         /// The ledger in SQLite: WAL, synchronous=FULL, append-only triggers, receipts, pruning,
         /// versioned migrations, out-of-service state.
-        .target(name: "LedgerStore", dependencies: ["Diagnostics", "LedgerCore", "CSQLite", "Entitlements", "Tariff", crypto]),
+        .target(name: "LedgerStore", dependencies: ["Diagnostics", "LedgerCore", "SQLiteSupport", "Entitlements", "Tariff", crypto]),
 
         /// The validator daemon: configuration, the tap pipeline (read, decide, write in one card
         /// transaction, ledger), tearing recovery, reader watching, the service, JSON-line output
@@ -127,7 +130,7 @@ let package = Package(
         .target(
             name: "AccountingService",
             dependencies: [
-                "AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", "CSQLite", crypto, logging,
+                "AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", "SQLiteSupport", crypto, logging,
                 hummingbird, postgresNIO,
             ]
         ),
@@ -202,6 +205,7 @@ let package = Package(
             name: "LedgerCoreTests",
             dependencies: ["LedgerCore", "Entitlements", "Tariff", crypto, propertyBased, "PropertyTesting"]
         ),
+        .testTarget(name: "SQLiteSupportTests", dependencies: ["SQLiteSupport"]),
         .testTarget(
             name: "LedgerStoreTests",
             dependencies: ["LedgerStore", "LedgerCore", "CSQLite", "Entitlements", "Tariff", crypto, propertyBased, "PropertyTesting"]

@@ -100,7 +100,7 @@ import Testing
         var head = ChainHead.genesis(for: Support.device)
         var entries: [LedgerEntry] = []
         do {
-            let connection = try Connection(path: path, readOnly: false)
+            let connection = try LedgerStore.openConnection(path: path, readOnly: false)
             try connection.execute("PRAGMA journal_mode = WAL")
             try Schema.createVersion1(
                 on: connection, deviceID: Support.device.rawValue,
@@ -143,7 +143,7 @@ import Testing
         let path = directory.appendingPathComponent("ledger.db").path
         do { _ = try Support.open(path) }
         do {
-            let connection = try Connection(path: path, readOnly: false)
+            let connection = try LedgerStore.openConnection(path: path, readOnly: false)
             try connection.execute("PRAGMA user_version = 9")
         }
         #expect(throws: LedgerStoreError(.unsupportedSchema, "")) { try Support.open(path) }

@@ -1,8 +1,8 @@
-import CSQLite
 import LedgerCore
 import Logging
 import NIOCore
 import PostgresNIO
+import SQLiteSupport
 
 /// The same rows the service stores, written with no verification at all: the floor that
 /// ingest's cost is measured against (Benchmarks: AccountingBenchmark).
@@ -12,7 +12,7 @@ import PostgresNIO
 public enum RawInsertBaseline {
     /// Inserts `batches` into a fresh table in the SQLite file at `path`.
     public static func sqlite(path: String, batches: [[LedgerEntry]], receivedAt: Int64) throws {
-        let database = try SQLiteDatabase(path: path)
+        let database = try SQLiteConnection.accountingStorage(path: path)
         defer { database.close() }
         let mode = try database.prepare("PRAGMA journal_mode = WAL")
         _ = try mode.step()

@@ -1,4 +1,5 @@
 import LedgerCore
+import SQLiteSupport
 
 /// The ledger's SQLite schema, its versions and the migrations between them.
 ///
@@ -73,14 +74,14 @@ enum Schema {
     /// A new database is built as version 1 and migrated, so that a new ledger and a migrated
     /// one have the same schema by construction.
     static func create(
-        on connection: Connection, deviceID: UInt32, devicePublicKey: [UInt8], retentionSeconds: Int64
+        on connection: SQLiteConnection, deviceID: UInt32, devicePublicKey: [UInt8], retentionSeconds: Int64
     ) throws {
         try createVersion1(on: connection, deviceID: deviceID, devicePublicKey: devicePublicKey)
         try migrate(on: connection, from: 1, retentionSeconds: retentionSeconds)
     }
 
     /// Creates schema version 1 with the device's facts (also used by tests of the migration).
-    static func createVersion1(on connection: Connection, deviceID: UInt32, devicePublicKey: [UInt8]) throws {
+    static func createVersion1(on connection: SQLiteConnection, deviceID: UInt32, devicePublicKey: [UInt8]) throws {
         try connection.execute("BEGIN IMMEDIATE")
         do {
             try connection.execute(version1)
@@ -92,7 +93,7 @@ enum Schema {
         }
     }
 
-    static func insertFacts(on connection: Connection, deviceID: UInt32, devicePublicKey: [UInt8]) throws {
+    static func insertFacts(on connection: SQLiteConnection, deviceID: UInt32, devicePublicKey: [UInt8]) throws {
         let insert = try connection.prepare("INSERT INTO meta (key, value) VALUES (?, ?)")
         try insert.bind(1, "device_id")
         try insert.bind(2, Int64(deviceID))
@@ -105,14 +106,14 @@ enum Schema {
         try insert.run()
     }
 
-    static func insertRetention(on connection: Connection, _ retentionSeconds: Int64) throws {
+    static func insertRetention(on connection: SQLiteConnection, _ retentionSeconds: Int64) throws {
         let insert = try connection.prepare("INSERT INTO meta (key, value) VALUES ('retention_seconds', ?)")
         try insert.bind(1, retentionSeconds)
         try insert.run()
     }
 
     /// Brings a database at `version` up to the current version, one step per transaction.
-    static func migrate(on connection: Connection, from version: Int64, retentionSeconds: Int64) throws {
+    static func migrate(on connection: SQLiteConnection, from version: Int64, retentionSeconds: Int64) throws {
         var version = version
         while version < currentVersion {
             try connection.execute("BEGIN IMMEDIATE")
@@ -133,7 +134,7 @@ enum Schema {
 
     /// Fills the new columns from each entry's own canonical bytes. The update trigger is lifted
     /// for the length of this transaction only, and only the new columns are written.
-    private static func migrate1to2(on connection: Connection, retentionSeconds: Int64) throws {
+    private static func migrate1to2(on connection: SQLiteConnection, retentionSeconds: Int64) throws {
         try connection.execute("""
             ALTER TABLE entries ADD COLUMN device_time INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE entries ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;

@@ -1,5 +1,6 @@
 import Crypto
 import LedgerCore
+import SQLiteSupport
 import Tariff
 
 extension LedgerStore {
@@ -87,7 +88,7 @@ extension LedgerStore {
         return verifier.finish()
     }
 
-    static func decode(_ statement: Statement) throws -> LedgerEntry {
+    static func decode(_ statement: SQLiteStatement) throws -> LedgerEntry {
         let sequence = statement.integer(0)
         do {
             return try LedgerEntry(canonicalBytes: statement.blob(1))
@@ -96,7 +97,7 @@ extension LedgerStore {
         }
     }
 
-    private func decodeCheckpoint(_ statement: Statement) throws -> Checkpoint {
+    private func decodeCheckpoint(_ statement: SQLiteStatement) throws -> Checkpoint {
         do {
             return try Checkpoint(
                 deviceID: deviceID, sequence: UInt64(bitPattern: statement.integer(0)),

@@ -1,6 +1,7 @@
 import Crypto
 import Entitlements
 import LedgerCore
+import SQLiteSupport
 import Tariff
 
 extension LedgerStore {
@@ -89,7 +90,7 @@ extension LedgerStore {
 
     /// A one-off write transaction (receipts, pruning); same failure rules as appends.
     private func transactionOnce(_ body: () throws -> Void) throws {
-        guard connection.handle != nil, deviceKeyAvailable else {
+        guard connection.isOpen, deviceKeyAvailable else {
             throw LedgerStoreError(.notWritable, "\(path) is open for reading only, or closed")
         }
         try connection.execute("BEGIN IMMEDIATE")

@@ -1,6 +1,7 @@
 import Crypto
 import Entitlements
 import LedgerCore
+import SQLiteSupport
 import Tariff
 
 /// A validator's ledger in SQLite: durable appends, signed checkpoints, receipts and pruning.
@@ -59,7 +60,7 @@ public final class LedgerStore {
     /// The sequence of the latest stored checkpoint, if any.
     public private(set) var lastCheckpointSequence: UInt64?
 
-    let connection: Connection
+    let connection: SQLiteConnection
     private let deviceKey: Curve25519.Signing.PrivateKey?
     private let configuration: Configuration
     private var prepared: PreparedStatements?
@@ -76,7 +77,7 @@ public final class LedgerStore {
         path: String, deviceID: DeviceID, deviceKey: Curve25519.Signing.PrivateKey,
         configuration: Configuration = Configuration()
     ) throws {
-        let connection = try Connection(path: path, readOnly: false)
+        let connection = try LedgerStore.openConnection(path: path, readOnly: false)
         let publicKey = Array(deviceKey.publicKey.rawRepresentation)
         if connection.isReadOnly {
             throw LedgerStoreError(.readOnly, "\(path) can only be opened for reading")
@@ -130,7 +131,7 @@ public final class LedgerStore {
 
     /// Opens an existing ledger for reading only (verification, export); appends are refused.
     public init(readingAt path: String) throws {
-        let connection = try Connection(path: path, readOnly: true)
+        let connection = try LedgerStore.openConnection(path: path, readOnly: true)
         try connection.execute("PRAGMA busy_timeout = 5000")
         let version = try connection.integer("PRAGMA user_version") ?? 0
         guard version >= 1 && version <= Schema.currentVersion else {
@@ -250,7 +251,7 @@ public final class LedgerStore {
     }
 
     private func writableStatements(allowOutOfService: Bool = false) throws -> PreparedStatements {
-        guard let prepared, connection.handle != nil else {
+        guard let prepared, connection.isOpen else {
             throw LedgerStoreError(.notWritable, "\(path) is open for reading only, or closed")
         }
         if !allowOutOfService, case .outOfService(let cause) = serviceState {
@@ -284,14 +285,14 @@ public final class LedgerStore {
         }
     }
 
-    static func checkIntegrity(_ connection: Connection, path: String) throws {
+    static func checkIntegrity(_ connection: SQLiteConnection, path: String) throws {
         let result = try connection.text("PRAGMA quick_check") ?? ""
         guard result == "ok" else {
             throw LedgerStoreError(.corrupt, "\(path) fails SQLite's integrity check: \(result)")
         }
     }
 
-    static func readFacts(_ connection: Connection, path: String) throws -> (deviceID: DeviceID, publicKey: [UInt8]) {
+    static func readFacts(_ connection: SQLiteConnection, path: String) throws -> (deviceID: DeviceID, publicKey: [UInt8]) {
         let statement = try connection.prepare("SELECT key, value FROM meta WHERE key IN ('device_id', 'device_public_key')")
         var device: Int64?
         var key: [UInt8]?
@@ -309,7 +310,7 @@ public final class LedgerStore {
 
     /// The end of the stored chain, checked: the last entry decodes, hashes to its stored hash
     /// and is filed under its own sequence. Before any entry, the latest prune anchor or genesis.
-    static func readHead(_ connection: Connection, deviceID: DeviceID) throws -> ChainHead {
+    static func readHead(_ connection: SQLiteConnection, deviceID: DeviceID) throws -> ChainHead {
         let last = try connection.prepare("SELECT sequence, bytes, hash FROM entries ORDER BY sequence DESC LIMIT 1")
         if try last.step() {
             let sequence = last.integer(0)
@@ -330,7 +331,7 @@ public final class LedgerStore {
     }
 
     /// Where the stored chain starts: the latest prune anchor, or genesis.
-    static func readStart(_ connection: Connection, deviceID: DeviceID) throws -> ChainHead {
+    static func readStart(_ connection: SQLiteConnection, deviceID: DeviceID) throws -> ChainHead {
         guard try connection.integer("SELECT count(*) FROM sqlite_schema WHERE name = 'prune_anchors'") == 1 else {
             return .genesis(for: deviceID)
         }
@@ -342,7 +343,7 @@ public final class LedgerStore {
         return ChainHead(deviceID: deviceID, sequence: sequence, hash: hash)
     }
 
-    static func readLastCheckpointSequence(_ connection: Connection) throws -> UInt64? {
+    static func readLastCheckpointSequence(_ connection: SQLiteConnection) throws -> UInt64? {
         let statement = try connection.prepare("SELECT max(sequence) FROM checkpoints")
         guard try statement.step(), !statement.isNull(0) else { return nil }
         return UInt64(exactly: statement.integer(0))
@@ -351,13 +352,13 @@ public final class LedgerStore {
 
 /// The statements the hot path reuses, prepared once per store.
 final class PreparedStatements {
-    let begin: Statement
-    let commit: Statement
-    let rollback: Statement
-    private let insertEntryStatement: Statement
-    private let insertCheckpointStatement: Statement
+    let begin: SQLiteStatement
+    let commit: SQLiteStatement
+    let rollback: SQLiteStatement
+    private let insertEntryStatement: SQLiteStatement
+    private let insertCheckpointStatement: SQLiteStatement
 
-    init(_ connection: Connection) throws {
+    init(_ connection: SQLiteConnection) throws {
         begin = try connection.prepare("BEGIN IMMEDIATE", persistent: true)
         commit = try connection.prepare("COMMIT", persistent: true)
         rollback = try connection.prepare("ROLLBACK", persistent: true)

@@ -2,6 +2,7 @@ import AccountingCore
 import Bundles
 import Entitlements
 import LedgerCore
+import SQLiteSupport
 import Tariff
 
 /// The accounting store in one SQLite file: WAL, `synchronous=FULL`, one connection owned by an actor.
@@ -10,14 +11,14 @@ import Tariff
 /// Calls block the actor's thread while SQLite works; at a town's upload rate (a few batches a
 /// minute) that costs nothing, and a region uses PostgreSQL.
 public actor SQLiteStorage: AccountingStorage {
-    private let database: SQLiteDatabase
+    private let database: SQLiteConnection
     /// The database file.
     public let path: String
 
     /// Opens (or creates) the database at `path`; call `migrate()` before use.
     public init(path: String) throws {
         self.path = path
-        database = try SQLiteDatabase(path: path)
+        database = try SQLiteConnection.accountingStorage(path: path)
         try database.execute("PRAGMA busy_timeout = 5000")
         let mode = try database.prepare("PRAGMA journal_mode = WAL")
         _ = try mode.step()
@@ -42,7 +43,7 @@ public actor SQLiteStorage: AccountingStorage {
         }
     }
 
-    private func rows<T>(_ sql: String, _ values: [SQLValue] = [], _ read: (SQLiteStatement) throws -> T) throws -> [T] {
+    private func rows<T>(_ sql: String, _ values: [SQLiteValue] = [], _ read: (SQLiteStatement) throws -> T) throws -> [T] {
         let statement = try database.prepare(sql)
         try statement.bind(values)
         var out: [T] = []
@@ -184,7 +185,7 @@ public actor SQLiteStorage: AccountingStorage {
         let afterDevice = Int64(cursor?.device ?? 0)
         let afterSequence = cursor.map { Int64(clamping: $0.sequence) } ?? 0
         let sql: String
-        var values: [SQLValue]
+        var values: [SQLiteValue]
         if let device {
             sql = "SELECT bytes, received_at FROM entries WHERE device_id = ? AND sequence > ? ORDER BY sequence LIMIT ?"
             values = [.integer(Int64(device.rawValue)), .integer(cursor?.device == device.rawValue ? afterSequence : 0)]
@@ -242,7 +243,7 @@ public actor SQLiteStorage: AccountingStorage {
         }
     }
 
-    private func registrationValues(_ registration: DeviceRegistration) throws -> [SQLValue] {
+    private func registrationValues(_ registration: DeviceRegistration) throws -> [SQLiteValue] {
         [
             .integer(Int64(registration.deviceID.rawValue)), .integer(Int64(registration.certificate.keyID.rawValue)),
             .blob(registration.certificate.publicKey.rawRepresentation), .blob(try registration.certificate.encoded()),
