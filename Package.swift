@@ -122,7 +122,7 @@ let package = Package(
         .target(
             name: "Validator",
             dependencies: [
-                "SmartCard", "DESFire", "PCSC", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore",
+                "Diagnostics", "SmartCard", "DESFire", "PCSC", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore",
                 "LedgerStore", "SocialCard", "Uploader", crypto, logging, serviceLifecycle,
             ]
         ),
