@@ -239,7 +239,8 @@ let package = Package(
             name: "UploaderTests",
             dependencies: [
                 "Uploader", "AccountingService", "AccountingCore", "LedgerCore", "LedgerStore", "Entitlements", "Tariff",
-                "Bundles", "CommunityKeys", crypto, hummingbird, asyncHTTPClient, serviceLifecycle, logging, postgresNIO,
+                "Bundles", "CommunityKeys", "Validator", crypto, hummingbird, asyncHTTPClient, serviceLifecycle, logging,
+                postgresNIO,
             ]
         ),
     ],
