@@ -61,6 +61,7 @@ struct CardConnection: Sendable {
             }
         })
         guard code == .success else { throw classifyFailure(code, during: "SCardTransmit") }
+        guard receivedLength >= 2 else { throw classifyShortAnswer(Int(receivedLength)) }
         return Array(received.prefix(Int(receivedLength)))
     }
 
@@ -108,6 +109,38 @@ struct CardConnection: Sendable {
     /// the problem (``ReaderError``).
     func classifyFailure(_ code: PCSCReturnCode, during operation: String) -> any Error {
         if code.isCardFailure { return code.error(during: operation) }
+        switch settledPresence() {
+        case nil:
+            // The service cannot say: report what the transmit said, in the reader domain.
+            return code.error(during: operation)
+        case .readerGone:
+            return ReaderError(.readerUnavailable, "\(operation) failed: \(code.name); the reader has gone")
+        case .absent:
+            return CardError(.removed, "\(operation) failed: \(code.name); the card has left the field")
+        case .present:
+            return CardError(.unresponsive, "\(operation) failed: \(code.name); the card is present but did not answer")
+        }
+    }
+
+    /// An answer too short to hold SW1 SW2. vpcd gives one when its card has just left the
+    /// field, so the reader's state decides: a card that is gone is `removed`, one still there
+    /// answered nonsense (`malformedResponse`).
+    func classifyShortAnswer(_ count: Int) -> any Error {
+        switch settledPresence() {
+        case .absent:
+            return CardError(.removed, "SCardTransmit returned \(count) byte(s); the card has left the field")
+        case .readerGone:
+            return ReaderError(.readerUnavailable, "SCardTransmit returned \(count) byte(s); the reader has gone")
+        case .present, nil:
+            return CardError(.malformedResponse, "the card answered \(count) byte(s), fewer than SW1 SW2")
+        }
+    }
+
+    enum Presence { case present, absent, readerGone }
+
+    /// The card's presence once pcscd has had time to notice a removal (`removalSettleTime`);
+    /// nil when the service cannot say.
+    private func settledPresence() -> Presence? {
         var queries = [PCSCCalls.ReaderStateQuery(reader: reader, currentState: ReaderStateBits.unaware)]
         var stateCode = PCSCCalls.getStatusChange(context, &queries, timeout: .zero)
         if stateCode == .success, queries[0].eventState & ReaderStateBits.present != 0 {
@@ -115,16 +148,9 @@ struct CardConnection: Sendable {
             stateCode = PCSCCalls.getStatusChange(context, &queries, timeout: Self.removalSettleTime)
             if stateCode == .timeout { stateCode = .success }
         }
-        guard stateCode == .success else {
-            // The service cannot say: report what the transmit said, in the reader domain.
-            return code.error(during: operation)
-        }
-        if queries[0].eventState & ReaderStateBits.unknown != 0 {
-            return ReaderError(.readerUnavailable, "\(operation) failed: \(code.name); the reader has gone")
-        }
-        if queries[0].eventState & ReaderStateBits.present == 0 {
-            return CardError(.removed, "\(operation) failed: \(code.name); the card has left the field")
-        }
-        return CardError(.unresponsive, "\(operation) failed: \(code.name); the card is present but did not answer")
+        guard stateCode == .success else { return nil }
+        if queries[0].eventState & ReaderStateBits.unknown != 0 { return .readerGone }
+        if queries[0].eventState & ReaderStateBits.present == 0 { return .absent }
+        return .present
     }
 }
