@@ -90,10 +90,8 @@ extension DESFireEngine {
         case .failure(let status): return .failure(status)
         }
         let offset = Int(data.littleEndian(at: 1, count: 3))
-        var length = Int(data.littleEndian(at: 4, count: 3))
-        guard offset < contents.count else { return .failure(.boundaryError) }
-        if length == 0 { length = contents.count - offset }
-        guard offset + length <= contents.count else { return .failure(.boundaryError) }
+        guard let length = Self.readLength(offset: offset, requested: Int(data.littleEndian(at: 4, count: 3)), available: contents.count)
+        else { return .failure(.boundaryError) }
         return .data(Array(contents[offset..<offset + length]), mode)
     }
 
@@ -244,6 +242,14 @@ extension DESFireEngine {
         return .ok
     }
 
+    /// How much a ReadData/ReadRecords of `requested` units (0: everything from `offset` on)
+    /// reads from `available`, or nil when it reaches past the end (a boundary error).
+    static func readLength(offset: Int, requested: Int, available: Int) -> Int? {
+        guard offset < available else { return nil }
+        let length = requested == 0 ? available - offset : requested
+        return offset + length <= available ? length : nil
+    }
+
     /// ReadRecords (0xBB): file number, offset (0 = newest record) and count (0 = all from there
     /// to the oldest); the records come oldest first. Only committed records are visible.
     mutating func readRecords(_ data: [UInt8]) -> Outcome {
@@ -261,10 +267,8 @@ extension DESFireEngine {
         case .failure(let status): return .failure(status)
         }
         let offset = Int(data.littleEndian(at: 1, count: 3))
-        var count = Int(data.littleEndian(at: 4, count: 3))
-        guard offset < records.count else { return .failure(.boundaryError) }
-        if count == 0 { count = records.count - offset }
-        guard offset + count <= records.count else { return .failure(.boundaryError) }
+        guard let count = Self.readLength(offset: offset, requested: Int(data.littleEndian(at: 4, count: 3)), available: records.count)
+        else { return .failure(.boundaryError) }
         let newestExcluded = records.count - offset
         return .data(records[(newestExcluded - count)..<newestExcluded].flatMap { $0 }, mode)
     }
