@@ -2,7 +2,7 @@
 //
 // HromadaCard: smart-card transit and social-benefits ticketing.
 //
-// Targets are layered (see docs/architecture.md and DESIGN.md). Pure targets decode untrusted
+// Targets are layered (see docs/architecture.md). Pure targets decode untrusted
 // bytes and hold every rule; they do no I/O and read no clock or randomness. Adapter targets do
 // the I/O. Dependencies point one way: adapters -> pure. `Tools/check-layering` enforces it in CI.
 

@@ -5,7 +5,7 @@
 /// A ledger store that cannot be opened, written or read.
 ///
 /// Most codes mean the validator must stop charging cards (`isOutOfService`): without a durable
-/// record a charge must not happen (DESIGN.md, decision 6). Equality compares the code only.
+/// record a charge must not happen (docs/architecture.md, decision 6). Equality compares the code only.
 public struct LedgerStoreError: CodedError {
     /// What went wrong, as a stable name.
     public typealias Code = ErrorCode<LedgerStoreError>

@@ -115,7 +115,7 @@ public enum IngestDecision: Hashable, Sendable {
     case reject(BatchRejection)
 }
 
-/// The ingest rules (DESIGN.md, decision 5), as a pure function of the stored position and the batch.
+/// The ingest rules (docs/architecture.md, decision 5), as a pure function of the stored position and the batch.
 ///
 /// Order: the batch must first prove itself (right device, contiguous, internally chained,
 /// checkpoint at its end signed by the device key); only then is it compared with what is

@@ -4,7 +4,7 @@ import Tariff
 /// What happened, as the validator reports it: the part of an entry that is not chain bookkeeping.
 ///
 /// Fields that do not apply to a kind are `nil`. Records carry card serials and benefit category
-/// codes, never names or document numbers (DESIGN.md, decision 7). Amounts are in kopecks.
+/// codes, never names or document numbers (docs/architecture.md, decision 7). Amounts are in kopecks.
 public struct LedgerRecord: Hashable, Sendable {
     /// What the entry records.
     public var kind: LedgerEntryKind
@@ -116,7 +116,7 @@ extension LedgerRecord {
     /// A card transaction about to be committed on the card.
     ///
     /// Written and made durable *before* the card's CommitTransaction, so that a crash or a pulled
-    /// card leaves an explicit "pending" rather than a charge with no record (DESIGN.md, decision 6).
+    /// card leaves an explicit "pending" rather than a charge with no record (docs/architecture.md, decision 6).
     public static func cardTransactionPending(
         at time: UnixTime, card: CardSerial, layout: LayoutVersion, entitlement: EntitlementID? = nil,
         category: CategoryCode? = nil, fareKopecks: Int64, route: RouteNumber, vehicle: VehicleID
