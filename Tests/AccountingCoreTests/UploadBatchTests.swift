@@ -2,6 +2,7 @@ import AccountingCore
 import Crypto
 import Entitlements
 import LedgerCore
+import PropertyTesting
 import Tariff
 import Testing
 
@@ -69,7 +70,7 @@ struct UploadBatchTests {
     /// named error or decodes to something: never a crash.
     @Test func mutatedBodiesNeverCrash() throws {
         let valid = Array(try validJSON(count: 2).utf8)
-        var rng = SplitMix(state: 7)
+        var rng = SeededGenerator(seed: 7)
         for length in stride(from: 0, to: valid.count, by: 7) {
             _ = try? UploadBatch(jsonBody: Array(valid[0..<length]))
         }

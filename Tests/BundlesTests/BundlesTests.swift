@@ -59,7 +59,7 @@ struct BundleFormatTests {
     func envelopeRoundTrip() async {
         await propertyCheck(count: 100, input: Gen.uint64(), Gen.uint8().array(of: 0...300)) { seed, payload in
             await failOnThrow {
-                var rng = SplitMix64(seed: seed)
+                var rng = SeededGenerator(seed: seed)
                 let issued = Int64.random(in: -1_000_000...4_000_000_000, using: &rng)
                 let header = BundleHeader(
                     kind: BundleKind.allCases.randomElement(using: &rng)!,

@@ -70,7 +70,7 @@ struct CodecTests {
     func randomLayoutsRoundTrip() async {
         await propertyCheck(count: 200, input: Gen.uint64()) { seed in
             await failOnThrow {
-                var rng = SplitMix64(seed: seed)
+                var rng = SeededGenerator(seed: seed)
                 let text = randomLayoutJSON(&rng)
                 do {
                     let layout = try CardLayout(json: text)
