@@ -1,6 +1,6 @@
 import PropertyBased
-import SmartCard
 import PropertyTesting
+import SmartCard
 import Testing
 @testable import DESFire
 
@@ -101,12 +101,14 @@ struct PropertyTests {
     /// Any bytes: a value or a named error.
     @Test func decodersNeverCrashOnRandomBytes() async {
         await propertyCheck(count: 2000, input: Gen.uint8().array(of: 0...40)) { bytes in
-            _ = try? FileSettings(bytes: bytes)
-            _ = try? VersionInfo(bytes: bytes)
-            _ = try? KeyConfiguration(bytes: bytes)
-            _ = try? AccessRights(bytes: bytes)
-            _ = try? ApplicationID(wireBytes: bytes)
-            if let first = bytes.first { _ = try? CommunicationMode(settingsByte: first) }
+            await failOnThrow {
+                do { _ = try FileSettings(bytes: bytes) } catch is DESFireError {}
+                do { _ = try VersionInfo(bytes: bytes) } catch is DESFireError {}
+                do { _ = try KeyConfiguration(bytes: bytes) } catch is DESFireError {}
+                do { _ = try AccessRights(bytes: bytes) } catch is DESFireError {}
+                do { _ = try ApplicationID(wireBytes: bytes) } catch is DESFireError {}
+                if let first = bytes.first { do { _ = try CommunicationMode(settingsByte: first) } catch is DESFireError {} }
+            }
         }
     }
 

@@ -74,7 +74,7 @@ struct PythonVerifierTests {
         // One byte of entry 5 (its fare): entry 6 no longer chains to it.
         var flipped = lines
         flipped[5] = try Self.replacingBytes(of: entryLine(5)) { $0[45] ^= 0x01 }
-        try Self.expectBroken(flipped, at: 6, key: key, "does not chain")
+        try Self.expectBroken(flipped, at: 6, key: key, "does not chain to the entry before it")
 
         // Entries 5 and 6 swapped.
         var swapped = lines
