@@ -167,7 +167,7 @@ let package = Package(
 
         // MARK: Tests
 
-        /// `failOnThrow`, for property tests (see its comment for why).
+        /// `failOnThrow` and the one seeded generator, for property tests and fixtures.
         .target(name: "PropertyTesting", path: "Tests/PropertyTesting"),
 
         /// Shared by the hardware-in-the-loop tests: starts/reuses the PC/SC test bed, leases
@@ -187,7 +187,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VirtualCardTests",
-            dependencies: ["VirtualCard", crypto, cryptoExtras, propertyBased],
+            dependencies: ["VirtualCard", crypto, cryptoExtras, propertyBased, "PropertyTesting"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "VirtualCard", "TestBedSupport", propertyBased]),
@@ -198,9 +198,9 @@ let package = Package(
             dependencies: ["Entitlements", crypto, propertyBased, "PropertyTesting"],
             resources: [.copy("Vectors")]
         ),
-        .testTarget(name: "TariffTests", dependencies: ["Tariff", "Entitlements", propertyBased]),
+        .testTarget(name: "TariffTests", dependencies: ["Tariff", "Entitlements", propertyBased, "PropertyTesting"]),
         .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Entitlements", "Tariff", crypto, propertyBased, "PropertyTesting"]),
-        .testTarget(name: "CommunityKeysTests", dependencies: ["CommunityKeys", "Bundles", "Entitlements", crypto]),
+        .testTarget(name: "CommunityKeysTests", dependencies: ["CommunityKeys", "Bundles", "Entitlements", crypto, "PropertyTesting"]),
         .testTarget(
             name: "LedgerCoreTests",
             dependencies: ["LedgerCore", "Entitlements", "Tariff", crypto, propertyBased, "PropertyTesting"]
@@ -215,18 +215,19 @@ let package = Package(
             dependencies: [
                 "Validator", "SmartCard", "DESFire", "PCSC", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore",
                 "LedgerStore", "SocialCard", "CommunityKeys", "VirtualCard", "TestBedSupport", crypto, logging, serviceLifecycle,
+                "PropertyTesting",
             ]
         ),
         .testTarget(
             name: "SocialCardTests",
             dependencies: [
                 "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "Tariff",
-                "TestBedSupport", "VirtualCard", crypto, propertyBased,
+                "TestBedSupport", "VirtualCard", crypto, propertyBased, "PropertyTesting",
             ]
         ),
         .testTarget(
             name: "AccountingCoreTests",
-            dependencies: ["AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", crypto, propertyBased]
+            dependencies: ["AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", crypto, propertyBased, "PropertyTesting"]
         ),
         .testTarget(
             name: "AccountingServiceTests",
@@ -240,7 +241,7 @@ let package = Package(
             dependencies: [
                 "Uploader", "AccountingService", "AccountingCore", "LedgerCore", "LedgerStore", "Entitlements", "Tariff",
                 "Bundles", "CommunityKeys", "Validator", crypto, hummingbird, asyncHTTPClient, serviceLifecycle, logging,
-                postgresNIO,
+                postgresNIO, "PropertyTesting",
             ]
         ),
     ],

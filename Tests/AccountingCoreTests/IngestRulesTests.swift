@@ -2,6 +2,7 @@ import AccountingCore
 import Crypto
 import Entitlements
 import LedgerCore
+import PropertyTesting
 import Tariff
 import Testing
 
@@ -125,7 +126,7 @@ struct IngestRulesTests {
     /// Any schedule of batches (random ranges, repeats, gaps) ends with exactly the chain held.
     @Test(arguments: [1, 2, 3, 42, 2026])
     func randomSchedulesConverge(seed: UInt64) {
-        var rng = SplitMix(state: seed)
+        var rng = SeededGenerator(seed: seed)
         let chain = Fixtures.chain(device: device, count: 200)
         var held: [LedgerEntry] = []
         var steps = 0

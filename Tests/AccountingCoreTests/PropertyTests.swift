@@ -3,6 +3,7 @@ import Crypto
 import Entitlements
 import LedgerCore
 import PropertyBased
+import PropertyTesting
 import Tariff
 import Testing
 
@@ -11,7 +12,7 @@ struct PropertyTests {
     /// decode(encode(batch)) == batch for batches of random records, lengths and starting points.
     @Test func batchJSONRoundTrips() async {
         await propertyCheck(count: 200, input: Gen.uint64(), Gen.int(in: 1...40), Gen.int(in: 0...30)) { seed, count, skip in
-            var rng = SplitMix(state: seed)
+            var rng = SeededGenerator(seed: seed)
             let device = DeviceID(UInt32.random(in: 0...UInt32.max, using: &rng))
             var head = ChainHead.genesis(for: device)
             var entries: [LedgerEntry] = []

@@ -2,6 +2,7 @@ import AccountingCore
 import Crypto
 import Entitlements
 import LedgerCore
+import PropertyTesting
 import Tariff
 import Testing
 
@@ -69,14 +70,15 @@ struct UploadBatchTests {
     /// named error or decodes to something: never a crash.
     @Test func mutatedBodiesNeverCrash() throws {
         let valid = Array(try validJSON(count: 2).utf8)
-        var rng = SplitMix(state: 7)
+        var rng = SeededGenerator(seed: 7)
         for length in stride(from: 0, to: valid.count, by: 7) {
-            _ = try? UploadBatch(jsonBody: Array(valid[0..<length]))
+            // Every proper prefix of a JSON object is incomplete, so each one is refused by name.
+            #expect(throws: AccountingError.self) { try UploadBatch(jsonBody: Array(valid[0..<length])) }
         }
         for _ in 0..<500 {
             var mutated = valid
             mutated[Int.random(in: 0..<mutated.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
-            _ = try? UploadBatch(jsonBody: mutated)
+            do { _ = try UploadBatch(jsonBody: mutated) } catch is AccountingError {}
         }
     }
 }

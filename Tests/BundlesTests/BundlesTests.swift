@@ -2,8 +2,8 @@ import Bundles
 import Crypto
 import Entitlements
 import PropertyBased
-import Tariff
 import PropertyTesting
+import Tariff
 import Testing
 
 @Suite("Bundle envelope and payloads")
@@ -59,7 +59,7 @@ struct BundleFormatTests {
     func envelopeRoundTrip() async {
         await propertyCheck(count: 100, input: Gen.uint64(), Gen.uint8().array(of: 0...300)) { seed, payload in
             await failOnThrow {
-                var rng = SplitMix64(seed: seed)
+                var rng = SeededGenerator(seed: seed)
                 let issued = Int64.random(in: -1_000_000...4_000_000_000, using: &rng)
                 let header = BundleHeader(
                     kind: BundleKind.allCases.randomElement(using: &rng)!,
@@ -83,11 +83,14 @@ struct BundleFormatTests {
     @Test("random bytes never crash any decoder")
     func fuzzDecoders() async {
         await propertyCheck(count: 3000, input: Gen.uint8().array(of: 0...400)) { bytes in
-            _ = try? SignedBundle(decoding: bytes)
-            _ = try? SignedBundle(decoding: Array("HRBN".utf8) + [1] + bytes)
-            _ = try? TrustPayload(decoding: bytes)
-            _ = try? DenyListPayload.decode(bytes, version: 1)
-            _ = try? TariffPayload.decode(bytes)
+            // A value or a named error; any other error fails the test.
+            await failOnThrow {
+                do { _ = try SignedBundle(decoding: bytes) } catch is BundleError {}
+                do { _ = try SignedBundle(decoding: Array("HRBN".utf8) + [1] + bytes) } catch is BundleError {}
+                do { _ = try TrustPayload(decoding: bytes) } catch is BundleError {}
+                do { _ = try DenyListPayload.decode(bytes, version: 1) } catch is BundleError {}
+                do { _ = try TariffPayload.decode(bytes) } catch is BundleError {}
+            }
             if case .accept = acceptance.evaluate(bytes, kind: .denyList, installedVersion: nil, now: t0) {
                 Issue.record("random bytes were accepted")
             }

@@ -1,4 +1,5 @@
 import CardLayout
+import PropertyTesting
 
 /// Where the repository's `CardLayouts/` folder is, found from this file's path.
 enum Repository {
@@ -10,19 +11,6 @@ enum Repository {
 
     static func read(_ relativePath: String) throws -> String {
         try readText(atPath: root + "/" + relativePath)
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for building random layouts from a seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
@@ -61,7 +49,7 @@ let fullFixture = """
 
 /// Builds a random, valid layout from `rng`: 1–4 formats packed with random fields, each in a
 /// file of a random type, on a large card.
-func randomLayoutJSON(_ rng: inout SplitMix64) -> String {
+func randomLayoutJSON(_ rng: inout SeededGenerator) -> String {
     let types = ["uint", "int", "date", "dateTime", "enum", "bytes", "flags"]
     var formats: [String] = []
     var files: [String] = []
@@ -122,7 +110,7 @@ func randomLayoutJSON(_ rng: inout SplitMix64) -> String {
 }
 
 /// A random value that fits `field`.
-func randomValue(for field: FieldSpec, _ rng: inout SplitMix64) -> FieldValue {
+func randomValue(for field: FieldSpec, _ rng: inout SeededGenerator) -> FieldValue {
     let bits = field.width * 8
     let mask: UInt64 = bits >= 64 ? .max : (UInt64(1) << UInt64(bits)) - 1
     switch field.type {
@@ -141,7 +129,7 @@ func randomValue(for field: FieldSpec, _ rng: inout SplitMix64) -> FieldValue {
 }
 
 /// A random record of `format`.
-func randomRecord(of format: RecordFormat, _ rng: inout SplitMix64) -> LayoutRecord {
+func randomRecord(of format: RecordFormat, _ rng: inout SeededGenerator) -> LayoutRecord {
     var record = LayoutRecord()
     for field in format.fields { record[field.name] = randomValue(for: field, &rng) }
     return record

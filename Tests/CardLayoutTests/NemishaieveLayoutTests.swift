@@ -1,4 +1,5 @@
 import CardLayout
+import PropertyTesting
 import Testing
 
 @Suite("Nemishaieve resident social card v1")
@@ -109,7 +110,7 @@ struct NemishaieveLayoutTests {
     @Test("every format round-trips random records exactly")
     func randomRecordsRoundTrip() throws {
         let layout = try Self.load()
-        var rng = SplitMix64(seed: 0x4E45_4D49)
+        var rng = SeededGenerator(seed: 0x4E45_4D49)
         for file in layout.files {
             guard let format = layout.format(of: file) else { continue }
             for _ in 0..<300 {

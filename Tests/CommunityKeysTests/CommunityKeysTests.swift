@@ -3,6 +3,7 @@ import CommunityKeys
 import Crypto
 import Entitlements
 import Foundation
+import PropertyTesting
 import Testing
 
 #if canImport(Glibc)
@@ -64,7 +65,7 @@ struct CommunityKeysTests {
     func revocationReachesTrustBundle() throws {
         let (directory, base) = try makeCommunity()
         defer { removeTree(base) }
-        var rng = SplitMix64(seed: 1)
+        var rng = SeededGenerator(seed: 1)
         let bus = try directory.addKey(role: .validator, label: "bus-017", now: fixedNow, using: &rng)
         let list = try directory.revokeKey(bus.keyID, role: .validator, reason: .keyCompromise, now: fixedNow)
         #expect(list.version == 1)
@@ -92,7 +93,7 @@ struct CommunityKeysTests {
         defer { removeTree(base) }
         func raw(_ keys: [CardMasterKey]) -> [[UInt8]] { keys.map { $0.key.withUnsafeBytes { Array($0) } } }
         let before = raw(try directory.cardMasterKeys(version: 1))
-        var rng = SplitMix64(seed: 2)
+        var rng = SeededGenerator(seed: 2)
         #expect(try directory.rotateCardKeys(using: &rng) == 2)
         #expect(try directory.rotateCardKeys(using: &rng) == 3)
         #expect(try directory.cardKeyVersions() == [1, 2, 3])
@@ -135,7 +136,7 @@ struct CommunityKeysTests {
         // Another community's root cannot sign for this one.
         let otherBase = try temporaryDirectory()
         defer { removeTree(otherBase) }
-        var rng = SplitMix64(seed: 99)
+        var rng = SeededGenerator(seed: 99)
         let other = try CommunityDirectory.create(at: otherBase + "/c", community: "nemishaieve", now: fixedNow, using: &rng)
         let foreign = try other.signBundle(kind: .denyList, input: deny, version: 5, expiresAt: expires, now: fixedNow)
         let otherRoot = try other.root().keyID
@@ -225,7 +226,7 @@ struct CommunityKeysTests {
         #expect(throws: CommunityKeysError(.insecurePermissions, "")) { try directory.rootKey() }
         chmod(directory.path + "/secret/root.key", 0o600)
         let before = try readBytes(directory.path + "/secret/root.key")
-        var rng = SplitMix64(seed: 5)
+        var rng = SeededGenerator(seed: 5)
         #expect(throws: CommunityKeysError(.alreadyExists, "")) {
             try CommunityDirectory.create(at: directory.path, community: "nemishaieve", now: fixedNow, using: &rng)
         }

@@ -6,19 +6,7 @@ import Glibc
 #endif
 
 import Foundation
-
-/// A deterministic generator so a test community has the same keys on every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import PropertyTesting
 
 let fixedNow = UnixTime(1_780_000_000) // 2026-05-28T20:26:40Z
 
@@ -53,7 +41,7 @@ func tree(_ root: String) -> [String] {
 /// A community made with seed 42 at `fixedNow`.
 func makeCommunity(seed: UInt64 = 42) throws -> (CommunityDirectory, String) {
     let base = try temporaryDirectory()
-    var rng = SplitMix64(seed: seed)
+    var rng = SeededGenerator(seed: seed)
     let directory = try CommunityDirectory.create(at: base + "/community", community: "nemishaieve", now: fixedNow, using: &rng)
     return (directory, base)
 }

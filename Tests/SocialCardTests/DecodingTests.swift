@@ -1,5 +1,6 @@
 import Entitlements
 import PropertyBased
+import PropertyTesting
 import SocialCard
 import Tariff
 import Testing

@@ -3,6 +3,7 @@ import DESFire
 import Entitlements
 import Foundation
 import PCSC
+import PropertyTesting
 import SmartCard
 import SocialCard
 import Tariff

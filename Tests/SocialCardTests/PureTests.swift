@@ -3,6 +3,7 @@ import Crypto
 import DESFire
 import Entitlements
 import Foundation
+import PropertyTesting
 import SocialCard
 import Tariff
 import Testing

@@ -1,5 +1,6 @@
 import Entitlements
 import PropertyBased
+import PropertyTesting
 import Testing
 
 @testable import Tariff
@@ -132,7 +133,7 @@ struct DecisionRobustnessTests {
     }
 
     @Test func extremeValuesNeverTrap() {
-        var rng = SplitMix64(seed: 0x7A81FF)
+        var rng = SeededGenerator(seed: 0x7A81FF)
         for _ in 0..<5000 {
             let now = UnixTime(Self.extreme(&rng))
             let trips = (0..<Int.random(in: 0...3, using: &rng)).map { _ in

@@ -8,6 +8,7 @@ import LedgerCore
 import LedgerStore
 import Logging
 import PostgresNIO
+import PropertyTesting
 import Tariff
 import Testing
 import Uploader
@@ -195,18 +196,15 @@ func testEnvironment(seed: UInt64) -> UploaderEnvironment {
         sleep: { duration in try await Task.sleep(for: min(duration, .milliseconds(20))) })
 }
 
+/// The shared seeded generator behind a lock, for closures that several tasks call.
 final class SeededRandom: @unchecked Sendable {
     private let lock = NSLock()
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
+    private var seeded: SeededGenerator
+    init(seed: UInt64) { seeded = SeededGenerator(seed: seed) }
     func next() -> UInt64 {
         lock.lock()
         defer { lock.unlock() }
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        return seeded.next()
     }
 }
 

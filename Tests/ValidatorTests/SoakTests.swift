@@ -3,6 +3,7 @@ import Entitlements
 import Foundation
 import LedgerCore
 import LedgerStore
+import PropertyTesting
 import Synchronization
 import Tariff
 import TestBedSupport

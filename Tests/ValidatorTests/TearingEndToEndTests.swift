@@ -44,16 +44,20 @@ struct TearingEndToEndTests {
             defer { issuing.removeFiles() }
             try await issuing.issue(card, try community.plan(serial: serial, grants: scenario.grants, purse: scenario.purse), on: reader)
             let issued = try card.snapshot()
+            let untouched = try await issuing.contents(of: card, on: reader)
 
-            // The untorn tap gives the number of APDUs to tear at.
+            // The untorn tap gives the number of APDUs to tear at, and what "committed" looks like.
             let reference = try await issuing.tap(card, on: reader, at: Clock.now)
             #expect(reference.verdict == .accepted)
             let apdus = reference.apduCount
             #expect(apdus > 10)
+            let committed = try await issuing.contents(of: card, on: reader)
+            #expect(Self.state(of: committed) != Self.state(of: untouched), "the reference tap must change the card")
 
             var outcomes: [String: Int] = [:]
             for mode in Mode.allCases {
                 for k in 1...apdus {
+                    let step = "\(mode.rawValue) \(k)"
                     try card.restore(issued)
                     let validator = try ValidatorHarness(community: community)
                     defer { validator.removeFiles() }
@@ -62,29 +66,78 @@ struct TearingEndToEndTests {
                     case .tornAfter: torn = try await validator.tap(card, on: reader, at: Clock.now, tearAfterAPDUs: k)
                     case .answerLost: torn = try await validator.tap(card, on: reader, at: Clock.now, loseAnswerAt: k)
                     }
-                    let fullyAnswered = mode == .tornAfter && k == apdus
-                    #expect(torn.verdict == (fullyAnswered ? .accepted : torn.verdict), "\(mode.rawValue) \(k)")
-                    if !fullyAnswered {
-                        #expect(torn.verdict == .declined || torn.verdict == .uncertain, "\(mode.rawValue) \(k): \(torn)")
+                    if mode == .tornAfter && k == apdus {
+                        #expect(torn.verdict == .accepted, "\(step): every answer arrived: \(torn)")
+                    } else {
+                        #expect(torn.verdict == .declined || torn.verdict == .uncertain, "\(step): \(torn)")
                     }
                     outcomes["\(torn.verdict.rawValue)", default: 0] += 1
 
-                    // The card comes back a minute later.
+                    // What the card holds now is all of the tap or none of it, whatever the validator heard.
+                    let afterTear = try await validator.contents(of: card, on: reader)
+                    let cardCommitted = Self.state(of: afterTear) == Self.state(of: committed)
+                    if !cardCommitted {
+                        #expect(Self.state(of: afterTear) == Self.state(of: untouched), "\(step): the card holds part of a tap: \(afterTear)")
+                    }
+                    switch torn.verdict {
+                    case .accepted: #expect(cardCommitted, "\(step): accepted but the card holds no ride")
+                    case .declined: #expect(!cardCommitted, "\(step): declined but the card was charged")
+                    default: break
+                    }
+
+                    // The ledger before the card comes back: an accepted tap is fully recorded, a
+                    // declined one charged nothing, an uncertain one left exactly one open pending entry.
+                    let tornLedger = Agreement.check(
+                        card: afterTear, entries: try validator.entries(), device: ValidatorHarness.deviceID,
+                        purseIssued: Int(scenario.purse), countedEntitlement: scenario.counted)
+                    var pending: PendingTransaction?
+                    switch torn.verdict {
+                    case .accepted, .declined:
+                        #expect(tornLedger.holds, "\(step): \(tornLedger)")
+                    case .uncertain:
+                        let open = try validator.entries().filter { $0.record.kind == .cardTransactionPending }.compactMap(PendingTransaction.init(entry:))
+                        #expect(open.count == 1 && tornLedger.openPending == 1, "\(step): \(tornLedger)")
+                        #expect(tornLedger.chargeEntries == 0 && tornLedger.ridesConfirmed.isEmpty, "\(step): charged before the commit was confirmed: \(tornLedger)")
+                        pending = open.first
+                        #expect(pending?.sequence == torn.ledgerSequence, "\(step): the result names the pending entry")
+                        if cardCommitted {
+                            #expect(pending?.trip.map { tornLedger.ridesOnCard.contains($0) } == true, "\(step): the pending entry names the ride on the card")
+                        }
+                    case .repeated:
+                        Issue.record("\(step): a first tap cannot be a repeat")
+                    }
+
+                    // The card comes back a minute later: a repeat if it holds the ride, else a ride.
                     let again = try await validator.tap(card, on: reader, at: Clock.later(60))
-                    let committedBefore = torn.verdict == .accepted || (torn.verdict == .uncertain && again.verdict == .repeated)
-                    #expect(again.verdict == (committedBefore ? .repeated : .accepted), "\(mode.rawValue) \(k): \(torn.reason) then \(again)")
+                    #expect(again.verdict == (cardCommitted ? .repeated : .accepted), "\(step): \(torn.reason) then \(again)")
+                    #expect(again.resolvedPending == (pending == nil ? 0 : 1), "\(step): \(again)")
 
                     let contents = try await validator.contents(of: card, on: reader)
+                    if cardCommitted {
+                        #expect(Self.state(of: contents) == Self.state(of: committed), "\(step): a repeat changed the card")
+                    }
                     let agreement = Agreement.check(
                         card: contents, entries: try validator.entries(), device: ValidatorHarness.deviceID,
                         purseIssued: Int(scenario.purse), countedEntitlement: scenario.counted)
-                    #expect(agreement.holds, "\(mode.rawValue) \(k): \(agreement)")
-                    #expect(agreement.ridesOnCard.count == 1, "\(mode.rawValue) \(k): exactly one ride: \(agreement)")
+                    #expect(agreement.holds, "\(step): \(agreement)")
+                    #expect(agreement.ridesOnCard.count == 1, "\(step): exactly one ride: \(agreement)")
+                    if let trip = pending?.trip {
+                        // The pending entry is resolved the way the card went.
+                        #expect(agreement.ridesConfirmed.contains(trip) == cardCommitted, "\(step): \(agreement)")
+                        #expect(agreement.ridesAbandoned.contains(trip) == !cardCommitted, "\(step): \(agreement)")
+                    }
                     #expect(try validator.verify())
                 }
             }
             print("tearing \(scenario.name): \(apdus) APDUs per tap; first-tap outcomes over \(2 * apdus) tears: \(outcomes)")
             #expect(outcomes["uncertain", default: 0] >= 1, "the lost commit answer must leave an explicit pending entry")
         }
+    }
+
+    /// What a card holds, without how many APDUs reading it took.
+    static func state(of contents: SocialCardContents) -> SocialCardContents {
+        var state = contents
+        state.apduCount = 0
+        return state
     }
 }

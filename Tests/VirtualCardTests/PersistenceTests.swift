@@ -1,5 +1,6 @@
 import Foundation
 import PropertyBased
+import PropertyTesting
 import Testing
 @testable import VirtualCard
 
@@ -169,19 +170,8 @@ struct TemporaryDirectory {
 
 /// Random but valid card images for the codec round trip.
 enum RandomImages {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func make(seed: UInt64) -> CardImage {
-        var random = SplitMix(state: seed)
+        var random = SeededGenerator(seed: seed)
         func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &random) } }
         func key(_ type: DESFireKeyType) -> StoredKey {
             StoredKey(type: type, bytes: bytes(type.keyLength), aesVersion: UInt8.random(in: 0...255, using: &random))
