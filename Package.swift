@@ -142,6 +142,12 @@ let package = Package(
                 asyncHTTPClient, serviceLifecycle,
             ]
         ),
+        /// The issuance desk: loading its files, building the card keyring from the community key
+        /// directory, the issuer key choice and issuance policy, waiting for a card, its messages.
+        .target(
+            name: "Desk",
+            dependencies: ["SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", crypto]
+        ),
 
         // MARK: Executables (thin: parse arguments, build the pieces, call library code)
 
@@ -154,7 +160,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "hromada-desk",
-            dependencies: ["SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "Tariff", crypto, argumentParser]
+            dependencies: ["Desk", "SocialCard", "Entitlements", argumentParser]
         ),
 
         .executableTarget(
@@ -222,6 +228,13 @@ let package = Package(
             dependencies: [
                 "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "Tariff",
                 "TestBedSupport", "VirtualCard", crypto, propertyBased,
+            ]
+        ),
+        .testTarget(
+            name: "DeskTests",
+            dependencies: [
+                "Desk", "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "TestBedSupport",
+                "VirtualCard", crypto,
             ]
         ),
         .testTarget(
