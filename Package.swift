@@ -73,7 +73,7 @@ let package = Package(
         /// checkpoints and receipts, chain verification.
         .target(name: "LedgerCore", dependencies: ["Diagnostics", "Entitlements", "Tariff", crypto]),
         /// The social card on a DESFire card: per-card keys, restartable personalization per a
-        /// layout, and the fewest-APDU read a validator or the desk needs.
+        /// layout, the fewest-APDU read a validator or the desk needs, and a tap's writes.
         .target(name: "SocialCard", dependencies: ["Diagnostics", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", crypto]),
         /// The accounting protocol: batch and receipt wire model, the ingest decision, the
         /// signed-request canonical form, operator roles.
