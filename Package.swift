@@ -73,7 +73,7 @@ let package = Package(
         /// checkpoints and receipts, chain verification.
         .target(name: "LedgerCore", dependencies: ["Diagnostics", "Entitlements", "Tariff", crypto]),
         /// The social card on a DESFire card: per-card keys, restartable personalization per a
-        /// layout, and the fewest-APDU read a validator or the desk needs.
+        /// layout, the fewest-APDU read a validator or the desk needs, and a tap's writes.
         .target(name: "SocialCard", dependencies: ["Diagnostics", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", crypto]),
         /// The accounting protocol: batch and receipt wire model, the ingest decision, the
         /// signed-request canonical form, operator roles.
@@ -142,6 +142,12 @@ let package = Package(
                 asyncHTTPClient, serviceLifecycle,
             ]
         ),
+        /// The issuance desk: loading its files, building the card keyring from the community key
+        /// directory, the issuer key choice and issuance policy, waiting for a card, its messages.
+        .target(
+            name: "Desk",
+            dependencies: ["SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", crypto]
+        ),
 
         // MARK: Executables (thin: parse arguments, build the pieces, call library code)
 
@@ -154,7 +160,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "hromada-desk",
-            dependencies: ["SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "Tariff", crypto, argumentParser]
+            dependencies: ["Desk", "SocialCard", "Entitlements", argumentParser]
         ),
 
         .executableTarget(
@@ -223,6 +229,13 @@ let package = Package(
             dependencies: [
                 "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "Tariff",
                 "TestBedSupport", "VirtualCard", crypto, propertyBased, "PropertyTesting",
+            ]
+        ),
+        .testTarget(
+            name: "DeskTests",
+            dependencies: [
+                "Desk", "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "TestBedSupport",
+                "VirtualCard", crypto,
             ]
         ),
         .testTarget(

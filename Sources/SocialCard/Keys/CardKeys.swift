@@ -103,6 +103,29 @@ public struct CardKeyring: Sendable, CustomStringConvertible {
         self.sets = byVersion
     }
 
+    /// A keyring for `community` from master keys listed one by one, as key files hold them
+    /// (one file per role and version): grouped into one set per version, keeping only `roles`.
+    ///
+    /// This is the one place a program turns its key files into a keyring: the desk gives every
+    /// key of its community directory, a validator the `read` and `validate` keys its
+    /// configuration names.
+    public init(
+        community: String, masterKeys: some Sequence<(role: CardMasterRole, version: UInt8, key: SymmetricKey)>,
+        keeping roles: Set<CardMasterRole> = Set(CardMasterRole.allCases)
+    ) throws(SocialCardError) {
+        var byVersion: [UInt8: [CardMasterRole: SymmetricKey]] = [:]
+        for master in masterKeys {
+            // A version is held even when none of its roles is kept: a card of that version is then
+            // refused by role (`missing-key`), not as an unknown version.
+            byVersion[master.version, default: [:]][master.role] = roles.contains(master.role) ? master.key : nil
+        }
+        var sets: [CardMasterKeySet] = []
+        for (version, keys) in byVersion.sorted(by: { $0.key < $1.key }) {
+            sets.append(try CardMasterKeySet(version: version, keys: keys))
+        }
+        try self.init(community: community, sets: sets)
+    }
+
     /// The newest version held: the one new cards get.
     public var newestVersion: UInt8 { sets.keys.max()! }
 

@@ -1,6 +1,7 @@
 import CardLayout
 import Crypto
 import Entitlements
+import Tariff
 
 /// The card info record: which layout and community, which card, when issued, and how many
 /// entitlement slots a reader must read.
@@ -258,6 +259,59 @@ extension SocialCardLayout {
             "zoneId": .unsigned(UInt64(trip.zone)),
         ])
         return try codec { () throws(CardLayoutError) in try layout.encodeRecords([filledRecord(tripLog, record)], for: tripLog) }
+    }
+
+    /// The trip log record a validator writes for a ride the tariff accepted.
+    ///
+    /// The flags say what the card holder and an inspector see without the ledger: a benefit
+    /// ride (an entitlement's category paid less than the full fare), a discount (some fare
+    /// was still paid), the purse charged, and that the validator decided offline (always, for
+    /// now). The vehicle keeps as many low bits of the fleet number as the layout's field holds.
+    public func tripLogRecord(for ride: TripRecord, sequence: UInt16, slot: Int?) -> TripLogRecord {
+        var flags: Set<String> = []
+        let benefit = ride.category != nil && ride.fareKopecks < ride.fullFareKopecks
+        if benefit { flags.insert("benefitRide") }
+        if benefit && ride.fareKopecks > 0 { flags.insert("discounted") }
+        if ride.fareKopecks > 0 { flags.insert("purseUsed") }
+        flags.insert("offlineDecision")
+        let vehicleWidth = format(tripLog).fields.first { $0.name == "vehicleId" }?.width ?? 4
+        let vehicleMask: UInt32 = vehicleWidth >= 4 ? .max : (1 << UInt32(vehicleWidth * 8)) - 1
+        return TripLogRecord(
+            time: ride.time, deviceID: ride.deviceID.rawValue, sequence: Int(sequence), route: Int(ride.route.rawValue),
+            vehicle: Int(ride.vehicleID.rawValue & vehicleMask), fareKopecks: max(0, ride.fareKopecks),
+            category: Int(ride.category?.rawValue ?? 0), entitlementSlot: slot, kind: ride.kind == .transfer ? "transfer" : "entry",
+            flags: flags, zone: Int(ride.zone.rawValue))
+    }
+
+    /// Where the usage counter of entitlement slot `slot` starts in its file.
+    public func counterOffset(slot: Int) -> Int { slot * format(usageCounters).size }
+
+    /// The bytes of one usage counter, written at ``counterOffset(slot:)``.
+    public func encode(_ counter: UsageCounterRecord) throws(SocialCardError) -> [UInt8] {
+        guard let periodStart = counter.periodStart.cardDate else {
+            throw SocialCardError(.invalidRequest, "a date before 2000 cannot be written to a card")
+        }
+        let record = LayoutRecord([
+            "entitlementId": .unsigned(UInt64(counter.entitlementID.rawValue)),
+            "periodStart": .date(periodStart),
+            "ridesUsed": .unsigned(UInt64(max(0, counter.ridesUsed))),
+        ])
+        let format = format(usageCounters)
+        return try codec { () throws(CardLayoutError) in try format.encode(filledRecord(usageCounters, record)) }
+    }
+
+    /// The bytes of the status record, written at the start of its file.
+    public func encode(_ status: CardStatus) throws(SocialCardError) -> [UInt8] {
+        guard let blockedOn = status.blockedOn.cardDate else {
+            throw SocialCardError(.invalidRequest, "a date before 2000 cannot be written to a card")
+        }
+        let record = LayoutRecord([
+            "flags": .flags(status.isBlocked ? ["blocked"] : []),
+            "blockedOn": .date(blockedOn),
+            "blockReason": .enumeration(status.blockReason),
+        ])
+        let format = format(self.status)
+        return try codec { () throws(CardLayoutError) in try format.encode(filledRecord(self.status, record)) }
     }
 
     /// Decodes trip log records as ReadRecords returns them (oldest first).

@@ -1,4 +1,3 @@
-import CardLayout
 import Crypto
 import DESFire
 import Entitlements
@@ -7,54 +6,31 @@ import SmartCard
 import SocialCard
 import Tariff
 
-/// A community social card (`SocialCard` layout) as the tap pipeline uses it.
+/// A community social card as the tap pipeline uses it: an adapter from `TapCard` to
+/// `SocialCardSession`, which alone knows the card's files, keys and records.
 ///
-/// Reading is `SocialCardReader`'s validator read (the fewest APDUs the layout allows, the newest
-/// trip record only). Writing authenticates with the card's diversified `validate` key and sends,
-/// inside the card's transaction: the usage counter of the slot used (backup file), the purse
-/// debit (value file), the trip record (cyclic record file) or the blocked flag (backup file);
-/// then CommitTransaction.
+/// It translates in both directions: what the session read into the decision's `TapReading`,
+/// the pipeline's `TapWrite` into the card's `SocialCardWrite`, and the card's failures into
+/// `ValidatorError` reasons (the tearing domain, `CardError`, passes through unchanged).
 public struct SocialTapCard<Channel: CardChannel>: TapCard {
-    private let channel: Channel
-    private let layouts: [SocialCardLayout]
-    private let keyring: CardKeyring
-    private var client: DESFireCard<Channel>
-    private var readAPDUs = 0
-    private var contents: SocialCardContents?
-    private var layout: SocialCardLayout?
-    private var authenticated = false
+    private var session: SocialCardSession<Channel>
 
     /// A card behind `channel`, of one of `layouts` (tried in order), with keys from `keyring`.
     public init(channel: Channel, layouts: [SocialCardLayout], keyring: CardKeyring) {
-        self.channel = channel
-        self.layouts = layouts
-        self.keyring = keyring
-        self.client = DESFireCard(channel: channel)
+        self.session = SocialCardSession(channel: channel, layouts: layouts, keyring: keyring)
     }
 
     /// APDUs of the read plus those of the writes.
-    public var apduCount: Int { readAPDUs + client.apduCount }
+    public var apduCount: Int { session.apduCount }
 
     /// Reads the card and translates what was read into the decision's terms.
     public mutating func read() async throws -> TapReading {
         var generator = SystemRandomNumberGenerator()
-        var lastError: (any Error)?
-        for candidate in layouts {
-            let reader = SocialCardReader(layout: candidate, keyring: keyring)
-            do {
-                let read = try await reader.read(from: channel, purpose: .validator, trips: .newest(1), using: &generator)
-                readAPDUs += read.apduCount
-                contents = read
-                layout = candidate
-                return Self.reading(read)
-            } catch let error as SocialCardError where error.code == .layoutVersionUnknown && candidate != layouts.last {
-                lastError = error
-                continue
-            } catch {
-                throw Self.translate(error)
-            }
+        do {
+            return Self.reading(try await session.read(trips: .newest(1), using: &generator))
+        } catch {
+            throw Self.translate(error)
         }
-        throw Self.translate(lastError ?? ValidatorError(.foreignLayout, "no card layout is configured"))
     }
 
     static func reading(_ read: SocialCardContents) -> TapReading {
@@ -68,86 +44,9 @@ public struct SocialTapCard<Channel: CardChannel>: TapCard {
 
     /// Stages the tap's changes in the card's transaction.
     public mutating func stage(_ write: TapWrite) async throws {
-        guard let contents, let layout else { throw ValidatorError(.malformedCard, "stage before read") }
-        if !authenticated {
-            var generator = SystemRandomNumberGenerator()
-            let key: DESFireKey
-            do {
-                key = try keyring.cardKeys(uid: contents.uid, application: layout.applicationID, version: contents.keyVersion)
-                    .applicationKey(.validate)
-            } catch {
-                throw Self.translate(error)
-            }
-            do {
-                try await client.authenticateAES(keyNumber: layout.keyNumber(.validate), key: key, using: &generator)
-            } catch {
-                throw Self.translate(error)
-            }
-            authenticated = true
-        }
+        var generator = SystemRandomNumberGenerator()
         do {
-            if let counter = write.counter {
-                let file = layout.usageCounters
-                let format = try Self.format(layout, file)
-                let bytes = try format.encode(
-                    LayoutRecord([
-                        "entitlementId": .unsigned(UInt64(counter.counter.entitlementID.rawValue)),
-                        "periodStart": .date(try Self.cardDate(counter.counter.periodStart)),
-                        "ridesUsed": .unsigned(UInt64(counter.counter.rides)),
-                    ]))
-                try await client.writeData(
-                    file: SocialCardLayout.fileNumber(file), offset: counter.slot * format.size, data: bytes,
-                    mode: SocialCardLayout.communicationMode(file))
-            }
-            if write.purseDebitKopecks > 0 {
-                let file = layout.purse
-                try await client.debit(
-                    file: SocialCardLayout.fileNumber(file), amount: Int32(write.purseDebitKopecks),
-                    mode: SocialCardLayout.communicationMode(file))
-            }
-            if let trip = write.trip {
-                let file = layout.tripLog
-                let format = try Self.format(layout, file)
-                let record = trip.record
-                var flags: Set<String> = []
-                if record.category != nil && record.fareKopecks < record.fullFareKopecks { flags.insert("benefitRide") }
-                if record.category != nil && record.fareKopecks > 0 && record.fareKopecks < record.fullFareKopecks { flags.insert("discounted") }
-                if record.fareKopecks > 0 { flags.insert("purseUsed") }
-                flags.insert("offlineDecision")
-                guard let time = CardDateTime(unixSeconds: trip.identity.time.rawValue) else {
-                    throw ValidatorError(.malformedCard, "the tap time cannot be written to a card")
-                }
-                let bytes = try format.encode(
-                    LayoutRecord([
-                        "time": .dateTime(time),
-                        "deviceId": .unsigned(UInt64(trip.identity.deviceID.rawValue)),
-                        "sequence": .unsigned(UInt64(trip.identity.cardSequence)),
-                        "routeId": .unsigned(UInt64(record.route.rawValue)),
-                        "vehicleId": .unsigned(UInt64(record.vehicleID.rawValue & 0xFFFF)),
-                        "fare": .unsigned(UInt64(max(0, record.fareKopecks))),
-                        "categoryCode": .unsigned(UInt64(record.category?.rawValue ?? 0)),
-                        "entitlementSlot": .unsigned(UInt64(trip.slot ?? 255)),
-                        "kind": .enumeration(record.kind == .transfer ? "transfer" : "entry"),
-                        "flags": .flags(flags),
-                        "zoneId": .unsigned(UInt64(record.zone.rawValue)),
-                    ]))
-                try await client.writeRecord(
-                    file: SocialCardLayout.fileNumber(file), data: bytes, mode: SocialCardLayout.communicationMode(file))
-            }
-            if let block = write.block {
-                let file = layout.status
-                let format = try Self.format(layout, file)
-                let bytes = try format.encode(
-                    LayoutRecord([
-                        "flags": .flags(["blocked"]),
-                        "blockedOn": .date(try Self.cardDate(block.date)),
-                        "blockReason": .enumeration("denyList"),
-                    ]))
-                try await client.writeData(
-                    file: SocialCardLayout.fileNumber(file), data: bytes, mode: SocialCardLayout.communicationMode(file))
-            }
-        } catch let error as CardLayoutError {
-            throw ValidatorError(.malformedCard, "cannot encode the tap for this layout: \(error)")
+            try await session.stage(Self.cardWrite(write), using: &generator)
         } catch {
             throw Self.translate(error)
         }
@@ -155,24 +54,24 @@ public struct SocialTapCard<Channel: CardChannel>: TapCard {
 
     /// Sends CommitTransaction.
     public mutating func commit() async throws {
-        try await client.commitTransaction()
+        try await session.commit()
     }
 
-    // MARK: Helpers
+    // MARK: Translation
 
-    static func format(_ layout: SocialCardLayout, _ file: FileSpec) throws -> RecordFormat {
-        guard let format = layout.layout.format(of: file) else {
-            throw ValidatorError(.malformedCard, "\(file.name) has no record format in \(layout.layout.id)")
+    /// The pipeline's write in the card's terms. The trip record carries the identity the
+    /// pending ledger entry names (device and time), so that the card's next read resolves it.
+    static func cardWrite(_ write: TapWrite) -> SocialCardWrite {
+        var trip: SocialCardWrite.Trip?
+        if let written = write.trip {
+            var ride = written.record
+            ride.deviceID = written.identity.deviceID
+            ride.time = written.identity.time
+            trip = SocialCardWrite.Trip(ride: ride, sequence: written.identity.cardSequence, slot: written.slot)
         }
-        return format
-    }
-
-    /// Days from 1970-01-01 to 2000-01-01, the card's date epoch.
-    static var cardEpochDays: Int32 { 10_957 }
-
-    static func cardDate(_ date: CivilDate) throws -> CardDate {
-        guard date.daysSinceEpoch >= cardEpochDays else { throw ValidatorError(.malformedCard, "a date before 2000 cannot be written to a card") }
-        return CardDate(daysSince2000: UInt32(date.daysSinceEpoch - cardEpochDays))
+        return SocialCardWrite(
+            counter: write.counter.map { SocialCardWrite.Counter(slot: $0.slot, counter: $0.counter) },
+            purseDebitKopecks: write.purseDebitKopecks, trip: trip, blockedOn: write.block?.date)
     }
 
     /// The validator's name for a failure of the card or of its data.
@@ -224,21 +123,15 @@ public struct SocialCardTapper: CardTapper {
                 throw ValidatorError(.invalidConfiguration, "layout \(layout.id) is not a social card layout: \(error)")
             }
         }
-        var byVersion: [UInt8: [CardMasterRole: SymmetricKey]] = [:]
-        for key in setup.cardKeys {
-            guard let role = CardMasterRole(rawValue: key.role) else { continue }
-            byVersion[key.version, default: [:]][role] = key.key
+        guard let community = layouts.first?.layout.community else {
+            throw ValidatorError(.invalidConfiguration, "no card layout is configured")
+        }
+        // Key files of a role this program does not know are left out, as they always were.
+        let masterKeys = setup.cardKeys.compactMap { file in
+            CardMasterRole(rawValue: file.role).map { (role: $0, version: file.version, key: file.key) }
         }
         do {
-            let sets = try byVersion.sorted { $0.key < $1.key }.map { version, keys in
-                try CardMasterKeySet(version: version, keys: keys)
-            }
-            guard let community = layouts.first?.layout.community else {
-                throw ValidatorError(.invalidConfiguration, "no card layout is configured")
-            }
-            self.init(layouts: layouts, keyring: try CardKeyring(community: community, sets: sets))
-        } catch let error as ValidatorError {
-            throw error
+            self.init(layouts: layouts, keyring: try CardKeyring(community: community, masterKeys: masterKeys))
         } catch {
             throw ValidatorError(.invalidKeyMaterial, "card master keys: \(error)")
         }
