@@ -38,7 +38,8 @@ public enum AccountingRoutes {
             .post("/v1/ledger/batches") { _, context in try await handlers.uploadBatch(context) }
             .get("/v1/ledger/position") { _, context in try await handlers.position(context) }
 
-        /// The routes of one operator action, behind its token check (and body collection).
+        // The routes of one operator action: the token check first (for a bundle route the kind
+        // before that), then the body for a route that takes one.
         func operatorRoutes(_ action: @escaping @Sendable (AccountingRequestContext) throws -> OperatorAction, body: Bool = false) -> RouterGroup<AccountingRequestContext> {
             let group = router.group().add(middleware: OperatorAuthorizationMiddleware(engine: engine, action: action))
             return body ? group.add(middleware: BodyCollectingMiddleware(limits: limits)) : group

@@ -66,10 +66,6 @@ struct OperatorAuthorizationMiddleware: RouterMiddleware {
         self.action = action
     }
 
-    init(engine: AccountingEngine, action: OperatorAction) {
-        self.init(engine: engine) { _ in action }
-    }
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let action = try self.action(context)
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count > 7 else {
