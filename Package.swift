@@ -111,7 +111,7 @@ let package = Package(
         ),
         /// One small SQLite wrapper for every store: open, execute, prepared statements, typed
         /// binds and columns, failures as `SQLiteFailure` values each store maps to its own errors.
-        .target(name: "SQLiteSupport", dependencies: ["CSQLite"]),
+        .target(name: "SQLiteSupport", dependencies: ["Diagnostics", "CSQLite"]),
         /// The ledger in SQLite: WAL, synchronous=FULL, append-only triggers, receipts, pruning,
         /// versioned migrations, out-of-service state.
         .target(name: "LedgerStore", dependencies: ["Diagnostics", "LedgerCore", "SQLiteSupport", "Entitlements", "Tariff", crypto]),

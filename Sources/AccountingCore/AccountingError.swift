@@ -8,8 +8,8 @@
 /// Thrown only for malformed input and broken environments; a refused batch or request that
 /// reads fine is a value (`IngestDecision`, `DeviceAuthentication`). Equality compares the code.
 public struct AccountingError: CodedError {
-    /// What went wrong, as a stable name.
-    public typealias Code = ErrorCode<AccountingError>
+    /// What went wrong: the protocol's code, which the service answers with unchanged.
+    public typealias Code = AccountingErrorCode
 
     /// What went wrong.
     public let code: Code
@@ -33,19 +33,4 @@ public struct AccountingError: CodedError {
 
     /// The English explanation, which `description` shows after the code.
     public var reason: String { english }
-}
-
-extension ErrorCode where Domain == AccountingError {
-    /// The body is not the JSON the endpoint expects (wrong types, missing fields).
-    public static var malformedBody: Self { Self("malformed-body") }
-    /// A ledger entry in the batch does not decode as canonical bytes.
-    public static var malformedEntry: Self { Self("malformed-entry") }
-    /// The body or the batch is larger than the service accepts.
-    public static var tooLarge: Self { Self("too-large") }
-    /// The batch holds no entries.
-    public static var emptyBatch: Self { Self("empty-batch") }
-    /// A header or field holds a value outside its allowed form.
-    public static var invalidField: Self { Self("invalid-field") }
-    /// The storage failed.
-    public static var storage: Self { Self("storage") }
 }

@@ -1,11 +1,17 @@
 import CSQLite
+import Diagnostics
 
 /// A failure reported by SQLite: its result codes, its message and what was being done.
 ///
 /// This is not an error domain of its own: each store maps it to its own error (the ledger's
 /// `LedgerStoreError`, the accounting service's `StorageError`) through the `mapFailure`
 /// function given when the connection is opened, so callers keep seeing their module's errors.
-public struct SQLiteFailure: Error, Hashable, Sendable, CustomStringConvertible {
+/// It still has the shape of every error (`CodedError`): its code is SQLite's extended result
+/// code and equality compares that code.
+public struct SQLiteFailure: CodedError {
+    /// The stable code: SQLite's extended result code.
+    public typealias Code = ResultCode
+
     /// What the connection was doing when SQLite failed.
     public enum Stage: Hashable, Sendable {
         /// Opening the file; `context` is the path.
@@ -41,19 +47,33 @@ public struct SQLiteFailure: Error, Hashable, Sendable, CustomStringConvertible 
         self.context = context
     }
 
+    /// The extended result code.
+    public var code: ResultCode { extendedCode }
+
+    /// SQLite's message.
+    public var reason: String { message }
+
+    /// Matches a failure whose primary or extended code is `pattern` (so `case .constraint`
+    /// also matches `constraintTrigger`); this takes precedence over `CodedError`'s exact match.
+    public static func ~= (pattern: ResultCode, failure: SQLiteFailure) -> Bool {
+        failure.extendedCode == pattern || failure.resultCode == pattern
+    }
+
     /// The code, the message and the context.
     public var description: String { "SQLite \(extendedCode.rawValue) (\(message)) in: \(context.prefix(120))" }
 }
 
 extension SQLiteFailure {
     /// An SQLite result code, primary or extended, by name.
-    public struct ResultCode: RawRepresentable, Hashable, Sendable {
+    public struct ResultCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
         /// The numeric code SQLite uses.
         public let rawValue: Int32
         /// Wraps a numeric code.
         public init(rawValue: Int32) { self.rawValue = rawValue }
         /// Wraps a numeric code.
         public init(_ rawValue: Int32) { self.rawValue = rawValue }
+        /// The numeric code, as SQLite's documentation lists it.
+        public var description: String { "SQLite \(rawValue)" }
 
         /// SQLITE_ERROR: a generic error (bad SQL, missing table).
         public static let error = ResultCode(SQLITE_ERROR)
@@ -83,10 +103,5 @@ extension SQLiteFailure {
         public static let outOfMemory = ResultCode(SQLITE_NOMEM)
         /// SQLITE_CONSTRAINT_TRIGGER: a trigger's RAISE refused the change.
         public static let constraintTrigger = ResultCode(csqlite_constraint_trigger)
-
-        /// Matches a failure whose primary or extended code is `pattern`.
-        public static func ~= (pattern: ResultCode, failure: SQLiteFailure) -> Bool {
-            failure.extendedCode == pattern || failure.resultCode == pattern
-        }
     }
 }

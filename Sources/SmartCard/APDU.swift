@@ -80,16 +80,71 @@ public struct ResponseAPDU: Hashable, Sendable {
 }
 
 /// A byte string that is not a well-formed short APDU.
-public enum APDUFormatError: Error, Hashable, Sendable, CustomStringConvertible {
+///
+/// An enum, because the APDU initializers throw it typed and callers match the counts.
+/// Equality compares the case and its counts (more than `CodedError`'s code-only default):
+/// how the bytes are malformed is part of the answer.
+public enum APDUFormatError: CodedError {
+    /// What went wrong, as a stable name.
+    public typealias Code = ErrorCode<APDUFormatError>
+
+    /// Fewer bytes than the smallest APDU of the kind (this many).
     case tooShort(Int)
+    /// The Lc byte declares another data length than the bytes carry.
     case lengthMismatch(declared: Int, actual: Int)
+    /// An extended-length APDU (Lc of 00), which is not supported.
     case extendedLengthUnsupported
 
-    public var description: String {
+    /// What went wrong.
+    public var code: Code {
+        switch self {
+        case .tooShort: .tooShort
+        case .lengthMismatch: .lengthMismatch
+        case .extendedLengthUnsupported: .extendedLengthUnsupported
+        }
+    }
+
+    /// The explanation, with the counts.
+    public var reason: String {
         switch self {
         case .tooShort(let count): "APDU of \(count) bytes is too short"
         case .lengthMismatch(let declared, let actual): "APDU declares Lc=\(declared) but carries \(actual) bytes"
         case .extendedLengthUnsupported: "extended-length APDUs are not supported"
         }
     }
+
+    /// The explanation alone, as before this type adopted `CodedError` (its messages already name the problem).
+    public var description: String { reason }
+
+    /// Equal when the case and its counts are.
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        switch (lhs, rhs) {
+        case (.tooShort(let left), .tooShort(let right)): left == right
+        case (.lengthMismatch(let leftDeclared, let leftActual), .lengthMismatch(let rightDeclared, let rightActual)):
+            leftDeclared == rightDeclared && leftActual == rightActual
+        case (.extendedLengthUnsupported, .extendedLengthUnsupported): true
+        default: false
+        }
+    }
+
+    /// Hashes what equality compares.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        switch self {
+        case .tooShort(let count): hasher.combine(count)
+        case .lengthMismatch(let declared, let actual):
+            hasher.combine(declared)
+            hasher.combine(actual)
+        case .extendedLengthUnsupported: break
+        }
+    }
+}
+
+extension ErrorCode where Domain == APDUFormatError {
+    /// Fewer bytes than the smallest APDU.
+    public static var tooShort: Self { Self("apdu-too-short") }
+    /// Lc disagrees with the data carried.
+    public static var lengthMismatch: Self { Self("apdu-length-mismatch") }
+    /// Extended-length APDUs are not supported.
+    public static var extendedLengthUnsupported: Self { Self("apdu-extended-length-unsupported") }
 }

@@ -66,7 +66,56 @@ public struct TLV: Hashable, Sendable {
 }
 
 /// Bytes that are not well-formed BER-TLV.
-public enum TLVError: Error, Hashable, Sendable {
+///
+/// An enum, because `TLV.parseAll` throws it typed and callers match the offset. Equality
+/// compares the case and the offset (more than `CodedError`'s code-only default): where the
+/// bytes went wrong is part of the answer.
+public enum TLVError: CodedError {
+    /// What went wrong, as a stable name.
+    public typealias Code = ErrorCode<TLVError>
+
+    /// The bytes end inside a tag, a length or a value that starts at this offset.
     case truncated(at: Int)
+    /// The length at this offset uses a form this parser does not read (more than two length bytes).
     case unsupportedLength(at: Int)
+
+    /// What went wrong.
+    public var code: Code {
+        switch self {
+        case .truncated: .truncated
+        case .unsupportedLength: .unsupportedLength
+        }
+    }
+
+    /// Where it went wrong.
+    public var reason: String {
+        switch self {
+        case .truncated(let offset): "the TLV bytes end inside the object at offset \(offset)"
+        case .unsupportedLength(let offset): "the TLV length at offset \(offset) has an unsupported form"
+        }
+    }
+
+    /// Equal when the case and the offset are.
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        switch (lhs, rhs) {
+        case (.truncated(let left), .truncated(let right)), (.unsupportedLength(let left), .unsupportedLength(let right)):
+            left == right
+        default: false
+        }
+    }
+
+    /// Hashes what equality compares.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        switch self {
+        case .truncated(let offset), .unsupportedLength(let offset): hasher.combine(offset)
+        }
+    }
+}
+
+extension ErrorCode where Domain == TLVError {
+    /// The bytes end inside an object.
+    public static var truncated: Self { Self("tlv-truncated") }
+    /// A length form this parser does not read.
+    public static var unsupportedLength: Self { Self("tlv-unsupported-length") }
 }

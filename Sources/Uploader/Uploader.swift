@@ -200,7 +200,7 @@ public final class Uploader: Service, Sendable {
         guard first.sequence == resume else {
             // The ledger no longer holds what the service asks for (pruned under a receipt the
             // service has since lost): nothing the uploader can send will help; an operator must.
-            throw UploaderError("the service asks for entry \(resume) but the ledger starts at \(first.sequence)")
+            throw UploaderError(.ledgerPruned, "the service asks for entry \(resume) but the ledger starts at \(first.sequence)")
         }
         let checkpoint = try Checkpoint(signing: ChainHead(after: last), with: configuration.deviceKey)
         let batch = UploadBatch(deviceID: ledger.deviceID, entries: entries, checkpoint: checkpoint)
@@ -210,23 +210,25 @@ public final class Uploader: Service, Sendable {
             let answer = try JSONDecoder().decode(UploadResponse.self, from: Data(response.body))
             let receipt = try answer.receipt.receipt()
             guard receipt.deviceID == ledger.deviceID, receipt.sequence == last.sequence, receipt.chainHash == last.hash else {
-                throw UploaderError("the receipt does not cover the batch sent (\(receipt))")
+                throw UploaderError(.receiptMismatch, "the receipt does not cover the batch sent (\(receipt))")
             }
             try await ledger.storeReceipt(receipt, servicePublicKey: configuration.servicePublicKey)
             state.resume = last.sequence + 1
-            await onEvent(.uploaded(first: first.sequence, last: last.sequence, replayed: answer.outcome == "replayed"))
+            await onEvent(.uploaded(first: first.sequence, last: last.sequence, replayed: answer.outcome == .replayed))
             return false
         case 409:
-            let error = try? JSONDecoder().decode(ErrorResponse.self, from: Data(response.body))
-            if error?.error.code == "gap", let resumeAt = error?.error.resumeSequence {
+            let refusal = (try? JSONDecoder().decode(ErrorResponse.self, from: Data(response.body)))?.error
+            if let refusal, refusal.code == .gap, let resumeAt = refusal.resumeSequence {
                 state.resume = resumeAt
                 await onEvent(.gap(resumeSequence: resumeAt))
                 return false
             }
+            // A chain conflict, or a conflict this build does not know: nothing to resend.
             await onEvent(.chainConflict)
-            throw UploaderError("the service refuses the batch: \(error?.error.code ?? "conflict")")
+            throw UploaderError(.batchRefused, "the service refuses the batch: \(refusal.map { "\($0.code)" } ?? "conflict")")
         default:
-            throw UploaderError("the service answered \(response.status): \(String(decoding: response.body.prefix(300), as: UTF8.self))")
+            throw UploaderError(
+                .unexpectedAnswer, "the service answered \(response.status): \(String(decoding: response.body.prefix(300), as: UTF8.self))")
         }
     }
 
@@ -234,7 +236,7 @@ public final class Uploader: Service, Sendable {
     private func synchronizePosition() async throws -> UInt64 {
         let response = try await send(method: .GET, path: "/v1/ledger/position", body: [])
         guard response.status == 200 else {
-            throw UploaderError("position: the service answered \(response.status): \(String(decoding: response.body.prefix(300), as: UTF8.self))")
+            throw UploaderError(.unexpectedAnswer, "position: the service answered \(response.status): \(String(decoding: response.body.prefix(300), as: UTF8.self))")
         }
         let position = try JSONDecoder().decode(PositionResponse.self, from: Data(response.body))
         if let wire = position.receipt {
@@ -247,7 +249,7 @@ public final class Uploader: Service, Sendable {
         }
         let head = try await ledger.headSequence()
         if position.sequence > head {
-            throw UploaderError("the service holds entry \(position.sequence) but this ledger ends at \(head)")
+            throw UploaderError(.serviceAhead, "the service holds entry \(position.sequence) but this ledger ends at \(head)")
         }
         await onEvent(.positionSynchronized(resumeSequence: position.resumeSequence))
         return position.resumeSequence
@@ -315,11 +317,37 @@ public final class Uploader: Service, Sendable {
 }
 
 /// The uploader could not complete an attempt (it will try again).
-public struct UploaderError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct UploaderError: CodedError {
+    /// What went wrong, as a stable name.
+    public typealias Code = ErrorCode<UploaderError>
+
+    /// What went wrong.
+    public let code: Code
     /// What happened.
     public let reason: String
-    /// Creates an error.
-    public init(_ reason: String) { self.reason = reason }
-    /// The reason.
-    public var description: String { reason }
+    /// The source file where the error was raised.
+    public let file: String
+    /// The source line where the error was raised.
+    public let line: UInt
+
+    /// Creates an error; the location is filled in for you.
+    public init(_ code: Code, _ reason: String, file: String = #fileID, line: UInt = #line) {
+        self.code = code
+        self.reason = reason
+        self.file = file
+        self.line = line
+    }
+}
+
+extension ErrorCode where Domain == UploaderError {
+    /// The service answered with a status or body the uploader cannot use.
+    public static var unexpectedAnswer: Self { Self("unexpected-answer") }
+    /// The service refused a batch with a conflict other than a gap (a chain conflict: a tamper alarm there).
+    public static var batchRefused: Self { Self("batch-refused") }
+    /// The receipt in the answer does not cover the batch sent.
+    public static var receiptMismatch: Self { Self("receipt-mismatch") }
+    /// The service asks for entries the ledger no longer holds (pruned under a receipt the service has lost).
+    public static var ledgerPruned: Self { Self("ledger-pruned") }
+    /// The service holds more of the chain than the ledger does.
+    public static var serviceAhead: Self { Self("service-ahead") }
 }

@@ -61,8 +61,8 @@ struct SignedRequestTests {
     }
 
     @Test func aStaleOrFutureTimestampFails() {
-        #expect(refusal(verify(headers(timestamp: Fixtures.now.adding(seconds: -301))))?.code == "stale-request")
-        #expect(refusal(verify(headers(timestamp: Fixtures.now.adding(seconds: 301))))?.code == "stale-request")
+        #expect(refusal(verify(headers(timestamp: Fixtures.now.adding(seconds: -301))))?.code == .staleRequest)
+        #expect(refusal(verify(headers(timestamp: Fixtures.now.adding(seconds: 301))))?.code == .staleRequest)
         #expect(refusal(verify(headers(timestamp: Fixtures.now.adding(seconds: -300)))) == nil)
     }
 
@@ -82,26 +82,26 @@ struct SignedRequestTests {
     @Test func aRevokedCertificateIsForbidden() {
         let revocations = RevocationList(version: 2, revocations: [Revocation(keyID: Fixtures.deviceCertificate.keyID, revokedAt: Fixtures.now, reason: .keyCompromise)])
         let result = refusal(verify(headers(), revocations: revocations))
-        #expect(result?.code == "certificate-revoked")
+        #expect(result?.code == .certificateRevoked)
         #expect(result?.httpStatus == 403)
     }
 
     @Test func aCertificateOfAnotherRoleIsForbidden() {
         let accounting = Fixtures.certificate(for: Fixtures.deviceKey, role: .accounting)
         let result = refusal(verify(headers(certificate: accounting)))
-        #expect(result?.code == "certificate-wrong-role")
+        #expect(result?.code == .certificateWrongRole)
         #expect(result?.httpStatus == 403)
     }
 
     @Test func anExpiredCertificateIsForbidden() {
         let expired = Fixtures.certificate(for: Fixtures.deviceKey, notAfter: Fixtures.now.adding(seconds: -1))
-        #expect(refusal(verify(headers(certificate: expired)))?.code == "certificate-expired")
+        #expect(refusal(verify(headers(certificate: expired)))?.code == .certificateExpired)
     }
 
     @Test func aCertificateNotSignedByTheRootIsUnauthorized() {
         let forged = Fixtures.certificate(for: Fixtures.deviceKey, signer: Fixtures.otherDeviceKey)
         let result = refusal(verify(headers(certificate: forged)))
-        #expect(result?.code == "certificate-invalid")
+        #expect(result?.code == .certificateInvalid)
         #expect(result?.httpStatus == 401)
     }
 

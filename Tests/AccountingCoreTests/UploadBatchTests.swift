@@ -37,7 +37,7 @@ struct UploadBatchTests {
         } catch let error as AccountingError {
             return error.code
         } catch {
-            return AccountingError.Code("unexpected")
+            return .unrecognized("unexpected")
         }
     }
 

@@ -212,7 +212,7 @@ struct TestService {
         try await storage.register(DeviceRegistration(deviceID: device.id, certificate: device.certificate, label: "bus-017", registeredAt: Community.now))
     }
 
-    var router: Router<BasicRequestContext> { AccountingRoutes.router(engine: engine) }
+    var router: Router<AccountingRequestContext> { AccountingRoutes.router(engine: engine) }
 
     /// Runs `body` with a test client (no sockets). The storage stays open for checks after it;
     /// PostgreSQL pools close their idle connections by themselves.
@@ -248,5 +248,6 @@ extension TestClientProtocol {
 extension TestResponse {
     var bytes: [UInt8] { Array(body.readableBytesView) }
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(type, from: Data(bytes)) }
-    var errorCode: String? { (try? decode(ErrorResponse.self))?.error.code }
+    /// The error code as it is on the wire.
+    var errorCode: String? { (try? decode(ErrorResponse.self))?.error.code.wireName }
 }

@@ -19,7 +19,7 @@ struct IngestTests {
             let response = try await client.upload(service.device.batch(chain[0..<250]), as: service.device)
             #expect(response.status == .ok)
             let answer = try response.decode(UploadResponse.self)
-            #expect(answer.outcome == "accepted")
+            #expect(answer.outcome == .accepted)
             #expect(answer.storedEntries == 250)
             let receipt = try answer.receipt.receipt()
             #expect(receipt.isValid(signedBy: Community.serviceKey.publicKey))
@@ -44,13 +44,13 @@ struct IngestTests {
             let again = try await client.upload(service.device.batch(chain[0..<20]), as: service.device)
             #expect(again.status == .ok)
             let replay = try again.decode(UploadResponse.self)
-            #expect(replay.outcome == "replayed")
+            #expect(replay.outcome == .replayed)
             #expect(replay.storedEntries == 0)
             #expect(replay.receipt == first.receipt)
             // An overlapping batch stores only what is new.
             let more = service.device.chain(count: 40)
             let overlap = try await client.upload(service.device.batch(more[25..<40]), as: service.device).decode(UploadResponse.self)
-            #expect(overlap.outcome == "accepted")
+            #expect(overlap.outcome == .accepted)
             #expect(overlap.storedEntries == 10)
         }
         #expect(try await service.engine.storage.entryCount() == 40)
@@ -65,7 +65,7 @@ struct IngestTests {
             let response = try await client.upload(service.device.batch(chain[20..<30]), as: service.device)
             #expect(response.status == .conflict)
             let error = try response.decode(ErrorResponse.self)
-            #expect(error.error.code == "gap")
+            #expect(error.error.code == .gap)
             #expect(error.error.resumeSequence == 11)
             #expect(!error.error.message.uk.isEmpty && !error.error.message.en.isEmpty)
         }
@@ -123,14 +123,14 @@ struct IngestTests {
         let batch = service.device.batch(chain[0..<100])
         let device = service.device
         try await service.withClient { client in
-            let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+            let outcomes = try await withThrowingTaskGroup(of: UploadOutcome.self) { group in
                 for _ in 0..<8 {
                     group.addTask { try await client.upload(batch, as: device).decode(UploadResponse.self).outcome }
                 }
-                return try await group.reduce(into: [String]()) { $0.append($1) }
+                return try await group.reduce(into: [UploadOutcome]()) { $0.append($1) }
             }
-            #expect(outcomes.filter { $0 == "accepted" }.count == 1)
-            #expect(outcomes.filter { $0 == "replayed" }.count == 7)
+            #expect(outcomes.filter { $0 == .accepted }.count == 1)
+            #expect(outcomes.filter { $0 == .replayed }.count == 7)
         }
         #expect(try await service.engine.storage.entryCount() == 100)
     }

@@ -144,4 +144,28 @@ import Testing
         #expect(!database.isOpen)
         #expect(throws: OwnError(stage: .closed, code: .misuse)) { try database.execute("SELECT 1") }
     }
+
+    /// A pattern matches the primary or the extended code (the stores map `.constraint` and
+    /// `.constraintTrigger` apart by this), even though `CodedError` brings an exact `~=` too.
+    @Test func aPatternMatchesThePrimaryOrTheExtendedCode() {
+        let trigger = SQLiteFailure(extendedCode: .constraintTrigger, message: "refused", stage: .stepping, context: "INSERT")
+        let matchesConstraint: Bool
+        switch trigger {
+        case .constraint: matchesConstraint = true
+        default: matchesConstraint = false
+        }
+        #expect(matchesConstraint)
+        let plain = SQLiteFailure(extendedCode: .constraint, message: "unique", stage: .stepping, context: "INSERT")
+        let matchesTrigger: Bool
+        switch plain {
+        case .constraintTrigger: matchesTrigger = true
+        default: matchesTrigger = false
+        }
+        #expect(!matchesTrigger)
+        #expect(trigger.code == .constraintTrigger)
+        #expect(trigger.reason == "refused")
+        // Equality is on the code (CodedError): the same failure worded or placed differently.
+        #expect(trigger == SQLiteFailure(extendedCode: .constraintTrigger, message: "other", stage: .preparing, context: ""))
+        #expect(trigger != plain)
+    }
 }

@@ -142,4 +142,24 @@ struct ErrorDomainTests {
         #expect(removed)
         #expect(error.description == "card-removed: gone")
     }
+
+    /// The parse errors are coded too, but compare their offsets and counts: a test expecting
+    /// `tooShort(1)` must fail on `tooShort(2)`.
+    @Test func parseErrorsHaveCodesAndCompareTheirDetails() {
+        #expect(APDUFormatError.tooShort(2).code == .tooShort)
+        #expect(APDUFormatError.lengthMismatch(declared: 5, actual: 1).code.name == "apdu-length-mismatch")
+        #expect(APDUFormatError.tooShort(1) != .tooShort(2))
+        #expect(APDUFormatError.lengthMismatch(declared: 5, actual: 1) != .lengthMismatch(declared: 5, actual: 2))
+        #expect(APDUFormatError.extendedLengthUnsupported == .extendedLengthUnsupported)
+        #expect(APDUFormatError.tooShort(2).description == "APDU of 2 bytes is too short")
+        #expect(TLVError.truncated(at: 3).code.name == "tlv-truncated")
+        #expect(TLVError.truncated(at: 3) != .truncated(at: 4))
+        #expect(TLVError.truncated(at: 3) != .unsupportedLength(at: 3))
+        #expect(Set([TLVError.truncated(at: 3), .truncated(at: 3), .unsupportedLength(at: 3)]).count == 2)
+        let truncated: Bool = switch TLVError.truncated(at: 9) {
+        case TLVError.Code.truncated: true
+        default: false
+        }
+        #expect(truncated)
+    }
 }

@@ -158,24 +158,24 @@ public enum DeviceAuthRefusal: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// A stable code.
-    public var code: String {
+    /// The protocol code the service answers with.
+    public var code: AccountingErrorCode {
         switch self {
-        case .missingHeader: "missing-signature-header"
-        case .malformedHeader: "malformed-signature-header"
-        case .stale: "stale-request"
-        case .replayedNonce: "replayed-nonce"
+        case .missingHeader: .missingSignatureHeader
+        case .malformedHeader: .malformedSignatureHeader
+        case .stale: .staleRequest
+        case .replayedNonce: .replayedNonce
         case .certificate(let rejection):
             switch rejection {
-            case .revokedIssuer: "certificate-revoked"
-            case .issuerWrongRole: "certificate-wrong-role"
-            case .issuerCertificateExpired: "certificate-expired"
-            case .issuerCertificateNotYetValid: "certificate-not-yet-valid"
-            default: "certificate-invalid"
+            case .revokedIssuer: .certificateRevoked
+            case .issuerWrongRole: .certificateWrongRole
+            case .issuerCertificateExpired: .certificateExpired
+            case .issuerCertificateNotYetValid: .certificateNotYetValid
+            default: .certificateInvalid
             }
-        case .unknownDevice: "unknown-device"
-        case .keyNotRegistered: "key-not-registered"
-        case .badSignature: "bad-request-signature"
+        case .unknownDevice: .unknownDevice
+        case .keyNotRegistered: .keyNotRegistered
+        case .badSignature: .badRequestSignature
         }
     }
 

@@ -40,16 +40,16 @@ public enum BatchRejection: Hashable, Sendable, CustomStringConvertible {
     /// Sequence 0 is never an entry.
     case sequenceZero
 
-    /// A stable code.
-    public var code: String {
+    /// The protocol code the service answers with.
+    public var code: AccountingErrorCode {
         switch self {
-        case .deviceMismatch: "device-mismatch"
-        case .entryFromOtherDevice: "entry-from-other-device"
-        case .notContiguous: "not-contiguous"
-        case .brokenLink: "broken-link"
-        case .checkpointMismatch: "checkpoint-mismatch"
-        case .checkpointSignatureInvalid: "checkpoint-signature-invalid"
-        case .sequenceZero: "sequence-zero"
+        case .deviceMismatch: .deviceMismatch
+        case .entryFromOtherDevice: .entryFromOtherDevice
+        case .notContiguous: .notContiguous
+        case .brokenLink: .brokenLink
+        case .checkpointMismatch: .checkpointMismatch
+        case .checkpointSignatureInvalid: .checkpointSignatureInvalid
+        case .sequenceZero: .sequenceZero
         }
     }
 

@@ -44,14 +44,14 @@ public struct ReceiptWire: Codable, Hashable, Sendable {
 /// The answer to an accepted or replayed batch.
 public struct UploadResponse: Codable, Hashable, Sendable {
     /// `accepted` (new entries stored) or `replayed` (everything was already held).
-    public var outcome: String
+    public var outcome: UploadOutcome
     /// How many entries this request added.
     public var storedEntries: Int
     /// The signed receipt covering the batch's last entry.
     public var receipt: ReceiptWire
 
     /// Creates a response.
-    public init(outcome: String, storedEntries: Int, receipt: ReceiptWire) {
+    public init(outcome: UploadOutcome, storedEntries: Int, receipt: ReceiptWire) {
         self.outcome = outcome
         self.storedEntries = storedEntries
         self.receipt = receipt
@@ -86,7 +86,7 @@ public struct ErrorResponse: Codable, Hashable, Sendable {
     /// The error.
     public struct Body: Codable, Hashable, Sendable {
         /// A stable code for programs.
-        public var code: String
+        public var code: AccountingErrorCode
         /// The explanation for people.
         public var message: Message
         /// For `gap`: the sequence to resume from.
@@ -105,7 +105,7 @@ public struct ErrorResponse: Codable, Hashable, Sendable {
     public var error: Body
 
     /// Creates an error body.
-    public init(code: String, uk: String, en: String, resumeSequence: UInt64? = nil) {
+    public init(code: AccountingErrorCode, uk: String, en: String, resumeSequence: UInt64? = nil) {
         error = Body(code: code, message: Message(uk: uk, en: en), resumeSequence: resumeSequence)
     }
 }

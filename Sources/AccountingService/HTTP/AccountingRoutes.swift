@@ -19,22 +19,40 @@ import Foundation
 /// The service's HTTP API (docs/openapi.yaml): builds a Hummingbird router over an engine.
 public enum AccountingRoutes {
     /// A router with every endpoint registered.
-    public static func router(engine: AccountingEngine) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    ///
+    /// Authentication is middleware: a device route sits in a group behind
+    /// `DeviceAuthenticationMiddleware`, an operator route behind `OperatorAuthorizationMiddleware`
+    /// for its action (and `BodyCollectingMiddleware` when it takes a body), so a handler starts
+    /// with the caller established and never repeats the checks.
+    public static func router(engine: AccountingEngine) -> Router<AccountingRequestContext> {
+        let router = Router(context: AccountingRequestContext.self)
         let handlers = Handlers(engine: engine)
+        let limits = engine.configuration.limits
         router.add(middleware: CountingMiddleware(metrics: engine.metrics))
         router.get("/health") { _, _ in try await handlers.health() }
         router.get("/metrics") { _, _ in await handlers.metrics() }
-        router.post("/v1/ledger/batches") { request, _ in try await handlers.uploadBatch(request) }
-        router.get("/v1/ledger/position") { request, _ in try await handlers.position(request) }
-        router.get("/v1/bundles/:kind") { request, context in try await handlers.downloadBundle(request, kind: context.parameters.get("kind")) }
-        router.put("/v1/bundles/:kind") { request, context in try await handlers.uploadBundle(request, kind: context.parameters.get("kind")) }
-        router.post("/v1/devices") { request, _ in try await handlers.registerDevice(request) }
-        router.get("/v1/devices") { request, _ in try await handlers.listDevices(request) }
-        router.get("/v1/transactions") { request, _ in try await handlers.transactions(request) }
-        router.get("/v1/alarms") { request, _ in try await handlers.alarms(request) }
-        router.post("/v1/deny-list-entries") { request, _ in try await handlers.addDenyListEntry(request) }
-        router.get("/v1/deny-list-entries") { request, _ in try await handlers.denyListEntries(request) }
+        router.get("/v1/bundles/:kind") { request, context in try await handlers.downloadBundle(request, kind: Handlers.bundleKind(context)) }
+
+        router.group()
+            .add(middleware: DeviceAuthenticationMiddleware(engine: engine))
+            .post("/v1/ledger/batches") { _, context in try await handlers.uploadBatch(context) }
+            .get("/v1/ledger/position") { _, context in try await handlers.position(context) }
+
+        // The routes of one operator action: the token check first (for a bundle route the kind
+        // before that), then the body for a route that takes one.
+        func operatorRoutes(_ action: @escaping @Sendable (AccountingRequestContext) throws -> OperatorAction, body: Bool = false) -> RouterGroup<AccountingRequestContext> {
+            let group = router.group().add(middleware: OperatorAuthorizationMiddleware(engine: engine, action: action))
+            return body ? group.add(middleware: BodyCollectingMiddleware(limits: limits)) : group
+        }
+        operatorRoutes({ .uploadBundle(try Handlers.bundleKind($0)) }, body: true)
+            .put("/v1/bundles/:kind") { _, context in try await handlers.uploadBundle(context, kind: Handlers.bundleKind(context)) }
+        operatorRoutes({ _ in .registerDevice }, body: true).post("/v1/devices") { _, context in try await handlers.registerDevice(context) }
+        operatorRoutes({ _ in .readDevices }).get("/v1/devices") { _, _ in try await handlers.listDevices() }
+        operatorRoutes({ _ in .readTransactions }).get("/v1/transactions") { request, _ in try await handlers.transactions(request) }
+        operatorRoutes({ _ in .readAlarms }).get("/v1/alarms") { _, _ in try await handlers.alarms() }
+        operatorRoutes({ _ in .addDenyListEntry }, body: true)
+            .post("/v1/deny-list-entries") { _, context in try await handlers.addDenyListEntry(context) }
+        operatorRoutes({ _ in .readDenyListEntries }).get("/v1/deny-list-entries") { _, _ in try await handlers.denyListEntries() }
         return router
     }
 
@@ -59,34 +77,37 @@ struct CountingMiddleware<Context: RequestContext>: RouterMiddleware {
         let response: Response
         do {
             response = try await next(request, context)
+        } catch let error as AccountingServiceError {
+            // The service's own refusals are answered as they are (Hummingbird renders them).
+            if error.status.code >= 500 {
+                context.logger.error("internal failure", metadata: ["error": "\(error)", "at": "\(error.file):\(error.line)"])
+            }
+            await metrics.increment("hromada_http_requests_total", label: ("status", "\(error.status.code / 100)xx"))
+            throw error
         } catch let error as HTTPResponseError {
+            // Hummingbird's own (no route, wrong method), answered in the service's JSON form.
             await metrics.increment("hromada_http_requests_total", label: ("status", "\(error.status.code / 100)xx"))
             if error.status == .notFound {
-                return Handlers.error(.notFound, "not-found", uk: "такого шляху немає", en: "no such path")
+                throw AccountingServiceError(.notFound, .notFound, uk: "такого шляху немає", en: "no such path")
             }
             if error.status == .methodNotAllowed {
-                return Handlers.error(.methodNotAllowed, "method-not-allowed", uk: "метод не дозволено", en: "method not allowed")
+                throw AccountingServiceError(.methodNotAllowed, .methodNotAllowed, uk: "метод не дозволено", en: "method not allowed")
             }
             throw error
         } catch let error where error is StorageError || error is PSQLError {
             // The details (which may name tables or hosts) go to the log, not to the client.
             context.logger.error("storage failure", metadata: ["error": "\(String(reflecting: error))"])
             await metrics.increment("hromada_http_requests_total", label: ("status", "5xx"))
-            return Handlers.error(.serviceUnavailable, "storage-unavailable", uk: "сховище недоступне, спробуйте пізніше", en: "storage unavailable, try again later")
+            throw AccountingServiceError(
+                .serviceUnavailable, .storageUnavailable, uk: "сховище недоступне, спробуйте пізніше", en: "storage unavailable, try again later")
         } catch {
             context.logger.error("unexpected failure", metadata: ["error": "\(String(reflecting: error))"])
             await metrics.increment("hromada_http_requests_total", label: ("status", "5xx"))
-            return Handlers.error(.internalServerError, "internal-error", uk: "внутрішня помилка сервісу", en: "internal service error")
+            throw AccountingServiceError.internalError()
         }
         await metrics.increment("hromada_http_requests_total", label: ("status", "\(response.status.code / 100)xx"))
         return response
     }
-}
-
-/// A checked input, or the response that refuses it.
-enum Checked<Value> {
-    case ok(Value)
-    case refused(Response)
 }
 
 /// The endpoint handlers.
@@ -106,67 +127,10 @@ struct Handlers: Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func error(
-        _ status: HTTPResponse.Status, _ code: String, uk: String, en: String, resumeSequence: UInt64? = nil, headers: HTTPFields = [:]
-    ) -> Response {
-        json(ErrorResponse(code: code, uk: uk, en: en, resumeSequence: resumeSequence), status: status, headers: headers)
-    }
-
-    static func error(_ error: AccountingError) -> Response {
-        let status: HTTPResponse.Status = error.code == .tooLarge ? .contentTooLarge : .badRequest
-        return Handlers.error(status, error.code.name, uk: error.ukrainian, en: error.english)
-    }
-
-    /// Reads the body up to the limit; nil (and a 413 to send) when it is larger.
-    func body(_ request: Request) async -> Checked<[UInt8]> {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limits.maximumBodyBytes {
-            return .refused(Self.tooLarge(limits))
-        }
-        do {
-            let buffer = try await request.body.collect(upTo: limits.maximumBodyBytes)
-            return .ok(Array(buffer.readableBytesView))
-        } catch {
-            return .refused(Self.tooLarge(limits))
-        }
-    }
-
-    static func tooLarge(_ limits: AccountingLimits) -> Response {
-        error(.contentTooLarge, "too-large", uk: "тіло запиту завелике (до \(limits.maximumBodyBytes) байтів)", en: "the request body is too large (at most \(limits.maximumBodyBytes) bytes)")
-    }
-
-    func authenticateDevice(_ request: Request, body: [UInt8]) async throws -> Checked<AuthenticatedDevice> {
-        var headers: [String: String] = [:]
-        for name in DeviceRequestHeader.all {
-            if let field = HTTPField.Name(name), let value = request.headers[field] { headers[name] = value }
-        }
-        let result = try await engine.authenticateDevice(
-            method: request.method.rawValue, path: request.head.path ?? request.uri.path, headers: headers, body: body)
-        switch result {
-        case .authenticated(let device): return .ok(device)
-        case .refused(let refusal):
-            let status: HTTPResponse.Status = refusal.httpStatus == 401 ? .unauthorized : .forbidden
-            var extra: HTTPFields = [:]
-            if status == .unauthorized { extra[.wwwAuthenticate] = "HromadaDevice" }
-            return .refused(Self.error(status, refusal.code, uk: refusal.ukrainian, en: refusal.english, headers: extra))
-        }
-    }
-
-    /// Checks an operator's bearer token for `action`: 401 without a known token, 403 when its role may not.
-    func authorizeOperator(_ request: Request, for action: OperatorAction) async throws -> Checked<OperatorIdentity> {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count > 7 else {
-            await engine.metrics.increment("hromada_operator_auth_refused_total", label: ("status", "401"))
-            return .refused(Self.error(.unauthorized, "missing-token", uk: "потрібен токен оператора", en: "an operator bearer token is required", headers: [.wwwAuthenticate: "Bearer"]))
-        }
-        let token = String(header.dropFirst(7))
-        guard let identity = try await engine.storage.operatorIdentity(tokenHash: OperatorTokens.hash(token)) else {
-            await engine.metrics.increment("hromada_operator_auth_refused_total", label: ("status", "401"))
-            return .refused(Self.error(.unauthorized, "unknown-token", uk: "токен невідомий", en: "the token is not known", headers: [.wwwAuthenticate: "Bearer"]))
-        }
-        guard identity.role.permits(action) else {
-            await engine.metrics.increment("hromada_operator_auth_refused_total", label: ("status", "403"))
-            return .refused(Self.error(.forbidden, "role-forbidden", uk: "роль \(identity.role.rawValue) не має на це права", en: "the role \(identity.role.rawValue) may not do this"))
-        }
-        return .ok(identity)
+    /// The bundle kind the path names; 404 when it names none.
+    static func bundleKind(_ context: AccountingRequestContext) throws(AccountingServiceError) -> BundleKind {
+        guard let name = context.parameters.get("kind"), let kind = BundleKind(name: name) else { throw .unknownBundleKind }
+        return kind
     }
 
     // MARK: Public
@@ -190,59 +154,37 @@ struct Handlers: Sendable {
 
     // MARK: Devices
 
-    func uploadBatch(_ request: Request) async throws -> Response {
-        let body: [UInt8]
-        switch await self.body(request) {
-        case .ok(let bytes): body = bytes
-        case .refused(let response): return response
-        }
-        let device: AuthenticatedDevice
-        switch try await authenticateDevice(request, body: body) {
-        case .ok(let authenticated): device = authenticated
-        case .refused(let response): return response
-        }
+    func uploadBatch(_ context: AccountingRequestContext) async throws -> Response {
+        let device = try context.authenticatedDevice()
         let batch: UploadBatch
         do {
-            batch = try UploadBatch(jsonBody: body, limits: limits)
+            batch = try UploadBatch(jsonBody: try context.collectedBody(), limits: limits)
         } catch let error as AccountingError {
-            return Self.error(error)
+            throw AccountingServiceError(error)
         }
         switch try await engine.ingest(batch, from: device) {
         case .accepted(let receipt, let stored):
-            return Self.json(UploadResponse(outcome: "accepted", storedEntries: stored, receipt: ReceiptWire(receipt)))
+            return Self.json(UploadResponse(outcome: .accepted, storedEntries: stored, receipt: ReceiptWire(receipt)))
         case .replayed(let receipt):
-            return Self.json(UploadResponse(outcome: "replayed", storedEntries: 0, receipt: ReceiptWire(receipt)))
+            return Self.json(UploadResponse(outcome: .replayed, storedEntries: 0, receipt: ReceiptWire(receipt)))
         case .gap(let resume):
-            return Self.error(
-                .conflict, "gap", uk: "бракує записів перед пакетом; продовжіть з №\(resume)",
-                en: "entries are missing before the batch; resume at \(resume)", resumeSequence: resume)
+            throw AccountingServiceError.gap(resumeSequence: resume)
         case .conflict(let conflict):
-            return Self.error(
-                .conflict, "chain-conflict", uk: "пакет суперечить збереженим записам (№\(conflict.sequence)); зафіксовано тривогу",
-                en: "the batch contradicts held entries at \(conflict.sequence); a tamper alarm was recorded")
+            throw AccountingServiceError.chainConflict(conflict)
         case .rejected(let rejection):
-            let status: HTTPResponse.Status = rejection.code == "device-mismatch" ? .forbidden : .unprocessableContent
-            return Self.error(status, rejection.code, uk: rejection.ukrainian, en: rejection.english)
+            throw AccountingServiceError(rejecting: rejection)
         }
     }
 
-    func position(_ request: Request) async throws -> Response {
-        let device: AuthenticatedDevice
-        switch try await authenticateDevice(request, body: []) {
-        case .ok(let authenticated): device = authenticated
-        case .refused(let response): return response
-        }
-        return Self.json(try await engine.position(of: device.deviceID))
+    func position(_ context: AccountingRequestContext) async throws -> Response {
+        Self.json(try await engine.position(of: try context.authenticatedDevice().deviceID))
     }
 
     // MARK: Bundles
 
-    func downloadBundle(_ request: Request, kind name: String?) async throws -> Response {
-        guard let name, let kind = BundleKind(name: name) else {
-            return Self.error(.notFound, "unknown-bundle-kind", uk: "невідомий вид пакета", en: "bundle kinds are trust, tariff, denylist")
-        }
+    func downloadBundle(_ request: Request, kind: BundleKind) async throws -> Response {
         guard let bundle = try await engine.storage.latestBundle(kind) else {
-            return Self.error(.notFound, "no-bundle", uk: "пакет ще не завантажено", en: "no \(kind) bundle has been uploaded")
+            throw AccountingServiceError(.notFound, .noBundle, uk: "пакет ще не завантажено", en: "no \(kind) bundle has been uploaded")
         }
         let etag = "\"\(hexString(SHA256.hash(data: bundle.bytes)).prefix(32))\""
         var headers: HTTPFields = [
@@ -256,27 +198,12 @@ struct Handlers: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bundle.bytes)))
     }
 
-    func uploadBundle(_ request: Request, kind name: String?) async throws -> Response {
-        guard let name, let kind = BundleKind(name: name) else {
-            return Self.error(.notFound, "unknown-bundle-kind", uk: "невідомий вид пакета", en: "bundle kinds are trust, tariff, denylist")
-        }
-        if case .refused(let response) = try await authorizeOperator(request, for: .uploadBundle(kind)) { return response }
-        let body: [UInt8]
-        switch await self.body(request) {
-        case .ok(let bytes): body = bytes
-        case .refused(let response): return response
-        }
-        switch try await engine.uploadBundle(body, kind: kind) {
+    func uploadBundle(_ context: AccountingRequestContext, kind: BundleKind) async throws -> Response {
+        switch try await engine.uploadBundle(try context.collectedBody(), kind: kind) {
         case .accept(let verified):
             return Self.json(["kind": kind.description, "version": String(verified.header.version)], status: .created)
         case .refuse(let refusal):
-            let status: HTTPResponse.Status
-            switch refusal {
-            case .notNewer, .rollback: status = .conflict
-            case .malformed: status = .badRequest
-            default: status = .unprocessableContent
-            }
-            return Self.error(status, "bundle-\(refusal.name)", uk: "пакет не прийнято (\(refusal.name))", en: "the bundle is refused: \(refusal)")
+            throw AccountingServiceError(refusing: refusal)
         }
     }
 
@@ -297,24 +224,21 @@ struct Handlers: Sendable {
         var receiptSequence: UInt64?
     }
 
-    func registerDevice(_ request: Request) async throws -> Response {
-        if case .refused(let response) = try await authorizeOperator(request, for: .registerDevice) { return response }
-        let body: [UInt8]
-        switch await self.body(request) {
-        case .ok(let bytes): body = bytes
-        case .refused(let response): return response
-        }
+    func registerDevice(_ context: AccountingRequestContext) async throws -> Response {
+        let body = try context.collectedBody()
         guard let input = try? JSONDecoder().decode(DeviceBody.self, from: Data(body)) else {
-            return Self.error(.badRequest, "malformed-body", uk: "очікується {device, certificate, label}", en: "expected {device, certificate, label}")
+            throw AccountingServiceError.malformedBody(uk: "очікується {device, certificate, label}", en: "expected {device, certificate, label}")
         }
         guard !input.label.isEmpty, input.label.utf8.count <= 64 else {
-            return Self.error(.badRequest, "invalid-field", uk: "назва: 1–64 байти", en: "label: 1-64 bytes")
+            throw AccountingServiceError.invalidField(uk: "назва: 1–64 байти", en: "label: 1-64 bytes")
         }
         guard let bytes = hexBytes(input.certificate), let certificate = try? Certificate(decoding: bytes) else {
-            return Self.error(.badRequest, "malformed-certificate", uk: "сертифікат не читається", en: "the certificate does not decode")
+            throw AccountingServiceError(.badRequest, .malformedCertificate, uk: "сертифікат не читається", en: "the certificate does not decode")
         }
         if case .invalid(let rejection) = await engine.checkDeviceCertificate(certificate) {
-            return Self.error(.unprocessableContent, "certificate-\(rejection.code)", uk: "сертифікат непридатний (\(rejection.code))", en: "the certificate is not usable for a validator: \(rejection.code)")
+            throw AccountingServiceError(
+                .unprocessableContent, AccountingErrorCode(registering: rejection), uk: "сертифікат непридатний (\(rejection.code))",
+                en: "the certificate is not usable for a validator: \(rejection.code)")
         }
         let registration = DeviceRegistration(
             deviceID: DeviceID(rawValue: input.device), certificate: certificate, label: input.label,
@@ -331,8 +255,7 @@ struct Handlers: Sendable {
             receiptSequence: try await engine.storage.latestReceipt(of: registration.deviceID)?.sequence)
     }
 
-    func listDevices(_ request: Request) async throws -> Response {
-        if case .refused(let response) = try await authorizeOperator(request, for: .readDevices) { return response }
+    func listDevices() async throws -> Response {
         var views: [DeviceView] = []
         for registration in try await engine.storage.registrations() { views.append(try await view(registration)) }
         return Self.json(["devices": views])
@@ -363,19 +286,18 @@ struct Handlers: Sendable {
     }
 
     func transactions(_ request: Request) async throws -> Response {
-        if case .refused(let response) = try await authorizeOperator(request, for: .readTransactions) { return response }
         let query = request.uri.queryParameters
         var device: DeviceID?
         if let text = query["device"] {
             guard let number = UInt32(text) else {
-                return Self.error(.badRequest, "invalid-field", uk: "device: ціле число", en: "device: an integer")
+                throw AccountingServiceError.invalidField(uk: "device: ціле число", en: "device: an integer")
             }
             device = DeviceID(rawValue: number)
         }
         var limit = 100
         if let text = query["limit"] {
             guard let number = Int(text), (1...limits.maximumPageSize).contains(number) else {
-                return Self.error(.badRequest, "invalid-field", uk: "limit: 1–\(limits.maximumPageSize)", en: "limit: 1-\(limits.maximumPageSize)")
+                throw AccountingServiceError.invalidField(uk: "limit: 1–\(limits.maximumPageSize)", en: "limit: 1-\(limits.maximumPageSize)")
             }
             limit = number
         }
@@ -383,7 +305,7 @@ struct Handlers: Sendable {
         if let text = query["after"] {
             let parts = text.split(separator: ":")
             guard parts.count == 2, let cursorDevice = UInt32(parts[0]), let sequence = UInt64(parts[1]) else {
-                return Self.error(.badRequest, "invalid-field", uk: "after: пристрій:номер", en: "after: device:sequence")
+                throw AccountingServiceError.invalidField(uk: "after: пристрій:номер", en: "after: device:sequence")
             }
             cursor = (cursorDevice, sequence)
         }
@@ -402,8 +324,7 @@ struct Handlers: Sendable {
         return Self.json(TransactionPage(items: items, nextCursor: next))
     }
 
-    func alarms(_ request: Request) async throws -> Response {
-        if case .refused(let response) = try await authorizeOperator(request, for: .readAlarms) { return response }
+    func alarms() async throws -> Response {
         return Self.json(["alarms": try await engine.storage.alarms()])
     }
 
@@ -412,26 +333,18 @@ struct Handlers: Sendable {
         var reason: String
     }
 
-    func addDenyListEntry(_ request: Request) async throws -> Response {
-        let identity: OperatorIdentity
-        switch try await authorizeOperator(request, for: .addDenyListEntry) {
-        case .ok(let found): identity = found
-        case .refused(let response): return response
-        }
-        let body: [UInt8]
-        switch await self.body(request) {
-        case .ok(let bytes): body = bytes
-        case .refused(let response): return response
-        }
+    func addDenyListEntry(_ context: AccountingRequestContext) async throws -> Response {
+        let identity = try context.authorizedOperator()
+        let body = try context.collectedBody()
         guard let input = try? JSONDecoder().decode(DenyListBody.self, from: Data(body)) else {
-            return Self.error(.badRequest, "malformed-body", uk: "очікується {cardSerial, reason}", en: "expected {cardSerial, reason}")
+            throw AccountingServiceError.malformedBody(uk: "очікується {cardSerial, reason}", en: "expected {cardSerial, reason}")
         }
         guard let serial = CardSerial(printed: input.cardSerial) else {
-            return Self.error(.badRequest, "invalid-field", uk: "номер картки неправильний", en: "cardSerial is not a card serial")
+            throw AccountingServiceError.invalidField(uk: "номер картки неправильний", en: "cardSerial is not a card serial")
         }
         let reasons = ["lost", "stolen", "replaced", "fraud", "other"]
         guard reasons.contains(input.reason) else {
-            return Self.error(.badRequest, "invalid-field", uk: "причина: \(reasons.joined(separator: ", "))", en: "reason: one of \(reasons.joined(separator: ", "))")
+            throw AccountingServiceError.invalidField(uk: "причина: \(reasons.joined(separator: ", "))", en: "reason: one of \(reasons.joined(separator: ", "))")
         }
         let id = try await engine.storage.addDenyListRequest(
             cardSerial: serial.printed, reason: input.reason, reportedBy: identity.label, at: engine.configuration.now())
@@ -440,8 +353,7 @@ struct Handlers: Sendable {
             status: .created)
     }
 
-    func denyListEntries(_ request: Request) async throws -> Response {
-        if case .refused(let response) = try await authorizeOperator(request, for: .readDenyListEntries) { return response }
+    func denyListEntries() async throws -> Response {
         return Self.json(["entries": try await engine.storage.denyListRequests()])
     }
 }

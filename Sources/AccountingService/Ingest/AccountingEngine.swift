@@ -102,7 +102,7 @@ public actor AccountingEngine {
             return .refused(.replayedNonce)
         }
         if case .refused(let refusal) = result {
-            await metrics.increment("hromada_device_auth_refused_total", label: ("code", refusal.code))
+            await metrics.increment("hromada_device_auth_refused_total", label: ("code", refusal.code.wireName))
         }
         return result
     }
