@@ -8,16 +8,16 @@
 ///
 /// Every store built on SQLite (the validator's ledger, the accounting service's SQLite
 /// storage) uses this one migrator; only its steps differ.
-public struct SQLiteMigrator {
+public struct SQLiteMigrator: Sendable {
     /// One numbered step: the statements that take the schema from `version - 1` to `version`.
-    public struct Step {
+    public struct Step: Sendable {
         /// The version the database is at after this step.
         public let version: Int64
         /// Changes the schema (and data) inside the step's transaction.
-        public let apply: (SQLiteConnection) throws -> Void
+        public let apply: @Sendable (SQLiteConnection) throws -> Void
 
         /// Creates a step that runs `apply`.
-        public init(version: Int64, apply: @escaping (SQLiteConnection) throws -> Void) {
+        public init(version: Int64, apply: @escaping @Sendable (SQLiteConnection) throws -> Void) {
             self.version = version
             self.apply = apply
         }
@@ -46,14 +46,14 @@ public struct SQLiteMigrator {
 
     /// The steps, in order.
     public let steps: [Step]
-    private let unversionedVersion: ((SQLiteConnection) throws -> Int64?)?
+    private let unversionedVersion: (@Sendable (SQLiteConnection) throws -> Int64?)?
 
     /// Creates a migrator over `steps` (numbered 1, 2, 3, … in order).
     ///
     /// `unversionedVersion` is for databases written before this migrator kept the version in
     /// `user_version`: given a database at version 0 that holds tables, it returns the version
     /// the database is really at (read the store's old way), or nil if it cannot tell.
-    public init(steps: [Step], unversionedVersion: ((SQLiteConnection) throws -> Int64?)? = nil) {
+    public init(steps: [Step], unversionedVersion: (@Sendable (SQLiteConnection) throws -> Int64?)? = nil) {
         precondition(steps.enumerated().allSatisfy { Int64($0.offset + 1) == $0.element.version }, "steps are numbered 1, 2, 3, … in order")
         self.steps = steps
         self.unversionedVersion = unversionedVersion
