@@ -216,7 +216,8 @@ public final class LedgerStore {
     /// Tries to return to service after a failure: re-reads the chain's end from the database
     /// and checks it. Throws (and stays out of service) if the store still cannot be trusted.
     public func resumeService() throws {
-        let prepared = try writableStatements(allowOutOfService: true)
+        // Only a store opened for writing can return to service.
+        _ = try writableStatements(allowOutOfService: true)
         if !connection.isInAutocommit {
             // A failed rollback can leave a transaction open; nothing in it was acknowledged.
             try? connection.execute("ROLLBACK")
@@ -256,7 +257,7 @@ public final class LedgerStore {
     }
 
     /// Runs a write; a failure that means "cannot record" takes the store out of service.
-    func outOfServiceOnFailure(_ body: () throws -> Void) throws {
+    private func outOfServiceOnFailure(_ body: () throws -> Void) throws {
         do {
             try body()
         } catch let error as LedgerStoreError {
