@@ -29,10 +29,15 @@ public final class PostgresStorage: AccountingStorage {
 
     /// Runs the connection pool until `close()`, cancellation or graceful shutdown.
     public func run() async throws {
-        try lifetime.beginRun()
+        try lifetime.claimRun()
         await withTaskGroup(of: Void.self) { group in
             // The pool ends on graceful shutdown by itself; closing the storage ends it too.
-            group.addTask { await self.client.run() }
+            group.addTask {
+                // Calls waiting in `pool()` go ahead once the pool has been started, so that they
+                // never lease from a pool that is not running yet.
+                self.lifetime.markRunning()
+                await self.client.run()
+            }
             group.addTask { await self.lifetime.waitUntilClosed() }
             _ = await group.next()
             group.cancelAll()
@@ -52,7 +57,7 @@ public final class PostgresStorage: AccountingStorage {
     public func migrate() async throws -> Int {
         let logger = self.logger
         try await pool().query(PostgresQuery(unsafeSQL: render(Migrations.versionTable)), logger: logger)
-        var version = try await appliedVersion(try pool())
+        var version = try await appliedVersion(try await pool())
         guard version <= Migrations.latest else {
             throw StorageError("the database has schema version \(version); this code knows up to \(Migrations.latest)")
         }
@@ -78,7 +83,7 @@ public final class PostgresStorage: AccountingStorage {
             }
             version = migration.version
         }
-        return try await appliedVersion(try pool())
+        return try await appliedVersion(try await pool())
     }
 
     /// The highest version recorded in `schema_migrations` (0 for none).
@@ -99,8 +104,10 @@ public final class PostgresStorage: AccountingStorage {
         lifetime.close()
     }
 
-    /// The pool, or a `StorageError` once closed (a closed pool would wait forever for a connection).
-    private func pool() throws -> PostgresClient {
+    /// The pool once `run()` has started it, or a `StorageError` once closed (a closed pool would
+    /// wait forever for a connection).
+    private func pool() async throws -> PostgresClient {
+        await lifetime.waitUntilRunning()
         guard !lifetime.isClosed else { throw StorageError("the PostgreSQL storage is closed") }
         return client
     }

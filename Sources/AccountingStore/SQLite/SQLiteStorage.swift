@@ -69,7 +69,7 @@ public actor SQLiteStorage: AccountingStorage {
     }
 
     public nonisolated func run() async throws {
-        try lifetime.beginRun()
+        try lifetime.claimRun()
         await lifetime.waitUntilClosed()
         await close()
     }
