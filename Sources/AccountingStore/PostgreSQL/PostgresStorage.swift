@@ -57,7 +57,7 @@ public final class PostgresStorage: AccountingStorage {
     public func migrate() async throws -> Int {
         let logger = self.logger
         try await pool().query(PostgresQuery(unsafeSQL: render(Migrations.versionTable)), logger: logger)
-        var version = try await appliedVersion(try await pool())
+        let version = try await appliedVersion(try await pool())
         guard version <= Migrations.latest else {
             throw StorageError("the database has schema version \(version); this code knows up to \(Migrations.latest)")
         }
@@ -81,7 +81,6 @@ public final class PostgresStorage: AccountingStorage {
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (\(step), extract(epoch from now())::bigint)",
                     logger: logger)
             }
-            version = migration.version
         }
         return try await appliedVersion(try await pool())
     }
