@@ -38,8 +38,8 @@ let package = Package(
         .executable(name: "hromada-validator", targets: ["hromada-validator"]),
         .executable(name: "hromada-desk", targets: ["hromada-desk"]),
         .executable(name: "hromada-accounting", targets: ["hromada-accounting"]),
-        /// The accounting service and the uploader, for the benchmark package.
-        .library(name: "HromadaCardAccounting", targets: ["AccountingCore", "AccountingService", "Uploader"]),
+        /// The accounting service, its storage and the uploader, for the benchmark package.
+        .library(name: "HromadaCardAccounting", targets: ["AccountingCore", "AccountingStore", "AccountingService", "Uploader"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -126,11 +126,21 @@ let package = Package(
                 "LedgerStore", "SocialCard", "Uploader", crypto, logging, serviceLifecycle,
             ]
         ),
-        /// The accounting service: Hummingbird app, device and operator auth, SQLite/PostgreSQL storage.
+        /// The accounting service's storage, without HTTP: SQLite and PostgreSQL, versioned
+        /// migrations, queries, the persisted nonce window. Used by the service, the
+        /// reconciliation tool and the desk.
+        .target(
+            name: "AccountingStore",
+            dependencies: [
+                "AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", "SQLiteSupport", logging, postgresNIO,
+                serviceLifecycle,
+            ]
+        ),
+        /// The accounting service: Hummingbird app, device and operator auth, over `AccountingStore`.
         .target(
             name: "AccountingService",
             dependencies: [
-                "AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", "SQLiteSupport", crypto, logging,
+                "AccountingCore", "AccountingStore", "LedgerCore", "Entitlements", "Tariff", "Bundles", crypto, logging,
                 hummingbird, postgresNIO,
             ]
         ),
@@ -166,7 +176,7 @@ let package = Package(
         .executableTarget(
             name: "hromada-accounting",
             dependencies: [
-                "AccountingService", "AccountingCore", "CommunityKeys", "Entitlements", "Bundles", crypto, logging,
+                "AccountingService", "AccountingStore", "AccountingCore", "CommunityKeys", "Entitlements", "Bundles", crypto, logging,
                 hummingbird, serviceLifecycle, argumentParser,
             ]
         ),
@@ -243,16 +253,23 @@ let package = Package(
             dependencies: ["AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", crypto, propertyBased, "PropertyTesting"]
         ),
         .testTarget(
+            name: "AccountingStoreTests",
+            dependencies: [
+                "AccountingStore", "AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", "SQLiteSupport", crypto,
+                postgresNIO, logging, serviceLifecycle,
+            ]
+        ),
+        .testTarget(
             name: "AccountingServiceTests",
             dependencies: [
-                "AccountingService", "AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", crypto,
+                "AccountingService", "AccountingStore", "AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", crypto,
                 hummingbird, hummingbirdTesting, postgresNIO, logging,
             ]
         ),
         .testTarget(
             name: "UploaderTests",
             dependencies: [
-                "Uploader", "AccountingService", "AccountingCore", "LedgerCore", "LedgerStore", "Entitlements", "Tariff",
+                "Uploader", "AccountingService", "AccountingStore", "AccountingCore", "LedgerCore", "LedgerStore", "Entitlements", "Tariff",
                 "Bundles", "CommunityKeys", "Validator", crypto, hummingbird, asyncHTTPClient, serviceLifecycle, logging,
                 postgresNIO, "PropertyTesting",
             ]

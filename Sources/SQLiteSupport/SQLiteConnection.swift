@@ -33,6 +33,12 @@ public final class SQLiteConnection {
 
     private(set) var handle: OpaquePointer?
     private let mapFailure: FailureMapping
+    /// BEGIN IMMEDIATE, COMMIT and ROLLBACK, prepared once on first use by `write(_:)` and
+    /// finalized by `close()`. Raw handles, not `SQLiteStatement`s: those keep their connection
+    /// alive, and the connection holding them would never be released.
+    private var transactionControl: (begin: OpaquePointer, commit: OpaquePointer, rollback: OpaquePointer)?
+    /// Whether `write(_:)` is running its body.
+    private var inWrite = false
 
     /// Opens the database at `path`; extended result codes are on for every later call.
     ///
@@ -54,6 +60,12 @@ public final class SQLiteConnection {
 
     /// Closes the connection; later calls fail with a `.closed` failure. Idempotent.
     public func close() {
+        if let control = transactionControl {
+            sqlite3_finalize(control.begin)
+            sqlite3_finalize(control.commit)
+            sqlite3_finalize(control.rollback)
+            transactionControl = nil
+        }
         if let handle { sqlite3_close_v2(handle) }
         handle = nil
     }
@@ -94,6 +106,78 @@ public final class SQLiteConnection {
     public func text(_ sql: String) throws -> String? {
         let statement = try prepare(sql)
         return try statement.step() ? statement.text(0) : nil
+    }
+
+    // MARK: Write transactions
+
+    /// Runs `body` in one write transaction: `BEGIN IMMEDIATE`, then `COMMIT` when `body`
+    /// returns, `ROLLBACK` when it throws (the error is rethrown).
+    ///
+    /// IMMEDIATE takes the write lock at the start, so a transaction that reads and then writes
+    /// cannot fail halfway on another connection's lock. Transactions do not nest: calling
+    /// `write` inside `body`, or while a transaction opened by other means is open, throws a
+    /// `.transaction` failure (code `.misuse`) and leaves the open transaction alone, because a
+    /// nested COMMIT would silently commit the outer work early. If COMMIT itself fails, a
+    /// ROLLBACK is attempted and the commit's failure is thrown.
+    public func write<Result>(_ body: (SQLiteConnection) throws -> Result) throws -> Result {
+        guard let handle else { throw closedFailure() }
+        guard !inWrite, sqlite3_get_autocommit(handle) != 0 else {
+            throw mapFailure(
+                SQLiteFailure(
+                    extendedCode: .misuse, message: "a transaction is already open on this connection", stage: .transaction,
+                    context: "BEGIN IMMEDIATE"))
+        }
+        let control = try preparedTransactionControl(handle)
+        try stepControl(control.begin, "BEGIN IMMEDIATE")
+        inWrite = true
+        defer { inWrite = false }
+        do {
+            let result = try body(self)
+            try stepControl(control.commit, "COMMIT")
+            return result
+        } catch {
+            // A failed COMMIT may have ended the transaction already (SQLite rolls back on some
+            // errors); roll back only what is still open. A failing ROLLBACK leaves the
+            // transaction open, which `isInAutocommit` shows the owner.
+            if let handle = self.handle, sqlite3_get_autocommit(handle) == 0 {
+                try? stepControl(control.rollback, "ROLLBACK")
+            }
+            throw error
+        }
+    }
+
+    private func preparedTransactionControl(_ handle: OpaquePointer) throws -> (begin: OpaquePointer, commit: OpaquePointer, rollback: OpaquePointer) {
+        if let transactionControl { return transactionControl }
+        func prepare(_ sql: String) throws -> OpaquePointer {
+            var statement: OpaquePointer?
+            let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+            guard status == SQLITE_OK, let statement else { throw failure(status, .preparing, sql) }
+            return statement
+        }
+        let begin = try prepare("BEGIN IMMEDIATE")
+        let commit: OpaquePointer
+        let rollback: OpaquePointer
+        do {
+            commit = try prepare("COMMIT")
+            do {
+                rollback = try prepare("ROLLBACK")
+            } catch {
+                sqlite3_finalize(commit)
+                throw error
+            }
+        } catch {
+            sqlite3_finalize(begin)
+            throw error
+        }
+        transactionControl = (begin, commit, rollback)
+        return (begin, commit, rollback)
+    }
+
+    private func stepControl(_ statement: OpaquePointer, _ sql: String) throws {
+        let status = sqlite3_step(statement)
+        let error = status == SQLITE_DONE ? nil : failure(status, .executing, sql)
+        sqlite3_reset(statement)
+        if let error { throw error }
     }
 
     /// The owner's error for a failed SQLite call, with SQLite's current message.

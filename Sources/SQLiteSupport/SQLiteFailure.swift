@@ -26,6 +26,8 @@ public struct SQLiteFailure: CodedError {
         case binding
         /// Stepping a statement; `context` is the statement's SQL.
         case stepping
+        /// `write(_:)` refused to open a transaction inside another one; no SQLite call was made.
+        case transaction
     }
 
     /// The primary result code (the extended code's low byte), e.g. `.full`, `.constraint`.

@@ -1,10 +1,12 @@
 import AccountingCore
 import AccountingService
+import AccountingStore
 import ArgumentParser
 import CommunityKeys
 import Entitlements
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 import Foundation
 
@@ -45,14 +47,19 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "hromada.accounting")
         logger.logLevel = .info
         let configuration = try loadConfiguration(keys: keys)
-        let storage = try await database.location().open(logger: logger)
+        let storage = try database.location().makeStorage(logger: logger)
         let engine = AccountingEngine(storage: storage, configuration: configuration, logger: logger)
         let app = AccountingRoutes.application(engine: engine, host: host, port: port, logger: logger) { bound in
             // One line on standard output, for scripts and tests that started us on port 0.
             FileHandle.standardOutput.write(Data("listening on \(host):\(bound)\n".utf8))
         }
-        try await app.runService()
-        try await storage.close()
+        // The storage first: it starts first and is shut down last, after the server has
+        // finished its requests. The server listens only once the schema is migrated.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: storage), .init(service: AfterMigrations(of: storage, run: app))],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }
 
@@ -61,9 +68,9 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOption
 
     func run() async throws {
-        let storage = try await database.location().open(logger: Logger(label: "hromada.accounting"))
-        let version = try await storage.migrate()
-        try await storage.close()
+        let version = try await database.location().withStorage(logger: Logger(label: "hromada.accounting")) { storage in
+            try await storage.migrate()
+        }
         print("schema version \(version)")
     }
 }
@@ -82,12 +89,12 @@ struct Token: AsyncParsableCommand {
         func run() async throws {
             guard let role = OperatorRole(rawValue: role) else { throw ValidationError("--role: finance, desk or admin") }
             guard !label.isEmpty, label.utf8.count <= 64 else { throw ValidationError("--label: 1-64 bytes") }
-            let storage = try await database.location().open(logger: Logger(label: "hromada.accounting"))
             var rng = SystemRandomNumberGenerator()
             let token = OperatorTokens.make(using: &rng)
-            try await storage.addOperatorToken(
-                hash: OperatorTokens.hash(token), identity: OperatorIdentity(role: role, label: label), createdAt: UnixTime(Date()))
-            try await storage.close()
+            try await database.location().withStorage(logger: Logger(label: "hromada.accounting")) { storage in
+                try await storage.addOperatorToken(
+                    hash: OperatorTokens.hash(token), identity: OperatorIdentity(role: role, label: label), createdAt: UnixTime(Date()))
+            }
             print(token)
         }
     }
@@ -108,14 +115,14 @@ struct RegisterDevice: AsyncParsableCommand {
             throw ValidationError("--key-id: no certificate \(keyId) in \(keys)")
         }
         let configuration = try loadConfiguration(keys: keys)
-        let storage = try await database.location().open(logger: Logger(label: "hromada.accounting"))
-        let engine = AccountingEngine(storage: storage, configuration: configuration, logger: Logger(label: "hromada.accounting"))
-        if case .invalid(let rejection) = await engine.checkDeviceCertificate(certificate) {
-            throw ValidationError("the certificate is not usable for a validator: \(rejection.code)")
+        try await database.location().withStorage(logger: Logger(label: "hromada.accounting")) { storage in
+            let engine = AccountingEngine(storage: storage, configuration: configuration, logger: Logger(label: "hromada.accounting"))
+            if case .invalid(let rejection) = await engine.checkDeviceCertificate(certificate) {
+                throw ValidationError("the certificate is not usable for a validator: \(rejection.code)")
+            }
+            try await storage.register(
+                DeviceRegistration(deviceID: .init(rawValue: device), certificate: certificate, label: label, registeredAt: UnixTime(Date())))
         }
-        try await storage.register(
-            DeviceRegistration(deviceID: .init(rawValue: device), certificate: certificate, label: label, registeredAt: UnixTime(Date())))
-        try await storage.close()
         print("device \(device) registered with key \(certificate.keyID)")
     }
 }

@@ -1,5 +1,6 @@
 import AccountingCore
 import AccountingService
+import AccountingStore
 import Bundles
 import Crypto
 import Entitlements
@@ -29,19 +30,19 @@ enum Backend: String, CustomTestStringConvertible, Sendable {
 
     var testDescription: String { rawValue }
 
-    /// A fresh, empty, migrated storage.
-    func makeStorage() async throws -> any AccountingStorage {
+    /// A fresh, empty database.
+    func freshLocation() async throws -> StorageLocation {
         switch self {
         case .sqlite:
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-accounting-\(UUID().uuidString).sqlite").path
-            let storage = try SQLiteStorage(path: path)
-            _ = try await storage.migrate()
-            return storage
+            .sqlite(path: FileManager.default.temporaryDirectory.appendingPathComponent("hromada-accounting-\(UUID().uuidString).sqlite").path)
         case .postgres:
-            let database = try await PostgresCluster.shared.freshDatabase()
-            let storage = try await database.open(logger: Logger(label: "test"))
-            return storage
+            try await PostgresCluster.shared.freshDatabase()
         }
+    }
+
+    /// A fresh, empty, migrated storage, running until the test ends (see `StorageScope`).
+    func makeStorage() async throws -> any AccountingStorage {
+        try await StorageScope.open(try await freshLocation())
     }
 }
 

@@ -12,7 +12,7 @@ import Testing
 
 import Foundation
 
-@Suite("Hostile input and device authentication")
+@Suite("Hostile input and device authentication", .runsStorage)
 struct HostileInputTests {
     /// Runs `attack` against a service holding 10 entries and checks nothing changed.
     func expectNothingChanged(_ backend: Backend, limits: AccountingLimits = .standard, _ attack: @escaping @Sendable (TestService, any TestClientProtocol) async throws -> Void) async throws {

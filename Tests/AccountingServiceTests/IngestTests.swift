@@ -9,7 +9,7 @@ import NIOCore
 import Tariff
 import Testing
 
-@Suite("Ingest over HTTP")
+@Suite("Ingest over HTTP", .runsStorage)
 struct IngestTests {
     @Test(arguments: Backend.all)
     func acceptedBatchGetsAVerifyingReceiptAndIsStored(backend: Backend) async throws {
@@ -133,13 +133,5 @@ struct IngestTests {
             #expect(outcomes.filter { $0 == .replayed }.count == 7)
         }
         #expect(try await service.engine.storage.entryCount() == 100)
-    }
-
-    @Test(arguments: Backend.all)
-    func migrationsAreVersionedAndIdempotent(backend: Backend) async throws {
-        let storage = try await backend.makeStorage()
-        #expect(try await storage.migrate() == 2)
-        #expect(try await storage.migrate() == 2)
-        try await storage.close()
     }
 }

@@ -4,7 +4,7 @@ import Testing
 
 import Foundation
 
-@Suite("docs/openapi.yaml")
+@Suite("docs/openapi.yaml", .runsStorage)
 struct OpenAPITests {
     /// `METHOD /path` for every operation in the document (paths with `{name}` parameters).
     static func documentedOperations() throws -> Set<String> {

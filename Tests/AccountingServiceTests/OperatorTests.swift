@@ -1,5 +1,6 @@
 import AccountingCore
 import AccountingService
+import AccountingStore
 import Bundles
 import Entitlements
 import HTTPTypes
@@ -12,7 +13,7 @@ import Testing
 
 import Foundation
 
-@Suite("Operator endpoints, bundles, health")
+@Suite("Operator endpoints, bundles, health", .runsStorage)
 struct OperatorTests {
     @Test(arguments: Backend.all)
     func tokensAndRolesGuardEveryOperatorEndpoint(backend: Backend) async throws {

@@ -169,3 +169,167 @@ import Testing
         #expect(trigger != plain)
     }
 }
+
+/// `write { }`: one transaction, committed on return, rolled back on throw, never nested.
+@Suite struct WriteTransactionTests {
+    private struct Refused: Error {}
+
+    private static func database() throws -> (SQLiteConnection, URL) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-write-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let database = try SQLiteConnection(path: directory.appendingPathComponent("t.db").path, flags: [.readWrite, .create])
+        try database.execute("CREATE TABLE t (v INTEGER)")
+        return (database, directory)
+    }
+
+    @Test func aBodyThatReturnsIsCommitted() throws {
+        let (database, directory) = try Self.database()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let count = try database.write { database in
+            try database.execute("INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)")
+            #expect(!database.isInAutocommit)
+            return try database.integer("SELECT count(*) FROM t")
+        }
+        #expect(count == 2)
+        #expect(database.isInAutocommit)
+        // Seen by another connection: committed, not just visible inside this one.
+        let other = try SQLiteConnection(path: directory.appendingPathComponent("t.db").path, flags: [.readOnly])
+        #expect(try other.integer("SELECT sum(v) FROM t") == 3)
+    }
+
+    @Test func aBodyThatThrowsIsRolledBackAndItsErrorRethrown() throws {
+        let (database, directory) = try Self.database()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try database.execute("INSERT INTO t VALUES (7)")
+        #expect(throws: Refused.self) {
+            try database.write { database in
+                try database.execute("INSERT INTO t VALUES (8); DELETE FROM t WHERE v = 7")
+                throw Refused()
+            }
+        }
+        #expect(database.isInAutocommit)
+        #expect(try database.integer("SELECT group_concat(v) FROM t") == 7)
+        // A failing statement inside rolls back what came before it in the same body.
+        let failure = try Self.failure {
+            try database.write { database in
+                try database.execute("INSERT INTO t VALUES (9)")
+                try database.execute("INSERT INTO nowhere VALUES (1)")
+            }
+        }
+        #expect(failure.stage == .preparing || failure.stage == .executing)
+        #expect(try database.integer("SELECT count(*) FROM t") == 1)
+        // The connection is usable for the next transaction.
+        try database.write { try $0.execute("INSERT INTO t VALUES (10)") }
+        #expect(try database.integer("SELECT count(*) FROM t") == 2)
+    }
+
+    @Test func aNestedWriteIsRefusedAndTheOuterTransactionGoesOn() throws {
+        let (database, directory) = try Self.database()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try database.write { database in
+            try database.execute("INSERT INTO t VALUES (1)")
+            let nested = try Self.failure { try database.write { try $0.execute("INSERT INTO t VALUES (2)") } }
+            #expect(nested.stage == .transaction)
+            #expect(nested.extendedCode == .misuse)
+            #expect(!database.isInAutocommit)
+        }
+        #expect(try database.integer("SELECT group_concat(v) FROM t") == 1)
+        // A transaction opened by hand is not nested into either.
+        try database.execute("BEGIN")
+        #expect(try Self.failure { try database.write { _ in } }.stage == .transaction)
+        try database.execute("ROLLBACK")
+    }
+
+    @Test func aClosedConnectionRefusesToWrite() throws {
+        let (database, directory) = try Self.database()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try database.write { try $0.execute("INSERT INTO t VALUES (1)") }
+        database.close()
+        #expect(try Self.failure { try database.write { _ in } }.stage == .closed)
+    }
+
+    static func failure(_ body: () throws -> Void) throws -> SQLiteFailure {
+        do {
+            try body()
+        } catch let failure as SQLiteFailure {
+            return failure
+        }
+        Issue.record("expected an SQLiteFailure")
+        throw CancellationError()
+    }
+}
+
+/// `SQLiteMigrator`: numbered steps, one transaction each, the version in `user_version`.
+@Suite struct MigratorTests {
+    private static let steps = [
+        SQLiteMigrator.Step(version: 1, sql: "CREATE TABLE a (v INTEGER); INSERT INTO a VALUES (1);"),
+        SQLiteMigrator.Step(version: 2) { connection in
+            try connection.execute("ALTER TABLE a ADD COLUMN w INTEGER NOT NULL DEFAULT 0; UPDATE a SET w = v * 10;")
+        },
+        SQLiteMigrator.Step(version: 3, sql: "CREATE TABLE b (v INTEGER)"),
+    ]
+
+    private static func database() throws -> (SQLiteConnection, URL) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-migrator-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return (try SQLiteConnection(path: directory.appendingPathComponent("t.db").path, flags: [.readWrite, .create]), directory)
+    }
+
+    @Test func aFreshDatabaseGetsEveryStep() throws {
+        let (database, directory) = try Self.database()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let migrator = SQLiteMigrator(steps: Self.steps)
+        #expect(migrator.latestVersion == 3)
+        #expect(try SQLiteMigrator.version(of: database) == 0)
+        #expect(try migrator.migrate(database) == 3)
+        #expect(try SQLiteMigrator.version(of: database) == 3)
+        #expect(try database.integer("SELECT w FROM a") == 10)
+        #expect(try database.integer("SELECT count(*) FROM b") == 0)
+        // Again: nothing to do, nothing done twice.
+        #expect(try migrator.migrate(database) == 3)
+        #expect(try database.integer("SELECT count(*) FROM a") == 1)
+    }
+
+    @Test func anOlderDatabaseGetsOnlyTheStepsItLacks() throws {
+        let (database, directory) = try Self.database()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try SQLiteMigrator(steps: Array(Self.steps.prefix(1))).migrate(database) == 1)
+        try database.execute("INSERT INTO a VALUES (2)")
+        #expect(try SQLiteMigrator(steps: Self.steps).migrate(database) == 3)
+        #expect(try database.integer("SELECT sum(w) FROM a") == 30)
+    }
+
+    @Test func aFailingStepIsRolledBackAndTheEarlierStepsStay() throws {
+        let (database, directory) = try Self.database()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let broken = Array(Self.steps.prefix(2)) + [SQLiteMigrator.Step(version: 3, sql: "CREATE TABLE b (v INTEGER); INSERT INTO nowhere VALUES (1);")]
+        #expect(throws: SQLiteFailure.self) { try SQLiteMigrator(steps: broken).migrate(database) }
+        #expect(try SQLiteMigrator.version(of: database) == 2)
+        #expect(try database.integer("SELECT count(*) FROM sqlite_schema WHERE name = 'b'") == 0)
+        #expect(database.isInAutocommit)
+        #expect(try SQLiteMigrator(steps: Self.steps).migrate(database) == 3)
+    }
+
+    @Test func aDatabaseNewerThanTheCodeIsRefusedUntouched() throws {
+        let (database, directory) = try Self.database()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try SQLiteMigrator(steps: Self.steps).migrate(database)
+        try database.execute("PRAGMA user_version = 4")
+        #expect(throws: SQLiteMigrator.Refusal.newerThanCode(found: 4, known: 3)) { try SQLiteMigrator(steps: Self.steps).migrate(database) }
+        #expect(throws: SQLiteMigrator.Refusal.newerThanCode(found: 4, known: 1)) {
+            try SQLiteMigrator(steps: Array(Self.steps.prefix(1))).migrate(database)
+        }
+        #expect(try SQLiteMigrator.version(of: database) == 4)
+    }
+
+    @Test func anUnversionedDatabaseWithTablesIsRefusedUnlessItsVersionCanBeRead() throws {
+        let (database, directory) = try Self.database()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try database.execute("CREATE TABLE a (v INTEGER); INSERT INTO a VALUES (5); CREATE TABLE legacy_version (n INTEGER); INSERT INTO legacy_version VALUES (1);")
+        #expect(throws: SQLiteMigrator.Refusal.unversionedButNotEmpty) { try SQLiteMigrator(steps: Self.steps).migrate(database) }
+        #expect(try SQLiteMigrator.version(of: database) == 0)
+        let adopting = SQLiteMigrator(steps: Self.steps) { try $0.integer("SELECT n FROM legacy_version") }
+        #expect(try adopting.migrate(database) == 3)
+        #expect(try database.integer("SELECT w FROM a") == 50)
+    }
+}

@@ -1,5 +1,6 @@
 import AccountingCore
 import AccountingService
+import AccountingStore
 import Bundles
 import Crypto
 import Entitlements
@@ -9,6 +10,7 @@ import LedgerStore
 import Logging
 import PostgresNIO
 import PropertyTesting
+import ServiceLifecycle
 import Tariff
 import Testing
 import Uploader
@@ -110,19 +112,23 @@ final class LiveService: @unchecked Sendable {
         self.location = location
     }
 
-    /// Starts (or restarts) the service; returns its port.
+    /// Starts (or restarts) the service; returns its port once it listens (after migrations).
+    ///
+    /// The storage and the server run in one `ServiceGroup`, as `hromada-accounting serve` runs them.
     @discardableResult
     func start() async throws -> Int {
-        let storage = try await location.open(logger: Logger(label: "live"))
-        self.storage = storage
-        let engine = AccountingEngine(storage: storage, configuration: Keys.configuration(), logger: Logger(label: "live"))
-        let (stream, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "live")
         logger.logLevel = .warning
+        let storage = try location.makeStorage(logger: logger)
+        self.storage = storage
+        let engine = AccountingEngine(storage: storage, configuration: Keys.configuration(), logger: logger)
+        let (stream, continuation) = AsyncStream<Int>.makeStream()
         let app = AccountingRoutes.application(engine: engine, host: "127.0.0.1", port: 0, logger: logger) { port in
             continuation.yield(port)
         }
-        task = Task { try await app.run() }
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: storage), .init(service: AfterMigrations(of: storage, run: app))], logger: logger))
+        task = Task { try await group.run() }
         for await bound in stream {
             port = bound
             break
@@ -130,7 +136,8 @@ final class LiveService: @unchecked Sendable {
         return port
     }
 
-    /// Stops the service (as a crash would: in-flight requests are cut).
+    /// Stops the service (as a crash would: the group is cancelled, in-flight requests are cut);
+    /// the storage is closed when its `run()` ends.
     func stop() async throws {
         task?.cancel()
         _ = try? await task?.value

@@ -1,5 +1,6 @@
 import AccountingCore
 import AccountingService
+import AccountingStore
 import CommunityKeys
 import Crypto
 import Entitlements

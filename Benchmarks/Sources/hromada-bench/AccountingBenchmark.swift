@@ -1,5 +1,6 @@
 import AccountingCore
 import AccountingService
+import AccountingStore
 import AsyncHTTPClient
 import Crypto
 import Entitlements
@@ -79,61 +80,62 @@ enum AccountingBenchmark {
         }
 
         for (name, location, baseline) in engines {
-            let storage = try await location.open(logger: logger)
-            try await storage.register(DeviceRegistration(deviceID: device, certificate: certificate, label: "bench", registeredAt: UnixTime(Date())))
-            let engine = AccountingEngine(
-                storage: storage,
-                configuration: AccountingConfiguration(
-                    community: "bench", rootKeyID: rootID, rootPublicKey: rootPublic, revocations: RevocationList(), serviceKey: serviceKey,
-                    now: { UnixTime(Date()) }),
-                logger: logger)
-            let (ports, continuation) = AsyncStream<Int>.makeStream()
-            let app = AccountingRoutes.application(engine: engine, host: "127.0.0.1", port: 0, logger: logger) { continuation.yield($0) }
-            let server = Task { try await app.run() }
-            var port = 0
-            for await bound in ports {
-                port = bound
-                break
-            }
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
-            func post(_ body: [UInt8]) async throws -> UInt {
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/ledger/batches")
-                request.method = .POST
-                var rng = SystemRandomNumberGenerator()
-                let signed = SignedRequest(
-                    method: "POST", path: "/v1/ledger/batches", deviceID: device, keyID: certificate.keyID, timestamp: UnixTime(Date()),
-                    nonce: SignedRequest.makeNonce(using: &rng), body: body)
-                for (header, value) in try signed.headers(certificate: certificate, deviceKey: deviceKey) { request.headers.add(name: header, value: value) }
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(bytes: body))
-                let response = try await client.execute(request, timeout: .seconds(60))
-                _ = try await response.body.collect(upTo: 1 << 20)
-                return response.status.code
-            }
+            let (ingest, replay, ingestSeconds, replaySeconds) = try await location.withStorage(logger: logger) { storage in
+                try await storage.register(DeviceRegistration(deviceID: device, certificate: certificate, label: "bench", registeredAt: UnixTime(Date())))
+                let engine = AccountingEngine(
+                    storage: storage,
+                    configuration: AccountingConfiguration(
+                        community: "bench", rootKeyID: rootID, rootPublicKey: rootPublic, revocations: RevocationList(), serviceKey: serviceKey,
+                        now: { UnixTime(Date()) }),
+                    logger: logger)
+                let (ports, continuation) = AsyncStream<Int>.makeStream()
+                let app = AccountingRoutes.application(engine: engine, host: "127.0.0.1", port: 0, logger: logger) { continuation.yield($0) }
+                let server = Task { try await app.run() }
+                var port = 0
+                for await bound in ports {
+                    port = bound
+                    break
+                }
+                let client = HTTPClient(eventLoopGroupProvider: .singleton)
+                func post(_ body: [UInt8]) async throws -> UInt {
+                    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/ledger/batches")
+                    request.method = .POST
+                    var rng = SystemRandomNumberGenerator()
+                    let signed = SignedRequest(
+                        method: "POST", path: "/v1/ledger/batches", deviceID: device, keyID: certificate.keyID, timestamp: UnixTime(Date()),
+                        nonce: SignedRequest.makeNonce(using: &rng), body: body)
+                    for (header, value) in try signed.headers(certificate: certificate, deviceKey: deviceKey) { request.headers.add(name: header, value: value) }
+                    request.headers.add(name: "Content-Type", value: "application/json")
+                    request.body = .bytes(ByteBuffer(bytes: body))
+                    let response = try await client.execute(request, timeout: .seconds(60))
+                    _ = try await response.body.collect(upTo: 1 << 20)
+                    return response.status.code
+                }
 
-            let clock = ContinuousClock()
-            var next = 0
-            let ingestStart = clock.now
-            let ingest = try await Samples.measure("\(name): ingest batch of \(batchSize) over HTTP", iterations: batchCount, warmup: 0) {
-                let status = try await post(bodies[next])
-                next += 1
-                guard status == 200 else { throw BenchmarkFailure("ingest answered \(status)") }
+                let clock = ContinuousClock()
+                var next = 0
+                let ingestStart = clock.now
+                let ingest = try await Samples.measure("\(name): ingest batch of \(batchSize) over HTTP", iterations: batchCount, warmup: 0) {
+                    let status = try await post(bodies[next])
+                    next += 1
+                    guard status == 200 else { throw BenchmarkFailure("ingest answered \(status)") }
+                }
+                let ingestSeconds = seconds(clock.now - ingestStart)
+                next = 0
+                let replayStart = clock.now
+                let replay = try await Samples.measure("\(name): replay of a stored batch", iterations: batchCount, warmup: 0) {
+                    let status = try await post(bodies[next])
+                    next += 1
+                    guard status == 200 else { throw BenchmarkFailure("replay answered \(status)") }
+                }
+                let replaySeconds = seconds(clock.now - replayStart)
+                let held = try await storage.entryCount()
+                guard held == total else { throw BenchmarkFailure("\(name) holds \(held) entries, expected \(total)") }
+                try await client.shutdown()
+                server.cancel()
+                _ = try? await server.value
+                return (ingest, replay, ingestSeconds, replaySeconds)
             }
-            let ingestSeconds = seconds(clock.now - ingestStart)
-            next = 0
-            let replayStart = clock.now
-            let replay = try await Samples.measure("\(name): replay of a stored batch", iterations: batchCount, warmup: 0) {
-                let status = try await post(bodies[next])
-                next += 1
-                guard status == 200 else { throw BenchmarkFailure("replay answered \(status)") }
-            }
-            let replaySeconds = seconds(clock.now - replayStart)
-            let held = try await storage.entryCount()
-            guard held == total else { throw BenchmarkFailure("\(name) holds \(held) entries, expected \(total)") }
-            try await client.shutdown()
-            server.cancel()
-            _ = try? await server.value
-            try await storage.close()
 
             let baselineSeconds = try await baseline()
             report(ingest, extra: "→ \(format(Double(total) / ingestSeconds, 0)) entries/s")

@@ -1,4 +1,5 @@
 import AccountingCore
+import AccountingStore
 import Bundles
 import Crypto
 import Entitlements
@@ -55,8 +56,8 @@ public enum IngestOutcome: Hashable, Sendable {
 
 /// The service's state and rules: ingest, device authentication, bundles, counters.
 ///
-/// An actor for the little mutable state it owns (the nonce window, the current revocations,
-/// the counters); the durable state is all in `storage`.
+/// An actor for the little mutable state it owns (the current revocations, the counters); the
+/// durable state, including the nonces of the replay window, is all in `storage`.
 public actor AccountingEngine {
     /// The storage.
     public let storage: any AccountingStorage
@@ -65,7 +66,6 @@ public actor AccountingEngine {
     /// Counters for /metrics.
     public let metrics: ServiceMetrics
     private var revocations: RevocationList
-    private var nonces: NonceWindow
     private let logger: Logger
 
     /// Creates the engine over an open, migrated storage.
@@ -73,7 +73,6 @@ public actor AccountingEngine {
         self.storage = storage
         self.configuration = configuration
         self.revocations = configuration.revocations
-        self.nonces = NonceWindow(windowSeconds: configuration.limits.requestClockSkewSeconds)
         self.metrics = ServiceMetrics()
         self.logger = logger
     }
@@ -84,6 +83,10 @@ public actor AccountingEngine {
     // MARK: Device authentication
 
     /// Authenticates a device-signed request, including the nonce's single use.
+    ///
+    /// The nonce is admitted by the storage, so the window survives a restart: a request
+    /// captured before the service stopped is still refused after it starts again, for as long
+    /// as its timestamp is inside the window (after that the timestamp check refuses it).
     public func authenticateDevice(method: String, path: String, headers: [String: String], body: [UInt8]) async throws -> DeviceAuthentication {
         let now = configuration.now()
         let verifier = DeviceRequestVerifier(
@@ -96,7 +99,9 @@ public actor AccountingEngine {
         let result = verifier.verify(
             method: method, path: path, header: { headers[$0] }, body: body, now: now, registered: { _ in registration })
         if case .authenticated(let device) = result,
-            !nonces.admit(device.nonce, device: device.deviceID, timestamp: device.timestamp, now: now)
+            !(try await storage.admitNonce(
+                device.nonce, of: device.deviceID, signedAt: device.timestamp,
+                forgettingBefore: now.adding(seconds: -configuration.limits.requestClockSkewSeconds)))
         {
             await metrics.increment("hromada_device_auth_refused_total", label: ("code", "replayed-nonce"))
             return .refused(.replayedNonce)

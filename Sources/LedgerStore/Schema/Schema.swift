@@ -3,12 +3,9 @@ import SQLiteSupport
 
 /// The ledger's SQLite schema, its versions and the migrations between them.
 ///
-/// `PRAGMA user_version` holds the version. Each migration runs in one transaction, so a crash
-/// mid-migration leaves the previous version intact.
+/// Migrated by `SQLiteMigrator`: `PRAGMA user_version` holds the version, and each step runs in
+/// one transaction, so a crash mid-migration leaves the previous version intact.
 enum Schema {
-    /// The version this code writes.
-    static let currentVersion: Int64 = 2
-
     /// Version 1: entries, checkpoints and device facts; entries and checkpoints unconditionally
     /// append-only. Kept verbatim so tests can build a v1 database and migrate it.
     static let version1 = """
@@ -69,27 +66,29 @@ enum Schema {
             BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only: only receipted entries past retention may be pruned'); END;
         """
 
-    /// Creates the current schema in an empty database and records the device's facts.
-    ///
-    /// A new database is built as version 1 and migrated, so that a new ledger and a migrated
-    /// one have the same schema by construction.
-    static func create(
-        on connection: SQLiteConnection, deviceID: UInt32, devicePublicKey: [UInt8], retentionSeconds: Int64
-    ) throws {
-        try createVersion1(on: connection, deviceID: deviceID, devicePublicKey: devicePublicKey)
-        try migrate(on: connection, from: 1, retentionSeconds: retentionSeconds)
+    /// The ledger's migrator: version 1 (with the device's facts) for a new file, then each
+    /// upgrade. A new ledger and a migrated one pass through the same steps, so they have the
+    /// same schema by construction.
+    static func migrator(deviceID: UInt32, devicePublicKey: [UInt8], retentionSeconds: Int64) -> SQLiteMigrator {
+        SQLiteMigrator(steps: [
+            SQLiteMigrator.Step(version: 1) { connection in
+                try connection.execute(version1)
+                try insertFacts(on: connection, deviceID: deviceID, devicePublicKey: devicePublicKey)
+            },
+            SQLiteMigrator.Step(version: 2) { connection in
+                try migrate1to2(on: connection, retentionSeconds: retentionSeconds)
+            },
+        ])
     }
 
-    /// Creates schema version 1 with the device's facts (also used by tests of the migration).
+    /// The version this code writes.
+    static var currentVersion: Int64 { migrator(deviceID: 0, devicePublicKey: [], retentionSeconds: 0).latestVersion }
+
+    /// Creates schema version 1 with the device's facts (tests use it to build an old ledger).
     static func createVersion1(on connection: SQLiteConnection, deviceID: UInt32, devicePublicKey: [UInt8]) throws {
-        try connection.execute("BEGIN IMMEDIATE")
-        do {
+        try connection.write { connection in
             try connection.execute(version1)
             try insertFacts(on: connection, deviceID: deviceID, devicePublicKey: devicePublicKey)
-            try connection.execute("COMMIT")
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw error
         }
     }
 
@@ -112,28 +111,8 @@ enum Schema {
         try insert.run()
     }
 
-    /// Brings a database at `version` up to the current version, one step per transaction.
-    static func migrate(on connection: SQLiteConnection, from version: Int64, retentionSeconds: Int64) throws {
-        var version = version
-        while version < currentVersion {
-            try connection.execute("BEGIN IMMEDIATE")
-            do {
-                switch version {
-                case 1: try migrate1to2(on: connection, retentionSeconds: retentionSeconds)
-                default:
-                    throw LedgerStoreError(.unsupportedSchema, "no migration from schema version \(version)")
-                }
-                try connection.execute("COMMIT")
-            } catch {
-                try? connection.execute("ROLLBACK")
-                throw error
-            }
-            version += 1
-        }
-    }
-
     /// Fills the new columns from each entry's own canonical bytes. The update trigger is lifted
-    /// for the length of this transaction only, and only the new columns are written.
+    /// for the length of this step's transaction only, and only the new columns are written.
     private static func migrate1to2(on connection: SQLiteConnection, retentionSeconds: Int64) throws {
         try connection.execute("""
             ALTER TABLE entries ADD COLUMN device_time INTEGER NOT NULL DEFAULT 0;
@@ -162,7 +141,6 @@ enum Schema {
             """)
         try connection.execute(version2Additions)
         try insertRetention(on: connection, retentionSeconds)
-        try connection.execute("PRAGMA user_version = 2")
     }
 }
 

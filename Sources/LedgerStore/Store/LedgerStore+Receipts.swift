@@ -88,18 +88,11 @@ extension LedgerStore {
         return Int(last.sequence - start.sequence)
     }
 
-    /// A one-off write transaction (receipts, pruning); same failure rules as appends.
+    /// A one-off write transaction (receipts, pruning) on a store opened for writing.
     private func transactionOnce(_ body: () throws -> Void) throws {
         guard connection.isOpen, deviceKeyAvailable else {
             throw LedgerStoreError(.notWritable, "\(path) is open for reading only, or closed")
         }
-        try connection.execute("BEGIN IMMEDIATE")
-        do {
-            try body()
-            try connection.execute("COMMIT")
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw error
-        }
+        try connection.write { _ in try body() }
     }
 }

@@ -83,8 +83,9 @@ public final class LedgerStore {
             throw LedgerStoreError(.readOnly, "\(path) can only be opened for reading")
         }
         try connection.execute("PRAGMA busy_timeout = 5000")
-        // Reading the schema version is the first read of the file: a non-database fails here.
-        let version = try connection.integer("PRAGMA user_version") ?? 0
+        // Reading the schema version is the first read of the file: a non-database fails here,
+        // before anything is written to it.
+        _ = try SQLiteMigrator.version(of: connection)
         let mode = try connection.text("PRAGMA journal_mode = WAL")
         guard mode?.lowercased() == "wal" else {
             throw LedgerStoreError(.readOnly, "\(path) cannot be switched to WAL mode (journal mode \(mode ?? "?"))")
@@ -95,20 +96,12 @@ public final class LedgerStore {
         }
         if configuration.checkIntegrityOnOpen { try Self.checkIntegrity(connection, path: path) }
 
-        switch version {
-        case 0:
-            let tables = try connection.integer("SELECT count(*) FROM sqlite_schema") ?? 0
-            guard tables == 0 else {
-                throw LedgerStoreError(.unsupportedSchema, "\(path) holds tables but no ledger schema version")
-            }
-            try Schema.create(
-                on: connection, deviceID: deviceID.rawValue, devicePublicKey: publicKey,
-                retentionSeconds: configuration.retentionSeconds)
-        case 1..<Schema.currentVersion:
-            try Schema.migrate(on: connection, from: version, retentionSeconds: configuration.retentionSeconds)
-        case Schema.currentVersion: break
-        default:
-            throw LedgerStoreError(.unsupportedSchema, "\(path) has schema version \(version); this code knows up to \(Schema.currentVersion)")
+        let migrator = Schema.migrator(
+            deviceID: deviceID.rawValue, devicePublicKey: publicKey, retentionSeconds: configuration.retentionSeconds)
+        do {
+            try migrator.migrate(connection)
+        } catch let refusal as SQLiteMigrator.Refusal {
+            throw LedgerStoreError(.unsupportedSchema, "\(path): \(refusal)")
         }
 
         let facts = try Self.readFacts(connection, path: path)
@@ -133,7 +126,7 @@ public final class LedgerStore {
     public init(readingAt path: String) throws {
         let connection = try LedgerStore.openConnection(path: path, readOnly: true)
         try connection.execute("PRAGMA busy_timeout = 5000")
-        let version = try connection.integer("PRAGMA user_version") ?? 0
+        let version = try SQLiteMigrator.version(of: connection)
         guard version >= 1 && version <= Schema.currentVersion else {
             throw LedgerStoreError(.unsupportedSchema, "\(path) has schema version \(version); this code reads 1–\(Schema.currentVersion)")
         }
@@ -181,9 +174,11 @@ public final class LedgerStore {
         let checkpointDue = entry.sequence % configuration.checkpointInterval == 0
         let checkpoint = checkpointDue ? try sign(ChainHead(after: entry)) : nil
         if let checkpoint {
-            try transaction(prepared) {
-                try prepared.insertEntry(entry)
-                try prepared.insertCheckpoint(checkpoint)
+            try outOfServiceOnFailure {
+                try connection.write { _ in
+                    try prepared.insertEntry(entry)
+                    try prepared.insertCheckpoint(checkpoint)
+                }
             }
         } else {
             // One statement is its own transaction (autocommit): as atomic and as durable, and
@@ -204,7 +199,7 @@ public final class LedgerStore {
             return existing
         }
         let checkpoint = try sign(head)
-        try transaction(prepared) { try prepared.insertCheckpoint(checkpoint) }
+        try outOfServiceOnFailure { try connection.write { _ in try prepared.insertCheckpoint(checkpoint) } }
         lastCheckpointSequence = checkpoint.sequence
         return checkpoint
     }
@@ -221,10 +216,11 @@ public final class LedgerStore {
     /// Tries to return to service after a failure: re-reads the chain's end from the database
     /// and checks it. Throws (and stays out of service) if the store still cannot be trusted.
     public func resumeService() throws {
-        let prepared = try writableStatements(allowOutOfService: true)
+        // Only a store opened for writing can return to service.
+        _ = try writableStatements(allowOutOfService: true)
         if !connection.isInAutocommit {
             // A failed rollback can leave a transaction open; nothing in it was acknowledged.
-            try? prepared.rollback.run()
+            try? connection.execute("ROLLBACK")
         }
         do {
             if configuration.checkIntegrityOnOpen { try Self.checkIntegrity(connection, path: path) }
@@ -258,21 +254,6 @@ public final class LedgerStore {
             throw LedgerStoreError(.outOfService, "the ledger is out of service since: \(cause)")
         }
         return prepared
-    }
-
-    /// Runs `body` inside BEGIN IMMEDIATE … COMMIT; on failure rolls back and, if the failure
-    /// means the store cannot record, takes it out of service.
-    func transaction(_ prepared: PreparedStatements, _ body: () throws -> Void) throws {
-        try outOfServiceOnFailure {
-            try prepared.begin.run()
-            do {
-                try body()
-                try prepared.commit.run()
-            } catch {
-                try? prepared.rollback.run()
-                throw error
-            }
-        }
     }
 
     /// Runs a write; a failure that means "cannot record" takes the store out of service.
@@ -352,16 +333,10 @@ public final class LedgerStore {
 
 /// The statements the hot path reuses, prepared once per store.
 final class PreparedStatements {
-    let begin: SQLiteStatement
-    let commit: SQLiteStatement
-    let rollback: SQLiteStatement
     private let insertEntryStatement: SQLiteStatement
     private let insertCheckpointStatement: SQLiteStatement
 
     init(_ connection: SQLiteConnection) throws {
-        begin = try connection.prepare("BEGIN IMMEDIATE", persistent: true)
-        commit = try connection.prepare("COMMIT", persistent: true)
-        rollback = try connection.prepare("ROLLBACK", persistent: true)
         insertEntryStatement = try connection.prepare(
             "INSERT INTO entries (sequence, bytes, hash, device_time, kind) VALUES (?, ?, ?, ?, ?)", persistent: true)
         insertCheckpointStatement = try connection.prepare(

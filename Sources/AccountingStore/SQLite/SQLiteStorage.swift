@@ -10,8 +10,12 @@ import Tariff
 /// The default for one town: nothing to install, and a batch of 1000 entries is one transaction.
 /// Calls block the actor's thread while SQLite works; at a town's upload rate (a few batches a
 /// minute) that costs nothing, and a region uses PostgreSQL.
+///
+/// Needs nothing running, but honours the `Service` contract all the same: `run()` waits until
+/// the storage is closed, cancelled or shut down, then closes the file.
 public actor SQLiteStorage: AccountingStorage {
     private let database: SQLiteConnection
+    private let lifetime = StorageLifetime()
     /// The database file.
     public let path: String
 
@@ -27,20 +31,8 @@ public actor SQLiteStorage: AccountingStorage {
         try database.execute("PRAGMA foreign_keys = ON")
     }
 
-    private func render(_ sql: String) -> String {
+    private static func render(_ sql: String) -> String {
         Migrations.render(sql, blob: "BLOB", bigint: "INTEGER", serial: "INTEGER PRIMARY KEY AUTOINCREMENT")
-    }
-
-    private func inTransaction<T>(_ body: () throws -> T) throws -> T {
-        try database.execute("BEGIN IMMEDIATE")
-        do {
-            let result = try body()
-            try database.execute("COMMIT")
-            return result
-        } catch {
-            try? database.execute("ROLLBACK")
-            throw error
-        }
     }
 
     private func rows<T>(_ sql: String, _ values: [SQLiteValue] = [], _ read: (SQLiteStatement) throws -> T) throws -> [T] {
@@ -51,24 +43,54 @@ public actor SQLiteStorage: AccountingStorage {
         return out
     }
 
+    /// The steps of `Migrations` as an `SQLiteMigrator`.
+    ///
+    /// Databases made before the migrator recorded their versions only in `schema_migrations`;
+    /// such a database is taken at its highest recorded version.
+    private var migrator: SQLiteMigrator {
+        SQLiteMigrator(
+            steps: Migrations.all.map { migration in
+                SQLiteMigrator.Step(version: Int64(migration.version)) { connection in
+                    for statement in migration.statements { try connection.execute(Self.render(statement)) }
+                }
+            },
+            unversionedVersion: { connection in
+                guard try connection.integer("SELECT count(*) FROM sqlite_schema WHERE name = 'schema_migrations'") == 1 else { return nil }
+                return try connection.integer("SELECT max(version) FROM schema_migrations")
+            })
+    }
+
     public func migrate() throws -> Int {
-        try database.execute(render(Migrations.versionTable))
-        let applied = Set(try rows("SELECT version FROM schema_migrations") { Int($0.integer(0)) })
-        for migration in Migrations.all where !applied.contains(migration.version) {
-            try inTransaction {
-                for statement in migration.statements { try database.execute(render(statement)) }
-                try database.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, strftime('%s','now'))")
-                    .run([.integer(Int64(migration.version))])
-            }
+        do {
+            return Int(try migrator.migrate(database))
+        } catch let refusal as SQLiteMigrator.Refusal {
+            throw StorageError("\(path): \(refusal)")
         }
-        return try rows("SELECT max(version) FROM schema_migrations") { Int($0.integer(0)) }.first ?? 0
+    }
+
+    public nonisolated func run() async throws {
+        try lifetime.claimRun()
+        await lifetime.waitUntilClosed()
+        await close()
     }
 
     public func healthCheck() throws {
         _ = try rows("SELECT 1") { $0.integer(0) }
     }
 
-    public func close() { database.close() }
+    public func close() {
+        lifetime.close()
+        database.close()
+    }
+
+    public func admitNonce(_ nonce: String, of device: DeviceID, signedAt timestamp: UnixTime, forgettingBefore cutoff: UnixTime) throws -> Bool {
+        try database.write { database in
+            try database.prepare("DELETE FROM request_nonces WHERE signed_at < ?").run([.integer(cutoff.rawValue)])
+            try database.prepare("INSERT INTO request_nonces (device_id, nonce, signed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+                .run([.integer(Int64(device.rawValue)), .text(nonce), .integer(timestamp.rawValue)])
+            return try database.integer("SELECT changes()") == 1
+        }
+    }
 
     public func register(_ registration: DeviceRegistration) throws {
         try database.prepare(
@@ -116,7 +138,7 @@ public actor SQLiteStorage: AccountingStorage {
     public func commit(_ commit: IngestCommit) throws -> CommitOutcome {
         guard let last = commit.entries.last else { return .committed }
         let device = Int64(commit.expectedHead.deviceID.rawValue)
-        return try inTransaction {
+        return try database.write { database in
             let current = try head(of: commit.expectedHead.deviceID)
             guard current == commit.expectedHead else { return .headMoved }
             let insert = try database.prepare(
@@ -230,10 +252,10 @@ public actor SQLiteStorage: AccountingStorage {
     }
 
     public func addDenyListRequest(cardSerial: String, reason: String, reportedBy: String, at time: UnixTime) throws -> Int64 {
-        try inTransaction {
+        try database.write { database in
             try database.prepare("INSERT INTO deny_list_requests (card_serial, reason, reported_by, reported_at) VALUES (?, ?, ?, ?)")
                 .run([.text(cardSerial), .text(reason), .text(reportedBy), .integer(time.rawValue)])
-            return try rows("SELECT last_insert_rowid()") { $0.integer(0) }.first ?? 0
+            return try database.integer("SELECT last_insert_rowid()") ?? 0
         }
     }
 

@@ -4,11 +4,13 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The schema, as versioned migrations written once for both engines.
+/// The schema, as versioned steps written once for both engines.
 ///
-/// `{blob}` and `{bigint}` are replaced by each engine's type names (SQLite `BLOB`/`INTEGER`,
-/// PostgreSQL `BYTEA`/`BIGINT`); everything else is the SQL both accept. A migration is never
-/// edited once released: a change is a new version.
+/// `{blob}`, `{bigint}` and `{serial}` are replaced by each engine's type names (SQLite
+/// `BLOB`/`INTEGER`, PostgreSQL `BYTEA`/`BIGINT`); everything else is the SQL both accept. A
+/// step is never edited once released: a change is a new version. SQLite applies the steps
+/// with `SQLiteMigrator` (the version in `PRAGMA user_version`); PostgreSQL records each applied
+/// version in `schema_migrations`. Both refuse a database newer than the code.
 enum Migrations {
     struct Migration {
         let version: Int
@@ -96,12 +98,24 @@ enum Migrations {
             """,
             "CREATE INDEX entries_by_device_time ON entries (device_time)",
         ]),
+        // The replay window of signed device requests, kept across restarts (docs/accounting.md).
+        Migration(version: 3, statements: [
+            """
+            CREATE TABLE request_nonces (
+                device_id {bigint} NOT NULL,
+                nonce TEXT NOT NULL,
+                signed_at {bigint} NOT NULL,
+                PRIMARY KEY (device_id, nonce))
+            """,
+            "CREATE INDEX request_nonces_by_time ON request_nonces (signed_at)",
+        ]),
     ]
 
     /// The newest schema version.
     static var latest: Int { all.last?.version ?? 0 }
 
-    /// The schema-version table, created before any migration.
+    /// PostgreSQL's schema-version table, created before any step. (SQLite databases made
+    /// before `SQLiteMigrator` have it too; their version is read from it once.)
     static let versionTable = "CREATE TABLE IF NOT EXISTS schema_migrations (version {bigint} PRIMARY KEY, applied_at {bigint} NOT NULL)"
 
     /// `sql` in an engine's dialect.

@@ -5,7 +5,7 @@ import LedgerCore
 import Logging
 import NIOCore
 import PostgresNIO
-import Synchronization
+import ServiceLifecycle
 import Tariff
 
 /// The accounting store in PostgreSQL, through postgres-nio's connection pool.
@@ -13,19 +13,36 @@ import Tariff
 /// The same schema and the same behaviour as `SQLiteStorage` (the test suite runs against both).
 /// Several service instances may share one database: `commit` moves a device's head with a
 /// compare-and-set inside the transaction, so concurrent uploads of one device never both append.
+///
+/// The pool works only while `run()` runs (in the program's `ServiceGroup` or a task group):
+/// creating the storage connects nothing and starts no task.
 public final class PostgresStorage: AccountingStorage {
     private let client: PostgresClient
-    private let runner: Task<Void, Never>
     private let logger: Logger
-    private let closed = Mutex(false)
+    private let lifetime = StorageLifetime()
 
-    /// Connects to `configuration` and starts the pool (stopped by `close()`).
+    /// A storage over the pool for `configuration`; the pool connects once `run()` runs.
     public init(configuration: PostgresClient.Configuration, logger: Logger) {
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.client = client
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.logger = logger
-        // The pool's run loop lives exactly as long as this storage; close() ends it.
-        self.runner = Task { await client.run() }
+    }
+
+    /// Runs the connection pool until `close()`, cancellation or graceful shutdown.
+    public func run() async throws {
+        try lifetime.claimRun()
+        await withTaskGroup(of: Void.self) { group in
+            // The pool ends on graceful shutdown by itself; closing the storage ends it too.
+            group.addTask {
+                // Calls waiting in `pool()` go ahead once the pool has been started, so that they
+                // never lease from a pool that is not running yet.
+                self.lifetime.markRunning()
+                await self.client.run()
+            }
+            group.addTask { await self.lifetime.waitUntilClosed() }
+            _ = await group.next()
+            group.cancelAll()
+        }
+        lifetime.close()
     }
 
     private func render(_ sql: String) -> String {
@@ -35,36 +52,47 @@ public final class PostgresStorage: AccountingStorage {
     private func buffer(_ bytes: [UInt8]) -> ByteBuffer { ByteBuffer(bytes: bytes) }
     private func bytes(_ buffer: ByteBuffer) -> [UInt8] { Array(buffer.readableBytesView) }
 
+    /// Applies the steps the database lacks, in order, each in one transaction that first locks
+    /// `schema_migrations` (so two instances starting together apply a step once).
     public func migrate() async throws -> Int {
+        let logger = self.logger
         try await pool().query(PostgresQuery(unsafeSQL: render(Migrations.versionTable)), logger: logger)
-        var applied: Set<Int> = []
-        for try await version in try await pool().query("SELECT version FROM schema_migrations", logger: logger).decode(Int64.self) {
-            applied.insert(Int(version))
+        let version = try await appliedVersion(try await pool())
+        guard version <= Migrations.latest else {
+            throw StorageError("the database has schema version \(version); this code knows up to \(Migrations.latest)")
         }
-        for migration in Migrations.all where !applied.contains(migration.version) {
+        for migration in Migrations.all where migration.version > version {
             let statements = migration.statements.map(render)
-            let version = Int64(migration.version)
+            let step = Int64(migration.version)
             try await pool().withTransaction(logger: logger) { connection in
-                // A lock so that two instances starting together do not both migrate.
-                try await connection.query("LOCK TABLE schema_migrations IN EXCLUSIVE MODE", logger: self.logger)
-                var again = false
-                for try await _ in try await connection.query("SELECT 1 FROM schema_migrations WHERE version = \(version)", logger: self.logger).decode(Int64.self) {
-                    again = true
+                try await connection.query("LOCK TABLE schema_migrations IN EXCLUSIVE MODE", logger: logger)
+                // Another instance may have applied it while this one waited for the lock.
+                var applied = false
+                for try await _ in try await connection.query("SELECT 1::bigint FROM schema_migrations WHERE version = \(step)", logger: logger)
+                    .decode(Int64.self)
+                {
+                    applied = true
                 }
-                if again { return }
+                if applied { return }
                 for statement in statements {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
                 try await connection.query(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (\(version), extract(epoch from now())::bigint)",
-                    logger: self.logger)
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (\(step), extract(epoch from now())::bigint)",
+                    logger: logger)
             }
         }
-        var latest = 0
-        for try await version in try await pool().query("SELECT max(version) FROM schema_migrations", logger: logger).decode(Int64.self) {
-            latest = Int(version)
+        return try await appliedVersion(try await pool())
+    }
+
+    /// The highest version recorded in `schema_migrations` (0 for none).
+    private func appliedVersion(_ client: PostgresClient) async throws -> Int {
+        for try await version in try await client.query("SELECT coalesce(max(version), 0)::bigint FROM schema_migrations", logger: logger)
+            .decode(Int64.self)
+        {
+            return Int(version)
         }
-        return latest
+        return 0
     }
 
     public func healthCheck() async throws {
@@ -72,14 +100,30 @@ public final class PostgresStorage: AccountingStorage {
     }
 
     public func close() async throws {
-        closed.withLock { $0 = true }
-        runner.cancel()
+        lifetime.close()
     }
 
-    /// The pool, or a `StorageError` once closed (a closed pool would wait forever for a connection).
-    private func pool() throws -> PostgresClient {
-        guard !closed.withLock({ $0 }) else { throw StorageError("the PostgreSQL storage is closed") }
+    /// The pool once `run()` has started it, or a `StorageError` once closed (a closed pool would
+    /// wait forever for a connection).
+    private func pool() async throws -> PostgresClient {
+        await lifetime.waitUntilRunning()
+        guard !lifetime.isClosed else { throw StorageError("the PostgreSQL storage is closed") }
         return client
+    }
+
+    public func admitNonce(_ nonce: String, of device: DeviceID, signedAt timestamp: UnixTime, forgettingBefore cutoff: UnixTime) async throws -> Bool {
+        let id = Int64(device.rawValue)
+        let signedAt = timestamp.rawValue
+        let oldest = cutoff.rawValue
+        try await pool().query("DELETE FROM request_nonces WHERE signed_at < \(oldest)", logger: logger)
+        var inserted = 0
+        for try await _ in try await pool().query(
+            "INSERT INTO request_nonces (device_id, nonce, signed_at) VALUES (\(id), \(nonce), \(signedAt)) ON CONFLICT DO NOTHING RETURNING device_id",
+            logger: logger
+        ).decode(Int64.self) {
+            inserted += 1
+        }
+        return inserted == 1
     }
 
     public func register(_ registration: DeviceRegistration) async throws {

@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -36,21 +37,64 @@ public enum StorageLocation: Hashable, Sendable {
         }
     }
 
-    /// Opens the storage and applies migrations.
-    public func open(logger: Logger) async throws -> any AccountingStorage {
-        let storage: any AccountingStorage
+    /// The storage at this location, not yet migrated. Nothing runs yet: put it in the
+    /// program's `ServiceGroup` (or run `run()` in a task group) while it is used.
+    public func makeStorage(logger: Logger) throws -> any AccountingStorage {
         switch self {
         case .sqlite(let path):
-            storage = try SQLiteStorage(path: path)
+            return try SQLiteStorage(path: path)
         case .postgres(let host, let port, let user, let password, let database):
-            storage = PostgresStorage(
+            return PostgresStorage(
                 configuration: .init(host: host, port: port, username: user, password: password, database: database, tls: .disable),
                 logger: logger)
         case .postgresSocket(let path, let user, let password, let database):
-            storage = PostgresStorage(
+            return PostgresStorage(
                 configuration: .init(unixSocketPath: path, username: user, password: password, database: database), logger: logger)
         }
+    }
+
+    /// Opens the storage, runs it, applies migrations, passes it to `body` and closes it when
+    /// `body` returns or throws: for commands and tools that use the storage and exit.
+    public func withStorage<Result>(
+        logger: Logger, isolation: isolated (any Actor)? = #isolation, _ body: (any AccountingStorage) async throws -> Result
+    ) async throws -> Result {
+        let storage = try makeStorage(logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
+            group.addTask { try await storage.run() }
+            let result: Result
+            do {
+                try await storage.migrate()
+                result = try await body(storage)
+            } catch {
+                try? await storage.close()
+                try? await group.waitForAll()
+                throw error
+            }
+            try await storage.close()
+            try await group.waitForAll()
+            return result
+        }
+    }
+}
+
+/// Runs a service (the HTTP server) only after the storage's migrations are applied, so that it
+/// never answers from an old schema.
+///
+/// In a `ServiceGroup`, list the storage first and this after it: the storage runs first and is
+/// shut down last, after the service has finished its requests.
+public struct AfterMigrations<Wrapped: Service>: Service {
+    private let storage: any AccountingStorage
+    private let service: Wrapped
+
+    /// Runs `service` once `storage.migrate()` has succeeded.
+    public init(of storage: any AccountingStorage, run service: Wrapped) {
+        self.storage = storage
+        self.service = service
+    }
+
+    /// Migrates, then runs the service.
+    public func run() async throws {
         try await storage.migrate()
-        return storage
+        try await service.run()
     }
 }

@@ -2,6 +2,7 @@ import AccountingCore
 import Bundles
 import Entitlements
 import LedgerCore
+import ServiceLifecycle
 import Tariff
 
 /// A device registered with the service: which certified key speaks for it.
@@ -163,13 +164,33 @@ public struct StoredEntry: Hashable, Sendable {
 /// `heldHashes` → (pure decision) → `commit`, and `commit` re-checks the head inside its
 /// transaction, so two service instances (or two requests) racing on one device cannot both
 /// append: the loser gets `.headMoved` and decides again.
-public protocol AccountingStorage: Sendable {
+///
+/// A storage is a `Service`: `run()` holds its connections for as long as it is in use, and
+/// must run (in the program's `ServiceGroup`, or a task group) while the storage is used;
+/// PostgreSQL's connection pool does its work there, and its queries wait until it runs.
+/// `run()` returns after `close()`, cancellation or graceful shutdown, and the storage is
+/// closed from then on. `StorageLocation.withStorage` does all of this for a short-lived user.
+public protocol AccountingStorage: Service {
+    /// Holds the connections until `close()`, cancellation or graceful shutdown, then closes
+    /// the storage. May be called once.
+    func run() async throws
     /// Applies pending migrations; returns the schema version now in force.
+    ///
+    /// Throws a `StorageError` for a database whose schema is newer than this code.
     @discardableResult func migrate() async throws -> Int
     /// Succeeds when the database answers.
     func healthCheck() async throws
-    /// Releases the connection(s).
+    /// Releases the connection(s) and ends `run()`; later calls throw a `StorageError`. Idempotent.
     func close() async throws
+
+    /// Records the first use of `nonce` by `device` in a request signed at `timestamp`; false
+    /// when the device used the same nonce before (the request is a replay).
+    ///
+    /// Nonces of requests signed before `cutoff` are forgotten in the same call: the caller
+    /// passes the oldest timestamp it still accepts, so a forgotten nonce can only come back in
+    /// a request the timestamp check refuses by itself. Stored, so a replay is refused across a
+    /// restart of the service and across service instances sharing one PostgreSQL database.
+    func admitNonce(_ nonce: String, of device: DeviceID, signedAt timestamp: UnixTime, forgettingBefore cutoff: UnixTime) async throws -> Bool
 
     /// Registers (or re-registers with a new certificate) a device.
     func register(_ registration: DeviceRegistration) async throws
