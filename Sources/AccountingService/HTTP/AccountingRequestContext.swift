@@ -1,4 +1,5 @@
 import AccountingCore
+import AccountingStore
 import Hummingbird
 
 /// The request context of the service's router: who the request is from, as the

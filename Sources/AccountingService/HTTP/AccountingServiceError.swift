@@ -1,4 +1,5 @@
 import AccountingCore
+import AccountingStore
 import Bundles
 import HTTPTypes
 import Hummingbird

@@ -1,4 +1,5 @@
 import AccountingCore
+import AccountingStore
 import HTTPTypes
 import Hummingbird
 
