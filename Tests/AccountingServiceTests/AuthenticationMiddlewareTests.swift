@@ -10,7 +10,7 @@ import Foundation
 
 /// The refusals the authentication middleware and the router raise, byte for byte what a
 /// client sees: status, challenge header, code and both messages.
-@Suite("Authentication middleware and refusals")
+@Suite("Authentication middleware and refusals", .runsStorage)
 struct AuthenticationMiddlewareTests {
     func body(_ response: TestResponse) throws -> ErrorResponse.Body { try response.decode(ErrorResponse.self).error }
 
