@@ -8,6 +8,7 @@ import CommunityKeys
 import Crypto
 import DESFire
 import Entitlements
+import Identifiers
 import PCSC
 import SmartCard
 import SocialCard

@@ -2,6 +2,7 @@ import ArgumentParser
 import Bundles
 import CommunityKeys
 import Entitlements
+import Identifiers
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -1,9 +1,9 @@
 import AccountingCore
 import Crypto
 import Entitlements
+import Identifiers
 import LedgerCore
 import PropertyBased
-import Tariff
 import Testing
 
 @Suite("Properties")

@@ -1,6 +1,7 @@
 import Bundles
 import Crypto
 import Entitlements
+import Identifiers
 import PropertyBased
 import Tariff
 import PropertyTesting

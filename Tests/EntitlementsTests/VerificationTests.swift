@@ -1,5 +1,6 @@
 import Crypto
 import Entitlements
+import Identifiers
 import Testing
 
 @Suite("Verifying entitlements")

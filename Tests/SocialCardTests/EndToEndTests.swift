@@ -2,10 +2,10 @@ import CardLayout
 import DESFire
 import Entitlements
 import Foundation
+import Identifiers
 import PCSC
 import SmartCard
 import SocialCard
-import Tariff
 import TestBedSupport
 import Testing
 import VirtualCard

@@ -4,6 +4,7 @@ import Crypto
 import DESFire
 import Entitlements
 import Foundation
+import Identifiers
 import SocialCard
 
 /// A deterministic generator (SplitMix64) so test cards and keys are the same on every run.

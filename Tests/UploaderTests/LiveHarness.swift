@@ -4,11 +4,11 @@ import Bundles
 import Crypto
 import Entitlements
 import Hummingbird
+import Identifiers
 import LedgerCore
 import LedgerStore
 import Logging
 import PostgresNIO
-import Tariff
 import Testing
 import Uploader
 

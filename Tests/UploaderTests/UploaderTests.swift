@@ -3,6 +3,7 @@ import AccountingService
 import Bundles
 import Crypto
 import Entitlements
+import Identifiers
 import LedgerCore
 import LedgerStore
 import Tariff

@@ -1,6 +1,7 @@
 import Crypto
 import Entitlements
 import Foundation
+import Identifiers
 import LedgerCore
 import LedgerStore
 import SmartCard

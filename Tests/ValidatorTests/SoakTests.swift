@@ -1,10 +1,10 @@
 import Crypto
 import Entitlements
 import Foundation
+import Identifiers
 import LedgerCore
 import LedgerStore
 import Synchronization
-import Tariff
 import TestBedSupport
 import Testing
 import Validator

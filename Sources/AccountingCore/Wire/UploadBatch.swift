@@ -1,5 +1,5 @@
+import Identifiers
 import LedgerCore
-import Tariff
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -105,11 +105,11 @@ struct CheckpointWire: Codable {
     init(_ checkpoint: Checkpoint) {
         sequence = checkpoint.sequence
         chainHash = checkpoint.chainHash.hex
-        signature = hexString(checkpoint.signature)
+        signature = Hex.encode(checkpoint.signature)
     }
 
     func checkpoint(device: DeviceID) throws -> Checkpoint {
-        guard let hash = ChainHash(hex: chainHash), let signatureBytes = hexBytes(signature), signatureBytes.count == 64
+        guard let hash = ChainHash(hex: chainHash), let signatureBytes = Hex.decode(signature), signatureBytes.count == 64
         else {
             throw AccountingError(
                 .invalidField, uk: "контрольна точка пакета має неправильний хеш або підпис",

@@ -4,11 +4,11 @@ import Crypto
 import Entitlements
 import HTTPTypes
 import Hummingbird
+import Identifiers
 import LedgerCore
 import Logging
 import NIOCore
 import PostgresNIO
-import Tariff
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -244,7 +244,7 @@ struct Handlers: Sendable {
         guard let bundle = try await engine.storage.latestBundle(kind) else {
             return Self.error(.notFound, "no-bundle", uk: "пакет ще не завантажено", en: "no \(kind) bundle has been uploaded")
         }
-        let etag = "\"\(hexString(SHA256.hash(data: bundle.bytes)).prefix(32))\""
+        let etag = "\"\(Hex.encode(SHA256.hash(data: bundle.bytes)).prefix(32))\""
         var headers: HTTPFields = [
             .eTag: etag, .cacheControl: "public, max-age=60, must-revalidate",
         ]
@@ -310,7 +310,7 @@ struct Handlers: Sendable {
         guard !input.label.isEmpty, input.label.utf8.count <= 64 else {
             return Self.error(.badRequest, "invalid-field", uk: "назва: 1–64 байти", en: "label: 1-64 bytes")
         }
-        guard let bytes = hexBytes(input.certificate), let certificate = try? Certificate(decoding: bytes) else {
+        guard let bytes = Hex.decode(input.certificate), let certificate = try? Certificate(decoding: bytes) else {
             return Self.error(.badRequest, "malformed-certificate", uk: "сертифікат не читається", en: "the certificate does not decode")
         }
         if case .invalid(let rejection) = await engine.checkDeviceCertificate(certificate) {

@@ -1,8 +1,8 @@
 import AccountingCore
 import Bundles
 import Entitlements
+import Identifiers
 import LedgerCore
-import Tariff
 
 /// A device registered with the service: which certified key speaks for it.
 public struct DeviceRegistration: Hashable, Sendable {

@@ -1,4 +1,5 @@
 import Entitlements
+import Identifiers
 
 /// A community's fares and ride rules, as published data (`Communities/<name>/tariff.json`).
 ///

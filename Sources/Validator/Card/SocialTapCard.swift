@@ -2,10 +2,10 @@ import CardLayout
 import Crypto
 import DESFire
 import Entitlements
+import Identifiers
 import PCSC
 import SmartCard
 import SocialCard
-import Tariff
 
 /// A community social card (`SocialCard` layout) as the tap pipeline uses it.
 ///

@@ -3,6 +3,7 @@ import CommunityKeys
 import Crypto
 import Entitlements
 import Foundation
+import Identifiers
 import SocialCard
 import Tariff
 import Validator
