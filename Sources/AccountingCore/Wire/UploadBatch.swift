@@ -5,6 +5,7 @@ import LedgerCore
 import FoundationEssentials
 #else
 import Foundation
+import Localization
 #endif
 
 /// A contiguous range of one device's ledger entries and the device's checkpoint over its last
@@ -53,8 +54,8 @@ public struct UploadBatch: Hashable, Sendable {
     public init(jsonBody body: [UInt8], limits: AccountingLimits = .standard) throws {
         guard body.count <= limits.maximumBodyBytes else {
             throw AccountingError(
-                .tooLarge, uk: "тіло запиту завелике (\(body.count) байтів)",
-                en: "the request body is too large (\(body.count) bytes)")
+                .tooLarge, uk: "тіло запиту завелике (\(UkrainianNoun.byte.counted(body.count)))",
+                en: "the request body is too large (\(EnglishNoun.byte.counted(body.count)))")
         }
         let wire: BatchWire
         do {
@@ -68,8 +69,8 @@ public struct UploadBatch: Hashable, Sendable {
         }
         guard wire.entries.count <= limits.maximumBatchEntries else {
             throw AccountingError(
-                .tooLarge, uk: "у пакеті \(wire.entries.count) записів, дозволено до \(limits.maximumBatchEntries)",
-                en: "the batch holds \(wire.entries.count) entries; at most \(limits.maximumBatchEntries)")
+                .tooLarge, uk: "у пакеті \(UkrainianNoun.record.counted(wire.entries.count)), дозволено до \(limits.maximumBatchEntries)",
+                en: "the batch holds \(EnglishNoun.entry.counted(wire.entries.count)); at most \(limits.maximumBatchEntries)")
         }
         var entries: [LedgerEntry] = []
         entries.reserveCapacity(wire.entries.count)

@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import Identifiers
 import LedgerCore
+import Localization
 import Logging
 import NIOCore
 import PostgresNIO
@@ -131,7 +132,9 @@ struct Handlers: Sendable {
     }
 
     static func tooLarge(_ limits: AccountingLimits) -> Response {
-        error(.contentTooLarge, "too-large", uk: "тіло запиту завелике (до \(limits.maximumBodyBytes) байтів)", en: "the request body is too large (at most \(limits.maximumBodyBytes) bytes)")
+        // After «до» the numeral phrase is genitive: до 1 байта, до 2 байтів, до 5 байтів.
+        let bytesUK = UkrainianNoun(one: "байта", few: "байтів", many: "байтів").counted(limits.maximumBodyBytes)
+        return error(.contentTooLarge, "too-large", uk: "тіло запиту завелике (до \(bytesUK))", en: "the request body is too large (at most \(EnglishNoun.byte.counted(limits.maximumBodyBytes)))")
     }
 
     func authenticateDevice(_ request: Request, body: [UInt8]) async throws -> Checked<AuthenticatedDevice> {
