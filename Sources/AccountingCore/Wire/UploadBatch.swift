@@ -1,11 +1,11 @@
 import Identifiers
 import LedgerCore
+import Localization
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
-import Localization
 #endif
 
 /// A contiguous range of one device's ledger entries and the device's checkpoint over its last
