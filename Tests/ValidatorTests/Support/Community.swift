@@ -26,6 +26,7 @@ enum Paths {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let layout = packageRoot.appendingPathComponent("CardLayouts/nemishaieve-social-v1.json").path
     static let tariff = packageRoot.appendingPathComponent("Communities/nemishaieve/tariff.json").path
+    static let categories = packageRoot.appendingPathComponent("Communities/nemishaieve/categories.json").path
 
     static func temporaryDirectory(_ prefix: String) -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
@@ -58,7 +59,9 @@ final class TestCommunity: @unchecked Sendable {
             at: path + "/keys", community: "nemishaieve", now: Clock.now.adding(seconds: -86_400 * 30), using: &generator)
         cardLayout = try CardLayout(json: [UInt8](FileManager.default.contents(atPath: Paths.layout)!))
         layout = try SocialCardLayout(cardLayout)
-        tariff = try JSONDecoder().decode(Tariff.self, from: FileManager.default.contents(atPath: Paths.tariff)!)
+        let categories = try JSONDecoder().decode(BenefitCategoryList.self, from: FileManager.default.contents(atPath: Paths.categories)!)
+        tariff = try JSONDecoder().decode(TariffSource.self, from: FileManager.default.contents(atPath: Paths.tariff)!)
+            .resolved(with: categories)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
