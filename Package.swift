@@ -194,7 +194,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VirtualCardTests",
-            dependencies: ["VirtualCard", crypto, cryptoExtras, propertyBased],
+            dependencies: ["VirtualCard", "Identifiers", crypto, cryptoExtras, propertyBased],
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "VirtualCard", "TestBedSupport", propertyBased]),

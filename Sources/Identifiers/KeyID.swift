@@ -14,6 +14,12 @@ public struct KeyID: RawRepresentable, Hashable, Comparable, Sendable, Codable,
     /// Creates a key identifier from an integer literal.
     public init(integerLiteral value: UInt32) { self.rawValue = value }
 
+    /// Parses the printed form: exactly eight hex digits (either case), by the rule of `Hex.decode`.
+    public init?(printed text: String) {
+        guard let bytes = Hex.decode(text), bytes.count == 4 else { return nil }
+        self.rawValue = bytes.reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
     /// Eight lower-case hex digits (the big-endian bytes of the number).
     public var description: String {
         Hex.encode((0..<4).reversed().map { UInt8(truncatingIfNeeded: rawValue >> (8 * $0)) })

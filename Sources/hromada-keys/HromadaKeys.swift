@@ -78,7 +78,7 @@ struct RevokeKey<Family: CertifiedKeyCommands>: ParsableCommand {
     @Option(help: "key-compromise, retired, superseded or other.") var reason: String = "retired"
 
     func run() throws {
-        guard let value = UInt32(keyId, radix: 16), keyId.count == 8 else {
+        guard let value = KeyID(printed: keyId)?.rawValue else {
             throw ValidationError("--key-id is 8 hex digits")
         }
         guard let why = Revocation.Reason(rawValue: reason) else {
