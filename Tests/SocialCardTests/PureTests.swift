@@ -160,4 +160,3 @@ struct PlanTests {
 
 /// Bytes of hex test-vector text (a malformed vector is a broken test).
 func hex(_ text: String) -> [UInt8] { Hex.decode(text)! }
-}
