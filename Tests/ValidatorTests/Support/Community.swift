@@ -28,6 +28,12 @@ enum Paths {
     static let tariff = packageRoot.appendingPathComponent("Communities/nemishaieve/tariff.json").path
     static let categories = packageRoot.appendingPathComponent("Communities/nemishaieve/categories.json").path
 
+    /// The community's tariff as validators receive it: `tariff.json`'s codes resolved against `categories.json`.
+    static func loadTariff() throws -> Tariff {
+        let list = try JSONDecoder().decode(BenefitCategoryList.self, from: FileManager.default.contents(atPath: categories)!)
+        return try JSONDecoder().decode(TariffSource.self, from: FileManager.default.contents(atPath: tariff)!).resolved(with: list)
+    }
+
     static func temporaryDirectory(_ prefix: String) -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -59,9 +65,7 @@ final class TestCommunity: @unchecked Sendable {
             at: path + "/keys", community: "nemishaieve", now: Clock.now.adding(seconds: -86_400 * 30), using: &generator)
         cardLayout = try CardLayout(json: [UInt8](FileManager.default.contents(atPath: Paths.layout)!))
         layout = try SocialCardLayout(cardLayout)
-        let categories = try JSONDecoder().decode(BenefitCategoryList.self, from: FileManager.default.contents(atPath: Paths.categories)!)
-        tariff = try JSONDecoder().decode(TariffSource.self, from: FileManager.default.contents(atPath: Paths.tariff)!)
-            .resolved(with: categories)
+        tariff = try Paths.loadTariff()
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
