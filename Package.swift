@@ -26,7 +26,7 @@ let package = Package(
         /// The pure layers, for the fuzzing and benchmark packages beside this one.
         .library(
             name: "HromadaCardPure",
-            targets: ["Diagnostics", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore", "SocialCard"]
+            targets: ["Identifiers", "Localization", "Diagnostics", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore", "SocialCard"]
         ),
         /// The adapters (PC/SC, virtual card, ledger store) and the test bed, for the benchmark and fuzzing packages.
         .library(name: "HromadaCardAdapters", targets: ["PCSC", "VirtualCard", "SQLiteSupport", "LedgerStore", "TestBedSupport"]),
@@ -54,30 +54,35 @@ let package = Package(
     targets: [
         // MARK: Pure layers (no I/O, no clock, no randomness)
 
+        /// The bottom of the graph, importable by every module: the identifiers many modules share
+        /// (`DeviceID`, `CardSerial`, `KeyID`, …) and the one hex codec.
+        .target(name: "Identifiers"),
+        /// Words for people: plural forms by the CLDR rules for Ukrainian and English.
+        .target(name: "Localization"),
         /// The shape every module's error shares: a stable code, a reason, equality on the code.
         .target(name: "Diagnostics"),
         /// APDUs, status words, TLV, the `CardChannel` protocol and the card error domains.
         .target(name: "SmartCard", dependencies: ["Diagnostics"]),
         /// DESFire EV1 client: command builders/parsers, AES authentication and secure messaging
         /// as a value state machine, AN10922 key diversification.
-        .target(name: "DESFire", dependencies: ["Diagnostics", "SmartCard", crypto, cryptoExtras]),
+        .target(name: "DESFire", dependencies: ["Diagnostics", "Identifiers", "SmartCard", crypto, cryptoExtras]),
         /// Card layouts as data: schema, validation, record codec.
-        .target(name: "CardLayout", dependencies: ["Diagnostics"]),
+        .target(name: "CardLayout", dependencies: ["Diagnostics", "Identifiers"]),
         /// Benefit categories, entitlements, canonical encoding, Ed25519 certificates and trust.
-        .target(name: "Entitlements", dependencies: ["Diagnostics", crypto]),
+        .target(name: "Entitlements", dependencies: ["Diagnostics", "Identifiers", crypto]),
         /// The tariff and the tap decision.
-        .target(name: "Tariff", dependencies: ["Diagnostics", "Entitlements"]),
+        .target(name: "Tariff", dependencies: ["Diagnostics", "Identifiers", "Localization", "Entitlements"]),
         /// Signed, versioned bundles for validators: trust, tariff, deny list.
-        .target(name: "Bundles", dependencies: ["Diagnostics", "Entitlements", "Tariff", crypto]),
+        .target(name: "Bundles", dependencies: ["Diagnostics", "Identifiers", "Entitlements", "Tariff", crypto]),
         /// The validator's ledger: entry format, canonical bytes, SHA-256 chain, signed
         /// checkpoints and receipts, chain verification.
-        .target(name: "LedgerCore", dependencies: ["Diagnostics", "Entitlements", "Tariff", crypto]),
+        .target(name: "LedgerCore", dependencies: ["Diagnostics", "Identifiers", "Entitlements", crypto]),
         /// The social card on a DESFire card: per-card keys, restartable personalization per a
         /// layout, the fewest-APDU read a validator or the desk needs, and a tap's writes.
-        .target(name: "SocialCard", dependencies: ["Diagnostics", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", crypto]),
+        .target(name: "SocialCard", dependencies: ["Diagnostics", "Identifiers", "Localization", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", crypto]),
         /// The accounting protocol: batch and receipt wire model, the ingest decision, the
         /// signed-request canonical form, operator roles.
-        .target(name: "AccountingCore", dependencies: ["Diagnostics", "LedgerCore", "Entitlements", "Tariff", "Bundles", crypto]),
+        .target(name: "AccountingCore", dependencies: ["Diagnostics", "Identifiers", "Localization", "LedgerCore", "Entitlements", "Bundles", crypto]),
 
         // MARK: Adapters (I/O at the edges)
 
@@ -99,9 +104,9 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         /// The virtual DESFire card and its vpcd link. Written independently of `DESFire`.
-        .target(name: "VirtualCard", dependencies: ["Diagnostics", "CLibCrypto", crypto, cryptoExtras]),
+        .target(name: "VirtualCard", dependencies: ["Diagnostics", "Identifiers", "CLibCrypto", crypto, cryptoExtras]),
         /// Community key files on disk: root, issuers, devices, card master keys.
-        .target(name: "CommunityKeys", dependencies: ["Diagnostics", "Entitlements", "Tariff", "Bundles", crypto]),
+        .target(name: "CommunityKeys", dependencies: ["Diagnostics", "Identifiers", "Entitlements", "Tariff", "Bundles", crypto]),
         /// libsqlite3, seen through a small shim header.
         .systemLibrary(
             name: "CSQLite",
@@ -114,7 +119,7 @@ let package = Package(
         .target(name: "SQLiteSupport", dependencies: ["Diagnostics", "CSQLite"]),
         /// The ledger in SQLite: WAL, synchronous=FULL, append-only triggers, receipts, pruning,
         /// versioned migrations, out-of-service state.
-        .target(name: "LedgerStore", dependencies: ["Diagnostics", "LedgerCore", "SQLiteSupport", "Entitlements", "Tariff", crypto]),
+        .target(name: "LedgerStore", dependencies: ["Diagnostics", "Identifiers", "LedgerCore", "SQLiteSupport", "Entitlements", crypto]),
 
         /// The validator daemon: configuration, the tap pipeline (read, decide, write in one card
         /// transaction, ledger), tearing recovery, reader watching, the service, JSON-line output
@@ -122,7 +127,7 @@ let package = Package(
         .target(
             name: "Validator",
             dependencies: [
-                "Diagnostics", "SmartCard", "DESFire", "PCSC", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore",
+                "Diagnostics", "Identifiers", "SmartCard", "DESFire", "PCSC", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore",
                 "LedgerStore", "SocialCard", "Uploader", crypto, logging, serviceLifecycle,
             ]
         ),
@@ -132,7 +137,7 @@ let package = Package(
         .target(
             name: "AccountingStore",
             dependencies: [
-                "AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", "SQLiteSupport", logging, postgresNIO,
+                "AccountingCore", "LedgerCore", "Entitlements", "Identifiers", "Bundles", "SQLiteSupport", logging, postgresNIO,
                 serviceLifecycle,
             ]
         ),
@@ -140,15 +145,15 @@ let package = Package(
         .target(
             name: "AccountingService",
             dependencies: [
-                "AccountingCore", "AccountingStore", "LedgerCore", "Entitlements", "Tariff", "Bundles", crypto, logging,
-                hummingbird, postgresNIO,
+                "AccountingCore", "AccountingStore", "Identifiers", "Localization", "LedgerCore", "Entitlements", "Bundles", crypto,
+                logging, hummingbird, postgresNIO,
             ]
         ),
         /// The validator's uploader: store-and-forward of ledger entries, receipts, bundle fetching.
         .target(
             name: "Uploader",
             dependencies: [
-                "AccountingCore", "LedgerCore", "LedgerStore", "Entitlements", "Tariff", "Bundles", crypto, logging,
+                "AccountingCore", "Identifiers", "LedgerCore", "LedgerStore", "Entitlements", "Bundles", crypto, logging,
                 asyncHTTPClient, serviceLifecycle,
             ]
         ),
@@ -156,28 +161,28 @@ let package = Package(
         /// directory, the issuer key choice and issuance policy, waiting for a card, its messages.
         .target(
             name: "Desk",
-            dependencies: ["SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", crypto]
+            dependencies: ["SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "Identifiers", "PCSC", "SmartCard", crypto]
         ),
 
         // MARK: Executables (thin: parse arguments, build the pieces, call library code)
 
-        .executableTarget(name: "hromada-vcard", dependencies: ["VirtualCard", argumentParser]),
-        .executableTarget(name: "hromada-keys", dependencies: ["CommunityKeys", argumentParser]),
-        .executableTarget(name: "hromada-demo", dependencies: ["DESFire", "PCSC", "SmartCard", argumentParser]),
+        .executableTarget(name: "hromada-vcard", dependencies: ["Identifiers", "VirtualCard", argumentParser]),
+        .executableTarget(name: "hromada-keys", dependencies: ["CommunityKeys", "Identifiers", argumentParser]),
+        .executableTarget(name: "hromada-demo", dependencies: ["DESFire", "Identifiers", "PCSC", "SmartCard", argumentParser]),
         .executableTarget(
             name: "hromada-validator",
-            dependencies: ["LedgerCore", "LedgerStore", "Entitlements", "Tariff", crypto, argumentParser, "Validator", logging, serviceLifecycle]
+            dependencies: ["Identifiers", "Localization", "LedgerCore", "LedgerStore", "Entitlements", "Tariff", crypto, argumentParser, "Validator", logging, serviceLifecycle]
         ),
         .executableTarget(
             name: "hromada-desk",
-            dependencies: ["Desk", "SocialCard", "Entitlements", argumentParser]
+            dependencies: ["Desk", "SocialCard", "Entitlements", "Identifiers", argumentParser]
         ),
 
         .executableTarget(
             name: "hromada-accounting",
             dependencies: [
-                "AccountingService", "AccountingStore", "AccountingCore", "CommunityKeys", "Entitlements", "Bundles", crypto, logging,
-                hummingbird, serviceLifecycle, argumentParser,
+                "AccountingService", "AccountingStore", "AccountingCore", "CommunityKeys", "Entitlements", "Bundles", "Identifiers",
+                "Localization", crypto, logging, hummingbird, serviceLifecycle, argumentParser,
             ]
         ),
 
@@ -194,16 +199,18 @@ let package = Package(
             path: "Tests/TestBedSupport"
         ),
 
+        .testTarget(name: "IdentifiersTests", dependencies: ["Identifiers", propertyBased]),
+        .testTarget(name: "LocalizationTests", dependencies: ["Localization"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
-        .testTarget(name: "SmartCardTests", dependencies: ["SmartCard", propertyBased]),
+        .testTarget(name: "SmartCardTests", dependencies: ["SmartCard", "Identifiers", propertyBased]),
         .testTarget(
             name: "DESFireTests",
-            dependencies: ["DESFire", "SmartCard", propertyBased, "PropertyTesting"],
+            dependencies: ["DESFire", "Identifiers", "SmartCard", propertyBased, "PropertyTesting"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
             name: "VirtualCardTests",
-            dependencies: ["VirtualCard", crypto, cryptoExtras, propertyBased, "PropertyTesting"],
+            dependencies: ["VirtualCard", "Identifiers", crypto, cryptoExtras, propertyBased, "PropertyTesting"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "VirtualCard", "TestBedSupport", propertyBased]),
@@ -211,67 +218,67 @@ let package = Package(
         .testTarget(name: "CardLayoutTests", dependencies: ["CardLayout", propertyBased, "PropertyTesting"]),
         .testTarget(
             name: "EntitlementsTests",
-            dependencies: ["Entitlements", crypto, propertyBased, "PropertyTesting"],
+            dependencies: ["Entitlements", "Identifiers", crypto, propertyBased, "PropertyTesting"],
             resources: [.copy("Vectors")]
         ),
-        .testTarget(name: "TariffTests", dependencies: ["Tariff", "Entitlements", propertyBased, "PropertyTesting"]),
-        .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Entitlements", "Tariff", crypto, propertyBased, "PropertyTesting"]),
-        .testTarget(name: "CommunityKeysTests", dependencies: ["CommunityKeys", "Bundles", "Entitlements", crypto, "PropertyTesting"]),
+        .testTarget(name: "TariffTests", dependencies: ["Tariff", "Entitlements", "Identifiers", propertyBased, "PropertyTesting"]),
+        .testTarget(name: "BundlesTests", dependencies: ["Bundles", "Entitlements", "Identifiers", "Tariff", crypto, propertyBased, "PropertyTesting"]),
+        .testTarget(name: "CommunityKeysTests", dependencies: ["CommunityKeys", "Bundles", "Entitlements", "Identifiers", crypto, "PropertyTesting"]),
         .testTarget(
             name: "LedgerCoreTests",
-            dependencies: ["LedgerCore", "Entitlements", "Tariff", crypto, propertyBased, "PropertyTesting"]
+            dependencies: ["LedgerCore", "Entitlements", "Identifiers", crypto, propertyBased, "PropertyTesting"]
         ),
         .testTarget(name: "SQLiteSupportTests", dependencies: ["SQLiteSupport"]),
         .testTarget(
             name: "LedgerStoreTests",
-            dependencies: ["LedgerStore", "LedgerCore", "CSQLite", "Entitlements", "Tariff", crypto, propertyBased, "PropertyTesting"]
+            dependencies: ["LedgerStore", "LedgerCore", "CSQLite", "Entitlements", "Identifiers", crypto, propertyBased, "PropertyTesting"]
         ),
         .testTarget(
             name: "ValidatorTests",
             dependencies: [
-                "Validator", "SmartCard", "DESFire", "PCSC", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore",
-                "LedgerStore", "SocialCard", "CommunityKeys", "VirtualCard", "TestBedSupport", crypto, logging, serviceLifecycle,
-                "PropertyTesting",
+                "Validator", "SmartCard", "DESFire", "PCSC", "CardLayout", "Entitlements", "Identifiers", "Tariff", "Bundles",
+                "LedgerCore", "LedgerStore", "SocialCard", "CommunityKeys", "VirtualCard", "TestBedSupport", crypto, logging,
+                serviceLifecycle, "PropertyTesting",
             ]
         ),
         .testTarget(
             name: "SocialCardTests",
             dependencies: [
-                "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "Tariff",
-                "TestBedSupport", "VirtualCard", crypto, propertyBased, "PropertyTesting",
+                "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "Identifiers", "PCSC", "SmartCard",
+                "Tariff", "TestBedSupport", "VirtualCard", crypto, propertyBased, "PropertyTesting",
             ]
         ),
         .testTarget(
             name: "DeskTests",
             dependencies: [
-                "Desk", "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "PCSC", "SmartCard", "TestBedSupport",
-                "VirtualCard", crypto,
+                "Desk", "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "Identifiers", "PCSC", "SmartCard",
+                "TestBedSupport", "VirtualCard", crypto,
             ]
         ),
         .testTarget(
             name: "AccountingCoreTests",
-            dependencies: ["AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", crypto, propertyBased, "PropertyTesting"]
+            dependencies: ["AccountingCore", "LedgerCore", "Entitlements", "Identifiers", "Bundles", crypto, propertyBased, "PropertyTesting"]
         ),
         .testTarget(
             name: "AccountingStoreTests",
             dependencies: [
-                "AccountingStore", "AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", "SQLiteSupport", crypto,
+                "AccountingStore", "AccountingCore", "LedgerCore", "Entitlements", "Identifiers", "Bundles", "SQLiteSupport", crypto,
                 postgresNIO, logging, serviceLifecycle,
             ]
         ),
         .testTarget(
             name: "AccountingServiceTests",
             dependencies: [
-                "AccountingService", "AccountingStore", "AccountingCore", "LedgerCore", "Entitlements", "Tariff", "Bundles", crypto,
+                "AccountingService", "AccountingStore", "AccountingCore", "LedgerCore", "Entitlements", "Identifiers", "Tariff", "Bundles", crypto,
                 hummingbird, hummingbirdTesting, postgresNIO, logging,
             ]
         ),
         .testTarget(
             name: "UploaderTests",
             dependencies: [
-                "Uploader", "AccountingService", "AccountingStore", "AccountingCore", "LedgerCore", "LedgerStore", "Entitlements", "Tariff",
-                "Bundles", "CommunityKeys", "Validator", crypto, hummingbird, asyncHTTPClient, serviceLifecycle, logging,
-                postgresNIO, "PropertyTesting",
+                "Uploader", "AccountingService", "AccountingStore", "AccountingCore", "LedgerCore", "LedgerStore", "Entitlements",
+                "Identifiers", "Tariff", "Bundles", "CommunityKeys", "Validator", crypto, hummingbird, asyncHTTPClient,
+                serviceLifecycle, logging, postgresNIO, "PropertyTesting",
             ]
         ),
     ],

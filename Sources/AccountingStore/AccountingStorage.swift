@@ -1,9 +1,9 @@
 import AccountingCore
 import Bundles
 import Entitlements
+import Identifiers
 import LedgerCore
 import ServiceLifecycle
-import Tariff
 
 /// A device registered with the service: which certified key speaks for it.
 public struct DeviceRegistration: Hashable, Sendable {

@@ -1,8 +1,8 @@
 import Crypto
 import Entitlements
+import Identifiers
 import LedgerCore
 import LedgerStore
-import Tariff
 
 /// What the uploader needs from the validator's ledger.
 public protocol UploadLedger: Sendable {

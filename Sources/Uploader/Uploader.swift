@@ -8,7 +8,6 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
-import Tariff
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Crypto
 import DESFire
+import Identifiers
 import PCSC
 import SmartCard
 
@@ -22,7 +23,7 @@ struct HromadaDemo: AsyncParsableCommand {
         let pcsc = PCSCClient()
         say("Очікую картку у зчитувачі «\(reader)»", "Waiting for a card in \(reader)")
         let status = try await pcsc.waitForCard(in: reader, timeout: .seconds(wait))
-        say("Картку виявлено, ATR \(Hex.encode(status.atr))", "Card present, ATR \(Hex.encode(status.atr))")
+        say("Картку виявлено, ATR \(Hex.encode(status.atr, case: .upper))", "Card present, ATR \(Hex.encode(status.atr, case: .upper))")
 
         try await pcsc.withCard(reader: reader) { channel in
             var card = DESFireCard(channel: channel)
@@ -34,9 +35,9 @@ struct HromadaDemo: AsyncParsableCommand {
             let tripLog: FileNumber = 2
 
             let uid = try await step(&card, "UID картки", "card UID") { _ in try await channel.readUID() }
-            print("    UID \(Hex.encode(uid))")
+            print("    UID \(Hex.encode(uid, case: .upper))")
             let version = try await step(&card, "версія чипа", "chip version") { try await $0.getVersion() }
-            print("    vendor 0x\(Hex.encode([version.hardware.vendorID])), storage code 0x\(Hex.encode([version.hardware.storageSizeCode]))")
+            print("    vendor 0x\(Hex.encode([version.hardware.vendorID], case: .upper)), storage code 0x\(Hex.encode([version.hardware.storageSizeCode], case: .upper))")
 
             try await step(&card, "вхід заводським ключем DES", "authenticate with the factory DES key") {
                 try await $0.authenticateLegacy(keyNumber: 0, key: .factoryDefault, using: &random)

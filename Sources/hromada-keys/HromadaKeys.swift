@@ -2,6 +2,7 @@ import ArgumentParser
 import Bundles
 import CommunityKeys
 import Entitlements
+import Identifiers
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -77,7 +78,7 @@ struct RevokeKey<Family: CertifiedKeyCommands>: ParsableCommand {
     @Option(help: "key-compromise, retired, superseded or other.") var reason: String = "retired"
 
     func run() throws {
-        guard let value = UInt32(keyId, radix: 16), keyId.count == 8 else {
+        guard let value = KeyID(printed: keyId)?.rawValue else {
             throw ValidationError("--key-id is 8 hex digits")
         }
         guard let why = Revocation.Reason(rawValue: reason) else {
@@ -133,6 +134,7 @@ struct Bundle: ParsableCommand {
         @OptionGroup var directory: DirectoryOption
         @Option(help: "trust, tariff or denylist.") var kind: String
         @Option(help: "tariff.json or denylist.json (none for trust).") var input: String?
+        @Option(help: "For a tariff: the community's categories.json (default: beside --input).") var categories: String?
         @Option(help: "The bundle version; must exceed the last one signed.") var version: UInt32
         @Option(help: "Last day of validity, YYYY-MM-DD (UTC).") var expires: String
         @Option(help: "Where to write the bundle.") var out: String
@@ -143,7 +145,11 @@ struct Bundle: ParsableCommand {
             let expiresAt = UnixTime(utcMidnightOf: date.adding(days: 1)).adding(seconds: -1)
             let community = try CommunityDirectory(opening: directory.dir)
             let inputBytes = try input.map(CommunityDirectory.readInput)
-            let bytes = try community.signBundle(kind: kind, input: inputBytes, version: version, expiresAt: expiresAt, now: currentTime())
+            // The tariff lists category codes; their definitions are the community's categories.json.
+            let categoriesPath = categories ?? input.map { URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("categories.json").path }
+            let categoryBytes = kind == .tariff ? try categoriesPath.map(CommunityDirectory.readInput) : nil
+            let bytes = try community.signBundle(
+                kind: kind, input: inputBytes, categories: categoryBytes, version: version, expiresAt: expiresAt, now: currentTime())
             try CommunityDirectory.writeBundle(bytes, to: out)
             print("\(kind) bundle v\(version) for \(community.community) signed, expires \(expiresAt): \(out) (\(bytes.count) bytes)")
         }

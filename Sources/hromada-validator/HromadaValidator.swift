@@ -1,9 +1,9 @@
 import ArgumentParser
 import Crypto
 import Entitlements
+import Identifiers
 import LedgerCore
 import LedgerStore
-import Tariff
 
 import Foundation
 
@@ -55,10 +55,10 @@ func printError(_ text: String) {
 
 /// Reads a device public key: 64 hex digits, or a file holding them (`*.pub`) or 32 raw bytes.
 func parsePublicKey(_ text: String) throws -> Curve25519.Signing.PublicKey {
-    var bytes = hexBytes(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    var bytes = Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines))
     if bytes == nil, let contents = FileManager.default.contents(atPath: text) {
         let asText = String(decoding: contents, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        bytes = hexBytes(asText) ?? (contents.count == 32 ? Array(contents) : nil)
+        bytes = Hex.decode(asText) ?? (contents.count == 32 ? Array(contents) : nil)
     }
     guard let bytes, bytes.count == 32, let key = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes) else {
         throw ValidationError("--device-key: not a 32-byte Ed25519 public key in hex, nor a file holding one")
@@ -161,7 +161,7 @@ struct AppendTest: ParsableCommand {
     @Option(name: .long) var checkpointInterval: UInt64 = 10
 
     func run() throws {
-        guard let seedBytes = hexBytes(seed), let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seedBytes) else {
+        guard let seedBytes = Hex.decode(seed), let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seedBytes) else {
             throw ValidationError("--seed: 64 hex digits")
         }
         let store = try LedgerStore(

@@ -1,5 +1,6 @@
 import LedgerCore
 import LedgerStore
+import Localization
 
 /// What the ledger tools print for people: Ukrainian first, English after.
 enum LedgerReport {
@@ -22,7 +23,11 @@ enum LedgerReport {
             lines.append("  підписи перевірено ключем із самого журналу / signatures checked with the key recorded in the ledger (pass --device-key to check against a trusted key)")
         }
         if summary.uncheckpointedEntries > 0 {
-            lines.append("  увага: \(summary.uncheckpointedEntries) записів після останньої контрольної точки захищені лише ланцюгом / note: \(summary.uncheckpointedEntries) entries after the last checkpoint are protected by the chain only")
+            let count = summary.uncheckpointedEntries
+            // The participle and the verb agree with the count: 1 запис … захищений, 2 записи … захищені.
+            let protectedUK = PluralCategory.ukrainian(count) == .one ? "захищений" : "захищені"
+            let protectedEN = PluralCategory.english(count) == .one ? "is protected" : "are protected"
+            lines.append("  увага: \(UkrainianNoun.record.counted(count)) після останньої контрольної точки \(protectedUK) лише ланцюгом / note: \(EnglishNoun.entry.counted(count)) after the last checkpoint \(protectedEN) by the chain only")
         }
         return lines.joined(separator: "\n")
     }

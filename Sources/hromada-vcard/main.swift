@@ -5,6 +5,7 @@
 
 import ArgumentParser
 import Dispatch
+import Identifiers
 import VirtualCard
 
 #if canImport(Glibc)
@@ -54,7 +55,7 @@ struct HromadaVirtualCard: ParsableCommand {
 
     func validate() throws {
         if let uid {
-            guard let bytes = Self.parseHex(uid), bytes.count == 7, bytes[0] == 0x04 else {
+            guard let bytes = Hex.decode(uid), bytes.count == 7, bytes[0] == 0x04 else {
                 throw ValidationError("--uid must be 14 hex digits starting with 04 (an NXP 7-byte UID), got \"\(uid)\"")
             }
         }
@@ -67,22 +68,22 @@ struct HromadaVirtualCard: ParsableCommand {
         let cardImage: CardImage
         do {
             if blank {
-                let requestedUID = uid.flatMap(Self.parseHex)
+                let requestedUID = uid.flatMap({ Hex.decode($0) })
                 let (loaded, created) = try file.loadOrCreate {
                     var random = GeneratorChallengeSource()
                     let newUID = requestedUID ?? ([0x04] + random.bytes(6))
                     return CardImage.factoryNew(uid: newUID, batchNumber: [0xBA] + random.bytes(4))
                 }
                 if !created, let requestedUID, requestedUID != loaded.uid {
-                    Self.fail(65, "\(image) already holds card \(Self.hex(loaded.uid)), not \(Self.hex(requestedUID)); keeping it")
+                    Self.fail(65, "\(image) already holds card \(Hex.encode(loaded.uid, case: .upper)), not \(Hex.encode(requestedUID, case: .upper)); keeping it")
                 }
                 cardImage = loaded
-                Self.note(created ? "created a factory-state card \(Self.hex(loaded.uid)) at \(image)" : "using existing card \(Self.hex(loaded.uid)) at \(image)")
+                Self.note(created ? "created a factory-state card \(Hex.encode(loaded.uid, case: .upper)) at \(image)" : "using existing card \(Hex.encode(loaded.uid, case: .upper)) at \(image)")
             } else {
                 guard file.exists else { Self.fail(74, "no card image at \(image) (use --blank to create one)") }
                 cardImage = try file.load()
-                if let requested = uid.flatMap(Self.parseHex), requested != cardImage.uid {
-                    Self.fail(65, "\(image) holds card \(Self.hex(cardImage.uid)), not \(Self.hex(requested))")
+                if let requested = uid.flatMap({ Hex.decode($0) }), requested != cardImage.uid {
+                    Self.fail(65, "\(image) holds card \(Hex.encode(cardImage.uid, case: .upper)), not \(Hex.encode(requested, case: .upper))")
                 }
             }
         } catch let error as CardImageError {
@@ -121,7 +122,7 @@ struct HromadaVirtualCard: ParsableCommand {
         case .readerClosed: "the reader closed"
         case .stopped: "stopped by a signal"
         }
-        Self.note("card \(Self.hex(card.image.uid)) left the field after \(end.apdus) APDUs (\(why))")
+        Self.note("card \(Hex.encode(card.image.uid, case: .upper)) left the field after \(end.apdus) APDUs (\(why))")
     }
 
     static func note(_ message: String) {
@@ -136,26 +137,6 @@ struct HromadaVirtualCard: ParsableCommand {
         #else
         Darwin.exit(status)
         #endif
-    }
-
-    static func parseHex(_ text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        var index = 0
-        while index < digits.count {
-            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
-            bytes.append(byte)
-            index += 2
-        }
-        return bytes
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { byte in
-            let digits = String(byte, radix: 16, uppercase: true)
-            return digits.count == 1 ? "0" + digits : digits
-        }.joined()
     }
 }
 

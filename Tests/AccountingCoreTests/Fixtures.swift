@@ -1,8 +1,8 @@
 import AccountingCore
 import Crypto
 import Entitlements
+import Identifiers
 import LedgerCore
-import Tariff
 
 /// Deterministic keys, certificates and chains for the tests.
 enum Fixtures {

@@ -1,10 +1,10 @@
 import AccountingCore
 import Crypto
 import Entitlements
+import Identifiers
 import LedgerCore
 import PropertyBased
 import PropertyTesting
-import Tariff
 import Testing
 
 @Suite("Properties")

@@ -1,8 +1,8 @@
 import AccountingCore
 import Crypto
 import Entitlements
+import Identifiers
 import LedgerCore
-import Tariff
 import Testing
 
 @Suite("Device request signatures")

@@ -1,9 +1,9 @@
 import AccountingCore
 import Crypto
 import Entitlements
+import Identifiers
 import LedgerCore
 import PropertyTesting
-import Tariff
 import Testing
 
 

@@ -7,6 +7,7 @@ import Entitlements
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Identifiers
 import LedgerCore
 import Logging
 import NIOCore

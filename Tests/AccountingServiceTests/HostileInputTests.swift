@@ -7,7 +7,6 @@ import Hummingbird
 import HummingbirdTesting
 import LedgerCore
 import NIOCore
-import Tariff
 import Testing
 
 import Foundation

@@ -6,7 +6,6 @@ import Hummingbird
 import HummingbirdTesting
 import LedgerCore
 import NIOCore
-import Tariff
 import Testing
 
 @Suite("Ingest over HTTP", .runsStorage)

@@ -1,6 +1,7 @@
 import Bundles
 import Crypto
 import Entitlements
+import Identifiers
 import PropertyBased
 import PropertyTesting
 import Tariff
@@ -221,20 +222,9 @@ struct BundleVectorTests {
         "4852424E01030B6E656D697368616965766500000004000000006A18A500000000006A403200000000010000001600000002000000000000004201010203040506070802"
         + "F175BF63DE094AC8F9D361773F8CB79A76F65E0C38F6489CFFC7805EC0463517FC79FD48AED3E73E3F6CCA48733A2E39E5E19FC202A1F9CDC48DDF244A5E0A0A"
 
-    static func hexBytes(_ text: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(index, offsetBy: 2)
-            bytes.append(UInt8(text[index..<next], radix: 16)!)
-            index = next
-        }
-        return bytes
-    }
-
     @Test("our signer produces exactly the independently built bundle, and accepts it")
     func vector() throws {
-        let expected = Self.hexBytes(Self.denyListVector)
+        let expected = try #require(Hex.decode(Self.denyListVector))
         #expect(try Self.denyBundle() == expected)
         guard case .accept(let verified) = acceptance.evaluate(expected, kind: .denyList, installedVersion: 3, now: t0) else {
             Issue.record("vector refused")

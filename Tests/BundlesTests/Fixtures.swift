@@ -1,6 +1,7 @@
 import Bundles
 import Crypto
 import Entitlements
+import Identifiers
 import Tariff
 
 /// Deterministic keys: Ed25519 signing is deterministic, so bundles built from these are byte-stable.

@@ -3,6 +3,7 @@ import CommunityKeys
 import Crypto
 import Entitlements
 import Foundation
+import Identifiers
 import PropertyTesting
 import Testing
 
@@ -144,28 +145,42 @@ struct CommunityKeysTests {
                 == .refuse(.wrongSigner(expected: try directory.root().keyID, found: otherRoot)))
     }
 
-    @Test("a tariff bundle is signed from tariff JSON whose version matches")
+    @Test("a tariff bundle is signed from tariff JSON whose version matches, categories resolved from the category list")
     func tariffBundle() throws {
         let (directory, base) = try makeCommunity()
         defer { removeTree(base) }
         let tariffJSON = Array("""
         {"community": "nemishaieve", "version": 3, "currency": "UAH",
          "timeZone": {"name": "Europe/Kyiv", "standardOffsetSeconds": 7200, "daylightSaving": null},
-         "acceptedLayoutVersions": [1], "categories": [{"code": 1, "id": "pensioner", "name": {"uk": "Пенсіонер", "en": "Pensioner"}}],
+         "acceptedLayoutVersions": [1], "categories": [1],
          "baseFareKopecks": 1500, "routes": [], "antiPassbackSeconds": 120,
          "discountRounding": {"unitKopecks": 1, "mode": "down"}, "purseWithoutEntitlement": true}
         """.utf8)
+        let categoriesJSON = Array("""
+        {"community": "nemishaieve", "version": 1,
+         "categories": [{"code": 1, "id": "pensioner", "name": {"uk": "Пенсіонер", "en": "Pensioner"}},
+                        {"code": 2, "id": "student", "name": {"uk": "Студент", "en": "Student"}}]}
+        """.utf8)
         let expires = fixedNow.adding(seconds: 86_400)
         #expect(throws: CommunityKeysError(.invalidInput, "")) {
-            try directory.signBundle(kind: .tariff, input: tariffJSON, version: 4, expiresAt: expires, now: fixedNow)
+            try directory.signBundle(kind: .tariff, input: tariffJSON, categories: categoriesJSON, version: 4, expiresAt: expires, now: fixedNow)
         }
-        let bytes = try directory.signBundle(kind: .tariff, input: tariffJSON, version: 3, expiresAt: expires, now: fixedNow)
+        // Without the category list, or with one lacking a listed code, there is no tariff to sign.
+        #expect(throws: CommunityKeysError(.invalidInput, "")) {
+            try directory.signBundle(kind: .tariff, input: tariffJSON, version: 3, expiresAt: expires, now: fixedNow)
+        }
+        let withoutPensioners = Array(#"{"community": "nemishaieve", "version": 1, "categories": [{"code": 2, "id": "student", "name": {"uk": "Студент", "en": "Student"}}]}"#.utf8)
+        #expect(throws: CommunityKeysError(.invalidInput, "")) {
+            try directory.signBundle(kind: .tariff, input: tariffJSON, categories: withoutPensioners, version: 3, expiresAt: expires, now: fixedNow)
+        }
+        let bytes = try directory.signBundle(kind: .tariff, input: tariffJSON, categories: categoriesJSON, version: 3, expiresAt: expires, now: fixedNow)
         guard case .accept(let verified) = try directory.verifyBundle(bytes, kind: .tariff, installedVersion: 2, now: fixedNow),
               case .tariff(let tariff) = verified.payload else {
             Issue.record("tariff refused")
             return
         }
         #expect(tariff.baseFareKopecks == 1500)
+        #expect(tariff.categories.map(\.id) == ["pensioner"])
         #expect(tariff.categories.first?.name.uk == "Пенсіонер")
     }
 

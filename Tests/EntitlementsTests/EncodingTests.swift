@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Entitlements
+import Identifiers
 import PropertyBased
 import PropertyTesting
 import Testing
@@ -13,7 +14,7 @@ struct EncodingTests {
             category: 2, product: .discount(percent: 50), routes: [3, 1],
             windows: [TimeWindow(weekdays: .weekdays, from: (6, 0), until: (22, 0))], priority: 5)
         let expected = "01000000070102030405060708000100024fe6515205000000100232020001000300011f01680528"
-        #expect(hex(try terms.encoded()) == expected)
+        #expect(Hex.encode(try terms.encoded()) == expected)
         #expect(try EntitlementTerms(decoding: try terms.encoded()) == terms)
     }
 
@@ -22,7 +23,7 @@ struct EncodingTests {
             keyID: 0x10, role: .issuer, publicKey: try SigningPublicKey(rawRepresentation: Array(0..<32)),
             notBefore: Fixture.utc(2025, 1, 1), notAfter: Fixture.utc(2030, 12, 31, 23, 59, 59), issuerKeyID: 1)
         let expected = "010000001002000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f6774858072bd0bff00000001"
-        #expect(hex(try terms.encoded()) == expected)
+        #expect(Hex.encode(try terms.encoded()) == expected)
         #expect(try terms.encoded().count == CertificateTerms.encodedSize)
     }
 
@@ -103,7 +104,7 @@ struct EncodingTests {
         ("01000000070102030405060708000100024fe6515205000000100300020400000000", .invalidField),
     ])
     func malformedTermsAreNamed(hexBytes: String, code: EntitlementError.Code) throws {
-        let input = try #require(decodeHex(hexBytes), "test vector is not hex")
+        let input = try #require(Hex.decode(hexBytes), "test vector is not hex")
         #expect(throws: EntitlementError(code, "")) { try EntitlementTerms(decoding: input) }
     }
 
@@ -125,7 +126,7 @@ struct EncodingTests {
         let certificateJSON = try JSONEncoder().encode([certificate])
         #expect(try JSONDecoder().decode([Entitlement].self, from: entitlementJSON) == [entitlement])
         #expect(try JSONDecoder().decode([Certificate].self, from: certificateJSON) == [certificate])
-        #expect(String(decoding: certificateJSON, as: UTF8.self) == "[\"" + hex(try certificate.encoded()) + "\"]")
+        #expect(String(decoding: certificateJSON, as: UTF8.self) == "[\"" + Hex.encode(try certificate.encoded()) + "\"]")
         #expect(throws: EntitlementError(.truncated, "")) { try JSONDecoder().decode([Certificate].self, from: Data(#"["0100"]"#.utf8)) }
     }
 
@@ -189,21 +190,4 @@ struct EncodingTests {
         #expect(CardSerial(printed: "0102-0304-0506-070") == nil)
         #expect(CardSerial(printed: "0102-0304-0506-070G") == nil)
     }
-}
-
-func hex(_ bytes: [UInt8]) -> String {
-    bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-}
-
-func decodeHex(_ hex: String) -> [UInt8]? {
-    guard hex.count % 2 == 0 else { return nil }
-    var result: [UInt8] = []
-    var index = hex.startIndex
-    while index < hex.endIndex {
-        let next = hex.index(index, offsetBy: 2)
-        guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
-        result.append(byte)
-        index = next
-    }
-    return result
 }

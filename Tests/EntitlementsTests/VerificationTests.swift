@@ -1,5 +1,6 @@
 import Crypto
 import Entitlements
+import Identifiers
 import PropertyTesting
 import Testing
 

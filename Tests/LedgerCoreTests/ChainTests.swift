@@ -1,8 +1,8 @@
 import Crypto
 import Entitlements
+import Identifiers
 import LedgerCore
 import PropertyBased
-import Tariff
 import PropertyTesting
 import Testing
 
@@ -204,7 +204,7 @@ import Testing
         let entry = try ChainHead.genesis(for: Fixture.device).seal(record)
         let line = LedgerExport.jsonLine(entry)
         #expect(line.hasPrefix(#"{"type":"entry","device":501,"sequence":1,"kind":"tap-declined","time":1781503200,"timeUTC":"2026-06-15T06:00:00Z","card":"0000-0000-0000-1234","layout":1,"fareKopecks":0,"route":3,"vehicle":9,"detail":"say \"ні\",\nпотім\u0001","previousHash":""#))
-        #expect(line.hasSuffix("\"bytes\":\"\(hexString(entry.canonicalBytes))\"}"))
+        #expect(line.hasSuffix("\"bytes\":\"\(Hex.encode(entry.canonicalBytes))\"}"))
         let row = LedgerExport.csvRow(entry)
         #expect(row.hasPrefix("1,501,tap-declined,2026-06-15T06:00:00Z,0000-0000-0000-1234,1,,,0,,,3,9,,,\"say \"\"ні\"\",\nпотім\u{1}\",\(entry.hash.hex)"))
         #expect(LedgerExport.csvHeader.split(separator: ",").count == 17)

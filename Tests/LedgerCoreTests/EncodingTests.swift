@@ -1,9 +1,9 @@
 import Crypto
 import Entitlements
 import Foundation
+import Identifiers
 import LedgerCore
 import PropertyBased
-import Tariff
 import PropertyTesting
 import Testing
 
@@ -16,11 +16,11 @@ import Testing
         let documentedHash = try #require(Self.value(after: "entry hash:", in: document))
         let documentedGenesis = try #require(Self.value(after: "genesis for device 501:", in: document))
         let documentedCheckpoint = try #require(Self.value(after: "checkpoint signed bytes:", in: document))
-        #expect(hexString(entry.canonicalBytes) == documentedBytes)
+        #expect(Hex.encode(entry.canonicalBytes) == documentedBytes)
         #expect(entry.hash.hex == documentedHash)
         #expect(ChainHash.genesis(for: Fixture.device).hex == documentedGenesis)
         let checkpoint = try Checkpoint(signing: ChainHead(after: entry), with: Fixture.deviceKey)
-        #expect(hexString(checkpoint.signedBytes) == documentedCheckpoint)
+        #expect(Hex.encode(checkpoint.signedBytes) == documentedCheckpoint)
         #expect(entry.canonicalBytes.count == 88 + 32)
     }
 

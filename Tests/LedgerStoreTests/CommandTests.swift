@@ -1,8 +1,8 @@
 import Crypto
 import Entitlements
 import Foundation
+import Identifiers
 import LedgerCore
-import Tariff
 import Testing
 
 @testable import LedgerStore
@@ -43,7 +43,7 @@ import Testing
         let directory = try Support.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = try Self.ledger(in: directory, entries: 25)
-        let key = hexString(Support.deviceKey.publicKey.rawRepresentation)
+        let key = Hex.encode(Support.deviceKey.publicKey.rawRepresentation)
         let outcome = try Self.validator(["ledger", "verify", "--db", path, "--device-key", key])
         #expect(outcome.status == 0)
         #expect(outcome.output == """
@@ -77,7 +77,7 @@ import Testing
               причина / reason (missing-entries): бракує запису №13 / entry 13 is missing
 
             """)
-        let wrongKey = hexString(Support.serviceKey.publicKey.rawRepresentation)
+        let wrongKey = Hex.encode(Support.serviceKey.publicKey.rawRepresentation)
         let withWrongKey = try Self.validator(["ledger", "verify", "--db", path, "--device-key", wrongKey])
         #expect(withWrongKey.status == 1)
         #expect(withWrongKey.output.contains("first bad sequence: 10"))

@@ -1,8 +1,8 @@
 import Crypto
 import Entitlements
 import Foundation
+import Identifiers
 import LedgerCore
-import Tariff
 import Testing
 
 @testable import LedgerStore
@@ -37,7 +37,7 @@ import Testing
             child.executableURL = binary
             child.arguments = [
                 "ledger", "append-test", "--db", path, "--device", String(Support.device.rawValue),
-                "--seed", hexString(Support.deviceSeed), "--checkpoint-interval", "7",
+                "--seed", Hex.encode(Support.deviceSeed), "--checkpoint-interval", "7",
             ]
             let output = Pipe()
             child.standardOutput = output

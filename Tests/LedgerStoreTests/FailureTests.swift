@@ -2,7 +2,6 @@ import Crypto
 import Entitlements
 import Foundation
 import LedgerCore
-import Tariff
 import Testing
 
 @testable import LedgerStore

@@ -1,9 +1,9 @@
 import Crypto
 import Entitlements
 import Foundation
+import Identifiers
 import LedgerCore
 import PropertyBased
-import Tariff
 import PropertyTesting
 import Testing
 
@@ -39,22 +39,22 @@ import Testing
                 case .rewriteEntryAndHash:
                     let before = first == 1 ? ChainHead.genesis(for: Support.device) : ChainHead(after: entries[first - 2])
                     let forged = try before.seal(.rideAccepted(at: UnixTime(0), card: 1, layout: 1, fareKopecks: 0, route: 1, vehicle: 1))
-                    try db.execute("UPDATE entries SET bytes = x'\(hexString(forged.canonicalBytes))', hash = x'\(forged.hash.hex)' WHERE sequence = \(first)")
+                    try db.execute("UPDATE entries SET bytes = x'\(Hex.encode(forged.canonicalBytes))', hash = x'\(forged.hash.hex)' WHERE sequence = \(first)")
                 case .flipByteKeepHash:
                     var bytes = entries[first - 1].canonicalBytes
                     bytes[byte] ^= 0x01
-                    try db.execute("UPDATE entries SET bytes = x'\(hexString(bytes))' WHERE sequence = \(first)")
+                    try db.execute("UPDATE entries SET bytes = x'\(Hex.encode(bytes))' WHERE sequence = \(first)")
                 case .deleteRow:
                     try db.execute("DELETE FROM entries WHERE sequence = \(first)")
                 case .swapRows:
                     let a = entries[first - 1], b = entries[other - 1]
-                    try db.execute("UPDATE entries SET bytes = x'\(hexString(b.canonicalBytes))', hash = x'\(b.hash.hex)' WHERE sequence = \(first)")
-                    try db.execute("UPDATE entries SET bytes = x'\(hexString(a.canonicalBytes))', hash = x'\(a.hash.hex)' WHERE sequence = \(other)")
+                    try db.execute("UPDATE entries SET bytes = x'\(Hex.encode(b.canonicalBytes))', hash = x'\(b.hash.hex)' WHERE sequence = \(first)")
+                    try db.execute("UPDATE entries SET bytes = x'\(Hex.encode(a.canonicalBytes))', hash = x'\(a.hash.hex)' WHERE sequence = \(other)")
                 case .renumberAndInsert:
                     try db.execute("UPDATE entries SET sequence = sequence + 1000 WHERE sequence >= \(first)")
                     try db.execute("UPDATE entries SET sequence = sequence - 999 WHERE sequence > 1000")
                     let forged = try ChainHead(after: entries[first - 1]).seal(Support.ride(99))
-                    try db.execute("INSERT INTO entries VALUES (\(first), x'\(hexString(forged.canonicalBytes))', x'\(forged.hash.hex)', 0, 3)")
+                    try db.execute("INSERT INTO entries VALUES (\(first), x'\(Hex.encode(forged.canonicalBytes))', x'\(forged.hash.hex)', 0, 3)")
                 case .forgeCheckpoint:
                     try db.execute("UPDATE checkpoints SET signature = zeroblob(64) WHERE sequence = (SELECT max(sequence) FROM checkpoints WHERE sequence <= \(max(5, first)))")
                 case .moveCheckpointHash:

@@ -1,8 +1,8 @@
 import Crypto
 import Entitlements
 import Foundation
+import Identifiers
 import LedgerCore
-import Tariff
 import Testing
 
 @testable import LedgerStore
@@ -73,7 +73,7 @@ import Testing
             .rideAccepted(at: UnixTime(1_781_503_212), card: 1, layout: 1, fareKopecks: 0, route: 7, vehicle: 11))
         try store.connection.execute("DROP TRIGGER entries_no_update")
         try store.connection.execute(
-            "UPDATE entries SET bytes = x'\(hexString(forged.canonicalBytes))', hash = x'\(forged.hash.hex)' WHERE sequence = 12")
+            "UPDATE entries SET bytes = x'\(Hex.encode(forged.canonicalBytes))', hash = x'\(forged.hash.hex)' WHERE sequence = 12")
         let reader = try LedgerStore(readingAt: path)
         #expect(try reader.verify() == .broken(LedgerFault(sequence: 13, reason: .brokenLink)))
         try store.connection.execute("UPDATE entries SET hash = x'\(String(repeating: "00", count: 32))' WHERE sequence = 5")
@@ -117,7 +117,7 @@ import Testing
             }
             let checkpoint = try Checkpoint(signing: head, with: Support.deviceKey)
             try connection.execute(
-                "INSERT INTO checkpoints VALUES (15, x'\(checkpoint.chainHash.hex)', x'\(hexString(checkpoint.signature))')")
+                "INSERT INTO checkpoints VALUES (15, x'\(checkpoint.chainHash.hex)', x'\(Hex.encode(checkpoint.signature))')")
             #expect(try connection.integer("PRAGMA user_version") == 1)
         }
         let store = try Support.open(path)

@@ -1,8 +1,8 @@
 import Crypto
 import Entitlements
 import Foundation
+import Identifiers
 import LedgerCore
-import Tariff
 import Testing
 
 @testable import LedgerStore

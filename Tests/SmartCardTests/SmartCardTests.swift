@@ -1,3 +1,4 @@
+import Identifiers
 import PropertyBased
 import SmartCard
 import Testing
@@ -12,7 +13,7 @@ struct CommandAPDUTests {
         (CommandAPDU(cla: 0x90, ins: 0xBD, data: [0x01], le: 0x00), "90BD0000010100"),
     ])
     func encodes(apdu: CommandAPDU, hex: String) {
-        #expect(Hex.encode(apdu.bytes) == hex)
+        #expect(Hex.encode(apdu.bytes, case: .upper) == hex)
     }
 
     @Test("parsing what we encode gives back the same command")
@@ -107,21 +108,6 @@ struct TLVTests {
                 #expect(encodedSize <= bytes.count)
             }
         }
-    }
-}
-
-@Suite("Hex")
-struct HexTests {
-    @Test func roundTrips() async {
-        await propertyCheck(input: Gen.uint8().array(of: 0...40)) { bytes in
-            #expect(Hex.decode(Hex.encode(bytes)) == bytes)
-        }
-    }
-
-    @Test func acceptsSeparatorsAndRejectsJunk() {
-        #expect(Hex.decode("04:a1 ff-00") == [0x04, 0xA1, 0xFF, 0x00])
-        #expect(Hex.decode("0") == nil)
-        #expect(Hex.decode("zz") == nil)
     }
 }
 

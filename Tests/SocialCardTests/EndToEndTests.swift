@@ -2,11 +2,11 @@ import CardLayout
 import DESFire
 import Entitlements
 import Foundation
+import Identifiers
 import PCSC
 import PropertyTesting
 import SmartCard
 import SocialCard
-import Tariff
 import TestBedSupport
 import Testing
 import VirtualCard

@@ -4,6 +4,7 @@ import Crypto
 import DESFire
 import Entitlements
 import Foundation
+import Identifiers
 import PropertyTesting
 import SocialCard
 

@@ -3,6 +3,7 @@ import Crypto
 import DESFire
 import Entitlements
 import Foundation
+import Identifiers
 import PropertyTesting
 import SocialCard
 import Tariff
@@ -158,6 +159,5 @@ struct PlanTests {
     }
 }
 
-func hex(_ text: String) -> [UInt8] {
-    stride(from: 0, to: text.count, by: 2).map { UInt8(text.dropFirst($0).prefix(2), radix: 16)! }
-}
+/// Bytes of hex test-vector text (a malformed vector is a broken test).
+func hex(_ text: String) -> [UInt8] { Hex.decode(text)! }

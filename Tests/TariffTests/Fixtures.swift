@@ -1,6 +1,7 @@
 import Crypto
 import Entitlements
 import Foundation
+import Identifiers
 import Tariff
 
 /// A small Nemishaieve-like community, keys and helpers for the decision tests.

@@ -1,4 +1,5 @@
 import Entitlements
+import Identifiers
 import PropertyBased
 import PropertyTesting
 import Testing

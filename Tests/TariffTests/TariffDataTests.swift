@@ -1,5 +1,6 @@
 import Entitlements
 import Foundation
+import Identifiers
 import Testing
 
 @testable import Tariff
@@ -13,15 +14,46 @@ struct TariffDataTests {
     }
 
     @Test func nemishaieveTariffLoadsAndValidates() throws {
-        let tariff = try Self.load(Tariff.self, "Communities/nemishaieve/tariff.json")
+        let categories = try Self.load(BenefitCategoryList.self, "Communities/nemishaieve/categories.json")
+        try categories.validate()
+        let source = try Self.load(TariffSource.self, "Communities/nemishaieve/tariff.json")
+        let tariff = try source.resolved(with: categories)
         try tariff.validate()
         #expect(tariff.community == "nemishaieve")
         #expect(tariff.currency == "UAH")
         #expect(tariff.baseFareKopecks == 1500)
         #expect(tariff.timeZone == .europeKyiv)
         #expect(tariff.acceptedLayoutVersions == [1])
-        let categories = try Self.load(BenefitCategoryList.self, "Communities/nemishaieve/categories.json")
-        #expect(tariff.categories == categories.categories, "tariff.json and categories.json disagree")
+        // Every category the community defines is in force on its buses, in the list's order.
+        #expect(tariff.categories == categories.categories)
+        #expect(TariffSource(tariff) == source)
+    }
+
+    @Test func thePublishedTariffCarriesCategoryCodesOnly() throws {
+        // The categories are defined once, in categories.json: tariff.json cannot hold them in full.
+        let data = try Data(contentsOf: F.repositoryRoot.appendingPathComponent("Communities/nemishaieve/tariff.json"))
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Tariff.self, from: data) }
+    }
+
+    @Test func resolvingRefusesAnUnknownCodeOrAnotherCommunitysList() throws {
+        let list = BenefitCategoryList(community: F.tariff.community, version: 1, categories: F.tariff.categories)
+        let source = TariffSource(F.tariff)
+        #expect(try source.resolved(with: list) == F.tariff)
+        var unknown = source
+        unknown.categories.append(999)
+        #expect(throws: TariffError(.invalidTariff, "")) { try unknown.resolved(with: list) }
+        var foreign = list
+        foreign.community = "elsewhere"
+        #expect(throws: TariffError(.invalidTariff, "")) { try source.resolved(with: foreign) }
+    }
+
+    @Test func thePublishedFormHasTheTariffsFieldsAndNoOther() throws {
+        // TariffSource mirrors Tariff field by field; a field added to one and not the other fails here.
+        func keys(_ data: Data) throws -> Set<String> {
+            Set((try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]).keys)
+        }
+        let tariff = F.tariff.with { $0.transfer = TransferRule(windowSeconds: 600, farePercent: 50) }
+        #expect(try keys(JSONEncoder().encode(tariff)) == keys(JSONEncoder().encode(TariffSource(tariff))))
     }
 
     @Test func tariffJSONRoundTrips() throws {

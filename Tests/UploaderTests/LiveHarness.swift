@@ -5,13 +5,13 @@ import Bundles
 import Crypto
 import Entitlements
 import Hummingbird
+import Identifiers
 import LedgerCore
 import LedgerStore
 import Logging
 import PostgresNIO
 import PropertyTesting
 import ServiceLifecycle
-import Tariff
 import Testing
 import Uploader
 

@@ -5,8 +5,8 @@ import CommunityKeys
 import Crypto
 import Entitlements
 import Foundation
+import Identifiers
 import LedgerCore
-import Tariff
 import Testing
 import Uploader
 

@@ -4,6 +4,7 @@ import AccountingStore
 import Bundles
 import Crypto
 import Entitlements
+import Identifiers
 import LedgerCore
 import LedgerStore
 import Tariff

@@ -1,6 +1,7 @@
 import Crypto
 import Entitlements
 import Foundation
+import Identifiers
 import LedgerCore
 import LedgerStore
 import SmartCard
@@ -62,7 +63,7 @@ struct PipelineUnitTests {
     static let context = TapContext(deviceID: 7001, vehicleID: 17, route: 1, zone: 1)
 
     static func tariff() throws -> Tariff {
-        var tariff = try JSONDecoder().decode(Tariff.self, from: FileManager.default.contents(atPath: Paths.tariff)!)
+        var tariff = try Paths.loadTariff()
         tariff.transfer = nil
         return tariff
     }

@@ -1,11 +1,11 @@
 import Crypto
 import Entitlements
 import Foundation
+import Identifiers
 import LedgerCore
 import LedgerStore
 import PropertyTesting
 import Synchronization
-import Tariff
 import TestBedSupport
 import Testing
 import Validator

@@ -1,8 +1,8 @@
 import Entitlements
 import Foundation
+import Identifiers
 import LedgerCore
 import SocialCard
-import Tariff
 import TestBedSupport
 import Testing
 import Validator

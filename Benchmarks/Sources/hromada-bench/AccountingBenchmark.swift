@@ -6,6 +6,7 @@ import Crypto
 import Entitlements
 import Foundation
 import Hummingbird
+import Identifiers
 import LedgerCore
 import Logging
 import NIOCore

@@ -1,5 +1,6 @@
 import Crypto
 import Entitlements
+import Identifiers
 import Tariff
 
 /// Decisions per second for a card with two signed entitlements (both signatures checked on

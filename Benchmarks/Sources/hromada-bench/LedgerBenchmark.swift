@@ -2,6 +2,7 @@ import CSQLite
 import Crypto
 import Entitlements
 import Foundation
+import Identifiers
 import LedgerCore
 import LedgerStore
 import Tariff

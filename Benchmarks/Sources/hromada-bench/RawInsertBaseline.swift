@@ -1,3 +1,4 @@
+import Identifiers
 import LedgerCore
 import Logging
 import NIOCore
@@ -51,7 +52,7 @@ enum RawInsertBaseline {
                         var buffer = ByteBuffer()
                         for entry in batch {
                             buffer.writeString(
-                                "\(entry.deviceID.rawValue)\t\(entry.sequence)\t\(entry.record.kind.rawValue)\t\(entry.record.deviceTime.rawValue)\t\\\\x\(hexString(entry.canonicalBytes))\t\\\\x\(entry.hash.hex)\t\(receivedAt)\n")
+                                "\(entry.deviceID.rawValue)\t\(entry.sequence)\t\(entry.record.kind.rawValue)\t\(entry.record.deviceTime.rawValue)\t\\\\x\(Hex.encode(entry.canonicalBytes))\t\\\\x\(entry.hash.hex)\t\(receivedAt)\n")
                         }
                         try await writer.write(buffer)
                     }

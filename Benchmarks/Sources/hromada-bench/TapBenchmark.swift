@@ -3,6 +3,7 @@ import CommunityKeys
 import Crypto
 import Entitlements
 import Foundation
+import Identifiers
 import LedgerStore
 import Logging
 import PCSC
@@ -117,8 +118,11 @@ final class Bench: @unchecked Sendable {
         let root = TapBenchmark.packageRoot
         layout = try SocialCardLayout(
             try CardLayout(json: [UInt8](FileManager.default.contents(atPath: root.appendingPathComponent("CardLayouts/nemishaieve-social-v1.json").path)!)))
+        let categories = try JSONDecoder().decode(
+            BenefitCategoryList.self, from: FileManager.default.contents(atPath: root.appendingPathComponent("Communities/nemishaieve/categories.json").path)!)
         var tariff = try JSONDecoder().decode(
-            Tariff.self, from: FileManager.default.contents(atPath: root.appendingPathComponent("Communities/nemishaieve/tariff.json").path)!)
+            TariffSource.self, from: FileManager.default.contents(atPath: root.appendingPathComponent("Communities/nemishaieve/tariff.json").path)!)
+            .resolved(with: categories)
         tariff.antiPassbackSeconds = 0
         tariff.transfer = nil
         self.tariff = tariff

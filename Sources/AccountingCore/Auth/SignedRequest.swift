@@ -1,7 +1,7 @@
 import Crypto
 import Entitlements
+import Identifiers
 import LedgerCore
-import Tariff
 
 /// The header names of a device-signed request.
 public enum DeviceRequestHeader {
@@ -66,7 +66,7 @@ public struct SignedRequest: Hashable, Sendable {
         text += keyID.description + "\n"
         text += String(timestamp.rawValue) + "\n"
         text += nonce + "\n"
-        text += hexString(bodyHash) + "\n"
+        text += Hex.encode(bodyHash) + "\n"
         return Self.domainTag + Array(text.utf8)
     }
 
@@ -80,10 +80,10 @@ public struct SignedRequest: Hashable, Sendable {
         }
         return [
             (DeviceRequestHeader.device, String(deviceID.rawValue)),
-            (DeviceRequestHeader.certificate, hexString(try certificate.encoded())),
+            (DeviceRequestHeader.certificate, Hex.encode(try certificate.encoded())),
             (DeviceRequestHeader.timestamp, String(timestamp.rawValue)),
             (DeviceRequestHeader.nonce, nonce),
-            (DeviceRequestHeader.signature, hexString(signature)),
+            (DeviceRequestHeader.signature, Hex.encode(signature)),
         ]
     }
 
@@ -275,10 +275,10 @@ public struct DeviceRequestVerifier: Sendable {
         guard let nonce = header(DeviceRequestHeader.nonce), SignedRequest.isWellFormedNonce(nonce) else {
             return .refused(.malformedHeader(DeviceRequestHeader.nonce))
         }
-        guard let signatureText = header(DeviceRequestHeader.signature), let signature = hexBytes(signatureText),
+        guard let signatureText = header(DeviceRequestHeader.signature), let signature = Hex.decode(signatureText),
             signature.count == 64
         else { return .refused(.malformedHeader(DeviceRequestHeader.signature)) }
-        guard let certificateText = header(DeviceRequestHeader.certificate), let certificateBytes = hexBytes(certificateText),
+        guard let certificateText = header(DeviceRequestHeader.certificate), let certificateBytes = Hex.decode(certificateText),
             let certificate = try? Certificate(decoding: certificateBytes)
         else { return .refused(.malformedHeader(DeviceRequestHeader.certificate)) }
         let skew = timestamp.rawValue > now.rawValue ? timestamp.rawValue - now.rawValue : now.rawValue - timestamp.rawValue

@@ -1,6 +1,6 @@
 import Crypto
+import Identifiers
 import LedgerCore
-import Tariff
 
 /// What the service holds of one device's chain when a batch arrives.
 public struct StoredPosition: Hashable, Sendable {

@@ -1,6 +1,6 @@
 import Entitlements
+import Identifiers
 import LedgerCore
-import Tariff
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -24,12 +24,12 @@ public struct ReceiptWire: Codable, Hashable, Sendable {
         device = receipt.deviceID.rawValue
         sequence = receipt.sequence
         chainHash = receipt.chainHash.hex
-        signature = hexString(receipt.signature)
+        signature = Hex.encode(receipt.signature)
     }
 
     /// The receipt, if the fields have the right form (its signature is checked by the receiver).
     public func receipt() throws -> Receipt {
-        guard let hash = ChainHash(hex: chainHash), let signatureBytes = hexBytes(signature), signatureBytes.count == 64
+        guard let hash = ChainHash(hex: chainHash), let signatureBytes = Hex.decode(signature), signatureBytes.count == 64
         else {
             throw AccountingError(.invalidField, uk: "квитанція має неправильну форму", en: "the receipt's hash or signature is malformed")
         }

@@ -1,5 +1,6 @@
+import Identifiers
 import LedgerCore
-import Tariff
+import Localization
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -53,8 +54,8 @@ public struct UploadBatch: Hashable, Sendable {
     public init(jsonBody body: [UInt8], limits: AccountingLimits = .standard) throws {
         guard body.count <= limits.maximumBodyBytes else {
             throw AccountingError(
-                .tooLarge, uk: "тіло запиту завелике (\(body.count) байтів)",
-                en: "the request body is too large (\(body.count) bytes)")
+                .tooLarge, uk: "тіло запиту завелике (\(UkrainianNoun.byte.counted(body.count)))",
+                en: "the request body is too large (\(EnglishNoun.byte.counted(body.count)))")
         }
         let wire: BatchWire
         do {
@@ -68,8 +69,8 @@ public struct UploadBatch: Hashable, Sendable {
         }
         guard wire.entries.count <= limits.maximumBatchEntries else {
             throw AccountingError(
-                .tooLarge, uk: "у пакеті \(wire.entries.count) записів, дозволено до \(limits.maximumBatchEntries)",
-                en: "the batch holds \(wire.entries.count) entries; at most \(limits.maximumBatchEntries)")
+                .tooLarge, uk: "у пакеті \(UkrainianNoun.record.counted(wire.entries.count)), дозволено до \(limits.maximumBatchEntries)",
+                en: "the batch holds \(EnglishNoun.entry.counted(wire.entries.count)); at most \(limits.maximumBatchEntries)")
         }
         var entries: [LedgerEntry] = []
         entries.reserveCapacity(wire.entries.count)
@@ -105,11 +106,11 @@ struct CheckpointWire: Codable {
     init(_ checkpoint: Checkpoint) {
         sequence = checkpoint.sequence
         chainHash = checkpoint.chainHash.hex
-        signature = hexString(checkpoint.signature)
+        signature = Hex.encode(checkpoint.signature)
     }
 
     func checkpoint(device: DeviceID) throws -> Checkpoint {
-        guard let hash = ChainHash(hex: chainHash), let signatureBytes = hexBytes(signature), signatureBytes.count == 64
+        guard let hash = ChainHash(hex: chainHash), let signatureBytes = Hex.decode(signature), signatureBytes.count == 64
         else {
             throw AccountingError(
                 .invalidField, uk: "контрольна точка пакета має неправильний хеш або підпис",

@@ -5,11 +5,12 @@ import Crypto
 import Entitlements
 import HTTPTypes
 import Hummingbird
+import Identifiers
 import LedgerCore
+import Localization
 import Logging
 import NIOCore
 import PostgresNIO
-import Tariff
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -187,7 +188,7 @@ struct Handlers: Sendable {
         guard let bundle = try await engine.storage.latestBundle(kind) else {
             throw AccountingServiceError(.notFound, .noBundle, uk: "пакет ще не завантажено", en: "no \(kind) bundle has been uploaded")
         }
-        let etag = "\"\(hexString(SHA256.hash(data: bundle.bytes)).prefix(32))\""
+        let etag = "\"\(Hex.encode(SHA256.hash(data: bundle.bytes)).prefix(32))\""
         var headers: HTTPFields = [
             .eTag: etag, .cacheControl: "public, max-age=60, must-revalidate",
         ]
@@ -233,7 +234,7 @@ struct Handlers: Sendable {
         guard !input.label.isEmpty, input.label.utf8.count <= 64 else {
             throw AccountingServiceError.invalidField(uk: "назва: 1–64 байти", en: "label: 1-64 bytes")
         }
-        guard let bytes = hexBytes(input.certificate), let certificate = try? Certificate(decoding: bytes) else {
+        guard let bytes = Hex.decode(input.certificate), let certificate = try? Certificate(decoding: bytes) else {
             throw AccountingServiceError(.badRequest, .malformedCertificate, uk: "сертифікат не читається", en: "the certificate does not decode")
         }
         if case .invalid(let rejection) = await engine.checkDeviceCertificate(certificate) {

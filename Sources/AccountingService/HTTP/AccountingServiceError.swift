@@ -4,6 +4,7 @@ import Bundles
 import HTTPTypes
 import Hummingbird
 import LedgerCore
+import Localization
 
 /// A refusal the service answers with: an HTTP status and the JSON error body
 /// (`{"error": {"code", "message": {"uk", "en"}, "resumeSequence"?}}`, docs/accounting.md).
@@ -67,9 +68,11 @@ extension AccountingServiceError {
 
     /// A body larger than `limits` allows.
     static func tooLarge(_ limits: AccountingLimits) -> Self {
-        Self(
-            .contentTooLarge, .tooLarge, uk: "тіло запиту завелике (до \(limits.maximumBodyBytes) байтів)",
-            en: "the request body is too large (at most \(limits.maximumBodyBytes) bytes)")
+        // After «до» the numeral phrase is genitive: до 1 байта, до 2 байтів, до 5 байтів.
+        let bytesUK = UkrainianNoun(one: "байта", few: "байтів", many: "байтів").counted(limits.maximumBodyBytes)
+        return Self(
+            .contentTooLarge, .tooLarge, uk: "тіло запиту завелике (до \(bytesUK))",
+            en: "the request body is too large (at most \(EnglishNoun.byte.counted(limits.maximumBodyBytes)))")
     }
 
     /// A device request that does not authenticate: 401 (with a challenge) or 403.

@@ -1,4 +1,5 @@
 import Crypto
+import Identifiers
 import LedgerCore
 
 /// Operator bearer tokens: made once, shown once, stored only as a SHA-256 hash.
@@ -17,7 +18,7 @@ public enum OperatorTokens {
                 word >>= 8
             }
         }
-        return "hct_" + hexString(bytes)
+        return "hct_" + Hex.encode(bytes)
     }
 
     /// The stored form of `token`.

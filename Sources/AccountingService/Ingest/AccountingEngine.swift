@@ -3,9 +3,9 @@ import AccountingStore
 import Bundles
 import Crypto
 import Entitlements
+import Identifiers
 import LedgerCore
 import Logging
-import Tariff
 
 /// The community facts and keys the service runs with.
 public struct AccountingConfiguration: Sendable {

@@ -1,12 +1,13 @@
 import AccountingCore
 import Bundles
 import Entitlements
+import Identifiers
 import LedgerCore
 import Logging
 import NIOCore
 import PostgresNIO
 import ServiceLifecycle
-import Tariff
+import Synchronization
 
 /// The accounting store in PostgreSQL, through postgres-nio's connection pool.
 ///
@@ -291,8 +292,8 @@ public final class PostgresStorage: AccountingStorage {
     public func recordAlarm(_ alarm: TamperAlarm) async throws {
         let device = Int64(alarm.device)
         let sequence = Int64(clamping: alarm.sequence)
-        let held = buffer(hexBytes(alarm.heldHash) ?? [])
-        let offered = buffer(hexBytes(alarm.offeredHash) ?? [])
+        let held = buffer(Hex.decode(alarm.heldHash) ?? [])
+        let offered = buffer(Hex.decode(alarm.offeredHash) ?? [])
         let range = alarm.batchRange
         let at = alarm.recordedAt
         try await pool().query(
@@ -307,8 +308,8 @@ public final class PostgresStorage: AccountingStorage {
         ).decode((Int64, Int64, ByteBuffer, ByteBuffer, String, Int64).self) {
             out.append(
                 TamperAlarm(
-                    device: UInt32(truncatingIfNeeded: device), sequence: UInt64(sequence), heldHash: hexString(bytes(held)),
-                    offeredHash: hexString(bytes(offered)), batchRange: range, recordedAt: at))
+                    device: UInt32(truncatingIfNeeded: device), sequence: UInt64(sequence), heldHash: Hex.encode(bytes(held)),
+                    offeredHash: Hex.encode(bytes(offered)), batchRange: range, recordedAt: at))
         }
         return out
     }

@@ -1,9 +1,9 @@
 import AccountingCore
 import Bundles
 import Entitlements
+import Identifiers
 import LedgerCore
 import SQLiteSupport
-import Tariff
 
 /// The accounting store in one SQLite file: WAL, `synchronous=FULL`, one connection owned by an actor.
 ///
@@ -190,16 +190,16 @@ public actor SQLiteStorage: AccountingStorage {
         try database.prepare(
             "INSERT INTO tamper_alarms (device_id, sequence, held_hash, offered_hash, batch_range, recorded_at) VALUES (?, ?, ?, ?, ?, ?)"
         ).run([
-            .integer(Int64(alarm.device)), .integer(Int64(clamping: alarm.sequence)), .blob(hexBytes(alarm.heldHash) ?? []),
-            .blob(hexBytes(alarm.offeredHash) ?? []), .text(alarm.batchRange), .integer(alarm.recordedAt),
+            .integer(Int64(alarm.device)), .integer(Int64(clamping: alarm.sequence)), .blob(Hex.decode(alarm.heldHash) ?? []),
+            .blob(Hex.decode(alarm.offeredHash) ?? []), .text(alarm.batchRange), .integer(alarm.recordedAt),
         ])
     }
 
     public func alarms() throws -> [TamperAlarm] {
         try rows("SELECT device_id, sequence, held_hash, offered_hash, batch_range, recorded_at FROM tamper_alarms ORDER BY id") {
             TamperAlarm(
-                device: UInt32(truncatingIfNeeded: $0.integer(0)), sequence: UInt64($0.integer(1)), heldHash: hexString($0.blob(2)),
-                offeredHash: hexString($0.blob(3)), batchRange: $0.text(4), recordedAt: $0.integer(5))
+                device: UInt32(truncatingIfNeeded: $0.integer(0)), sequence: UInt64($0.integer(1)), heldHash: Hex.encode($0.blob(2)),
+                offeredHash: Hex.encode($0.blob(3)), batchRange: $0.text(4), recordedAt: $0.integer(5))
         }
     }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Entitlements
+import Identifiers
 
 /// A bundle that passed every check, with its decoded payload.
 public struct VerifiedBundle: Hashable, Sendable {

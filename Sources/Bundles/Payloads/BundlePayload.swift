@@ -1,4 +1,5 @@
 import Entitlements
+import Identifiers
 import Tariff
 
 #if canImport(FoundationEssentials)

@@ -1,3 +1,5 @@
+import Identifiers
+
 /// The JSON keys each part of a layout may carry, as the loader understands them.
 ///
 /// A test compares these sets with the `properties` of the schema, so a key the schema allows
@@ -146,14 +148,7 @@ extension CardLayout {
     private static func readApplication(_ value: JSONValue) throws(CardLayoutError) -> ApplicationSpec {
         var reader = try ObjectReader(value, path: "/application", declared: LayoutJSONKeys.application)
         let aidText = try reader.string("aid")
-        var aidBytes: [UInt8] = []
-        var digits = Array(aidText.utf8)[...]
-        while digits.count >= 2 {
-            guard let byte = UInt8(String(decoding: digits.prefix(2), as: UTF8.self), radix: 16) else { break }
-            aidBytes.append(byte)
-            digits = digits.dropFirst(2)
-        }
-        guard aidBytes.count == 3 else {
+        guard let aidBytes = Hex.decode(aidText), aidBytes.count == 3 else {
             throw CardLayoutError(.badAID, "an AID is six hex digits, found \(aidText)", path: "/application/aid")
         }
         guard aidBytes != [0, 0, 0] else {

@@ -23,8 +23,11 @@ extension CommunityDirectory {
     }
 
     /// The payload of a bundle of `kind`: the directory's trust data, or the tariff or deny list
-    /// read from `input` (JSON, the `Tariff` / `DenyList` models).
-    public func payload(kind: BundleKind, input: [UInt8]?, version: UInt32) throws(CommunityKeysError) -> BundlePayload {
+    /// read from `input` (JSON: the published `TariffSource`, whose category codes are resolved
+    /// against `categories`, the community's `BenefitCategoryList`; or the `DenyList`).
+    public func payload(
+        kind: BundleKind, input: [UInt8]?, categories: [UInt8]? = nil, version: UInt32
+    ) throws(CommunityKeysError) -> BundlePayload {
         switch kind {
         case .trust:
             guard input == nil else {
@@ -33,9 +36,19 @@ extension CommunityDirectory {
             return .trust(try trustPayload())
         case .tariff:
             guard let input else { throw CommunityKeysError(.invalidInput, "a tariff bundle needs --input tariff.json") }
+            guard let categories else {
+                throw CommunityKeysError(.invalidInput, "a tariff bundle needs the community's categories.json")
+            }
+            let list: BenefitCategoryList
+            do {
+                list = try JSONDecoder().decode(BenefitCategoryList.self, from: Data(categories))
+                try list.validate()
+            } catch {
+                throw CommunityKeysError(.invalidInput, "the category list: \(error)")
+            }
             let tariff: Tariff
             do {
-                tariff = try JSONDecoder().decode(Tariff.self, from: Data(input))
+                tariff = try JSONDecoder().decode(TariffSource.self, from: Data(input)).resolved(with: list)
                 try tariff.validate()
             } catch {
                 throw CommunityKeysError(.invalidInput, "the tariff file: \(error)")
@@ -61,7 +74,7 @@ extension CommunityDirectory {
     /// Signs a bundle with the root key and records its version, refusing a version not above
     /// the last one signed for that kind (a rollback is stopped at the source too).
     public func signBundle(
-        kind: BundleKind, input: [UInt8]?, version: UInt32, expiresAt: UnixTime, now: UnixTime
+        kind: BundleKind, input: [UInt8]?, categories: [UInt8]? = nil, version: UInt32, expiresAt: UnixTime, now: UnixTime
     ) throws(CommunityKeysError) -> [UInt8] {
         var manifest = try readManifest()
         let last = manifest.bundleVersions[kind.description] ?? 0
@@ -69,7 +82,7 @@ extension CommunityDirectory {
             throw CommunityKeysError(.versionNotNewer, "\(kind) version \(version) is not above the last signed, \(last)")
         }
         guard expiresAt > now else { throw CommunityKeysError(.invalidArgument, "the expiry is not in the future") }
-        let payload = try payload(kind: kind, input: input, version: version)
+        let payload = try payload(kind: kind, input: input, categories: categories, version: version)
         let root = try rootKey()
         let bytes: [UInt8]
         do {

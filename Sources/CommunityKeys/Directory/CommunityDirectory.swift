@@ -1,7 +1,7 @@
 import Bundles
 import Crypto
 import Entitlements
-import Tariff
+import Identifiers
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -115,7 +115,7 @@ public struct CommunityDirectory: Sendable {
     /// The root key's id and public key.
     public func root() throws(CommunityKeysError) -> (keyID: KeyID, publicKey: SigningPublicKey) {
         let text = String(decoding: try SecureFiles.read(rootPublicPath, secrecy: .publicFile), as: UTF8.self)
-        guard let bytes = HexText.decode(String(text.filter { !$0.isWhitespace })),
+        guard let bytes = Hex.decode(String(text.filter { !$0.isWhitespace })),
               let key = try? SigningPublicKey(rawRepresentation: bytes) else {
             throw CommunityKeysError(.malformedFile, "\(rootPublicPath) is not 64 hex digits")
         }
@@ -173,7 +173,7 @@ public struct CommunityDirectory: Sendable {
         let file = signingKeyPath(role, keyID)
         let bytes = try SecureFiles.read(file, secrecy: .secret)
         guard let parsed = try? JSONDecoder().decode(SigningKeyFile.self, from: Data(bytes)),
-              parsed.kind == "ed25519-private-key", let seed = HexText.decode(parsed.privateKey),
+              parsed.kind == "ed25519-private-key", let seed = Hex.decode(parsed.privateKey),
               let privateKey = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed) else {
             throw CommunityKeysError(.malformedFile, "\(file) is not a signing key file")
         }
@@ -193,7 +193,7 @@ public struct CommunityDirectory: Sendable {
 
     func writeSigningKey(_ key: CommunitySigningKey) throws(CommunityKeysError) {
         let file = SigningKeyFile(format: 1, kind: "ed25519-private-key", role: key.role.description,
-                                  keyID: key.keyID.description, privateKey: HexText.encode(key.privateKey.rawRepresentation))
+                                  keyID: key.keyID.description, privateKey: Hex.encode(key.privateKey.rawRepresentation))
         let bytes: [UInt8]
         do {
             bytes = Array(try CommunityManifest.encoder().encode(file)) + [0x0A]
@@ -276,7 +276,7 @@ public struct CommunityDirectory: Sendable {
         for role in CardMasterKeyRole.allCases {
             let key = CardMasterKey.generate(role: role, version: UInt8(version), using: &rng)
             let file = CardKeyFile(format: 1, kind: "aes128-card-master-key", role: role.rawValue, version: version,
-                                   key: key.key.withUnsafeBytes { HexText.encode($0) })
+                                   key: key.key.withUnsafeBytes { Hex.encode($0) })
             let bytes: [UInt8]
             do {
                 bytes = Array(try CommunityManifest.encoder().encode(file)) + [0x0A]
@@ -311,7 +311,7 @@ public struct CommunityDirectory: Sendable {
             let bytes = try SecureFiles.read(file, secrecy: .secret)
             guard let parsed = try? JSONDecoder().decode(CardKeyFile.self, from: Data(bytes)),
                   parsed.kind == "aes128-card-master-key", parsed.role == role.rawValue, parsed.version == Int(version),
-                  let raw = HexText.decode(parsed.key), raw.count == 16 else {
+                  let raw = Hex.decode(parsed.key), raw.count == 16 else {
                 throw CommunityKeysError(.malformedFile, "\(file) is not an AES-128 card key file")
             }
             keys.append(CardMasterKey(role: role, version: version, key: SymmetricKey(data: raw)))

@@ -1,5 +1,6 @@
 import Crypto
 import Entitlements
+import Identifiers
 
 /// A community signing key (root, issuer, validator device, accounting) with its id and role.
 ///

@@ -1,3 +1,4 @@
+import Identifiers
 import SmartCard
 
 /// A native DESFire command code (the INS byte once wrapped in an ISO 7816 APDU).
@@ -94,6 +95,6 @@ public struct InstructionCode: Hashable, Sendable, CustomStringConvertible {
     ]
 
     public var description: String {
-        "\(Self.names[rawValue] ?? "command") (0x\(Hex.encode([rawValue])))"
+        "\(Self.names[rawValue] ?? "command") (0x\(Hex.encode([rawValue], case: .upper)))"
     }
 }

@@ -1,3 +1,4 @@
+import Identifiers
 import SmartCard
 
 /// The one-byte status a DESFire card ends every native response with (`91 xx` when wrapped).
@@ -94,7 +95,7 @@ public struct DESFireStatus: Hashable, Sendable, CustomStringConvertible {
     public static func ~= (pattern: DESFireStatus, value: DESFireStatus) -> Bool { pattern == value }
 
     public var description: String {
-        let hex = Hex.encode([rawValue])
+        let hex = Hex.encode([rawValue], case: .upper)
         if let name { return "0x\(hex) (\(name))" }
         return "0x\(hex) (unknown)"
     }

@@ -1,4 +1,5 @@
 import Crypto
+import Identifiers
 import SmartCard
 
 /// A DESFire key: its cipher, its bytes (kept in a `SymmetricKey`) and its version.
@@ -122,7 +123,7 @@ public struct DESFireKey: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        "DESFireKey(\(type), version 0x\(Hex.encode([version])), bytes redacted)"
+        "DESFireKey(\(type), version 0x\(Hex.encode([version], case: .upper)), bytes redacted)"
     }
 }
 

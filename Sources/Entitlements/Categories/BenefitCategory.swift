@@ -1,3 +1,5 @@
+import Identifiers
+
 /// A text in the two languages the system speaks: Ukrainian first, English for visitors and logs.
 public struct LocalizedText: Hashable, Sendable, Codable {
     /// Ukrainian.

@@ -1,3 +1,5 @@
+import Identifiers
+
 /// The canonical binary form of certificates (byte layout in docs/entitlements.md).
 extension CertificateTerms {
     /// The format byte of this encoding.
@@ -73,7 +75,7 @@ extension Certificate: Codable {
     /// Reads the hex of the canonical encoding (as trust bundles and key files carry it).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        guard let bytes = [UInt8](hex: try container.decode(String.self)) else {
+        guard let bytes = Hex.decode(try container.decode(String.self)) else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "certificate is not hex")
         }
         try self.init(decoding: bytes)
@@ -82,6 +84,6 @@ extension Certificate: Codable {
     /// Writes the hex of the canonical encoding.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(try encoded().map { String($0, radix: 16).leftPadded(to: 2) }.joined())
+        try container.encode(Hex.encode(try encoded()))
     }
 }

@@ -1,3 +1,5 @@
+import Identifiers
+
 /// The canonical binary form of entitlements (byte layout in docs/entitlements.md).
 extension EntitlementTerms {
     /// The format byte of this encoding.
@@ -198,7 +200,7 @@ extension Entitlement: Codable {
     /// Reads the hex of the card record (for JSON exports and desk tools).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        guard let bytes = [UInt8](hex: try container.decode(String.self)) else {
+        guard let bytes = Hex.decode(try container.decode(String.self)) else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "entitlement is not hex")
         }
         try self.init(decoding: bytes)
@@ -207,6 +209,6 @@ extension Entitlement: Codable {
     /// Writes the hex of the card record.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(try encoded().map { String($0, radix: 16).leftPadded(to: 2) }.joined())
+        try container.encode(Hex.encode(try encoded()))
     }
 }

@@ -1,3 +1,5 @@
+import Identifiers
+
 /// The terms of an entitlement, before signing: who may ride, on what, when.
 ///
 /// The desk fills these in and signs them (`signed(with:)`); validators only ever see a signed

@@ -1,3 +1,5 @@
+import Identifiers
+
 /// The terms of a key certificate, before the root signs them.
 public struct CertificateTerms: Hashable, Sendable {
     /// The certified key's identifier.

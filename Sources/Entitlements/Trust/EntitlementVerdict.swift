@@ -1,3 +1,5 @@
+import Identifiers
+
 /// The outcome of verifying one entitlement: valid, or exactly why not.
 public enum EntitlementVerdict: Hashable, Sendable {
     /// Signed by a certified, unrevoked issuer, bound to this card and layout, in date today.

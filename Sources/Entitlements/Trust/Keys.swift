@@ -1,4 +1,5 @@
 import Crypto
+import Identifiers
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -6,39 +7,11 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The identifier of a community key (root, issuer desk, validator device, accounting service).
-///
-/// Assigned by `hromada-keys`; `init(derivedFrom:)` offers a default derived from the public key.
-public struct KeyID: RawRepresentable, Hashable, Comparable, Sendable, Codable,
-    CustomStringConvertible, ExpressibleByIntegerLiteral
-{
-    /// The identifier.
-    public let rawValue: UInt32
-    /// Creates a key identifier.
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
-    /// Creates a key identifier.
-    public init(_ rawValue: UInt32) { self.rawValue = rawValue }
-    /// Creates a key identifier from an integer literal.
-    public init(integerLiteral value: UInt32) { self.rawValue = value }
-
+extension KeyID {
     /// The first four bytes (big-endian) of SHA-256 of the raw public key.
     public init(derivedFrom publicKey: SigningPublicKey) {
         let digest = Array(SHA256.hash(data: publicKey.rawRepresentation))
-        self.rawValue = digest.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
-    }
-
-    /// Eight hex digits.
-    public var description: String {
-        let hex = String(rawValue, radix: 16)
-        return String(repeating: "0", count: 8 - hex.count) + hex
-    }
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(UInt32.self)
-    }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
+        self.init(rawValue: digest.prefix(4).reduce(0) { $0 << 8 | UInt32($1) })
     }
 }
 
@@ -95,12 +68,12 @@ public struct SigningPublicKey: Hashable, Sendable, Codable, CustomStringConvert
     }
 
     /// Hex of the key (public, safe to print).
-    public var description: String { rawRepresentation.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }
+    public var description: String { Hex.encode(rawRepresentation) }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
-        guard let bytes = [UInt8](hex: text), bytes.count == 32 else {
+        guard let bytes = Hex.decode(text), bytes.count == 32 else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not 64 hex digits")
         }
         self.rawRepresentation = bytes
@@ -125,12 +98,12 @@ public struct Ed25519Signature: Hashable, Sendable, Codable, CustomStringConvert
     }
 
     /// Hex of the signature.
-    public var description: String { rawRepresentation.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }
+    public var description: String { Hex.encode(rawRepresentation) }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
-        guard let bytes = [UInt8](hex: text), bytes.count == 64 else {
+        guard let bytes = Hex.decode(text), bytes.count == 64 else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not 128 hex digits")
         }
         self.rawRepresentation = bytes
@@ -138,37 +111,5 @@ public struct Ed25519Signature: Hashable, Sendable, Codable, CustomStringConvert
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
-}
-
-extension [UInt8] {
-    /// Parses an even number of hex digits; `nil` on anything else.
-    init?(hex text: String) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count / 2)
-        var high: UInt8?
-        for character in text.utf8 {
-            let nibble: UInt8
-            switch character {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            if let pending = high {
-                bytes.append(pending << 4 | nibble)
-                high = nil
-            } else {
-                high = nibble
-            }
-        }
-        guard high == nil else { return nil }
-        self = bytes
     }
 }

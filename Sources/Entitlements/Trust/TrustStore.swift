@@ -1,4 +1,5 @@
 import Crypto
+import Identifiers
 
 /// The community root key, its certificates and revocations: everything a validator needs to
 /// verify entitlements offline.

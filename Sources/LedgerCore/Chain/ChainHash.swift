@@ -1,5 +1,5 @@
 import Crypto
-import Tariff
+import Identifiers
 
 /// A SHA-256 value in the ledger chain: an entry's hash, or the genesis value before entry 1.
 public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
@@ -14,9 +14,9 @@ public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
         self.bytes = Array(bytes)
     }
 
-    /// Parses 64 hex digits (either case).
+    /// Parses 64 hex digits (either case, nothing else; the rule of `Hex.decode`).
     public init?(hex: String) {
-        guard let bytes = hexBytes(hex), bytes.count == 32 else { return nil }
+        guard let bytes = Hex.decode(hex), bytes.count == 32 else { return nil }
         self.bytes = bytes
     }
 
@@ -39,41 +39,7 @@ public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// 64 lower-case hex digits.
-    public var hex: String { hexString(bytes) }
+    public var hex: String { Hex.encode(bytes) }
     /// 64 lower-case hex digits.
     public var description: String { hex }
-}
-
-/// Lower-case hex of `bytes`.
-public func hexString(_ bytes: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    for byte in bytes {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0F)])
-    }
-    return String(decoding: out, as: UTF8.self)
-}
-
-/// Bytes of an even-length hex string (either case, no separators), or nil.
-public func hexBytes(_ text: some StringProtocol) -> [UInt8]? {
-    let utf8 = Array(text.utf8)
-    guard utf8.count % 2 == 0 else { return nil }
-    func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
-    var out: [UInt8] = []
-    out.reserveCapacity(utf8.count / 2)
-    var index = 0
-    while index < utf8.count {
-        guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
-        out.append(high << 4 | low)
-        index += 2
-    }
-    return out
 }

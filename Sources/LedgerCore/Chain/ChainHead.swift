@@ -1,4 +1,4 @@
-import Tariff
+import Identifiers
 
 /// The end of a device's chain: the last sequence number and its hash.
 ///

@@ -1,5 +1,5 @@
 import Entitlements
-import Tariff
+import Identifiers
 
 /// The canonical bytes of a ledger entry, format 1 (docs/ledger-format.md, byte by byte).
 ///

@@ -1,3 +1,5 @@
+import Identifiers
+
 /// Text forms of a ledger for auditors and finance officers: JSON lines and CSV.
 ///
 /// Every JSON entry line carries the canonical bytes in hex, so an auditor's script can check
@@ -10,7 +12,7 @@ public enum LedgerExport {
         object.add("type", string: "ledger")
         object.add("format", number: 1)
         object.add("device", number: Int64(start.deviceID.rawValue))
-        if let devicePublicKey { object.add("devicePublicKey", string: hexString(devicePublicKey)) }
+        if let devicePublicKey { object.add("devicePublicKey", string: Hex.encode(devicePublicKey)) }
         object.add("startSequence", number: start.sequence)
         object.add("startHash", string: start.hash.hex)
         return object.text
@@ -40,7 +42,7 @@ public enum LedgerExport {
         if !record.detail.isEmpty { object.add("detail", string: record.detail) }
         object.add("previousHash", string: entry.previousHash.hex)
         object.add("hash", string: entry.hash.hex)
-        object.add("bytes", string: hexString(entry.canonicalBytes))
+        object.add("bytes", string: Hex.encode(entry.canonicalBytes))
         return object.text
     }
 
@@ -51,7 +53,7 @@ public enum LedgerExport {
         object.add("device", number: Int64(checkpoint.deviceID.rawValue))
         object.add("sequence", number: checkpoint.sequence)
         object.add("chainHash", string: checkpoint.chainHash.hex)
-        object.add("signature", string: hexString(checkpoint.signature))
+        object.add("signature", string: Hex.encode(checkpoint.signature))
         return object.text
     }
 

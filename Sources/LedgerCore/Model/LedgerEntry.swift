@@ -1,5 +1,5 @@
 import Entitlements
-import Tariff
+import Identifiers
 
 /// A record sealed into a device's chain: its sequence number, the hash it chains to, its
 /// canonical bytes and its own hash.

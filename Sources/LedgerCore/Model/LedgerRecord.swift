@@ -1,5 +1,5 @@
 import Entitlements
-import Tariff
+import Identifiers
 
 /// What happened, as the validator reports it: the part of an entry that is not chain bookkeeping.
 ///

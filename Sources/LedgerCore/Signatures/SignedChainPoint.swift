@@ -1,5 +1,5 @@
 import Crypto
-import Tariff
+import Identifiers
 
 /// Who signs a chain point, and the domain tag that keeps one signer's statements from passing
 /// for another's.

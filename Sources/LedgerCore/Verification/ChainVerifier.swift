@@ -1,5 +1,5 @@
 import Crypto
-import Tariff
+import Identifiers
 
 /// Checks a ledger entry by entry, in sequence order, without holding it in memory.
 ///

@@ -1,4 +1,4 @@
-import Tariff
+import Identifiers
 
 /// The first thing found wrong in a ledger: where, and why.
 public struct LedgerFault: Hashable, Sendable, CustomStringConvertible {

@@ -1,7 +1,6 @@
 import Crypto
 import LedgerCore
 import SQLiteSupport
-import Tariff
 
 extension LedgerStore {
     /// The entry filed under `sequence`, if it is stored.

@@ -2,7 +2,6 @@ import Crypto
 import Entitlements
 import LedgerCore
 import SQLiteSupport
-import Tariff
 
 extension LedgerStore {
     /// Checks and stores a receipt from the accounting service.

@@ -1,8 +1,8 @@
 import Crypto
 import Entitlements
+import Identifiers
 import LedgerCore
 import SQLiteSupport
-import Tariff
 
 /// A validator's ledger in SQLite: durable appends, signed checkpoints, receipts and pruning.
 ///

@@ -1,6 +1,7 @@
 import CardLayout
 import Crypto
 import Entitlements
+import Identifiers
 import Tariff
 
 /// The card info record: which layout and community, which card, when issued, and how many

@@ -1,6 +1,7 @@
 import CardLayout
 import DESFire
 import Entitlements
+import Identifiers
 
 /// What the desk wants on a new card: who (as a serial and a pseudonym), which signed
 /// entitlements, and how much in the purse.

@@ -1,4 +1,5 @@
 import Entitlements
+import Identifiers
 import SmartCard
 
 /// What the desk prints about a card: Ukrainian first, then English. Pure, so the words are tested.
@@ -13,8 +14,8 @@ public enum CardSummary {
             // say only that nothing changed, and where to look.
             uk.append("Картку \(request.serial) вже видано раніше; змін не внесено. Вміст: hromada-desk read.")
             en.append("Card \(request.serial) was already issued; nothing was changed. Contents: hromada-desk read.")
-            uk.append("  UID картки: \(Hex.encode(report.uid)), версія ключів: \(report.keyVersion)")
-            en.append("  Card UID: \(Hex.encode(report.uid)), key version: \(report.keyVersion)")
+            uk.append("  UID картки: \(Hex.encode(report.uid, case: .upper)), версія ключів: \(report.keyVersion)")
+            en.append("  Card UID: \(Hex.encode(report.uid, case: .upper)), key version: \(report.keyVersion)")
             return (uk + [""] + en).joined(separator: "\n") + "\n"
         } else if report.resumed {
             uk.append("Видачу картки \(request.serial) завершено (продовжено перервану персоналізацію).")
@@ -23,8 +24,8 @@ public enum CardSummary {
             uk.append("Картку \(request.serial) видано.")
             en.append("Card \(request.serial) issued.")
         }
-        uk.append("  UID картки: \(Hex.encode(report.uid)), версія ключів: \(report.keyVersion)")
-        en.append("  Card UID: \(Hex.encode(report.uid)), key version: \(report.keyVersion)")
+        uk.append("  UID картки: \(Hex.encode(report.uid, case: .upper)), версія ключів: \(report.keyVersion)")
+        en.append("  Card UID: \(Hex.encode(report.uid, case: .upper)), key version: \(report.keyVersion)")
         uk.append("  Дійсна: з \(request.issueDate) по \(request.expiryDate)")
         en.append("  Valid: \(request.issueDate) through \(request.expiryDate)")
         for (slot, entitlement) in request.entitlements.enumerated() {
@@ -46,8 +47,8 @@ public enum CardSummary {
         var en: [String] = []
         uk.append("Картка \(info.serial) (макет v\(info.layoutVersion), громада \(info.communityCode))")
         en.append("Card \(info.serial) (layout v\(info.layoutVersion), community \(info.communityCode))")
-        uk.append("  UID: \(Hex.encode(contents.uid)), версія ключів: \(contents.keyVersion)")
-        en.append("  UID: \(Hex.encode(contents.uid)), key version: \(contents.keyVersion)")
+        uk.append("  UID: \(Hex.encode(contents.uid, case: .upper)), версія ключів: \(contents.keyVersion)")
+        en.append("  UID: \(Hex.encode(contents.uid, case: .upper)), key version: \(contents.keyVersion)")
         uk.append("  Видана: \(info.issueDate), дійсна до: \(info.expiryDate)")
         en.append("  Issued: \(info.issueDate), valid until: \(info.expiryDate)")
         uk.append("  Заблокована: \(contents.status.isBlocked ? "так (\(contents.status.blockReason), \(contents.status.blockedOn))" : "ні")")

@@ -1,4 +1,5 @@
 import Entitlements
+import Localization
 
 /// The desk's command-line form of a product: `free`, `discount:PCT`, `rides:N/day|week|month`,
 /// `pass:FROM..UNTIL` (ISO dates), `purse`.
@@ -38,7 +39,7 @@ public enum ProductText {
         switch product {
         case .free: "безкоштовний проїзд"
         case .discount(let percent): "знижка \(percent)%"
-        case .rides(let count, let period): "\(count) поїздок на \(["день", "тиждень", "місяць"][Int(period.rawValue) - 1])"
+        case .rides(let count, let period): "\(UkrainianNoun.ride.counted(count)) на \(["день", "тиждень", "місяць"][Int(period.rawValue) - 1])"
         case .pass(let from, let through): "проїзний з \(from) по \(through)"
         case .storedValue: "оплата з гаманця"
         }
@@ -49,7 +50,7 @@ public enum ProductText {
         switch product {
         case .free: "free travel"
         case .discount(let percent): "\(percent)% discount"
-        case .rides(let count, let period): "\(count) rides per \(["day", "week", "month"][Int(period.rawValue) - 1])"
+        case .rides(let count, let period): "\(EnglishNoun.ride.counted(count)) per \(["day", "week", "month"][Int(period.rawValue) - 1])"
         case .pass(let from, let through): "pass from \(from) through \(through)"
         case .storedValue: "pay from the purse"
         }

@@ -1,4 +1,5 @@
 import Entitlements
+import Identifiers
 import Tariff
 
 /// One entitlement slot as read: a signed entitlement, or why its bytes are not one.

@@ -1,20 +1,5 @@
 import Entitlements
-
-/// A validator device's number.
-public struct DeviceID: NumericIdentifier {
-    /// The number.
-    public let rawValue: UInt32
-    /// Creates a device number.
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
-}
-
-/// A vehicle's fleet number.
-public struct VehicleID: NumericIdentifier {
-    /// The number.
-    public let rawValue: UInt32
-    /// Creates a vehicle number.
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
-}
+import Identifiers
 
 /// How many rides an entitlement has used in its current period, as stored on the card.
 public struct UsageCounter: Hashable, Sendable, Codable {

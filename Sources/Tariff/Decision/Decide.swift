@@ -1,4 +1,5 @@
 import Entitlements
+import Identifiers
 
 /// Decides a tap: accept (with the fare, the entitlement used and everything to write) or deny (with why).
 ///

@@ -1,4 +1,5 @@
 import Entitlements
+import Identifiers
 
 /// The outcome of a tap: accepted (with everything to write) or refused (with why).
 public enum Decision: Hashable, Sendable {

@@ -1,4 +1,5 @@
 import Entitlements
+import Identifiers
 
 /// Cards the community has blocked (lost, stolen, replaced, misused), versioned.
 ///

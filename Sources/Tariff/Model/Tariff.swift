@@ -1,6 +1,8 @@
 import Entitlements
+import Identifiers
 
-/// A community's fares and ride rules, as published data (`Communities/<name>/tariff.json`).
+/// A community's fares and ride rules, as validators receive them in a signed bundle (published as
+/// `TariffSource`, `Communities/<name>/tariff.json`, with category codes only).
 ///
 /// Versioned: validators receive it in a signed bundle and refuse an older version than the one
 /// they hold. Amounts are integer kopecks throughout, never floating point.
@@ -15,7 +17,8 @@ public struct Tariff: Hashable, Sendable, Codable {
     public var timeZone: TimeZoneRule
     /// Card layout versions validators accept; any other is refused cleanly.
     public var acceptedLayoutVersions: [LayoutVersion]
-    /// The benefit categories in force (the same list as `categories.json`).
+    /// The benefit categories in force, in full (the published `tariff.json` lists their codes;
+    /// `TariffSource.resolved(with:)` fills them in from `categories.json`).
     public var categories: [BenefitCategory]
     /// The full fare in kopecks for a route without a fare of its own.
     public var baseFareKopecks: Int

@@ -1,10 +1,10 @@
 import Crypto
 import DESFire
 import Entitlements
+import Identifiers
 import PCSC
 import SmartCard
 import SocialCard
-import Tariff
 
 /// A community social card as the tap pipeline uses it: an adapter from `TapCard` to
 /// `SocialCardSession`, which alone knows the card's files, keys and records.

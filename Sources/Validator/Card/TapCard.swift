@@ -1,4 +1,5 @@
 import Entitlements
+import Identifiers
 import Tariff
 
 /// Which tap wrote a trip record: the validator, the card's own tap counter and the time.

@@ -3,6 +3,7 @@ import CardLayout
 import Crypto
 import Entitlements
 import Foundation
+import Identifiers
 import Tariff
 
 /// One card master key the validator holds (`read` or `validate`, of one key version).
@@ -169,7 +170,7 @@ public struct ValidatorSetup: Sendable {
     public static func loadSigningKey(_ path: String) throws -> Curve25519.Signing.PrivateKey {
         let bytes = try readSecret(path)
         guard let file = try? JSONDecoder().decode(SigningKeyFile.self, from: Data(bytes)), file.kind == "ed25519-private-key",
-            let seed = hexBytes(file.privateKey), let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed)
+            let seed = Hex.decode(file.privateKey), let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed)
         else { throw ValidatorError(.invalidKeyMaterial, "\(path) is not an Ed25519 signing key file") }
         return key
     }
@@ -178,7 +179,7 @@ public struct ValidatorSetup: Sendable {
     public static func loadCardMasterKey(_ path: String) throws -> CardMasterKeyFile {
         let bytes = try readSecret(path)
         guard let file = try? JSONDecoder().decode(CardKeyFile.self, from: Data(bytes)), file.kind == "aes128-card-master-key",
-            let raw = hexBytes(file.key), raw.count == 16, let version = UInt8(exactly: file.version), version > 0
+            let raw = Hex.decode(file.key), raw.count == 16, let version = UInt8(exactly: file.version), version > 0
         else { throw ValidatorError(.invalidKeyMaterial, "\(path) is not an AES-128 card master key file") }
         guard allowedCardKeyRoles.contains(file.role) else {
             throw ValidatorError(.invalidKeyMaterial, "\(path) holds the \(file.role) key, which a validator must not hold")
@@ -189,32 +190,9 @@ public struct ValidatorSetup: Sendable {
     /// `root.pub`: 64 hex digits.
     public static func loadRootPublicKey(_ path: String) throws -> (KeyID, SigningPublicKey) {
         let text = String(decoding: try readFile(path), as: UTF8.self).filter { !$0.isWhitespace }
-        guard let bytes = hexBytes(text), let key = try? SigningPublicKey(rawRepresentation: bytes) else {
+        guard let bytes = Hex.decode(text), let key = try? SigningPublicKey(rawRepresentation: bytes) else {
             throw ValidatorError(.invalidKeyMaterial, "\(path) is not an Ed25519 public key in hex")
         }
         return (KeyID(derivedFrom: key), key)
-    }
-
-    static func hexBytes(_ text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
-
-    private static func nibble(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

@@ -1,7 +1,7 @@
 import Crypto
 import Entitlements
+import Identifiers
 import LedgerCore
-import Tariff
 import Uploader
 
 extension TapLedger {

@@ -1,7 +1,7 @@
 import Entitlements
+import Identifiers
 import LedgerCore
 import LedgerStore
-import Tariff
 
 /// The validator's ledger as the tap pipeline uses it: the one owner of the SQLite store, plus
 /// the index of card transactions still pending (by card), so that a card's next tap resolves them.

@@ -1,4 +1,5 @@
 import Entitlements
+import Identifiers
 import Tariff
 
 /// A message for the passenger's display, Ukrainian first, with a stable key.

@@ -1,4 +1,5 @@
 import Foundation
+import Identifiers
 
 /// The card image file format, version 1.
 ///
@@ -356,16 +357,8 @@ extension ImageDocument.FileDocument {
 
 // MARK: - Hex
 
-private func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789ABCDEF")
-    var text = ""
-    text.reserveCapacity(bytes.count * 2)
-    for byte in bytes {
-        text.append(digits[Int(byte >> 4)])
-        text.append(digits[Int(byte & 0x0F)])
-    }
-    return text
-}
+/// Card images write hex upper-case, as card documentation and APDU traces do.
+private func hex(_ bytes: [UInt8]) -> String { Hex.encode(bytes, case: .upper) }
 
 private func hex(bigEndian value: UInt32, count: Int) -> String {
     hex((0..<count).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * UInt32($0))) })
@@ -373,26 +366,8 @@ private func hex(bigEndian value: UInt32, count: Int) -> String {
 
 /// Parses hex `text` (of exactly `count` bytes when given) or throws naming `path`.
 private func bytes(_ text: String, _ path: String, count: Int?) throws -> [UInt8] {
-    let characters = Array(text.utf8)
-    guard characters.count % 2 == 0 else { throw CardImageError(.inconsistent, "\(path) has an odd number of hex digits") }
-    var result: [UInt8] = []
-    result.reserveCapacity(characters.count / 2)
-    func nibble(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
-        default: nil
-        }
-    }
-    var index = 0
-    while index < characters.count {
-        guard let high = nibble(characters[index]), let low = nibble(characters[index + 1]) else {
-            throw CardImageError(.inconsistent, "\(path) is not hex")
-        }
-        result.append(high << 4 | low)
-        index += 2
-    }
+    guard text.utf8.count % 2 == 0 else { throw CardImageError(.inconsistent, "\(path) has an odd number of hex digits") }
+    guard let result = Hex.decode(text) else { throw CardImageError(.inconsistent, "\(path) is not hex") }
     if let count, result.count != count {
         throw CardImageError(.inconsistent, "\(path) must be \(count) bytes, is \(result.count)")
     }

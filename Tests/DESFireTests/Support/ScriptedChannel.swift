@@ -1,3 +1,4 @@
+import Identifiers
 import SmartCard
 
 /// An in-memory card for tests: a list of expected command APDUs, each with its canned answer.
@@ -30,11 +31,11 @@ actor ScriptedChannel: CardChannel {
         sent += 1
         log.append(command.bytes)
         guard !script.isEmpty else {
-            throw Mismatch(description: "unexpected APDU \(Hex.encode(command.bytes)): the script is finished")
+            throw Mismatch(description: "unexpected APDU \(Hex.encode(command.bytes, case: .upper)): the script is finished")
         }
         let next = script.removeFirst()
         guard next.command == command.bytes else {
-            throw Mismatch(description: "expected APDU \(Hex.encode(next.command)), got \(Hex.encode(command.bytes))")
+            throw Mismatch(description: "expected APDU \(Hex.encode(next.command, case: .upper)), got \(Hex.encode(command.bytes, case: .upper))")
         }
         return try ResponseAPDU(bytes: next.response)
     }

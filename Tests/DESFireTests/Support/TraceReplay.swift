@@ -1,4 +1,5 @@
 import Crypto
+import Identifiers
 import SmartCard
 import Testing
 @testable import DESFire
@@ -130,7 +131,7 @@ struct TraceReplay {
         #expect(actual == step.result, "\(step.title): result")
     }
 
-    private func hexResult(_ actual: [UInt8]) -> JSONValue { .string(Hex.encode(actual)) }
+    private func hexResult(_ actual: [UInt8]) -> JSONValue { .string(Hex.encode(actual, case: .upper)) }
 
     private func perform(_ step: TraceStep, on card: inout DESFireCard<ScriptedChannel>) async throws {
         switch step.call {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import DESFire
+import Identifiers
 import SmartCard
 
 /// The one loader for the JSON vector files in `Vectors/`.

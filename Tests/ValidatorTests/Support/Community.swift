@@ -3,6 +3,7 @@ import CommunityKeys
 import Crypto
 import Entitlements
 import Foundation
+import Identifiers
 import PropertyTesting
 import SocialCard
 import Tariff
@@ -13,6 +14,13 @@ enum Paths {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let layout = packageRoot.appendingPathComponent("CardLayouts/nemishaieve-social-v1.json").path
     static let tariff = packageRoot.appendingPathComponent("Communities/nemishaieve/tariff.json").path
+    static let categories = packageRoot.appendingPathComponent("Communities/nemishaieve/categories.json").path
+
+    /// The community's tariff as validators receive it: `tariff.json`'s codes resolved against `categories.json`.
+    static func loadTariff() throws -> Tariff {
+        let list = try JSONDecoder().decode(BenefitCategoryList.self, from: FileManager.default.contents(atPath: categories)!)
+        return try JSONDecoder().decode(TariffSource.self, from: FileManager.default.contents(atPath: tariff)!).resolved(with: list)
+    }
 
     static func temporaryDirectory(_ prefix: String) -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
@@ -45,7 +53,7 @@ final class TestCommunity: @unchecked Sendable {
             at: path + "/keys", community: "nemishaieve", now: Clock.now.adding(seconds: -86_400 * 30), using: &generator)
         cardLayout = try CardLayout(json: [UInt8](FileManager.default.contents(atPath: Paths.layout)!))
         layout = try SocialCardLayout(cardLayout)
-        tariff = try JSONDecoder().decode(Tariff.self, from: FileManager.default.contents(atPath: Paths.tariff)!)
+        tariff = try Paths.loadTariff()
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }

@@ -23,16 +23,19 @@ struct DaemonFiles {
         let secret = try FileManager.default.contentsOfDirectory(atPath: keys + "/secret")
         let deviceKey = try require_(secret.first { $0.hasPrefix("validator-") && $0.hasSuffix(".key") }, "no validator key in \(keys)/secret")
         let realNow = UnixTime(Date())
-        func sign(_ kind: BundleKind, _ input: [UInt8]?, _ name: String) throws -> String {
+        func sign(_ kind: BundleKind, _ input: [UInt8]?, _ name: String, categories: [UInt8]? = nil) throws -> String {
             let bytes = try community.directory.signBundle(
-                kind: kind, input: input, version: UInt32(tariff.version), expiresAt: realNow.adding(seconds: 30 * 86_400), now: realNow)
+                kind: kind, input: input, categories: categories, version: UInt32(tariff.version), expiresAt: realNow.adding(seconds: 30 * 86_400), now: realNow)
             let path = "\(directory)/\(name)"
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             return path
         }
-        let tariffJSON = try JSONEncoder().encode(tariff)
+        // Published as a community does: the tariff names category codes, the list defines them.
+        let tariffJSON = try JSONEncoder().encode(TariffSource(tariff))
+        let categoriesJSON = try JSONEncoder().encode(
+            BenefitCategoryList(community: tariff.community, version: 1, categories: tariff.categories))
         let trust = try sign(.trust, nil, "trust.bundle")
-        let tariffPath = try sign(.tariff, [UInt8](tariffJSON), "tariff.bundle")
+        let tariffPath = try sign(.tariff, [UInt8](tariffJSON), "tariff.bundle", categories: [UInt8](categoriesJSON))
         let denyList = try sign(.denyList, Array(#"{"version": 1, "entries": []}"#.utf8), "denylist.bundle")
         ledgerPath = directory + "/ledger.sqlite"
         configuration = ValidatorConfiguration(

@@ -2,6 +2,7 @@ import Crypto
 import DESFire
 import Entitlements
 import Foundation
+import Identifiers
 import LedgerCore
 import LedgerStore
 import PCSC

@@ -1,6 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import Identifiers
 import VirtualCard
 
 /// Reader-side block cipher for the tests: AES from swift-crypto, DES from `ReferenceDES`.
@@ -414,12 +415,8 @@ func le(_ value: Int, _ count: Int) -> [UInt8] {
     (0..<count).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
 }
 
-func hexBytes(_ text: String) -> [UInt8] {
-    let digits = Array(text.replacingOccurrences(of: " ", with: "").utf8)
-    return stride(from: 0, to: digits.count, by: 2).map {
-        UInt8(String(decoding: digits[$0..<$0 + 2], as: UTF8.self), radix: 16)!
-    }
-}
+/// Bytes of hex test-vector text; spaces between groups are allowed (vectors print keys so).
+func hexBytes(_ text: String) -> [UInt8] { Hex.decode(text.filter { $0 != " " })! }
 
 /// A card in factory state with a fixed UID and scripted challenges.
 func makeCard(

@@ -14,25 +14,18 @@ public struct CardSerial: RawRepresentable, Hashable, Comparable, Sendable, Coda
     /// Creates a serial from an integer literal.
     public init(integerLiteral value: UInt64) { self.rawValue = value }
 
-    /// Parses the printed form (`0123-4567-89AB-CDEF`, dashes and spaces optional, any case).
+    /// Parses the printed form (`0123-4567-89AB-CDEF`, dashes and spaces optional, any case):
+    /// 16 hex digits by the rule of `Hex.decode` once the dashes and spaces are removed.
     public init?(printed text: String) {
         let digits = text.filter { $0 != "-" && $0 != " " }
-        guard digits.count == 16, let value = UInt64(digits, radix: 16) else { return nil }
-        self.rawValue = value
+        guard let bytes = Hex.decode(digits), bytes.count == 8 else { return nil }
+        self.rawValue = bytes.reduce(0) { $0 << 8 | UInt64($1) }
     }
 
     /// The printed form: 16 upper-case hex digits in four dash-separated groups.
     public var printed: String {
-        let hex = String(rawValue, radix: 16, uppercase: true)
-        let padded = String(repeating: "0", count: 16 - hex.count) + hex
-        var groups: [Substring] = []
-        var index = padded.startIndex
-        for _ in 0..<4 {
-            let end = padded.index(index, offsetBy: 4)
-            groups.append(padded[index..<end])
-            index = end
-        }
-        return groups.joined(separator: "-")
+        let digits = Array(Hex.encode((0..<8).reversed().map { UInt8(truncatingIfNeeded: rawValue >> (8 * $0)) }, case: .upper))
+        return stride(from: 0, to: 16, by: 4).map { String(digits[$0..<$0 + 4]) }.joined(separator: "-")
     }
 
     /// The printed form.
