@@ -1,5 +1,6 @@
 import CommunityKeys
 import Entitlements
+import Identifiers
 import SocialCard
 
 /// The issuance desk: issues a card to an order, reads a card back, each as the text the

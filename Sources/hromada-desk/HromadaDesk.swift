@@ -6,6 +6,7 @@ import ArgumentParser
 import Desk
 import Entitlements
 import Foundation
+import Identifiers
 import SocialCard
 
 @main

@@ -2,6 +2,7 @@ import AccountingCore
 import AccountingStore
 import Crypto
 import Entitlements
+import Identifiers
 import LedgerCore
 import Logging
 import PostgresNIO

@@ -1,6 +1,7 @@
 @testable import AccountingStore
 import AccountingCore
 import Entitlements
+import Identifiers
 import LedgerCore
 import Logging
 import SQLiteSupport
@@ -62,7 +63,7 @@ struct StorageTests {
                 statements += migration.statements.map { Migrations.render($0, blob: "BYTEA", bigint: "BIGINT", serial: "BIGSERIAL PRIMARY KEY") }
                 statements.append("INSERT INTO schema_migrations VALUES (\(migration.version), 0)")
             }
-            statements.append("INSERT INTO devices VALUES (17, 1, '\\x00', '\\x\(hexString(try certificate.encoded()))', 'bus-017', 5)")
+            statements.append("INSERT INTO devices VALUES (17, 1, '\\x00', '\\x\(Hex.encode(try certificate.encoded()))', 'bus-017', 5)")
             try await PostgresCluster.shared.execute(statements, in: location)
         }
         try await location.withStorage(logger: Logger(label: "test")) { storage async throws in

@@ -1,5 +1,6 @@
 @testable import Desk
 import Entitlements
+import Identifiers
 import SocialCard
 import Testing
 

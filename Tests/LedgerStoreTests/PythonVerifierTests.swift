@@ -2,7 +2,7 @@ import Crypto
 import Entitlements
 import Foundation
 import LedgerCore
-import Tariff
+import Identifiers
 import Testing
 
 @testable import LedgerStore
@@ -190,7 +190,7 @@ struct PythonVerifierTests {
             // python3-cryptography, installed by Tools/setup); the test installs nothing.
             let probe = try run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import cryptography"])
             try #require(probe.status == 0, "python3 cannot import cryptography: run Tools/setup (python3-cryptography)")
-            arguments.append(hexString(key.rawRepresentation))
+            arguments.append(Hex.encode(key.rawRepresentation))
         }
         return try run(URL(fileURLWithPath: "/usr/bin/env"), ["python3"] + arguments)
     }
@@ -209,9 +209,9 @@ struct PythonVerifierTests {
     static func replacingBytes(of entry: [String: Any], _ change: (inout [UInt8]) -> Void) throws -> String {
         var entry = entry
         let hex = try #require(entry["bytes"] as? String)
-        var bytes = try #require(hexBytes(hex))
+        var bytes = try #require(Hex.decode(hex))
         change(&bytes)
-        entry["bytes"] = hexString(bytes)
+        entry["bytes"] = Hex.encode(bytes)
         return String(decoding: try JSONSerialization.data(withJSONObject: entry), as: UTF8.self)
     }
 

@@ -1,4 +1,5 @@
 import Entitlements
+import Identifiers
 import PCSC
 import SocialCard
 import Tariff

@@ -1,6 +1,7 @@
 import CardLayout
 import Crypto
 import Entitlements
+import Identifiers
 import PropertyTesting
 import SocialCard
 import Tariff

@@ -1,6 +1,7 @@
 import AccountingCore
 import Crypto
 import Hummingbird
+import Identifiers
 import LedgerCore
 import Logging
 import NIOCore

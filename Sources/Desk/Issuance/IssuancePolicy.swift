@@ -1,4 +1,5 @@
 import Entitlements
+import Identifiers
 import SocialCard
 
 /// What the operator asked the desk to issue.

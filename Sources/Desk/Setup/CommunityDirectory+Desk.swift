@@ -1,6 +1,7 @@
 import CommunityKeys
 import Crypto
 import Entitlements
+import Identifiers
 import SocialCard
 
 extension CommunityDirectory {
