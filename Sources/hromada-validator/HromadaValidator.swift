@@ -4,6 +4,7 @@ import Entitlements
 import LedgerCore
 import LedgerStore
 import Tariff
+import Validator
 
 import Foundation
 
@@ -94,35 +95,17 @@ struct Verify: AsyncParsableCommand {
 }
 
 struct Export: AsyncParsableCommand {
-    enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, csv }
     static let configuration = CommandConfiguration(
         abstract: "Write the ledger as JSON lines (with canonical bytes, for auditors) or CSV (for spreadsheets).")
     @OptionGroup var database: DatabaseOption
-    @Option(name: .long, help: "jsonl or csv.") var format: Format
+    @Option(name: .long, help: "jsonl or csv.") var format: LedgerExporter.Format
     @Option(name: .long, help: "The first sequence number to export.") var from: UInt64 = 0
 
     func run() async throws {
         let store = try database.openForReading()
         var output = BufferedOutput()
         do {
-            switch format {
-            case .jsonl:
-                // A partial export starts from the entry before `--from`, so it verifies on its own.
-                var start = try store.chainStart()
-                if from > start.sequence + 1, let before = try store.entry(at: from - 1) {
-                    start = ChainHead(after: before)
-                }
-                output.line(LedgerExport.jsonHeader(start: start, devicePublicKey: store.devicePublicKey))
-                try store.forEachEntry(from: from) { output.line(LedgerExport.jsonLine($0)) }
-                for checkpoint in try store.checkpoints() where checkpoint.sequence >= from {
-                    output.line(LedgerExport.jsonLine(checkpoint))
-                }
-            case .csv:
-                // A byte-order mark so that Excel opens UTF-8 (Ukrainian detail text) correctly.
-                output.write("\u{FEFF}")
-                output.line(LedgerExport.csvHeader)
-                try store.forEachEntry(from: from) { output.line(LedgerExport.csvRow($0)) }
-            }
+            try LedgerExporter.export(store, format: format, from: from) { output.line($0) }
         } catch let error as LedgerStoreError {
             output.flush()
             printError("\(error.operatorMessage): \(error)")
@@ -131,6 +114,8 @@ struct Export: AsyncParsableCommand {
         output.flush()
     }
 }
+
+extension LedgerExporter.Format: ExpressibleByArgument {}
 
 struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show the ledger's state and its last entries.")
