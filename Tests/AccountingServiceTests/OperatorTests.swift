@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import LedgerCore
 import NIOCore
+import Synchronization
 import Tariff
 import Testing
 
@@ -213,6 +214,21 @@ struct OperatorTests {
         let otherText = await other.engine.metrics.render(countingHeldEntries: { 0 })
         #expect(!otherText.contains("hromada_batches_total"))
         #expect(otherText.contains("\nhromada_entries_held 0.0\n"))
+    }
+
+    @Test func heldEntriesAreCountedInTheDatabaseOnlyOncePerLifetime() async {
+        let metrics = ServiceMetrics()
+        let counts = Mutex(0)
+        let count: @Sendable () async throws -> Int = {
+            counts.withLock { $0 += 1 }
+            return 10
+        }
+        #expect(await metrics.render(countingHeldEntries: count).contains("\nhromada_entries_held 10.0\n"))
+        await metrics.add(ServiceMetrics.entriesIngested, 5)
+        let text = await metrics.render(countingHeldEntries: count)
+        #expect(counts.withLock { $0 } == 1)
+        #expect(text.contains("\nhromada_entries_held 15.0\n"))
+        #expect(text.contains("\nhromada_entries_ingested_total 5\n"))
     }
 
     /// `GET /metrics`, checked to be the Prometheus text format.
