@@ -140,7 +140,7 @@ struct Bundle: AsyncParsableCommand {
         func run() async throws {
             let kind = try Bundle.kind(kind)
             guard let date = CivilDate(iso: expires) else { throw ValidationError("--expires is YYYY-MM-DD") }
-            let expiresAt = UnixTime(utcMidnightOf: date.adding(days: 1)).adding(seconds: -1)
+            let expiresAt = CommunityDirectory.bundleExpiry(lastValidDay: date)
             let community = try CommunityDirectory(opening: directory.dir)
             let inputBytes = try input.map(CommunityDirectory.readInput)
             let bytes = try community.signBundle(kind: kind, input: inputBytes, version: version, expiresAt: expiresAt, now: currentTime())
