@@ -18,6 +18,11 @@ let hummingbirdTesting: Target.Dependency = .product(name: "HummingbirdTesting",
 let postgresNIO: Target.Dependency = .product(name: "PostgresNIO", package: "postgres-nio")
 let asyncHTTPClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
 let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
 
 let package = Package(
     name: "HromadaCard",
@@ -28,8 +33,8 @@ let package = Package(
             name: "HromadaCardPure",
             targets: ["Identifiers", "Localization", "Diagnostics", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore", "SocialCard"]
         ),
-        /// The adapters (PC/SC, virtual card, ledger store) and the test bed, for the benchmark and fuzzing packages.
-        .library(name: "HromadaCardAdapters", targets: ["PCSC", "VirtualCard", "SQLiteSupport", "LedgerStore", "TestBedSupport"]),
+        /// The adapters (PC/SC, virtual card, ledger store), for the benchmark and fuzzing packages.
+        .library(name: "HromadaCardAdapters", targets: ["PCSC", "VirtualCard", "SQLiteSupport", "LedgerStore"]),
         /// The validator daemon's library and the key files it reads, for the benchmark package.
         .library(name: "HromadaCardValidator", targets: ["Validator", "CommunityKeys"]),
         .executable(name: "hromada-vcard", targets: ["hromada-vcard"]),
@@ -50,6 +55,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // MARK: Pure layers (no I/O, no clock, no randomness)
@@ -127,8 +135,9 @@ let package = Package(
         .target(
             name: "Validator",
             dependencies: [
-                "Diagnostics", "Identifiers", "SmartCard", "DESFire", "PCSC", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore",
-                "LedgerStore", "SocialCard", "Uploader", crypto, logging, serviceLifecycle,
+                "Diagnostics", "Identifiers", "Localization", "SmartCard", "DESFire", "PCSC", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore",
+                "LedgerStore", "SocialCard", "Uploader", crypto, logging, serviceLifecycle, metrics, prometheus, nioCore, nioPosix,
+                nioHTTP1,
             ]
         ),
         /// The accounting service's storage, without HTTP: SQLite and PostgreSQL, versioned
@@ -146,7 +155,7 @@ let package = Package(
             name: "AccountingService",
             dependencies: [
                 "AccountingCore", "AccountingStore", "Identifiers", "Localization", "LedgerCore", "Entitlements", "Bundles", crypto,
-                logging, hummingbird, postgresNIO,
+                logging, hummingbird, postgresNIO, metrics, prometheus,
             ]
         ),
         /// The validator's uploader: store-and-forward of ledger entries, receipts, bundle fetching.
@@ -171,7 +180,10 @@ let package = Package(
         .executableTarget(name: "hromada-demo", dependencies: ["DESFire", "Identifiers", "PCSC", "SmartCard", argumentParser]),
         .executableTarget(
             name: "hromada-validator",
-            dependencies: ["Identifiers", "Localization", "LedgerCore", "LedgerStore", "Entitlements", "Tariff", crypto, argumentParser, "Validator", logging, serviceLifecycle]
+            dependencies: [
+                "Identifiers", "Localization", "LedgerCore", "LedgerStore", "Entitlements", "Tariff", crypto, argumentParser, "Validator",
+                logging, serviceLifecycle, metrics, prometheus,
+            ]
         ),
         .executableTarget(
             name: "hromada-desk",
@@ -182,7 +194,7 @@ let package = Package(
             name: "hromada-accounting",
             dependencies: [
                 "AccountingService", "AccountingStore", "AccountingCore", "CommunityKeys", "Entitlements", "Bundles", "Identifiers",
-                "Localization", crypto, logging, hummingbird, serviceLifecycle, argumentParser,
+                "Localization", crypto, logging, hummingbird, serviceLifecycle, argumentParser, metrics, prometheus,
             ]
         ),
 
@@ -190,6 +202,14 @@ let package = Package(
 
         /// `failOnThrow` and the one seeded generator, for property tests and fixtures.
         .target(name: "PropertyTesting", path: "Tests/PropertyTesting"),
+
+        /// For the crash test only (not a product): appends ledger entries and prints each
+        /// sequence number once `append` returned, until it is killed.
+        .executableTarget(
+            name: "ledger-append-child",
+            dependencies: ["LedgerStore", "LedgerCore", "Entitlements", "Identifiers", crypto, argumentParser],
+            path: "Tests/LedgerAppendChild"
+        ),
 
         /// Shared by the hardware-in-the-loop tests: starts/reuses the PC/SC test bed, leases
         /// virtual readers, runs virtual cards in-process or as `hromada-vcard` processes.

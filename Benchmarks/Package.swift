@@ -34,6 +34,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HromadaCardValidator", package: "HromadaCard"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "TestBedSupport",
+            ]
+        ),
+        /// The PC/SC test bed support of the main package's tests, compiled here from the same
+        /// files: `Sources/TestBedSupport` is a symlink to `../../Tests/TestBedSupport`, because
+        /// the main package exports no test support as a product.
+        .target(
+            name: "TestBedSupport",
+            dependencies: [
+                .product(name: "HromadaCardPure", package: "HromadaCard"),
+                .product(name: "HromadaCardAdapters", package: "HromadaCard"),
             ]
         ),
     ],

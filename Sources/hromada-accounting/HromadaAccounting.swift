@@ -6,6 +6,8 @@ import CommunityKeys
 import Entitlements
 import Hummingbird
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 import Foundation
@@ -49,6 +51,9 @@ struct Serve: AsyncParsableCommand {
         let configuration = try loadConfiguration(keys: keys)
         let storage = try database.location().makeStorage(logger: logger)
         let engine = AccountingEngine(storage: storage, configuration: configuration, logger: logger)
+        // The process-wide MetricsSystem reports into the engine's registry, so whatever a
+        // library counts through it appears on the same /metrics page.
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: await engine.metrics.registry))
         let app = AccountingRoutes.application(engine: engine, host: host, port: port, logger: logger) { bound in
             // One line on standard output, for scripts and tests that started us on port 0.
             FileHandle.standardOutput.write(Data("listening on \(host):\(bound)\n".utf8))

@@ -15,7 +15,7 @@ import Foundation
 /// Thin: parses arguments, reads the clock and the system's random generator (the only places
 /// either is read), and calls `CommunityKeys`. Never prints key material.
 @main
-struct HromadaKeys: ParsableCommand {
+struct HromadaKeys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-keys",
         abstract: "Manage a community's keys, certificates, card master keys and signed bundles.",
@@ -30,14 +30,14 @@ struct DirectoryOption: ParsableArguments {
     var dir: String
 }
 
-struct Init: ParsableCommand {
+struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create a community: root, desk, validator and accounting keys with certificates, card master keys v1.")
     @OptionGroup var directory: DirectoryOption
     @Option(help: "The community's short name (a-z, 0-9, -).") var community: String
     @Option(help: "Days the certificates are valid.") var validDays: Int = 730
 
-    func run() throws {
+    func run() async throws {
         var rng = SystemRandomNumberGenerator()
         let now = currentTime()
         let created = try CommunityDirectory.create(
@@ -51,7 +51,7 @@ protocol CertifiedKeyCommands {
     static var role: KeyRole { get }
 }
 
-struct AddKey<Family: CertifiedKeyCommands>: ParsableCommand {
+struct AddKey<Family: CertifiedKeyCommands>: AsyncParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: "add", abstract: "Create and certify a new \(Family.role) key.")
     }
@@ -59,7 +59,7 @@ struct AddKey<Family: CertifiedKeyCommands>: ParsableCommand {
     @Option(help: "A name for people, e.g. desk-2 or bus-017.") var label: String
     @Option(help: "Days the certificate is valid.") var validDays: Int = 730
 
-    func run() throws {
+    func run() async throws {
         var rng = SystemRandomNumberGenerator()
         let community = try CommunityDirectory(opening: directory.dir)
         let certificate = try community.addKey(
@@ -69,7 +69,7 @@ struct AddKey<Family: CertifiedKeyCommands>: ParsableCommand {
     }
 }
 
-struct RevokeKey<Family: CertifiedKeyCommands>: ParsableCommand {
+struct RevokeKey<Family: CertifiedKeyCommands>: AsyncParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: "revoke", abstract: "Revoke a \(Family.role) key.")
     }
@@ -77,7 +77,7 @@ struct RevokeKey<Family: CertifiedKeyCommands>: ParsableCommand {
     @Option(help: "The key id (8 hex digits).") var keyId: String
     @Option(help: "key-compromise, retired, superseded or other.") var reason: String = "retired"
 
-    func run() throws {
+    func run() async throws {
         guard let value = KeyID(printed: keyId)?.rawValue else {
             throw ValidationError("--key-id is 8 hex digits")
         }
@@ -91,28 +91,28 @@ struct RevokeKey<Family: CertifiedKeyCommands>: ParsableCommand {
     }
 }
 
-struct Issuer: ParsableCommand, CertifiedKeyCommands {
+struct Issuer: AsyncParsableCommand, CertifiedKeyCommands {
     static let role = KeyRole.issuer
     static let configuration = CommandConfiguration(
         abstract: "Issuance desk keys.", subcommands: [AddKey<Issuer>.self, RevokeKey<Issuer>.self])
 }
 
-struct Device: ParsableCommand, CertifiedKeyCommands {
+struct Device: AsyncParsableCommand, CertifiedKeyCommands {
     static let role = KeyRole.validator
     static let configuration = CommandConfiguration(
         abstract: "Validator device keys.", subcommands: [AddKey<Device>.self, RevokeKey<Device>.self])
 }
 
-struct CardKeys: ParsableCommand {
+struct CardKeys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "card-keys", abstract: "AES card master keys.", subcommands: [Rotate.self])
 
-    struct Rotate: ParsableCommand {
+    struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create the next version of every card master key; older versions are kept.")
         @OptionGroup var directory: DirectoryOption
 
-        func run() throws {
+        func run() async throws {
             var rng = SystemRandomNumberGenerator()
             let version = try CommunityDirectory(opening: directory.dir).rotateCardKeys(using: &rng)
             print("card master keys v\(version) created; older versions kept for cards in the field")
@@ -120,7 +120,7 @@ struct CardKeys: ParsableCommand {
     }
 }
 
-struct Bundle: ParsableCommand {
+struct Bundle: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Signed bundles for validators.", subcommands: [Sign.self, Verify.self])
 
@@ -129,7 +129,7 @@ struct Bundle: ParsableCommand {
         return kind
     }
 
-    struct Sign: ParsableCommand {
+    struct Sign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Sign a trust, tariff or deny-list bundle with the root key.")
         @OptionGroup var directory: DirectoryOption
         @Option(help: "trust, tariff or denylist.") var kind: String
@@ -139,10 +139,10 @@ struct Bundle: ParsableCommand {
         @Option(help: "Last day of validity, YYYY-MM-DD (UTC).") var expires: String
         @Option(help: "Where to write the bundle.") var out: String
 
-        func run() throws {
+        func run() async throws {
             let kind = try Bundle.kind(kind)
             guard let date = CivilDate(iso: expires) else { throw ValidationError("--expires is YYYY-MM-DD") }
-            let expiresAt = UnixTime(utcMidnightOf: date.adding(days: 1)).adding(seconds: -1)
+            let expiresAt = CommunityDirectory.bundleExpiry(lastValidDay: date)
             let community = try CommunityDirectory(opening: directory.dir)
             let inputBytes = try input.map(CommunityDirectory.readInput)
             // The tariff lists category codes; their definitions are the community's categories.json.
@@ -155,14 +155,14 @@ struct Bundle: ParsableCommand {
         }
     }
 
-    struct Verify: ParsableCommand {
+    struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check a bundle as a validator of this community would.")
         @OptionGroup var directory: DirectoryOption
         @Option(help: "trust, tariff or denylist.") var kind: String
         @Option(name: .customLong("in"), help: "The bundle file.") var input: String
         @Option(help: "The version the validator has installed, if any.") var installedVersion: UInt32?
 
-        func run() throws {
+        func run() async throws {
             let kind = try Bundle.kind(kind)
             let community = try CommunityDirectory(opening: directory.dir)
             let bytes = try CommunityDirectory.readInput(input)
@@ -178,11 +178,11 @@ struct Bundle: ParsableCommand {
     }
 }
 
-struct Show: ParsableCommand {
+struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List keys, ids, roles and validity. Never prints secrets.")
     @OptionGroup var directory: DirectoryOption
 
-    func run() throws {
+    func run() async throws {
         print(try CommunityDirectory(opening: directory.dir).report(now: currentTime()), terminator: "")
     }
 }

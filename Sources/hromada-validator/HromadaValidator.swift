@@ -4,24 +4,26 @@ import Entitlements
 import Identifiers
 import LedgerCore
 import LedgerStore
+import Tariff
+import Validator
 
 import Foundation
 
-/// `hromada-validator`: the bus validator. For now only its ledger tools.
+/// `hromada-validator`: the bus validator daemon (`run`) and its ledger tools.
 ///
-/// Thin: parses arguments, opens the store, calls `LedgerStore`/`LedgerCore`, prints.
+/// Thin: parses arguments, opens the store, calls `Validator`/`LedgerStore`/`LedgerCore`, prints.
 @main
-struct HromadaValidator: ParsableCommand {
+struct HromadaValidator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-validator",
         abstract: "The HromadaCard bus validator.",
         subcommands: [Ledger.self, Run.self])
 }
 
-struct Ledger: ParsableCommand {
+struct Ledger: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Inspect, verify and export a validator's ledger.",
-        subcommands: [Verify.self, Export.self, Show.self, AppendTest.self])
+        subcommands: [Verify.self, Export.self, Show.self])
 }
 
 /// Exit codes scripts can rely on: 0 intact, 1 tampered or broken, 2 cannot read.
@@ -66,14 +68,14 @@ func parsePublicKey(_ text: String) throws -> Curve25519.Signing.PublicKey {
     return key
 }
 
-struct Verify: ParsableCommand {
+struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify the hash chain and signed checkpoints; exit 0 when intact, 1 at the first bad entry.")
     @OptionGroup var database: DatabaseOption
     @Option(name: .long, help: "The device public key to trust: 64 hex digits or a file (default: the key recorded in the ledger).")
     var deviceKey: String?
 
-    func run() throws {
+    func run() async throws {
         let key = try deviceKey.map(parsePublicKey)
         let store = try database.openForReading()
         let verification: LedgerVerification
@@ -93,36 +95,18 @@ struct Verify: ParsableCommand {
     }
 }
 
-struct Export: ParsableCommand {
-    enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, csv }
+struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the ledger as JSON lines (with canonical bytes, for auditors) or CSV (for spreadsheets).")
     @OptionGroup var database: DatabaseOption
-    @Option(name: .long, help: "jsonl or csv.") var format: Format
+    @Option(name: .long, help: "jsonl or csv.") var format: LedgerExporter.Format
     @Option(name: .long, help: "The first sequence number to export.") var from: UInt64 = 0
 
-    func run() throws {
+    func run() async throws {
         let store = try database.openForReading()
         var output = BufferedOutput()
         do {
-            switch format {
-            case .jsonl:
-                // A partial export starts from the entry before `--from`, so it verifies on its own.
-                var start = try store.chainStart()
-                if from > start.sequence + 1, let before = try store.entry(at: from - 1) {
-                    start = ChainHead(after: before)
-                }
-                output.line(LedgerExport.jsonHeader(start: start, devicePublicKey: store.devicePublicKey))
-                try store.forEachEntry(from: from) { output.line(LedgerExport.jsonLine($0)) }
-                for checkpoint in try store.checkpoints() where checkpoint.sequence >= from {
-                    output.line(LedgerExport.jsonLine(checkpoint))
-                }
-            case .csv:
-                // A byte-order mark so that Excel opens UTF-8 (Ukrainian detail text) correctly.
-                output.write("\u{FEFF}")
-                output.line(LedgerExport.csvHeader)
-                try store.forEachEntry(from: from) { output.line(LedgerExport.csvRow($0)) }
-            }
+            try LedgerExporter.export(store, format: format, from: from) { output.line($0) }
         } catch let error as LedgerStoreError {
             output.flush()
             printError("\(error.operatorMessage): \(error)")
@@ -132,12 +116,14 @@ struct Export: ParsableCommand {
     }
 }
 
-struct Show: ParsableCommand {
+extension LedgerExporter.Format: ExpressibleByArgument {}
+
+struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show the ledger's state and its last entries.")
     @OptionGroup var database: DatabaseOption
     @Option(name: .long, help: "How many of the last entries to show.") var last: Int = 20
 
-    func run() throws {
+    func run() async throws {
         let store = try database.openForReading()
         do {
             print(LedgerReport.header(store: store, entryCount: try store.entryCount(), start: try store.chainStart()))
@@ -145,36 +131,6 @@ struct Show: ParsableCommand {
         } catch let error as LedgerStoreError {
             printError("\(error.operatorMessage): \(error)")
             throw ExitStatus.unreadable
-        }
-    }
-}
-
-/// For the crash test: appends entries and prints each sequence number once `append` returned.
-struct AppendTest: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "append-test", abstract: "Append test entries, printing each durable sequence.",
-        shouldDisplay: false)
-    @OptionGroup var database: DatabaseOption
-    @Option(name: .long) var device: UInt32
-    @Option(name: .long, help: "The device key's 32-byte seed in hex (test keys only).") var seed: String
-    @Option(name: .long) var count: Int = 1_000_000
-    @Option(name: .long) var checkpointInterval: UInt64 = 10
-
-    func run() throws {
-        guard let seedBytes = Hex.decode(seed), let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seedBytes) else {
-            throw ValidationError("--seed: 64 hex digits")
-        }
-        let store = try LedgerStore(
-            path: database.db, deviceID: DeviceID(device), deviceKey: key,
-            configuration: .init(checkpointInterval: checkpointInterval, checkIntegrityOnOpen: false))
-        let now = UnixTime(Date())
-        for index in 0..<count {
-            let entry = try store.append(
-                .rideAccepted(
-                    at: now.adding(seconds: Int64(index)), card: CardSerial(0x00AA_0000_0000_0000 | UInt64(index)),
-                    layout: 1, fareKopecks: 1500, route: 7, vehicle: 11))
-            // One write per line, unbuffered: the crash test must see exactly what returned.
-            FileHandle.standardOutput.write(Data("\(entry.sequence)\n".utf8))
         }
     }
 }

@@ -1,11 +1,11 @@
 import ArgumentParser
-import Foundation
 import Logging
-import Synchronization
+import Metrics
+import Prometheus
 import Validator
 
 /// `hromada-validator run --config FILE`: the daemon (docs/validator.md).
-struct Run: ParsableCommand {
+struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the validator: watch the readers, decide taps, write cards and the ledger (stops on SIGTERM).")
 
@@ -15,43 +15,23 @@ struct Run: ParsableCommand {
     @Option(help: "Log level on standard error: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
-    func run() throws {
+    func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
+        // One registry for the process: the daemon's own metrics and anything a library reports
+        // through the global MetricsSystem end up on the same /metrics page.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "hromada-validator")
-        let path = config
-        let outcome = RunOutcome()
-        Task {
-            do {
-                try await ValidatorDaemon.run(configurationPath: path, logger: logger)
-                outcome.finish(nil)
-            } catch {
-                outcome.finish("\(error)")
-            }
-        }
-        if let failure = outcome.wait() {
-            printError("hromada-validator: \(failure)")
+        do {
+            try await ValidatorDaemon.run(configurationPath: config, logger: logger, metrics: ValidatorMetrics(registry: registry))
+        } catch {
+            printError("hromada-validator: \(error)")
             throw ExitCode(1)
         }
-    }
-}
-
-/// Lets the synchronous command wait for the asynchronous daemon.
-private final class RunOutcome: Sendable {
-    private let state = Mutex<(done: Bool, failure: String?)>((false, nil))
-    private let semaphore = DispatchSemaphore(value: 0)
-
-    func finish(_ failure: String?) {
-        state.withLock { $0 = (true, failure) }
-        semaphore.signal()
-    }
-
-    func wait() -> String? {
-        semaphore.wait()
-        return state.withLock { $0.failure }
     }
 }

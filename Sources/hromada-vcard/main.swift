@@ -15,7 +15,7 @@ import Darwin
 #endif
 
 @main
-struct HromadaVirtualCard: ParsableCommand {
+struct HromadaVirtualCard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-vcard",
         abstract: "Put a virtual MIFARE DESFire EV1 card into a vpcd reader's field.",
@@ -63,7 +63,7 @@ struct HromadaVirtualCard: ParsableCommand {
         if let tearAfter, tearAfter < 1 { throw ValidationError("--tear-after must be 1 or more") }
     }
 
-    func run() throws {
+    func run() async throws {
         let file = CardImageFile(path: image)
         let cardImage: CardImage
         do {
@@ -107,13 +107,14 @@ struct HromadaVirtualCard: ParsableCommand {
             tearAfterAPDUs: tearAfter
         )
         let end: VpcdSessionEnd
+        let servedCard: VirtualDESFireCard
         do {
-            end = try runVpcdSession(card: card, options: options, stop: stop)
+            (end, servedCard) = try await serveVpcdSession(card: card, options: options, stop: stop)
         } catch let error as VpcdLinkError {
             let unreachable: Set<VpcdLinkError.Code> = [.unknownHost, .connectionRefused, .connectTimeout]
             Self.fail(unreachable.contains(error.code) ? 69 : 70, "vpcd link to \(host):\(port) failed: \(error.reason)")
         }
-        if let saveError = card.lastSaveError {
+        if let saveError = servedCard.lastSaveError {
             Self.fail(74, "the card image could not be saved: \(saveError)")
         }
         let why = switch end {
@@ -122,7 +123,7 @@ struct HromadaVirtualCard: ParsableCommand {
         case .readerClosed: "the reader closed"
         case .stopped: "stopped by a signal"
         }
-        Self.note("card \(Hex.encode(card.image.uid, case: .upper)) left the field after \(end.apdus) APDUs (\(why))")
+        Self.note("card \(Hex.encode(servedCard.image.uid, case: .upper)) left the field after \(end.apdus) APDUs (\(why))")
     }
 
     static func note(_ message: String) {

@@ -8,6 +8,8 @@ import Hummingbird
 import HummingbirdTesting
 import LedgerCore
 import NIOCore
+import Synchronization
+import Tariff
 import Testing
 
 import Foundation
@@ -166,11 +168,76 @@ struct OperatorTests {
             #expect(text.contains("hromada_batches_total{outcome=\"accepted\"} 1"))
             #expect(text.contains("hromada_batches_total{outcome=\"replayed\"} 1"))
             #expect(text.contains("hromada_entries_ingested_total 4"))
-            #expect(text.contains("hromada_entries_held 4"))
+            #expect(text.contains("hromada_entries_held 4.0\n"))
             #expect(text.contains("# TYPE hromada_batches_total counter"))
             let missing = try await client.execute(uri: "/nowhere", method: .get)
             #expect(missing.status == .notFound)
         }
+    }
+
+    @Test(arguments: Backend.all)
+    func metricsScrapedOverHTTP(backend: Backend) async throws {
+        let service = try await TestService(backend)
+        // A second service in the same process: its registry must not see the first one's counts.
+        let other = try await TestService(backend)
+        let app = Application(router: service.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let chain = service.device.chain(count: 7)
+            let first = try service.device.batch(chain[0..<4]).jsonBody()
+            let signed = service.device.headers(method: "POST", path: "/v1/ledger/batches", body: first, nonce: "00112233445566778899aabbccddeeff")
+            #expect(try await client.execute(uri: "/v1/ledger/batches", method: .post, headers: signed, body: ByteBuffer(bytes: first)).status == .ok)
+            // The same signed request again: refused for its nonce, before any storage.
+            let again = try await client.execute(uri: "/v1/ledger/batches", method: .post, headers: signed, body: ByteBuffer(bytes: first))
+            #expect(again.status == .unauthorized)
+            // The same batch with a fresh signature: stored already, answered as replayed.
+            _ = try await client.upload(service.device.batch(chain[0..<4]), as: service.device)
+            #expect(try await client.operatorRequest("/v1/alarms", token: "hct_not-a-token").status == .unauthorized)
+
+            var text = try await Self.scrape(client)
+            #expect(text.contains("\nhromada_batches_total{outcome=\"accepted\"} 1\n"))
+            #expect(text.contains("\nhromada_batches_total{outcome=\"replayed\"} 1\n"))
+            #expect(text.contains("\nhromada_entries_ingested_total 4\n"))
+            #expect(text.contains("\nhromada_entries_held 4.0\n"))
+            #expect(text.contains("\nhromada_device_auth_refused_total{code=\"replayed-nonce\"} 1\n"))
+            #expect(text.contains("\nhromada_operator_auth_refused_total{status=\"401\"} 1\n"))
+            #expect(text.contains("\nhromada_http_requests_total{status=\"4xx\"} 2\n"))
+            #expect(text.contains("# TYPE hromada_entries_held gauge\n"))
+
+            // Three more entries: the held gauge follows the service's own ingest.
+            #expect(try await client.upload(service.device.batch(chain[4..<7]), as: service.device).status == .ok)
+            text = try await Self.scrape(client)
+            #expect(text.contains("\nhromada_batches_total{outcome=\"accepted\"} 2\n"))
+            #expect(text.contains("\nhromada_entries_ingested_total 7\n"))
+            #expect(text.contains("\nhromada_entries_held 7.0\n"))
+            // The first scrape is counted once it was answered.
+            #expect(text.contains("\nhromada_http_requests_total{status=\"2xx\"} 4\n"))
+        }
+        let otherText = await other.engine.metrics.render(countingHeldEntries: { 0 })
+        #expect(!otherText.contains("hromada_batches_total"))
+        #expect(otherText.contains("\nhromada_entries_held 0.0\n"))
+    }
+
+    @Test func heldEntriesAreCountedInTheDatabaseOnlyOncePerLifetime() async {
+        let metrics = ServiceMetrics()
+        let counts = Mutex(0)
+        let count: @Sendable () async throws -> Int = {
+            counts.withLock { $0 += 1 }
+            return 10
+        }
+        #expect(await metrics.render(countingHeldEntries: count).contains("\nhromada_entries_held 10.0\n"))
+        await metrics.add(ServiceMetrics.entriesIngested, 5)
+        let text = await metrics.render(countingHeldEntries: count)
+        #expect(counts.withLock { $0 } == 1)
+        #expect(text.contains("\nhromada_entries_held 15.0\n"))
+        #expect(text.contains("\nhromada_entries_ingested_total 5\n"))
+    }
+
+    /// `GET /metrics`, checked to be the Prometheus text format.
+    static func scrape(_ client: some TestClientProtocol) async throws -> String {
+        let response = try await client.execute(uri: "/metrics", method: .get)
+        #expect(response.status == .ok)
+        #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
+        return String(decoding: response.bytes, as: UTF8.self)
     }
 
     @Test(arguments: Backend.all)

@@ -9,15 +9,19 @@ import Testing
 
 /// Kills an appending process at random moments; what it reported as appended must survive.
 ///
-/// The child is the real `hromada-validator ledger append-test`, which prints each sequence
-/// number only after `append` returned. SIGKILL stops it without any cleanup, between or in
+/// The child is `ledger-append-child` (a test-only executable, Tests/LedgerAppendChild), which
+/// appends through the real `LedgerStore` and prints each sequence number only after `append`
+/// returned. SIGKILL stops it without any cleanup, between or in
 /// the middle of SQLite writes. (This tests process crashes; a power cut additionally needs the
 /// disk to honour fsync, which `synchronous=FULL` asks of it.)
 @Suite struct CrashTests {
-    static var validatorBinary: URL? {
+    static var validatorBinary: URL? { builtExecutable("hromada-validator") }
+
+    /// An executable built beside the test bundle (`swift build` builds every executable target).
+    static func builtExecutable(_ name: String) -> URL? {
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("hromada-validator")
+            let candidate = directory.appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
             directory = directory.deletingLastPathComponent()
         }
@@ -25,7 +29,7 @@ import Testing
     }
 
     @Test func everyReportedAppendSurvivesSIGKILL() throws {
-        let binary = try #require(Self.validatorBinary, "build hromada-validator first (swift build)")
+        let binary = try #require(Self.builtExecutable("ledger-append-child"), "build ledger-append-child first (swift build)")
         let directory = try Support.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("ledger.db").path
@@ -36,7 +40,7 @@ import Testing
             let child = Process()
             child.executableURL = binary
             child.arguments = [
-                "ledger", "append-test", "--db", path, "--device", String(Support.device.rawValue),
+                "--db", path, "--device", String(Support.device.rawValue),
                 "--seed", Hex.encode(Support.deviceSeed), "--checkpoint-interval", "7",
             ]
             let output = Pipe()
@@ -63,7 +67,7 @@ import Testing
             #expect(store.head.sequence >= lastReported, "round \(round): reported \(lastReported), stored \(store.head.sequence)")
             #expect(store.head.sequence <= lastReported + 1, "round \(round): reported \(lastReported), stored \(store.head.sequence)")
             for sequence in reported {
-                // `append-test` numbers its cards from 0 in each run.
+                // The child numbers its cards from 0 in each run.
                 let index = sequence - head - 1
                 let entry = try store.entry(at: sequence)
                 #expect(entry?.record.kind == .rideAccepted, "round \(round): entry \(sequence)")

@@ -152,14 +152,17 @@ final class FaultProxy: @unchecked Sendable {
         if fault == .cutResponse {
             var buffer = [UInt8](repeating: 0, count: 1)
             _ = recv(upstream, &buffer, 1, 0)  // the service has answered: the work is done
-            reset(client)
+            // Wake the forward pump (its recv returns 0) and reset the client below, once the
+            // pump has let go of it: closing it here and again below closed a descriptor
+            // number the process (NIO) may already have reused.
+            shutdown(client, Int32(SHUT_RD))
             shutdown(upstream, Int32(SHUT_RDWR))
         } else {
             pump(from: upstream, to: client, copyFirstChunkTo: nil)
         }
         finished.wait()
         close(upstream)
-        close(client)
+        if fault == .cutResponse { reset(client) } else { close(client) }
     }
 
     private func pump(from source: Int32, to destination: Int32, copyFirstChunkTo duplicatePort: Int?) {

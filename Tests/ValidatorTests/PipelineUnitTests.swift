@@ -252,20 +252,36 @@ struct PipelineUnitTests {
         )
     }
 
-    @Test("metrics: counters by reason and the latency histogram in Prometheus text")
+    @Test("metrics: counters by reason, histograms and gauges in the swift-prometheus exposition")
     func metrics() {
         let metrics = ValidatorMetrics()
-        metrics.record(TapResult(time: Clock.now, reader: "r", verdict: .accepted, reason: "accepted-free", message: .tapAgain, apduCount: 16), latencySeconds: 0.04)
-        metrics.record(TapResult(time: Clock.now, reader: "r", verdict: .declined, reason: "deny-listed", message: .tapAgain), latencySeconds: 0.25)
+        metrics.record(TapResult(time: Clock.now, reader: "r", verdict: .accepted, reason: "accepted-free", message: .tapAgain, apduCount: 16), latency: .milliseconds(40))
+        metrics.record(TapResult(time: Clock.now, reader: "r", verdict: .declined, reason: "deny-listed", message: .tapAgain), latency: .milliseconds(250))
         metrics.setLedger(backlog: 7, inService: true, pending: 1)
         let text = metrics.prometheusText()
-        #expect(text.contains("hromada_validator_taps_total 2\n"))
-        #expect(text.contains("hromada_validator_declines_total{reason=\"deny-listed\"} 1\n"))
-        #expect(text.contains("hromada_validator_tap_latency_seconds_bucket{le=\"0.05\"} 1\n"))
-        #expect(text.contains("hromada_validator_tap_latency_seconds_bucket{le=\"0.3\"} 2\n"))
-        #expect(text.contains("hromada_validator_tap_apdus_bucket{le=\"16\"} 1\n"))
-        #expect(text.contains("hromada_validator_ledger_backlog_entries 7\n"))
-        #expect(text.contains("hromada_validator_pending_transactions 1\n"))
+        #expect(text.contains("\nhromada_validator_taps_total 2\n"))
+        #expect(text.contains("\nhromada_validator_accepts_total 1\n"))
+        #expect(text.contains("\nhromada_validator_declines_total{reason=\"deny-listed\"} 1\n"))
+        #expect(text.contains("\nhromada_validator_tap_latency_seconds_bucket{le=\"0.02\"} 0\n"))
+        #expect(text.contains("\nhromada_validator_tap_latency_seconds_bucket{le=\"0.05\"} 1\n"))
+        #expect(text.contains("\nhromada_validator_tap_latency_seconds_bucket{le=\"0.3\"} 2\n"))
+        #expect(text.contains("\nhromada_validator_tap_latency_seconds_sum 0.29\n"))
+        #expect(text.contains("\nhromada_validator_tap_latency_seconds_count 2\n"))
+        #expect(text.contains("\nhromada_validator_tap_apdus_bucket{le=\"14.0\"} 0\n"))
+        #expect(text.contains("\nhromada_validator_tap_apdus_bucket{le=\"16.0\"} 1\n"))
+        #expect(text.contains("\nhromada_validator_ledger_backlog_entries 7.0\n"))
+        #expect(text.contains("\nhromada_validator_ledger_in_service 1.0\n"))
+        #expect(text.contains("\nhromada_validator_pending_transactions 1.0\n"))
+        #expect(text.contains("# TYPE hromada_validator_tap_latency_seconds histogram\n"))
+    }
+
+    @Test("metrics: two instances in one process keep separate counts")
+    func metricsPerInstance() {
+        let first = ValidatorMetrics()
+        let second = ValidatorMetrics()
+        first.record(TapResult(time: Clock.now, reader: "r", verdict: .repeated, reason: "repeat", message: .tapAgain), latency: nil)
+        #expect(first.prometheusText().contains("\nhromada_validator_repeats_total 1\n"))
+        #expect(second.prometheusText().contains("\nhromada_validator_repeats_total 0\n"))
     }
 }
 

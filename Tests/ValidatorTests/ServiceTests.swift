@@ -64,15 +64,28 @@ struct ServiceTests {
                 #expect(Set(decision.keys) == ["apdus", "balance", "card", "category", "decision", "fare", "latencyMs", "ledgerSequence", "message", "reader", "reason", "resolvedPending", "ridesLeft", "time"])
             }
 
-            // /metrics over loopback HTTP.
-            let port = try #require(server.boundPort)
-            let (body, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+            // /metrics over loopback HTTP, as swift-prometheus renders the service's registry.
+            let port = try await server.boundPort
+            let (body, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200)
+            #expect((response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
             let text = String(decoding: body, as: UTF8.self)
-            #expect(text.contains("hromada_validator_taps_total 3"))
-            #expect(text.contains("hromada_validator_accepts_total 2"))
-            #expect(text.contains("hromada_validator_declines_total{reason=\"card-timeout\"} 1"))
-            #expect(text.contains("hromada_validator_tap_latency_seconds_count 3"))
-            #expect(text.contains("hromada_validator_ledger_backlog_entries"))
+            #expect(text.contains("\nhromada_validator_taps_total 3\n"))
+            #expect(text.contains("\nhromada_validator_accepts_total 2\n"))
+            #expect(text.contains("\nhromada_validator_repeats_total 0\n"))
+            #expect(text.contains("\nhromada_validator_declines_total{reason=\"card-timeout\"} 1\n"))
+            #expect(text.contains("\nhromada_validator_tap_latency_seconds_count 3\n"))
+            #expect(text.contains("\nhromada_validator_tap_latency_seconds_bucket{le=\"+Inf\"} 3\n"))
+            // The timed-out tap took longer than its one-second timeout, so at most the two rides
+            // are in the one-second bucket.
+            let withinASecond = text.split(separator: "\n").first { $0.hasPrefix("hromada_validator_tap_latency_seconds_bucket{le=\"1.0\"} ") }
+            #expect(withinASecond.flatMap { $0.split(separator: " ").last.flatMap { Int($0) } }.map { $0 <= 2 } == true)
+            #expect(text.contains("\nhromada_validator_tap_apdus_count 2\n"))
+            #expect(text.contains("\nhromada_validator_ledger_in_service 1.0\n"))
+            #expect(text.contains("\nhromada_validator_pending_transactions 0.0\n"))
+            #expect(text.contains("# TYPE hromada_validator_ledger_backlog_entries gauge\n"))
+            let (_, missing) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/other")!)
+            #expect((missing as? HTTPURLResponse)?.statusCode == 404)
 
             await group.triggerGracefulShutdown()
             try await running.value

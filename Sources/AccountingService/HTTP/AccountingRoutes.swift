@@ -147,8 +147,8 @@ struct Handlers: Sendable {
     }
 
     func metrics() async -> Response {
-        if let count = try? await engine.storage.entryCount() { await engine.metrics.set("hromada_entries_held", Double(count)) }
-        let text = await engine.metrics.render()
+        let engine = self.engine
+        let text = await engine.metrics.render(countingHeldEntries: { try await engine.storage.entryCount() })
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: text)))

@@ -13,10 +13,11 @@ public enum ValidatorDaemon {
 
     /// Loads `configurationPath`, opens the ledger, and runs the reader service (and the
     /// metrics endpoint, if configured) in a service group that shuts down gracefully on
-    /// SIGTERM/SIGINT. Each tap's JSON line goes to `emit`.
+    /// SIGTERM/SIGINT. Each tap's JSON line goes to `emit`; taps are counted in `metrics`,
+    /// whose registry the endpoint serves.
     public static func run(
-        configurationPath: String, logger: Logger, clock: @escaping TapClock = { UnixTime(Date()) },
-        emit: @escaping @Sendable (String) -> Void = Self.printLine
+        configurationPath: String, logger: Logger, metrics: ValidatorMetrics = ValidatorMetrics(),
+        clock: @escaping TapClock = { UnixTime(Date()) }, emit: @escaping @Sendable (String) -> Void = Self.printLine
     ) async throws {
         let configuration = try ValidatorConfiguration.load(from: configurationPath)
         let setup = try ValidatorSetup.load(configuration, now: clock())
@@ -30,7 +31,6 @@ public enum ValidatorDaemon {
             throw ValidatorError(.outOfService, "cannot open the ledger \(configuration.ledger.path): \(error)")
         }
         let ledger = try TapLedger(store: store)
-        let metrics = ValidatorMetrics()
         let versions = setup.bundleVersions
         let service = ValidatorService(
             pipeline: TapPipeline(ledger: ledger, rules: setup.rules), tapper: tapper,
@@ -42,7 +42,7 @@ public enum ValidatorDaemon {
         )
         var services: [any Service] = []
         if let port = configuration.metricsPort, port != 0 {
-            services.append(MetricsServer(port: port, metrics: metrics))
+            services.append(MetricsServer(port: Int(port), metrics: metrics))
         }
         services.append(service)
         if let uploader = makeUploader(setup: setup, ledger: ledger, pipeline: service.pipeline, logger: logger) {

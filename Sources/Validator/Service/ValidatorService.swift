@@ -183,7 +183,7 @@ public final class ValidatorService: Service, Sendable {
 
     private func report(_ result: TapResult, latency: Duration) {
         let seconds = Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18
-        metrics.record(result, latencySeconds: seconds)
+        metrics.record(result, latency: latency)
         emit(TapReport.jsonLine(result, latencyMilliseconds: seconds * 1000))
         logger.info(
             "tap",

@@ -2,9 +2,11 @@ import LedgerCore
 import LedgerStore
 import Localization
 
-/// What the ledger tools print for people: Ukrainian first, English after.
-enum LedgerReport {
-    static func intact(_ summary: LedgerSummary, keyGiven: Bool) -> String {
+/// What the ledger tools (`hromada-validator ledger …`) print for people: Ukrainian first,
+/// English after.
+public enum LedgerReport {
+    /// The summary of a ledger that verified.
+    public static func intact(_ summary: LedgerSummary, keyGiven: Bool) -> String {
         let range = summary.entryCount == 0
             ? "записів немає / no entries"
             : "записи №\(summary.start.sequence + 1)–\(summary.head.sequence) (\(summary.entryCount)) / entries \(summary.start.sequence + 1)–\(summary.head.sequence)"
@@ -32,7 +34,8 @@ enum LedgerReport {
         return lines.joined(separator: "\n")
     }
 
-    static func broken(_ fault: LedgerFault) -> String {
+    /// Where and why a ledger failed verification.
+    public static func broken(_ fault: LedgerFault) -> String {
         """
         Журнал пошкоджено / Ledger broken
           перший поганий запис / first bad sequence: \(fault.sequence)
@@ -40,7 +43,8 @@ enum LedgerReport {
         """
     }
 
-    static func header(store: LedgerStore, entryCount: Int, start: ChainHead) -> String {
+    /// The ledger's state, above its last entries.
+    public static func header(store: LedgerStore, entryCount: Int, start: ChainHead) -> String {
         let state = store.head.sequence == 0 ? "порожній / empty" : "останній запис / last entry №\(store.head.sequence)"
         return """
             Журнал пристрою / Ledger of device \(store.deviceID): \(state), записів / entries stored: \(entryCount)
@@ -49,7 +53,8 @@ enum LedgerReport {
             """
     }
 
-    static func line(_ entry: LedgerEntry) -> String {
+    /// One entry on one line.
+    public static func line(_ entry: LedgerEntry) -> String {
         let record = entry.record
         var parts = ["\(entry.sequence)", record.deviceTime.description, record.kind.name]
         if let card = record.cardSerial { parts.append("card \(card)") }
@@ -63,7 +68,7 @@ enum LedgerReport {
     }
 
     /// `15.00 ₴`.
-    static func kopecksText(_ kopecks: Int64) -> String {
+    public static func kopecksText(_ kopecks: Int64) -> String {
         let sign = kopecks < 0 ? "-" : ""
         let magnitude = kopecks.magnitude
         let cents = magnitude % 100
