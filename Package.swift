@@ -154,8 +154,8 @@ let package = Package(
         .target(
             name: "AccountingService",
             dependencies: [
-                "AccountingCore", "AccountingStore", "Identifiers", "Localization", "LedgerCore", "Entitlements", "Bundles", crypto,
-                logging, hummingbird, postgresNIO, metrics, prometheus,
+                "AccountingCore", "AccountingStore", "CommunityKeys", "Identifiers", "Localization", "LedgerCore", "Entitlements",
+                "Bundles", crypto, logging, hummingbird, postgresNIO, metrics, prometheus,
             ]
         ),
         /// The validator's uploader: store-and-forward of ledger entries, receipts, bundle fetching.
@@ -173,21 +173,24 @@ let package = Package(
             dependencies: ["SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "Identifiers", "PCSC", "SmartCard", crypto]
         ),
 
+        /// Terminal output shared by the command-line programs: standard error, buffered output.
+        .target(name: "Console"),
+
         // MARK: Executables (thin: parse arguments, build the pieces, call library code)
 
-        .executableTarget(name: "hromada-vcard", dependencies: ["Identifiers", "VirtualCard", argumentParser]),
+        .executableTarget(name: "hromada-vcard", dependencies: ["Console", "Identifiers", "VirtualCard", argumentParser]),
         .executableTarget(name: "hromada-keys", dependencies: ["CommunityKeys", "Identifiers", argumentParser]),
         .executableTarget(name: "hromada-demo", dependencies: ["DESFire", "Identifiers", "PCSC", "SmartCard", argumentParser]),
         .executableTarget(
             name: "hromada-validator",
             dependencies: [
-                "Identifiers", "Localization", "LedgerCore", "LedgerStore", "Entitlements", "Tariff", crypto, argumentParser, "Validator",
+                "Console", "Identifiers", "Localization", "LedgerCore", "LedgerStore", "Entitlements", "Tariff", crypto, argumentParser, "Validator",
                 logging, serviceLifecycle, metrics, prometheus,
             ]
         ),
         .executableTarget(
             name: "hromada-desk",
-            dependencies: ["Desk", "SocialCard", "Entitlements", "Identifiers", argumentParser]
+            dependencies: ["Console", "Desk", "SocialCard", "Entitlements", "Identifiers", argumentParser]
         ),
 
         .executableTarget(

@@ -48,7 +48,7 @@ struct Serve: AsyncParsableCommand {
         let host = parts.dropLast().joined(separator: ":")
         var logger = Logger(label: "hromada.accounting")
         logger.logLevel = .info
-        let configuration = try loadConfiguration(keys: keys)
+        let configuration = try AccountingConfiguration(keysDirectory: keys, now: { UnixTime(Date()) })
         let storage = try database.location().makeStorage(logger: logger)
         let engine = AccountingEngine(storage: storage, configuration: configuration, logger: logger)
         // The process-wide MetricsSystem reports into the engine's registry, so whatever a
@@ -119,7 +119,7 @@ struct RegisterDevice: AsyncParsableCommand {
         guard let certificate = try directory.certificates().first(where: { $0.keyID.description == keyId.lowercased() }) else {
             throw ValidationError("--key-id: no certificate \(keyId) in \(keys)")
         }
-        let configuration = try loadConfiguration(keys: keys)
+        let configuration = try AccountingConfiguration(keysDirectory: keys, now: { UnixTime(Date()) })
         try await database.location().withStorage(logger: Logger(label: "hromada.accounting")) { storage in
             let engine = AccountingEngine(storage: storage, configuration: configuration, logger: Logger(label: "hromada.accounting"))
             if case .invalid(let rejection) = await engine.checkDeviceCertificate(certificate) {
@@ -130,19 +130,4 @@ struct RegisterDevice: AsyncParsableCommand {
         }
         print("device \(device) registered with key \(certificate.keyID)")
     }
-}
-
-/// The service's configuration from a community key directory: root, revocations, accounting key.
-func loadConfiguration(keys: String) throws -> AccountingConfiguration {
-    let directory = try CommunityDirectory(opening: keys)
-    let root = try directory.root()
-    let revocations = try directory.revocations()
-    let accountingKeys = try directory.certificates().filter { $0.role == .accounting && revocations.revocation(of: $0.keyID) == nil }
-    guard let newest = accountingKeys.max(by: { $0.notBefore < $1.notBefore }) else {
-        throw ValidationError("\(keys) holds no unrevoked accounting key (hromada-keys init makes one)")
-    }
-    let key = try directory.signingKey(newest.keyID)
-    return AccountingConfiguration(
-        community: directory.community, rootKeyID: root.keyID, rootPublicKey: root.publicKey, revocations: revocations,
-        serviceKey: key.privateKey, now: { UnixTime(Date()) })
 }

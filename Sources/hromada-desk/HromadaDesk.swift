@@ -3,6 +3,7 @@
 // lives in the Desk and SocialCard libraries.
 
 import ArgumentParser
+import Console
 import Desk
 import Entitlements
 import Foundation
@@ -22,6 +23,24 @@ struct HromadaDesk: AsyncParsableCommand {
             70 anything else.
             """,
         subcommands: [Issue.self, Read.self])
+
+    /// Asks the operator, on standard error, to place the card.
+    static func promptForCard() {
+        Console.error(PlacedCardReader.placeCardPrompt, terminator: "")
+    }
+
+    /// Runs `body`; a failure becomes its two-language message on standard error and its exit status.
+    static func reportingFailures(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            let failure = DeskError(error)
+            Console.error(failure.message, terminator: "")
+            throw ExitCode(failure.exitStatus)
+        }
+    }
 }
 
 /// Options both commands take.
@@ -60,13 +79,13 @@ struct Issue: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingFailures {
+        try await HromadaDesk.reportingFailures {
             let desk = try common.desk()
             let order = IssueOrder(
                 serial: CardSerial(printed: serial)!, category: category, product: try ProductText.parse(product),
                 validUntil: validUntil.flatMap { CivilDate(iso: $0) }, purseKopecks: purse, issuer: issuer)
             var random = SystemRandomNumberGenerator()
-            print(try await desk.issue(order, now: UnixTime(Date()), waiting: promptForCard, using: &random), terminator: "")
+            print(try await desk.issue(order, now: UnixTime(Date()), waiting: HromadaDesk.promptForCard, using: &random), terminator: "")
         }
     }
 }
@@ -77,28 +96,10 @@ struct Read: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        try await reportingFailures {
+        try await HromadaDesk.reportingFailures {
             let desk = try common.desk()
             var random = SystemRandomNumberGenerator()
-            print(try await desk.read(now: UnixTime(Date()), waiting: promptForCard, using: &random), terminator: "")
+            print(try await desk.read(now: UnixTime(Date()), waiting: HromadaDesk.promptForCard, using: &random), terminator: "")
         }
-    }
-}
-
-/// Asks the operator, on standard error, to place the card.
-func promptForCard() {
-    FileHandle.standardError.write(Data(PlacedCardReader.placeCardPrompt.utf8))
-}
-
-/// Runs `body`; a failure becomes its two-language message on standard error and its exit status.
-func reportingFailures(_ body: () async throws -> Void) async throws {
-    do {
-        try await body()
-    } catch let error as ExitCode {
-        throw error
-    } catch {
-        let failure = DeskError(error)
-        FileHandle.standardError.write(Data(failure.message.utf8))
-        throw ExitCode(failure.exitStatus)
     }
 }

@@ -20,10 +20,10 @@ struct HromadaKeys: AsyncParsableCommand {
         commandName: "hromada-keys",
         abstract: "Manage a community's keys, certificates, card master keys and signed bundles.",
         subcommands: [Init.self, Issuer.self, Device.self, CardKeys.self, Bundle.self, Show.self])
-}
 
-/// The wall clock, read only here.
-func currentTime() -> UnixTime { UnixTime(Date()) }
+    /// The wall clock, read only here.
+    static func now() -> UnixTime { UnixTime(Date()) }
+}
 
 struct DirectoryOption: ParsableArguments {
     @Option(name: .long, help: "The community key directory.")
@@ -39,7 +39,7 @@ struct Init: AsyncParsableCommand {
 
     func run() async throws {
         var rng = SystemRandomNumberGenerator()
-        let now = currentTime()
+        let now = HromadaKeys.now()
         let created = try CommunityDirectory.create(
             at: directory.dir, community: community, now: now, validitySeconds: Int64(validDays) * 86_400, using: &rng)
         print(try created.report(now: now), terminator: "")
@@ -47,7 +47,7 @@ struct Init: AsyncParsableCommand {
 }
 
 /// `add` and `revoke` for one role of certified key.
-protocol CertifiedKeyCommands {
+protocol CertifiedKeyCommands: AsyncParsableCommand {
     static var role: KeyRole { get }
 }
 
@@ -63,7 +63,7 @@ struct AddKey<Family: CertifiedKeyCommands>: AsyncParsableCommand {
         var rng = SystemRandomNumberGenerator()
         let community = try CommunityDirectory(opening: directory.dir)
         let certificate = try community.addKey(
-            role: Family.role, label: label, now: currentTime(), validitySeconds: Int64(validDays) * 86_400, using: &rng)
+            role: Family.role, label: label, now: HromadaKeys.now(), validitySeconds: Int64(validDays) * 86_400, using: &rng)
         print("\(Family.role) \(certificate.keyID) (\(label)) certified until \(certificate.notAfter)")
         print("sign and distribute a new trust bundle so validators learn it")
     }
@@ -85,7 +85,7 @@ struct RevokeKey<Family: CertifiedKeyCommands>: AsyncParsableCommand {
             throw ValidationError("--reason is one of \(Revocation.Reason.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let community = try CommunityDirectory(opening: directory.dir)
-        let list = try community.revokeKey(KeyID(value), role: Family.role, reason: why, now: currentTime())
+        let list = try community.revokeKey(KeyID(value), role: Family.role, reason: why, now: HromadaKeys.now())
         print("\(Family.role) \(keyId) revoked (\(reason)); revocation list version \(list.version)")
         print("sign and distribute a new trust bundle so validators learn it")
     }
@@ -149,7 +149,7 @@ struct Bundle: AsyncParsableCommand {
             let categoriesPath = categories ?? input.map { URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("categories.json").path }
             let categoryBytes = kind == .tariff ? try categoriesPath.map(CommunityDirectory.readInput) : nil
             let bytes = try community.signBundle(
-                kind: kind, input: inputBytes, categories: categoryBytes, version: version, expiresAt: expiresAt, now: currentTime())
+                kind: kind, input: inputBytes, categories: categoryBytes, version: version, expiresAt: expiresAt, now: HromadaKeys.now())
             try CommunityDirectory.writeBundle(bytes, to: out)
             print("\(kind) bundle v\(version) for \(community.community) signed, expires \(expiresAt): \(out) (\(bytes.count) bytes)")
         }
@@ -166,7 +166,7 @@ struct Bundle: AsyncParsableCommand {
             let kind = try Bundle.kind(kind)
             let community = try CommunityDirectory(opening: directory.dir)
             let bytes = try CommunityDirectory.readInput(input)
-            switch try community.verifyBundle(bytes, kind: kind, installedVersion: installedVersion, now: currentTime()) {
+            switch try community.verifyBundle(bytes, kind: kind, installedVersion: installedVersion, now: HromadaKeys.now()) {
             case .accept(let bundle):
                 let header = bundle.header
                 print("accepted: \(header.kind) v\(header.version) for \(header.community), signed by root \(header.signerKeyID), issued \(header.issuedAt), expires \(header.expiresAt)")
@@ -183,6 +183,6 @@ struct Show: AsyncParsableCommand {
     @OptionGroup var directory: DirectoryOption
 
     func run() async throws {
-        print(try CommunityDirectory(opening: directory.dir).report(now: currentTime()), terminator: "")
+        print(try CommunityDirectory(opening: directory.dir).report(now: HromadaKeys.now()), terminator: "")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Console
 import Crypto
 import Entitlements
 import Identifiers
@@ -18,18 +19,17 @@ struct HromadaValidator: AsyncParsableCommand {
         commandName: "hromada-validator",
         abstract: "The HromadaCard bus validator.",
         subcommands: [Ledger.self, Run.self])
+
+    /// Exit status of the ledger tools when the ledger is tampered with or broken (0 is intact).
+    static let broken = ExitCode(1)
+    /// Exit status of the ledger tools when the ledger cannot be read at all.
+    static let unreadable = ExitCode(2)
 }
 
 struct Ledger: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Inspect, verify and export a validator's ledger.",
         subcommands: [Verify.self, Export.self, Show.self])
-}
-
-/// Exit codes scripts can rely on: 0 intact, 1 tampered or broken, 2 cannot read.
-enum ExitStatus {
-    static let broken = ExitCode(1)
-    static let unreadable = ExitCode(2)
 }
 
 struct DatabaseOption: ParsableArguments {
@@ -39,33 +39,16 @@ struct DatabaseOption: ParsableArguments {
     /// Opens the ledger read-only, or prints why not (Ukrainian, then English) and exits 2.
     func openForReading() throws -> LedgerStore {
         guard FileManager.default.fileExists(atPath: db) else {
-            printError("Файл журналу не знайдено / Ledger file not found: \(db)")
-            throw ExitStatus.unreadable
+            Console.error("Файл журналу не знайдено / Ledger file not found: \(db)")
+            throw HromadaValidator.unreadable
         }
         do {
             return try LedgerStore(readingAt: db)
         } catch let error as LedgerStoreError {
-            printError("\(error.operatorMessage): \(error)")
-            throw ExitStatus.unreadable
+            Console.error("\(error.operatorMessage): \(error)")
+            throw HromadaValidator.unreadable
         }
     }
-}
-
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}
-
-/// Reads a device public key: 64 hex digits, or a file holding them (`*.pub`) or 32 raw bytes.
-func parsePublicKey(_ text: String) throws -> Curve25519.Signing.PublicKey {
-    var bytes = Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines))
-    if bytes == nil, let contents = FileManager.default.contents(atPath: text) {
-        let asText = String(decoding: contents, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        bytes = Hex.decode(asText) ?? (contents.count == 32 ? Array(contents) : nil)
-    }
-    guard let bytes, bytes.count == 32, let key = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes) else {
-        throw ValidationError("--device-key: not a 32-byte Ed25519 public key in hex, nor a file holding one")
-    }
-    return key
 }
 
 struct Verify: AsyncParsableCommand {
@@ -76,21 +59,26 @@ struct Verify: AsyncParsableCommand {
     var deviceKey: String?
 
     func run() async throws {
-        let key = try deviceKey.map(parsePublicKey)
+        let key = try deviceKey.map { text in
+            guard let key = DevicePublicKeyText.parse(text) else {
+                throw ValidationError("--device-key: not a 32-byte Ed25519 public key in hex, nor a file holding one")
+            }
+            return key
+        }
         let store = try database.openForReading()
         let verification: LedgerVerification
         do {
             verification = try store.verify(devicePublicKey: key)
         } catch let error as LedgerStoreError {
-            printError("\(error.operatorMessage): \(error)")
-            throw ExitStatus.unreadable
+            Console.error("\(error.operatorMessage): \(error)")
+            throw HromadaValidator.unreadable
         }
         switch verification {
         case .intact(let summary):
             print(LedgerReport.intact(summary, keyGiven: key != nil))
         case .broken(let fault):
             print(LedgerReport.broken(fault))
-            throw ExitStatus.broken
+            throw HromadaValidator.broken
         }
     }
 }
@@ -104,13 +92,13 @@ struct Export: AsyncParsableCommand {
 
     func run() async throws {
         let store = try database.openForReading()
-        var output = BufferedOutput()
+        var output = Console.BufferedOutput()
         do {
             try LedgerExporter.export(store, format: format, from: from) { output.line($0) }
         } catch let error as LedgerStoreError {
             output.flush()
-            printError("\(error.operatorMessage): \(error)")
-            throw ExitStatus.unreadable
+            Console.error("\(error.operatorMessage): \(error)")
+            throw HromadaValidator.unreadable
         }
         output.flush()
     }
@@ -129,25 +117,8 @@ struct Show: AsyncParsableCommand {
             print(LedgerReport.header(store: store, entryCount: try store.entryCount(), start: try store.chainStart()))
             for entry in try store.lastEntries(last) { print(LedgerReport.line(entry)) }
         } catch let error as LedgerStoreError {
-            printError("\(error.operatorMessage): \(error)")
-            throw ExitStatus.unreadable
+            Console.error("\(error.operatorMessage): \(error)")
+            throw HromadaValidator.unreadable
         }
-    }
-}
-
-/// Collects output and writes it in large blocks (an export can be millions of lines).
-struct BufferedOutput {
-    private var buffer: [UInt8] = []
-
-    mutating func write(_ text: String) {
-        buffer.append(contentsOf: text.utf8)
-        if buffer.count > 1 << 16 { flush() }
-    }
-
-    mutating func line(_ text: String) { write(text + "\n") }
-
-    mutating func flush() {
-        FileHandle.standardOutput.write(Data(buffer))
-        buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Console
 import Logging
 import Metrics
 import Prometheus
@@ -30,7 +31,7 @@ struct Run: AsyncParsableCommand {
         do {
             try await ValidatorDaemon.run(configurationPath: config, logger: logger, metrics: ValidatorMetrics(registry: registry))
         } catch {
-            printError("hromada-validator: \(error)")
+            Console.error("hromada-validator: \(error)")
             throw ExitCode(1)
         }
     }

@@ -4,6 +4,7 @@
 // VirtualDESFireCard to the vpcd link. Everything it does is library code in VirtualCard.
 
 import ArgumentParser
+import Console
 import Dispatch
 import Identifiers
 import VirtualCard
@@ -127,7 +128,7 @@ struct HromadaVirtualCard: AsyncParsableCommand {
     }
 
     static func note(_ message: String) {
-        var standardError = StandardError()
+        var standardError = Console.StandardError()
         print("hromada-vcard: \(message)", to: &standardError)
     }
 
@@ -138,24 +139,5 @@ struct HromadaVirtualCard: AsyncParsableCommand {
         #else
         Darwin.exit(status)
         #endif
-    }
-}
-
-/// Standard error as a `TextOutputStream`.
-struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) {
-        let bytes = Array(string.utf8)
-        var written = 0
-        while written < bytes.count {
-            let count = bytes[written...].withUnsafeBytes { pointer in
-                #if canImport(Glibc)
-                Glibc.write(2, pointer.baseAddress, pointer.count)
-                #else
-                Darwin.write(2, pointer.baseAddress, pointer.count)
-                #endif
-            }
-            if count <= 0 { return }
-            written += count
-        }
     }
 }

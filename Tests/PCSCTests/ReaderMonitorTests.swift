@@ -106,10 +106,7 @@ struct ReaderMonitorTests {
             let monitor = ReaderMonitor(firstRetryDelay: .milliseconds(50), maximumRetryDelay: .milliseconds(400))
             let (log, recording) = EventLog.recording(monitor)
             defer { recording.cancel() }
-            for reader in readers {
-                let name = reader.name
-                try await log.next("readerAdded(\(name))") { $0 == .readerAdded(name) }
-            }
+            try await log.nextAll("every reader added", readers.map { .readerAdded($0.name) })
             try await TestBed.shared.restartService {
                 try await log.next("serviceUnavailable") { if case .serviceUnavailable = $0 { return true } else { return false } }
                 #expect(throws: ReaderError(.serviceUnavailable, "")) { try PCSCClient().readers() }
@@ -119,10 +116,7 @@ struct ReaderMonitorTests {
                 #expect(Set(removed) == Set(readers.map(\.name)))
             }
             try await log.next("serviceAvailable again", timeout: .seconds(20)) { $0 == .serviceAvailable }
-            for reader in readers {
-                let name = reader.name
-                try await log.next("readerAdded(\(name)) again") { $0 == .readerAdded(name) }
-            }
+            try await log.nextAll("every reader added again", readers.map { .readerAdded($0.name) })
             let name = readers[0].name
             try await readers[0].withVirtualCard(EchoCard()) { _ in
                 try await log.next("cardInserted after restart") {

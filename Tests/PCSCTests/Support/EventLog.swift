@@ -56,6 +56,17 @@ actor EventLog {
         return event
     }
 
+    /// Waits for every event in `wanted`, in whatever order they come (pcscd lists readers in
+    /// its own order, which differs between machines); each must come after the last one returned.
+    func nextAll(_ what: String, _ wanted: [ReaderEvent], timeout: Duration = .seconds(10)) async throws {
+        var remaining = wanted
+        while !remaining.isEmpty {
+            let pending = remaining
+            let event = try await next("\(what) (still missing \(pending))", timeout: timeout) { pending.contains($0) }
+            remaining.removeAll { $0 == event }
+        }
+    }
+
     private func expire(_ id: Int) {
         guard let waiter, waiter.id == id else { return }
         self.waiter = nil
