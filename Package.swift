@@ -214,6 +214,10 @@ let package = Package(
             path: "Tests/LedgerAppendChild"
         ),
 
+        /// Shared by the accounting store's, service's and uploader's tests: the storage engines of
+        /// a run and the private PostgreSQL cluster.
+        .target(name: "StorageTesting", dependencies: ["AccountingStore", postgresNIO], path: "Tests/StorageTesting"),
+
         /// Shared by the hardware-in-the-loop tests: starts/reuses the PC/SC test bed, leases
         /// virtual readers, runs virtual cards in-process or as `hromada-vcard` processes.
         .target(
@@ -285,6 +289,7 @@ let package = Package(
         .testTarget(
             name: "AccountingStoreTests",
             dependencies: [
+                "StorageTesting",
                 "AccountingStore", "AccountingCore", "LedgerCore", "Entitlements", "Identifiers", "Bundles", "SQLiteSupport", crypto,
                 postgresNIO, logging, serviceLifecycle,
             ]
@@ -292,6 +297,7 @@ let package = Package(
         .testTarget(
             name: "AccountingServiceTests",
             dependencies: [
+                "StorageTesting",
                 "AccountingService", "AccountingStore", "AccountingCore", "LedgerCore", "Entitlements", "Identifiers", "Tariff", "Bundles", crypto,
                 hummingbird, hummingbirdTesting, postgresNIO, logging,
             ]
@@ -299,6 +305,7 @@ let package = Package(
         .testTarget(
             name: "UploaderTests",
             dependencies: [
+                "StorageTesting",
                 "Uploader", "AccountingService", "AccountingStore", "AccountingCore", "LedgerCore", "LedgerStore", "Entitlements",
                 "Identifiers", "Tariff", "Bundles", "CommunityKeys", "Validator", crypto, hummingbird, asyncHTTPClient,
                 serviceLifecycle, logging, postgresNIO, "PropertyTesting",

@@ -12,89 +12,25 @@ import LedgerCore
 import Logging
 import NIOCore
 import PostgresNIO
+import StorageTesting
 import Tariff
 import Testing
 
 import Foundation
 
-/// The storage engines every service test runs against.
-///
-/// PostgreSQL is always included unless HROMADA_SKIP_POSTGRES=1: if the private cluster
-/// cannot be started, those cases fail (loudly), they are not skipped.
-enum Backend: String, CustomTestStringConvertible, Sendable {
-    case sqlite
-    case postgres
+/// The storage engines every service test runs against (`StorageTesting`).
+typealias Backend = StorageEngine
 
-    static var all: [Backend] {
-        ProcessInfo.processInfo.environment["HROMADA_SKIP_POSTGRES"] == "1" ? [.sqlite] : [.sqlite, .postgres]
-    }
-
-    var testDescription: String { rawValue }
-
+extension StorageEngine {
     /// A fresh, empty database.
     func freshLocation() async throws -> StorageLocation {
-        switch self {
-        case .sqlite:
-            .sqlite(path: FileManager.default.temporaryDirectory.appendingPathComponent("hromada-accounting-\(UUID().uuidString).sqlite").path)
-        case .postgres:
-            try await PostgresCluster.shared.freshDatabase()
-        }
+        try await freshLocation(sqlitePath: FileManager.default.temporaryDirectory.appendingPathComponent("hromada-accounting-\(UUID().uuidString).sqlite").path)
     }
 
     /// A fresh, empty, migrated storage, running until the test ends (see `StorageScope`).
     func makeStorage() async throws -> any AccountingStorage {
         try await StorageScope.open(try await freshLocation())
     }
-}
-
-/// The private PostgreSQL cluster of the test run (Tools/postgres), and fresh databases in it.
-actor PostgresCluster {
-    static let shared = PostgresCluster()
-    private var url: String?
-
-    /// The cluster's URL: HROMADA_POSTGRES_URL, or one started now with Tools/postgres.
-    func baseURL() throws -> String {
-        if let url { return url }
-        if let given = ProcessInfo.processInfo.environment["HROMADA_POSTGRES_URL"], !given.isEmpty {
-            url = given
-            return given
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = root.appendingPathComponent("Tools/postgres")
-        process.arguments = ["start", "--dir", "/tmp/hromada-postgres-tests"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        process.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0, text.hasPrefix("postgres://") else {
-            throw PostgresUnavailable(reason: "Tools/postgres start failed (status \(process.terminationStatus)); set HROMADA_SKIP_POSTGRES=1 to run without PostgreSQL")
-        }
-        url = text
-        return text
-    }
-
-    /// A new empty database in the cluster.
-    func freshDatabase() async throws -> StorageLocation {
-        let base = try baseURL()
-        guard case .postgres(let host, let port, let user, let password, _) = StorageLocation(base) else {
-            throw PostgresUnavailable(reason: "HROMADA_POSTGRES_URL is not postgres://USER@HOST:PORT/DATABASE")
-        }
-        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let admin = PostgresClient(configuration: .init(host: host, port: port, username: user, password: password, database: "postgres", tls: .disable))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await admin.run() }
-            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
-            group.cancelAll()
-        }
-        return .postgres(host: host, port: port, user: user, password: password, database: name)
-    }
-}
-
-struct PostgresUnavailable: Error, CustomStringConvertible {
-    let reason: String
-    var description: String { reason }
 }
 
 /// Keys, certificates and bundles of a test community.

@@ -6,110 +6,25 @@ import Identifiers
 import LedgerCore
 import Logging
 import PostgresNIO
+import StorageTesting
 import Tariff
 import Testing
 
 import Foundation
 
-/// The engines every storage test runs against.
-///
-/// PostgreSQL is always included unless HROMADA_SKIP_POSTGRES=1: if the private cluster
-/// cannot be started, those cases fail (loudly), they are not skipped.
-enum Engine: String, CustomTestStringConvertible, Sendable {
-    case sqlite
-    case postgres
+/// The engines every storage test runs against (`StorageTesting`).
+typealias Engine = StorageEngine
 
-    static var all: [Engine] {
-        ProcessInfo.processInfo.environment["HROMADA_SKIP_POSTGRES"] == "1" ? [.sqlite] : [.sqlite, .postgres]
-    }
-
-    var testDescription: String { rawValue }
-
+extension StorageEngine {
     /// A fresh, empty database: a new SQLite file, or a new database in the test cluster.
     func freshLocation() async throws -> StorageLocation {
-        switch self {
-        case .sqlite:
-            .sqlite(path: FileManager.default.temporaryDirectory.appendingPathComponent("hromada-store-\(UUID().uuidString).sqlite").path)
-        case .postgres:
-            try await PostgresCluster.shared.freshDatabase()
-        }
+        try await freshLocation(sqlitePath: FileManager.default.temporaryDirectory.appendingPathComponent("hromada-store-\(UUID().uuidString).sqlite").path)
     }
 
     /// Runs `body` with a fresh storage, running and migrated (closed afterwards).
     func withFreshStorage(_ body: (any AccountingStorage) async throws -> Void) async throws {
         try await freshLocation().withStorage(logger: Logger(label: "test"), body)
     }
-}
-
-/// The private PostgreSQL cluster of the test run (HROMADA_POSTGRES_URL, or Tools/postgres), and
-/// fresh databases in it.
-actor PostgresCluster {
-    static let shared = PostgresCluster()
-    private var url: String?
-
-    func baseURL() throws -> String {
-        if let url { return url }
-        if let given = ProcessInfo.processInfo.environment["HROMADA_POSTGRES_URL"], !given.isEmpty {
-            url = given
-            return given
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = root.appendingPathComponent("Tools/postgres")
-        process.arguments = ["start", "--dir", "/tmp/hromada-postgres-tests"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        process.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0, text.hasPrefix("postgres://") else {
-            throw ClusterUnavailable(reason: "Tools/postgres start failed (status \(process.terminationStatus)); set HROMADA_SKIP_POSTGRES=1 to run without PostgreSQL")
-        }
-        url = text
-        return text
-    }
-
-    /// A new empty database in the cluster.
-    func freshDatabase() async throws -> StorageLocation {
-        guard case .postgres(let host, let port, let user, let password, _) = StorageLocation(try baseURL()) else {
-            throw ClusterUnavailable(reason: "HROMADA_POSTGRES_URL is not postgres://USER@HOST:PORT/DATABASE")
-        }
-        let name = "s_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try await withAdmin(host: host, port: port, user: user, password: password) { admin in
-            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
-        }
-        return .postgres(host: host, port: port, user: user, password: password, database: name)
-    }
-
-    /// Runs raw SQL in the database at `location` (to build old schemas or tamper with versions).
-    func execute(_ statements: [String], in location: StorageLocation) async throws {
-        guard case .postgres(let host, let port, let user, let password, let database) = location else { return }
-        try await withAdmin(host: host, port: port, user: user, password: password, database: database) { client in
-            for statement in statements { try await client.query(PostgresQuery(unsafeSQL: statement)) }
-        }
-    }
-
-    private func withAdmin(
-        host: String, port: Int, user: String, password: String?, database: String = "postgres",
-        _ body: (PostgresClient) async throws -> Void
-    ) async throws {
-        let client = PostgresClient(configuration: .init(host: host, port: port, username: user, password: password, database: database, tls: .disable))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            do {
-                try await body(client)
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-            group.cancelAll()
-        }
-    }
-}
-
-struct ClusterUnavailable: Error, CustomStringConvertible {
-    let reason: String
-    var description: String { reason }
 }
 
 /// A device and the community that certified it, for storage rows that need real signatures.

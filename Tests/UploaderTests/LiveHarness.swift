@@ -12,6 +12,7 @@ import Logging
 import PostgresNIO
 import PropertyTesting
 import ServiceLifecycle
+import StorageTesting
 import Testing
 import Uploader
 
@@ -46,55 +47,14 @@ enum Keys {
     }
 }
 
-/// The storage engines the live tests run against (PostgreSQL unless HROMADA_SKIP_POSTGRES=1;
-/// if its cluster cannot be started those cases fail).
-enum LiveBackend: String, CustomTestStringConvertible, Sendable {
-    case sqlite
-    case postgres
+/// The storage engines the live tests run against (`StorageTesting`).
+typealias LiveBackend = StorageEngine
 
-    static var all: [LiveBackend] {
-        ProcessInfo.processInfo.environment["HROMADA_SKIP_POSTGRES"] == "1" ? [.sqlite] : [.sqlite, .postgres]
-    }
-
-    var testDescription: String { rawValue }
-
+extension StorageEngine {
     /// A fresh database for one test.
     func location(directory: String) async throws -> StorageLocation {
-        switch self {
-        case .sqlite: return .sqlite(path: "\(directory)/accounting.sqlite")
-        case .postgres: return try await freshPostgresDatabase()
-        }
+        try await freshLocation(sqlitePath: "\(directory)/accounting.sqlite")
     }
-}
-
-/// A new database in the test run's private PostgreSQL cluster (HROMADA_POSTGRES_URL, or Tools/postgres start).
-func freshPostgresDatabase() async throws -> StorageLocation {
-    var base = ProcessInfo.processInfo.environment["HROMADA_POSTGRES_URL"] ?? ""
-    if base.isEmpty {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = root.appendingPathComponent("Tools/postgres")
-        process.arguments = ["start", "--dir", "/tmp/hromada-postgres-tests"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        process.waitUntilExit()
-        base = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0 else {
-            throw ProxyError("Tools/postgres start failed; set HROMADA_SKIP_POSTGRES=1 to run without PostgreSQL")
-        }
-    }
-    guard case .postgres(let host, let port, let user, let password, _) = StorageLocation(base) else {
-        throw ProxyError("not a postgres URL: \(base)")
-    }
-    let name = "u_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-    let admin = PostgresClient(configuration: .init(host: host, port: port, username: user, password: password, database: "postgres", tls: .disable))
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { await admin.run() }
-        try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
-        group.cancelAll()
-    }
-    return .postgres(host: host, port: port, user: user, password: password, database: name)
 }
 
 /// The accounting service running for real on 127.0.0.1, restartable.

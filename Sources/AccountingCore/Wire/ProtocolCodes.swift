@@ -288,7 +288,16 @@ public enum AccountingErrorCode: Hashable, Sendable {
     }
 }
 
-extension UploadOutcome: Codable, CustomStringConvertible {
+/// A protocol value that travels as its wire name and reads any name (unknown ones kept as
+/// they came), so one Codable form serves every protocol enum.
+public protocol WireNamed: Codable, CustomStringConvertible {
+    /// The name on the wire.
+    var wireName: String { get }
+    /// The value the wire name stands for; never fails.
+    init(wireName: String)
+}
+
+extension WireNamed {
     /// Reads the wire name; any string is accepted.
     public init(from decoder: any Decoder) throws {
         self.init(wireName: try decoder.singleValueContainer().decode(String.self))
@@ -304,18 +313,6 @@ extension UploadOutcome: Codable, CustomStringConvertible {
     public var description: String { wireName }
 }
 
-extension AccountingErrorCode: Codable, CustomStringConvertible {
-    /// Reads the wire name; any string is accepted.
-    public init(from decoder: any Decoder) throws {
-        self.init(wireName: try decoder.singleValueContainer().decode(String.self))
-    }
+extension UploadOutcome: WireNamed {}
 
-    /// Writes the wire name.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(wireName)
-    }
-
-    /// The wire name.
-    public var description: String { wireName }
-}
+extension AccountingErrorCode: WireNamed {}
