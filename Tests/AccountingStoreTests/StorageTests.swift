@@ -6,6 +6,7 @@ import LedgerCore
 import Logging
 import SQLiteSupport
 import ServiceLifecycle
+import StorageTesting
 import Tariff
 import Testing
 
