@@ -146,7 +146,7 @@ let package = Package(
         .target(
             name: "AccountingStore",
             dependencies: [
-                "AccountingCore", "LedgerCore", "Entitlements", "Identifiers", "Bundles", "SQLiteSupport", logging, postgresNIO,
+                "AccountingCore", "Diagnostics", "LedgerCore", "Entitlements", "Identifiers", "Bundles", "SQLiteSupport", logging, postgresNIO,
                 serviceLifecycle,
             ]
         ),

@@ -37,7 +37,8 @@ final class StorageLifetime: Sendable {
     /// Claims the one `run()` a storage allows.
     func claimRun() throws {
         try state.withLock { state in
-            guard !state.runClaimed else { throw StorageError("the storage is already running") }
+            guard !state.closed else { throw StorageError(.closed, "the storage is closed") }
+            guard !state.runClaimed else { throw StorageError(.alreadyRunning, "the storage is already running") }
             state.runClaimed = true
         }
     }

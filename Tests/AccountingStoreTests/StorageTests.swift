@@ -33,7 +33,7 @@ struct StorageTests {
         default:
             try await PostgresCluster.shared.execute(["INSERT INTO schema_migrations (version, applied_at) VALUES (9, 0)"], in: location)
         }
-        await #expect(throws: StorageError.self) {
+        await #expect(throws: StorageError(.schemaRefused, "")) {
             try await location.withStorage(logger: Logger(label: "test")) { _ in }
         }
     }
@@ -148,7 +148,7 @@ struct StorageTests {
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
-        await #expect(throws: StorageError.self) { try await storage.healthCheck() }
+        await #expect(throws: StorageError(.closed, "")) { try await storage.healthCheck() }
     }
 
     @Test(arguments: Engine.all)
@@ -160,8 +160,8 @@ struct StorageTests {
             try await storage.close()
             try await tasks.waitForAll()
         }
-        await #expect(throws: StorageError.self) { _ = try await storage.entryCount() }
-        await #expect(throws: StorageError.self) { try await storage.run() }
+        await #expect(throws: StorageError(.closed, "")) { _ = try await storage.entryCount() }
+        await #expect(throws: StorageError(.closed, "")) { try await storage.run() }
     }
 }
 

@@ -166,7 +166,7 @@ public actor AccountingEngine {
                 return .rejected(rejection)
             }
         }
-        throw StorageError("the device's head kept moving under concurrent uploads")
+        throw StorageError(.contention, "the device's head kept moving under concurrent uploads")
     }
 
     /// The device's position and latest receipt.

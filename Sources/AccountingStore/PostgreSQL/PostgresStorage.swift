@@ -60,7 +60,7 @@ public final class PostgresStorage: AccountingStorage {
         try await pool().query(PostgresQuery(unsafeSQL: render(Migrations.versionTable)), logger: logger)
         let version = try await appliedVersion(try await pool())
         guard version <= Migrations.latest else {
-            throw StorageError("the database has schema version \(version); this code knows up to \(Migrations.latest)")
+            throw StorageError(.schemaRefused, "the database has schema version \(version); this code knows up to \(Migrations.latest)")
         }
         for migration in Migrations.all where migration.version > version {
             let statements = migration.statements.map(render)
@@ -108,7 +108,7 @@ public final class PostgresStorage: AccountingStorage {
     /// wait forever for a connection).
     private func pool() async throws -> PostgresClient {
         await lifetime.waitUntilRunning()
-        guard !lifetime.isClosed else { throw StorageError("the PostgreSQL storage is closed") }
+        guard !lifetime.isClosed else { throw StorageError(.closed, "the PostgreSQL storage is closed") }
         return client
     }
 
@@ -403,7 +403,7 @@ public final class PostgresStorage: AccountingStorage {
         ).decode(Int64.self) {
             return id
         }
-        throw StorageError("the deny-list report was not numbered")
+        throw StorageError(.inconsistent, "the deny-list report was not numbered")
     }
 
     public func denyListRequests() async throws -> [DenyListRequest] {

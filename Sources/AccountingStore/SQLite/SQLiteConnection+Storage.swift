@@ -12,9 +12,9 @@ extension StorageError {
     /// The storage error for an SQLite failure: the details are for the log, never the client.
     init(sqlite failure: SQLiteFailure) {
         switch failure.stage {
-        case .opening: self.init("cannot open \(failure.context): \(failure.message)")
-        case .closed: self.init("the database is closed")
-        default: self.init("SQLite \(failure.extendedCode.rawValue) (\(failure.message)) in: \(failure.context.prefix(120))")
+        case .opening: self.init(.unavailable, "cannot open \(failure.context): \(failure.message)")
+        case .closed: self.init(.closed, "the database is closed")
+        default: self.init(.statementFailed, "SQLite \(failure.extendedCode.rawValue) (\(failure.message)) in: \(failure.context.prefix(120))")
         }
     }
 }

@@ -26,7 +26,7 @@ public actor SQLiteStorage: AccountingStorage {
         try database.execute("PRAGMA busy_timeout = 5000")
         let mode = try database.prepare("PRAGMA journal_mode = WAL")
         _ = try mode.step()
-        guard mode.text(0).lowercased() == "wal" else { throw StorageError("\(path) cannot use WAL mode") }
+        guard mode.text(0).lowercased() == "wal" else { throw StorageError(.misconfigured, "\(path) cannot use WAL mode") }
         try database.execute("PRAGMA synchronous = FULL")
         try database.execute("PRAGMA foreign_keys = ON")
     }
@@ -64,7 +64,7 @@ public actor SQLiteStorage: AccountingStorage {
         do {
             return Int(try migrator.migrate(database))
         } catch let refusal as SQLiteMigrator.Refusal {
-            throw StorageError("\(path): \(refusal)")
+            throw StorageError(.schemaRefused, "\(path): \(refusal)")
         }
     }
 
