@@ -37,7 +37,6 @@ final class StorageLifetime: Sendable {
     /// Claims the one `run()` a storage allows.
     func claimRun() throws {
         try state.withLock { state in
-            guard !state.closed else { throw StorageError(.closed, "the storage is closed") }
             guard !state.runClaimed else { throw StorageError(.alreadyRunning, "the storage is already running") }
             state.runClaimed = true
         }

@@ -161,7 +161,8 @@ struct StorageTests {
             try await tasks.waitForAll()
         }
         await #expect(throws: StorageError(.closed, "")) { _ = try await storage.entryCount() }
-        await #expect(throws: StorageError(.closed, "")) { try await storage.run() }
+        // run() is allowed once per storage.
+        await #expect(throws: StorageError(.alreadyRunning, "")) { try await storage.run() }
     }
 }
 
