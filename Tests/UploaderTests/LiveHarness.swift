@@ -88,19 +88,44 @@ final class LiveService: @unchecked Sendable {
         }
         let group = ServiceGroup(
             configuration: .init(services: [.init(service: storage), .init(service: AfterMigrations(of: storage, run: app))], logger: logger))
-        task = Task { try await group.run() }
+        let running = Task {
+            // A group that ends before the server listens must not leave start() waiting.
+            defer { continuation.finish() }
+            try await group.run()
+        }
+        task = running
+        let deadline = Task {
+            try? await Task.sleep(for: .seconds(30))
+            continuation.finish()
+        }
+        defer { deadline.cancel() }
         for await bound in stream {
             port = bound
-            break
+            return port
         }
-        return port
+        running.cancel()
+        throw ProxyError("the service did not listen within 30 s, or its group ended first")
     }
 
     /// Stops the service (as a crash would: the group is cancelled, in-flight requests are cut);
     /// the storage is closed when its `run()` ends.
     func stop() async throws {
-        task?.cancel()
-        _ = try? await task?.value
+        if let task {
+            task.cancel()
+            // Give the group a moment to let go of its port and storage, but never wait on a
+            // connection that a fault left half open: a crashed service waits for nobody.
+            let (ended, finished) = AsyncStream<Void>.makeStream()
+            Task {
+                _ = try? await task.value
+                finished.finish()
+            }
+            let deadline = Task {
+                try? await Task.sleep(for: .seconds(5))
+                finished.finish()
+            }
+            for await _ in ended {}
+            deadline.cancel()
+        }
         task = nil
         try await storage?.close()
         storage = nil
