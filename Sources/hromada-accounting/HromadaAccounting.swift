@@ -39,32 +39,54 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOption
     @Option(name: .long, help: "HOST:PORT to listen on.") var listen: String = "127.0.0.1:8080"
     @Option(name: .long, help: "The community key directory (hromada-keys); needs the accounting key.") var keys: String
+    @Option(name: .long, help: "Most connections open at once (default: 900, or the open-file limit less 64 if that is lower).")
+    var maxConnections: Int?
+    @Option(name: .long, help: "Seconds a connection may send nothing before it is closed.") var idleTimeout: Int = 30
+    @Option(name: .long, help: "Seconds within which a request's head and body must arrive.") var readTimeout: Int = 60
+    @Option(name: .long, help: "Seconds requests in progress may take to finish on SIGTERM.") var shutdownTimeout: Int = 10
 
     func run() async throws {
         let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count >= 2, let port = Int(parts.last!), (0...65535).contains(port) else {
             throw ValidationError("--listen: HOST:PORT")
         }
+        for (name, value) in [("--idle-timeout", idleTimeout), ("--read-timeout", readTimeout), ("--shutdown-timeout", shutdownTimeout)] where value < 1 {
+            throw ValidationError("\(name): at least 1 second")
+        }
+        // The connection limit stays below the open-file limit, whatever was asked: a process
+        // out of descriptors cannot answer /health or open its database.
+        let ceiling = ConnectionLimits.maximumConnections(openFileLimit: Self.openFileLimit())
+        if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections: at least 1") }
+        let limits = ConnectionLimits(
+            maximumConnections: min(maxConnections ?? ConnectionLimits.standard.maximumConnections, ceiling),
+            idleTimeout: .seconds(idleTimeout), requestReadTimeout: .seconds(readTimeout), shutdownGracePeriod: .seconds(shutdownTimeout))
         let host = parts.dropLast().joined(separator: ":")
         var logger = Logger(label: "hromada.accounting")
         logger.logLevel = .info
+        if let maxConnections, maxConnections > ceiling {
+            logger.warning("--max-connections lowered to stay below the open-file limit", metadata: ["connections": "\(ceiling)"])
+        }
         let configuration = try AccountingConfiguration(keysDirectory: keys, now: { UnixTime(Date()) })
         let storage = try database.location().makeStorage(logger: logger)
         let engine = AccountingEngine(storage: storage, configuration: configuration, logger: logger)
         // The process-wide MetricsSystem reports into the engine's registry, so whatever a
         // library counts through it appears on the same /metrics page.
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: await engine.metrics.registry))
-        let app = AccountingRoutes.application(engine: engine, host: host, port: port, logger: logger) { bound in
+        let group = AccountingServer.serviceGroup(
+            engine: engine, host: host, port: port, connections: ConnectionGuard(limits: limits), signals: [.sigterm, .sigint],
+            logger: logger
+        ) { bound in
             // One line on standard output, for scripts and tests that started us on port 0.
             FileHandle.standardOutput.write(Data("listening on \(host):\(bound)\n".utf8))
         }
-        // The storage first: it starts first and is shut down last, after the server has
-        // finished its requests. The server listens only once the schema is migrated.
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: storage), .init(service: AfterMigrations(of: storage, run: app))],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The soft open-file limit of this process (RLIMIT_NOFILE), or 1024 if it cannot be read.
+    static func openFileLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        return Int(clamping: min(limit.rlim_cur, rlim_t(Int32.max)))
     }
 }
 

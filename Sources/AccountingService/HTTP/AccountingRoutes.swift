@@ -58,13 +58,17 @@ public enum AccountingRoutes {
         return router
     }
 
-    /// A Hummingbird application listening on `host:port` (0 picks a free port; `onRunning` learns it).
+    /// A Hummingbird application listening on `host:port` (0 picks a free port; `onRunning` learns it),
+    /// holding its connections to `connections`' limits.
     public static func application(
-        engine: AccountingEngine, host: String, port: Int, logger: Logger,
+        engine: AccountingEngine, host: String, port: Int, connections: ConnectionGuard = ConnectionGuard(), logger: Logger,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
             router: router(engine: engine),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [connections.handler()], idleTimeout: TimeAmount(connections.limits.idleTimeout))),
             configuration: .init(address: .hostname(host, port: port), serverName: "hromada-accounting"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger)
