@@ -76,7 +76,7 @@ enum Community {
     static func configuration(now: @escaping @Sendable () -> UnixTime = { Community.now }, limits: AccountingLimits = .standard) -> AccountingConfiguration {
         AccountingConfiguration(
             community: name, rootKeyID: rootID, rootPublicKey: rootPublic, revocations: RevocationList(), serviceKey: serviceKey,
-            limits: limits, now: now)
+            limits: limits, now: now, serviceCertificate: certificate(for: serviceKey, role: .accounting))
     }
 }
 

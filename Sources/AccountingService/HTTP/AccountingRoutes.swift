@@ -33,6 +33,7 @@ public enum AccountingRoutes {
         router.add(middleware: CountingMiddleware(metrics: engine.metrics))
         router.get("/health") { _, _ in try await handlers.health() }
         router.get("/metrics") { _, _ in await handlers.metrics() }
+        router.get("/v1/service/certificate") { _, _ in try handlers.serviceCertificate() }
         router.get("/v1/bundles/:kind") { request, context in try await handlers.downloadBundle(request, kind: Handlers.bundleKind(context)) }
 
         router.group()
@@ -156,6 +157,30 @@ struct Handlers: Sendable {
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    struct ServiceCertificateView: Codable {
+        var certificate: String
+        var keyID: String
+        var publicKey: String
+        var role: String
+        var issuerKeyID: String
+        var notBefore: Int64
+        var notAfter: Int64
+    }
+
+    /// The certificate of the key that signs receipts, so a client can check them: its
+    /// canonical bytes (verify them under the community root key) and the fields decoded.
+    func serviceCertificate() throws(AccountingServiceError) -> Response {
+        guard let certificate = engine.configuration.serviceCertificate, let bytes = try? certificate.encoded() else {
+            throw AccountingServiceError(
+                .notFound, .notFound, uk: "сертифікат сервісу не налаштовано", en: "the service runs without its certificate")
+        }
+        return Self.json(
+            ServiceCertificateView(
+                certificate: Hex.encode(bytes), keyID: certificate.keyID.description, publicKey: Hex.encode(certificate.publicKey.rawRepresentation),
+                role: certificate.role.description, issuerKeyID: certificate.issuerKeyID.description, notBefore: certificate.notBefore.rawValue,
+                notAfter: certificate.notAfter.rawValue))
     }
 
     // MARK: Devices
@@ -295,22 +320,23 @@ struct Handlers: Sendable {
         let query = request.uri.queryParameters
         var device: DeviceID?
         if let text = query["device"] {
-            guard let number = UInt32(text) else {
-                throw AccountingServiceError.invalidField(uk: "device: ціле число", en: "device: an integer")
+            guard let number = CanonicalDecimal.uint32(text) else {
+                throw AccountingServiceError.invalidField(
+                    uk: "device: ціле число 0–4294967295 без провідних нулів", en: "device: an integer 0-4294967295 without leading zeros")
             }
             device = DeviceID(rawValue: number)
         }
         var limit = 100
         if let text = query["limit"] {
-            guard let number = Int(text), (1...limits.maximumPageSize).contains(number) else {
+            guard let number = CanonicalDecimal.uint64(text).flatMap({ Int(exactly: $0) }), (1...limits.maximumPageSize).contains(number) else {
                 throw AccountingServiceError.invalidField(uk: "limit: 1–\(limits.maximumPageSize)", en: "limit: 1-\(limits.maximumPageSize)")
             }
             limit = number
         }
         var cursor: (device: UInt32, sequence: UInt64)?
         if let text = query["after"] {
-            let parts = text.split(separator: ":")
-            guard parts.count == 2, let cursorDevice = UInt32(parts[0]), let sequence = UInt64(parts[1]) else {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let cursorDevice = CanonicalDecimal.uint32(parts[0]), let sequence = CanonicalDecimal.uint64(parts[1]) else {
                 throw AccountingServiceError.invalidField(uk: "after: пристрій:номер", en: "after: device:sequence")
             }
             cursor = (cursorDevice, sequence)

@@ -39,6 +39,14 @@ struct DeviceAuthenticationMiddleware: RouterMiddleware {
         for name in DeviceRequestHeader.all {
             if let field = HTTPField.Name(name), let value = request.headers[field] { headers[name] = value }
         }
+        // The signed bytes carry the device id as the service prints it, so a header that
+        // names the same number another way (`0101`, `+101`) would verify against bytes the
+        // client never signed; it is refused as malformed instead of being read as 101.
+        if let device = headers[DeviceRequestHeader.device], CanonicalDecimal.uint32(device) == nil {
+            let refusal = DeviceAuthRefusal.malformedHeader(DeviceRequestHeader.device)
+            await engine.metrics.increment("hromada_device_auth_refused_total", label: ("code", refusal.code.wireName))
+            throw AccountingServiceError(refusing: refusal)
+        }
         let result = try await engine.authenticateDevice(
             method: request.method.rawValue, path: request.head.path ?? request.uri.path, headers: headers, body: body)
         switch result {
@@ -69,13 +77,12 @@ struct OperatorAuthorizationMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let action = try self.action(context)
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count > 7 else {
+        guard let token = request.headers[.authorization].flatMap(Self.bearerToken) else {
             await engine.metrics.increment("hromada_operator_auth_refused_total", label: ("status", "401"))
             throw AccountingServiceError(
                 .unauthorized, .missingToken, uk: "потрібен токен оператора", en: "an operator bearer token is required",
                 headers: [.wwwAuthenticate: "Bearer"])
         }
-        let token = String(header.dropFirst(7))
         guard let identity = try await engine.storage.operatorIdentity(tokenHash: OperatorTokens.hash(token)) else {
             await engine.metrics.increment("hromada_operator_auth_refused_total", label: ("status", "401"))
             throw AccountingServiceError(
@@ -90,6 +97,38 @@ struct OperatorAuthorizationMiddleware: RouterMiddleware {
         var context = context
         context.operatorIdentity = identity
         return try await next(request, context)
+    }
+}
+
+extension OperatorAuthorizationMiddleware {
+    /// The token of an `Authorization: Bearer <token>` header. The scheme name is matched
+    /// without regard to case and may be followed by several spaces (RFC 9110, section 11.4).
+    static func bearerToken(_ header: String) -> String? {
+        let scheme = header.prefix { $0 != " " }
+        guard scheme.lowercased() == "bearer" else { return nil }
+        let token = header.dropFirst(scheme.count).drop { $0 == " " }
+        guard !token.isEmpty, !token.contains(" ") else { return nil }
+        return String(token)
+    }
+}
+
+/// Decimal numbers in their one canonical spelling: digits only, no sign, no leading zero.
+///
+/// Why only one spelling: a device id is part of what a device signs, and the service prints
+/// it back in receipts and cursors; two spellings of one number would make a signature or a
+/// cursor depend on which one a client chose.
+enum CanonicalDecimal {
+    /// The value of `text` if it is a canonical decimal no larger than `UInt64.max`.
+    static func uint64(_ text: some StringProtocol) -> UInt64? {
+        let bytes = Array(text.utf8)
+        guard let first = bytes.first, bytes.count <= 20, bytes.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        guard first != 0x30 || bytes.count == 1 else { return nil }
+        return UInt64(String(text))
+    }
+
+    /// The value of `text` if it is a canonical decimal no larger than `UInt32.max`.
+    static func uint32(_ text: some StringProtocol) -> UInt32? {
+        uint64(text).flatMap { UInt32(exactly: $0) }
     }
 }
 

@@ -23,13 +23,16 @@ public struct AccountingConfiguration: Sendable {
     public var limits: AccountingLimits
     /// The clock (tests pass a fixed or stepping one).
     public var now: @Sendable () -> UnixTime
+    /// The root's certificate of `serviceKey`, served to clients that check receipts.
+    public var serviceCertificate: Certificate?
 
     /// Creates a configuration.
     public init(
         community: String, rootKeyID: KeyID, rootPublicKey: SigningPublicKey, revocations: RevocationList,
         serviceKey: Curve25519.Signing.PrivateKey, limits: AccountingLimits = .standard,
-        now: @escaping @Sendable () -> UnixTime
+        now: @escaping @Sendable () -> UnixTime, serviceCertificate: Certificate? = nil
     ) {
+        self.serviceCertificate = serviceCertificate
         self.community = community
         self.rootKeyID = rootKeyID
         self.rootPublicKey = rootPublicKey

@@ -19,6 +19,6 @@ extension AccountingConfiguration {
         let key = try directory.signingKey(newest.keyID)
         self.init(
             community: directory.community, rootKeyID: root.keyID, rootPublicKey: root.publicKey, revocations: revocations,
-            serviceKey: key.privateKey, now: now)
+            serviceKey: key.privateKey, now: now, serviceCertificate: newest)
     }
 }
