@@ -263,8 +263,13 @@ struct Handlers: Sendable {
         guard !input.label.isEmpty, input.label.utf8.count <= 64 else {
             throw AccountingServiceError.invalidField(uk: "назва: 1–64 байти", en: "label: 1-64 bytes")
         }
-        guard let bytes = Hex.decode(input.certificate), let certificate = try? Certificate(decoding: bytes) else {
-            throw AccountingServiceError(.badRequest, .malformedCertificate, uk: "сертифікат не читається", en: "the certificate does not decode")
+        guard let bytes = Hex.decode(input.certificate) else {
+            throw AccountingServiceError(.badRequest, .malformedCertificate, uk: "сертифікат не є hex", en: "the certificate is not hex")
+        }
+        // Hex of the documented form that is not a certificate is 422: the form is right, the content is not.
+        guard let certificate = try? Certificate(decoding: bytes) else {
+            throw AccountingServiceError(
+                .unprocessableContent, .malformedCertificate, uk: "сертифікат не читається", en: "the certificate does not decode")
         }
         if case .invalid(let rejection) = await engine.checkDeviceCertificate(certificate) {
             throw AccountingServiceError(

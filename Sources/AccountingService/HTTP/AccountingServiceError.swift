@@ -60,10 +60,18 @@ public struct AccountingServiceError: CodedError, HTTPResponseError {
 
 extension AccountingServiceError {
     /// A request or batch that cannot be read: 413 when too large, else 400.
+    ///
+    /// An entry that is base64 (as docs/openapi.yaml's pattern requires) but not a ledger entry
+    /// is 422, not 400: the request has the documented form, its content is what is wrong; so a
+    /// client that keeps to the schema never sees a 400.
     init(_ error: AccountingError, file: String = #fileID, line: UInt = #line) {
-        self.init(
-            error.code == .tooLarge ? .contentTooLarge : .badRequest, error.code, uk: error.ukrainian, en: error.english,
-            file: file, line: line)
+        let status: HTTPResponse.Status
+        switch error.code {
+        case .tooLarge: status = .contentTooLarge
+        case .malformedEntry: status = .unprocessableContent
+        default: status = .badRequest
+        }
+        self.init(status, error.code, uk: error.ukrainian, en: error.english, file: file, line: line)
     }
 
     /// A body larger than `limits` allows.
