@@ -13,32 +13,6 @@ import Foundation
 /// The service over real sockets under connection floods (docs/accounting.md, "Connections and floods").
 @Suite("Connection floods", .runsStorage, .serialized)
 struct FloodTests {
-    /// Runs the service of `service` on a free port with `limits`, for the length of `body`.
-    func withLiveServer(
-        _ service: TestService, limits: ConnectionLimits,
-        _ body: @escaping @Sendable (_ port: Int, _ connections: ConnectionGuard) async throws -> Void
-    ) async throws {
-        let connections = ConnectionGuard(limits: limits)
-        var logger = Logger(label: "flood")
-        logger.logLevel = .critical
-        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let app = AccountingRoutes.application(
-            engine: service.engine, host: "127.0.0.1", port: 0, connections: connections, logger: logger
-        ) { port in portContinuation.yield(port) }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw RawConnection.Failure(description: "the server did not start") }
-            do {
-                try await body(port, connections)
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-            group.cancelAll()
-        }
-    }
-
     /// Uploads `batch` as a validator would, on a connection of its own; the status.
     func upload(_ batch: UploadBatch, as device: TestDevice, port: Int) async throws -> Int {
         let body = try batch.jsonBody()
@@ -53,7 +27,7 @@ struct FloodTests {
         let limits = ConnectionLimits(
             maximumConnections: limit, idleTimeout: .seconds(60), requestReadTimeout: .seconds(60), shutdownGracePeriod: .seconds(1))
         let chain = service.device.chain(count: 60)
-        try await withLiveServer(service, limits: limits) { port, connections in
+        try await service.withLiveServer(limits: limits) { port, connections in
             // An attacker opens three times the limit and never sends a byte, while the
             // validator uploads its ledger in six batches and a monitor asks /health.
             let attacker = Task {
@@ -92,7 +66,7 @@ struct FloodTests {
         let service = try await TestService(.sqlite)
         let limits = ConnectionLimits(
             maximumConnections: 100, idleTimeout: .seconds(1), requestReadTimeout: .seconds(2), shutdownGracePeriod: .seconds(1))
-        try await withLiveServer(service, limits: limits) { port, connections in
+        try await service.withLiveServer(limits: limits) { port, connections in
             // Fifty connections trickle a request head a byte every 100 ms (it would take
             // 30 s to finish), one trickles a body after a complete head (100 s to finish).
             let head = Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: \(String(repeating: "a", count: 250))\r\n\r\n".utf8)
@@ -135,7 +109,7 @@ struct FloodTests {
         let service = try await TestService(.sqlite, limits: AccountingLimits(maximumBatchEntries: 1000, maximumBodyBytes: limit))
         let limits = ConnectionLimits(
             maximumConnections: 100, idleTimeout: .seconds(30), requestReadTimeout: .seconds(30), shutdownGracePeriod: .seconds(1))
-        try await withLiveServer(service, limits: limits) { port, _ in
+        try await service.withLiveServer(limits: limits) { port, _ in
             // A client that means to send 1 GiB, either declared up front or chunked without a length.
             let gibibyte = 1 << 30
             let connection = try RawConnection(port: port)

@@ -140,10 +140,10 @@ struct TestService {
     let finance = "hct_finance-token"
     let desk = "hct_desk-token"
 
-    init(_ backend: Backend, limits: AccountingLimits = .standard) async throws {
+    init(_ backend: Backend, limits: AccountingLimits = .standard, now: @escaping @Sendable () -> UnixTime = { Community.now }) async throws {
         self.backend = backend
         storage = try await backend.makeStorage()
-        engine = AccountingEngine(storage: storage, configuration: Community.configuration(limits: limits), logger: Logger(label: "test"))
+        engine = AccountingEngine(storage: storage, configuration: Community.configuration(now: now, limits: limits), logger: Logger(label: "test"))
         for (token, role) in [(admin, OperatorRole.admin), (finance, .finance), (desk, .desk)] {
             try await storage.addOperatorToken(hash: OperatorTokens.hash(token), identity: OperatorIdentity(role: role, label: role.rawValue), createdAt: Community.now)
         }
@@ -157,6 +157,34 @@ struct TestService {
     func withClient(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let app = Application(router: router)
         try await app.test(.router) { client in try await body(client) }
+    }
+}
+
+extension TestService {
+    /// Runs this service on a free port of 127.0.0.1 with `limits`, for the length of `body`.
+    func withLiveServer(
+        limits: ConnectionLimits = .standard, logLevel: Logger.Level = .critical,
+        _ body: @escaping @Sendable (_ port: Int, _ connections: ConnectionGuard) async throws -> Void
+    ) async throws {
+        let connections = ConnectionGuard(limits: limits)
+        var logger = Logger(label: "live")
+        logger.logLevel = logLevel
+        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+        let app = AccountingRoutes.application(
+            engine: engine, host: "127.0.0.1", port: 0, connections: connections, logger: logger
+        ) { port in portContinuation.yield(port) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw RawConnection.Failure(description: "the server did not start") }
+            do {
+                try await body(port, connections)
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+            group.cancelAll()
+        }
     }
 }
 
