@@ -1,5 +1,7 @@
 import AccountingCore
 import AccountingService
+import AccountingStore
+import Bundles
 import Entitlements
 import Identifiers
 import LedgerCore
@@ -26,6 +28,10 @@ struct SchemathesisTests {
         try #require(FileManager.default.isExecutableFile(atPath: python.path), "schemathesis is not installed: run Tools/setup")
         let service = try await TestService(.sqlite, now: { UnixTime(Date()) })
         let chain = service.device.chain(count: 10)
+        // Bundles to serve, so that downloads and revalidation (304) are reached too.
+        try await service.storage.storeBundle(StoredBundle(kind: .trust, version: 1, bytes: Community.trustBundle(version: 1), uploadedAt: UnixTime(Date())))
+        try await service.storage.storeBundle(
+            StoredBundle(kind: .denyList, version: 1, bytes: Community.denyListBundle(version: 1, serials: [0x00BB_0000_0000_0001]), uploadedAt: UnixTime(Date())))
         let log = Self.root.appendingPathComponent(".build/schemathesis-run.log")
         try await service.withLiveServer(logLevel: .error) { port, _ in
             // Some history to read: the registered device's first ten entries.
