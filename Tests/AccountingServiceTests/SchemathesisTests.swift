@@ -12,7 +12,8 @@ import Foundation
 /// schemathesis (PyPI, installed by Tools/setup) generates requests from docs/openapi.yaml and
 /// sends them to the live service on SQLite: every operation, device requests signed for real
 /// (Tests/Schemathesis/hromada_signing.py), operator requests with an admin token. It checks that
-/// nothing is a server error, and that every status code and response body is the documented one.
+/// nothing is a server error, that every status code, content type, response header and body is
+/// the documented one, and that a method a path does not have is 405.
 @Suite("schemathesis against docs/openapi.yaml", .runsStorage)
 struct SchemathesisTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -47,7 +48,7 @@ struct SchemathesisTests {
             process.currentDirectoryURL = work
             process.arguments = [
                 "-m", "schemathesis.cli", "run", Self.root.appendingPathComponent("docs/openapi.yaml").path, "--url", "http://127.0.0.1:\(port)",
-                "--checks", "not_a_server_error,status_code_conformance,response_schema_conformance",
+                "--checks", "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance,response_headers_conformance,unsupported_method",
                 "--header", "Authorization: Bearer \(service.admin)",
                 "--phases", "examples,coverage,fuzzing,stateful", "--max-examples", "60", "--seed", "20261206",
                 "--workers", "1", "--generation-with-security-parameters", "false", "--request-timeout", "20",

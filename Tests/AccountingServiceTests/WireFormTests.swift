@@ -104,4 +104,15 @@ struct WireFormTests {
             #expect(try receipt.receipt().isValid(signedBy: certificate.publicKey.cryptoKey()))
         }
     }
+
+    @Test(arguments: [("/v1/nothing", "GET", 404, "not-found"), ("/v1/ledger", "GET", 404, "not-found"), ("/v1/devices", "DELETE", 405, "method-not-allowed"), ("/health", "POST", 405, "method-not-allowed")])
+    func unknownPathsAndMethodsAreAnsweredAsDocumented(path: String, method: String, status: Int, code: String) async throws {
+        let service = try await TestService(.sqlite)
+        try await service.withClient { client in
+            let response = try await client.execute(uri: path, method: HTTPRequest.Method(method)!, headers: [.authorization: "Bearer \(service.admin)"])
+            #expect(response.status.code == status)
+            #expect(response.errorCode == code)
+            if status == 405 { #expect(response.headers[.allow] == (path == "/health" ? "GET" : "GET, POST")) }
+        }
+    }
 }

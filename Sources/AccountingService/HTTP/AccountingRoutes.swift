@@ -11,6 +11,7 @@ import Localization
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -30,7 +31,8 @@ public enum AccountingRoutes {
         let router = Router(context: AccountingRequestContext.self)
         let handlers = Handlers(engine: engine)
         let limits = engine.configuration.limits
-        router.add(middleware: CountingMiddleware(metrics: engine.metrics))
+        let table = RouteTable()
+        router.add(middleware: CountingMiddleware(metrics: engine.metrics, routes: table))
         router.get("/health") { _, _ in try await handlers.health() }
         router.get("/metrics") { _, _ in await handlers.metrics() }
         router.get("/v1/service/certificate") { _, _ in try handlers.serviceCertificate() }
@@ -56,6 +58,7 @@ public enum AccountingRoutes {
         operatorRoutes({ _ in .addDenyListEntry }, body: true)
             .post("/v1/deny-list-entries") { _, context in try await handlers.addDenyListEntry(context) }
         operatorRoutes({ _ in .readDenyListEntries }).get("/v1/deny-list-entries") { _, _ in try await handlers.denyListEntries() }
+        table.record(router.routes.map { (path: $0.path.description, method: $0.method) })
         return router
     }
 
@@ -76,9 +79,37 @@ public enum AccountingRoutes {
     }
 }
 
+/// The registered routes, for telling "no such path" (404) from "no such method" (405): the
+/// router finds neither, so the middleware in front of it looks here.
+final class RouteTable: Sendable {
+    private let routes = Mutex<[(components: [Substring], method: HTTPRequest.Method)]>([])
+
+    /// Records the router's routes (`:name` matches any one path component).
+    func record(_ entries: [(path: String, method: HTTPRequest.Method)]) {
+        routes.withLock { $0 = entries.map { (Self.components($0.path), $0.method) } }
+    }
+
+    /// The methods registered for `path`, sorted; empty when no route has that path.
+    func methods(for path: String) -> [HTTPRequest.Method] {
+        let requested = Self.components(path)
+        let methods = routes.withLock { routes in
+            routes.filter { route in
+                route.components.count == requested.count
+                    && zip(route.components, requested).allSatisfy { pattern, part in pattern.hasPrefix(":") || pattern == part }
+            }.map(\.method)
+        }
+        return Array(Set(methods)).sorted { $0.rawValue < $1.rawValue }
+    }
+
+    private static func components(_ path: String) -> [Substring] {
+        path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map { $0.split(separator: "/") } ?? []
+    }
+}
+
 /// Counts responses by status class, and answers unexpected failures with a JSON 500/503.
 struct CountingMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServiceMetrics
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let response: Response
@@ -95,6 +126,13 @@ struct CountingMiddleware<Context: RequestContext>: RouterMiddleware {
             // Hummingbird's own (no route, wrong method), answered in the service's JSON form.
             await metrics.increment("hromada_http_requests_total", label: ("status", "\(error.status.code / 100)xx"))
             if error.status == .notFound {
+                // The router answers 404 for a known path with another method too.
+                let allowed = routes.methods(for: request.uri.path)
+                if !allowed.isEmpty {
+                    throw AccountingServiceError(
+                        .methodNotAllowed, .methodNotAllowed, uk: "метод не дозволено", en: "method not allowed",
+                        headers: [.allow: allowed.map(\.rawValue).joined(separator: ", ")])
+                }
                 throw AccountingServiceError(.notFound, .notFound, uk: "такого шляху немає", en: "no such path")
             }
             if error.status == .methodNotAllowed {
