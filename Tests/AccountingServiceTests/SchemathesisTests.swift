@@ -66,10 +66,16 @@ struct SchemathesisTests {
             let output = try FileHandle(forWritingTo: log)
             process.standardOutput = output
             process.standardError = output
+            // A run that hangs is ended (and fails) after five minutes; a normal one takes well under one.
+            let watchdog = Task {
+                try await Task.sleep(for: .seconds(300))
+                process.terminate()
+            }
             let status = await withCheckedContinuation { continuation in
                 process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
                 do { try process.run() } catch { continuation.resume(returning: -1) }
             }
+            watchdog.cancel()
             try output.close()
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             #expect(status == 0, "schemathesis failed (log: .build/schemathesis-run.log):\n\(text.suffix(6000))")
