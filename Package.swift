@@ -299,7 +299,7 @@ let package = Package(
             dependencies: [
                 "StorageTesting",
                 "AccountingService", "AccountingStore", "AccountingCore", "LedgerCore", "Entitlements", "Identifiers", "Tariff", "Bundles", crypto,
-                hummingbird, hummingbirdTesting, postgresNIO, logging,
+                hummingbird, hummingbirdTesting, postgresNIO, logging, "CommunityKeys",
             ]
         ),
         .testTarget(
