@@ -62,6 +62,35 @@ struct FloodTests {
         #expect(try await service.storage.entryCount() == 60)
     }
 
+    @Test func aNewConnectionIsTurnedAwayWhenEveryOpenOneIsMidRequest() async throws {
+        let service = try await TestService(.sqlite)
+        let limits = ConnectionLimits(
+            maximumConnections: 10, idleTimeout: .seconds(60), requestReadTimeout: .seconds(60), shutdownGracePeriod: .seconds(1))
+        try await service.withLiveServer(limits: limits) { port, connections in
+            // Ten uploads whose bodies are still coming: busy, so none of them is evicted.
+            var busy: [RawConnection] = []
+            for _ in 0..<10 {
+                let connection = try RawConnection(port: port)
+                _ = try await connection.send(Array("POST /v1/ledger/batches HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"device\"".utf8))
+                busy.append(connection)
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            let eleventh = try RawConnection(port: port)
+            #expect(try await eleventh.waitForClose(timeout: .seconds(10)), "an eleventh connection was held beyond the limit")
+            #expect(connections.statistics.refused >= 1)
+            #expect(connections.statistics.peak <= 10)
+            #expect(busy.allSatisfy { connection in
+                connection.poll()
+                return !connection.closedByPeer
+            })
+            // Once they are gone, the service answers again.
+            for connection in busy { connection.close() }
+            eleventh.close()
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await RawConnection.exchange(port: port, RawConnection.request("GET", "/health")).status == 200)
+        }
+    }
+
     @Test func slowRequestsAreClosedAfterTheTimeouts() async throws {
         let service = try await TestService(.sqlite)
         let limits = ConnectionLimits(

@@ -160,6 +160,8 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     private let connectionGuard: ConnectionGuard
     private let readTimeout: TimeAmount
     private var admitted = false
+    /// The guard turned this connection away; it is closed as soon as it can be.
+    private var refused = false
     /// A request head has arrived and its end has not.
     private var readingRequest = false
     /// The response being written answers a request that was not read to its end.
@@ -183,9 +185,22 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func handlerAdded(context: ChannelHandlerContext) {
         admitted = true
-        if let victim = connectionGuard.admit(context.channel, now: .now()) {
+        guard let victim = connectionGuard.admit(context.channel, now: .now()) else { return }
+        if victim === context.channel {
+            // Set up before it is active: closed in channelActive (or now, if it already is).
+            refused = true
+            if context.channel.isActive { context.close(promise: nil) }
+        } else {
             victim.close(promise: nil)
         }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if refused {
+            context.close(promise: nil)
+            return
+        }
+        context.fireChannelActive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -202,6 +217,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if refused { return }
         if lingering {
             if case .body(let buffer) = unwrapInboundIn(data) { discardedBytes += buffer.readableBytes }
             if discardedBytes > Self.lingerBytes { context.close(promise: nil) }
