@@ -87,10 +87,11 @@ struct TestDevice: Sendable {
     let key: Curve25519.Signing.PrivateKey
     let certificate: Certificate
 
-    init(id: UInt32, seed: UInt8) {
+    /// A device whose certificate names it, unless another `certificate` is given.
+    init(id: UInt32, seed: UInt8, certificate: Certificate? = nil) {
         self.id = DeviceID(id)
         self.key = Community.key(seed)
-        self.certificate = Community.certificate(for: key, device: self.id)
+        self.certificate = certificate ?? Community.certificate(for: key, device: self.id)
     }
 
     func chain(count: Int, detail: String = "") -> [LedgerEntry] {
