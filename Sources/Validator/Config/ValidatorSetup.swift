@@ -110,13 +110,11 @@ public struct ValidatorSetup: Sendable {
         if let bundled, case .valid = trust.checkCertificate(of: ownKeyID, role: .validator, now: now) {
             try checkIdentity(bundled, configured: configuration.deviceID, source: "the trust bundle's certificate of key \(ownKeyID)")
         }
-        let identityWarning: String? =
-            switch (deviceCertificate ?? bundled)?.deviceID {
-            case .some: nil
-            case .none where deviceCertificate != nil || bundled != nil:
-                "the certificate of key \(ownKeyID) names no device (format 1): re-certify it for device \(configuration.deviceID) (hromada-keys device certify)"
-            case .none: nil
-            }
+        let identityWarning = (deviceCertificate ?? bundled).flatMap { certificate in
+            certificate.deviceID == nil
+                ? "the certificate of key \(ownKeyID) names no device (format 1): re-certify it for device \(configuration.deviceID) (hromada-keys device certify)"
+                : nil
+        }
 
         var layouts: [CardLayout] = []
         for path in configuration.layouts {
