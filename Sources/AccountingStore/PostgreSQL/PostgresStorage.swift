@@ -112,19 +112,31 @@ public final class PostgresStorage: AccountingStorage {
         return client
     }
 
+    /// Admits the nonce in a transaction committed asynchronously (`synchronous_commit = off`
+    /// for that transaction only): the server does not wait for its WAL flush.
+    ///
+    /// Why that is enough: the WAL is ordered, so the next synchronous commit (an ingest) flushes
+    /// the nonce with it, and a request that changed anything has its nonce on disk before it is
+    /// answered. A restart of this service loses nothing; only a crash of the database server
+    /// itself within its WAL writer's delay after a request that changed nothing (a replay, a
+    /// refusal, a read) can forget that nonce, and replaying such a request changes nothing either.
     public func admitNonce(_ nonce: String, of device: DeviceID, signedAt timestamp: UnixTime, forgettingBefore cutoff: UnixTime) async throws -> Bool {
         let id = Int64(device.rawValue)
         let signedAt = timestamp.rawValue
         let oldest = cutoff.rawValue
-        try await pool().query("DELETE FROM request_nonces WHERE signed_at < \(oldest)", logger: logger)
-        var inserted = 0
-        for try await _ in try await pool().query(
-            "INSERT INTO request_nonces (device_id, nonce, signed_at) VALUES (\(id), \(nonce), \(signedAt)) ON CONFLICT DO NOTHING RETURNING device_id",
-            logger: logger
-        ).decode(Int64.self) {
-            inserted += 1
+        let logger = self.logger
+        return try await pool().withTransaction(logger: logger) { connection -> Bool in
+            try await connection.query("SET LOCAL synchronous_commit = off", logger: logger)
+            try await connection.query("DELETE FROM request_nonces WHERE signed_at < \(oldest)", logger: logger)
+            var inserted = 0
+            for try await _ in try await connection.query(
+                "INSERT INTO request_nonces (device_id, nonce, signed_at) VALUES (\(id), \(nonce), \(signedAt)) ON CONFLICT DO NOTHING RETURNING device_id",
+                logger: logger
+            ).decode(Int64.self) {
+                inserted += 1
+            }
+            return inserted == 1
         }
-        return inserted == 1
     }
 
     public func register(_ registration: DeviceRegistration) async throws {
@@ -199,9 +211,7 @@ public final class PostgresStorage: AccountingStorage {
         let received = commit.receivedAt.rawValue
         let checkpoint = commit.checkpoint
         let receipt = commit.receipt
-        let entryChunks = stride(from: 0, to: commit.entries.count, by: 1000).map {
-            Array(commit.entries[$0..<min($0 + 1000, commit.entries.count)])
-        }
+        let entries = commit.entries
         let logger = self.logger
         return try await pool().withTransaction(logger: logger) { connection -> CommitOutcome in
             // Compare-and-set of the head first: the row lock it takes serializes uploads of one device.
@@ -218,8 +228,13 @@ public final class PostgresStorage: AccountingStorage {
             var updated = 0
             for try await _ in moved.decode(Int64.self) { updated += 1 }
             guard updated == 1 else { return .headMoved }
-            for chunk in entryChunks {
-                try await connection.query(Self.insertEntries(chunk, device: device, receivedAt: received), logger: logger)
+            // One COPY for the entries: a failure anywhere in it fails the transaction, so nothing
+            // of the batch is stored.
+            try await connection.copyFrom(table: EntryCopy.table, columns: EntryCopy.columns, logger: logger) { writer in
+                for start in stride(from: entries.startIndex, to: entries.endIndex, by: 1000) {
+                    let rows = entries[start..<min(start + 1000, entries.endIndex)]
+                    try await writer.write(EntryCopy.rows(rows, device: device, receivedAt: received))
+                }
             }
             let checkpointSequence = Int64(checkpoint.sequence)
             let checkpointHash = ByteBuffer(bytes: checkpoint.chainHash.bytes)
@@ -230,25 +245,6 @@ public final class PostgresStorage: AccountingStorage {
             try await connection.query(Self.insertReceipt(receipt), logger: logger)
             return .committed
         }
-    }
-
-    /// One multi-row INSERT for up to 1000 entries (7 parameters a row, under PostgreSQL's 65535).
-    static func insertEntries(_ entries: [LedgerEntry], device: Int64, receivedAt: Int64) -> PostgresQuery {
-        var sql = "INSERT INTO entries (device_id, sequence, kind, device_time, bytes, hash, received_at) VALUES "
-        var bindings = PostgresBindings(capacity: entries.count * 7)
-        for (index, entry) in entries.enumerated() {
-            let base = index * 7
-            if index > 0 { sql += ", " }
-            sql += "($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5), $\(base + 6), $\(base + 7))"
-            bindings.append(device)
-            bindings.append(Int64(entry.sequence))
-            bindings.append(Int64(entry.record.kind.rawValue))
-            bindings.append(entry.record.deviceTime.rawValue)
-            bindings.append(ByteBuffer(bytes: entry.canonicalBytes))
-            bindings.append(ByteBuffer(bytes: entry.hash.bytes))
-            bindings.append(receivedAt)
-        }
-        return PostgresQuery(unsafeSQL: sql, binds: bindings)
     }
 
     static func insertReceipt(_ receipt: Receipt) -> PostgresQuery {
