@@ -121,7 +121,16 @@ public actor AccountingEngine {
             let head = try await storage.head(of: device.deviceID)
             var held: [UInt64: ChainHash] = [:]
             if let range = StoredPosition.overlap(of: batch, heldUpTo: head.sequence) {
-                held = try await storage.heldHashes(of: device.deviceID, in: range)
+                // The held hash at the overlap's end stands for the whole overlap when it matches
+                // (the chain property); otherwise read them all to find the first difference.
+                let end = range.upperBound
+                if let last = try await storage.heldHashes(of: device.deviceID, in: end...end)[end],
+                    let inferred = StoredPosition.heldHashes(of: batch, inferredFrom: last, at: end)
+                {
+                    held = inferred
+                } else {
+                    held = try await storage.heldHashes(of: device.deviceID, in: range)
+                }
             }
             let decision = IngestRules.decide(
                 batch, authenticatedDevice: device.deviceID, devicePublicKey: publicKey,

@@ -112,31 +112,39 @@ public final class PostgresStorage: AccountingStorage {
         return client
     }
 
-    /// Admits the nonce in a transaction committed asynchronously (`synchronous_commit = off`
-    /// for that transaction only): the server does not wait for its WAL flush.
+    /// Admits the nonce in one statement committed asynchronously (`synchronous_commit = off`
+    /// for its own transaction only, set inside the statement): the server does not wait for its
+    /// WAL flush, and the call costs one round trip.
     ///
     /// Why that is enough: the WAL is ordered, so the next synchronous commit (an ingest) flushes
     /// the nonce with it, and a request that changed anything has its nonce on disk before it is
     /// answered. A restart of this service loses nothing; only a crash of the database server
     /// itself within its WAL writer's delay after a request that changed nothing (a replay, a
     /// refusal, a read) can forget that nonce, and replaying such a request changes nothing either.
+    ///
+    /// The device's own earlier use of the nonce, if forgotten by now, is overwritten rather than
+    /// deleted (a statement cannot delete and re-insert one row); every other forgotten nonce is
+    /// deleted. So the answer is the one of "forget, then insert".
     public func admitNonce(_ nonce: String, of device: DeviceID, signedAt timestamp: UnixTime, forgettingBefore cutoff: UnixTime) async throws -> Bool {
         let id = Int64(device.rawValue)
         let signedAt = timestamp.rawValue
         let oldest = cutoff.rawValue
-        let logger = self.logger
-        return try await pool().withTransaction(logger: logger) { connection -> Bool in
-            try await connection.query("SET LOCAL synchronous_commit = off", logger: logger)
-            try await connection.query("DELETE FROM request_nonces WHERE signed_at < \(oldest)", logger: logger)
-            var inserted = 0
-            for try await _ in try await connection.query(
-                "INSERT INTO request_nonces (device_id, nonce, signed_at) VALUES (\(id), \(nonce), \(signedAt)) ON CONFLICT DO NOTHING RETURNING device_id",
-                logger: logger
-            ).decode(Int64.self) {
-                inserted += 1
-            }
-            return inserted == 1
+        var admitted = 0
+        for try await _ in try await pool().query(
+            """
+            WITH forgotten AS (
+              DELETE FROM request_nonces WHERE signed_at < \(oldest) AND NOT (device_id = \(id) AND nonce = \(nonce))),
+            asynchronous AS (SELECT set_config('synchronous_commit', 'off', true))
+            INSERT INTO request_nonces (device_id, nonce, signed_at)
+            SELECT \(id), \(nonce), \(signedAt) FROM asynchronous
+            ON CONFLICT (device_id, nonce) DO UPDATE SET signed_at = excluded.signed_at WHERE request_nonces.signed_at < \(oldest)
+            RETURNING device_id
+            """,
+            logger: logger
+        ).decode(Int64.self) {
+            admitted += 1
         }
+        return admitted == 1
     }
 
     public func register(_ registration: DeviceRegistration) async throws {
@@ -236,13 +244,23 @@ public final class PostgresStorage: AccountingStorage {
                     try await writer.write(EntryCopy.rows(rows, device: device, receivedAt: received))
                 }
             }
+            // The checkpoint and the receipt in one statement (one round trip).
             let checkpointSequence = Int64(checkpoint.sequence)
             let checkpointHash = ByteBuffer(bytes: checkpoint.chainHash.bytes)
             let checkpointSignature = ByteBuffer(bytes: checkpoint.signature)
+            let receiptDevice = Int64(receipt.deviceID.rawValue)
+            let receiptSequence = Int64(receipt.sequence)
+            let receiptHash = ByteBuffer(bytes: receipt.chainHash.bytes)
+            let receiptSignature = ByteBuffer(bytes: receipt.signature)
             try await connection.query(
-                "INSERT INTO checkpoints (device_id, sequence, chain_hash, signature) VALUES (\(device), \(checkpointSequence), \(checkpointHash), \(checkpointSignature)) ON CONFLICT DO NOTHING",
+                """
+                WITH checkpoint AS (
+                  INSERT INTO checkpoints (device_id, sequence, chain_hash, signature)
+                  VALUES (\(device), \(checkpointSequence), \(checkpointHash), \(checkpointSignature)) ON CONFLICT DO NOTHING)
+                INSERT INTO receipts (device_id, sequence, chain_hash, signature)
+                VALUES (\(receiptDevice), \(receiptSequence), \(receiptHash), \(receiptSignature)) ON CONFLICT DO NOTHING
+                """,
                 logger: logger)
-            try await connection.query(Self.insertReceipt(receipt), logger: logger)
             return .committed
         }
     }

@@ -1,0 +1,125 @@
+import AccountingCore
+import AccountingStore
+import Entitlements
+import Identifiers
+import LedgerCore
+import Testing
+
+/// The bulk paths of `commit`: SQLite's multi-row INSERTs, PostgreSQL's COPY.
+@Suite("Bulk ingest")
+struct BulkIngestTests {
+    /// A chain holding one entry of every kind, in order, then `benefitUse` entries up to `count`.
+    static func chainOfEveryKind(count: Int, device: DeviceID = Fixture.device) -> [LedgerEntry] {
+        let time = UnixTime(1_800_000_000)
+        let card = CardSerial(0x00BB_0000_0000_0001)
+        let records: [LedgerRecord] = [
+            .startUp(at: time, software: "hromada-validator 1.0 \t tab, \\ backslash, \n newline, ї"),
+            .rideAccepted(at: time, card: card, layout: 1, fareKopecks: 1500, route: 7, vehicle: 11),
+            .benefitUse(at: time, card: card, layout: 1, entitlement: 5, category: 3, fareKopecks: 0, fullFareKopecks: 1500, route: 7, vehicle: 11),
+            .purseDebit(at: time, card: card, layout: 2, amountKopecks: 800, balanceAfterKopecks: 1200, route: 7, vehicle: 11),
+            .tapDeclined(at: time, card: nil, layout: nil, reasonCode: "ride-limit-reached", route: 7, vehicle: 11),
+            .cardTransactionPending(at: time, card: card, layout: 1, fareKopecks: 1500, route: 7, vehicle: 11),
+            .cardTransactionConfirmed(at: time, card: card, pending: 6),
+            .cardTransactionPending(at: time, card: card, layout: 1, fareKopecks: 1500, route: 7, vehicle: 11),
+            .cardTransactionAbandoned(at: time, card: card, pending: 8, why: "card-removed"),
+            .denyListHit(at: time, card: card, layout: 1, listingReason: "stolen", route: 7, vehicle: 11),
+            .configurationChanged(at: time, description: "tariff v3 sha256:00ff"),
+            // A clock set back before 1970: a negative device time and correction.
+            .clockAdjusted(from: time, to: UnixTime(-86_400), source: "operator"),
+            .shutdown(at: time),
+        ]
+        var head = ChainHead.genesis(for: device)
+        var entries: [LedgerEntry] = []
+        for index in 0..<count {
+            let record = index < records.count
+                ? records[index]
+                : .benefitUse(
+                    at: UnixTime(1_800_000_000 + Int64(index)), card: CardSerial(0x00BB_0000_0000_0000 | UInt64(index)), layout: 1,
+                    entitlement: 5, category: 3, fareKopecks: 0, fullFareKopecks: 1500, route: 7, vehicle: 11)
+            let entry = try! head.seal(record)
+            entries.append(entry)
+            head = ChainHead(after: entry)
+        }
+        return entries
+    }
+
+    @Test(arguments: Engine.all)
+    func everyKindOfEntryIsStoredByteForByte(engine: Engine) async throws {
+        #expect(Set(Self.chainOfEveryKind(count: 13).map(\.record.kind)) == Set(LedgerEntryKind.allCases))
+        try await engine.withFreshStorage { storage async throws in
+            let chain = Self.chainOfEveryKind(count: 20)
+            #expect(try await storage.commit(Fixture.commit(chain[...], after: .genesis(for: Fixture.device))) == .committed)
+            let stored = try await storage.entries(device: Fixture.device, after: nil, limit: 100)
+            #expect(stored.map(\.entry) == chain)
+            #expect(stored.map(\.entry.canonicalBytes) == chain.map(\.canonicalBytes))
+            #expect(stored.allSatisfy { $0.receivedAt == Fixture.now })
+            let held = try await storage.heldHashes(of: Fixture.device, in: 1...20)
+            #expect(held == Dictionary(uniqueKeysWithValues: chain.map { ($0.sequence, $0.hash) }))
+        }
+    }
+
+    /// Batch sizes around SQLite's rows per statement (128) and a full batch of 1000: every
+    /// entry lands once, in order, whatever the remainder.
+    @Test(arguments: Engine.all)
+    func batchesOfAnySizeAreStoredWhole(engine: Engine) async throws {
+        try await engine.withFreshStorage { storage async throws in
+            let sizes = [1, 127, 128, 129, 300, 1000]
+            let chain = Fixture.chain(count: sizes.reduce(0, +))
+            var head = ChainHead.genesis(for: Fixture.device)
+            var start = 0
+            for size in sizes {
+                let batch = chain[start..<(start + size)]
+                #expect(try await storage.commit(Fixture.commit(batch, after: head)) == .committed)
+                head = ChainHead(after: batch.last!)
+                start += size
+            }
+            #expect(try await storage.entryCount() == chain.count)
+            #expect(try await storage.head(of: Fixture.device) == head)
+            let stored = try await storage.entries(device: Fixture.device, after: nil, limit: 10_000)
+            #expect(stored.map(\.entry) == chain)
+            #expect(try await storage.checkpoints(of: Fixture.device).map(\.sequence) == [1, 128, 256, 385, 685, 1685])
+        }
+    }
+
+    /// A row that fails in the middle of the bulk insert (here a sequence already held) fails
+    /// the whole commit: no entry, no head move, no checkpoint, no receipt.
+    @Test(arguments: Engine.all)
+    func aFailureInTheMiddleOfTheEntriesLeavesNothing(engine: Engine) async throws {
+        try await engine.withFreshStorage { storage async throws in
+            let chain = Fixture.chain(count: 400)
+            let first = Fixture.commit(chain[0..<10], after: .genesis(for: Fixture.device))
+            #expect(try await storage.commit(first) == .committed)
+            let held = ChainHead(after: chain[9])
+            // Entries 11…400 with entry 200 again in the middle of them.
+            var broken = Fixture.commit(chain[10..<400], after: held)
+            broken.entries.insert(chain[199], at: 250)
+            await #expect(throws: (any Error).self) { try await storage.commit(broken) }
+            #expect(try await storage.entryCount() == 10)
+            #expect(try await storage.head(of: Fixture.device) == held)
+            #expect(try await storage.checkpoints(of: Fixture.device).map(\.sequence) == [10])
+            #expect(try await storage.latestReceipt(of: Fixture.device)?.sequence == 10)
+            // And the storage goes on: the honest commit after it is stored.
+            #expect(try await storage.commit(Fixture.commit(chain[10..<400], after: held)) == .committed)
+            #expect(try await storage.entryCount() == 400)
+        }
+    }
+}
+
+/// The one-statement nonce admission (PostgreSQL) answers as "forget, then insert" did.
+@Suite("Nonce admission in one statement")
+struct NonceAdmissionTests {
+    @Test(arguments: Engine.all)
+    func theDevicesOwnForgottenNonceIsAdmittedAgainInTheSameCall(engine: Engine) async throws {
+        try await engine.withFreshStorage { storage async throws in
+            let early = Fixture.now
+            let later = early.adding(seconds: 400)
+            #expect(try await storage.admitNonce("n-same-0123456789a", of: DeviceID(1), signedAt: early, forgettingBefore: early.adding(seconds: -300)))
+            #expect(try await storage.admitNonce("n-keep-0123456789a", of: DeviceID(2), signedAt: later, forgettingBefore: early.adding(seconds: -300)))
+            // 400 s later the first use is outside the window: this very call forgets it and admits the nonce again.
+            #expect(try await storage.admitNonce("n-same-0123456789a", of: DeviceID(1), signedAt: later, forgettingBefore: later.adding(seconds: -300)))
+            #expect(try await storage.admitNonce("n-same-0123456789a", of: DeviceID(1), signedAt: later, forgettingBefore: later.adding(seconds: -300)) == false)
+            // A nonce still inside the window is kept by the same calls.
+            #expect(try await storage.admitNonce("n-keep-0123456789a", of: DeviceID(2), signedAt: later, forgettingBefore: later.adding(seconds: -300)) == false)
+        }
+    }
+}
