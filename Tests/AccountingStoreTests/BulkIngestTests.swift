@@ -123,3 +123,68 @@ struct NonceAdmissionTests {
         }
     }
 }
+
+/// Commits arriving at once (SQLite writes them in one group transaction): each gets its own
+/// outcome, as if written alone.
+@Suite("Commits at once")
+struct ConcurrentCommitTests {
+    @Test(arguments: Engine.all)
+    func commitsOfManyDevicesAtOnceAreAllStored(engine: Engine) async throws {
+        try await engine.withFreshStorage { storage async throws in
+            let devices = (1...10).map { DeviceID(UInt32(100 + $0)) }
+            let outcomes = try await withThrowingTaskGroup(of: CommitOutcome.self) { group in
+                for device in devices {
+                    let chain = Fixture.chain(count: 50, device: device)
+                    group.addTask { try await storage.commit(Fixture.commit(chain[...], after: .genesis(for: device))) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes == Array(repeating: .committed, count: devices.count))
+            #expect(try await storage.entryCount() == 500)
+            for device in devices {
+                let chain = Fixture.chain(count: 50, device: device)
+                #expect(try await storage.head(of: device) == ChainHead(after: chain[49]))
+                #expect(try await storage.latestReceipt(of: device)?.sequence == 50)
+            }
+        }
+    }
+
+    @Test(arguments: Engine.all)
+    func twoCommitsFromOneHeadAtOnceStoreOne(engine: Engine) async throws {
+        try await engine.withFreshStorage { storage async throws in
+            let chain = Fixture.chain(count: 20)
+            let genesis = ChainHead.genesis(for: Fixture.device)
+            async let first = storage.commit(Fixture.commit(chain[0..<10], after: genesis))
+            async let second = storage.commit(Fixture.commit(chain[0..<20], after: genesis))
+            let outcomes = try await [first, second]
+            #expect(outcomes.filter { $0 == .committed }.count == 1)
+            #expect(outcomes.filter { $0 == .headMoved }.count == 1)
+            let stored = try await storage.entryCount()
+            #expect(stored == (outcomes[0] == .committed ? 10 : 20))
+        }
+    }
+
+    @Test(arguments: Engine.all)
+    func aFailingCommitAmongOthersAtOnceLeavesTheOthersStored(engine: Engine) async throws {
+        try await engine.withFreshStorage { storage async throws in
+            let good = (1...4).map { DeviceID(UInt32(200 + $0)) }
+            let chain = Fixture.chain(count: 30)
+            var failing = Fixture.commit(chain[0..<30], after: .genesis(for: Fixture.device))
+            failing.entries.insert(chain[9], at: 20)
+            let broken = failing
+            let results = await withTaskGroup(of: (DeviceID, Bool).self) { group in
+                for device in good {
+                    let entries = Fixture.chain(count: 30, device: device)
+                    group.addTask { (device, (try? await storage.commit(Fixture.commit(entries[...], after: .genesis(for: device)))) == .committed) }
+                }
+                group.addTask { (Fixture.device, (try? await storage.commit(broken)) != nil) }
+                return await group.reduce(into: [DeviceID: Bool]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(results[Fixture.device] == false)
+            for device in good { #expect(results[device] == true) }
+            #expect(try await storage.entryCount() == 120)
+            #expect(try await storage.head(of: Fixture.device) == .genesis(for: Fixture.device))
+            #expect(try await storage.checkpoints(of: Fixture.device).isEmpty)
+        }
+    }
+}

@@ -8,7 +8,7 @@ import SQLiteSupport
 /// The accounting store in one SQLite file: WAL, `synchronous=FULL`, one connection owned by an actor.
 ///
 /// The default for one town: nothing to install, and a batch of 1000 entries is one transaction
-/// and one fsync. Calls block the actor's thread while SQLite works; at a town's upload rate (a
+/// and one fsync (commits of devices uploading at once share one: `commit(_:)`). Calls block the actor's thread while SQLite works; at a town's upload rate (a
 /// few batches a minute) that costs nothing, and a region uses PostgreSQL.
 ///
 /// Statements are prepared once and kept (the ingest path runs the same few statements for
@@ -21,6 +21,12 @@ public actor SQLiteStorage: AccountingStorage {
     private let lifetime = StorageLifetime()
     /// Prepared statements by their SQL, reused for the life of the connection.
     private var statements: [String: SQLiteStatement] = [:]
+    /// Commits waiting for the next group transaction, in arrival order, by number.
+    private var waitingCommits: [(number: Int, commit: IngestCommit)] = []
+    /// Outcomes of commits written in another caller's group, until their callers collect them.
+    private var groupOutcomes: [Int: Result<CommitOutcome, any Error>] = [:]
+    /// The number of the latest commit.
+    private var commitNumber = 0
 
     /// Entries a multi-row INSERT carries: 7 parameters a row stay under 999, the smallest limit
     /// an SQLite build may have; a longer batch takes several statements, the rest a shorter one.
@@ -175,22 +181,72 @@ public actor SQLiteStorage: AccountingStorage {
         return out
     }
 
-    public func commit(_ commit: IngestCommit) throws -> CommitOutcome {
+    /// Writes the commit in a group transaction with every other commit waiting at that moment:
+    /// one fsync for the group, each commit inside its own savepoint.
+    ///
+    /// Why: the fsync is most of a commit's time and the connection writes one transaction at a
+    /// time, so devices uploading at once would otherwise queue for one fsync each. Every caller
+    /// still returns only after the transaction holding its commit is durable, and a commit that
+    /// fails (or finds its head moved) is rolled back to its savepoint without touching the others.
+    public func commit(_ commit: IngestCommit) async throws -> CommitOutcome {
+        guard !commit.entries.isEmpty else { return .committed }
+        commitNumber += 1
+        let number = commitNumber
+        waitingCommits.append((number, commit))
+        // Commits already queued on the actor join this one's group while it yields.
+        await Task.yield()
+        // A caller that yielded first may have written this commit in its group already; the
+        // group is written without a suspension, so a commit is either waiting or has its outcome.
+        if let outcome = groupOutcomes.removeValue(forKey: number) { return try outcome.get() }
+        let group = waitingCommits
+        waitingCommits = []
+        let outcomes = writeGroup(group.map(\.commit))
+        var own: Result<CommitOutcome, any Error> = .failure(StorageError(.inconsistent, "the commit was not in its own group"))
+        for (member, outcome) in zip(group, outcomes) {
+            if member.number == number { own = outcome } else { groupOutcomes[member.number] = outcome }
+        }
+        return try own.get()
+    }
+
+    /// Writes `commits` in one transaction, each in a savepoint; the outcome of each, in order.
+    private func writeGroup(_ commits: [IngestCommit]) -> [Result<CommitOutcome, any Error>] {
+        do {
+            return try database.write { _ in
+                var outcomes: [Result<CommitOutcome, any Error>] = []
+                for commit in commits {
+                    try statement("SAVEPOINT ingest_commit").run()
+                    do {
+                        outcomes.append(.success(try write(commit)))
+                        try statement("RELEASE ingest_commit").run()
+                    } catch {
+                        try statement("ROLLBACK TO ingest_commit").run()
+                        try statement("RELEASE ingest_commit").run()
+                        outcomes.append(.failure(error))
+                    }
+                }
+                return outcomes
+            }
+        } catch {
+            // The transaction (or its COMMIT) failed: nothing of the group is stored.
+            return commits.map { _ in .failure(error) }
+        }
+    }
+
+    /// The rows of one commit, inside the group's transaction.
+    private func write(_ commit: IngestCommit) throws -> CommitOutcome {
         guard let last = commit.entries.last else { return .committed }
         let device = Int64(commit.expectedHead.deviceID.rawValue)
-        return try database.write { database in
-            let current = try head(of: commit.expectedHead.deviceID)
-            guard current == commit.expectedHead else { return .headMoved }
-            try insertEntries(commit.entries, device: device, receivedAt: commit.receivedAt.rawValue)
-            try run(
-                "INSERT INTO device_heads (device_id, sequence, chain_hash) VALUES (?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET sequence = excluded.sequence, chain_hash = excluded.chain_hash",
-                [.integer(device), .integer(Int64(last.sequence)), .blob(last.hash.bytes)])
-            try run(
-                "INSERT INTO checkpoints (device_id, sequence, chain_hash, signature) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [.integer(device), .integer(Int64(commit.checkpoint.sequence)), .blob(commit.checkpoint.chainHash.bytes), .blob(commit.checkpoint.signature)])
-            try insertReceipt(commit.receipt)
-            return .committed
-        }
+        let current = try head(of: commit.expectedHead.deviceID)
+        guard current == commit.expectedHead else { return .headMoved }
+        try insertEntries(commit.entries, device: device, receivedAt: commit.receivedAt.rawValue)
+        try run(
+            "INSERT INTO device_heads (device_id, sequence, chain_hash) VALUES (?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET sequence = excluded.sequence, chain_hash = excluded.chain_hash",
+            [.integer(device), .integer(Int64(last.sequence)), .blob(last.hash.bytes)])
+        try run(
+            "INSERT INTO checkpoints (device_id, sequence, chain_hash, signature) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [.integer(device), .integer(Int64(commit.checkpoint.sequence)), .blob(commit.checkpoint.chainHash.bytes), .blob(commit.checkpoint.signature)])
+        try insertReceipt(commit.receipt)
+        return .committed
     }
 
     /// `entries` as multi-row INSERTs of `rowsPerInsert` rows, the remainder in one shorter
