@@ -26,11 +26,15 @@ enum AccountingBenchmark {
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
         let pki = try BenchPKI()
+        // Only the bodies are kept of each fleet (and the rows of one, for the raw baseline), so
+        // that the benchmark's own data weighs little in the peak memory reported.
         var fleets: [Int: Fleet] = [:]
-        for count in deviceCounts {
-            fleets[count] = try Fleet(devices: count, entries: entries, pki: pki)
+        var rawRows: [[LedgerEntry]] = []
+        for count in deviceCounts.sorted() {
+            let fleet = try Fleet(devices: count, entries: entries, pki: pki)
+            if rawRows.isEmpty { rawRows = fleet.devices.flatMap(\.batches) }
+            fleets[count] = fleet.withoutEntries()
         }
-        guard let rawRows = fleets[deviceCounts.min() ?? 1]?.devices.flatMap(\.batches) else { return }
         let total = rawRows.count * batchSize
         print("accounting: \(total) entries a run in batches of \(batchSize) (body ≈ \(fleets.values.first?.devices[0].bodies[0].count ?? 0) bytes); devices at once: \(deviceCounts.map(String.init).joined(separator: ", "))")
 
@@ -74,13 +78,15 @@ enum AccountingBenchmark {
             for count in deviceCounts {
                 guard let fleet = fleets[count] else { continue }
                 PeakMemory.reset()
+                let before = PeakMemory.residentKilobytes()
                 let run = try await ingestOverHTTP(fleet, into: try await engine.location(count), pki: pki, logger: logger)
                 let ingestRate = Double(total) / run.ingestSeconds
                 let replayRate = Double(total) / run.replaySeconds
                 let devices = count == 1 ? "1 device" : "\(count) devices"
                 print("\(engine.name), \(devices): ingest \(format(ingestRate, 0)) entries/s, \(format(ingestRate / rawRate * 100, 1)) % of raw; a batch \(run.ingest)")
                 print("\(engine.name), \(devices): replay \(format(replayRate, 0)) entries/s (\(format(Double(run.batches) / run.replaySeconds, 0)) batches/s); a batch \(run.replay)")
-                print("\(engine.name), \(devices): peak memory (VmHWM) \(format(Double(PeakMemory.kilobytes()) / 1024, 1)) MiB")
+                let peak = PeakMemory.kilobytes()
+                print("\(engine.name), \(devices): peak memory (VmHWM) \(format(Double(peak) / 1024, 1)) MiB, \(format(Double(peak - before) / 1024, 1)) MiB above the \(format(Double(before) / 1024, 1)) MiB resident before the run")
             }
         }
         print("accounting: peak memory of the whole run (maxrss) \(format(Double(PeakMemory.maximumResidentKilobytes()) / 1024, 1)) MiB")
@@ -130,14 +136,14 @@ enum AccountingBenchmark {
             let (ingest, ingestSeconds) = try await uploadAll(fleet, to: url, client: client, expecting: "accepted", name: "ingest")
             let (replay, replaySeconds) = try await uploadAll(fleet, to: url, client: client, expecting: "replayed", name: "replay")
             let held = try await storage.entryCount()
-            let expected = fleet.devices.reduce(0) { $0 + $1.batches.count * batchSize }
+            let expected = fleet.devices.reduce(0) { $0 + $1.batchCount * batchSize }
             guard held == expected else { throw BenchmarkFailure("the storage holds \(held) entries, expected \(expected)") }
             try await client.shutdown()
             server.cancel()
             _ = try? await server.value
             return RunResult(
                 ingest: ingest, replay: replay, ingestSeconds: ingestSeconds, replaySeconds: replaySeconds,
-                batches: fleet.devices.reduce(0) { $0 + $1.batches.count })
+                batches: fleet.devices.reduce(0) { $0 + $1.batchCount })
         }
     }
 
@@ -266,11 +272,19 @@ struct BenchDevice: Sendable {
     let certificate: Certificate
     let batches: [[LedgerEntry]]
     let bodies: [[UInt8]]
+    let batchCount: Int
 }
 
 /// `devices` validators sharing `entries` entries between them.
 struct Fleet {
     let devices: [BenchDevice]
+
+    private init(_ devices: [BenchDevice]) { self.devices = devices }
+
+    /// The same fleet holding only the request bodies.
+    func withoutEntries() -> Fleet {
+        Fleet(devices.map { BenchDevice(id: $0.id, key: $0.key, certificate: $0.certificate, batches: [], bodies: $0.bodies, batchCount: $0.batchCount) })
+    }
 
     init(devices count: Int, entries: Int, pki: BenchPKI) throws {
         let batchSize = AccountingBenchmark.batchSize
@@ -297,7 +311,7 @@ struct Fleet {
                 batches.append(batch)
                 bodies.append(try UploadBatch(deviceID: id, entries: batch, checkpoint: try Checkpoint(signing: head, with: key)).jsonBody())
             }
-            devices.append(BenchDevice(id: id, key: key, certificate: certificate, batches: batches, bodies: bodies))
+            devices.append(BenchDevice(id: id, key: key, certificate: certificate, batches: batches, bodies: bodies, batchCount: batches.count))
         }
         self.devices = devices
     }
@@ -343,18 +357,25 @@ struct PostgresServer {
 
 /// The process's peak resident memory (Linux `VmHWM`), which the benchmark resets between phases.
 enum PeakMemory {
-    /// Starts a new peak (Linux: writing 5 to `/proc/self/clear_refs`).
+    /// Starts a new peak at the present resident size (Linux: writing 5 to `/proc/self/clear_refs`).
     static func reset() {
-        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+        guard let file = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return }
+        try? file.write(contentsOf: Data("5".utf8))
+        try? file.close()
     }
 
     /// `VmHWM` in KiB: the peak since the last reset (or since the start).
-    static func kilobytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return maximumResidentKilobytes() }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+    static func kilobytes() -> Int { status("VmHWM:") ?? maximumResidentKilobytes() }
+
+    /// `VmRSS` in KiB: resident now.
+    static func residentKilobytes() -> Int { status("VmRSS:") ?? 0 }
+
+    private static func status(_ field: String) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix(field) {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
         }
-        return maximumResidentKilobytes()
+        return nil
     }
 
     /// The peak of the whole process (`getrusage`), never reset.
