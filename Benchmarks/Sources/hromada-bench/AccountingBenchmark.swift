@@ -47,7 +47,7 @@ enum AccountingBenchmark {
             Engine(
                 name: "sqlite", rawMethod: "one prepared multi-row INSERT per 1000 rows, a transaction each",
                 location: { .sqlite(path: "\(scratch)/accounting-\($0).sqlite") },
-                raw: { try timed { try RawInsertBaseline.sqlite(path: "\(scratch)/raw.sqlite", batches: rawRows, receivedAt: 1_800_000_000) } }),
+                raw: { run in try timed { try RawInsertBaseline.sqlite(path: "\(scratch)/raw-\(run).sqlite", batches: rawRows, receivedAt: 1_800_000_000) } }),
         ]
         if let postgresURL, case .postgres(let host, let port, let user, let password, _) = StorageLocation(postgresURL) {
             let server = PostgresServer(host: host, port: port, user: user, password: password)
@@ -57,7 +57,7 @@ enum AccountingBenchmark {
                 Engine(
                     name: "postgres", rawMethod: "one COPY per 1000 rows, a transaction each",
                     location: { devices in try await server.createDatabase("bench_service_\(devices)_\(Int.random(in: 0..<1_000_000))", logger: logger) },
-                    raw: {
+                    raw: { _ in
                         let location = try await server.createDatabase("bench_raw_\(Int.random(in: 0..<1_000_000))", logger: logger)
                         guard case .postgres(let host, let port, let user, let password, let database) = location else { return 0 }
                         return try await timedAsync {
@@ -71,19 +71,19 @@ enum AccountingBenchmark {
         }
 
         for engine in engines {
-            PeakMemory.reset()
-            let rawSeconds = try await engine.raw()
-            let rawRate = Double(total) / rawSeconds
-            print("\(engine.name): raw bulk insert of the same rows (\(engine.rawMethod)): \(format(rawRate, 0)) entries/s")
+            print("\(engine.name): raw bulk insert = the same rows by \(engine.rawMethod), into a fresh table right before each run")
             for count in deviceCounts {
                 guard let fleet = fleets[count] else { continue }
+                // The baseline right before the run it is compared with: on a shared machine the
+                // disk and the processors change speed from one minute to the next.
+                let rawRate = Double(total) / (try await engine.raw(count))
                 PeakMemory.reset()
                 let before = PeakMemory.residentKilobytes()
                 let run = try await ingestOverHTTP(fleet, into: try await engine.location(count), pki: pki, logger: logger)
                 let ingestRate = Double(total) / run.ingestSeconds
                 let replayRate = Double(total) / run.replaySeconds
                 let devices = count == 1 ? "1 device" : "\(count) devices"
-                print("\(engine.name), \(devices): ingest \(format(ingestRate, 0)) entries/s, \(format(ingestRate / rawRate * 100, 1)) % of raw; a batch \(run.ingest)")
+                print("\(engine.name), \(devices): ingest \(format(ingestRate, 0)) entries/s, \(format(ingestRate / rawRate * 100, 1)) % of raw (\(format(rawRate, 0)) entries/s); a batch \(run.ingest)")
                 print("\(engine.name), \(devices): replay \(format(replayRate, 0)) entries/s (\(format(Double(run.batches) / run.replaySeconds, 0)) batches/s); a batch \(run.replay)")
                 let peak = PeakMemory.kilobytes()
                 print("\(engine.name), \(devices): peak memory (VmHWM) \(format(Double(peak) / 1024, 1)) MiB, \(format(Double(peak - before) / 1024, 1)) MiB above the \(format(Double(before) / 1024, 1)) MiB resident before the run")
@@ -97,7 +97,8 @@ enum AccountingBenchmark {
         let name: String
         let rawMethod: String
         let location: (Int) async throws -> StorageLocation
-        let raw: () async throws -> Double
+        /// Seconds for the raw bulk insert of every row, into a fresh table named after `run`.
+        let raw: (Int) async throws -> Double
     }
 
     struct RunResult {
