@@ -188,3 +188,29 @@ struct ConcurrentCommitTests {
         }
     }
 }
+
+/// `head(of:withHeldAt:)`: the head and what is held at one sequence, as the separate calls say.
+@Suite("Head with what is held at a sequence")
+struct HeadWithHeldTests {
+    @Test(arguments: Engine.all)
+    func theViewAgreesWithTheSeparateCalls(engine: Engine) async throws {
+        try await engine.withFreshStorage { storage async throws in
+            let genesis = ChainHead.genesis(for: Fixture.device)
+            #expect(try await storage.head(of: Fixture.device, withHeldAt: 10) == HeadWithHeld(head: genesis, hash: nil, receipt: nil))
+            let chain = Fixture.chain(count: 30)
+            let first = Fixture.commit(chain[0..<10], after: genesis)
+            let second = Fixture.commit(chain[10..<30], after: ChainHead(after: chain[9]))
+            #expect(try await storage.commit(first) == .committed)
+            #expect(try await storage.commit(second) == .committed)
+            let head = ChainHead(after: chain[29])
+            // At a batch's end: its hash and its receipt.
+            #expect(try await storage.head(of: Fixture.device, withHeldAt: 10) == HeadWithHeld(head: head, hash: chain[9].hash, receipt: first.receipt))
+            #expect(try await storage.head(of: Fixture.device, withHeldAt: 30) == HeadWithHeld(head: head, hash: chain[29].hash, receipt: second.receipt))
+            // Inside a batch: the hash, no receipt; past the head: nothing.
+            #expect(try await storage.head(of: Fixture.device, withHeldAt: 17) == HeadWithHeld(head: head, hash: chain[16].hash, receipt: nil))
+            #expect(try await storage.head(of: Fixture.device, withHeldAt: 31) == HeadWithHeld(head: head, hash: nil, receipt: nil))
+            // Another device's view is its own.
+            #expect(try await storage.head(of: DeviceID(99), withHeldAt: 10) == HeadWithHeld(head: .genesis(for: DeviceID(99)), hash: nil, receipt: nil))
+        }
+    }
+}

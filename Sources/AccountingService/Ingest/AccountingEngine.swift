@@ -118,15 +118,16 @@ public actor AccountingEngine {
     public func ingest(_ batch: UploadBatch, from device: AuthenticatedDevice) async throws -> IngestOutcome {
         let publicKey = try device.publicKey()
         for _ in 0..<5 {
-            let head = try await storage.head(of: device.deviceID)
+            // The head, and what is held at the batch's end: all a replay needs, in one call.
+            let view = try await storage.head(of: device.deviceID, withHeldAt: batch.lastSequence)
+            let head = view.head
             var held: [UInt64: ChainHash] = [:]
             if let range = StoredPosition.overlap(of: batch, heldUpTo: head.sequence) {
                 // The held hash at the overlap's end stands for the whole overlap when it matches
                 // (the chain property); otherwise read them all to find the first difference.
                 let end = range.upperBound
-                if let last = try await storage.heldHashes(of: device.deviceID, in: end...end)[end],
-                    let inferred = StoredPosition.heldHashes(of: batch, inferredFrom: last, at: end)
-                {
+                let heldAtEnd = end == head.sequence ? head.hash : (end == batch.lastSequence ? view.hash : nil)
+                if let heldAtEnd, let inferred = StoredPosition.heldHashes(of: batch, inferredFrom: heldAtEnd, at: end) {
                     held = inferred
                 } else {
                     held = try await storage.heldHashes(of: device.deviceID, in: range)
@@ -148,7 +149,9 @@ public actor AccountingEngine {
                 return .accepted(receipt: receipt, storedEntries: entries.count)
             case .replay(let replayHead):
                 let receipt: Receipt
-                if let stored = try await storage.receipt(of: device.deviceID, at: replayHead.sequence) {
+                if replayHead.sequence == batch.lastSequence, let stored = view.receipt {
+                    receipt = stored
+                } else if let stored = try await storage.receipt(of: device.deviceID, at: replayHead.sequence) {
                     receipt = stored
                 } else {
                     receipt = try Receipt(signing: replayHead, with: configuration.serviceKey)

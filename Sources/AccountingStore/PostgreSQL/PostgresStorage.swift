@@ -196,6 +196,30 @@ public final class PostgresStorage: AccountingStorage {
         return .genesis(for: device)
     }
 
+    /// The head, the held hash and the receipt at `sequence` in one query (one round trip).
+    public func head(of device: DeviceID, withHeldAt sequence: UInt64) async throws -> HeadWithHeld {
+        let id = Int64(device.rawValue)
+        let at = Int64(clamping: sequence)
+        for try await (headSequence, headHash, entryHash, receiptHash, receiptSignature) in try await pool().query(
+            """
+            SELECT h.sequence, h.chain_hash, e.hash, r.chain_hash, r.signature
+            FROM (SELECT \(id)::bigint AS device_id) AS d
+            LEFT JOIN device_heads h ON h.device_id = d.device_id
+            LEFT JOIN entries e ON e.device_id = d.device_id AND e.sequence = \(at)
+            LEFT JOIN receipts r ON r.device_id = d.device_id AND r.sequence = \(at)
+            """, logger: logger
+        ).decode((Int64?, ByteBuffer?, ByteBuffer?, ByteBuffer?, ByteBuffer?).self) {
+            var head = ChainHead.genesis(for: device)
+            if let headSequence, let headHash { head = ChainHead(deviceID: device, sequence: UInt64(headSequence), hash: try ChainHash(bytes: bytes(headHash))) }
+            var receipt: Receipt?
+            if let receiptHash, let receiptSignature {
+                receipt = try Receipt(deviceID: device, sequence: sequence, chainHash: try ChainHash(bytes: bytes(receiptHash)), signature: bytes(receiptSignature))
+            }
+            return HeadWithHeld(head: head, hash: try entryHash.map { try ChainHash(bytes: bytes($0)) }, receipt: receipt)
+        }
+        throw StorageError(.inconsistent, "the head query returned no row")
+    }
+
     public func heldHashes(of device: DeviceID, in range: ClosedRange<UInt64>) async throws -> [UInt64: ChainHash] {
         let id = Int64(device.rawValue)
         let low = Int64(clamping: range.lowerBound)
