@@ -245,46 +245,54 @@ public final class PostgresStorage: AccountingStorage {
         let receipt = commit.receipt
         let entries = commit.entries
         let logger = self.logger
+        // The head's compare-and-set, the checkpoint and the receipt in one statement: the latter
+        // two are written only when the head moved (they select from its RETURNING).
+        var binds = PostgresBindings(capacity: 12)
+        binds.append(device)
+        binds.append(newSequence)
+        binds.append(newHash)
+        let moveHead: String
+        if expectedSequence == 0 {
+            moveHead = "INSERT INTO device_heads (device_id, sequence, chain_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING device_id"
+        } else {
+            binds.append(expectedSequence)
+            binds.append(expectedHash)
+            moveHead = "UPDATE device_heads SET sequence = $2, chain_hash = $3 WHERE device_id = $1 AND sequence = $4 AND chain_hash = $5 RETURNING device_id"
+        }
+        let next = binds.count
+        binds.append(Int64(checkpoint.sequence))
+        binds.append(ByteBuffer(bytes: checkpoint.chainHash.bytes))
+        binds.append(ByteBuffer(bytes: checkpoint.signature))
+        binds.append(Int64(receipt.deviceID.rawValue))
+        binds.append(Int64(receipt.sequence))
+        binds.append(ByteBuffer(bytes: receipt.chainHash.bytes))
+        binds.append(ByteBuffer(bytes: receipt.signature))
+        let parameter = { (offset: Int) in "$\(next + offset)" }
+        let headAndSeals = PostgresQuery(
+            unsafeSQL: """
+                WITH moved AS (\(moveHead)),
+                checkpoint AS (
+                  INSERT INTO checkpoints (device_id, sequence, chain_hash, signature)
+                  SELECT device_id, \(parameter(1)), \(parameter(2)), \(parameter(3)) FROM moved ON CONFLICT DO NOTHING),
+                receipt AS (
+                  INSERT INTO receipts (device_id, sequence, chain_hash, signature)
+                  SELECT \(parameter(4)), \(parameter(5)), \(parameter(6)), \(parameter(7)) FROM moved ON CONFLICT DO NOTHING)
+                SELECT device_id FROM moved
+                """,
+            binds: binds)
         return try await pool().withTransaction(logger: logger) { connection -> CommitOutcome in
-            // Compare-and-set of the head first: the row lock it takes serializes uploads of one device.
-            let moved: PostgresRowSequence
-            if expectedSequence == 0 {
-                moved = try await connection.query(
-                    "INSERT INTO device_heads (device_id, sequence, chain_hash) VALUES (\(device), \(newSequence), \(newHash)) ON CONFLICT DO NOTHING RETURNING device_id",
-                    logger: logger)
-            } else {
-                moved = try await connection.query(
-                    "UPDATE device_heads SET sequence = \(newSequence), chain_hash = \(newHash) WHERE device_id = \(device) AND sequence = \(expectedSequence) AND chain_hash = \(expectedHash) RETURNING device_id",
-                    logger: logger)
-            }
+            // The compare-and-set first: the row lock it takes serializes uploads of one device.
             var updated = 0
-            for try await _ in moved.decode(Int64.self) { updated += 1 }
+            for try await _ in try await connection.query(headAndSeals, logger: logger).decode(Int64.self) { updated += 1 }
             guard updated == 1 else { return .headMoved }
             // One COPY for the entries: a failure anywhere in it fails the transaction, so nothing
-            // of the batch is stored.
+            // of the batch is stored (nor the head, checkpoint and receipt written above).
             try await connection.copyFrom(table: EntryCopy.table, columns: EntryCopy.columns, logger: logger) { writer in
                 for start in stride(from: entries.startIndex, to: entries.endIndex, by: 1000) {
                     let rows = entries[start..<min(start + 1000, entries.endIndex)]
                     try await writer.write(EntryCopy.rows(rows, device: device, receivedAt: received))
                 }
             }
-            // The checkpoint and the receipt in one statement (one round trip).
-            let checkpointSequence = Int64(checkpoint.sequence)
-            let checkpointHash = ByteBuffer(bytes: checkpoint.chainHash.bytes)
-            let checkpointSignature = ByteBuffer(bytes: checkpoint.signature)
-            let receiptDevice = Int64(receipt.deviceID.rawValue)
-            let receiptSequence = Int64(receipt.sequence)
-            let receiptHash = ByteBuffer(bytes: receipt.chainHash.bytes)
-            let receiptSignature = ByteBuffer(bytes: receipt.signature)
-            try await connection.query(
-                """
-                WITH checkpoint AS (
-                  INSERT INTO checkpoints (device_id, sequence, chain_hash, signature)
-                  VALUES (\(device), \(checkpointSequence), \(checkpointHash), \(checkpointSignature)) ON CONFLICT DO NOTHING)
-                INSERT INTO receipts (device_id, sequence, chain_hash, signature)
-                VALUES (\(receiptDevice), \(receiptSequence), \(receiptHash), \(receiptSignature)) ON CONFLICT DO NOTHING
-                """,
-                logger: logger)
             return .committed
         }
     }
