@@ -129,7 +129,7 @@ public final class PostgresStorage: AccountingStorage {
         let id = Int64(device.rawValue)
         let signedAt = timestamp.rawValue
         let oldest = cutoff.rawValue
-        var admitted = 0
+        var inserted = 0
         for try await _ in try await pool().query(
             """
             WITH forgotten AS (
@@ -142,9 +142,9 @@ public final class PostgresStorage: AccountingStorage {
             """,
             logger: logger
         ).decode(Int64.self) {
-            admitted += 1
+            inserted += 1
         }
-        return admitted == 1
+        return inserted == 1
     }
 
     public func register(_ registration: DeviceRegistration) async throws {

@@ -140,12 +140,13 @@ public actor SQLiteStorage: AccountingStorage {
     }
 
     public func register(_ registration: DeviceRegistration) throws {
-        try run(
+        try database.prepare(
             """
             INSERT INTO devices (device_id, key_id, public_key, certificate, label, registered_at) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (device_id) DO UPDATE SET key_id = excluded.key_id, public_key = excluded.public_key,
               certificate = excluded.certificate, label = excluded.label, registered_at = excluded.registered_at
-            """, try registrationValues(registration))
+            """
+        ).run(try registrationValues(registration))
     }
 
     public func registration(of device: DeviceID) throws -> DeviceRegistration? {
