@@ -53,24 +53,6 @@ public struct IngestCommit: Sendable {
     }
 }
 
-/// A device's head, with what is held at one sequence: what deciding a batch that ends at that
-/// sequence needs (`AccountingStorage.head(of:withHeldAt:)`).
-public struct HeadWithHeld: Hashable, Sendable {
-    /// The end of the chain held (genesis when nothing is held).
-    public var head: ChainHead
-    /// The hash of the held entry at the sequence asked for, if one is held.
-    public var hash: ChainHash?
-    /// The receipt issued at the sequence asked for, if any.
-    public var receipt: Receipt?
-
-    /// Creates the view.
-    public init(head: ChainHead, hash: ChainHash?, receipt: Receipt?) {
-        self.head = head
-        self.hash = hash
-        self.receipt = receipt
-    }
-}
-
 /// The outcome of `AccountingStorage.commit(_:)`.
 public enum CommitOutcome: Hashable, Sendable {
     /// Written.
@@ -258,6 +240,24 @@ public protocol AccountingStorage: Service {
     func addDenyListRequest(cardSerial: String, reason: String, reportedBy: String, at time: UnixTime) async throws -> Int64
     /// Every deny-list report, oldest first.
     func denyListRequests() async throws -> [DenyListRequest]
+}
+
+/// A device's head, with what is held at one sequence: what deciding a batch that ends at that
+/// sequence needs (`AccountingStorage.head(of:withHeldAt:)`).
+public struct HeadWithHeld: Hashable, Sendable {
+    /// The end of the chain held (genesis when nothing is held).
+    public var head: ChainHead
+    /// The hash of the held entry at the sequence asked for, if one is held.
+    public var hash: ChainHash?
+    /// The receipt issued at the sequence asked for, if any.
+    public var receipt: Receipt?
+
+    /// Creates the view.
+    public init(head: ChainHead, hash: ChainHash?, receipt: Receipt?) {
+        self.head = head
+        self.hash = hash
+        self.receipt = receipt
+    }
 }
 
 extension AccountingStorage {
