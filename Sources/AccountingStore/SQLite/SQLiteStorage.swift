@@ -18,8 +18,6 @@ import SQLiteSupport
 /// the storage is closed, cancelled or shut down, then closes the file.
 public actor SQLiteStorage: AccountingStorage {
     private let database: SQLiteConnection
-    /// The connection for ingest's reads, so they never wait behind the writer's fsync.
-    private let reader: SQLiteReadConnection
     private let lifetime = StorageLifetime()
     /// Prepared statements by their SQL, reused for the life of the connection.
     private var statements: [String: SQLiteStatement] = [:]
@@ -46,7 +44,6 @@ public actor SQLiteStorage: AccountingStorage {
         guard mode.text(0).lowercased() == "wal" else { throw StorageError(.misconfigured, "\(path) cannot use WAL mode") }
         try database.execute("PRAGMA synchronous = FULL")
         try database.execute("PRAGMA foreign_keys = ON")
-        reader = try SQLiteReadConnection(path: path)
     }
 
     private static func render(_ sql: String) -> String {
@@ -118,7 +115,6 @@ public actor SQLiteStorage: AccountingStorage {
         // Statements first: a kept statement must never outlive the connection it belongs to.
         statements = [:]
         database.close()
-        reader.close()
     }
 
     /// Admits the nonce in a transaction committed without its own fsync (`synchronous=NORMAL`
@@ -153,40 +149,30 @@ public actor SQLiteStorage: AccountingStorage {
         ).run(try registrationValues(registration))
     }
 
-    public nonisolated func registration(of device: DeviceID) throws -> DeviceRegistration? {
-        try reader.rows("SELECT device_id, certificate, label, registered_at FROM devices WHERE device_id = ?", [.integer(Int64(device.rawValue))], Self.readRegistration).first
+    public func registration(of device: DeviceID) throws -> DeviceRegistration? {
+        try rows("SELECT device_id, certificate, label, registered_at FROM devices WHERE device_id = ?", [.integer(Int64(device.rawValue))], readRegistration).first
     }
 
     public func registrations() throws -> [DeviceRegistration] {
-        try rows("SELECT device_id, certificate, label, registered_at FROM devices ORDER BY device_id", [], Self.readRegistration)
+        try rows("SELECT device_id, certificate, label, registered_at FROM devices ORDER BY device_id", [], readRegistration)
     }
 
-    private static func readRegistration(_ row: SQLiteStatement) throws -> DeviceRegistration {
+    private func readRegistration(_ row: SQLiteStatement) throws -> DeviceRegistration {
         DeviceRegistration(
             deviceID: DeviceID(rawValue: UInt32(truncatingIfNeeded: row.integer(0))),
             certificate: try Certificate(decoding: row.blob(1)), label: row.text(2), registeredAt: UnixTime(row.integer(3)))
     }
 
-    public nonisolated func head(of device: DeviceID) throws -> ChainHead {
-        let found = try reader.rows(Self.headSQL, [.integer(Int64(device.rawValue))]) {
+    public func head(of device: DeviceID) throws -> ChainHead {
+        let found = try rows("SELECT sequence, chain_hash FROM device_heads WHERE device_id = ?", [.integer(Int64(device.rawValue))]) {
             ChainHead(deviceID: device, sequence: UInt64($0.integer(0)), hash: try ChainHash(bytes: $0.blob(1)))
         }
         return found.first ?? .genesis(for: device)
     }
 
-    private static let headSQL = "SELECT sequence, chain_hash FROM device_heads WHERE device_id = ?"
-
-    /// The head as the writing connection sees it, inside its transaction (for the compare-and-set).
-    private func writersHead(of device: DeviceID) throws -> ChainHead {
-        let found = try rows(Self.headSQL, [.integer(Int64(device.rawValue))]) {
-            ChainHead(deviceID: device, sequence: UInt64($0.integer(0)), hash: try ChainHash(bytes: $0.blob(1)))
-        }
-        return found.first ?? .genesis(for: device)
-    }
-
-    public nonisolated func heldHashes(of device: DeviceID, in range: ClosedRange<UInt64>) throws -> [UInt64: ChainHash] {
+    public func heldHashes(of device: DeviceID, in range: ClosedRange<UInt64>) throws -> [UInt64: ChainHash] {
         var out: [UInt64: ChainHash] = [:]
-        for (sequence, hash) in try reader.rows(
+        for (sequence, hash) in try rows(
             "SELECT sequence, hash FROM entries WHERE device_id = ? AND sequence BETWEEN ? AND ?",
             [.integer(Int64(device.rawValue)), .integer(Int64(clamping: range.lowerBound)), .integer(Int64(clamping: range.upperBound))],
             { (UInt64($0.integer(0)), try ChainHash(bytes: $0.blob(1))) })
@@ -251,7 +237,7 @@ public actor SQLiteStorage: AccountingStorage {
     private func write(_ commit: IngestCommit) throws -> CommitOutcome {
         guard let last = commit.entries.last else { return .committed }
         let device = Int64(commit.expectedHead.deviceID.rawValue)
-        let current = try writersHead(of: commit.expectedHead.deviceID)
+        let current = try head(of: commit.expectedHead.deviceID)
         guard current == commit.expectedHead else { return .headMoved }
         try insertEntries(commit.entries, device: device, receivedAt: commit.receivedAt.rawValue)
         try run(
@@ -302,8 +288,8 @@ public actor SQLiteStorage: AccountingStorage {
         ])
     }
 
-    public nonisolated func receipt(of device: DeviceID, at sequence: UInt64) throws -> Receipt? {
-        try reader.rows(
+    public func receipt(of device: DeviceID, at sequence: UInt64) throws -> Receipt? {
+        try rows(
             "SELECT sequence, chain_hash, signature FROM receipts WHERE device_id = ? AND sequence = ?",
             [.integer(Int64(device.rawValue)), .integer(Int64(clamping: sequence))]
         ) { try Receipt(deviceID: device, sequence: UInt64($0.integer(0)), chainHash: try ChainHash(bytes: $0.blob(1)), signature: $0.blob(2)) }.first
