@@ -217,6 +217,9 @@ public protocol AccountingStorage: Service {
 
     /// The end of the chain held for `device` (genesis when nothing is held).
     func head(of device: DeviceID) async throws -> ChainHead
+    /// The head of `device`, and the hash and the receipt held at `sequence`: for a batch ending
+    /// at `sequence`, in one round trip where the engine allows (a replay's whole decision).
+    func head(of device: DeviceID, withHeldAt sequence: UInt64) async throws -> HeadWithHeld
     /// Hashes of held entries of `device` in `range`.
     func heldHashes(of device: DeviceID, in range: ClosedRange<UInt64>) async throws -> [UInt64: ChainHash]
     /// Writes an accepted batch in one transaction, if the head is still `commit.expectedHead`.
@@ -253,4 +256,33 @@ public protocol AccountingStorage: Service {
     func addDenyListRequest(cardSerial: String, reason: String, reportedBy: String, at time: UnixTime) async throws -> Int64
     /// Every deny-list report, oldest first.
     func denyListRequests() async throws -> [DenyListRequest]
+}
+
+/// A device's head, with what is held at one sequence: what deciding a batch that ends at that
+/// sequence needs (`AccountingStorage.head(of:withHeldAt:)`).
+public struct HeadWithHeld: Hashable, Sendable {
+    /// The end of the chain held (genesis when nothing is held).
+    public var head: ChainHead
+    /// The hash of the held entry at the sequence asked for, if one is held.
+    public var hash: ChainHash?
+    /// The receipt issued at the sequence asked for, if any.
+    public var receipt: Receipt?
+
+    /// Creates the view.
+    public init(head: ChainHead, hash: ChainHash?, receipt: Receipt?) {
+        self.head = head
+        self.hash = hash
+        self.receipt = receipt
+    }
+}
+
+extension AccountingStorage {
+    /// The view from `head(of:)`, `heldHashes(of:in:)` and `receipt(of:at:)`, each asked only
+    /// when the head is at or past `sequence` (an engine whose calls cost little needs no more).
+    public func head(of device: DeviceID, withHeldAt sequence: UInt64) async throws -> HeadWithHeld {
+        let head = try await head(of: device)
+        guard sequence > 0, sequence <= head.sequence else { return HeadWithHeld(head: head, hash: nil, receipt: nil) }
+        let hash = try await heldHashes(of: device, in: sequence...sequence)[sequence]
+        return HeadWithHeld(head: head, hash: hash, receipt: try await receipt(of: device, at: sequence))
+    }
 }

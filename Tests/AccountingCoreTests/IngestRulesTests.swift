@@ -123,6 +123,30 @@ struct IngestRulesTests {
         }
     }
 
+    @Test func oneMatchingHeldHashAtTheOverlapsEndStandsForTheWholeOverlap() {
+        let chain = Fixtures.chain(device: device, count: 20)
+        let batch = Fixtures.batch(chain[4..<15])
+        // Held up to 12: the overlap is 5…12, and the hash held at 12 is the batch's own.
+        let inferred = StoredPosition.heldHashes(of: batch, inferredFrom: chain[11].hash, at: 12)
+        #expect(inferred == Dictionary(uniqueKeysWithValues: chain[4..<12].map { ($0.sequence, $0.hash) }))
+        // What the rules decide from it is what they decide from every held hash.
+        let fromEvery = decide(batch, held: chain[0..<12])
+        let fromOne = IngestRules.decide(
+            batch, authenticatedDevice: device, devicePublicKey: publicKey,
+            position: StoredPosition(head: ChainHead(after: chain[11]), heldHashes: inferred ?? [:]))
+        #expect(fromOne == fromEvery)
+        #expect(fromOne == .accept(newEntries: Array(chain[12..<15]), newHead: ChainHead(after: chain[14])))
+    }
+
+    @Test func aDifferentHeldHashAtTheOverlapsEndInfersNothing() {
+        let held = Fixtures.chain(device: device, count: 12)
+        let rewritten = Fixtures.chain(device: device, count: 15, detail: "rewritten")
+        let batch = Fixtures.batch(rewritten[4..<15])
+        #expect(StoredPosition.heldHashes(of: batch, inferredFrom: held[11].hash, at: 12) == nil)
+        // A sequence the batch does not hold infers nothing either.
+        #expect(StoredPosition.heldHashes(of: batch, inferredFrom: held[11].hash, at: 40) == nil)
+    }
+
     /// Any schedule of batches (random ranges, repeats, gaps) ends with exactly the chain held.
     @Test(arguments: [1, 2, 3, 42, 2026])
     func randomSchedulesConverge(seed: UInt64) {

@@ -13,137 +13,183 @@ import NIOCore
 import PostgresNIO
 import Tariff
 
-/// Ingest over HTTP (batches of 1000, every check) into SQLite and PostgreSQL, beside raw bulk
-/// inserts of the same rows; replays per second; peak memory.
+/// Ingest over HTTP (batches of 1000, every check) into SQLite and PostgreSQL from 1, 4 and 10
+/// devices uploading at once, beside the raw bulk insert of the same rows in the same run;
+/// replays of the same batches; peak memory of each phase.
 enum AccountingBenchmark {
-    /// Runs the benchmark with `entries` ledger entries per engine; PostgreSQL when `postgresURL` is given.
-    static func run(entries: Int = 100_000, postgresURL: String? = nil) async throws {
-        let batchSize = 1000
-        let batchCount = max(1, entries / batchSize)
-        let deviceKey = try Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 2, count: 32))
-        let rootKey = try Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 1, count: 32))
-        let serviceKey = try Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 4, count: 32))
-        let rootPublic = SigningPublicKey(rootKey.publicKey)
-        let rootID = KeyID(derivedFrom: rootPublic)
-        let devicePublic = SigningPublicKey(deviceKey.publicKey)
-        let device = DeviceID(17)
-        let certificate = try CertificateTerms(
-            keyID: KeyID(derivedFrom: devicePublic), role: .validator, publicKey: devicePublic, notBefore: UnixTime(1_700_000_000),
-            notAfter: UnixTime(2_100_000_000), issuerKeyID: rootID, deviceID: device
-        ).signed(with: rootKey)
+    /// The batch size validators upload (and the service's limit).
+    static let batchSize = 1000
 
-        // The device side, prepared outside the timing: the chain, batches, their JSON bodies.
-        var head = ChainHead.genesis(for: device)
-        var batches: [[LedgerEntry]] = []
-        var bodies: [[UInt8]] = []
-        for batchIndex in 0..<batchCount {
-            var batch: [LedgerEntry] = []
-            for index in 0..<batchSize {
-                let serial = UInt64(batchIndex * batchSize + index)
-                let entry = try head.seal(
-                    .benefitUse(
-                        at: UnixTime(1_790_000_000 + Int64(serial)), card: CardSerial(0x00AA_0000_0000_0000 | serial), layout: 1,
-                        entitlement: 3, category: 2, fareKopecks: 0, fullFareKopecks: 1500, route: 7, vehicle: 11))
-                batch.append(entry)
-                head = ChainHead(after: entry)
-            }
-            batches.append(batch)
-            let checkpoint = try Checkpoint(signing: head, with: deviceKey)
-            bodies.append(try UploadBatch(deviceID: device, entries: batch, checkpoint: checkpoint).jsonBody())
-        }
-        let total = batchCount * batchSize
-        print("accounting: \(total) entries in \(batchCount) batches of \(batchSize); body \(bodies[0].count) bytes a batch")
-
+    /// Runs the benchmark: `entries` ledger entries per run, split evenly over each count of
+    /// `deviceCounts`; SQLite files in `directory`; PostgreSQL when `postgresURL` is given.
+    static func run(entries: Int, deviceCounts: [Int], directory: String, postgresURL: String?) async throws {
         var logger = Logger(label: "bench")
-        logger.logLevel = .error
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-bench-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        logger.logLevel = .critical
+        let pki = try BenchPKI()
+        // Only the bodies are kept of each fleet (and the rows of one, for the raw baseline), so
+        // that the benchmark's own data weighs little in the peak memory reported.
+        var fleets: [Int: Fleet] = [:]
+        var rawRows: [[LedgerEntry]] = []
+        for count in deviceCounts.sorted() {
+            let fleet = try Fleet(devices: count, entries: entries, pki: pki)
+            if rawRows.isEmpty { rawRows = fleet.devices.flatMap(\.batches) }
+            fleets[count] = fleet.withoutEntries()
+        }
+        let total = rawRows.count * batchSize
+        print("accounting: \(total) entries a run in batches of \(batchSize) (body ≈ \(fleets.values.first?.devices[0].bodies[0].count ?? 0) bytes); devices at once: \(deviceCounts.map(String.init).joined(separator: ", "))")
 
-        var engines: [(String, StorageLocation, () async throws -> Double)] = [
-            ("sqlite", .sqlite(path: "\(directory)/accounting.sqlite"), {
-                try timed { try RawInsertBaseline.sqlite(path: "\(directory)/raw.sqlite", batches: batches, receivedAt: 1_800_000_000) }
-            }),
+        let scratch = "\(directory)/hromada-bench-accounting-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        print("sqlite: files in \(directory) (WAL, synchronous=FULL; \(fileSystemNote(directory)))")
+
+        var engines: [Engine] = [
+            Engine(
+                name: "sqlite", rawMethod: "one prepared multi-row INSERT per 1000 rows, a transaction each",
+                location: { .sqlite(path: "\(scratch)/accounting-\($0).sqlite") },
+                raw: { run in try timed { try RawInsertBaseline.sqlite(path: "\(scratch)/raw-\(run).sqlite", batches: rawRows, receivedAt: 1_800_000_000) } }),
         ]
         if let postgresURL, case .postgres(let host, let port, let user, let password, _) = StorageLocation(postgresURL) {
-            let service = try await createDatabase(host: host, port: port, user: user, password: password, name: "bench_service_\(Int.random(in: 0..<1_000_000))", logger: logger)
-            let rawName = "bench_raw_\(Int.random(in: 0..<1_000_000))"
-            _ = try await createDatabase(host: host, port: port, user: user, password: password, name: rawName, logger: logger)
-            engines.append(("postgres", service, {
-                try await timedAsync {
-                    try await RawInsertBaseline.postgres(
-                        configuration: .init(host: host, port: port, username: user, password: password, database: rawName, tls: .disable),
-                        batches: batches, receivedAt: 1_800_000_000, logger: logger)
-                }
-            }))
+            let server = PostgresServer(host: host, port: port, user: user, password: password)
+            let settings = try await server.settings(["fsync", "synchronous_commit", "data_directory"], logger: logger)
+            print("postgres: \(host):\(port), \(settings.map { "\($0.0)=\($0.1)" }.joined(separator: ", "))")
+            engines.append(
+                Engine(
+                    name: "postgres", rawMethod: "one COPY per 1000 rows, a transaction each",
+                    location: { devices in try await server.createDatabase("bench_service_\(devices)_\(Int.random(in: 0..<1_000_000))", logger: logger) },
+                    raw: { _ in
+                        let location = try await server.createDatabase("bench_raw_\(Int.random(in: 0..<1_000_000))", logger: logger)
+                        guard case .postgres(let host, let port, let user, let password, let database) = location else { return 0 }
+                        return try await timedAsync {
+                            try await RawInsertBaseline.postgres(
+                                configuration: .init(host: host, port: port, username: user, password: password, database: database, tls: .disable),
+                                batches: rawRows, receivedAt: 1_800_000_000, logger: logger)
+                        }
+                    }))
         } else {
             print("accounting: PostgreSQL skipped (no HROMADA_POSTGRES_URL / cluster)")
         }
 
-        for (name, location, baseline) in engines {
-            let (ingest, replay, ingestSeconds, replaySeconds) = try await location.withStorage(logger: logger) { storage in
-                try await storage.register(DeviceRegistration(deviceID: device, certificate: certificate, label: "bench", registeredAt: UnixTime(Date())))
-                let engine = AccountingEngine(
-                    storage: storage,
-                    configuration: AccountingConfiguration(
-                        community: "bench", rootKeyID: rootID, rootPublicKey: rootPublic, revocations: RevocationList(), serviceKey: serviceKey,
-                        now: { UnixTime(Date()) }),
-                    logger: logger)
-                let (ports, continuation) = AsyncStream<Int>.makeStream()
-                let app = AccountingRoutes.application(engine: engine, host: "127.0.0.1", port: 0, logger: logger) { continuation.yield($0) }
-                let server = Task { try await app.run() }
-                var port = 0
-                for await bound in ports {
-                    port = bound
-                    break
-                }
-                let client = HTTPClient(eventLoopGroupProvider: .singleton)
-                func post(_ body: [UInt8]) async throws -> UInt {
-                    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/ledger/batches")
-                    request.method = .POST
-                    var rng = SystemRandomNumberGenerator()
-                    let signed = SignedRequest(
-                        method: "POST", path: "/v1/ledger/batches", deviceID: device, keyID: certificate.keyID, timestamp: UnixTime(Date()),
-                        nonce: SignedRequest.makeNonce(using: &rng), body: body)
-                    for (header, value) in try signed.headers(certificate: certificate, deviceKey: deviceKey) { request.headers.add(name: header, value: value) }
-                    request.headers.add(name: "Content-Type", value: "application/json")
-                    request.body = .bytes(ByteBuffer(bytes: body))
-                    let response = try await client.execute(request, timeout: .seconds(60))
-                    _ = try await response.body.collect(upTo: 1 << 20)
-                    return response.status.code
-                }
-
-                let clock = ContinuousClock()
-                var next = 0
-                let ingestStart = clock.now
-                let ingest = try await Samples.measure("\(name): ingest batch of \(batchSize) over HTTP", iterations: batchCount, warmup: 0) {
-                    let status = try await post(bodies[next])
-                    next += 1
-                    guard status == 200 else { throw BenchmarkFailure("ingest answered \(status)") }
-                }
-                let ingestSeconds = seconds(clock.now - ingestStart)
-                next = 0
-                let replayStart = clock.now
-                let replay = try await Samples.measure("\(name): replay of a stored batch", iterations: batchCount, warmup: 0) {
-                    let status = try await post(bodies[next])
-                    next += 1
-                    guard status == 200 else { throw BenchmarkFailure("replay answered \(status)") }
-                }
-                let replaySeconds = seconds(clock.now - replayStart)
-                let held = try await storage.entryCount()
-                guard held == total else { throw BenchmarkFailure("\(name) holds \(held) entries, expected \(total)") }
-                try await client.shutdown()
-                server.cancel()
-                _ = try? await server.value
-                return (ingest, replay, ingestSeconds, replaySeconds)
+        for engine in engines {
+            print("\(engine.name): raw bulk insert = the same rows by \(engine.rawMethod), into a fresh table right before each run")
+            for count in deviceCounts {
+                guard let fleet = fleets[count] else { continue }
+                // The baseline right before the run it is compared with: on a shared machine the
+                // disk and the processors change speed from one minute to the next.
+                let rawRate = Double(total) / (try await engine.raw(count))
+                PeakMemory.reset()
+                let before = PeakMemory.residentKilobytes()
+                let run = try await ingestOverHTTP(fleet, into: try await engine.location(count), pki: pki, logger: logger)
+                let ingestRate = Double(total) / run.ingestSeconds
+                let replayRate = Double(total) / run.replaySeconds
+                let devices = count == 1 ? "1 device" : "\(count) devices"
+                print("\(engine.name), \(devices): ingest \(format(ingestRate, 0)) entries/s, \(format(ingestRate / rawRate * 100, 1)) % of raw (\(format(rawRate, 0)) entries/s); a batch \(run.ingest)")
+                print("\(engine.name), \(devices): replay \(format(replayRate, 0)) entries/s (\(format(Double(run.batches) / run.replaySeconds, 0)) batches/s); a batch \(run.replay)")
+                let peak = PeakMemory.kilobytes()
+                print("\(engine.name), \(devices): peak memory (VmHWM) \(format(Double(peak) / 1024, 1)) MiB, \(format(Double(peak - before) / 1024, 1)) MiB above the \(format(Double(before) / 1024, 1)) MiB resident before the run")
             }
-
-            let baselineSeconds = try await baseline()
-            report(ingest, extra: "→ \(format(Double(total) / ingestSeconds, 0)) entries/s")
-            report(replay, extra: "→ \(format(Double(batchCount) / replaySeconds, 0)) replays/s (\(format(Double(total) / replaySeconds, 0)) entries/s)")
-            print("\(name): raw bulk insert of the same rows (\(name == "sqlite" ? "transaction per 1000, prepared INSERT" : "COPY per 1000")): \(format(Double(total) / baselineSeconds, 0)) entries/s; ingest is \(format(baselineSeconds / ingestSeconds * 100, 1)) % of it")
         }
-        print("accounting: peak memory (maxrss) \(format(Double(peakResidentKilobytes()) / 1024, 1)) MiB")
+        print("accounting: peak memory of the whole run (maxrss) \(format(Double(PeakMemory.maximumResidentKilobytes()) / 1024, 1)) MiB")
+    }
+
+    /// One engine's storage per run, and its raw baseline.
+    struct Engine {
+        let name: String
+        let rawMethod: String
+        let location: (Int) async throws -> StorageLocation
+        /// Seconds for the raw bulk insert of every row, into a fresh table named after `run`.
+        let raw: (Int) async throws -> Double
+    }
+
+    struct RunResult {
+        var ingest: Latencies
+        var replay: Latencies
+        var ingestSeconds: Double
+        var replaySeconds: Double
+        var batches: Int
+    }
+
+    /// Serves a fresh storage over HTTP on loopback, uploads every device's batches (the devices
+    /// at once, each one batch after another, as validators do), then the same batches again.
+    static func ingestOverHTTP(_ fleet: Fleet, into location: StorageLocation, pki: BenchPKI, logger: Logger) async throws -> RunResult {
+        try await location.withStorage(logger: logger) { storage in
+            for device in fleet.devices {
+                try await storage.register(DeviceRegistration(deviceID: device.id, certificate: device.certificate, label: "bench-\(device.id)", registeredAt: UnixTime(Date())))
+            }
+            let engine = AccountingEngine(
+                storage: storage,
+                configuration: AccountingConfiguration(
+                    community: "bench", rootKeyID: pki.rootID, rootPublicKey: pki.rootPublic, revocations: RevocationList(),
+                    serviceKey: pki.serviceKey, now: { UnixTime(Date()) }),
+                logger: logger)
+            let (ports, continuation) = AsyncStream<Int>.makeStream()
+            let app = AccountingRoutes.application(engine: engine, host: "127.0.0.1", port: 0, logger: logger) { continuation.yield($0) }
+            let server = Task { try await app.run() }
+            var port = 0
+            for await bound in ports {
+                port = bound
+                break
+            }
+            var configuration = HTTPClient.Configuration()
+            configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, fleet.devices.count))
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            let url = "http://127.0.0.1:\(port)/v1/ledger/batches"
+            let (ingest, ingestSeconds) = try await uploadAll(fleet, to: url, client: client, expecting: "accepted", name: "ingest")
+            let (replay, replaySeconds) = try await uploadAll(fleet, to: url, client: client, expecting: "replayed", name: "replay")
+            let held = try await storage.entryCount()
+            let expected = fleet.devices.reduce(0) { $0 + $1.batchCount * batchSize }
+            guard held == expected else { throw BenchmarkFailure("the storage holds \(held) entries, expected \(expected)") }
+            try await client.shutdown()
+            server.cancel()
+            _ = try? await server.value
+            return RunResult(
+                ingest: ingest, replay: replay, ingestSeconds: ingestSeconds, replaySeconds: replaySeconds,
+                batches: fleet.devices.reduce(0) { $0 + $1.batchCount })
+        }
+    }
+
+    /// Every device uploads its batches in order, all devices at once; the per-batch times of all.
+    static func uploadAll(_ fleet: Fleet, to url: String, client: HTTPClient, expecting outcome: String, name: String) async throws -> (Latencies, Double) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let durations = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for device in fleet.devices {
+                group.addTask {
+                    var durations: [Double] = []
+                    for body in device.bodies {
+                        let started = clock.now
+                        let answer = try await post(body, from: device, to: url, client: client)
+                        durations.append(Double((clock.now - started).nanoseconds))
+                        guard answer.status == 200, answer.body.contains("\"\(outcome)\"") else {
+                            throw BenchmarkFailure("\(name) of device \(device.id) answered \(answer.status): \(answer.body.prefix(300))")
+                        }
+                    }
+                    return durations
+                }
+            }
+            var all: [Double] = []
+            for try await durations in group { all += durations }
+            return all
+        }
+        return (Latencies(durations), seconds(clock.now - start))
+    }
+
+    /// POSTs one batch signed by `device` (a fresh nonce and timestamp, as the uploader does).
+    static func post(_ body: [UInt8], from device: BenchDevice, to url: String, client: HTTPClient) async throws -> (status: UInt, body: String) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        var rng = SystemRandomNumberGenerator()
+        let signed = SignedRequest(
+            method: "POST", path: "/v1/ledger/batches", deviceID: device.id, keyID: device.certificate.keyID, timestamp: UnixTime(Date()),
+            nonce: SignedRequest.makeNonce(using: &rng), body: body)
+        for (header, value) in try signed.headers(certificate: device.certificate, deviceKey: device.key) {
+            request.headers.add(name: header, value: value)
+        }
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await client.execute(request, timeout: .seconds(120))
+        let answer = try await response.body.collect(upTo: 1 << 20)
+        return (response.status.code, String(buffer: answer))
     }
 
     static func timed(_ body: () throws -> Void) throws -> Double {
@@ -162,17 +208,181 @@ enum AccountingBenchmark {
 
     static func seconds(_ duration: Duration) -> Double { Double(duration.nanoseconds) / 1e9 }
 
-    static func createDatabase(host: String, port: Int, user: String, password: String?, name: String, logger: Logger) async throws -> StorageLocation {
+    /// What kind of file system holds `directory` (a tmpfs makes fsync free), from /proc/mounts.
+    static func fileSystemNote(_ directory: String) -> String {
+        let path = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+        guard let mounts = try? String(contentsOfFile: "/proc/mounts", encoding: .utf8) else { return "file system unknown" }
+        var best: (mountPoint: String, type: String) = ("", "unknown")
+        for line in mounts.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count > 2 else { continue }
+            let mountPoint = String(fields[1])
+            let inside = mountPoint == "/" || path == mountPoint || path.hasPrefix(mountPoint + "/")
+            if inside, mountPoint.count >= best.mountPoint.count { best = (mountPoint, String(fields[2])) }
+        }
+        return best.type == "tmpfs" ? "tmpfs at \(best.mountPoint): fsync costs nothing here" : "\(best.type) at \(best.mountPoint): fsync reaches the disk"
+    }
+}
+
+/// Per-batch round trips of every device together: median and p99.
+struct Latencies: CustomStringConvertible {
+    let sorted: [Double]
+
+    init(_ nanoseconds: [Double]) { sorted = nanoseconds.sorted() }
+
+    /// The value below which `fraction` of the round trips fall (nearest rank).
+    func percentile(_ fraction: Double) -> Double {
+        guard !sorted.isEmpty else { return .nan }
+        let rank = Int((fraction * Double(sorted.count)).rounded(.up)) - 1
+        return sorted[max(0, min(sorted.count - 1, rank))]
+    }
+
+    var description: String { "median \(humanTime(percentile(0.5))), p99 \(humanTime(percentile(0.99)))" }
+}
+
+/// The community root, the service key and the device keys of the benchmark (fixed bytes).
+struct BenchPKI {
+    let rootKey: Curve25519.Signing.PrivateKey
+    let rootPublic: SigningPublicKey
+    let rootID: KeyID
+    let serviceKey: Curve25519.Signing.PrivateKey
+
+    init() throws {
+        rootKey = try Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 1, count: 32))
+        rootPublic = SigningPublicKey(rootKey.publicKey)
+        rootID = KeyID(derivedFrom: rootPublic)
+        serviceKey = try Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 4, count: 32))
+    }
+
+    /// A certified validator key for device number `index` (device id 100 + index, named in its
+    /// certificate).
+    func device(_ index: Int) throws -> (Curve25519.Signing.PrivateKey, Certificate) {
+        let key = try Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: UInt8(16 + index), count: 32))
+        let publicKey = SigningPublicKey(key.publicKey)
+        let certificate = try CertificateTerms(
+            keyID: KeyID(derivedFrom: publicKey), role: .validator, publicKey: publicKey, notBefore: UnixTime(1_700_000_000),
+            notAfter: UnixTime(2_100_000_000), issuerKeyID: rootID,
+            deviceID: DeviceID(UInt32(100 + index))
+        ).signed(with: rootKey)
+        return (key, certificate)
+    }
+}
+
+/// One validator of the benchmark: its chain in batches and their JSON bodies, made outside the timing.
+struct BenchDevice: Sendable {
+    let id: DeviceID
+    let key: Curve25519.Signing.PrivateKey
+    let certificate: Certificate
+    let batches: [[LedgerEntry]]
+    let bodies: [[UInt8]]
+    let batchCount: Int
+}
+
+/// `devices` validators sharing `entries` entries between them.
+struct Fleet {
+    let devices: [BenchDevice]
+
+    private init(_ devices: [BenchDevice]) { self.devices = devices }
+
+    /// The same fleet holding only the request bodies.
+    func withoutEntries() -> Fleet {
+        Fleet(devices.map { BenchDevice(id: $0.id, key: $0.key, certificate: $0.certificate, batches: [], bodies: $0.bodies, batchCount: $0.batchCount) })
+    }
+
+    init(devices count: Int, entries: Int, pki: BenchPKI) throws {
+        let batchSize = AccountingBenchmark.batchSize
+        let batchesEach = max(1, entries / batchSize / count)
+        var devices: [BenchDevice] = []
+        for index in 0..<count {
+            let (key, certificate) = try pki.device(index)
+            let id = DeviceID(UInt32(100 + index))
+            var head = ChainHead.genesis(for: id)
+            var batches: [[LedgerEntry]] = []
+            var bodies: [[UInt8]] = []
+            for batchIndex in 0..<batchesEach {
+                var batch: [LedgerEntry] = []
+                batch.reserveCapacity(batchSize)
+                for position in 0..<batchSize {
+                    let serial = UInt64(batchIndex * batchSize + position)
+                    let entry = try head.seal(
+                        .benefitUse(
+                            at: UnixTime(1_790_000_000 + Int64(serial)), card: CardSerial(0x00AA_0000_0000_0000 | UInt64(index) << 32 | serial),
+                            layout: 1, entitlement: 3, category: 2, fareKopecks: 0, fullFareKopecks: 1500, route: 7, vehicle: 11))
+                    batch.append(entry)
+                    head = ChainHead(after: entry)
+                }
+                batches.append(batch)
+                bodies.append(try UploadBatch(deviceID: id, entries: batch, checkpoint: try Checkpoint(signing: head, with: key)).jsonBody())
+            }
+            devices.append(BenchDevice(id: id, key: key, certificate: certificate, batches: batches, bodies: bodies, batchCount: batches.count))
+        }
+        self.devices = devices
+    }
+}
+
+/// The PostgreSQL server the benchmark makes its databases on.
+struct PostgresServer {
+    let host: String
+    let port: Int
+    let user: String
+    let password: String?
+
+    private func withAdmin<T>(_ logger: Logger, _ body: (PostgresClient) async throws -> T) async throws -> T {
         let admin = PostgresClient(configuration: .init(host: host, port: port, username: user, password: password, database: "postgres", tls: .disable))
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await admin.run() }
+            defer { group.cancelAll() }
+            return try await body(admin)
+        }
+    }
+
+    /// A new empty database.
+    func createDatabase(_ name: String, logger: Logger) async throws -> StorageLocation {
+        try await withAdmin(logger) { admin in
             try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-            group.cancelAll()
         }
         return .postgres(host: host, port: port, user: user, password: password, database: name)
     }
 
-    static func peakResidentKilobytes() -> Int {
+    /// The server's values of `names` (to print what durability was measured).
+    func settings(_ names: [String], logger: Logger) async throws -> [(String, String)] {
+        try await withAdmin(logger) { admin in
+            var out: [(String, String)] = []
+            for name in names {
+                for try await value in try await admin.query(PostgresQuery(unsafeSQL: "SELECT current_setting('\(name)')"), logger: logger).decode(String.self) {
+                    out.append((name, value))
+                }
+            }
+            return out
+        }
+    }
+}
+
+/// The process's peak resident memory (Linux `VmHWM`), which the benchmark resets between phases.
+enum PeakMemory {
+    /// Starts a new peak at the present resident size (Linux: writing 5 to `/proc/self/clear_refs`).
+    static func reset() {
+        guard let file = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return }
+        try? file.write(contentsOf: Data("5".utf8))
+        try? file.close()
+    }
+
+    /// `VmHWM` in KiB: the peak since the last reset (or since the start).
+    static func kilobytes() -> Int { status("VmHWM:") ?? maximumResidentKilobytes() }
+
+    /// `VmRSS` in KiB: resident now.
+    static func residentKilobytes() -> Int { status("VmRSS:") ?? 0 }
+
+    private static func status(_ field: String) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix(field) {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        }
+        return nil
+    }
+
+    /// The peak of the whole process (`getrusage`), never reset.
+    static func maximumResidentKilobytes() -> Int {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return usage.ru_maxrss

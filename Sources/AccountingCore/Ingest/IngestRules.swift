@@ -21,6 +21,24 @@ public struct StoredPosition: Hashable, Sendable {
         let last = min(batch.lastSequence, head)
         return first <= last ? first...last : nil
     }
+
+    /// The held hashes of the whole overlap, known from the one held hash at its end when that
+    /// one is the batch's own hash there; nil when it is not (then every held hash of the
+    /// overlap must be read, to find where the two differ).
+    ///
+    /// Why one hash is enough: an entry's hash covers its canonical bytes, which include the
+    /// hash of the entry before it, so two hash chains that agree at sequence n agree at every
+    /// sequence before n (short of a SHA-256 collision, which the ledger's security rests on
+    /// anyway). The held chain is one (every stored entry chained to the head it was stored
+    /// after) and the batch must be one (`IngestRules` rejects it otherwise, before it looks at
+    /// held hashes). So a replay costs one held hash, not a thousand.
+    public static func heldHashes(of batch: UploadBatch, inferredFrom heldHash: ChainHash, at sequence: UInt64) -> [UInt64: ChainHash]? {
+        guard let offered = batch.entries.last(where: { $0.sequence == sequence }), offered.hash == heldHash else { return nil }
+        var hashes: [UInt64: ChainHash] = [:]
+        hashes.reserveCapacity(batch.entries.count)
+        for entry in batch.entries where entry.sequence <= sequence { hashes[entry.sequence] = entry.hash }
+        return hashes
+    }
 }
 
 /// Why a batch is refused outright: it is not a well-formed, device-signed chain segment.

@@ -57,6 +57,13 @@ public struct UploadBatch: Hashable, Sendable {
                 .tooLarge, uk: "тіло запиту завелике (\(UkrainianNoun.byte.counted(body.count)))",
                 en: "the request body is too large (\(EnglishNoun.byte.counted(body.count)))")
         }
+        // The form every uploader writes, read straight from the bytes; anything else (and every
+        // refusal, with its code) through JSONDecoder.
+        self = try Self.decodingCanonicalForm(body, limits: limits) ?? Self.decodingWithJSONDecoder(body, limits: limits)
+    }
+
+    /// The general decoding of a body within the size limit: any JSON form, every refusal named.
+    static func decodingWithJSONDecoder(_ body: [UInt8], limits: AccountingLimits) throws -> UploadBatch {
         let wire: BatchWire
         do {
             wire = try JSONDecoder().decode(BatchWire.self, from: Data(body))
@@ -86,7 +93,7 @@ public struct UploadBatch: Hashable, Sendable {
                     .malformedEntry, uk: "запис \(index) не читається", en: "entry \(index) does not decode: \(error)")
             }
         }
-        self.init(deviceID: DeviceID(rawValue: wire.device), entries: entries, checkpoint: try wire.checkpoint.checkpoint(device: DeviceID(rawValue: wire.device)))
+        return UploadBatch(deviceID: DeviceID(rawValue: wire.device), entries: entries, checkpoint: try wire.checkpoint.checkpoint(device: DeviceID(rawValue: wire.device)))
     }
 }
 

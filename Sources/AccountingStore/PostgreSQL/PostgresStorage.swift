@@ -112,14 +112,34 @@ public final class PostgresStorage: AccountingStorage {
         return client
     }
 
+    /// Admits the nonce in one statement committed asynchronously (`synchronous_commit = off`
+    /// for its own transaction only, set inside the statement): the server does not wait for its
+    /// WAL flush, and the call costs one round trip.
+    ///
+    /// Why that is enough: the WAL is ordered, so the next synchronous commit (an ingest) flushes
+    /// the nonce with it, and a request that changed anything has its nonce on disk before it is
+    /// answered. A restart of this service loses nothing; only a crash of the database server
+    /// itself within its WAL writer's delay after a request that changed nothing (a replay, a
+    /// refusal, a read) can forget that nonce, and replaying such a request changes nothing either.
+    ///
+    /// The device's own earlier use of the nonce, if forgotten by now, is overwritten rather than
+    /// deleted (a statement cannot delete and re-insert one row); every other forgotten nonce is
+    /// deleted. So the answer is the one of "forget, then insert".
     public func admitNonce(_ nonce: String, of device: DeviceID, signedAt timestamp: UnixTime, forgettingBefore cutoff: UnixTime) async throws -> Bool {
         let id = Int64(device.rawValue)
         let signedAt = timestamp.rawValue
         let oldest = cutoff.rawValue
-        try await pool().query("DELETE FROM request_nonces WHERE signed_at < \(oldest)", logger: logger)
         var inserted = 0
         for try await _ in try await pool().query(
-            "INSERT INTO request_nonces (device_id, nonce, signed_at) VALUES (\(id), \(nonce), \(signedAt)) ON CONFLICT DO NOTHING RETURNING device_id",
+            """
+            WITH forgotten AS (
+              DELETE FROM request_nonces WHERE signed_at < \(oldest) AND NOT (device_id = \(id) AND nonce = \(nonce))),
+            asynchronous AS (SELECT set_config('synchronous_commit', 'off', true))
+            INSERT INTO request_nonces (device_id, nonce, signed_at)
+            SELECT \(id), \(nonce), \(signedAt) FROM asynchronous
+            ON CONFLICT (device_id, nonce) DO UPDATE SET signed_at = excluded.signed_at WHERE request_nonces.signed_at < \(oldest)
+            RETURNING device_id
+            """,
             logger: logger
         ).decode(Int64.self) {
             inserted += 1
@@ -208,6 +228,30 @@ public final class PostgresStorage: AccountingStorage {
         return .genesis(for: device)
     }
 
+    /// The head, the held hash and the receipt at `sequence` in one query (one round trip).
+    public func head(of device: DeviceID, withHeldAt sequence: UInt64) async throws -> HeadWithHeld {
+        let id = Int64(device.rawValue)
+        let at = Int64(clamping: sequence)
+        for try await (headSequence, headHash, entryHash, receiptHash, receiptSignature) in try await pool().query(
+            """
+            SELECT h.sequence, h.chain_hash, e.hash, r.chain_hash, r.signature
+            FROM (SELECT \(id)::bigint AS device_id) AS d
+            LEFT JOIN device_heads h ON h.device_id = d.device_id
+            LEFT JOIN entries e ON e.device_id = d.device_id AND e.sequence = \(at)
+            LEFT JOIN receipts r ON r.device_id = d.device_id AND r.sequence = \(at)
+            """, logger: logger
+        ).decode((Int64?, ByteBuffer?, ByteBuffer?, ByteBuffer?, ByteBuffer?).self) {
+            var head = ChainHead.genesis(for: device)
+            if let headSequence, let headHash { head = ChainHead(deviceID: device, sequence: UInt64(headSequence), hash: try ChainHash(bytes: bytes(headHash))) }
+            var receipt: Receipt?
+            if let receiptHash, let receiptSignature {
+                receipt = try Receipt(deviceID: device, sequence: sequence, chainHash: try ChainHash(bytes: bytes(receiptHash)), signature: bytes(receiptSignature))
+            }
+            return HeadWithHeld(head: head, hash: try entryHash.map { try ChainHash(bytes: bytes($0)) }, receipt: receipt)
+        }
+        throw StorageError(.inconsistent, "the head query returned no row")
+    }
+
     public func heldHashes(of device: DeviceID, in range: ClosedRange<UInt64>) async throws -> [UInt64: ChainHash] {
         let id = Int64(device.rawValue)
         let low = Int64(clamping: range.lowerBound)
@@ -231,56 +275,58 @@ public final class PostgresStorage: AccountingStorage {
         let received = commit.receivedAt.rawValue
         let checkpoint = commit.checkpoint
         let receipt = commit.receipt
-        let entryChunks = stride(from: 0, to: commit.entries.count, by: 1000).map {
-            Array(commit.entries[$0..<min($0 + 1000, commit.entries.count)])
-        }
+        let entries = commit.entries
         let logger = self.logger
+        // The head's compare-and-set, the checkpoint and the receipt in one statement: the latter
+        // two are written only when the head moved (they select from its RETURNING).
+        var binds = PostgresBindings(capacity: 12)
+        binds.append(device)
+        binds.append(newSequence)
+        binds.append(newHash)
+        let moveHead: String
+        if expectedSequence == 0 {
+            moveHead = "INSERT INTO device_heads (device_id, sequence, chain_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING device_id"
+        } else {
+            binds.append(expectedSequence)
+            binds.append(expectedHash)
+            moveHead = "UPDATE device_heads SET sequence = $2, chain_hash = $3 WHERE device_id = $1 AND sequence = $4 AND chain_hash = $5 RETURNING device_id"
+        }
+        let next = binds.count
+        binds.append(Int64(checkpoint.sequence))
+        binds.append(ByteBuffer(bytes: checkpoint.chainHash.bytes))
+        binds.append(ByteBuffer(bytes: checkpoint.signature))
+        binds.append(Int64(receipt.deviceID.rawValue))
+        binds.append(Int64(receipt.sequence))
+        binds.append(ByteBuffer(bytes: receipt.chainHash.bytes))
+        binds.append(ByteBuffer(bytes: receipt.signature))
+        let parameter = { (offset: Int) in "$\(next + offset)" }
+        let headAndSeals = PostgresQuery(
+            unsafeSQL: """
+                WITH moved AS (\(moveHead)),
+                checkpoint AS (
+                  INSERT INTO checkpoints (device_id, sequence, chain_hash, signature)
+                  SELECT device_id, \(parameter(1)), \(parameter(2)), \(parameter(3)) FROM moved ON CONFLICT DO NOTHING),
+                receipt AS (
+                  INSERT INTO receipts (device_id, sequence, chain_hash, signature)
+                  SELECT \(parameter(4)), \(parameter(5)), \(parameter(6)), \(parameter(7)) FROM moved ON CONFLICT DO NOTHING)
+                SELECT device_id FROM moved
+                """,
+            binds: binds)
         return try await pool().withTransaction(logger: logger) { connection -> CommitOutcome in
-            // Compare-and-set of the head first: the row lock it takes serializes uploads of one device.
-            let moved: PostgresRowSequence
-            if expectedSequence == 0 {
-                moved = try await connection.query(
-                    "INSERT INTO device_heads (device_id, sequence, chain_hash) VALUES (\(device), \(newSequence), \(newHash)) ON CONFLICT DO NOTHING RETURNING device_id",
-                    logger: logger)
-            } else {
-                moved = try await connection.query(
-                    "UPDATE device_heads SET sequence = \(newSequence), chain_hash = \(newHash) WHERE device_id = \(device) AND sequence = \(expectedSequence) AND chain_hash = \(expectedHash) RETURNING device_id",
-                    logger: logger)
-            }
+            // The compare-and-set first: the row lock it takes serializes uploads of one device.
             var updated = 0
-            for try await _ in moved.decode(Int64.self) { updated += 1 }
+            for try await _ in try await connection.query(headAndSeals, logger: logger).decode(Int64.self) { updated += 1 }
             guard updated == 1 else { return .headMoved }
-            for chunk in entryChunks {
-                try await connection.query(Self.insertEntries(chunk, device: device, receivedAt: received), logger: logger)
+            // One COPY for the entries: a failure anywhere in it fails the transaction, so nothing
+            // of the batch is stored (nor the head, checkpoint and receipt written above).
+            try await connection.copyFrom(table: EntryCopy.table, columns: EntryCopy.columns, logger: logger) { writer in
+                for start in stride(from: entries.startIndex, to: entries.endIndex, by: 1000) {
+                    let rows = entries[start..<min(start + 1000, entries.endIndex)]
+                    try await writer.write(EntryCopy.rows(rows, device: device, receivedAt: received))
+                }
             }
-            let checkpointSequence = Int64(checkpoint.sequence)
-            let checkpointHash = ByteBuffer(bytes: checkpoint.chainHash.bytes)
-            let checkpointSignature = ByteBuffer(bytes: checkpoint.signature)
-            try await connection.query(
-                "INSERT INTO checkpoints (device_id, sequence, chain_hash, signature) VALUES (\(device), \(checkpointSequence), \(checkpointHash), \(checkpointSignature)) ON CONFLICT DO NOTHING",
-                logger: logger)
-            try await connection.query(Self.insertReceipt(receipt), logger: logger)
             return .committed
         }
-    }
-
-    /// One multi-row INSERT for up to 1000 entries (7 parameters a row, under PostgreSQL's 65535).
-    static func insertEntries(_ entries: [LedgerEntry], device: Int64, receivedAt: Int64) -> PostgresQuery {
-        var sql = "INSERT INTO entries (device_id, sequence, kind, device_time, bytes, hash, received_at) VALUES "
-        var bindings = PostgresBindings(capacity: entries.count * 7)
-        for (index, entry) in entries.enumerated() {
-            let base = index * 7
-            if index > 0 { sql += ", " }
-            sql += "($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5), $\(base + 6), $\(base + 7))"
-            bindings.append(device)
-            bindings.append(Int64(entry.sequence))
-            bindings.append(Int64(entry.record.kind.rawValue))
-            bindings.append(entry.record.deviceTime.rawValue)
-            bindings.append(ByteBuffer(bytes: entry.canonicalBytes))
-            bindings.append(ByteBuffer(bytes: entry.hash.bytes))
-            bindings.append(receivedAt)
-        }
-        return PostgresQuery(unsafeSQL: sql, binds: bindings)
     }
 
     static func insertReceipt(_ receipt: Receipt) -> PostgresQuery {

@@ -7,15 +7,30 @@ import SQLiteSupport
 
 /// The accounting store in one SQLite file: WAL, `synchronous=FULL`, one connection owned by an actor.
 ///
-/// The default for one town: nothing to install, and a batch of 1000 entries is one transaction.
-/// Calls block the actor's thread while SQLite works; at a town's upload rate (a few batches a
-/// minute) that costs nothing, and a region uses PostgreSQL.
+/// The default for one town: nothing to install, and a batch of 1000 entries is one transaction
+/// and one fsync (commits of devices uploading at once share one: `commit(_:)`). Calls block the actor's thread while SQLite works; at a town's upload rate (a
+/// few batches a minute) that costs nothing, and a region uses PostgreSQL.
+///
+/// Statements are prepared once and kept (the ingest path runs the same few statements for
+/// every batch); entries go in as multi-row INSERTs of `rowsPerInsert` rows.
 ///
 /// Needs nothing running, but honours the `Service` contract all the same: `run()` waits until
 /// the storage is closed, cancelled or shut down, then closes the file.
 public actor SQLiteStorage: AccountingStorage {
     private let database: SQLiteConnection
     private let lifetime = StorageLifetime()
+    /// Prepared statements by their SQL, reused for the life of the connection.
+    private var statements: [String: SQLiteStatement] = [:]
+    /// Commits waiting for the next group transaction, in arrival order, by number.
+    private var waitingCommits: [(number: Int, commit: IngestCommit)] = []
+    /// Outcomes of commits written in another caller's group, until their callers collect them.
+    private var groupOutcomes: [Int: Result<CommitOutcome, any Error>] = [:]
+    /// The number of the latest commit.
+    private var commitNumber = 0
+
+    /// Entries a multi-row INSERT carries: 7 parameters a row stay under 999, the smallest limit
+    /// an SQLite build may have; a longer batch takes several statements, the rest a shorter one.
+    static let rowsPerInsert = 128
     /// The database file.
     public let path: String
 
@@ -35,12 +50,29 @@ public actor SQLiteStorage: AccountingStorage {
         Migrations.render(sql, blob: "BLOB", bigint: "INTEGER", serial: "INTEGER PRIMARY KEY AUTOINCREMENT")
     }
 
+    /// The statement for `sql`, prepared on first use and kept until the storage closes.
+    ///
+    /// Safe to share because the actor runs one call at a time and every call leaves a statement
+    /// reset (its bindings cleared) when it is done with it.
+    private func statement(_ sql: String) throws -> SQLiteStatement {
+        if let prepared = statements[sql] { return prepared }
+        let prepared = try database.prepare(sql, persistent: true)
+        statements[sql] = prepared
+        return prepared
+    }
+
     private func rows<T>(_ sql: String, _ values: [SQLiteValue] = [], _ read: (SQLiteStatement) throws -> T) throws -> [T] {
-        let statement = try database.prepare(sql)
+        let statement = try statement(sql)
+        defer { statement.reset() }
         try statement.bind(values)
         var out: [T] = []
         while try statement.step() { out.append(try read(statement)) }
         return out
+    }
+
+    /// Runs `sql` once with `values`.
+    private func run(_ sql: String, _ values: [SQLiteValue]) throws {
+        try statement(sql).run(values)
     }
 
     /// The steps of `Migrations` as an `SQLiteMigrator`.
@@ -80,15 +112,30 @@ public actor SQLiteStorage: AccountingStorage {
 
     public func close() {
         lifetime.close()
+        // Statements first: a kept statement must never outlive the connection it belongs to.
+        statements = [:]
         database.close()
     }
 
+    /// Admits the nonce in a transaction committed without its own fsync (`synchronous=NORMAL`
+    /// for that one transaction).
+    ///
+    /// Why that is enough: a process crash keeps it (the WAL is written before this returns),
+    /// and the next durable commit (an ingest, FULL) fsyncs the WAL up to and past it, so a
+    /// request that changed anything has its nonce on disk before it is answered. Only a power
+    /// loss right after a request that changed nothing (a replay, a refusal, a read) can forget
+    /// that nonce, and replaying such a request changes nothing either.
     public func admitNonce(_ nonce: String, of device: DeviceID, signedAt timestamp: UnixTime, forgettingBefore cutoff: UnixTime) throws -> Bool {
-        try database.write { database in
-            try database.prepare("DELETE FROM request_nonces WHERE signed_at < ?").run([.integer(cutoff.rawValue)])
-            try database.prepare("INSERT INTO request_nonces (device_id, nonce, signed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
-                .run([.integer(Int64(device.rawValue)), .text(nonce), .integer(timestamp.rawValue)])
-            return try database.integer("SELECT changes()") == 1
+        try statement("PRAGMA synchronous = NORMAL").run()
+        // Setting the pragma only sets a flag on the open connection; it cannot fail but on a
+        // closed one, where every later write fails anyway.
+        defer { try? statement("PRAGMA synchronous = FULL").run() }
+        return try database.write { database in
+            try run("DELETE FROM request_nonces WHERE signed_at < ?", [.integer(cutoff.rawValue)])
+            try run(
+                "INSERT INTO request_nonces (device_id, nonce, signed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                [.integer(Int64(device.rawValue)), .text(nonce), .integer(timestamp.rawValue)])
+            return try rows("SELECT changes()") { $0.integer(0) }.first == 1
         }
     }
 
@@ -146,36 +193,107 @@ public actor SQLiteStorage: AccountingStorage {
         return out
     }
 
-    public func commit(_ commit: IngestCommit) throws -> CommitOutcome {
-        guard let last = commit.entries.last else { return .committed }
-        let device = Int64(commit.expectedHead.deviceID.rawValue)
-        return try database.write { database in
-            let current = try head(of: commit.expectedHead.deviceID)
-            guard current == commit.expectedHead else { return .headMoved }
-            let insert = try database.prepare(
-                "INSERT INTO entries (device_id, sequence, kind, device_time, bytes, hash, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            for entry in commit.entries {
-                try insert.run([
-                    .integer(device), .integer(Int64(entry.sequence)), .integer(Int64(entry.record.kind.rawValue)),
-                    .integer(entry.record.deviceTime.rawValue), .blob(entry.canonicalBytes), .blob(entry.hash.bytes),
-                    .integer(commit.receivedAt.rawValue),
-                ])
+    /// Writes the commit in a group transaction with every other commit waiting at that moment:
+    /// one fsync for the group, each commit inside its own savepoint.
+    ///
+    /// Why: the fsync is most of a commit's time and the connection writes one transaction at a
+    /// time, so devices uploading at once would otherwise queue for one fsync each. Every caller
+    /// still returns only after the transaction holding its commit is durable, and a commit that
+    /// fails (or finds its head moved) is rolled back to its savepoint without touching the others.
+    public func commit(_ commit: IngestCommit) async throws -> CommitOutcome {
+        guard !commit.entries.isEmpty else { return .committed }
+        commitNumber += 1
+        let number = commitNumber
+        waitingCommits.append((number, commit))
+        // Commits already queued on the actor join this one's group while it yields.
+        await Task.yield()
+        // A caller that yielded first may have written this commit in its group already; the
+        // group is written without a suspension, so a commit is either waiting or has its outcome.
+        if let outcome = groupOutcomes.removeValue(forKey: number) { return try outcome.get() }
+        let group = waitingCommits
+        waitingCommits = []
+        let outcomes = writeGroup(group.map(\.commit))
+        var own: Result<CommitOutcome, any Error> = .failure(StorageError(.inconsistent, "the commit was not in its own group"))
+        for (member, outcome) in zip(group, outcomes) {
+            if member.number == number { own = outcome } else { groupOutcomes[member.number] = outcome }
+        }
+        return try own.get()
+    }
+
+    /// Writes `commits` in one transaction, each in a savepoint; the outcome of each, in order.
+    private func writeGroup(_ commits: [IngestCommit]) -> [Result<CommitOutcome, any Error>] {
+        do {
+            return try database.write { _ in
+                var outcomes: [Result<CommitOutcome, any Error>] = []
+                for commit in commits {
+                    try statement("SAVEPOINT ingest_commit").run()
+                    do {
+                        outcomes.append(.success(try write(commit)))
+                        try statement("RELEASE ingest_commit").run()
+                    } catch {
+                        try statement("ROLLBACK TO ingest_commit").run()
+                        try statement("RELEASE ingest_commit").run()
+                        outcomes.append(.failure(error))
+                    }
+                }
+                return outcomes
             }
-            try database.prepare(
-                "INSERT INTO device_heads (device_id, sequence, chain_hash) VALUES (?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET sequence = excluded.sequence, chain_hash = excluded.chain_hash"
-            ).run([.integer(device), .integer(Int64(last.sequence)), .blob(last.hash.bytes)])
-            try database.prepare(
-                "INSERT INTO checkpoints (device_id, sequence, chain_hash, signature) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
-            ).run([.integer(device), .integer(Int64(commit.checkpoint.sequence)), .blob(commit.checkpoint.chainHash.bytes), .blob(commit.checkpoint.signature)])
-            try insertReceipt(commit.receipt)
-            return .committed
+        } catch {
+            // The transaction (or its COMMIT) failed: nothing of the group is stored.
+            return commits.map { _ in .failure(error) }
         }
     }
 
+    /// The rows of one commit, inside the group's transaction.
+    private func write(_ commit: IngestCommit) throws -> CommitOutcome {
+        guard let last = commit.entries.last else { return .committed }
+        let device = Int64(commit.expectedHead.deviceID.rawValue)
+        let current = try head(of: commit.expectedHead.deviceID)
+        guard current == commit.expectedHead else { return .headMoved }
+        try insertEntries(commit.entries, device: device, receivedAt: commit.receivedAt.rawValue)
+        try run(
+            "INSERT INTO device_heads (device_id, sequence, chain_hash) VALUES (?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET sequence = excluded.sequence, chain_hash = excluded.chain_hash",
+            [.integer(device), .integer(Int64(last.sequence)), .blob(last.hash.bytes)])
+        try run(
+            "INSERT INTO checkpoints (device_id, sequence, chain_hash, signature) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [.integer(device), .integer(Int64(commit.checkpoint.sequence)), .blob(commit.checkpoint.chainHash.bytes), .blob(commit.checkpoint.signature)])
+        try insertReceipt(commit.receipt)
+        return .committed
+    }
+
+    /// `entries` as multi-row INSERTs of `rowsPerInsert` rows, the remainder in one shorter
+    /// statement (each row count's statement is kept, so at most `rowsPerInsert` of them).
+    private func insertEntries(_ entries: [LedgerEntry], device: Int64, receivedAt: Int64) throws {
+        var start = entries.startIndex
+        while start < entries.endIndex {
+            let end = min(start + Self.rowsPerInsert, entries.endIndex)
+            let insert = try statement(Self.insertEntriesSQL(rows: end - start))
+            defer { insert.reset() }
+            var parameter: Int32 = 1
+            for entry in entries[start..<end] {
+                try insert.bind(parameter, device)
+                try insert.bind(parameter + 1, Int64(entry.sequence))
+                try insert.bind(parameter + 2, Int64(entry.record.kind.rawValue))
+                try insert.bind(parameter + 3, entry.record.deviceTime.rawValue)
+                try insert.bind(parameter + 4, entry.canonicalBytes)
+                try insert.bind(parameter + 5, entry.hash.bytes)
+                try insert.bind(parameter + 6, receivedAt)
+                parameter += 7
+            }
+            while try insert.step() {}
+            start = end
+        }
+    }
+
+    /// The INSERT of `rows` entries.
+    static func insertEntriesSQL(rows: Int) -> String {
+        "INSERT INTO entries (device_id, sequence, kind, device_time, bytes, hash, received_at) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+    }
+
     private func insertReceipt(_ receipt: Receipt) throws {
-        try database.prepare(
-            "INSERT INTO receipts (device_id, sequence, chain_hash, signature) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
-        ).run([
+        try run(
+            "INSERT INTO receipts (device_id, sequence, chain_hash, signature) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", [
             .integer(Int64(receipt.deviceID.rawValue)), .integer(Int64(receipt.sequence)), .blob(receipt.chainHash.bytes),
             .blob(receipt.signature),
         ])
