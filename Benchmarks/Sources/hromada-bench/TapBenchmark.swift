@@ -92,7 +92,8 @@ extension TapResult {
     }
 }
 
-/// A community, its cards and a validator ledger in a temporary directory.
+/// A community, its cards and a validator ledger in a scratch directory on a real disk
+/// (`.build/bench-ledger`, or `HROMADA_BENCH_LEDGER_DIR`).
 final class Bench: @unchecked Sendable {
     let path: String
     let directory: CommunityDirectory
@@ -111,7 +112,10 @@ final class Bench: @unchecked Sendable {
     }
 
     init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-bench-tap-\(UUID().uuidString)").path
+        // On a real disk, not the tmpfs /tmp: the ledger's fsyncs are what the tap waits for.
+        let base = ProcessInfo.processInfo.environment["HROMADA_BENCH_LEDGER_DIR"]
+            ?? TapBenchmark.packageRoot.appendingPathComponent(".build/bench-ledger").path
+        path = base + "/hromada-bench-tap-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         var generator = SystemRandomNumberGenerator()
         directory = try CommunityDirectory.create(at: path + "/keys", community: "nemishaieve", now: UnixTime(1_790_000_000), using: &generator)
