@@ -256,7 +256,13 @@ public final class LedgerStore {
     /// The connection rests at FULL, so every other write (checkpoints, receipts, pruning,
     /// migrations) stays durable as it was.
     private func withSynchronous(_ durability: Durability, _ body: () throws -> Void) throws {
-        guard durability == .deferred, let prepared else { return try body() }
+        guard let prepared else { return try body() }
+        guard durability == .deferred else {
+            // Should switching back after a deferred write have failed, a durable write must
+            // not go out at NORMAL: it is the promise the tearing protocol stands on.
+            if !prepared.synchronousIsFull { try prepared.setSynchronous(full: true) }
+            return try body()
+        }
         try prepared.setSynchronous(full: false)
         defer { try? prepared.setSynchronous(full: true) }
         try body()
@@ -271,7 +277,9 @@ public final class LedgerStore {
             return existing
         }
         let checkpoint = try sign(head)
-        try outOfServiceOnFailure { try connection.write { _ in try prepared.insertCheckpoint(checkpoint) } }
+        try outOfServiceOnFailure {
+            try withSynchronous(.durable) { try connection.write { _ in try prepared.insertCheckpoint(checkpoint) } }
+        }
         lastCheckpointSequence = checkpoint.sequence
         // A FULL commit: the checkpoint and every entry before it are on disk.
         durableSequence = head.sequence
@@ -436,8 +444,14 @@ final class PreparedStatements {
     /// preparing both settings once would leave the last one prepared in force and stepping them
     /// later would change nothing.
     func setSynchronous(full: Bool) throws {
+        // Not known to be FULL until the pragma has gone through.
+        synchronousIsFull = false
         try connection.execute(full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+        synchronousIsFull = full
     }
+
+    /// Whether the connection is known to commit at FULL (it opens at FULL).
+    private(set) var synchronousIsFull = true
 
     func insertCheckpoint(_ checkpoint: Checkpoint) throws {
         defer { insertCheckpointStatement.reset() }
