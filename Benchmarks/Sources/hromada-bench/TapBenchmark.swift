@@ -66,26 +66,27 @@ enum TapBenchmark {
                 }
 
                 // The tap with the card in the field, one reader, then two readers at once.
-                let single = try await bench.tapsInField(counted, on: readerA, iterations: iterations, name: "tap in field: read+decide+write+commit+ledger")
+                // Now and as before issue 11 (every ledger write fsync'd), tap for tap in turn, so
+                // that both see the same disk: fsync latency drifts with whatever else writes to it.
+                let (single, singleBefore) = try await bench.tapsInFieldPaired(counted, on: readerA, iterations: iterations)
                 report(single, extra: "\(bench.apdusPerRide) APDUs, 1 fsync")
-                let singleBefore = try await bench.tapsInField(
-                    counted, on: readerA, iterations: iterations, name: "  the same, every ledger write fsync'd", pipeline: bench.allDurablePipeline)
                 report(singleBefore, extra: "(before issue 11: 3 fsyncs)")
-                let ledgerOnly = try await bench.ledgerAppends(iterations: iterations)
+                let (ledgerOnly, ledgerAllDurable) = try await bench.ledgerAppendsPaired(iterations: iterations)
                 report(ledgerOnly, extra: "(pending fsync'd; charge + confirmation deferred: part of the software time)")
-                let ledgerAllDurable = try await bench.ledgerAppends(iterations: iterations, allDurable: true)
-                report(ledgerAllDurable, extra: "(before issue 11: pending, charge, confirmation each fsync'd; same disk, same run)")
+                report(ledgerAllDurable, extra: "(before issue 11: pending, charge, confirmation each fsync'd)")
                 let software = single.median - Double(bench.apdusPerRide) * echo.median
                 print("  software time ≈ \(humanTime(software)) (tap median − APDUs × echo median); every write fsync'd: \(humanTime(singleBefore.median - Double(bench.apdusPerRide) * echo.median))")
                 print("  estimate on a physical card: \(bench.apdusPerRide) APDUs × 8 ms + \(humanTime(software)) ≈ \(humanTime(Double(bench.apdusPerRide) * 8_000_000 + software))")
 
-                let clock = ContinuousClock()
-                let start = clock.now
-                async let a = bench.tapsInField(counted, on: readerA, iterations: iterations, name: "reader A")
-                async let b = bench.tapsInField(countedB, on: readerB, iterations: iterations, name: "reader B")
-                let (sampleA, sampleB) = try await (a, b)
-                let elapsed = Double((clock.now - start).nanoseconds) / 1e9
-                print("sustained, two readers at once: \(2 * iterations) taps in \(format(elapsed, 2)) s = \(format(Double(2 * iterations) / elapsed, 1)) taps/s (A median \(humanTime(sampleA.median)), B median \(humanTime(sampleB.median)))")
+                for (label, pipeline) in [("", bench.pipeline), (" [every ledger write fsync'd, as before issue 11]", bench.allDurablePipeline)] {
+                    let clock = ContinuousClock()
+                    let start = clock.now
+                    async let a = bench.tapsInField(counted, on: readerA, iterations: iterations, name: "reader A", pipeline: pipeline)
+                    async let b = bench.tapsInField(countedB, on: readerB, iterations: iterations, name: "reader B", pipeline: pipeline)
+                    let (sampleA, sampleB) = try await (a, b)
+                    let elapsed = Double((clock.now - start).nanoseconds) / 1e9
+                    print("sustained, two readers at once\(label): \(2 * iterations) taps in \(format(elapsed, 2)) s = \(format(Double(2 * iterations) / elapsed, 1)) taps/s (A median \(humanTime(sampleA.median)), B median \(humanTime(sampleB.median)); echo \(format(echo.perSecond, 0))/s)")
+                }
 
                 // The daemon's service: from pcscd reporting the card to the decision.
                 for (label, pipeline) in [("", bench.pipeline), (" [every ledger write fsync'd, as before issue 11]", bench.allDurablePipeline)] {
@@ -254,22 +255,67 @@ final class Bench: @unchecked Sendable {
         }
     }
 
-    /// The ledger's share of a counted ride: the pending entry, one charge, the confirmation.
-    /// `allDurable`: as the validator wrote them before issue 11, each append fsync'd.
-    func ledgerAppends(iterations: Int, allDurable: Bool = false) async throws -> Samples {
+    /// `tapsInField` with the pipeline of now and the one fsyncing every write, alternating.
+    func tapsInFieldPaired(_ card: Card, on reader: TestReader, iterations: Int) async throws -> (Samples, Samples) {
+        let pipelines = [pipeline, allDurablePipeline]
+        let layout = self.layout
+        let keyring = self.validatorKeyring
+        return try await reader.withVirtualCard(VirtualDESFireCard(image: try card.file.load())) { _ in
+            try await PCSCClient().withCard(reader: reader.name) { channel in
+                try await Self.alternating(
+                    ["tap in field: read+decide+write+commit+ledger", "  the same, every ledger write fsync'd"], iterations: iterations
+                ) { index in
+                    var tapCard = SocialTapCard(channel: channel, layouts: [layout], keyring: keyring)
+                    let result = await pipelines[index].process(&tapCard, reader: reader.name, now: self.nextTime())
+                    guard result.verdict == .accepted else { throw ValidatorError(.cardFailed, "\(result)") }
+                }
+            }
+        }
+    }
+
+    /// `ledgerAppends` as now and with every write fsync'd, alternating.
+    func ledgerAppendsPaired(iterations: Int) async throws -> (Samples, Samples) {
+        let now = try ledgerAppender(allDurable: false)
+        let before = try ledgerAppender(allDurable: true)
+        return try await Self.alternating(
+            ["ledger only: one ride (1 durable + 1 deferred)", "ledger only, 3 durable appends of one ride"], iterations: iterations
+        ) { index in
+            try await (index == 0 ? now : before)()
+        }
+    }
+
+    /// Times `body(0)` and `body(1)` in turn, `iterations` each after 10 untimed rounds.
+    static func alternating(
+        _ names: [String], iterations: Int, _ body: (Int) async throws -> Void
+    ) async throws -> (Samples, Samples) {
+        var samples = [[Double]](repeating: [], count: 2)
+        let clock = ContinuousClock()
+        for round in 0..<(iterations + 10) {
+            for index in [round % 2, 1 - round % 2] {
+                let start = clock.now
+                try await body(index)
+                if round >= 10 { samples[index].append(Double((clock.now - start).nanoseconds)) }
+            }
+        }
+        return (Samples(name: names[0], nanoseconds: samples[0]), Samples(name: names[1], nanoseconds: samples[1]))
+    }
+
+    /// One ride's ledger writes on a ledger of its own: as now, or all fsync'd.
+    func ledgerAppender(allDurable: Bool) throws -> @Sendable () async throws -> Void {
         let name = allDurable ? "ledger-all-durable" : "ledger-only"
         let store = try LedgerStore(path: ledgerPath + "/\(name).sqlite", deviceID: 9002, deviceKey: Curve25519.Signing.PrivateKey())
         let ledger = try TapLedger(store: store)
-        let context = TapContext(deviceID: 9002, vehicleID: 5, route: 1, zone: 1)
-        var sequence: UInt16 = 0
-        let label = allDurable ? "ledger only, 3 durable appends of one ride" : "ledger only: one ride (1 durable + 1 deferred)"
-        return try await Samples.measure(label, iterations: iterations, warmup: 10) {
-            sequence &+= 1
+        let sequence = Mutex<UInt16>(0)
+        return {
+            let next = sequence.withLock { value in
+                value &+= 1
+                return value
+            }
             let now = self.nextTime()
             let transaction = PendingTransaction(
-                purpose: .ride, card: 0xB001, layout: 1, time: now, trip: TripIdentity(deviceID: 9002, cardSequence: sequence, time: now),
+                purpose: .ride, card: 0xB001, layout: 1, time: now, trip: TripIdentity(deviceID: 9002, cardSequence: next, time: now),
                 charges: [.benefitUse], entitlement: 1, category: 1, fareKopecks: 0, fullFareKopecks: 1_500, purseBalanceAfterKopecks: 0,
-                route: context.route, vehicle: context.vehicleID)
+                route: 1, vehicle: 5)
             let pending = try await ledger.appendPending(transaction)
             if allDurable {
                 for charge in pending.chargeRecords { try await ledger.append(charge, durability: .durable) }

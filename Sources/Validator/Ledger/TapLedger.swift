@@ -117,7 +117,13 @@ public actor TapLedger {
         // write is deferred (the pending entry already proves the ride; see the type's note).
         var records = pending.chargeRecords.filter { !written.contains($0.kind) }
         records.append(.cardTransactionConfirmed(at: time, card: pending.card, pending: pending.sequence))
-        let sequences = try append(contentsOf: records, durability: .deferred)
+        let sequences: [UInt64]
+        if defersWrites {
+            sequences = try append(contentsOf: records, durability: .deferred)
+        } else {
+            // As before one fsync per tap: each entry its own durable append.
+            sequences = try records.map { try append($0, durability: .durable) }
+        }
         remove(pending)
         return sequences[0]
     }
