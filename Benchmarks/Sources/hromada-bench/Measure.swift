@@ -7,6 +7,12 @@ struct Samples {
 
     init(name: String) { self.name = name }
 
+    /// Samples taken elsewhere (e.g. two operations timed in turn).
+    init(name: String, nanoseconds: [Double]) {
+        self.name = name
+        self.nanoseconds = nanoseconds
+    }
+
     /// Times `body` once per iteration (after `warmup` untimed runs) and records each duration.
     static func measure(
         _ name: String, iterations: Int, warmup: Int = 50, _ body: () throws -> Void

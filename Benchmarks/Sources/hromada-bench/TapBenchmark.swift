@@ -20,7 +20,9 @@ import VirtualCard
 /// beside the raw APDU round trip measured in the same run:
 ///
 /// - APDUs and bytes of one accepted ride (a counted benefit ride and a purse ride);
-/// - the tap with the card already in the field (read, decide, write, commit, ledger with fsync);
+/// - the tap with the card already in the field (read, decide, write, commit, ledger with its one
+///   fsync: the ledger lives under `.build/bench-ledger` on a real disk, not the tmpfs /tmp);
+/// - the ledger's share alone, as written now and as before (each append fsync'd), same run;
 /// - sustained taps per second with two readers tapping at once;
 /// - tap-to-decision latency from the moment pcscd reports the card (the daemon's service,
 ///   insert and remove every time), median and p99;
@@ -43,6 +45,14 @@ enum TapBenchmark {
                     }
                 }
                 report(echo)
+                // What the daemon pays per card before and after the tap: a connection (own worker
+                // thread, SCardConnect, SCardStatus) and its disconnect.
+                let connect = try await readerA.withVirtualCard(EchoCard()) { _ in
+                    try await Samples.measure("baseline: connect + disconnect (PCSCClient.withCard)", iterations: 300) {
+                        try await PCSCClient().withCard(reader: readerA.name) { _ in }
+                    }
+                }
+                report(connect)
 
                 let counted = try await bench.issue(serial: 0xB001, grants: [(.rides(count: 60_000, per: .month), 1)], purse: 0, uid: 1, on: readerA)
                 let purse = try await bench.issue(serial: 0xB002, grants: [], purse: 400_000, uid: 2, on: readerB)
@@ -56,29 +66,38 @@ enum TapBenchmark {
                 }
 
                 // The tap with the card in the field, one reader, then two readers at once.
-                let single = try await bench.tapsInField(counted, on: readerA, iterations: iterations, name: "tap in field: read+decide+write+commit+ledger")
-                report(single, extra: "\(bench.apdusPerRide) APDUs")
-                let ledgerOnly = try await bench.ledgerAppends(iterations: iterations)
-                report(ledgerOnly, extra: "(pending + charge + confirmation, fsync each: part of the software time)")
+                // Now and as before issue 11 (every ledger write fsync'd), tap for tap in turn, so
+                // that both see the same disk: fsync latency drifts with whatever else writes to it.
+                let (single, singleBefore) = try await bench.tapsInFieldPaired(counted, on: readerA, iterations: iterations)
+                report(single, extra: "\(bench.apdusPerRide) APDUs, 1 fsync")
+                report(singleBefore, extra: "(before issue 11: 3 fsyncs)")
+                let (ledgerOnly, ledgerAllDurable) = try await bench.ledgerAppendsPaired(iterations: iterations)
+                report(ledgerOnly, extra: "(pending fsync'd; charge + confirmation deferred: part of the software time)")
+                report(ledgerAllDurable, extra: "(before issue 11: pending, charge, confirmation each fsync'd)")
                 let software = single.median - Double(bench.apdusPerRide) * echo.median
-                print("  software time ≈ \(humanTime(software)) (tap median − APDUs × echo median)")
+                print("  software time ≈ \(humanTime(software)) (tap median − APDUs × echo median); every write fsync'd: \(humanTime(singleBefore.median - Double(bench.apdusPerRide) * echo.median))")
                 print("  estimate on a physical card: \(bench.apdusPerRide) APDUs × 8 ms + \(humanTime(software)) ≈ \(humanTime(Double(bench.apdusPerRide) * 8_000_000 + software))")
 
-                let clock = ContinuousClock()
-                let start = clock.now
-                async let a = bench.tapsInField(counted, on: readerA, iterations: iterations, name: "reader A")
-                async let b = bench.tapsInField(countedB, on: readerB, iterations: iterations, name: "reader B")
-                let (sampleA, sampleB) = try await (a, b)
-                let elapsed = Double((clock.now - start).nanoseconds) / 1e9
-                print("sustained, two readers at once: \(2 * iterations) taps in \(format(elapsed, 2)) s = \(format(Double(2 * iterations) / elapsed, 1)) taps/s (A median \(humanTime(sampleA.median)), B median \(humanTime(sampleB.median)))")
+                for (label, pipeline) in [("", bench.pipeline), (" [every ledger write fsync'd, as before issue 11]", bench.allDurablePipeline)] {
+                    let clock = ContinuousClock()
+                    let start = clock.now
+                    async let a = bench.tapsInField(counted, on: readerA, iterations: iterations, name: "reader A", pipeline: pipeline)
+                    async let b = bench.tapsInField(countedB, on: readerB, iterations: iterations, name: "reader B", pipeline: pipeline)
+                    let (sampleA, sampleB) = try await (a, b)
+                    let elapsed = Double((clock.now - start).nanoseconds) / 1e9
+                    print("sustained, two readers at once\(label): \(2 * iterations) taps in \(format(elapsed, 2)) s = \(format(Double(2 * iterations) / elapsed, 1)) taps/s (A median \(humanTime(sampleA.median)), B median \(humanTime(sampleB.median)); echo \(format(echo.perSecond, 0))/s)")
+                }
 
                 // The daemon's service: from pcscd reporting the card to the decision.
-                let latencies = try await bench.serviceLatencies(counted, countedB, readers: (readerA, readerB), insertions: insertions)
-                let sorted = latencies.sorted()
-                func percentile(_ fraction: Double) -> Double {
-                    sorted.isEmpty ? .nan : sorted[max(0, min(sorted.count - 1, Int((fraction * Double(sorted.count)).rounded(.up)) - 1))]
+                for (label, pipeline) in [("", bench.pipeline), (" [every ledger write fsync'd, as before issue 11]", bench.allDurablePipeline)] {
+                    let latencies = try await bench.serviceLatencies(
+                        counted, countedB, readers: (readerA, readerB), insertions: insertions, pipeline: pipeline)
+                    let sorted = latencies.sorted()
+                    func percentile(_ fraction: Double) -> Double {
+                        sorted.isEmpty ? .nan : sorted[max(0, min(sorted.count - 1, Int((fraction * Double(sorted.count)).rounded(.up)) - 1))]
+                    }
+                    print("tap to decision from pcscd's card event (daemon service, \(sorted.count) insertions on two readers)\(label): median \(humanTime(percentile(0.5)))  p99 \(humanTime(percentile(0.99)))")
                 }
-                print("tap to decision from pcscd's card event (daemon service, \(sorted.count) insertions on two readers): median \(humanTime(percentile(0.5)))  p99 \(humanTime(percentile(0.99)))")
             }
         }
     }
@@ -92,15 +111,19 @@ extension TapResult {
     }
 }
 
-/// A community, its cards and a validator ledger in a temporary directory.
+/// A community and its cards in a temporary directory, and a validator ledger on a real disk
+/// (`.build/bench-ledger`, or `HROMADA_BENCH_LEDGER_DIR`).
 final class Bench: @unchecked Sendable {
     let path: String
+    let ledgerPath: String
     let directory: CommunityDirectory
     let layout: SocialCardLayout
     let tariff: Tariff
     let keyring: CardKeyring
     let validatorKeyring: CardKeyring
     let pipeline: TapPipeline
+    /// The same rules over a ledger that fsyncs every write (the validator before issue 11).
+    let allDurablePipeline: TapPipeline
     var apdusPerRide = 0
     private var time = UnixTime(1_795_953_600)
     private let lock = NSLock()
@@ -111,8 +134,15 @@ final class Bench: @unchecked Sendable {
     }
 
     init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-bench-tap-\(UUID().uuidString)").path
+        let run = "hromada-bench-tap-\(UUID().uuidString)"
+        path = FileManager.default.temporaryDirectory.appendingPathComponent(run).path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        // The ledger on a real disk, not the tmpfs /tmp: its fsyncs are what the tap waits for.
+        // (Keys and card images stay in /tmp: the emulator's image writes are not the validator's.)
+        let ledgerBase = ProcessInfo.processInfo.environment["HROMADA_BENCH_LEDGER_DIR"]
+            ?? TapBenchmark.packageRoot.appendingPathComponent(".build/bench-ledger").path
+        ledgerPath = ledgerBase + "/" + run
+        try FileManager.default.createDirectory(atPath: ledgerPath, withIntermediateDirectories: true)
         var generator = SystemRandomNumberGenerator()
         directory = try CommunityDirectory.create(at: path + "/keys", community: "nemishaieve", now: UnixTime(1_790_000_000), using: &generator)
         let root = TapBenchmark.packageRoot
@@ -142,13 +172,17 @@ final class Bench: @unchecked Sendable {
         let trust = try TrustStore(
             rootKeyID: rootKey.keyID, rootPublicKey: rootKey.publicKey, certificates: try directory.certificates(),
             revocations: try directory.revocations())
-        let store = try LedgerStore(path: path + "/ledger.sqlite", deviceID: 9001, deviceKey: Curve25519.Signing.PrivateKey())
-        pipeline = TapPipeline(
-            ledger: try TapLedger(store: store),
-            rules: TapRules(context: TapContext(deviceID: 9001, vehicleID: 5, route: 1, zone: 1), tariff: tariff, trust: trust, denyList: .empty))
+        let store = try LedgerStore(path: ledgerPath + "/ledger.sqlite", deviceID: 9001, deviceKey: Curve25519.Signing.PrivateKey())
+        let rules = TapRules(context: TapContext(deviceID: 9001, vehicleID: 5, route: 1, zone: 1), tariff: tariff, trust: trust, denyList: .empty)
+        pipeline = TapPipeline(ledger: try TapLedger(store: store), rules: rules)
+        let allDurableStore = try LedgerStore(path: ledgerPath + "/ledger-fsync-each.sqlite", deviceID: 9001, deviceKey: Curve25519.Signing.PrivateKey())
+        allDurablePipeline = TapPipeline(ledger: try TapLedger(store: allDurableStore, defersWrites: false), rules: rules)
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
+    func remove() {
+        try? FileManager.default.removeItem(atPath: path)
+        try? FileManager.default.removeItem(atPath: ledgerPath)
+    }
 
     /// A fresh tap time, one second after the last.
     func nextTime() -> UnixTime {
@@ -206,8 +240,8 @@ final class Bench: @unchecked Sendable {
     /// Taps repeated with the card left in the field (no insert/remove): the validator's own time.
     /// The emulator keeps this card in memory (no image file written per commit), as the echo
     /// baseline does, so the emulator's disk writes are not counted as the validator's time.
-    func tapsInField(_ card: Card, on reader: TestReader, iterations: Int, name: String) async throws -> Samples {
-        let pipeline = self.pipeline
+    func tapsInField(_ card: Card, on reader: TestReader, iterations: Int, name: String, pipeline: TapPipeline? = nil) async throws -> Samples {
+        let pipeline = pipeline ?? self.pipeline
         let layout = self.layout
         let keyring = self.validatorKeyring
         return try await reader.withVirtualCard(VirtualDESFireCard(image: try card.file.load())) { _ in
@@ -221,26 +255,81 @@ final class Bench: @unchecked Sendable {
         }
     }
 
-    /// The ledger's share of a counted ride: the pending entry, one charge, the confirmation.
-    func ledgerAppends(iterations: Int) async throws -> Samples {
-        let store = try LedgerStore(path: path + "/ledger-only.sqlite", deviceID: 9002, deviceKey: Curve25519.Signing.PrivateKey())
+    /// `tapsInField` with the pipeline of now and the one fsyncing every write, alternating.
+    func tapsInFieldPaired(_ card: Card, on reader: TestReader, iterations: Int) async throws -> (Samples, Samples) {
+        let pipelines = [pipeline, allDurablePipeline]
+        let layout = self.layout
+        let keyring = self.validatorKeyring
+        return try await reader.withVirtualCard(VirtualDESFireCard(image: try card.file.load())) { _ in
+            try await PCSCClient().withCard(reader: reader.name) { channel in
+                try await Self.alternating(
+                    ["tap in field: read+decide+write+commit+ledger", "  the same, every ledger write fsync'd"], iterations: iterations
+                ) { index in
+                    var tapCard = SocialTapCard(channel: channel, layouts: [layout], keyring: keyring)
+                    let result = await pipelines[index].process(&tapCard, reader: reader.name, now: self.nextTime())
+                    guard result.verdict == .accepted else { throw ValidatorError(.cardFailed, "\(result)") }
+                }
+            }
+        }
+    }
+
+    /// `ledgerAppends` as now and with every write fsync'd, alternating.
+    func ledgerAppendsPaired(iterations: Int) async throws -> (Samples, Samples) {
+        let now = try ledgerAppender(allDurable: false)
+        let before = try ledgerAppender(allDurable: true)
+        return try await Self.alternating(
+            ["ledger only: one ride (1 durable + 1 deferred)", "ledger only, 3 durable appends of one ride"], iterations: iterations
+        ) { index in
+            try await (index == 0 ? now : before)()
+        }
+    }
+
+    /// Times `body(0)` and `body(1)` in turn, `iterations` each after 10 untimed rounds.
+    static func alternating(
+        _ names: [String], iterations: Int, _ body: (Int) async throws -> Void
+    ) async throws -> (Samples, Samples) {
+        var samples = [[Double]](repeating: [], count: 2)
+        let clock = ContinuousClock()
+        for round in 0..<(iterations + 10) {
+            for index in [round % 2, 1 - round % 2] {
+                let start = clock.now
+                try await body(index)
+                if round >= 10 { samples[index].append(Double((clock.now - start).nanoseconds)) }
+            }
+        }
+        return (Samples(name: names[0], nanoseconds: samples[0]), Samples(name: names[1], nanoseconds: samples[1]))
+    }
+
+    /// One ride's ledger writes on a ledger of its own: as now, or all fsync'd.
+    func ledgerAppender(allDurable: Bool) throws -> @Sendable () async throws -> Void {
+        let name = allDurable ? "ledger-all-durable" : "ledger-only"
+        let store = try LedgerStore(path: ledgerPath + "/\(name).sqlite", deviceID: 9002, deviceKey: Curve25519.Signing.PrivateKey())
         let ledger = try TapLedger(store: store)
-        let context = TapContext(deviceID: 9002, vehicleID: 5, route: 1, zone: 1)
-        var sequence: UInt16 = 0
-        return try await Samples.measure("ledger only: 3 durable appends of one ride", iterations: iterations, warmup: 10) {
-            sequence &+= 1
+        let sequence = Mutex<UInt16>(0)
+        return {
+            let next = sequence.withLock { value in
+                value &+= 1
+                return value
+            }
             let now = self.nextTime()
             let transaction = PendingTransaction(
-                purpose: .ride, card: 0xB001, layout: 1, time: now, trip: TripIdentity(deviceID: 9002, cardSequence: sequence, time: now),
+                purpose: .ride, card: 0xB001, layout: 1, time: now, trip: TripIdentity(deviceID: 9002, cardSequence: next, time: now),
                 charges: [.benefitUse], entitlement: 1, category: 1, fareKopecks: 0, fullFareKopecks: 1_500, purseBalanceAfterKopecks: 0,
-                route: context.route, vehicle: context.vehicleID)
+                route: 1, vehicle: 5)
             let pending = try await ledger.appendPending(transaction)
-            try await ledger.confirm(pending, at: now, mayHaveCharges: false)
+            if allDurable {
+                for charge in pending.chargeRecords { try await ledger.append(charge, durability: .durable) }
+                try await ledger.append(.cardTransactionConfirmed(at: now, card: pending.card, pending: pending.sequence), durability: .durable)
+            } else {
+                try await ledger.confirm(pending, at: now, mayHaveCharges: false)
+            }
         }
     }
 
     /// The daemon's service with two readers; each card inserted and removed `insertions` times.
-    func serviceLatencies(_ first: Card, _ second: Card, readers: (TestReader, TestReader), insertions: Int) async throws -> [Double] {
+    func serviceLatencies(
+        _ first: Card, _ second: Card, readers: (TestReader, TestReader), insertions: Int, pipeline: TapPipeline
+    ) async throws -> [Double] {
         let lines = Mutex<[String]>([])
         let tapper = SocialCardTapper(layouts: [layout], keyring: validatorKeyring)
         var logger = Logger(label: "bench")

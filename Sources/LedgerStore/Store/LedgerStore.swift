@@ -6,8 +6,14 @@ import SQLiteSupport
 
 /// A validator's ledger in SQLite: durable appends, signed checkpoints, receipts and pruning.
 ///
-/// The database runs in WAL mode with `synchronous=FULL`, so an append has reached the disk
-/// when `append(_:)` returns. Triggers refuse UPDATE and DELETE of entries, checkpoints and
+/// The database runs in WAL mode. A `.durable` append (the default) commits with
+/// `synchronous=FULL`: it has reached the disk when `append` returns, and so has every append
+/// before it (the fsync of the WAL covers all its frames). A `.deferred` append commits with
+/// `synchronous=NORMAL`: it is in the WAL (a killed process keeps it) but reaches the disk only
+/// with the next durable append, `makeDurable()` or SQLite's WAL checkpoint; a power loss can
+/// lose it, and then loses every later append with it (WAL recovery keeps a prefix of the
+/// commits), so the file always holds a chain that verifies. docs/validator.md ("Durability")
+/// gives the argument. Triggers refuse UPDATE and DELETE of entries, checkpoints and
 /// receipts; the only deletion let through is `prune(now:)` of entries a stored, checked
 /// receipt covers and that are older than the retention.
 ///
@@ -65,6 +71,19 @@ public final class LedgerStore {
     private let configuration: Configuration
     private var prepared: PreparedStatements?
 
+    /// How soon an append must reach the disk.
+    public enum Durability: Hashable, Sendable {
+        /// On disk before `append` returns, together with every deferred append before it.
+        case durable
+        /// Written to the WAL (it survives a killed process) and fsync'd with the next durable
+        /// append, `makeDurable()` or a WAL checkpoint. A power loss before then may drop it, and
+        /// with it every later append, never an earlier one.
+        case deferred
+    }
+
+    /// The newest sequence known to be on disk (fsync'd): at most `head.sequence`.
+    public private(set) var durableSequence: UInt64 = 0
+
     /// Whether appends are accepted: a validator checks this before charging a card.
     public var isInService: Bool { serviceState == .inService }
 
@@ -120,6 +139,10 @@ public final class LedgerStore {
         self.head = try Self.readHead(connection, deviceID: deviceID)
         self.lastCheckpointSequence = try Self.readLastCheckpointSequence(connection)
         self.prepared = try PreparedStatements(connection)
+        // What the file holds was read back from it: after a crash that is what survived. It is
+        // on disk once synced; until then a power loss could still take the tail (the previous
+        // process may have left deferred appends in the WAL).
+        try makeDurable(force: true)
     }
 
     /// Opens an existing ledger for reading only (verification, export); appends are refused.
@@ -157,37 +180,92 @@ public final class LedgerStore {
 
     // MARK: Appending
 
-    /// Appends `record` as the next entry and returns it once it is on disk.
+    /// Appends `record` as the next entry and returns it once it is on disk (`.durable`), or
+    /// once it is in the WAL (`.deferred`).
     ///
     /// The entry (and, when one is due, a checkpoint over it) is written in one transaction.
     /// On a storage failure nothing is recorded, the head stays where it was, the store goes
     /// out of service and the error is rethrown.
     @discardableResult
-    public func append(_ record: LedgerRecord) throws -> LedgerEntry {
+    public func append(_ record: LedgerRecord, durability: Durability = .durable) throws -> LedgerEntry {
+        try append(contentsOf: [record], durability: durability)[0]
+    }
+
+    /// Appends `records` as the next entries, in order, in one transaction (with any checkpoint
+    /// falling due among them): all are recorded or none. Returns them as appended.
+    @discardableResult
+    public func append(contentsOf records: [LedgerRecord], durability: Durability = .durable) throws -> [LedgerEntry] {
         let prepared = try writableStatements()
-        let entry: LedgerEntry
-        do {
-            entry = try head.seal(record)
-        } catch {
-            throw LedgerStoreError(.invalidEntry, "\(error)")
+        guard !records.isEmpty else { return [] }
+        var next = head
+        var entries: [LedgerEntry] = []
+        var checkpoints: [Checkpoint] = []
+        entries.reserveCapacity(records.count)
+        for record in records {
+            let entry: LedgerEntry
+            do {
+                entry = try next.seal(record)
+            } catch {
+                throw LedgerStoreError(.invalidEntry, "\(error)")
+            }
+            next = ChainHead(after: entry)
+            entries.append(entry)
+            if entry.sequence % configuration.checkpointInterval == 0 { checkpoints.append(try sign(next)) }
         }
-        let checkpointDue = entry.sequence % configuration.checkpointInterval == 0
-        let checkpoint = checkpointDue ? try sign(ChainHead(after: entry)) : nil
-        if let checkpoint {
-            try outOfServiceOnFailure {
-                try connection.write { _ in
-                    try prepared.insertEntry(entry)
-                    try prepared.insertCheckpoint(checkpoint)
+        try outOfServiceOnFailure {
+            try withSynchronous(durability) {
+                if entries.count == 1 && checkpoints.isEmpty {
+                    // One statement is its own transaction (autocommit): as atomic and as durable,
+                    // and two statement steps cheaper than BEGIN … COMMIT around it.
+                    try prepared.insertEntry(entries[0])
+                } else {
+                    try connection.write { _ in
+                        for entry in entries { try prepared.insertEntry(entry) }
+                        for checkpoint in checkpoints { try prepared.insertCheckpoint(checkpoint) }
+                    }
                 }
             }
-        } else {
-            // One statement is its own transaction (autocommit): as atomic and as durable, and
-            // two statement steps cheaper than BEGIN … COMMIT around it.
-            try outOfServiceOnFailure { try prepared.insertEntry(entry) }
         }
-        head = ChainHead(after: entry)
-        if let checkpoint { lastCheckpointSequence = checkpoint.sequence }
-        return entry
+        head = next
+        if let checkpoint = checkpoints.last { lastCheckpointSequence = checkpoint.sequence }
+        if durability == .durable { durableSequence = head.sequence }
+        return entries
+    }
+
+    /// Puts every append so far on disk: one fsync of the WAL (and of the database file, which
+    /// a WAL checkpoint may have written), or nothing when no deferred append is outstanding.
+    ///
+    /// Called before entries leave the device (an upload must never send an entry that a power
+    /// loss could take back and the chain then reuse its sequence for another).
+    public func makeDurable() throws {
+        try makeDurable(force: false)
+    }
+
+    private func makeDurable(force: Bool) throws {
+        // A store opened for reading appends nothing; what it reads is another owner's business.
+        guard prepared != nil, force || durableSequence < head.sequence else { return }
+        try outOfServiceOnFailure {
+            // The WAL first: its frames are the commits not yet checkpointed into the file.
+            try Self.syncFile(path + "-wal")
+            try Self.syncFile(path)
+        }
+        durableSequence = head.sequence
+    }
+
+    /// Runs one write at `durability`: `synchronous=NORMAL` for a deferred one, FULL otherwise.
+    /// The connection rests at FULL, so every other write (checkpoints, receipts, pruning,
+    /// migrations) stays durable as it was.
+    private func withSynchronous(_ durability: Durability, _ body: () throws -> Void) throws {
+        guard let prepared else { return try body() }
+        guard durability == .deferred else {
+            // Should switching back after a deferred write have failed, a durable write must
+            // not go out at NORMAL: it is the promise the tearing protocol stands on.
+            if !prepared.synchronousIsFull { try prepared.setSynchronous(full: true) }
+            return try body()
+        }
+        try prepared.setSynchronous(full: false)
+        defer { try? prepared.setSynchronous(full: true) }
+        try body()
     }
 
     /// Signs and stores a checkpoint at the current head (before an upload), or returns the one
@@ -199,8 +277,12 @@ public final class LedgerStore {
             return existing
         }
         let checkpoint = try sign(head)
-        try outOfServiceOnFailure { try connection.write { _ in try prepared.insertCheckpoint(checkpoint) } }
+        try outOfServiceOnFailure {
+            try withSynchronous(.durable) { try connection.write { _ in try prepared.insertCheckpoint(checkpoint) } }
+        }
         lastCheckpointSequence = checkpoint.sequence
+        // A FULL commit: the checkpoint and every entry before it are on disk.
+        durableSequence = head.sequence
         return checkpoint
     }
 
@@ -335,8 +417,10 @@ public final class LedgerStore {
 final class PreparedStatements {
     private let insertEntryStatement: SQLiteStatement
     private let insertCheckpointStatement: SQLiteStatement
+    private let connection: SQLiteConnection
 
     init(_ connection: SQLiteConnection) throws {
+        self.connection = connection
         insertEntryStatement = try connection.prepare(
             "INSERT INTO entries (sequence, bytes, hash, device_time, kind) VALUES (?, ?, ?, ?, ?)", persistent: true)
         insertCheckpointStatement = try connection.prepare(
@@ -352,6 +436,22 @@ final class PreparedStatements {
         try insertEntryStatement.bind(5, Int64(entry.record.kind.rawValue))
         try insertEntryStatement.run()
     }
+
+    /// Sets how the next commits sync: FULL fsyncs the WAL at each commit, NORMAL leaves it to
+    /// the next FULL commit or WAL checkpoint (SQLite reads the setting at each commit).
+    ///
+    /// Not a kept prepared statement: SQLite applies `PRAGMA synchronous` while compiling it, so
+    /// preparing both settings once would leave the last one prepared in force and stepping them
+    /// later would change nothing.
+    func setSynchronous(full: Bool) throws {
+        // Not known to be FULL until the pragma has gone through.
+        synchronousIsFull = false
+        try connection.execute(full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+        synchronousIsFull = full
+    }
+
+    /// Whether the connection is known to commit at FULL (it opens at FULL).
+    private(set) var synchronousIsFull = true
 
     func insertCheckpoint(_ checkpoint: Checkpoint) throws {
         defer { insertCheckpointStatement.reset() }

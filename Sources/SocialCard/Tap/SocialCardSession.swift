@@ -21,10 +21,10 @@ import SmartCard
 public struct SocialCardSession<Channel: CardChannel> {
     private let channel: Channel
     private let layouts: [SocialCardLayout]
-    private let keyring: CardKeyring
-    private var client: DESFireCard<Channel>
+    let keyring: CardKeyring
+    var client: DESFireCard<Channel>
     private var readAPDUs = 0
-    private var authenticated = false
+    var authenticated = false
 
     /// What the read found, once it succeeded.
     public private(set) var contents: SocialCardContents?

@@ -33,10 +33,22 @@ public struct SocialTapCard<Channel: CardChannel>: TapCard {
         }
     }
 
-    static func reading(_ read: SocialCardContents) -> TapReading {
-        let trips = read.trips.map {
-            TripIdentity(deviceID: DeviceID($0.deviceID), cardSequence: UInt16(truncatingIfNeeded: $0.sequence), time: $0.time)
+    /// Reads back older trip records (to settle a pending entry; see `TripLogReadBack`).
+    public mutating func readOlderTrips(skippingNewest: Int, count: Int) async throws -> [TripIdentity] {
+        var generator = SystemRandomNumberGenerator()
+        do {
+            return try await session.readOlderTrips(skippingNewest: skippingNewest, count: count, using: &generator).map(Self.identity)
+        } catch {
+            throw Self.translate(error)
         }
+    }
+
+    static func identity(_ record: TripLogRecord) -> TripIdentity {
+        TripIdentity(deviceID: DeviceID(record.deviceID), cardSequence: UInt16(truncatingIfNeeded: record.sequence), time: record.time)
+    }
+
+    static func reading(_ read: SocialCardContents) -> TapReading {
+        let trips = read.trips.map(identity)
         return TapReading(
             uid: read.uid, state: read.cardState, entitlements: read.entitlements,
             slotEntitlements: read.slots.map { $0.entitlement?.id }, trips: trips)

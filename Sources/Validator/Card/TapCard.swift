@@ -146,4 +146,14 @@ public protocol TapCard {
     mutating func stage(_ write: TapWrite) async throws
     /// Sends CommitTransaction. If this throws a `CardError`, whether the card committed is unknown.
     mutating func commit() async throws
+    /// Reads trip records older than the read's: `skippingNewest` back from the newest, `count`
+    /// of them, oldest first (fewer where the log holds fewer). Sent only to settle an open
+    /// pending entry whose record the read did not reach.
+    mutating func readOlderTrips(skippingNewest: Int, count: Int) async throws -> [TripIdentity]
+}
+
+extension TapCard {
+    /// A card that cannot read back: its pending entries wait for reconciliation when the newest
+    /// record does not settle them.
+    public mutating func readOlderTrips(skippingNewest: Int, count: Int) async throws -> [TripIdentity] { [] }
 }

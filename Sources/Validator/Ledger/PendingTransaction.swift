@@ -203,4 +203,15 @@ extension PendingTransaction {
             return .unknown
         }
     }
+
+    /// How far back from the newest record the trip log must be read to settle this ride, when
+    /// `reading` does not reach it: the record with its card sequence is that many records
+    /// behind the newest (every tap numbers its record one after the newest). `nil` when the
+    /// reading settles it already, or when the log would not tell (a block, an empty log).
+    public func recordsBehindNewest(on reading: TapReading) -> Int? {
+        guard purpose == .ride, let trip, let newest = reading.trips.last, resolution(on: reading) == .unknown else { return nil }
+        let behind = Int(newest.cardSequence &- trip.cardSequence)
+        guard behind >= reading.trips.count, behind < 0x8000 else { return nil }
+        return behind
+    }
 }

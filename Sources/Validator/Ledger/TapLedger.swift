@@ -6,7 +6,12 @@ import LedgerStore
 /// The validator's ledger as the tap pipeline uses it: the one owner of the SQLite store, plus
 /// the index of card transactions still pending (by card), so that a card's next tap resolves them.
 ///
-/// Every method appends durably before it returns. A storage failure puts the store out of
+/// One write of a tap is durable before it returns: the pending entry, which must be on disk
+/// before the card's CommitTransaction is sent (the tearing protocol stands on it). Everything
+/// else a tap writes (charges, confirmation, abandonment, declines) is deferred: in the WAL at
+/// once, so a killed process keeps it, and on disk with the next pending entry's fsync. A power
+/// loss that takes a deferred confirmation leaves its pending entry open, which the card's next
+/// tap settles (docs/validator.md, "Durability"). A storage failure puts the store out of
 /// service; from then on `appendPending` throws `out-of-service`, so no card is charged that the
 /// ledger cannot record.
 public actor TapLedger {
@@ -14,9 +19,14 @@ public actor TapLedger {
     private var open: [CardSerial: [PendingTransaction]] = [:]
     private var closed = false
 
+    /// Whether the writes a tap may defer are deferred (`false`: every append fsync'd, as the
+    /// validator wrote before one fsync per tap; kept for comparison in the benchmark).
+    public let defersWrites: Bool
+
     /// Takes ownership of an opened store and indexes the pending transactions it holds.
-    public init(store: sending LedgerStore) throws {
+    public init(store: sending LedgerStore, defersWrites: Bool = true) throws {
         self.store = store
+        self.defersWrites = defersWrites
         var pendings: [UInt64: PendingTransaction] = [:]
         try store.forEachEntry { entry in
             switch entry.record.kind {
@@ -52,25 +62,44 @@ public actor TapLedger {
     /// The unresolved pending transactions of `card`, oldest first.
     public func openTransactions(of card: CardSerial) -> [PendingTransaction] { open[card] ?? [] }
 
-    /// Appends `record` and returns its sequence.
+    /// Appends `record` and returns its sequence; `.durable` (the default) returns once it is
+    /// on disk.
     @discardableResult
-    public func append(_ record: LedgerRecord) throws -> UInt64 {
+    public func append(_ record: LedgerRecord, durability: LedgerStore.Durability = .durable) throws -> UInt64 {
+        try append(contentsOf: [record], durability: durability)[0]
+    }
+
+    /// Appends `records` in one transaction and returns their sequences.
+    @discardableResult
+    func append(contentsOf records: [LedgerRecord], durability: LedgerStore.Durability) throws -> [UInt64] {
         guard !closed else { throw ValidatorError(.outOfService, "the ledger is closed") }
         do {
-            return try store.append(record).sequence
+            return try store.append(contentsOf: records, durability: defersWrites ? durability : .durable).map(\.sequence)
         } catch {
             throw ValidatorError(.outOfService, "the ledger cannot record: \(error)")
         }
     }
 
-    /// Appends the pending entry of `transaction` and returns it with its sequence. Must return
-    /// before the card's CommitTransaction is sent.
+    /// Appends the pending entry of `transaction` durably (with every deferred entry before it)
+    /// and returns it with its sequence. Must return before the card's CommitTransaction is sent.
     public func appendPending(_ transaction: PendingTransaction) throws -> PendingTransaction {
         var pending = transaction
-        pending.sequence = try append(transaction.record)
+        pending.sequence = try append(transaction.record, durability: .durable)
         open[pending.card, default: []].append(pending)
         return pending
     }
+
+    /// Puts every deferred entry on disk now (an idle validator, before a power-down).
+    public func makeDurable() throws {
+        do {
+            try store.makeDurable()
+        } catch {
+            throw ValidatorError(.outOfService, "the ledger cannot sync: \(error)")
+        }
+    }
+
+    /// Entries that are on disk: the deferred ones after them may still be lost by a power loss.
+    public var durableSequence: UInt64 { store.durableSequence }
 
     /// Records that `pending` was committed on the card: its charge entries (those not already
     /// written, should an earlier attempt have stopped half way) and the confirmation. Returns
@@ -84,20 +113,33 @@ public actor TapLedger {
         if mayHaveCharges, let entries = try? store.lastEntries(64) {
             for entry in entries where entry.record.relatedSequence == pending.sequence { written.insert(entry.record.kind) }
         }
-        var first: UInt64?
-        for charge in pending.chargeRecords where !written.contains(charge.kind) {
-            let sequence = try append(charge)
-            first = first ?? sequence
+        // Charges and confirmation in one transaction: a crash keeps all or none of them, and the
+        // write is deferred (the pending entry already proves the ride; see the type's note).
+        var records = pending.chargeRecords.filter { !written.contains($0.kind) }
+        records.append(.cardTransactionConfirmed(at: time, card: pending.card, pending: pending.sequence))
+        let sequences: [UInt64]
+        if defersWrites {
+            sequences = try append(contentsOf: records, durability: .deferred)
+        } else {
+            // As before one fsync per tap: each entry its own durable append.
+            sequences = try records.map { try append($0, durability: .durable) }
         }
-        let confirmation = try append(.cardTransactionConfirmed(at: time, card: pending.card, pending: pending.sequence))
         remove(pending)
-        return first ?? confirmation
+        return sequences[0]
     }
 
-    /// Records that `pending` did not happen on the card, and why that is known.
+    /// Records that `pending` did not happen on the card, and why that is known (deferred: lost
+    /// with power, the pending entry is open again and the card's next tap says the same).
     public func abandon(_ pending: PendingTransaction, why: String, at time: UnixTime) throws {
-        try append(.cardTransactionAbandoned(at: time, card: pending.card, pending: pending.sequence, why: why))
+        try append(.cardTransactionAbandoned(at: time, card: pending.card, pending: pending.sequence, why: why), durability: .deferred)
         remove(pending)
+    }
+
+    /// How far back from the newest trip record the card's log must be read to settle this
+    /// card's open transactions, beyond what `reading` holds; `nil` when nothing more is needed
+    /// (the ordinary tap: no open entry, or the newest record settles it).
+    public func tripRecordsBehindNewestNeeded(for reading: TapReading) -> Int? {
+        openTransactions(of: reading.state.serial).compactMap { $0.recordsBehindNewest(on: reading) }.max()
     }
 
     /// Resolves this card's open transactions from what was just read off it. Returns how many

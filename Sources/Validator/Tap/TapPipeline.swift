@@ -30,13 +30,17 @@ public struct TapRules: Sendable {
 ///
 /// The order is what keeps the invariant "every change committed on a card has a ledger entry,
 /// and every charge in the ledger happened on the card":
-/// 1. read; resolve this card's pending transactions from its trip log (no extra APDU);
+/// 1. read; resolve this card's pending transactions from its trip log (no extra APDU, unless an
+///    open pending entry's record lies behind the newest: then the log is read back that far);
 /// 2. decide;
 /// 3. stage the writes in the card's transaction (a card pulled now rolls back: a declined tap);
 /// 4. append the pending entry durably — if the ledger cannot, stop: never commit unrecorded;
+///    this is the tap's one fsync, and it also carries every deferred entry before it;
 /// 5. send CommitTransaction;
-/// 6. answered: write the charges and the confirmation. Not answered: leave the pending entry
-///    open; the card's next tap (or reconciliation) says which way it went.
+/// 6. answered: write the charges and the confirmation, deferred (on disk with the next fsync;
+///    a power loss before then leaves the pending entry open, which the card's next tap
+///    settles). Not answered: leave the pending entry open; the card's next tap (or
+///    reconciliation) says which way it went.
 public struct TapPipeline: Sendable {
     /// The ledger.
     public let ledger: TapLedger
@@ -71,7 +75,7 @@ public struct TapPipeline: Sendable {
             return declined(result, code: ValidatorError.Code.outOfService.name, message: .outOfService, card: card)
         }
 
-        let reading: TapReading
+        var reading: TapReading
         do {
             reading = try await card.read()
         } catch {
@@ -79,6 +83,18 @@ public struct TapPipeline: Sendable {
         }
         let serial = reading.state.serial
         result.cardSerial = serial
+        // An open pending entry whose record rides elsewhere pushed back from the newest: read
+        // the log back that far (only then: an ordinary tap sends nothing more).
+        if let behind = await ledger.tripRecordsBehindNewestNeeded(for: reading) {
+            do {
+                let skipped = reading.trips.count
+                let older = try await card.readOlderTrips(skippingNewest: skipped, count: behind - skipped + 1)
+                reading.trips = older + reading.trips
+            } catch {
+                return await failedBeforeCommit(
+                    result, error: error, serial: serial, layout: reading.state.layoutVersion, card: card, shouldStop: shouldStop)
+            }
+        }
         do {
             result.resolvedPending = try await ledger.resolveOpenTransactions(with: reading, at: now)
         } catch {
@@ -221,16 +237,20 @@ public struct TapPipeline: Sendable {
             return result
         }
         do {
+            // Deferred: a decline changes nothing on the card, so no tearing rule needs it on disk
+            // before the passenger's answer; the next pending entry's fsync takes it along.
             if case .denyListed(let listing) = denial.reason {
                 try await ledger.append(
                     .denyListHit(
                         at: now, card: state.serial, layout: state.layoutVersion, listingReason: listing.rawValue,
-                        route: context.route, vehicle: context.vehicleID))
+                        route: context.route, vehicle: context.vehicleID),
+                    durability: .deferred)
             }
             result.ledgerSequence = try await ledger.append(
                 .tapDeclined(
                     at: now, card: state.serial, layout: state.layoutVersion, reasonCode: denial.reason.code, route: context.route,
-                    vehicle: context.vehicleID))
+                    vehicle: context.vehicleID),
+                durability: .deferred)
         } catch {
             result.reason = ValidatorError.Code.outOfService.name
             result.message = .outOfService
@@ -273,7 +293,8 @@ public struct TapPipeline: Sendable {
             let context = rules.context
             result.ledgerSequence = try? await ledger.append(
                 .tapDeclined(
-                    at: start.time, card: serial, layout: layout, reasonCode: code, route: context.route, vehicle: context.vehicleID))
+                    at: start.time, card: serial, layout: layout, reasonCode: code, route: context.route, vehicle: context.vehicleID),
+                durability: .deferred)
         }
         return result
     }
