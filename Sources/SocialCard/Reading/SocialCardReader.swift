@@ -58,6 +58,16 @@ public struct SocialCardReader: Sendable {
         from channel: Channel, purpose: Purpose, trips: TripLogRead = .newest(1),
         using generator: inout some RandomNumberGenerator
     ) async throws -> SocialCardContents {
+        try await readKeepingSession(from: channel, purpose: purpose, trips: trips, using: &generator).contents
+    }
+
+    /// Reads the card as ``read(from:purpose:trips:using:)`` does and hands back the client
+    /// with the session the read ended in, so a tap's writes go on in the same authentication
+    /// (two APDUs fewer than authenticating again).
+    func readKeepingSession<Channel: CardChannel>(
+        from channel: Channel, purpose: Purpose, trips: TripLogRead,
+        using generator: inout some RandomNumberGenerator
+    ) async throws -> (contents: SocialCardContents, card: DESFireCard<Channel>) {
         var card = DESFireCard(channel: channel)
         let aid = layout.applicationID
         do {
@@ -186,9 +196,10 @@ public struct SocialCardReader: Sendable {
         }
         let decodedTrips = try layout.decodeTrips(records)
         apduCount += card.apduCount
-        return SocialCardContents(
+        let contents = SocialCardContents(
             uid: uid, keyVersion: version, info: info, slots: slots, purseKopecks: Int(purse), counters: counters,
             trips: decodedTrips, status: status, apduCount: apduCount)
+        return (contents, card)
     }
 
     private struct Session {

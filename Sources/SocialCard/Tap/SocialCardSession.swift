@@ -10,7 +10,10 @@ import SmartCard
 /// terms (``SocialCardWrite``) and never sees a file number.
 ///
 /// Reading is ``SocialCardReader``'s validator read (the fewest APDUs the layout allows).
-/// Writing authenticates with the card's diversified `validate` key, then sends the usage
+/// Writing goes on in the read's session: the read authenticated with the card's diversified
+/// `validate` key, which the layout gives read&write on every file a tap changes, so no second
+/// authentication is needed (it is made only when the read's session ended early, e.g. on a
+/// card whose trip log answered a boundary error). The writes send the usage
 /// counter of the slot used (backup file), the purse debit (value file), the trip record
 /// (record file) and the blocked flag (backup file), as the write asks; nothing of it is
 /// visible on the card until ``commit()`` is answered, so a card pulled earlier rolls back.
@@ -24,7 +27,8 @@ public struct SocialCardSession<Channel: CardChannel> {
     private let keyring: CardKeyring
     private var client: DESFireCard<Channel>
     private var readAPDUs = 0
-    private var authenticated = false
+    /// The client's count when the read handed it over (those APDUs are in `readAPDUs`).
+    private var handedOverAPDUs = 0
 
     /// What the read found, once it succeeded.
     public private(set) var contents: SocialCardContents?
@@ -41,7 +45,7 @@ public struct SocialCardSession<Channel: CardChannel> {
     }
 
     /// APDUs of the successful read plus those of the writes and the commit.
-    public var apduCount: Int { readAPDUs + client.apduCount }
+    public var apduCount: Int { readAPDUs + client.apduCount - handedOverAPDUs }
 
     /// Reads the card as a validator does, trying each layout in turn while the card says it is
     /// of another layout version.
@@ -52,8 +56,10 @@ public struct SocialCardSession<Channel: CardChannel> {
         for candidate in layouts {
             let reader = SocialCardReader(layout: candidate, keyring: keyring)
             do {
-                let read = try await reader.read(from: channel, purpose: .validator, trips: trips, using: &generator)
+                let (read, card) = try await reader.readKeepingSession(from: channel, purpose: .validator, trips: trips, using: &generator)
                 readAPDUs += read.apduCount
+                client = card
+                handedOverAPDUs = card.apduCount
                 contents = read
                 layout = candidate
                 return read
@@ -65,14 +71,15 @@ public struct SocialCardSession<Channel: CardChannel> {
     }
 
     /// Sends the changes of `write` inside the card's open transaction, without committing.
-    /// The first call authenticates with the `validate` key; `generator` supplies its challenge.
+    /// The writes go on in the read's session when it is still authenticated with the `validate`
+    /// key; otherwise the first call authenticates, `generator` supplying its challenge.
     public mutating func stage(_ write: SocialCardWrite, using generator: inout some RandomNumberGenerator) async throws {
         guard let contents, let layout else { throw SocialCardError(.invalidRequest, "a write was staged before the card was read") }
-        if !authenticated {
+        let validateKey = layout.keyNumber(.validate)
+        if client.session.authenticatedKeyNumber != validateKey || client.session.selectedApplication != layout.applicationID {
             let key = try keyring.cardKeys(uid: contents.uid, application: layout.applicationID, version: contents.keyVersion)
                 .applicationKey(.validate)
-            try await client.authenticateAES(keyNumber: layout.keyNumber(.validate), key: key, using: &generator)
-            authenticated = true
+            try await client.authenticateAES(keyNumber: validateKey, key: key, using: &generator)
         }
         if let counter = write.counter {
             let bytes = try layout.encode(
