@@ -96,8 +96,21 @@ public struct PersonalizationPlan: Hashable, Sendable {
         guard request.entitlements.count <= layout.entitlementSlotCount else {
             throw SocialCardError(.invalidRequest, "the card has \(layout.entitlementSlotCount) entitlement slots, \(request.entitlements.count) entitlements given")
         }
-        guard request.entitlements.count <= layout.usageCounters.repeatCount else {
-            throw SocialCardError(.invalidRequest, "the card has \(layout.usageCounters.repeatCount) usage counters, \(request.entitlements.count) entitlements given")
+        if let counters = layout.usageCounters {
+            guard request.entitlements.count <= counters.repeatCount else {
+                throw SocialCardError(.invalidRequest, "the card has \(counters.repeatCount) usage counters, \(request.entitlements.count) entitlements given")
+            }
+        } else {
+            let counted = request.entitlements.compactMap { entitlement -> UInt16? in
+                if case .rides(let count, _) = entitlement.product { return count }
+                return nil
+            }
+            guard counted.count <= layout.counterCount else {
+                throw SocialCardError(.invalidRequest, "layout \(layout.layout.id) counts rides of \(layout.counterCount) entitlement; \(counted.count) counted entitlements given")
+            }
+            guard counted.allSatisfy({ Int($0) <= layout.maximumCountedRides }) else {
+                throw SocialCardError(.invalidRequest, "layout \(layout.layout.id) counts at most \(layout.maximumCountedRides) rides a period")
+            }
         }
         guard Set(request.entitlements.map(\.id)).count == request.entitlements.count else {
             throw SocialCardError(.invalidRequest, "two entitlements share an id; usage counters could not tell them apart")
@@ -137,7 +150,12 @@ public struct PersonalizationPlan: Hashable, Sendable {
         issuedRecordBytes = try layout.encode(TripLogRecord(
             time: request.issuedAt, deviceID: request.issuerDeviceID, sequence: 0, route: 0, vehicle: 0, fareKopecks: 0,
             category: Int(request.entitlements.first?.category.rawValue ?? 0), entitlementSlot: nil, kind: "issued",
-            flags: [], zone: 0))
+            flags: [], zone: 0,
+            state: layout.keepsStateInTripRecords
+                ? TripRecordState(
+                    balanceKopecks: Int(purse.initialValue) + Int(request.purseKopecks), counterPeriodStart: CivilDate(cardEpochDays: 0),
+                    counterRides: 0)
+                : nil))
     }
 
     /// The purse's value once personalized.

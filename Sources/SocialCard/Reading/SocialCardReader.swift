@@ -1,5 +1,6 @@
 import CardLayout
 import DESFire
+import Entitlements
 import SmartCard
 
 /// Reads a personalized social card with as few APDUs as the layout allows.
@@ -119,7 +120,8 @@ public struct SocialCardReader: Sendable {
         guard info.communityCode == layout.communityCode else {
             throw SocialCardError(.otherCommunity, "the card's community code is \(info.communityCode), \(layout.layout.community)'s is \(layout.communityCode)")
         }
-        guard info.entitlementSlotsUsed <= layout.entitlementSlotCount, info.entitlementSlotsUsed <= layout.usageCounters.repeatCount else {
+        guard info.entitlementSlotsUsed <= layout.entitlementSlotCount,
+              info.entitlementSlotsUsed <= layout.usageCounters?.repeatCount ?? layout.entitlementSlotCount else {
             throw SocialCardError(.malformedFile, "card info says \(info.entitlementSlotsUsed) entitlement slots; the card has \(layout.entitlementSlotCount)")
         }
         let used = info.entitlementSlotsUsed
@@ -144,24 +146,32 @@ public struct SocialCardReader: Sendable {
             }
         }
 
-        try await open(layout.purse, &card)
-        let purse = try await card.getValue(file: SocialCardLayout.fileNumber(layout.purse), mode: SocialCardLayout.communicationMode(layout.purse))
-
-        var counters: [UsageCounterRecord] = []
-        if used > 0 {
-            try await open(layout.usageCounters, &card)
-            let size = layout.format(layout.usageCounters).size
-            let bytes = try await card.readData(
-                file: SocialCardLayout.fileNumber(layout.usageCounters), length: used * size,
-                mode: SocialCardLayout.communicationMode(layout.usageCounters))
-            counters = try layout.decodeCounters(bytes)
+        // A layout keeping the state in its trip records gives a validator the balance in the
+        // newest record; the desk asks the purse itself, the authority.
+        var purse: Int32 = 0
+        if !layout.keepsStateInTripRecords || purpose == .desk {
+            try await open(layout.purse, &card)
+            purse = try await card.getValue(file: SocialCardLayout.fileNumber(layout.purse), mode: SocialCardLayout.communicationMode(layout.purse))
         }
 
-        try await open(layout.status, &card)
-        let statusBytes = try await card.readData(
-            file: SocialCardLayout.fileNumber(layout.status), length: SocialCardLayout.dataSize(layout.status),
-            mode: SocialCardLayout.communicationMode(layout.status))
-        let status = try layout.decodeStatus(statusBytes)
+        var counters: [UsageCounterRecord] = []
+        var status = CardStatus(isBlocked: false, blockedOn: CivilDate(cardEpochDays: 0), blockReason: "none")
+        if let counterFile = layout.usageCounters, let statusFile = layout.status {
+            if used > 0 {
+                try await open(counterFile, &card)
+                let size = layout.format(counterFile).size
+                let bytes = try await card.readData(
+                    file: SocialCardLayout.fileNumber(counterFile), length: used * size,
+                    mode: SocialCardLayout.communicationMode(counterFile))
+                counters = try layout.decodeCounters(bytes)
+            }
+
+            try await open(statusFile, &card)
+            let statusBytes = try await card.readData(
+                file: SocialCardLayout.fileNumber(statusFile), length: SocialCardLayout.dataSize(statusFile),
+                mode: SocialCardLayout.communicationMode(statusFile))
+            status = try layout.decodeStatus(statusBytes)
+        }
 
         // The trip log last: an empty log answers a boundary error, which ends the session.
         try await open(layout.tripLog, &card)
@@ -195,6 +205,14 @@ public struct SocialCardReader: Sendable {
             }
         }
         let decodedTrips = try layout.decodeTrips(records)
+        if layout.keepsStateInTripRecords {
+            guard let newest = decodedTrips.last, let state = newest.state else {
+                throw SocialCardError(.malformedFile, "\(layout.layout.id) keeps the card's state in its trip records, and the card holds none")
+            }
+            if purpose == .validator { purse = Int32(clamping: state.balanceKopecks) }
+            counters = layout.counters(from: state, slots: slots)
+            status = layout.status(fromTrips: decodedTrips)
+        }
         apduCount += card.apduCount
         let contents = SocialCardContents(
             uid: uid, keyVersion: version, info: info, slots: slots, purseKopecks: Int(purse), counters: counters,

@@ -29,6 +29,8 @@ public struct SocialCardSession<Channel: CardChannel> {
     private var readAPDUs = 0
     /// The client's count when the read handed it over (those APDUs are in `readAPDUs`).
     private var handedOverAPDUs = 0
+    /// The trip record staged last, whose state a further write in the same transaction carries on.
+    private var staged: TripLogRecord?
 
     /// What the read found, once it succeeded.
     public private(set) var contents: SocialCardContents?
@@ -48,7 +50,7 @@ public struct SocialCardSession<Channel: CardChannel> {
     public var apduCount: Int { readAPDUs + client.apduCount - handedOverAPDUs }
 
     /// Reads the card as a validator does, trying each layout in turn while the card says it is
-    /// of another layout version.
+    /// of another layout version or has not the layout's application (v2 has an AID of its own).
     public mutating func read(
         trips: SocialCardReader.TripLogRead = .newest(1), using generator: inout some RandomNumberGenerator
     ) async throws -> SocialCardContents {
@@ -63,7 +65,10 @@ public struct SocialCardSession<Channel: CardChannel> {
                 contents = read
                 layout = candidate
                 return read
-            } catch let error as SocialCardError where error.code == .layoutVersionUnknown && candidate != layouts.last {
+            } catch let error as SocialCardError
+                where (error.code == .layoutVersionUnknown || error.code == .noApplication) && candidate != layouts.last {
+                // Another layout's card: a layout of another AID costs the failed select, one APDU.
+                readAPDUs += error.code == .noApplication ? 1 : 0
                 lastError = error
             }
         }
@@ -81,14 +86,18 @@ public struct SocialCardSession<Channel: CardChannel> {
                 .applicationKey(.validate)
             try await client.authenticateAES(keyNumber: validateKey, key: key, using: &generator)
         }
+        guard let counterFile = layout.usageCounters, let statusFile = layout.status else {
+            try await stageStateRecord(write, contents: contents, layout: layout)
+            return
+        }
         if let counter = write.counter {
             let bytes = try layout.encode(
                 UsageCounterRecord(
                     entitlementID: counter.counter.entitlementID, periodStart: counter.counter.periodStart,
                     ridesUsed: Int(counter.counter.rides)))
             try await client.writeData(
-                file: SocialCardLayout.fileNumber(layout.usageCounters), offset: layout.counterOffset(slot: counter.slot),
-                data: bytes, mode: SocialCardLayout.communicationMode(layout.usageCounters))
+                file: SocialCardLayout.fileNumber(counterFile), offset: layout.counterOffset(slot: counter.slot),
+                data: bytes, mode: SocialCardLayout.communicationMode(counterFile))
         }
         if write.purseDebitKopecks > 0 {
             guard let amount = Int32(exactly: write.purseDebitKopecks) else {
@@ -105,8 +114,51 @@ public struct SocialCardSession<Channel: CardChannel> {
         if let blockedOn = write.blockedOn {
             let bytes = try layout.encode(CardStatus(isBlocked: true, blockedOn: blockedOn, blockReason: Self.denyListReason))
             try await client.writeData(
-                file: SocialCardLayout.fileNumber(layout.status), data: bytes, mode: SocialCardLayout.communicationMode(layout.status))
+                file: SocialCardLayout.fileNumber(statusFile), data: bytes, mode: SocialCardLayout.communicationMode(statusFile))
         }
+    }
+
+    /// A layout keeping the card's state in its trip records: the debit, then one record with the
+    /// trip (or, for a block alone, a `blocked` record) and the state after the transaction — the
+    /// newest record's balance less the debit, its counter or the new one, the blocked flag kept
+    /// or set. One WriteRecord replaces v1's counter, status and trip writes.
+    private mutating func stageStateRecord(_ write: SocialCardWrite, contents: SocialCardContents, layout: SocialCardLayout) async throws {
+        guard let newest = staged ?? contents.trips.last, var state = newest.state else {
+            throw SocialCardError(.malformedFile, "the card holds no trip record to carry its state forward")
+        }
+        if let counter = write.counter {
+            guard counter.slot == layout.countedSlot(contents.slots) else {
+                throw SocialCardError(.invalidRequest, "\(layout.layout.id) counts rides of one entitlement slot; slot \(counter.slot) is not it")
+            }
+            state.counterPeriodStart = counter.counter.periodStart
+            state.counterRides = Int(counter.counter.rides)
+        }
+        if write.purseDebitKopecks > 0 {
+            guard let amount = Int32(exactly: write.purseDebitKopecks) else {
+                throw SocialCardError(.invalidRequest, "a debit of \(write.purseDebitKopecks) kopecks does not fit the purse")
+            }
+            state.balanceKopecks -= write.purseDebitKopecks
+            try await client.debit(
+                file: SocialCardLayout.fileNumber(layout.purse), amount: amount, mode: SocialCardLayout.communicationMode(layout.purse))
+        }
+        let blocked = write.blockedOn != nil || newest.flags.contains("cardBlocked")
+        var record: TripLogRecord
+        if let trip = write.trip {
+            record = layout.tripLogRecord(for: trip.ride, sequence: trip.sequence, slot: trip.slot)
+        } else if let blockedOn = write.blockedOn {
+            record = TripLogRecord(
+                time: blockedOn.utcMidnight, deviceID: 0, sequence: Int(UInt16(truncatingIfNeeded: newest.sequence) &+ 1), route: 0,
+                vehicle: 0, fareKopecks: 0, category: 0, entitlementSlot: nil, kind: "blocked", flags: [], zone: 0)
+        } else if write.isEmpty {
+            return
+        } else {
+            throw SocialCardError(.invalidRequest, "\(layout.layout.id) records a counter or a debit only with the trip it pays for")
+        }
+        if blocked { record.flags.insert("cardBlocked") }
+        record.state = state
+        try await client.writeRecord(
+            file: SocialCardLayout.fileNumber(layout.tripLog), data: try layout.encode(record), mode: SocialCardLayout.communicationMode(layout.tripLog))
+        staged = record
     }
 
     /// Sends CommitTransaction. If this throws a `CardError`, whether the card committed is unknown.
@@ -116,5 +168,5 @@ public struct SocialCardSession<Channel: CardChannel> {
 
     /// The layout's name of the block reason a validator writes: only the deny list blocks a card
     /// at a tap.
-    static var denyListReason: String { "denyList" }
+    static var denyListReason: String { SocialCardLayout.denyListReason }
 }
