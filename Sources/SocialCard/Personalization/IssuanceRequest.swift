@@ -74,6 +74,10 @@ public struct PersonalizationPlan: Hashable, Sendable {
     public let entitlementBytes: [UInt8]
     /// The trip log's `issued` record.
     public let issuedRecordBytes: [UInt8]
+    /// The trip records the personalization leaves, oldest first, each in a transaction of its
+    /// own, the first with the purse's credit: the `issued` record for a new card, the records
+    /// carried over for a card upgraded from another layout (``LayoutUpgradePlan``).
+    public let tripRecordBytes: [[UInt8]]
 
     /// The card level keeps its master key changeable and its directory listable (so any reader
     /// can see which applications a card has), but creating or deleting applications needs the
@@ -90,6 +94,16 @@ public struct PersonalizationPlan: Hashable, Sendable {
     /// Builds the plan; throws `invalid-request` when the request does not fit the layout.
     public init(
         layout: SocialCardLayout, request: IssuanceRequest,
+        piccKeySettings: KeySettings = defaultPICCKeySettings,
+        applicationKeySettings: KeySettings = defaultApplicationKeySettings
+    ) throws(SocialCardError) {
+        try self.init(layout: layout, request: request, tripRecords: nil, piccKeySettings: piccKeySettings, applicationKeySettings: applicationKeySettings)
+    }
+
+    /// The plan of a card whose trip log starts with `tripRecords` (encoded for `layout`)
+    /// instead of an `issued` record.
+    init(
+        layout: SocialCardLayout, request: IssuanceRequest, tripRecords: [[UInt8]]?,
         piccKeySettings: KeySettings = defaultPICCKeySettings,
         applicationKeySettings: KeySettings = defaultApplicationKeySettings
     ) throws(SocialCardError) {
@@ -156,6 +170,14 @@ public struct PersonalizationPlan: Hashable, Sendable {
                     balanceKopecks: Int(purse.initialValue) + Int(request.purseKopecks), counterPeriodStart: CivilDate(cardEpochDays: 0),
                     counterRides: 0)
                 : nil))
+        if let tripRecords {
+            guard !tripRecords.isEmpty, tripRecords.count <= SocialCardLayout.readableRecords(layout.tripLog) else {
+                throw SocialCardError(.invalidRequest, "\(tripRecords.count) trip records do not fit \(layout.layout.id)'s trip log")
+            }
+            tripRecordBytes = tripRecords
+        } else {
+            tripRecordBytes = [issuedRecordBytes]
+        }
     }
 
     /// The purse's value once personalized.

@@ -108,9 +108,15 @@ public struct SocialCardReader: Sendable {
 
         // Card info: it says how many slots to read.
         try await open(layout.cardInfo, &card)
-        let infoBytes = try await card.readData(
-            file: SocialCardLayout.fileNumber(layout.cardInfo), length: SocialCardLayout.dataSize(layout.cardInfo),
-            mode: SocialCardLayout.communicationMode(layout.cardInfo))
+        let infoBytes: [UInt8]
+        do {
+            infoBytes = try await card.readData(
+                file: SocialCardLayout.fileNumber(layout.cardInfo), length: SocialCardLayout.dataSize(layout.cardInfo),
+                mode: SocialCardLayout.communicationMode(layout.cardInfo))
+        } catch let error as DESFireError where error.code == .fileNotFound {
+            // Files are created before card info is written: a personalization (or upgrade) torn early.
+            throw SocialCardError(.personalizationIncomplete, "the card's application has no card info file yet; finish it at the desk")
+        }
         guard let info = try layout.decodeCardInfo(infoBytes) else {
             throw SocialCardError(.personalizationIncomplete, "the card's application exists but its card info is not written; finish it at the desk")
         }

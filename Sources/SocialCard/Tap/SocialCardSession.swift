@@ -66,8 +66,11 @@ public struct SocialCardSession<Channel: CardChannel> {
                 layout = candidate
                 return read
             } catch let error as SocialCardError
-                where (error.code == .layoutVersionUnknown || error.code == .noApplication) && candidate != layouts.last {
+                where [.layoutVersionUnknown, .noApplication, .personalizationIncomplete, .notOurCard].contains(error.code)
+                && candidate != layouts.last {
                 // Another layout's card: a layout of another AID costs the failed select, one APDU.
+                // An application not complete (keys not yet set, card info not written) is an
+                // upgrade torn at the desk: the card's former layout is still the card.
                 readAPDUs += error.code == .noApplication ? 1 : 0
                 lastError = error
             }
