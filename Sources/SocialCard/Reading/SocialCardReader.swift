@@ -7,7 +7,9 @@ import SmartCard
 ///
 /// One pass: select the application, the UID (a reader-side GET DATA, no radio traffic on a real
 /// reader), authenticate, then card info (which says how many entitlement slots are used), only
-/// the used slots, the purse, only the used counters, the status and the newest trip records.
+/// the used slots, the purse, only the used counters, the status and the newest trip records. A
+/// layout keeping the card's state in its trip records (v2) skips the purse (for a validator:
+/// the desk reads the authority), the counters and the status: the newest record says them.
 /// A key version query is sent only when more than one version of the keys is held.
 ///
 /// Which key opens which file comes from the layout's access rights: a validator's `validate`

@@ -53,8 +53,7 @@ public struct LayoutUpgradePlan: Hashable, Sendable {
                 state.counterRides = source.counters[counted].ridesUsed
             }
             let countedSlots = source.slots.filter { if case .rides? = $0.entitlement?.product { true } else { false } }.count
-            let usedCounters = source.counters.enumerated().filter { $0.offset != counted && $0.element.ridesUsed > 0 }.count
-            guard countedSlots <= to.counterCount, usedCounters == 0 else {
+            guard countedSlots <= to.counterCount else {
                 throw SocialCardError(.invalidRequest, "\(to.layout.id) counts rides of \(to.counterCount) entitlement; the card has \(countedSlots)")
             }
             for var trip in source.trips.suffix(SocialCardLayout.readableRecords(to.tripLog)) {
