@@ -48,6 +48,37 @@ public struct IssuanceDesk: Sendable {
         return CardSummary.issued(report, plan: plan, categories: setup.categories)
     }
 
+    /// Moves the card on the reader from the `former` layout to the desk's layout in one visit
+    /// (or finishes a move that was interrupted), keeping its serial, pseudonym, dates, purse
+    /// balance, usage counter and trip log; its entitlements are re-signed for the new layout
+    /// version with the directory's issuer key valid at `now`. See ``LayoutUpgrade``.
+    public func upgrade(
+        from former: SocialCardLayout, now: UnixTime, waiting: () -> Void, using generator: inout some RandomNumberGenerator
+    ) async throws -> String {
+        let target = setup.layout
+        let upgrade = LayoutUpgrade(from: former, to: target, keyring: setup.keyring)
+        let issuerKey = try setup.directory.issuerKey(nil, now: now)
+        let version = LayoutVersion(UInt16(target.layout.version))
+        let (report, contents): (PersonalizationReport?, SocialCardContents) = try await reader.withPlacedCard(waiting: waiting) { channel in
+            switch try await upgrade.progress(of: channel, using: &generator) {
+            case .upgraded(let contents):
+                return (nil, contents)
+            case .completeBesideFormer(let contents):
+                return (try await upgrade.run(nil, on: channel, using: &generator), contents)
+            case .former(let contents):
+                let entitlements = try contents.entitlements.map { entitlement in
+                    var terms = entitlement.terms
+                    terms.layoutVersion = version
+                    terms.issuerKeyID = issuerKey.keyID
+                    return try terms.signed(with: issuerKey.privateKey)
+                }
+                let plan = try LayoutUpgradePlan(from: former, to: target, source: contents, entitlements: entitlements)
+                return (try await upgrade.run(plan, on: channel, using: &generator), contents)
+            }
+        }
+        return CardSummary.upgraded(report, contents: contents, from: former, to: target)
+    }
+
     /// Reads the card on the reader and returns what is on it, with each entitlement's verdict
     /// at `now`.
     public func read(now: UnixTime, waiting: () -> Void, using generator: inout some RandomNumberGenerator) async throws -> String {

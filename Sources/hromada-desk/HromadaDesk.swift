@@ -22,7 +22,7 @@ struct HromadaDesk: AsyncParsableCommand {
             card left the reader mid-way (put it back and run the same command again: it resumes); \
             70 anything else.
             """,
-        subcommands: [Issue.self, Read.self])
+        subcommands: [Issue.self, Upgrade.self, Read.self])
 
     /// Asks the operator, on standard error, to place the card.
     static func promptForCard() {
@@ -47,7 +47,7 @@ struct HromadaDesk: AsyncParsableCommand {
 struct CommonOptions: ParsableArguments {
     @Option(help: "The PC/SC reader's name.") var reader: String
     @Option(help: "The community key directory (made by hromada-keys init).") var keys: String
-    @Option(help: "The card layout JSON (default: \(DeskSetup.defaultLayout) near the program).") var layout: String?
+    @Option(help: "The card layout JSON (default: the layout Communities/<community>/issuance.json names for new cards, else \(DeskSetup.defaultLayout), near the program).") var layout: String?
     @Option(help: "The benefit categories JSON (default: Communities/<community>/categories.json near the layout).") var categories: String?
     @Option(help: "Seconds to wait for a card to be placed on the reader (0: it must be there already).") var wait = 0
 
@@ -86,6 +86,23 @@ struct Issue: AsyncParsableCommand {
                 validUntil: validUntil.flatMap { CivilDate(iso: $0) }, purseKopecks: purse, issuer: issuer)
             var random = SystemRandomNumberGenerator()
             print(try await desk.issue(order, now: UnixTime(Date()), waiting: HromadaDesk.promptForCard, using: &random), terminator: "")
+        }
+    }
+}
+
+struct Upgrade: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Move a card to the desk's layout (default: the community's layout for new cards), keeping its purse, counter, entitlements and trip log; run again after an interruption.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The card's present layout JSON (default: \(DeskSetup.defaultLayout) near the program).") var from: String?
+
+    func run() async throws {
+        try await HromadaDesk.reportingFailures {
+            let desk = try common.desk()
+            let former = try DeskSetup.layout(at: from ?? DeskPaths.nearProgram(DeskSetup.defaultLayout))
+            var random = SystemRandomNumberGenerator()
+            print(try await desk.upgrade(from: former, now: UnixTime(Date()), waiting: HromadaDesk.promptForCard, using: &random), terminator: "")
         }
     }
 }

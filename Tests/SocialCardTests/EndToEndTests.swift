@@ -30,6 +30,7 @@ struct BlankCard {
     func remove() { try? FileManager.default.removeItem(at: directory) }
     func image() throws -> CardImage { try file.load() }
     func resetToBlank() throws { try blankBytes.write(to: URL(fileURLWithPath: file.path)) }
+    func restore(_ image: CardImage) throws { try file.save(image) }
 }
 
 /// Counts the APDUs that really cross the channel, to check the library's own count.

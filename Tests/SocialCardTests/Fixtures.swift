@@ -18,6 +18,9 @@ enum Fixtures {
 
     static let cardLayout: CardLayout = try! CardLayout(json: [UInt8](FileManager.default.contents(atPath: layoutPath)!))
     static let layout = try! SocialCardLayout(cardLayout)
+    static let layoutV2Path = packageRoot.appendingPathComponent("CardLayouts/nemishaieve-social-v2.json").path
+    static let cardLayoutV2: CardLayout = try! CardLayout(json: [UInt8](FileManager.default.contents(atPath: layoutV2Path)!))
+    static let layoutV2 = try! SocialCardLayout(cardLayoutV2)
     static let categories: [BenefitCategory] = try! JSONDecoder().decode(
         BenefitCategoryList.self, from: FileManager.default.contents(atPath: categoriesPath)!).categories
 
@@ -61,12 +64,15 @@ enum Fixtures {
         }
 
         /// A plan for one card with `products`, signed by the directory's issuer.
-        func plan(serial: CardSerial, products: [Product], category: CategoryCode = 1, purse: Int32 = 0) throws -> PersonalizationPlan {
+        func plan(
+            serial: CardSerial, products: [Product], category: CategoryCode = 1, purse: Int32 = 0, layout: SocialCardLayout = Fixtures.layout
+        ) throws -> PersonalizationPlan {
             let issuer = try issuerKey()
             var generator = SeededGenerator(seed: serial.rawValue)
             let entitlements = try products.enumerated().map { index, product in
                 try EntitlementTerms(
-                    id: EntitlementID(UInt32(index + 1)), cardSerial: serial, layoutVersion: 1, category: category, product: product,
+                    id: EntitlementID(UInt32(index + 1)), cardSerial: serial, layoutVersion: LayoutVersion(UInt16(layout.layout.version)),
+                    category: category, product: product,
                     validFrom: Fixtures.today, validUntil: Fixtures.today.adding(days: 365), issuerKeyID: issuer.keyID
                 ).signed(with: issuer.privateKey)
             }
@@ -74,7 +80,7 @@ enum Fixtures {
                 serial: serial, issueDate: Fixtures.today, expiryDate: Fixtures.today.adding(days: 1826),
                 holderPseudonym: IssuanceRequest.randomPseudonym(using: &generator), entitlements: entitlements,
                 purseKopecks: purse, issuedAt: Fixtures.now, issuerDeviceID: issuer.keyID.rawValue)
-            return try PersonalizationPlan(layout: Fixtures.layout, request: request)
+            return try PersonalizationPlan(layout: layout, request: request)
         }
     }
 }

@@ -40,8 +40,9 @@ struct SessionEndToEndTests {
                 return session.apduCount
             }
             #expect(apdus == counter.count)
-            // Read 12; authenticate 2, counter 1, debit 1, trip 1, commit 1.
-            #expect(apdus == 18)
+            // Read 12; then in the read's session (no second authentication): counter 1, debit 1,
+            // trip 1, commit 1.
+            #expect(apdus == 16)
 
             let after = try await reader.tap(card) { channel in
                 try await SocialCardReader(layout: Fixtures.layout, keyring: try community.keyring()).read(from: channel, purpose: .desk, trips: .all, using: &generator)

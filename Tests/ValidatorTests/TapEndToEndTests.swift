@@ -48,14 +48,17 @@ struct TapEndToEndTests {
             purse: 0, reason: "accepted-free", fare: 0, category: 3, ridesLeft: nil, charges: [.benefitUse]),
     ]
 
-    @Test("each product: accepted, written to the card, recorded in the ledger", arguments: Array(products.indices))
-    func product(_ index: Int) async throws {
+    /// The layouts cards are issued with; the validator holds both.
+    static let layouts = [Paths.layout, Paths.layoutV2]
+
+    @Test("each product: accepted, written to the card, recorded in the ledger (a v1 and a v2 card)", arguments: Array(products.indices), layouts)
+    func product(_ index: Int, layoutPath: String) async throws {
         let testCase = Self.products[index]
-        let community = try TestCommunity()
+        let community = try TestCommunity(layoutPath: layoutPath)
         let validator = try ValidatorHarness(community: community)
         defer { validator.removeFiles() }
         let serial = CardSerial(0x5000 + UInt64(index))
-        let card = try TestCard(number: UInt8(index), salt: 0x01)
+        let card = try TestCard(number: UInt8(index), salt: layoutPath == Paths.layout ? 0x01 : 0x11)
         defer { card.remove() }
         try await TestBed.shared.withReader { reader in
             try await validator.issue(card, try community.plan(serial: serial, grants: testCase.grants, purse: testCase.purse), on: reader)
@@ -67,7 +70,7 @@ struct TapEndToEndTests {
             #expect(result.ridesLeft == testCase.ridesLeft)
             #expect(result.cardSerial == serial)
             #expect(result.purseBalanceKopecks == Int(testCase.purse) - testCase.fare)
-            print("validator: \(testCase.name): \(result.apduCount) APDUs")
+            print("validator: \(community.cardLayout.id): \(testCase.name): \(result.apduCount) APDUs")
 
             let contents = try await validator.contents(of: card, on: reader)
             #expect(contents.purseKopecks == Int(testCase.purse) - testCase.fare)
@@ -85,9 +88,9 @@ struct TapEndToEndTests {
         }
     }
 
-    @Test("counted rides: the limit, then the next period starts again from zero")
-    func limitAndRollover() async throws {
-        let community = try TestCommunity()
+    @Test("counted rides: the limit, then the next period starts again from zero", arguments: layouts)
+    func limitAndRollover(layoutPath: String) async throws {
+        let community = try TestCommunity(layoutPath: layoutPath)
         var tariff = community.tariff
         tariff.purseWithoutEntitlement = false
         let validator = try ValidatorHarness(community: community, tariff: tariff)
@@ -174,9 +177,9 @@ struct TapEndToEndTests {
         }
     }
 
-    @Test("a deny-listed card is refused and marked blocked on the card; its next tap is refused by the card itself")
-    func denyListed() async throws {
-        let community = try TestCommunity()
+    @Test("a deny-listed card is refused and marked blocked on the card; its next tap is refused by the card itself", arguments: layouts)
+    func denyListed(layoutPath: String) async throws {
+        let community = try TestCommunity(layoutPath: layoutPath)
         let serial: CardSerial = 0x6006
         let denyList = try DenyList(version: 3, entries: [.init(serial: serial, reason: .stolen)])
         let validator = try ValidatorHarness(community: community, denyList: denyList)

@@ -32,12 +32,13 @@ struct TearingEndToEndTests {
         Scenario(name: "purse debit", grants: [.init(product: .storedValue, category: 100)], purse: 10_000, counted: nil),
     ]
 
-    @Test("every APDU position, both ways of tearing: card and ledger agree after the next tap", arguments: [0, 1])
-    func everyPosition(_ index: Int) async throws {
+    @Test("every APDU position, both ways of tearing: card and ledger agree after the next tap (a v1 and a v2 card)",
+          arguments: [0, 1], [Paths.layout, Paths.layoutV2])
+    func everyPosition(_ index: Int, layoutPath: String) async throws {
         let scenario = Self.scenarios[index]
-        let community = try TestCommunity()
+        let community = try TestCommunity(layoutPath: layoutPath)
         let serial = CardSerial(0x7000 + UInt64(index))
-        let card = try TestCard(number: UInt8(index), salt: 0x70)
+        let card = try TestCard(number: UInt8(index), salt: layoutPath == Paths.layout ? 0x70 : 0x72)
         defer { card.remove() }
         try await TestBed.shared.withReader { reader in
             let issuing = try ValidatorHarness(community: community)
@@ -50,7 +51,7 @@ struct TearingEndToEndTests {
             let reference = try await issuing.tap(card, on: reader, at: Clock.now)
             #expect(reference.verdict == .accepted)
             let apdus = reference.apduCount
-            #expect(apdus > 10)
+            #expect(apdus > (layoutPath == Paths.layout ? 10 : 7))
             let committed = try await issuing.contents(of: card, on: reader)
             #expect(Self.state(of: committed) != Self.state(of: untouched), "the reference tap must change the card")
 
@@ -131,7 +132,7 @@ struct TearingEndToEndTests {
                     #expect(try validator.verify())
                 }
             }
-            print("tearing \(scenario.name): \(apdus) APDUs per tap; first-tap outcomes over \(2 * apdus) tears: \(outcomes)")
+            print("tearing \(community.cardLayout.id) \(scenario.name): \(apdus) APDUs per tap; first-tap outcomes over \(2 * apdus) tears: \(outcomes)")
             #expect(outcomes["uncertain", default: 0] >= 1, "the lost commit answer must leave an explicit pending entry")
             // Both resolutions were exercised: a commit whose answer was lost (confirmed at the
             // next tap) and a commit that never reached the card (abandoned at the next tap).

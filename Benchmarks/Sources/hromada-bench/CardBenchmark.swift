@@ -75,6 +75,7 @@ enum CardBenchmark {
                 }
             }
         }
+        try await RideBenchmark.run(iterations: max(20, iterations / 50))
     }
 
     /// One application with one AES key, a MACed 32-byte backup file and a MACed value file.

@@ -104,10 +104,11 @@ enum TapBenchmark {
 }
 
 extension TapResult {
-    /// APDUs of the write half of an accepted ride: authenticate 2, then one per change, commit 1.
+    /// APDUs of the write half of an accepted v1 ride, in the read's session: one per change
+    /// (counter, debit, trip record), commit 1.
     var writeAPDUs: Int {
         guard verdict == .accepted else { return 0 }
-        return 2 + (fareKopecks ?? 0 > 0 ? 1 : 0) + (ridesLeft != nil ? 1 : 0) + 1 + 1
+        return (fareKopecks ?? 0 > 0 ? 1 : 0) + (ridesLeft != nil ? 1 : 0) + 1 + 1
     }
 }
 
@@ -133,7 +134,8 @@ final class Bench: @unchecked Sendable {
         let uid: [UInt8]
     }
 
-    init() throws {
+    /// A bench issuing cards with `layoutFile` (in CardLayouts/).
+    init(layoutFile: String = "nemishaieve-social-v1.json") throws {
         let run = "hromada-bench-tap-\(UUID().uuidString)"
         path = FileManager.default.temporaryDirectory.appendingPathComponent(run).path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -147,7 +149,7 @@ final class Bench: @unchecked Sendable {
         directory = try CommunityDirectory.create(at: path + "/keys", community: "nemishaieve", now: UnixTime(1_790_000_000), using: &generator)
         let root = TapBenchmark.packageRoot
         layout = try SocialCardLayout(
-            try CardLayout(json: [UInt8](FileManager.default.contents(atPath: root.appendingPathComponent("CardLayouts/nemishaieve-social-v1.json").path)!)))
+            try CardLayout(json: [UInt8](FileManager.default.contents(atPath: root.appendingPathComponent("CardLayouts/\(layoutFile)").path)!)))
         let categories = try JSONDecoder().decode(
             BenefitCategoryList.self, from: FileManager.default.contents(atPath: root.appendingPathComponent("Communities/nemishaieve/categories.json").path)!)
         var tariff = try JSONDecoder().decode(
@@ -201,7 +203,8 @@ final class Bench: @unchecked Sendable {
         let today = CivilDate(year: 2026, month: 11, day: 29)!
         let entitlements = try grants.enumerated().map { index, grant in
             try EntitlementTerms(
-                id: EntitlementID(UInt32(index + 1)), cardSerial: serial, layoutVersion: 1, category: grant.1, product: grant.0,
+                id: EntitlementID(UInt32(index + 1)), cardSerial: serial, layoutVersion: LayoutVersion(UInt16(layout.layout.version)),
+                category: grant.1, product: grant.0,
                 validFrom: today.adding(days: -10), validUntil: today.adding(days: 365), issuerKeyID: issuer.keyID
             ).signed(with: issuer.privateKey)
         }

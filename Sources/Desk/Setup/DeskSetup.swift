@@ -17,19 +17,21 @@ public struct DeskSetup: Sendable {
     /// The community's benefit categories.
     public let categories: [BenefitCategory]
 
-    /// The layout used when none is named, looked for near the program (``DeskPaths/nearProgram(_:)``).
+    /// The layout used when none is named and the community names none for new cards, looked
+    /// for near the program (``DeskPaths/nearProgram(_:)``).
     public static let defaultLayout = "CardLayouts/nemishaieve-social-v1.json"
 
-    /// Loads the key directory at `keys`, the layout at `layoutPath` (default: ``defaultLayout``
-    /// near the program) and the categories at `categoriesPath` (default: beside the layout, see
-    /// ``DeskPaths/categories(besideLayout:community:)``).
+    /// Loads the key directory at `keys`, the layout at `layoutPath` (default: the one the
+    /// community's `Communities/<community>/issuance.json` names for new cards, else
+    /// ``defaultLayout``, near the program) and the categories at `categoriesPath` (default:
+    /// beside the layout, see ``DeskPaths/categories(besideLayout:community:)``).
     public init(keys: String, layoutPath: String?, categoriesPath: String?) throws {
         do {
             directory = try CommunityDirectory(opening: keys)
         } catch {
             throw DeskError(.filesUnreadable, ukrainian: "не вдалося відкрити теку ключів \(keys): \(error.reason)", english: "cannot open the key directory \(keys): \(error.reason)")
         }
-        let layoutPath = layoutPath ?? DeskPaths.nearProgram(Self.defaultLayout)
+        let layoutPath = try layoutPath ?? DeskPaths.newCardLayout(community: directory.community) ?? DeskPaths.nearProgram(Self.defaultLayout)
         let cardLayout: CardLayout
         do {
             cardLayout = try CardLayout(json: try DeskPaths.read(layoutPath))
@@ -49,6 +51,15 @@ public struct DeskSetup: Sendable {
             throw error
         } catch {
             throw DeskError(.filesUnreadable, ukrainian: "список категорій \(categoriesPath) хибний: \(error)", english: "the category list \(categoriesPath) is invalid: \(error)")
+        }
+    }
+
+    /// The social card layout in the file at `path`.
+    public static func layout(at path: String) throws -> SocialCardLayout {
+        do {
+            return try SocialCardLayout(try CardLayout(json: try DeskPaths.read(path)))
+        } catch let error as CardLayoutError {
+            throw DeskError(.filesUnreadable, ukrainian: "макет картки \(path) хибний: \(error)", english: "the card layout \(path) is invalid: \(error)")
         }
     }
 
@@ -73,6 +84,30 @@ public enum DeskPaths {
     public static func categories(besideLayout layoutPath: String, community: String) -> String {
         URL(fileURLWithPath: layoutPath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Communities/\(community)/categories.json").path
+    }
+
+    /// The layout file the community gives new cards: `CardLayouts/<newCardLayout>.json` near the
+    /// program, as `Communities/<community>/issuance.json` near the program names it; nil when the
+    /// community has no such file.
+    public static func newCardLayout(community: String) throws(DeskError) -> String? {
+        let path = nearProgram("Communities/\(community)/issuance.json")
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        struct Issuance: Decodable {
+            var community: String
+            var newCardLayout: String
+        }
+        let issuance: Issuance
+        do {
+            issuance = try JSONDecoder().decode(Issuance.self, from: Data(try read(path)))
+        } catch let error as DeskError {
+            throw error
+        } catch {
+            throw DeskError(.filesUnreadable, ukrainian: "файл видачі \(path) хибний: \(error)", english: "the issuance file \(path) is invalid: \(error)")
+        }
+        guard issuance.community == community, issuance.newCardLayout.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+            throw DeskError(.filesUnreadable, ukrainian: "файл видачі \(path) не належить громаді \(community)", english: "the issuance file \(path) is not \(community)'s")
+        }
+        return nearProgram("CardLayouts/\(issuance.newCardLayout).json")
     }
 
     /// `relative` found beside the program or up to five folders above it (a build tree inside

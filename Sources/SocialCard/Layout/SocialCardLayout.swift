@@ -16,6 +16,13 @@ import DESFire
 /// | `usageCounters` | standard or backup, one per entitlement slot | entitlementId, periodStart, ridesUsed |
 /// | `tripLog` | record file | time, deviceId, sequence, routeId, vehicleId, fare, categoryCode, entitlementSlot, kind (with `issued`, `entry`, `transfer`), flags, zoneId |
 /// | `status` | standard or backup | flags (with `blocked`), blockedOn, blockReason |
+///
+/// A layout may instead keep the card's changing state in its trip records (layout v2): no
+/// `usageCounters` and `status` files, and the `tripLog` format has the fields `balance`,
+/// `counterPeriodStart` and `counterRides`, a `cardBlocked` flag and a `blocked` kind. Every
+/// record then says the purse balance, the usage counter of the card's one counted entitlement
+/// and the blocked flag after its transaction, so a tap reads one record and writes one record
+/// (see ``keepsStateInTripRecords``).
 public struct SocialCardLayout: Hashable, Sendable {
     /// The layout itself.
     public let layout: CardLayout
@@ -28,15 +35,20 @@ public struct SocialCardLayout: Hashable, Sendable {
     public let entitlements: FileSpec
     /// The value file of the purse.
     public let purse: FileSpec
-    /// The file of usage counters, one per entitlement slot.
-    public let usageCounters: FileSpec
+    /// The file of usage counters, one per entitlement slot; nil when the trip records carry
+    /// the counter (``keepsStateInTripRecords``).
+    public let usageCounters: FileSpec?
     /// The record file of trips.
     public let tripLog: FileSpec
-    /// The file holding the blocked flag.
-    public let status: FileSpec
+    /// The file holding the blocked flag; nil when the trip records carry it.
+    public let status: FileSpec?
 
     /// The file names a social card layout must have.
     public static let requiredFiles = ["cardInfo", "entitlements", "purse", "usageCounters", "tripLog", "status"]
+    /// The file names a layout keeping the card's state in its trip records must have.
+    public static let requiredFilesWithStateInTripRecords = ["cardInfo", "entitlements", "purse", "tripLog"]
+    /// The fields a trip record carrying the card's state has besides the trip's.
+    public static let tripRecordStateFields = ["balance", "counterPeriodStart", "counterRides"]
     /// The fields each format must have, by file name.
     public static let requiredFields: [String: [String]] = [
         "cardInfo": ["layoutVersion", "communityCode", "cardSerial", "issueDate", "expiryDate", "holderPseudonym", "entitlementSlotsUsed"],
@@ -65,10 +77,26 @@ public struct SocialCardLayout: Hashable, Sendable {
         cardInfo = try file("cardInfo")
         entitlements = try file("entitlements")
         purse = try file("purse")
-        usageCounters = try file("usageCounters")
         tripLog = try file("tripLog")
-        status = try file("status")
-        for spec in [cardInfo, entitlements, usageCounters, status] {
+        if layout.file(named: "usageCounters") == nil && layout.file(named: "status") == nil {
+            // The state travels in the trip records: check they can carry it.
+            let format = layout.format(of: tripLog)!
+            for field in Self.tripRecordStateFields where !format.fields.contains(where: { $0.name == field }) {
+                throw SocialCardError(.layoutUnsupported, "\(layout.id): without usageCounters and status files, format \(format.name) of tripLog needs a field \(field)")
+            }
+            let flags = format.fields.first { $0.name == "flags" }
+            let kind = format.fields.first { $0.name == "kind" }
+            guard case .flags(let names)? = flags?.type, names["cardBlocked"] != nil,
+                  case .enumeration(let kinds)? = kind?.type, kinds["blocked"] != nil else {
+                throw SocialCardError(.layoutUnsupported, "\(layout.id): without a status file, the trip record needs a cardBlocked flag and a blocked kind")
+            }
+            usageCounters = nil
+            status = nil
+        } else {
+            usageCounters = try file("usageCounters")
+            status = try file("status")
+        }
+        for spec in [cardInfo, entitlements] + [usageCounters, status].compactMap({ $0 }) {
             switch spec.kind {
             case .standard, .backup: break
             default: throw SocialCardError(.layoutUnsupported, "\(layout.id): \(spec.name) must be a standard or backup file")
@@ -97,6 +125,32 @@ public struct SocialCardLayout: Hashable, Sendable {
 
     /// How many entitlement slots the card has.
     public var entitlementSlotCount: Int { entitlements.repeatCount }
+
+    /// Whether the card's purse balance, usage counter and blocked flag travel in every trip
+    /// record instead of files of their own (layout v2).
+    ///
+    /// Why: a tap then reads the newest record (one frame) instead of the purse, the counters,
+    /// the status and the newest trip (four), and writes one record instead of a counter and a
+    /// trip (two). The purse's value file stays the authority on money: Debit cannot take it
+    /// below its lower limit whatever a record says, and every change of it (validator Debit,
+    /// desk Credit) is made in the same transaction as a record carrying the balance after it,
+    /// so CommitTransaction keeps the two equal.
+    public var keepsStateInTripRecords: Bool { usageCounters == nil }
+
+    /// How many entitlement slots may hold a counted entitlement: one per counter.
+    public var counterCount: Int { usageCounters?.repeatCount ?? 1 }
+
+    /// The most rides a period the layout's counter can hold.
+    public var maximumCountedRides: Int {
+        let field: FieldSpec?
+        if let usageCounters {
+            field = format(usageCounters).fields.first { $0.name == "ridesUsed" }
+        } else {
+            field = format(tripLog).fields.first { $0.name == "counterRides" }
+        }
+        guard let width = field?.width, width < 8 else { return Int.max }
+        return (1 << (width * 8)) - 1
+    }
 
     /// The record format of a data or record file (the initializer checked every one exists).
     func format(_ file: FileSpec) -> RecordFormat { layout.format(of: file)! }

@@ -78,12 +78,16 @@ public struct TripLogRecord: Hashable, Sendable {
     public var flags: Set<String>
     /// The zone.
     public var zone: Int
+    /// The card's state after the record's transaction, in a layout that keeps it in trip
+    /// records (``SocialCardLayout/keepsStateInTripRecords``); nil in one that does not.
+    public var state: TripRecordState?
 
     /// Creates a trip record (a validator writes one per accepted tap).
     public init(
         time: UnixTime, deviceID: UInt32, sequence: Int, route: Int, vehicle: Int, fareKopecks: Int, category: Int,
-        entitlementSlot: Int?, kind: String, flags: Set<String>, zone: Int
+        entitlementSlot: Int?, kind: String, flags: Set<String>, zone: Int, state: TripRecordState? = nil
     ) {
+        self.state = state
         self.time = time
         self.deviceID = deviceID
         self.sequence = sequence
@@ -95,6 +99,25 @@ public struct TripLogRecord: Hashable, Sendable {
         self.kind = kind
         self.flags = flags
         self.zone = zone
+    }
+}
+
+/// The card's state a trip record carries in a layout that keeps it there (layout v2): what
+/// v1 keeps in the purse's GetValue, the usage counter file and the status file. The blocked
+/// flag is the record's `cardBlocked` flag.
+public struct TripRecordState: Hashable, Sendable {
+    /// The purse after the record's transaction, in kopecks.
+    public var balanceKopecks: Int
+    /// First local day of the counting period of the card's counted entitlement.
+    public var counterPeriodStart: CivilDate
+    /// Rides of the counted entitlement used in that period.
+    public var counterRides: Int
+
+    /// Creates a state.
+    public init(balanceKopecks: Int, counterPeriodStart: CivilDate, counterRides: Int) {
+        self.balanceKopecks = balanceKopecks
+        self.counterPeriodStart = counterPeriodStart
+        self.counterRides = counterRides
     }
 }
 
@@ -129,6 +152,21 @@ extension CivilDate {
     init(_ date: CardDate) {
         self.init(daysSinceEpoch: cardEpochDays + Int32(clamping: date.daysSince2000))
     }
+
+    /// The date `days` after the card's epoch, 2000-01-01 (day 0: a field never set).
+    init(cardEpochDays days: Int32) {
+        self.init(daysSinceEpoch: cardEpochDays + days)
+    }
+
+    /// The UTC day of an instant: how a blocked trip record keeps the local day it was blocked
+    /// on (its time is midnight UTC of that day).
+    init(utcDayOf time: UnixTime) {
+        let seconds = time.rawValue
+        self.init(daysSinceEpoch: Int32(clamping: seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400))
+    }
+
+    /// Midnight UTC of this day.
+    var utcMidnight: UnixTime { UnixTime(Int64(daysSinceEpoch) * 86_400) }
 }
 
 // MARK: Codec
@@ -226,7 +264,7 @@ extension SocialCardLayout {
 
     /// Decodes the first `count` usage counters from their bytes.
     public func decodeCounters(_ bytes: [UInt8]) throws(SocialCardError) -> [UsageCounterRecord] {
-        let format = format(usageCounters)
+        let format = format(try counterFile())
         guard bytes.count % format.size == 0 else {
             throw SocialCardError(.malformedFile, "usage counters: \(bytes.count) bytes is not a whole number of \(format.size)-byte records")
         }
@@ -246,7 +284,7 @@ extension SocialCardLayout {
         guard let time = CardDateTime(unixSeconds: trip.time.rawValue) else {
             throw SocialCardError(.invalidRequest, "a trip time before 2000 cannot be written to a card")
         }
-        let record = LayoutRecord([
+        var record = LayoutRecord([
             "time": .dateTime(time),
             "deviceId": .unsigned(UInt64(trip.deviceID)),
             "sequence": .unsigned(UInt64(trip.sequence)),
@@ -259,6 +297,14 @@ extension SocialCardLayout {
             "flags": .flags(trip.flags),
             "zoneId": .unsigned(UInt64(trip.zone)),
         ])
+        if keepsStateInTripRecords {
+            guard let state = trip.state, let periodStart = state.counterPeriodStart.cardDate else {
+                throw SocialCardError(.invalidRequest, "\(layout.id) keeps the card's state in every trip record; this one has none (or a date before 2000)")
+            }
+            record["balance"] = .unsigned(UInt64(max(0, state.balanceKopecks)))
+            record["counterPeriodStart"] = .date(periodStart)
+            record["counterRides"] = .unsigned(UInt64(max(0, state.counterRides)))
+        }
         return try codec { () throws(CardLayoutError) in try layout.encodeRecords([filledRecord(tripLog, record)], for: tripLog) }
     }
 
@@ -285,7 +331,17 @@ extension SocialCardLayout {
     }
 
     /// Where the usage counter of entitlement slot `slot` starts in its file.
-    public func counterOffset(slot: Int) -> Int { slot * format(usageCounters).size }
+    public func counterOffset(slot: Int) -> Int { usageCounters.map { slot * format($0).size } ?? 0 }
+
+    private func counterFile() throws(SocialCardError) -> FileSpec {
+        guard let usageCounters else { throw SocialCardError(.layoutUnsupported, "\(layout.id) keeps its usage counter in the trip records") }
+        return usageCounters
+    }
+
+    private func statusFile() throws(SocialCardError) -> FileSpec {
+        guard let status else { throw SocialCardError(.layoutUnsupported, "\(layout.id) keeps its blocked flag in the trip records") }
+        return status
+    }
 
     /// The bytes of one usage counter, written at ``counterOffset(slot:)``.
     public func encode(_ counter: UsageCounterRecord) throws(SocialCardError) -> [UInt8] {
@@ -297,8 +353,9 @@ extension SocialCardLayout {
             "periodStart": .date(periodStart),
             "ridesUsed": .unsigned(UInt64(max(0, counter.ridesUsed))),
         ])
-        let format = format(usageCounters)
-        return try codec { () throws(CardLayoutError) in try format.encode(filledRecord(usageCounters, record)) }
+        let file = try counterFile()
+        let format = format(file)
+        return try codec { () throws(CardLayoutError) in try format.encode(filledRecord(file, record)) }
     }
 
     /// The bytes of the status record, written at the start of its file.
@@ -311,8 +368,9 @@ extension SocialCardLayout {
             "blockedOn": .date(blockedOn),
             "blockReason": .enumeration(status.blockReason),
         ])
-        let format = format(self.status)
-        return try codec { () throws(CardLayoutError) in try format.encode(filledRecord(self.status, record)) }
+        let file = try statusFile()
+        let format = format(file)
+        return try codec { () throws(CardLayoutError) in try format.encode(filledRecord(file, record)) }
     }
 
     /// Decodes trip log records as ReadRecords returns them (oldest first).
@@ -329,19 +387,63 @@ extension SocialCardLayout {
                 throw SocialCardError(.malformedFile, "trip record fields have unexpected types")
             }
             let slot = Int(try unsigned(record, "entitlementSlot"))
+            var state: TripRecordState?
+            if keepsStateInTripRecords {
+                state = TripRecordState(
+                    balanceKopecks: Int(try unsigned(record, "balance")),
+                    counterPeriodStart: CivilDate(try date(record, "counterPeriodStart")),
+                    counterRides: Int(try unsigned(record, "counterRides")))
+            }
             trips.append(TripLogRecord(
                 time: UnixTime(time.unixSeconds), deviceID: UInt32(truncatingIfNeeded: try unsigned(record, "deviceId")),
                 sequence: Int(try unsigned(record, "sequence")), route: Int(try unsigned(record, "routeId")),
                 vehicle: Int(try unsigned(record, "vehicleId")), fareKopecks: Int(try unsigned(record, "fare")),
                 category: Int(try unsigned(record, "categoryCode")), entitlementSlot: slot == 255 ? nil : slot,
-                kind: kind, flags: flags, zone: Int(try unsigned(record, "zoneId"))))
+                kind: kind, flags: flags, zone: Int(try unsigned(record, "zoneId")), state: state))
         }
         return trips
     }
 
+    // MARK: State in trip records (layout v2)
+
+    /// The slot of the entitlement the trip records' counter counts: the first used slot
+    /// holding a counted entitlement (a layout with one counter allows only one).
+    public func countedSlot(_ slots: [EntitlementSlotContent]) -> Int? {
+        slots.firstIndex { slot in
+            if case .rides? = slot.entitlement?.product { return true }
+            return false
+        }
+    }
+
+    /// The usage counters of the used slots, as a layout keeping them in trip records has them:
+    /// the record's counter for the counted slot, an unused counter for every other slot.
+    public func counters(from state: TripRecordState, slots: [EntitlementSlotContent]) -> [UsageCounterRecord] {
+        let counted = countedSlot(slots)
+        return slots.indices.map { slot in
+            if slot == counted, let entitlement = slots[slot].entitlement {
+                return UsageCounterRecord(entitlementID: entitlement.id, periodStart: state.counterPeriodStart, ridesUsed: state.counterRides)
+            }
+            return UsageCounterRecord(entitlementID: EntitlementID(0), periodStart: CivilDate(cardEpochDays: 0), ridesUsed: 0)
+        }
+    }
+
+    /// The card's status as trip records carrying it say: blocked when the newest record has the
+    /// `cardBlocked` flag, on the day of the newest `blocked` record.
+    public func status(fromTrips trips: [TripLogRecord]) -> CardStatus {
+        guard let newest = trips.last, newest.flags.contains("cardBlocked") else {
+            return CardStatus(isBlocked: false, blockedOn: CivilDate(cardEpochDays: 0), blockReason: "none")
+        }
+        let day = trips.last { $0.kind == "blocked" }.map { CivilDate(utcDayOf: $0.time) } ?? CivilDate(utcDayOf: newest.time)
+        return CardStatus(isBlocked: true, blockedOn: day, blockReason: SocialCardLayout.denyListReason)
+    }
+
+    /// The block reason a validator writes: only the deny list blocks a card at a tap.
+    static var denyListReason: String { "denyList" }
+
     /// Decodes the status file.
     public func decodeStatus(_ bytes: [UInt8]) throws(SocialCardError) -> CardStatus {
-        let record = try codec { () throws(CardLayoutError) in try layout.decodeRecords(of: status, from: bytes) }[0]
+        let file = try statusFile()
+        let record = try codec { () throws(CardLayoutError) in try layout.decodeRecords(of: file, from: bytes) }[0]
         guard case .flags(let flags)? = record["flags"], case .enumeration(let reason)? = record["blockReason"] else {
             throw SocialCardError(.malformedFile, "status fields have unexpected types")
         }

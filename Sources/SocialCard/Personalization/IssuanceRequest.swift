@@ -74,6 +74,10 @@ public struct PersonalizationPlan: Hashable, Sendable {
     public let entitlementBytes: [UInt8]
     /// The trip log's `issued` record.
     public let issuedRecordBytes: [UInt8]
+    /// The trip records the personalization leaves, oldest first, each in a transaction of its
+    /// own, the first with the purse's credit: the `issued` record for a new card, the records
+    /// carried over for a card upgraded from another layout (``LayoutUpgradePlan``).
+    public let tripRecordBytes: [[UInt8]]
 
     /// The card level keeps its master key changeable and its directory listable (so any reader
     /// can see which applications a card has), but creating or deleting applications needs the
@@ -93,11 +97,34 @@ public struct PersonalizationPlan: Hashable, Sendable {
         piccKeySettings: KeySettings = defaultPICCKeySettings,
         applicationKeySettings: KeySettings = defaultApplicationKeySettings
     ) throws(SocialCardError) {
+        try self.init(layout: layout, request: request, tripRecords: nil, piccKeySettings: piccKeySettings, applicationKeySettings: applicationKeySettings)
+    }
+
+    /// The plan of a card whose trip log starts with `tripRecords` (encoded for `layout`)
+    /// instead of an `issued` record.
+    init(
+        layout: SocialCardLayout, request: IssuanceRequest, tripRecords: [[UInt8]]?,
+        piccKeySettings: KeySettings = defaultPICCKeySettings,
+        applicationKeySettings: KeySettings = defaultApplicationKeySettings
+    ) throws(SocialCardError) {
         guard request.entitlements.count <= layout.entitlementSlotCount else {
             throw SocialCardError(.invalidRequest, "the card has \(layout.entitlementSlotCount) entitlement slots, \(request.entitlements.count) entitlements given")
         }
-        guard request.entitlements.count <= layout.usageCounters.repeatCount else {
-            throw SocialCardError(.invalidRequest, "the card has \(layout.usageCounters.repeatCount) usage counters, \(request.entitlements.count) entitlements given")
+        if let counters = layout.usageCounters {
+            guard request.entitlements.count <= counters.repeatCount else {
+                throw SocialCardError(.invalidRequest, "the card has \(counters.repeatCount) usage counters, \(request.entitlements.count) entitlements given")
+            }
+        } else {
+            let counted = request.entitlements.compactMap { entitlement -> UInt16? in
+                if case .rides(let count, _) = entitlement.product { return count }
+                return nil
+            }
+            guard counted.count <= layout.counterCount else {
+                throw SocialCardError(.invalidRequest, "layout \(layout.layout.id) counts rides of \(layout.counterCount) entitlement; \(counted.count) counted entitlements given")
+            }
+            guard counted.allSatisfy({ Int($0) <= layout.maximumCountedRides }) else {
+                throw SocialCardError(.invalidRequest, "layout \(layout.layout.id) counts at most \(layout.maximumCountedRides) rides a period")
+            }
         }
         guard Set(request.entitlements.map(\.id)).count == request.entitlements.count else {
             throw SocialCardError(.invalidRequest, "two entitlements share an id; usage counters could not tell them apart")
@@ -137,7 +164,20 @@ public struct PersonalizationPlan: Hashable, Sendable {
         issuedRecordBytes = try layout.encode(TripLogRecord(
             time: request.issuedAt, deviceID: request.issuerDeviceID, sequence: 0, route: 0, vehicle: 0, fareKopecks: 0,
             category: Int(request.entitlements.first?.category.rawValue ?? 0), entitlementSlot: nil, kind: "issued",
-            flags: [], zone: 0))
+            flags: [], zone: 0,
+            state: layout.keepsStateInTripRecords
+                ? TripRecordState(
+                    balanceKopecks: Int(purse.initialValue) + Int(request.purseKopecks), counterPeriodStart: CivilDate(cardEpochDays: 0),
+                    counterRides: 0)
+                : nil))
+        if let tripRecords {
+            guard !tripRecords.isEmpty, tripRecords.count <= SocialCardLayout.readableRecords(layout.tripLog) else {
+                throw SocialCardError(.invalidRequest, "\(tripRecords.count) trip records do not fit \(layout.layout.id)'s trip log")
+            }
+            tripRecordBytes = tripRecords
+        } else {
+            tripRecordBytes = [issuedRecordBytes]
+        }
     }
 
     /// The purse's value once personalized.

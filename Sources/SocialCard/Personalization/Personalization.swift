@@ -22,6 +22,10 @@ public struct PersonalizationReport: Hashable, Sendable {
         case committedIssue(purseKopecks: Int32)
         /// The card info written: the card is complete.
         case wroteCardInfo
+        /// A trip record carried over from another layout committed (the first goes with the purse).
+        case committedTripRecord(Int)
+        /// The application of the card's former layout deleted (an upgrade's last step).
+        case deletedFormerApplication
 
         public var description: String {
             switch self {
@@ -33,6 +37,8 @@ public struct PersonalizationReport: Hashable, Sendable {
             case .wroteEntitlementSlot(let slot): "entitlement slot \(slot) written"
             case .committedIssue(let amount): "purse credited with \(amount) and issue recorded"
             case .wroteCardInfo: "card info written"
+            case .committedTripRecord(let index): "trip record \(index) carried over"
+            case .deletedFormerApplication: "former application deleted"
             }
         }
     }
@@ -246,18 +252,46 @@ public struct Personalization: Sendable {
         let purseMode = SocialCardLayout.communicationMode(layout.purse)
         let tripFile = SocialCardLayout.fileNumber(layout.tripLog)
         let tripMode = SocialCardLayout.communicationMode(layout.tripLog)
-        if let tripSettings = existing[tripFile], tripSettings.recordCount > 0 {
+        let recordsPresent = existing[tripFile]?.recordCount ?? 0
+        if recordsPresent > 0 {
             let purse = try await card.getValue(file: purseFile, mode: purseMode)
             guard purse == plan.expectedPurse else {
                 throw SocialCardError(.inconsistentCard, "the issue was recorded but the purse holds \(purse), not \(plan.expectedPurse)")
+            }
+            if plan.tripRecordBytes.count > 1 {
+                // Records carried over from another layout: those on the card must be the plan's
+                // first. The trip log is read with a key that may read it, then the issue key again.
+                guard let reader = [CardKeyRole.read, .validate, .issue].first(where: {
+                    layout.layout.operations(allowedTo: $0, on: layout.tripLog).contains(.readRecords)
+                }) else {
+                    throw SocialCardError(.missingKey, "no key of \(layout.layout.id) may read the trip log")
+                }
+                try await authenticate(orReport: "the card's \(reader.rawValue) key is not the community's") {
+                    try await card.authenticateAES(keyNumber: layout.keyNumber(reader), key: try keys.applicationKey(reader), using: &generator)
+                }
+                let size = SocialCardLayout.recordSize(layout.tripLog)
+                let onCard = try await card.readAllRecords(
+                    file: tripFile, recordSize: size, maxRecords: SocialCardLayout.readableRecords(layout.tripLog), mode: tripMode)
+                guard onCard.count <= plan.tripRecordBytes.count, Array(plan.tripRecordBytes.prefix(onCard.count)) == onCard else {
+                    throw SocialCardError(.inconsistentCard, "the card's trip records are not the ones being carried over")
+                }
+                try await authenticate(orReport: "the card's issue key is not the community's") {
+                    try await card.authenticateAES(keyNumber: layout.keyNumber(.issue), key: try keys.applicationKey(.issue), using: &generator)
+                }
             }
         } else {
             if plan.request.purseKopecks > 0 {
                 try await card.credit(file: purseFile, amount: plan.request.purseKopecks, mode: purseMode)
             }
-            try await card.writeRecord(file: tripFile, data: plan.issuedRecordBytes, mode: tripMode)
+            try await card.writeRecord(file: tripFile, data: plan.tripRecordBytes[0], mode: tripMode)
             try await card.commitTransaction()
             report.steps.append(.committedIssue(purseKopecks: plan.request.purseKopecks))
+        }
+        // DESFire appends one record to a record file per transaction: one commit each.
+        for index in plan.tripRecordBytes.indices where index >= max(1, recordsPresent) {
+            try await card.writeRecord(file: tripFile, data: plan.tripRecordBytes[index], mode: tripMode)
+            try await card.commitTransaction()
+            report.steps.append(.committedTripRecord(index))
         }
 
         try await card.writeData(file: cardInfoFile, data: plan.cardInfoBytes, mode: cardInfoMode)

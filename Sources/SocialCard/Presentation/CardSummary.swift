@@ -4,6 +4,25 @@ import SmartCard
 
 /// What the desk prints about a card: Ukrainian first, then English. Pure, so the words are tested.
 public enum CardSummary {
+    /// The summary after `upgrade`: nil `report` when the card was already upgraded.
+    public static func upgraded(_ report: PersonalizationReport?, contents: SocialCardContents, from: SocialCardLayout, to: SocialCardLayout) -> String {
+        let serial = contents.info.serial
+        var uk: [String] = []
+        var en: [String] = []
+        if let report {
+            uk.append("Картку \(serial) переведено з макета v\(from.layout.version) на v\(to.layout.version).")
+            en.append("Card \(serial) moved from layout v\(from.layout.version) to v\(to.layout.version).")
+            uk.append("  Перенесено: гаманець \(hryvnias(contents.purseKopecks)) грн, пільг \(contents.entitlements.count), поїздок у журналі \(contents.trips.count)")
+            en.append("  Carried over: purse \(hryvnias(contents.purseKopecks)) UAH, \(contents.entitlements.count) entitlements, \(contents.trips.count) trip records")
+            uk.append("  Обмін з карткою: \(report.apduCount) APDU, кроків виконано: \(report.steps.count)")
+            en.append("  Card exchange: \(report.apduCount) APDUs, steps done: \(report.steps.count)")
+        } else {
+            uk.append("Картка \(serial) вже має макет v\(to.layout.version); змін не внесено.")
+            en.append("Card \(serial) already has layout v\(to.layout.version); nothing was changed.")
+        }
+        return (uk + [""] + en).joined(separator: "\n") + "\n"
+    }
+
     /// The summary after `issue`.
     public static func issued(_ report: PersonalizationReport, plan: PersonalizationPlan, categories: [BenefitCategory]) -> String {
         let request = plan.request

@@ -1,12 +1,15 @@
 import CardLayout
 import DESFire
+import Entitlements
 import SmartCard
 
 /// Reads a personalized social card with as few APDUs as the layout allows.
 ///
 /// One pass: select the application, the UID (a reader-side GET DATA, no radio traffic on a real
 /// reader), authenticate, then card info (which says how many entitlement slots are used), only
-/// the used slots, the purse, only the used counters, the status and the newest trip records.
+/// the used slots, the purse, only the used counters, the status and the newest trip records. A
+/// layout keeping the card's state in its trip records (v2) skips the purse (for a validator:
+/// the desk reads the authority), the counters and the status: the newest record says them.
 /// A key version query is sent only when more than one version of the keys is held.
 ///
 /// Which key opens which file comes from the layout's access rights: a validator's `validate`
@@ -58,6 +61,16 @@ public struct SocialCardReader: Sendable {
         from channel: Channel, purpose: Purpose, trips: TripLogRead = .newest(1),
         using generator: inout some RandomNumberGenerator
     ) async throws -> SocialCardContents {
+        try await readKeepingSession(from: channel, purpose: purpose, trips: trips, using: &generator).contents
+    }
+
+    /// Reads the card as ``read(from:purpose:trips:using:)`` does and hands back the client
+    /// with the session the read ended in, so a tap's writes go on in the same authentication
+    /// (two APDUs fewer than authenticating again).
+    func readKeepingSession<Channel: CardChannel>(
+        from channel: Channel, purpose: Purpose, trips: TripLogRead,
+        using generator: inout some RandomNumberGenerator
+    ) async throws -> (contents: SocialCardContents, card: DESFireCard<Channel>) {
         var card = DESFireCard(channel: channel)
         let aid = layout.applicationID
         do {
@@ -97,9 +110,15 @@ public struct SocialCardReader: Sendable {
 
         // Card info: it says how many slots to read.
         try await open(layout.cardInfo, &card)
-        let infoBytes = try await card.readData(
-            file: SocialCardLayout.fileNumber(layout.cardInfo), length: SocialCardLayout.dataSize(layout.cardInfo),
-            mode: SocialCardLayout.communicationMode(layout.cardInfo))
+        let infoBytes: [UInt8]
+        do {
+            infoBytes = try await card.readData(
+                file: SocialCardLayout.fileNumber(layout.cardInfo), length: SocialCardLayout.dataSize(layout.cardInfo),
+                mode: SocialCardLayout.communicationMode(layout.cardInfo))
+        } catch let error as DESFireError where error.code == .fileNotFound {
+            // Files are created before card info is written: a personalization (or upgrade) torn early.
+            throw SocialCardError(.personalizationIncomplete, "the card's application has no card info file yet; finish it at the desk")
+        }
         guard let info = try layout.decodeCardInfo(infoBytes) else {
             throw SocialCardError(.personalizationIncomplete, "the card's application exists but its card info is not written; finish it at the desk")
         }
@@ -109,7 +128,8 @@ public struct SocialCardReader: Sendable {
         guard info.communityCode == layout.communityCode else {
             throw SocialCardError(.otherCommunity, "the card's community code is \(info.communityCode), \(layout.layout.community)'s is \(layout.communityCode)")
         }
-        guard info.entitlementSlotsUsed <= layout.entitlementSlotCount, info.entitlementSlotsUsed <= layout.usageCounters.repeatCount else {
+        guard info.entitlementSlotsUsed <= layout.entitlementSlotCount,
+              info.entitlementSlotsUsed <= layout.usageCounters?.repeatCount ?? layout.entitlementSlotCount else {
             throw SocialCardError(.malformedFile, "card info says \(info.entitlementSlotsUsed) entitlement slots; the card has \(layout.entitlementSlotCount)")
         }
         let used = info.entitlementSlotsUsed
@@ -134,24 +154,32 @@ public struct SocialCardReader: Sendable {
             }
         }
 
-        try await open(layout.purse, &card)
-        let purse = try await card.getValue(file: SocialCardLayout.fileNumber(layout.purse), mode: SocialCardLayout.communicationMode(layout.purse))
-
-        var counters: [UsageCounterRecord] = []
-        if used > 0 {
-            try await open(layout.usageCounters, &card)
-            let size = layout.format(layout.usageCounters).size
-            let bytes = try await card.readData(
-                file: SocialCardLayout.fileNumber(layout.usageCounters), length: used * size,
-                mode: SocialCardLayout.communicationMode(layout.usageCounters))
-            counters = try layout.decodeCounters(bytes)
+        // A layout keeping the state in its trip records gives a validator the balance in the
+        // newest record; the desk asks the purse itself, the authority.
+        var purse: Int32 = 0
+        if !layout.keepsStateInTripRecords || purpose == .desk {
+            try await open(layout.purse, &card)
+            purse = try await card.getValue(file: SocialCardLayout.fileNumber(layout.purse), mode: SocialCardLayout.communicationMode(layout.purse))
         }
 
-        try await open(layout.status, &card)
-        let statusBytes = try await card.readData(
-            file: SocialCardLayout.fileNumber(layout.status), length: SocialCardLayout.dataSize(layout.status),
-            mode: SocialCardLayout.communicationMode(layout.status))
-        let status = try layout.decodeStatus(statusBytes)
+        var counters: [UsageCounterRecord] = []
+        var status = CardStatus(isBlocked: false, blockedOn: CivilDate(cardEpochDays: 0), blockReason: "none")
+        if let counterFile = layout.usageCounters, let statusFile = layout.status {
+            if used > 0 {
+                try await open(counterFile, &card)
+                let size = layout.format(counterFile).size
+                let bytes = try await card.readData(
+                    file: SocialCardLayout.fileNumber(counterFile), length: used * size,
+                    mode: SocialCardLayout.communicationMode(counterFile))
+                counters = try layout.decodeCounters(bytes)
+            }
+
+            try await open(statusFile, &card)
+            let statusBytes = try await card.readData(
+                file: SocialCardLayout.fileNumber(statusFile), length: SocialCardLayout.dataSize(statusFile),
+                mode: SocialCardLayout.communicationMode(statusFile))
+            status = try layout.decodeStatus(statusBytes)
+        }
 
         // The trip log last: an empty log answers a boundary error, which ends the session.
         try await open(layout.tripLog, &card)
@@ -185,10 +213,19 @@ public struct SocialCardReader: Sendable {
             }
         }
         let decodedTrips = try layout.decodeTrips(records)
+        if layout.keepsStateInTripRecords {
+            guard let newest = decodedTrips.last, let state = newest.state else {
+                throw SocialCardError(.malformedFile, "\(layout.layout.id) keeps the card's state in its trip records, and the card holds none")
+            }
+            if purpose == .validator { purse = Int32(clamping: state.balanceKopecks) }
+            counters = layout.counters(from: state, slots: slots)
+            status = layout.status(fromTrips: decodedTrips)
+        }
         apduCount += card.apduCount
-        return SocialCardContents(
+        let contents = SocialCardContents(
             uid: uid, keyVersion: version, info: info, slots: slots, purseKopecks: Int(purse), counters: counters,
             trips: decodedTrips, status: status, apduCount: apduCount)
+        return (contents, card)
     }
 
     private struct Session {

@@ -68,14 +68,8 @@ extension SocialCardSession {
         guard let contents, let layout else { throw SocialCardError(.invalidRequest, "older trips were asked for before the card was read") }
         let readBack = TripLogReadBack(layout: layout)
         guard readBack.window(skippingNewest: skippingNewest, count: count) != nil else { return [] }
-        if !authenticated {
-            let key = try keyring.cardKeys(uid: contents.uid, application: layout.applicationID, version: contents.keyVersion)
-                .applicationKey(.validate)
-            try await client.authenticateAES(keyNumber: layout.keyNumber(.validate), key: key, using: &generator)
-            authenticated = true
-        }
-        let (records, sessionLost) = try await readBack.read(from: &client, skippingNewest: skippingNewest, count: count)
-        if sessionLost { authenticated = false }
+        try await authenticateToValidate(contents: contents, layout: layout, using: &generator)
+        let (records, _) = try await readBack.read(from: &client, skippingNewest: skippingNewest, count: count)
         return records
     }
 }

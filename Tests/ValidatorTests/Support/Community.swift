@@ -13,6 +13,7 @@ enum Paths {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let layout = packageRoot.appendingPathComponent("CardLayouts/nemishaieve-social-v1.json").path
+    static let layoutV2 = packageRoot.appendingPathComponent("CardLayouts/nemishaieve-social-v2.json").path
     static let tariff = packageRoot.appendingPathComponent("Communities/nemishaieve/tariff.json").path
     static let categories = packageRoot.appendingPathComponent("Communities/nemishaieve/categories.json").path
 
@@ -46,14 +47,15 @@ final class TestCommunity: @unchecked Sendable {
     let layout: SocialCardLayout
     let tariff: Tariff
 
-    /// `device` is the id validator-1's certificate names: `DaemonFiles`' default device.
-    init(seed: UInt64 = 11, device: DeviceID = 7101) throws {
+    /// `device` is the id validator-1's certificate names: `DaemonFiles`' default device. Cards are
+    /// issued with the layout at `layoutPath`; the validator reads v2 and v1 either way.
+    init(seed: UInt64 = 11, device: DeviceID = 7101, layoutPath: String = Paths.layout) throws {
         path = Paths.temporaryDirectory("hromada-validator-keys")
         var generator = SeededGenerator(seed: seed)
         directory = try CommunityDirectory.create(
             at: path + "/keys", community: "nemishaieve", now: Clock.now.adding(seconds: -86_400 * 30), firstDevice: device,
             using: &generator)
-        cardLayout = try CardLayout(json: [UInt8](FileManager.default.contents(atPath: Paths.layout)!))
+        cardLayout = try CardLayout(json: [UInt8](FileManager.default.contents(atPath: layoutPath)!))
         layout = try SocialCardLayout(cardLayout)
         tariff = try Paths.loadTariff()
     }
@@ -105,7 +107,8 @@ final class TestCommunity: @unchecked Sendable {
         var generator = SeededGenerator(seed: serial.rawValue)
         let entitlements = try grants.enumerated().map { index, grant in
             try EntitlementTerms(
-                id: EntitlementID(UInt32(index + 1)), cardSerial: serial, layoutVersion: 1, category: grant.category,
+                id: EntitlementID(UInt32(index + 1)), cardSerial: serial, layoutVersion: LayoutVersion(UInt16(layout.layout.version)),
+                category: grant.category,
                 product: grant.product, validFrom: grant.validFrom, validUntil: grant.validUntil, routes: grant.routes,
                 issuerKeyID: issuer.keyID
             ).signed(with: issuer.privateKey)
@@ -118,7 +121,9 @@ final class TestCommunity: @unchecked Sendable {
     }
 
     /// What a validator with this community's read and validate keys uses to tap cards.
+    /// It holds both layouts, newest first, as a validator in the field does while v1 cards remain.
     func tapper() throws -> SocialCardTapper {
-        SocialCardTapper(layouts: [layout], keyring: try keyring(roles: [.read, .validate]))
+        let layouts = try [Paths.layoutV2, Paths.layout].map { try SocialCardLayout(CardLayout(json: [UInt8](FileManager.default.contents(atPath: $0)!))) }
+        return SocialCardTapper(layouts: layouts, keyring: try keyring(roles: [.read, .validate]))
     }
 }

@@ -1,0 +1,174 @@
+import CardLayout
+import DESFire
+import Entitlements
+import Identifiers
+import SmartCard
+
+/// Everything an upgrade from one layout to another writes, computed from what the card holds
+/// in its former layout before the new application is touched. Pure.
+///
+/// The new application gets the same card info (serial, dates, pseudonym), the card's
+/// entitlements re-signed for the new layout version (the caller signs: the desk holds the
+/// issuer key), the purse's balance as its first credit, and the former trip log, record for
+/// record (same times, devices and card sequences, so a validator's pending tap still finds its
+/// record), each carrying the card's state in a layout that keeps it in its trip records.
+public struct LayoutUpgradePlan: Hashable, Sendable {
+    /// The layout the card has now.
+    public let from: SocialCardLayout
+    /// What the new application is personalized with.
+    public let personalization: PersonalizationPlan
+    /// What the card held in its former layout when the plan was made.
+    public let source: SocialCardContents
+
+    /// The layout the card gets.
+    public var to: SocialCardLayout { personalization.layout }
+
+    /// Builds the plan. `entitlements` are the card's entitlements in slot order, re-signed for
+    /// `to` (same ids, serial and terms but the layout version). Throws `invalid-request` when
+    /// the card cannot be carried over: a malformed slot, more counted entitlements than `to`
+    /// counts, a trip `to`'s records cannot hold.
+    public init(from: SocialCardLayout, to: SocialCardLayout, source: SocialCardContents, entitlements: [Entitlement]) throws(SocialCardError) {
+        guard from.applicationID != to.applicationID else {
+            throw SocialCardError(.invalidRequest, "an upgrade creates the new layout's application beside the old one; \(to.layout.id) has the same AID")
+        }
+        guard source.info.layoutVersion == from.layout.version else {
+            throw SocialCardError(.invalidRequest, "the card is of layout v\(source.info.layoutVersion), not \(from.layout.id)")
+        }
+        guard source.slots.allSatisfy({ $0.entitlement != nil }),
+              entitlements.map(\.id) == source.entitlements.map(\.id) else {
+            throw SocialCardError(.invalidRequest, "every slot must hold a readable entitlement, re-signed in the same order (the desk rewrites a damaged one first)")
+        }
+        let request = IssuanceRequest(
+            serial: source.info.serial, issueDate: source.info.issueDate, expiryDate: source.info.expiryDate,
+            holderPseudonym: source.info.holderPseudonym, entitlements: entitlements, purseKopecks: Int32(clamping: source.purseKopecks),
+            issuedAt: source.trips.last?.time ?? UnixTime(0), issuerDeviceID: source.trips.last?.deviceID ?? 0)
+
+        // The state each carried record holds: the card's now.
+        var records: [[UInt8]] = []
+        if to.keepsStateInTripRecords {
+            let counted = to.countedSlot(source.slots)
+            var state = TripRecordState(balanceKopecks: source.purseKopecks, counterPeriodStart: CivilDate(cardEpochDays: 0), counterRides: 0)
+            if let counted, counted < source.counters.count, source.counters[counted].entitlementID == source.slots[counted].entitlement?.id {
+                state.counterPeriodStart = source.counters[counted].periodStart
+                state.counterRides = source.counters[counted].ridesUsed
+            }
+            let countedSlots = source.slots.filter { if case .rides? = $0.entitlement?.product { true } else { false } }.count
+            guard countedSlots <= to.counterCount else {
+                throw SocialCardError(.invalidRequest, "\(to.layout.id) counts rides of \(to.counterCount) entitlement; the card has \(countedSlots)")
+            }
+            for var trip in source.trips.suffix(SocialCardLayout.readableRecords(to.tripLog)) {
+                trip.state = state
+                if source.status.isBlocked { trip.flags.insert("cardBlocked") }
+                records.append(try to.encode(trip))
+            }
+        } else {
+            for trip in source.trips.suffix(SocialCardLayout.readableRecords(to.tripLog)) { records.append(try to.encode(trip)) }
+        }
+        guard !records.isEmpty else {
+            throw SocialCardError(.invalidRequest, "the card's trip log is empty; nothing says its state")
+        }
+        self.from = from
+        self.source = source
+        personalization = try PersonalizationPlan(layout: to, request: request, tripRecords: records)
+    }
+}
+
+/// Moves a card from its former layout to a new one in one visit, restartably: the former
+/// application is left untouched until the new one is complete, then deleted.
+///
+/// 1. The new application is personalized beside the former one (``Personalization``:
+///    application, keys, files, entitlements, then one transaction of the purse's credit and the
+///    first carried record, one transaction per further record, card info last). A tear leaves
+///    the former application as it was: validators holding both layouts read the card by it, and
+///    the next run resumes the new one where it stopped.
+/// 2. Card info written, the new application is the card; the former one is deleted at the card
+///    level. A tear before the deletion: the next run finds the new application complete and
+///    only deletes.
+///
+/// DESFire EV1 gives no memory back on DeleteApplication (only FormatPICC does), so the card
+/// must hold both applications once: the Nemishaieve v1 and v2 together take 1984 of a 2 KB
+/// card's 2048 bytes.
+public struct LayoutUpgrade: Sendable {
+    /// What the card holds, seen by the desk before the upgrade.
+    public enum Progress: Hashable, Sendable {
+        /// The former layout is the card (the new application absent or not complete).
+        case former(SocialCardContents)
+        /// The new application is complete; the former one is still there, to delete.
+        case completeBesideFormer(SocialCardContents)
+        /// Upgraded: the new application alone.
+        case upgraded(SocialCardContents)
+    }
+
+    /// The layout the card has now.
+    public let from: SocialCardLayout
+    /// The layout the card gets.
+    public let to: SocialCardLayout
+    /// The community's card master keys (all roles).
+    public let keyring: CardKeyring
+
+    /// An upgrade from `from` to `to` with keys from `keyring`.
+    public init(from: SocialCardLayout, to: SocialCardLayout, keyring: CardKeyring) {
+        self.from = from
+        self.to = to
+        self.keyring = keyring
+    }
+
+    /// Reads where the card stands. Throws the reader's errors: a card with neither application
+    /// is `no-application`.
+    public func progress<Channel: CardChannel>(
+        of channel: Channel, using generator: inout some RandomNumberGenerator
+    ) async throws -> Progress {
+        let newContents: SocialCardContents?
+        do {
+            newContents = try await SocialCardReader(layout: to, keyring: keyring).read(from: channel, purpose: .desk, trips: .all, using: &generator)
+        } catch let error as SocialCardError where [.noApplication, .personalizationIncomplete, .notOurCard].contains(error.code) {
+            // Absent, or torn before its keys or card info were written: the former layout is the card.
+            newContents = nil
+        }
+        do {
+            let former = try await SocialCardReader(layout: from, keyring: keyring).read(from: channel, purpose: .desk, trips: .all, using: &generator)
+            if let newContents { return .completeBesideFormer(newContents) }
+            return .former(former)
+        } catch let error as SocialCardError where error.code == .noApplication {
+            guard let newContents else { throw error }
+            return .upgraded(newContents)
+        }
+    }
+
+    /// Runs (or resumes) the upgrade `plan` made from ``Progress/former(_:)``, or, with `plan`
+    /// nil, only deletes the former application of a card whose new one is complete.
+    public func run<Channel: CardChannel>(
+        _ plan: LayoutUpgradePlan?, on channel: Channel, using generator: inout some RandomNumberGenerator
+    ) async throws -> PersonalizationReport {
+        var report = PersonalizationReport()
+        if let plan {
+            // The desk's reads left a session in the former application; the personalization
+            // starts at the card level, as on a card just placed.
+            var fresh = DESFireCard(channel: channel)
+            try await fresh.selectApplication(.picc)
+            report = try await Personalization(plan: plan.personalization, keyring: keyring).run(on: channel, using: &generator)
+            report.apduCount += fresh.apduCount
+        }
+        var card = DESFireCard(channel: channel)
+        let uid = try await channel.readUID()
+        // The card level, which also ends whatever session the reads or the personalization left.
+        try await card.selectApplication(.picc)
+        let piccVersion = try await card.getKeyVersion(keyNumber: 0)
+        guard keyring.holds(version: piccVersion) else {
+            throw SocialCardError(.notOurCard, "the card-level key has version \(piccVersion), which is not one of this community's")
+        }
+        let piccKey = try keyring.cardKeys(uid: uid, application: to.applicationID, version: piccVersion).piccMaster()
+        do {
+            try await card.authenticateAES(keyNumber: 0, key: piccKey, using: &generator)
+        } catch let error as DESFireError where error.code == .authenticationError || error.code == .integrityError {
+            throw SocialCardError(.notOurCard, "the community's card-level key v\(piccVersion) does not open this card (\(error.code))")
+        }
+        if try await card.getApplicationIDs().contains(from.applicationID) {
+            try await card.deleteApplication(from.applicationID)
+            report.steps.append(.deletedFormerApplication)
+        }
+        report.uid = uid
+        report.apduCount += card.apduCount + 1
+        return report
+    }
+}
