@@ -261,6 +261,11 @@ public final class LedgerStore {
         do {
             try body()
         } catch let error as LedgerStoreError {
+            // The replace triggers refuse a row at a sequence already stored: this store's head
+            // is stale (another writer?), which is a store that cannot be trusted to record.
+            let error = error.code == .appendOnly
+                ? LedgerStoreError(.inconsistent, "a row at this sequence is already stored: \(error.reason)", sqliteCode: error.sqliteCode)
+                : error
             if error.isOutOfService { serviceState = .outOfService(error) }
             throw error
         }
