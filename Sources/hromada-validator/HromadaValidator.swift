@@ -53,18 +53,39 @@ struct DatabaseOption: ParsableArguments {
 
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Verify the hash chain and signed checkpoints; exit 0 when intact, 1 at the first bad entry.")
+        abstract: "Verify the hash chain, signed checkpoints and receipts; exit 0 when intact, 1 at the first bad entry.")
     @OptionGroup var database: DatabaseOption
-    @Option(name: .long, help: "The device public key to trust: 64 hex digits or a file (default: the key recorded in the ledger).")
+    @Option(
+        name: .long,
+        help: "The device key to trust: 64 hex digits, a file holding them, or the device's certificate file (default: the key recorded in the ledger).")
     var deviceKey: String?
+    @Option(name: .long, help: "The community root public key file (root.pub): checks the --device-key certificate's root signature, role and validity.")
+    var rootKey: String?
 
     func run() async throws {
-        let key = try deviceKey.map { text in
-            guard let key = DevicePublicKeyText.parse(text) else {
-                throw ValidationError("--device-key: not a 32-byte Ed25519 public key in hex, nor a file holding one")
+        let resolved = try deviceKey.map { text in
+            guard let resolved = DevicePublicKeyText.resolve(text) else {
+                throw ValidationError("--device-key: not a 32-byte Ed25519 public key in hex, a file holding one, nor a certificate file")
             }
-            return key
+            return resolved
         }
+        var trustLines: [String] = []
+        if let certificate = resolved?.certificate {
+            let root = try rootKey.map { path in
+                do {
+                    return try ValidatorSetup.loadRootPublicKey(path).1
+                } catch {
+                    throw ValidationError("--root-key: \(error)")
+                }
+            }
+            let check = DevicePublicKeyText.checkCertificate(certificate, rootPublicKey: root, now: UnixTime(Date()))
+            guard check.passed else {
+                Console.error(check.lines.joined(separator: "\n"))
+                throw HromadaValidator.broken
+            }
+            trustLines += check.lines
+        }
+        let key = resolved?.key
         let store = try database.openForReading()
         let verification: LedgerVerification
         do {
@@ -75,7 +96,7 @@ struct Verify: AsyncParsableCommand {
         }
         switch verification {
         case .intact(let summary):
-            print(LedgerReport.intact(summary, keyGiven: key != nil))
+            print(LedgerReport.intact(summary, keyGiven: key != nil, trustLines: trustLines))
         case .broken(let fault):
             print(LedgerReport.broken(fault))
             throw HromadaValidator.broken

@@ -144,6 +144,44 @@ import Testing
         #expect(flipped.output.contains("(receipt-signature-invalid): підпис квитанції №14 недійсний / the receipt at 14 has an invalid signature"))
     }
 
+    /// `--device-key` takes the device's certificate file (`keys/<id>.cert`); with `--root-key`
+    /// the certificate's root signature, role and dates are checked first.
+    @Test func verifyTakesTheDeviceCertificate() throws {
+        let directory = try Support.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = try Self.ledger(in: directory, entries: 5)
+        let root = try Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 0x33, count: 32))
+        let rootPublic = SigningPublicKey(root.publicKey)
+        let devicePublic = SigningPublicKey(Support.deviceKey.publicKey)
+        func certificate(role: KeyRole, signer: Curve25519.Signing.PrivateKey) throws -> URL {
+            let certificate = try CertificateTerms(
+                keyID: KeyID(derivedFrom: devicePublic), role: role, publicKey: devicePublic, notBefore: UnixTime(1_700_000_000),
+                notAfter: UnixTime(4_000_000_000), issuerKeyID: KeyID(derivedFrom: rootPublic)
+            ).signed(with: signer)
+            let file = directory.appendingPathComponent("\(role)-\(signer.publicKey.rawRepresentation.first ?? 0).cert")
+            try Data(try certificate.encoded()).write(to: file)
+            return file
+        }
+        let rootFile = directory.appendingPathComponent("root.pub")
+        try Data(Hex.encode(root.publicKey.rawRepresentation).utf8).write(to: rootFile)
+        let good = try certificate(role: .validator, signer: root)
+
+        let unchecked = try Self.validator(["ledger", "verify", "--db", path, "--device-key", good.path])
+        #expect(unchecked.status == 0, "\(unchecked.errors)")
+        #expect(unchecked.output.contains("warning: certificate \(KeyID(derivedFrom: devicePublic)) was not checked against the community root (pass --root-key)"))
+        let checked = try Self.validator(["ledger", "verify", "--db", path, "--device-key", good.path, "--root-key", rootFile.path])
+        #expect(checked.status == 0, "\(checked.errors)")
+        #expect(checked.output.contains("device key from certificate \(KeyID(derivedFrom: devicePublic)), signed by the community root"))
+        #expect(!checked.output.contains("checked only against the key recorded in the ledger"))
+
+        // A certificate the root did not sign, or for another role, is refused.
+        let forged = try certificate(role: .validator, signer: Support.serviceKey)
+        let refused = try Self.validator(["ledger", "verify", "--db", path, "--device-key", forged.path, "--root-key", rootFile.path])
+        #expect(refused.status == 1)
+        let issuer = try certificate(role: .issuer, signer: root)
+        #expect(try Self.validator(["ledger", "verify", "--db", path, "--device-key", issuer.path, "--root-key", rootFile.path]).status == 1)
+    }
+
     @Test func aMissingOrDamagedFileExitsTwo() throws {
         let directory = try Support.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

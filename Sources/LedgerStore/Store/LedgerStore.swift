@@ -204,6 +204,31 @@ public final class LedgerStore {
         return checkpoint
     }
 
+    /// Stores a checkpoint signed elsewhere with this device's key (the uploader signs one over
+    /// each batch), so the ledger keeps every checkpoint the device ever gave out.
+    ///
+    /// Refused (`invalidEntry`) unless it is for this device, verifies under the device key,
+    /// and names the hash this ledger has at its sequence; one already stored is accepted again.
+    public func storeCheckpoint(_ checkpoint: Checkpoint) throws {
+        let prepared = try writableStatements()
+        guard checkpoint.deviceID == deviceID,
+            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: devicePublicKey), checkpoint.isValid(signedBy: key)
+        else {
+            throw LedgerStoreError(.invalidEntry, "\(checkpoint) is not signed by this device's key")
+        }
+        guard let entry = try entry(at: checkpoint.sequence), entry.hash == checkpoint.chainHash else {
+            throw LedgerStoreError(.invalidEntry, "\(checkpoint) does not name this ledger's entry \(checkpoint.sequence)")
+        }
+        if let stored = try self.checkpoint(at: checkpoint.sequence) {
+            guard stored.chainHash == checkpoint.chainHash else {
+                throw LedgerStoreError(.inconsistent, "another checkpoint at \(checkpoint.sequence) is stored")
+            }
+            return
+        }
+        try outOfServiceOnFailure { try connection.write { _ in try prepared.insertCheckpoint(checkpoint) } }
+        lastCheckpointSequence = max(lastCheckpointSequence ?? 0, checkpoint.sequence)
+    }
+
     /// Records a clean shutdown (an entry and a checkpoint over it) and closes the store.
     @discardableResult
     public func shutDown(at time: UnixTime) throws -> Checkpoint {
