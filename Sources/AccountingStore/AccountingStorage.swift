@@ -53,6 +53,18 @@ public struct IngestCommit: Sendable {
     }
 }
 
+/// The outcome of `AccountingStorage.register(_:)`.
+public enum RegistrationOutcome: Hashable, Sendable {
+    /// Stored: a new device, or the device's registration replaced (a new certificate or key).
+    case registered
+    /// The key is registered for this other device already; nothing was written.
+    ///
+    /// One key speaks for one device: two device ids sharing a key would let one bus upload
+    /// under both. The database enforces it too (a unique index, schema 4), so two concurrent
+    /// registrations cannot both win.
+    case keyRegisteredToAnotherDevice(DeviceID)
+}
+
 /// The outcome of `AccountingStorage.commit(_:)`.
 public enum CommitOutcome: Hashable, Sendable {
     /// Written.
@@ -192,8 +204,12 @@ public protocol AccountingStorage: Service {
     /// restart of the service and across service instances sharing one PostgreSQL database.
     func admitNonce(_ nonce: String, of device: DeviceID, signedAt timestamp: UnixTime, forgettingBefore cutoff: UnixTime) async throws -> Bool
 
-    /// Registers (or re-registers with a new certificate) a device.
-    func register(_ registration: DeviceRegistration) async throws
+    /// Registers (or re-registers with a new certificate) a device, unless its key is
+    /// registered for another device (`keyRegisteredToAnotherDevice`, nothing written).
+    ///
+    /// The storage checks only the pairing of keys and ids; the certificate's own checks (root,
+    /// role, dates, the device it names) are the caller's, before this.
+    @discardableResult func register(_ registration: DeviceRegistration) async throws -> RegistrationOutcome
     /// The registration of `device`.
     func registration(of device: DeviceID) async throws -> DeviceRegistration?
     /// Every registration, by device id.

@@ -109,6 +109,11 @@ enum Migrations {
             """,
             "CREATE INDEX request_nonces_by_time ON request_nonces (signed_at)",
         ]),
+        // One key, one device (docs/accounting.md, "Registering devices"): a database that holds
+        // one key under two device ids stops here until an operator removes the wrong row.
+        Migration(version: 4, statements: [
+            "CREATE UNIQUE INDEX devices_one_device_per_key ON devices (public_key)",
+        ]),
     ]
 
     /// The newest schema version.

@@ -48,4 +48,6 @@ extension ErrorCode where Domain == CommunityKeysError {
     public static var invalidInput: Self { Self("invalid-input") }
     /// An argument is out of range.
     public static var invalidArgument: Self { Self("invalid-argument") }
+    /// The device id already belongs to another unrevoked key, or the key to another device.
+    public static var deviceTaken: Self { Self("device-taken") }
 }

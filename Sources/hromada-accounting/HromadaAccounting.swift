@@ -122,11 +122,9 @@ struct RegisterDevice: AsyncParsableCommand {
         let configuration = try AccountingConfiguration(keysDirectory: keys, now: { UnixTime(Date()) })
         try await database.location().withStorage(logger: Logger(label: "hromada.accounting")) { storage in
             let engine = AccountingEngine(storage: storage, configuration: configuration, logger: Logger(label: "hromada.accounting"))
-            if case .invalid(let rejection) = await engine.checkDeviceCertificate(certificate) {
-                throw ValidationError("the certificate is not usable for a validator: \(rejection.code)")
+            if case .refused(let refusal) = try await engine.registerDevice(.init(rawValue: device), certificate: certificate, label: label) {
+                throw ValidationError("\(refusal)")
             }
-            try await storage.register(
-                DeviceRegistration(deviceID: .init(rawValue: device), certificate: certificate, label: label, registeredAt: UnixTime(Date())))
         }
         print("device \(device) registered with key \(certificate.keyID)")
     }

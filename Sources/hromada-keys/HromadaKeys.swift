@@ -36,12 +36,14 @@ struct Init: AsyncParsableCommand {
     @OptionGroup var directory: DirectoryOption
     @Option(help: "The community's short name (a-z, 0-9, -).") var community: String
     @Option(help: "Days the certificates are valid.") var validDays: Int = 730
+    @Option(help: "The device id validator-1's certificate names (its ledger and registration use it).") var device: UInt32 = 1
 
     func run() async throws {
         var rng = SystemRandomNumberGenerator()
         let now = HromadaKeys.now()
         let created = try CommunityDirectory.create(
-            at: directory.dir, community: community, now: now, validitySeconds: Int64(validDays) * 86_400, using: &rng)
+            at: directory.dir, community: community, now: now, validitySeconds: Int64(validDays) * 86_400,
+            firstDevice: DeviceID(rawValue: device), using: &rng)
         print(try created.report(now: now), terminator: "")
     }
 }
@@ -53,19 +55,51 @@ protocol CertifiedKeyCommands: AsyncParsableCommand {
 
 struct AddKey<Family: CertifiedKeyCommands>: AsyncParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "add", abstract: "Create and certify a new \(Family.role) key.")
+        CommandConfiguration(
+            commandName: "add", abstract: "Create and certify a new \(Family.role) key.",
+            discussion: Family.role == .validator
+                ? "The certificate names the device (--device): the service registers the key under that id only." : "")
     }
     @OptionGroup var directory: DirectoryOption
     @Option(help: "A name for people, e.g. desk-2 or bus-017.") var label: String
+    @Option(help: "Validators only, and required for them: the device id (from 1) the certificate names.") var device: UInt32?
     @Option(help: "Days the certificate is valid.") var validDays: Int = 730
+
+    func validate() throws {
+        if Family.role == .validator, device == nil { throw ValidationError("--device: the device id the certificate names") }
+        if Family.role != .validator, device != nil { throw ValidationError("--device is for validator keys only") }
+    }
 
     func run() async throws {
         var rng = SystemRandomNumberGenerator()
         let community = try CommunityDirectory(opening: directory.dir)
         let certificate = try community.addKey(
-            role: Family.role, label: label, now: HromadaKeys.now(), validitySeconds: Int64(validDays) * 86_400, using: &rng)
-        print("\(Family.role) \(certificate.keyID) (\(label)) certified until \(certificate.notAfter)")
+            role: Family.role, label: label, device: device.map(DeviceID.init(rawValue:)), now: HromadaKeys.now(),
+            validitySeconds: Int64(validDays) * 86_400, using: &rng)
+        let forDevice = certificate.deviceID.map { " for device \($0)" } ?? ""
+        print("\(Family.role) \(certificate.keyID) (\(label))\(forDevice) certified until \(certificate.notAfter)")
         print("sign and distribute a new trust bundle so validators learn it")
+    }
+}
+
+/// `device certify`: the migration of a format 1 validator certificate to one naming its device.
+struct CertifyDevice: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "certify",
+        abstract: "Re-certify an existing validator key for its device id (migrates a format 1 certificate).",
+        discussion: "The key pair stays; public/certificates/<key id>.cert is replaced. Then re-register the device with the service and give the validator the new certificate file.")
+    @OptionGroup var directory: DirectoryOption
+    @Option(help: "The validator key id (8 hex digits).") var keyId: String
+    @Option(help: "The device id (from 1) the certificate names: the one its ledger and registration use.") var device: UInt32
+    @Option(help: "Days the certificate is valid.") var validDays: Int = 730
+
+    func run() async throws {
+        guard let keyID = KeyID(printed: keyId) else { throw ValidationError("--key-id is 8 hex digits") }
+        let community = try CommunityDirectory(opening: directory.dir)
+        let certificate = try community.recertifyDevice(
+            keyID, device: DeviceID(rawValue: device), now: HromadaKeys.now(), validitySeconds: Int64(validDays) * 86_400)
+        print("validator \(certificate.keyID) certified for device \(device) until \(certificate.notAfter) (format \(certificate.format.rawValue))")
+        print("re-register device \(device) with the service, install the new certificate on the validator, sign a new trust bundle")
     }
 }
 
@@ -100,7 +134,7 @@ struct Issuer: AsyncParsableCommand, CertifiedKeyCommands {
 struct Device: AsyncParsableCommand, CertifiedKeyCommands {
     static let role = KeyRole.validator
     static let configuration = CommandConfiguration(
-        abstract: "Validator device keys.", subcommands: [AddKey<Device>.self, RevokeKey<Device>.self])
+        abstract: "Validator device keys.", subcommands: [AddKey<Device>.self, CertifyDevice.self, RevokeKey<Device>.self])
 }
 
 struct CardKeys: AsyncParsableCommand {

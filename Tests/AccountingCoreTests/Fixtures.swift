@@ -20,12 +20,12 @@ enum Fixtures {
 
     static func certificate(
         for key: Curve25519.Signing.PrivateKey, role: KeyRole = .validator, signer: Curve25519.Signing.PrivateKey = rootKey,
-        notBefore: UnixTime = UnixTime(1_700_000_000), notAfter: UnixTime = UnixTime(1_900_000_000)
+        notBefore: UnixTime = UnixTime(1_700_000_000), notAfter: UnixTime = UnixTime(1_900_000_000), device: DeviceID = 17
     ) -> Certificate {
         let publicKey = SigningPublicKey(key.publicKey)
         return try! CertificateTerms(
             keyID: KeyID(derivedFrom: publicKey), role: role, publicKey: publicKey, notBefore: notBefore, notAfter: notAfter,
-            issuerKeyID: rootID
+            issuerKeyID: rootID, deviceID: role == .validator ? device : nil
         ).signed(with: signer)
     }
 

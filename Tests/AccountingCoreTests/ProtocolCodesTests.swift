@@ -18,6 +18,7 @@ struct ProtocolCodesTests {
         (.certificateExpired, "certificate-expired"), (.certificateNotYetValid, "certificate-not-yet-valid"),
         (.unknownDevice, "unknown-device"), (.keyNotRegistered, "key-not-registered"),
         (.badRequestSignature, "bad-request-signature"),
+        (.certificateNamesAnotherDevice, "certificate-names-another-device"),
         (.deviceMismatch, "device-mismatch"), (.entryFromOtherDevice, "entry-from-other-device"),
         (.notContiguous, "not-contiguous"), (.brokenLink, "broken-link"), (.checkpointMismatch, "checkpoint-mismatch"),
         (.checkpointSignatureInvalid, "checkpoint-signature-invalid"), (.sequenceZero, "sequence-zero"), (.gap, "gap"),
@@ -34,6 +35,8 @@ struct ProtocolCodesTests {
         (.registrationWrongRole, "certificate-issuer-wrong-role"),
         (.registrationNotYetValid, "certificate-issuer-certificate-not-yet-valid"),
         (.registrationExpired, "certificate-issuer-certificate-expired"),
+        (.certificateNamesNoDevice, "certificate-names-no-device"),
+        (.keyRegisteredToAnotherDevice, "key-registered-to-another-device"),
         (.notFound, "not-found"), (.methodNotAllowed, "method-not-allowed"), (.storageUnavailable, "storage-unavailable"),
         (.internalError, "internal-error"),
     ]

@@ -130,6 +130,26 @@ struct SignedRequestTests {
         #expect(refusal(verify(claimed, registration: .some(RegisteredDeviceKey(deviceID: DeviceID(18), keyID: registered.keyID, publicKey: registered.publicKey)))) == .badSignature)
     }
 
+    @Test func aKeyCertifiedForAnotherDeviceIsRefusedEvenWhenRegisteredForThisOne() {
+        // Signed correctly for device 18 with the certificate naming 17, and a registration that
+        // pairs 18 with that key (made before registrations were checked): refused, and why.
+        let signed = headers(device: DeviceID(18))
+        let pairing = RegisteredDeviceKey(deviceID: DeviceID(18), keyID: registered.keyID, publicKey: registered.publicKey)
+        let result = refusal(verify(signed, registration: .some(pairing)))
+        #expect(result == .certificateNamesAnotherDevice(DeviceID(18), named: DeviceID(17)))
+        #expect(result?.httpStatus == 403)
+        #expect(result?.code == .certificateNamesAnotherDevice)
+        // A format 1 certificate names no device: the same request is let through (legacy).
+        var terms = Fixtures.deviceCertificate.terms
+        terms.deviceID = nil
+        terms.format = .v1
+        let legacy = try! terms.signed(with: Fixtures.rootKey)
+        guard case .authenticated = verify(headers(certificate: legacy, device: DeviceID(18)), registration: .some(pairing)) else {
+            Issue.record("a format 1 certificate should authenticate")
+            return
+        }
+    }
+
     @Test func theNonceWindowAdmitsANonceOnce() {
         var window = NonceWindow(windowSeconds: 300)
         let first = window.admit("abc", device: device, timestamp: Fixtures.now, now: Fixtures.now)

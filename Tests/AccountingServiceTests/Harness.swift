@@ -47,13 +47,14 @@ enum Community {
     static let now = UnixTime(1_800_000_000)
 
     static func certificate(
-        for key: Curve25519.Signing.PrivateKey, role: KeyRole = .validator, signer: Curve25519.Signing.PrivateKey = rootKey,
-        notAfter: UnixTime = UnixTime(1_900_000_000)
+        for key: Curve25519.Signing.PrivateKey, role: KeyRole = .validator, device: DeviceID? = nil,
+        signer: Curve25519.Signing.PrivateKey = rootKey, notAfter: UnixTime = UnixTime(1_900_000_000),
+        format: CertificateFormat = .current
     ) -> Certificate {
         let publicKey = SigningPublicKey(key.publicKey)
         return try! CertificateTerms(
             keyID: KeyID(derivedFrom: publicKey), role: role, publicKey: publicKey, notBefore: UnixTime(1_700_000_000),
-            notAfter: notAfter, issuerKeyID: rootID
+            notAfter: notAfter, issuerKeyID: rootID, deviceID: format == .v1 ? nil : device, format: format
         ).signed(with: signer)
     }
 
@@ -86,10 +87,11 @@ struct TestDevice: Sendable {
     let key: Curve25519.Signing.PrivateKey
     let certificate: Certificate
 
-    init(id: UInt32, seed: UInt8) {
+    /// A device whose certificate names it, unless another `certificate` is given.
+    init(id: UInt32, seed: UInt8, certificate: Certificate? = nil) {
         self.id = DeviceID(id)
         self.key = Community.key(seed)
-        self.certificate = Community.certificate(for: key)
+        self.certificate = certificate ?? Community.certificate(for: key, device: self.id)
     }
 
     func chain(count: Int, detail: String = "") -> [LedgerEntry] {

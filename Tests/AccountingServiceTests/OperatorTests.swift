@@ -59,7 +59,7 @@ struct OperatorTests {
             #expect(try await client.upload(newcomer.batch(chain[0..<3]), as: newcomer).status == .forbidden)
             let wrongRole = try await register(Community.certificate(for: newcomer.key, role: .issuer))
             #expect(wrongRole.status == .unprocessableContent)
-            let notRoot = try await register(Community.certificate(for: newcomer.key, signer: Community.key(66)))
+            let notRoot = try await register(Community.certificate(for: newcomer.key, device: newcomer.id, signer: Community.key(66)))
             #expect(notRoot.status == .unprocessableContent)
             let garbage = try await client.operatorRequest("/v1/devices", method: .post, token: service.admin, body: Array("{\"device\":1}".utf8))
             #expect(garbage.status == .badRequest)

@@ -44,7 +44,7 @@ enum Fixture {
         let publicKey = SigningPublicKey(deviceKey.publicKey)
         return try! CertificateTerms(
             keyID: KeyID(derivedFrom: publicKey), role: .validator, publicKey: publicKey, notBefore: UnixTime(1_700_000_000),
-            notAfter: UnixTime(1_900_000_000), issuerKeyID: KeyID(derivedFrom: rootPublic)
+            notAfter: UnixTime(1_900_000_000), issuerKeyID: KeyID(derivedFrom: rootPublic), deviceID: device
         ).signed(with: rootKey)
     }
 

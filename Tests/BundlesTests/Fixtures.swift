@@ -21,7 +21,8 @@ let t0 = UnixTime(1_780_000_000)
 
 func certificate(_ id: KeyID, _ role: KeyRole, _ key: Curve25519.Signing.PrivateKey) throws -> Certificate {
     try CertificateTerms(keyID: id, role: role, publicKey: SigningPublicKey(key.publicKey),
-                         notBefore: t0, notAfter: t0.adding(seconds: 86_400 * 365), issuerKeyID: TestKeys.rootID)
+                         notBefore: t0, notAfter: t0.adding(seconds: 86_400 * 365), issuerKeyID: TestKeys.rootID,
+                         deviceID: role == .validator ? 17 : nil)
         .signed(with: TestKeys.root)
 }
 

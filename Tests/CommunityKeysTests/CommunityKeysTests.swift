@@ -67,7 +67,7 @@ struct CommunityKeysTests {
         let (directory, base) = try makeCommunity()
         defer { removeTree(base) }
         var rng = SeededGenerator(seed: 1)
-        let bus = try directory.addKey(role: .validator, label: "bus-017", now: fixedNow, using: &rng)
+        let bus = try directory.addKey(role: .validator, label: "bus-017", device: 17, now: fixedNow, using: &rng)
         let list = try directory.revokeKey(bus.keyID, role: .validator, reason: .keyCompromise, now: fixedNow)
         #expect(list.version == 1)
         #expect(throws: CommunityKeysError(.cannotRevoke, "")) {
@@ -85,7 +85,7 @@ struct CommunityKeysTests {
         #expect(trust.revocations.revocation(of: bus.keyID)?.reason == .keyCompromise)
         #expect(try trust.trustStore().checkCertificate(of: bus.keyID, role: .validator, now: fixedNow)
                 == .invalid(.revokedIssuer(bus.keyID, .keyCompromise)))
-        #expect(try directory.report(now: fixedNow).contains("\(bus.keyID)  validator   bus-017      2026-05-28T20:26:40Z  2028-05-27T20:26:40Z  revoked (key-compromise)"))
+        #expect(try directory.report(now: fixedNow).contains("\(bus.keyID)  validator   17      bus-017      2026-05-28T20:26:40Z  2028-05-27T20:26:40Z  revoked (key-compromise)"))
     }
 
     @Test("rotating card keys adds a version and keeps the old ones unchanged")
@@ -194,10 +194,10 @@ struct CommunityKeysTests {
         root key    8b08c016  public 6a21f787e97a3f3c9017a303b12aba8bbc6568e93cb3c57bc6e302d4f07664da
 
         certified keys
-          KEY ID    ROLE        LABEL        VALID FROM            VALID UNTIL           STATUS
-          1ea98f7d  accounting  accounting   2026-05-28T20:26:40Z  2028-05-27T20:26:40Z  active
-          6fce2b74  issuer      desk-1       2026-05-28T20:26:40Z  2028-05-27T20:26:40Z  active
-          aaba0faa  validator   validator-1  2026-05-28T20:26:40Z  2028-05-27T20:26:40Z  active
+          KEY ID    ROLE        DEVICE  LABEL        VALID FROM            VALID UNTIL           STATUS
+          1ea98f7d  accounting  -       accounting   2026-05-28T20:26:40Z  2028-05-27T20:26:40Z  active
+          6fce2b74  issuer      -       desk-1       2026-05-28T20:26:40Z  2028-05-27T20:26:40Z  active
+          aaba0faa  validator   1       validator-1  2026-05-28T20:26:40Z  2028-05-27T20:26:40Z  active
         revocation list version 0
 
         card master keys (AES-128, diversified per card)

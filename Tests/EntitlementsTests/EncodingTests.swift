@@ -21,10 +21,12 @@ struct EncodingTests {
     @Test func certificateTermsMatchTheDocumentedLayout() throws {
         let terms = CertificateTerms(
             keyID: 0x10, role: .issuer, publicKey: try SigningPublicKey(rawRepresentation: Array(0..<32)),
-            notBefore: Fixture.utc(2025, 1, 1), notAfter: Fixture.utc(2030, 12, 31, 23, 59, 59), issuerKeyID: 1)
+            notBefore: Fixture.utc(2025, 1, 1), notAfter: Fixture.utc(2030, 12, 31, 23, 59, 59), issuerKeyID: 1,
+            format: .v1)
+        // Format 1, as docs/entitlements.md and docs/keys.md lay it out; format 2 in CertificateFormatTests.
         let expected = "010000001002000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f6774858072bd0bff00000001"
         #expect(Hex.encode(try terms.encoded()) == expected)
-        #expect(try terms.encoded().count == CertificateTerms.encodedSize)
+        #expect(try terms.encoded().count == CertificateFormat.v1.termsSize)
     }
 
     @Test(arguments: [
@@ -168,12 +170,19 @@ struct EncodingTests {
                 publicKey: try! SigningPublicKey(rawRepresentation: Random.bytes(&rng, count: 32)),
                 notBefore: UnixTime(min(a, b)), notAfter: UnixTime(max(a, b)),
                 issuerKeyID: KeyID(UInt32.random(in: 0...UInt32.max, using: &rng)))
-            return Certificate(terms: terms, signature: Random.signature(&rng))
+            var withDevice = terms
+            withDevice.format = CertificateFormat.allCases.randomElement(using: &rng)!
+            // Format 2 binds a validator key to a device (1...); format 1 and other roles name none.
+            if withDevice.format == .v2, terms.role == .validator {
+                withDevice.deviceID = DeviceID(UInt32.random(in: 1...UInt32.max, using: &rng))
+            }
+            return Certificate(terms: withDevice, signature: Random.signature(&rng))
         }
         await propertyCheck(count: 2000, input: generator) { certificate in
             await failOnThrow {
                 let bytes = try certificate.encoded()
-                #expect(bytes.count == Certificate.encodedSize)
+                #expect(bytes.count == certificate.format.certificateSize)
+                #expect(Certificate.encodedSize(ofCertificateStartingWith: bytes) == bytes.count)
                 #expect(try Certificate(decoding: bytes) == certificate)
             }
         }

@@ -22,6 +22,8 @@ enum Fixture {
     static let rootID: KeyID = 0x0000_0001
     static let deskID: KeyID = 0x0000_0010
     static let validatorID: KeyID = 0x0000_0020
+    /// The device the test validator key is certified for.
+    static let validatorDevice: DeviceID = 106
 
     static let card: CardSerial = 0x0102_0304_0506_0708
     static let layout: LayoutVersion = 1
@@ -39,11 +41,11 @@ enum Fixture {
     static func certificate(
         id: KeyID, role: KeyRole, key: Curve25519.Signing.PrivateKey,
         notBefore: UnixTime = utc(2025, 1, 1), notAfter: UnixTime = utc(2030, 12, 31, 23, 59, 59),
-        issuer: KeyID = rootID, signer: Curve25519.Signing.PrivateKey = rootKey
+        issuer: KeyID = rootID, signer: Curve25519.Signing.PrivateKey = rootKey, device: DeviceID? = nil
     ) -> Certificate {
         try! CertificateTerms(
             keyID: id, role: role, publicKey: SigningPublicKey(key.publicKey), notBefore: notBefore, notAfter: notAfter,
-            issuerKeyID: issuer
+            issuerKeyID: issuer, deviceID: role == .validator ? (device ?? validatorDevice) : device
         ).signed(with: signer)
     }
 

@@ -30,11 +30,11 @@ enum Keys {
     static let rootID = KeyID(derivedFrom: rootPublic)
     static let service = key(4)
 
-    static func certificate(for key: Curve25519.Signing.PrivateKey, role: KeyRole = .validator) -> Certificate {
+    static func certificate(for key: Curve25519.Signing.PrivateKey, role: KeyRole = .validator, device: DeviceID? = nil) -> Certificate {
         let publicKey = SigningPublicKey(key.publicKey)
         return try! CertificateTerms(
             keyID: KeyID(derivedFrom: publicKey), role: role, publicKey: publicKey, notBefore: UnixTime(1_700_000_000),
-            notAfter: UnixTime(2_000_000_000), issuerKeyID: rootID
+            notAfter: UnixTime(2_000_000_000), issuerKeyID: rootID, deviceID: device
         ).signed(with: root)
     }
 
@@ -147,7 +147,7 @@ struct TestValidator: Sendable {
     init(id: UInt32, seed: UInt8, directory: String) {
         self.id = DeviceID(id)
         self.key = Keys.key(seed)
-        self.certificate = Keys.certificate(for: key)
+        self.certificate = Keys.certificate(for: key, device: DeviceID(id))
         self.ledgerPath = "\(directory)/ledger-\(id).sqlite"
     }
 

@@ -67,13 +67,14 @@ struct ServiceProcessTests {
         let directory = try temporaryDirectory()
         var rng = SeededRandom(seed: 77).generator
         let keys = "\(directory)/keys"
-        let community = try CommunityDirectory.create(at: keys, community: "test-town", now: UnixTime(Date()).adding(seconds: -3600), using: &rng)
+        let device = DeviceID(31)
+        let community = try CommunityDirectory.create(
+            at: keys, community: "test-town", now: UnixTime(Date()).adding(seconds: -3600), firstDevice: device, using: &rng)
         let certificates = try community.certificates()
         let validatorCertificate = try #require(certificates.first { $0.role == .validator })
         let accountingCertificate = try #require(certificates.first { $0.role == .accounting })
         let validatorKey = try community.signingKey(validatorCertificate.keyID).privateKey
         let database = "\(directory)/accounting.sqlite"
-        let device = DeviceID(31)
 
         let setup = try SQLiteStorage(path: database)
         _ = try await setup.migrate()

@@ -347,6 +347,50 @@ struct ConfigurationTests {
 
         // Expired bundles are refused.
         #expect(throws: ValidatorError(.bundleRefused, "")) { try ValidatorSetup.load(configuration, now: UnixTime(Date()).adding(seconds: 60 * 86_400)) }
+        #expect(setup.identityWarning == nil)
+    }
+
+    @Test("a validator refuses to start under another device id than its certificate names")
+    func setupRefusesAnotherDeviceID() throws {
+        let community = try TestCommunity(device: 106)
+        let files = try DaemonFiles(community: community, readers: ["all"], tariff: community.tariff, deviceID: 107)
+        defer { files.remove() }
+        var configuration = try ValidatorConfiguration.load(from: files.configurationPath)
+        // Without a certificate file, the trust bundle's certificate of the key binds it.
+        #expect(throws: ValidatorError(.invalidConfiguration, "")) { try ValidatorSetup.load(configuration, now: UnixTime(Date())) }
+        let keyID = URL(fileURLWithPath: configuration.deviceKey).deletingPathExtension().lastPathComponent.replacingOccurrences(of: "validator-", with: "")
+        configuration.deviceCertificate = community.directory.path + "/public/certificates/\(keyID).cert"
+        #expect(throws: ValidatorError(.invalidConfiguration, "")) { try ValidatorSetup.load(configuration, now: UnixTime(Date())) }
+        configuration.deviceID = 106
+        let setup = try ValidatorSetup.load(configuration, now: UnixTime(Date()))
+        #expect(setup.deviceCertificate?.deviceID == 106)
+        #expect(setup.identityWarning == nil)
+    }
+
+    @Test("a format 1 device certificate names no device: the validator starts and warns")
+    func setupWarnsAboutAFormatOneCertificate() throws {
+        let community = try TestCommunity(device: 106)
+        let files = try DaemonFiles(community: community, readers: ["all"], tariff: community.tariff, deviceID: 107)
+        defer { files.remove() }
+        var configuration = try ValidatorConfiguration.load(from: files.configurationPath)
+        let keyID = try #require(KeyID(printed: URL(fileURLWithPath: configuration.deviceKey).deletingPathExtension().lastPathComponent
+            .replacingOccurrences(of: "validator-", with: "")))
+        // The certificate as it was before format 2, installed on the bus; the trust bundle is
+        // re-signed with it, as a community that has not migrated yet would have it.
+        var terms = try community.directory.certificate(of: keyID).terms
+        terms.deviceID = nil
+        terms.format = .v1
+        let legacy = try terms.signed(with: try community.directory.rootKey().privateKey)
+        let legacyPath = files.directory + "/legacy.cert"
+        try Data(try legacy.encoded()).write(to: URL(fileURLWithPath: legacyPath))
+        try Data(try legacy.encoded()).write(to: URL(fileURLWithPath: community.directory.path + "/public/certificates/\(keyID).cert"))
+        let trust = try community.directory.signBundle(
+            kind: .trust, input: nil, version: 1000, expiresAt: UnixTime(Date()).adding(seconds: 86_400), now: UnixTime(Date()))
+        try Data(trust).write(to: URL(fileURLWithPath: configuration.bundles.trust))
+        configuration.deviceCertificate = legacyPath
+        let setup = try ValidatorSetup.load(configuration, now: UnixTime(Date()))
+        #expect(setup.deviceCertificate == legacy)
+        #expect(setup.identityWarning?.contains("names no device") == true)
     }
 
     @Test("card master keys: a validator refuses the desk's roles and files others can read")

@@ -26,11 +26,11 @@ enum AccountingBenchmark {
         let rootPublic = SigningPublicKey(rootKey.publicKey)
         let rootID = KeyID(derivedFrom: rootPublic)
         let devicePublic = SigningPublicKey(deviceKey.publicKey)
+        let device = DeviceID(17)
         let certificate = try CertificateTerms(
             keyID: KeyID(derivedFrom: devicePublic), role: .validator, publicKey: devicePublic, notBefore: UnixTime(1_700_000_000),
-            notAfter: UnixTime(2_100_000_000), issuerKeyID: rootID
+            notAfter: UnixTime(2_100_000_000), issuerKeyID: rootID, deviceID: device
         ).signed(with: rootKey)
-        let device = DeviceID(17)
 
         // The device side, prepared outside the timing: the chain, batches, their JSON bodies.
         var head = ChainHead.genesis(for: device)

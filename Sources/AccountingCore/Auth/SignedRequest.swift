@@ -144,6 +144,8 @@ public enum DeviceAuthRefusal: Hashable, Sendable, CustomStringConvertible {
     case keyNotRegistered(DeviceID, KeyID)
     /// The request signature does not verify under the certified key.
     case badSignature
+    /// The certificate binds its key to another device than the request names.
+    case certificateNamesAnotherDevice(DeviceID, named: DeviceID)
 
     /// 401 when the request does not prove who sent it, 403 when it does but that key may not.
     public var httpStatus: Int {
@@ -154,7 +156,7 @@ public enum DeviceAuthRefusal: Hashable, Sendable, CustomStringConvertible {
             case .unknownIssuer, .issuerCertificateBadSignature: 401
             default: 403
             }
-        case .unknownDevice, .keyNotRegistered: 403
+        case .unknownDevice, .keyNotRegistered, .certificateNamesAnotherDevice: 403
         }
     }
 
@@ -176,6 +178,7 @@ public enum DeviceAuthRefusal: Hashable, Sendable, CustomStringConvertible {
         case .unknownDevice: .unknownDevice
         case .keyNotRegistered: .keyNotRegistered
         case .badSignature: .badRequestSignature
+        case .certificateNamesAnotherDevice: .certificateNamesAnotherDevice
         }
     }
 
@@ -190,6 +193,8 @@ public enum DeviceAuthRefusal: Hashable, Sendable, CustomStringConvertible {
         case .unknownDevice(let device): "пристрій \(device) не зареєстровано"
         case .keyNotRegistered(let device, let key): "ключ \(key) не зареєстровано для пристрою \(device)"
         case .badSignature: "підпис запиту недійсний"
+        case .certificateNamesAnotherDevice(let device, let named):
+            "сертифікат належить пристрою \(named), а запит від пристрою \(device)"
         }
     }
 
@@ -204,6 +209,8 @@ public enum DeviceAuthRefusal: Hashable, Sendable, CustomStringConvertible {
         case .unknownDevice(let device): "device \(device) is not registered"
         case .keyNotRegistered(let device, let key): "key \(key) is not the one registered for device \(device)"
         case .badSignature: "the request signature does not verify"
+        case .certificateNamesAnotherDevice(let device, let named):
+            "the certificate binds its key to device \(named), but the request is from device \(device)"
         }
     }
 
@@ -238,7 +245,10 @@ public struct AuthenticatedDevice: Hashable, Sendable {
 ///
 /// Order: headers present and well-formed; timestamp inside the window; the certificate by the
 /// root, for the validator role, in date and unrevoked; the device registered with this very
-/// key; and finally the signature. The nonce's single use is the caller's (`NonceWindow`),
+/// key; the signature; and finally that the certificate (format 2) names this very device. The
+/// last check is what stops one key speaking for two devices even where a registration (made
+/// before registrations were checked) pairs it with a second id; a format 1 certificate names
+/// no device and passes it (docs/keys.md, "Who accepts what"). The nonce's single use is the caller's (`NonceWindow`),
 /// because it needs state.
 public struct DeviceRequestVerifier: Sendable {
     /// The community root key id.
@@ -302,6 +312,9 @@ public struct DeviceRequestVerifier: Sendable {
             body: body)
         guard let key = try? certificate.publicKey.cryptoKey(), key.isValidSignature(signature, for: request.canonicalBytes)
         else { return .refused(.badSignature) }
+        if case .namesAnotherDevice(let named) = certificate.binding(to: deviceID) {
+            return .refused(.certificateNamesAnotherDevice(deviceID, named: named))
+        }
         return .authenticated(AuthenticatedDevice(deviceID: deviceID, certificate: certificate, nonce: nonce, timestamp: timestamp))
     }
 }

@@ -81,6 +81,8 @@ public enum AccountingErrorCode: Hashable, Sendable {
     case keyNotRegistered
     /// The request signature does not verify.
     case badRequestSignature
+    /// The device certificate names another device than the request (or registration) does.
+    case certificateNamesAnotherDevice
 
     // MARK: The batch (`BatchRejection`, `IngestDecision`)
 
@@ -155,6 +157,10 @@ public enum AccountingErrorCode: Hashable, Sendable {
     case registrationNotYetValid
     /// The certificate has expired.
     case registrationExpired
+    /// A validator certificate of format 1, which names no device: re-certify it first.
+    case certificateNamesNoDevice
+    /// The certificate's key is already registered under another device id.
+    case keyRegisteredToAnotherDevice
 
     // MARK: Any endpoint
 
@@ -175,14 +181,15 @@ public enum AccountingErrorCode: Hashable, Sendable {
         .malformedBody, .malformedEntry, .tooLarge, .emptyBatch, .invalidField,
         .missingSignatureHeader, .malformedSignatureHeader, .staleRequest, .replayedNonce, .certificateInvalid,
         .certificateRevoked, .certificateWrongRole, .certificateExpired, .certificateNotYetValid, .unknownDevice,
-        .keyNotRegistered, .badRequestSignature,
+        .keyNotRegistered, .badRequestSignature, .certificateNamesAnotherDevice,
         .deviceMismatch, .entryFromOtherDevice, .notContiguous, .brokenLink, .checkpointMismatch,
         .checkpointSignatureInvalid, .sequenceZero, .gap, .chainConflict,
         .missingToken, .unknownToken, .roleForbidden,
         .unknownBundleKind, .noBundle, .bundleMalformed, .bundleWrongKind, .bundleWrongCommunity, .bundleWrongSigner,
         .bundleBadSignature, .bundleRollback, .bundleNotNewer, .bundleExpired, .bundleNotYetIssued, .bundleRootMismatch,
         .malformedCertificate, .registrationUnknownIssuer, .registrationRevokedIssuer, .registrationBadSignature,
-        .registrationWrongRole, .registrationNotYetValid, .registrationExpired,
+        .registrationWrongRole, .registrationNotYetValid, .registrationExpired, .certificateNamesNoDevice,
+        .keyRegisteredToAnotherDevice,
         .notFound, .methodNotAllowed, .storageUnavailable, .internalError,
     ]
 
@@ -214,6 +221,7 @@ public enum AccountingErrorCode: Hashable, Sendable {
         case .unknownDevice: "unknown-device"
         case .keyNotRegistered: "key-not-registered"
         case .badRequestSignature: "bad-request-signature"
+        case .certificateNamesAnotherDevice: "certificate-names-another-device"
         case .deviceMismatch: "device-mismatch"
         case .entryFromOtherDevice: "entry-from-other-device"
         case .notContiguous: "not-contiguous"
@@ -245,6 +253,8 @@ public enum AccountingErrorCode: Hashable, Sendable {
         case .registrationWrongRole: "certificate-issuer-wrong-role"
         case .registrationNotYetValid: "certificate-issuer-certificate-not-yet-valid"
         case .registrationExpired: "certificate-issuer-certificate-expired"
+        case .certificateNamesNoDevice: "certificate-names-no-device"
+        case .keyRegisteredToAnotherDevice: "key-registered-to-another-device"
         case .notFound: "not-found"
         case .methodNotAllowed: "method-not-allowed"
         case .storageUnavailable: "storage-unavailable"

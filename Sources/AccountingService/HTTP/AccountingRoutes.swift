@@ -237,16 +237,12 @@ struct Handlers: Sendable {
         guard let bytes = Hex.decode(input.certificate), let certificate = try? Certificate(decoding: bytes) else {
             throw AccountingServiceError(.badRequest, .malformedCertificate, uk: "сертифікат не читається", en: "the certificate does not decode")
         }
-        if case .invalid(let rejection) = await engine.checkDeviceCertificate(certificate) {
-            throw AccountingServiceError(
-                .unprocessableContent, AccountingErrorCode(registering: rejection), uk: "сертифікат непридатний (\(rejection.code))",
-                en: "the certificate is not usable for a validator: \(rejection.code)")
+        switch try await engine.registerDevice(DeviceID(rawValue: input.device), certificate: certificate, label: input.label) {
+        case .registered(let registration):
+            return Self.json(try await view(registration), status: .created)
+        case .refused(let refusal):
+            throw AccountingServiceError(refusing: refusal)
         }
-        let registration = DeviceRegistration(
-            deviceID: DeviceID(rawValue: input.device), certificate: certificate, label: input.label,
-            registeredAt: engine.configuration.now())
-        try await engine.storage.register(registration)
-        return Self.json(try await view(registration), status: .created)
     }
 
     func view(_ registration: DeviceRegistration) async throws -> DeviceView {

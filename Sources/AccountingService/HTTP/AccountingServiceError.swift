@@ -83,6 +83,12 @@ extension AccountingServiceError {
         self.init(status, refusal.code, uk: refusal.ukrainian, en: refusal.english, headers: headers)
     }
 
+    /// A device registration the service refuses: 409 when the key belongs to another device, else 422.
+    init(refusing refusal: DeviceRegistrationRefusal) {
+        self.init(
+            refusal.httpStatus == 409 ? .conflict : .unprocessableContent, refusal.code, uk: refusal.ukrainian, en: refusal.english)
+    }
+
     /// A batch that starts after the held head.
     static func gap(resumeSequence resume: UInt64) -> Self {
         Self(

@@ -127,20 +127,52 @@ public final class PostgresStorage: AccountingStorage {
         return inserted == 1
     }
 
-    public func register(_ registration: DeviceRegistration) async throws {
+    @discardableResult
+    public func register(_ registration: DeviceRegistration) async throws -> RegistrationOutcome {
         let device = Int64(registration.deviceID.rawValue)
         let keyID = Int64(registration.certificate.keyID.rawValue)
         let publicKey = buffer(registration.certificate.publicKey.rawRepresentation)
         let certificate = buffer(try registration.certificate.encoded())
         let label = registration.label
         let at = registration.registeredAt.rawValue
-        try await pool().query(
-            """
-            INSERT INTO devices (device_id, key_id, public_key, certificate, label, registered_at)
-            VALUES (\(device), \(keyID), \(publicKey), \(certificate), \(label), \(at))
-            ON CONFLICT (device_id) DO UPDATE SET key_id = excluded.key_id, public_key = excluded.public_key,
-              certificate = excluded.certificate, label = excluded.label, registered_at = excluded.registered_at
-            """, logger: logger)
+        let logger = self.logger
+        // The owner is looked up first for a clear answer. Two registrations of one key racing
+        // past that lookup both insert, and the unique index on public_key (schema 4) fails the
+        // later one: it is then answered like the lookup would have, from the committed row.
+        do {
+            return try await pool().withTransaction(logger: logger) { connection -> RegistrationOutcome in
+                if let taken = try await Self.owner(of: publicKey, besides: device, on: connection, logger: logger) {
+                    return .keyRegisteredToAnotherDevice(taken)
+                }
+                try await connection.query(
+                    """
+                    INSERT INTO devices (device_id, key_id, public_key, certificate, label, registered_at)
+                    VALUES (\(device), \(keyID), \(publicKey), \(certificate), \(label), \(at))
+                    ON CONFLICT (device_id) DO UPDATE SET key_id = excluded.key_id, public_key = excluded.public_key,
+                      certificate = excluded.certificate, label = excluded.label, registered_at = excluded.registered_at
+                    """, logger: logger)
+                return .registered
+            }
+        } catch {
+            // Any other failure (and a lookup that fails too) is the original error.
+            let taken = try? await pool().withConnection { connection in
+                try await Self.owner(of: publicKey, besides: device, on: connection, logger: logger)
+            }
+            if let taken = taken ?? nil { return .keyRegisteredToAnotherDevice(taken) }
+            throw error
+        }
+    }
+
+    /// The device other than `device` registered with `publicKey`, if any.
+    private static func owner(
+        of publicKey: ByteBuffer, besides device: Int64, on connection: PostgresConnection, logger: Logger
+    ) async throws -> DeviceID? {
+        for try await owner in try await connection.query(
+            "SELECT device_id FROM devices WHERE public_key = \(publicKey) AND device_id <> \(device)", logger: logger
+        ).decode(Int64.self) {
+            return DeviceID(rawValue: UInt32(truncatingIfNeeded: owner))
+        }
+        return nil
     }
 
     public func registration(of device: DeviceID) async throws -> DeviceRegistration? {

@@ -92,14 +92,25 @@ public actor SQLiteStorage: AccountingStorage {
         }
     }
 
-    public func register(_ registration: DeviceRegistration) throws {
-        try database.prepare(
-            """
-            INSERT INTO devices (device_id, key_id, public_key, certificate, label, registered_at) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (device_id) DO UPDATE SET key_id = excluded.key_id, public_key = excluded.public_key,
-              certificate = excluded.certificate, label = excluded.label, registered_at = excluded.registered_at
-            """
-        ).run(try registrationValues(registration))
+    @discardableResult
+    public func register(_ registration: DeviceRegistration) throws -> RegistrationOutcome {
+        let values = try registrationValues(registration)
+        return try database.write { database in
+            // In the write transaction, so the check and the insert see the same rows.
+            let owner = try database.prepare("SELECT device_id FROM devices WHERE public_key = ? AND device_id <> ?")
+            try owner.bind([.blob(registration.certificate.publicKey.rawRepresentation), .integer(Int64(registration.deviceID.rawValue))])
+            if try owner.step() {
+                return .keyRegisteredToAnotherDevice(DeviceID(rawValue: UInt32(truncatingIfNeeded: owner.integer(0))))
+            }
+            try database.prepare(
+                """
+                INSERT INTO devices (device_id, key_id, public_key, certificate, label, registered_at) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (device_id) DO UPDATE SET key_id = excluded.key_id, public_key = excluded.public_key,
+                  certificate = excluded.certificate, label = excluded.label, registered_at = excluded.registered_at
+                """
+            ).run(values)
+            return .registered
+        }
     }
 
     public func registration(of device: DeviceID) throws -> DeviceRegistration? {

@@ -120,7 +120,12 @@ public struct TrustPayload: Hashable, Sendable {
         let certificateCount = Int(try reader.u16("certificate count"))
         var certificates: [Certificate] = []
         for index in 0..<certificateCount {
-            let raw = try reader.raw(Certificate.encodedSize, "certificate \(index)")
+            // Certificates of formats 1 and 2 differ in length; each one's first byte says which.
+            guard let size = Certificate.encodedSize(ofCertificateStartingWith: reader.bytes[reader.offset...]) else {
+                if reader.remaining == 0 { throw BundleError(.truncated, "trust payload: certificate \(index) is missing") }
+                throw BundleError(.invalidPayload, "certificate \(index): unknown certificate format \(reader.bytes[reader.offset])")
+            }
+            let raw = try reader.raw(size, "certificate \(index)")
             let certificate: Certificate
             do {
                 certificate = try Certificate(decoding: raw)

@@ -54,15 +54,20 @@ public struct CommunityDirectory: Sendable {
 
     /// Creates a complete community: root key; one issuer (desk), one validator device and one
     /// accounting-service key, each certified by the root; version 1 of every card master key.
+    ///
+    /// The validator's certificate names `firstDevice`, the id its ledger and its registration
+    /// with the accounting service must use.
     public static func create(
         at path: String, community: String, now: UnixTime,
         validitySeconds: Int64 = defaultValiditySeconds,
+        firstDevice: DeviceID = DeviceID(rawValue: 1),
         using rng: inout some RandomNumberGenerator
     ) throws(CommunityKeysError) -> CommunityDirectory {
         guard !community.isEmpty, community.utf8.count <= 64,
               community.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }) else {
             throw CommunityKeysError(.invalidArgument, "a community name is 1-64 characters of a-z, 0-9 and -")
         }
+        try Self.checkDeviceNumber(firstDevice)
         if SecureFiles.exists("\(path)/community.json") {
             throw CommunityKeysError(.alreadyExists, "\(path) already holds a community; nothing was changed")
         }
@@ -82,8 +87,10 @@ public struct CommunityDirectory: Sendable {
             format: 1, community: community, rootKeyID: root.keyID.description, keys: [],
             cardKeyVersions: [], bundleVersions: ["trust": 0, "tariff": 0, "denylist": 0])
         for (role, label) in [(KeyRole.issuer, "desk-1"), (.validator, "validator-1"), (.accounting, "accounting")] {
-            let key = try directory.certify(role: role, root: root, now: now, validitySeconds: validitySeconds, using: &rng)
-            manifest.keys.append(.init(keyID: key.keyID.description, role: role.description, label: label))
+            let device = role == .validator ? firstDevice : nil
+            let key = try directory.certify(
+                role: role, device: device, root: root, now: now, validitySeconds: validitySeconds, using: &rng)
+            manifest.keys.append(.init(keyID: key.keyID.description, role: role.description, label: label, device: device?.rawValue))
         }
         try directory.writeCardKeys(version: 1, using: &rng)
         manifest.cardKeyVersions = [1]
@@ -204,45 +211,129 @@ public struct CommunityDirectory: Sendable {
     }
 
     func certify(
-        role: KeyRole, root: CommunitySigningKey, now: UnixTime, validitySeconds: Int64,
+        role: KeyRole, device: DeviceID?, root: CommunitySigningKey, now: UnixTime, validitySeconds: Int64,
         using rng: inout some RandomNumberGenerator
     ) throws(CommunityKeysError) -> Certificate {
-        guard validitySeconds > 0 else { throw CommunityKeysError(.invalidArgument, "validity must be positive") }
         let key = CommunitySigningKey.generate(role: role, using: &rng)
-        let certificate: Certificate
+        let certificate = try Self.certificate(
+            for: key, device: device, root: root, now: now, validitySeconds: validitySeconds)
+        try writeSigningKey(key)
+        try writeCertificate(certificate, replacing: false)
+        return certificate
+    }
+
+    /// The current-format certificate of `key`, naming `device` for a validator key.
+    static func certificate(
+        for key: CommunitySigningKey, device: DeviceID?, root: CommunitySigningKey, now: UnixTime, validitySeconds: Int64
+    ) throws(CommunityKeysError) -> Certificate {
+        guard validitySeconds > 0 else { throw CommunityKeysError(.invalidArgument, "validity must be positive") }
         do {
-            certificate = try CertificateTerms(
-                keyID: key.keyID, role: role, publicKey: key.publicKey, notBefore: now,
-                notAfter: now.adding(seconds: validitySeconds), issuerKeyID: root.keyID
+            return try CertificateTerms(
+                keyID: key.keyID, role: key.role, publicKey: key.publicKey, notBefore: now,
+                notAfter: now.adding(seconds: validitySeconds), issuerKeyID: root.keyID, deviceID: device
             ).signed(with: root.privateKey)
         } catch {
             throw CommunityKeysError(.invalidArgument, "cannot certify: \(error)")
         }
-        try writeSigningKey(key)
+    }
+
+    func writeCertificate(_ certificate: Certificate, replacing: Bool) throws(CommunityKeysError) {
         do {
-            try SecureFiles.write(try certificate.encoded(), to: certificatePath(key.keyID), secrecy: .publicFile, replacing: false)
+            try SecureFiles.write(
+                try certificate.encoded(), to: certificatePath(certificate.keyID), secrecy: .publicFile, replacing: replacing)
         } catch let error as CommunityKeysError {
             throw error
         } catch {
             throw CommunityKeysError(.malformedFile, "cannot encode certificate: \(error)")
         }
-        return certificate
+    }
+
+    /// Device ids start at 1: the certificate format writes 0 for "no device".
+    static func checkDeviceNumber(_ device: DeviceID) throws(CommunityKeysError) {
+        guard device.rawValue != 0 else { throw CommunityKeysError(.invalidArgument, "device ids start at 1") }
+    }
+
+    /// Refuses `device` when an unrevoked validator key other than `except` is certified for it:
+    /// one device, one key at a time, so a ledger's device id leads to exactly one current key.
+    func checkDeviceIsFree(_ device: DeviceID, except: KeyID? = nil) throws(CommunityKeysError) {
+        let revoked = try revocations()
+        for certificate in try certificates()
+        where certificate.role == .validator && certificate.deviceID == device && certificate.keyID != except
+            && revoked.revocation(of: certificate.keyID) == nil {
+            throw CommunityKeysError(
+                .deviceTaken,
+                "device \(device) already has key \(certificate.keyID); revoke it first (hromada-keys device revoke --key-id \(certificate.keyID) --reason superseded)")
+        }
     }
 
     /// Creates and certifies a new issuer, validator device or accounting key.
+    ///
+    /// A validator key is certified for `device` (required for that role, refused for the
+    /// others), which must not already have an unrevoked key.
     @discardableResult
     public func addKey(
-        role: KeyRole, label: String, now: UnixTime, validitySeconds: Int64 = defaultValiditySeconds,
+        role: KeyRole, label: String, device: DeviceID? = nil, now: UnixTime, validitySeconds: Int64 = defaultValiditySeconds,
         using rng: inout some RandomNumberGenerator
     ) throws(CommunityKeysError) -> Certificate {
         guard role != .root else { throw CommunityKeysError(.invalidArgument, "there is one root; it is made by init") }
         guard !label.isEmpty, label.count <= 40, !label.contains(where: { $0.isWhitespace }) else {
             throw CommunityKeysError(.invalidArgument, "a label is 1-40 characters without spaces")
         }
+        switch (role, device) {
+        case (.validator, .none): throw CommunityKeysError(.invalidArgument, "a validator key is certified for a device id (--device)")
+        case (.validator, .some(let device)):
+            try Self.checkDeviceNumber(device)
+            try checkDeviceIsFree(device)
+        case (_, .some): throw CommunityKeysError(.invalidArgument, "only validator keys belong to a device")
+        case (_, .none): break
+        }
         var manifest = try readManifest()
-        let certificate = try certify(role: role, root: try rootKey(), now: now, validitySeconds: validitySeconds, using: &rng)
-        manifest.keys.append(.init(keyID: certificate.keyID.description, role: role.description, label: label))
+        let certificate = try certify(
+            role: role, device: device, root: try rootKey(), now: now, validitySeconds: validitySeconds, using: &rng)
+        manifest.keys.append(.init(keyID: certificate.keyID.description, role: role.description, label: label, device: device?.rawValue))
         try writeManifest(manifest)
+        return certificate
+    }
+
+    /// Re-certifies an existing validator key in the current format, naming `device`: the
+    /// migration step for certificates made before device ids were bound (format 1).
+    ///
+    /// The key pair stays (nothing secret changes on the bus); only the public certificate file
+    /// is replaced, with a new validity starting `now`. Refused for a revoked key, for a key
+    /// whose certificate already names another device (a key belongs to one device for good),
+    /// and for a device that another unrevoked key is certified for.
+    @discardableResult
+    public func recertifyDevice(
+        _ keyID: KeyID, device: DeviceID, now: UnixTime, validitySeconds: Int64 = defaultValiditySeconds
+    ) throws(CommunityKeysError) -> Certificate {
+        try Self.checkDeviceNumber(device)
+        var manifest = try readManifest()
+        guard let index = manifest.keys.firstIndex(where: { $0.keyID == keyID.description }),
+              manifest.keys[index].role == KeyRole.validator.description else {
+            throw CommunityKeysError(.unknownKey, "no validator key \(keyID) in \(path)")
+        }
+        guard try revocations().revocation(of: keyID) == nil else {
+            throw CommunityKeysError(.invalidArgument, "validator key \(keyID) is revoked; add a new key for device \(device) instead")
+        }
+        if let old = try certificates().first(where: { $0.keyID == keyID }), let named = old.deviceID, named != device {
+            throw CommunityKeysError(
+                .deviceTaken, "validator key \(keyID) is certified for device \(named); a key never moves to another device")
+        }
+        try checkDeviceIsFree(device, except: keyID)
+        let key = try signingKey(keyID)
+        let certificate = try Self.certificate(
+            for: key, device: device, root: try rootKey(), now: now, validitySeconds: validitySeconds)
+        try writeCertificate(certificate, replacing: true)
+        manifest.keys[index].device = device.rawValue
+        try writeManifest(manifest)
+        return certificate
+    }
+
+    /// The current certificate of `keyID`.
+    public func certificate(of keyID: KeyID) throws(CommunityKeysError) -> Certificate {
+        guard let certificate = try certificates().first(where: { $0.keyID == keyID }) else {
+            throw CommunityKeysError(.unknownKey, "no certificate \(keyID) in \(path)")
+        }
         return certificate
     }
 

@@ -13,6 +13,9 @@ struct CommunityManifest: Codable, Hashable {
         var keyID: String
         var role: String
         var label: String
+        /// The device a validator key is certified for; absent for other roles and for keys
+        /// certified before device ids were bound (format 1 certificates).
+        var device: UInt32?
     }
 
     var format: Int

@@ -12,7 +12,7 @@ extension CommunityDirectory {
         lines.append("root key    \(rootKeyID)  public \(rootPublicKey)")
         lines.append("")
         lines.append("certified keys")
-        var rows = [["KEY ID", "ROLE", "LABEL", "VALID FROM", "VALID UNTIL", "STATUS"]]
+        var rows = [["KEY ID", "ROLE", "DEVICE", "LABEL", "VALID FROM", "VALID UNTIL", "STATUS"]]
         for certificate in certificates {
             let label = manifest.keys.first { $0.keyID == certificate.keyID.description }?.label ?? "-"
             let status: String
@@ -27,10 +27,12 @@ extension CommunityDirectory {
             } else {
                 status = "active"
             }
-            rows.append([certificate.keyID.description, certificate.role.description, label,
+            // A format 1 validator certificate names no device: say so, it needs re-certifying.
+            let device = certificate.deviceID.map { "\($0)" } ?? (certificate.role == .validator ? "none (v1)" : "-")
+            rows.append([certificate.keyID.description, certificate.role.description, device, label,
                          certificate.notBefore.description, certificate.notAfter.description, status])
         }
-        let widths = (0..<6).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        let widths = (0..<7).map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {
             let cells = row.enumerated().map { index, cell in
                 index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
@@ -38,6 +40,11 @@ extension CommunityDirectory {
             lines.append("  " + cells.joined(separator: "  "))
         }
         lines.append("revocation list version \(revocations.version)")
+        let unbound = certificates.filter { $0.role == .validator && $0.deviceID == nil && revocations.revocation(of: $0.keyID) == nil }
+        if !unbound.isEmpty {
+            lines.append("validator certificates naming no device (format 1): \(unbound.map(\.keyID.description).joined(separator: ", "))")
+            lines.append("  re-certify each: hromada-keys device certify --key-id ID --device N")
+        }
         lines.append("")
         let versions = manifest.cardKeyVersions.sorted()
         lines.append("card master keys (AES-128, diversified per card)")

@@ -53,6 +53,29 @@ public struct TrustStore: Sendable {
         self.checked = checked
     }
 
+    /// The certificates that bind a key to `device` (format 2, validator role), newest first.
+    ///
+    /// Only certificates whose root signature verifies are listed; revoked and out-of-date ones
+    /// are included, because a ledger written before a key was retired or rotated is still
+    /// verified with that key. Check the one you use with `checkCertificate(of:role:now:)` or
+    /// `revocations` when the instant matters. Ordered by not-before, then key id, newest first.
+    public func certificates(forDevice device: DeviceID) -> [Certificate] {
+        checked.values
+            .filter { $0.signatureIsValid && $0.certificate.role == .validator && $0.certificate.deviceID == device }
+            .map(\.certificate)
+            .sorted { ($0.notBefore, $0.keyID) > ($1.notBefore, $1.keyID) }
+    }
+
+    /// The device's current certificate: the newest root-signed, unrevoked validator
+    /// certificate naming `device`, or nil when there is none.
+    ///
+    /// This is how a verifier that knows only a device id (`ledger verify --trust … --device …`)
+    /// finds the key the device's ledger must be signed with. Dates are not checked (a ledger is
+    /// verified long after it was written); `certificates(forDevice:)` lists retired keys too.
+    public func certificate(forDevice device: DeviceID) -> Certificate? {
+        certificates(forDevice: device).first { revocations.revocation(of: $0.keyID) == nil }
+    }
+
     /// Checks an entitlement read from `card` and reports whether it is valid now, or why not.
     ///
     /// Order: the issuer's certificate (known, not revoked, root-signed, issuer role, in date),

@@ -49,6 +49,9 @@ public struct ValidatorSetup: Sendable {
     public let accountingKey: Curve25519.Signing.PublicKey?
     /// How newer bundles (downloaded by the uploader) are judged: the pinned root, this community.
     public let bundleAcceptance: BundleAcceptance
+    /// Why the device's identity could not be fully checked at start (a format 1 certificate
+    /// names no device), for the daemon to log; nil when the certificate names the configured id.
+    public let identityWarning: String?
 
     /// The roles a validator may hold. The desk's roles (issue, application master, PICC master)
     /// are refused: a bus computer that holds them could mint purse credit.
@@ -72,6 +75,7 @@ public struct ValidatorSetup: Sendable {
             guard certificate.role == .validator, certificate.publicKey == SigningPublicKey(deviceKey.publicKey) else {
                 throw ValidatorError(.invalidKeyMaterial, "\(certificatePath) does not certify this device key as a validator")
             }
+            try checkIdentity(certificate, configured: configuration.deviceID, source: certificatePath)
             deviceCertificate = certificate
         }
         let (rootID, rootKey) = try loadRootPublicKey(configuration.rootPublicKey)
@@ -95,6 +99,21 @@ public struct ValidatorSetup: Sendable {
             trust = try trustPayload.trustStore()
         } catch {
             throw ValidatorError(.bundleRefused, "the trust bundle's certificates: \(error)")
+        }
+        // The trust bundle's certificate of this very key, if it has one, binds it too: without a
+        // configured certificate file the validator could otherwise write a ledger under an id
+        // its key is not certified for.
+        let ownKeyID = KeyID(derivedFrom: SigningPublicKey(deviceKey.publicKey))
+        let bundled = trust.certificates[ownKeyID].flatMap { certificate in
+            certificate.role == .validator && certificate.publicKey == SigningPublicKey(deviceKey.publicKey) ? certificate : nil
+        }
+        if let bundled, case .valid = trust.checkCertificate(of: ownKeyID, role: .validator, now: now) {
+            try checkIdentity(bundled, configured: configuration.deviceID, source: "the trust bundle's certificate of key \(ownKeyID)")
+        }
+        let identityWarning = (deviceCertificate ?? bundled).flatMap { certificate in
+            certificate.deviceID == nil
+                ? "the certificate of key \(ownKeyID) names no device (format 1): re-certify it for device \(configuration.deviceID) (hromada-keys device certify)"
+                : nil
         }
 
         var layouts: [CardLayout] = []
@@ -133,7 +152,21 @@ public struct ValidatorSetup: Sendable {
             rules: TapRules(context: context, tariff: tariff, trust: trust, denyList: denyList),
             bundleVersions: (trustBundle.header.version, tariffBundle.header.version, denyBundle.header.version),
             layouts: layouts, cardKeys: cardKeys, deviceCertificate: deviceCertificate, accountingKey: accountingKey,
-            bundleAcceptance: acceptance)
+            bundleAcceptance: acceptance, identityWarning: identityWarning)
+    }
+
+    /// Refuses to start when `certificate` names another device than the configured one.
+    ///
+    /// The ledger's genesis is derived from the configured id and the accounting service
+    /// registers the key under the certificate's id only, so a mismatch would write a ledger
+    /// that can never be uploaded (and, before device ids were bound, one key could speak for
+    /// two buses). A format 1 certificate names no device and is let through with a warning.
+    static func checkIdentity(_ certificate: Certificate, configured: UInt32, source: String) throws {
+        if case .namesAnotherDevice(let named) = certificate.binding(to: DeviceID(configured)) {
+            throw ValidatorError(
+                .invalidConfiguration,
+                "deviceID is \(configured), but \(source) certifies this key for device \(named); fix deviceID or install the device's own certificate")
+        }
     }
 
     // MARK: Files

@@ -21,6 +21,7 @@ public enum ValidatorDaemon {
     ) async throws {
         let configuration = try ValidatorConfiguration.load(from: configurationPath)
         let setup = try ValidatorSetup.load(configuration, now: clock())
+        if let warning = setup.identityWarning { logger.warning("\(warning)", metadata: ["device": "\(configuration.deviceID)"]) }
         let tapper = try SocialCardTapper(setup: setup)
         let store: LedgerStore
         do {

@@ -46,11 +46,13 @@ final class TestCommunity: @unchecked Sendable {
     let layout: SocialCardLayout
     let tariff: Tariff
 
-    init(seed: UInt64 = 11) throws {
+    /// `device` is the id validator-1's certificate names: `DaemonFiles`' default device.
+    init(seed: UInt64 = 11, device: DeviceID = 7101) throws {
         path = Paths.temporaryDirectory("hromada-validator-keys")
         var generator = SeededGenerator(seed: seed)
         directory = try CommunityDirectory.create(
-            at: path + "/keys", community: "nemishaieve", now: Clock.now.adding(seconds: -86_400 * 30), using: &generator)
+            at: path + "/keys", community: "nemishaieve", now: Clock.now.adding(seconds: -86_400 * 30), firstDevice: device,
+            using: &generator)
         cardLayout = try CardLayout(json: [UInt8](FileManager.default.contents(atPath: Paths.layout)!))
         layout = try SocialCardLayout(cardLayout)
         tariff = try Paths.loadTariff()
