@@ -61,8 +61,16 @@ struct Verify: AsyncParsableCommand {
     var deviceKey: String?
     @Option(name: .long, help: "The community root public key file (root.pub): checks the --device-key certificate's root signature, role and validity.")
     var rootKey: String?
+    @Option(name: .long, help: "The community trust bundle: the device's certificate and the accounting certificate are taken from it (needs --root-key).")
+    var trustBundle: String?
+    @Option(name: .long, help: "The device the ledger must belong to (with --trust-bundle; default: the id recorded in the ledger).")
+    var deviceID: UInt32?
 
     func run() async throws {
+        if trustBundle != nil {
+            try verifyAgainstTrustBundle()
+            return
+        }
         let resolved = try deviceKey.map { text in
             guard let resolved = DevicePublicKeyText.resolve(text) else {
                 throw ValidationError("--device-key: not a 32-byte Ed25519 public key in hex, a file holding one, nor a certificate file")
@@ -87,6 +95,10 @@ struct Verify: AsyncParsableCommand {
         }
         let key = resolved?.key
         let store = try database.openForReading()
+        if let named = resolved?.certificate?.deviceID, named != store.deviceID {
+            print("Сертифікат пристрою \(named), а журнал пристрою \(store.deviceID) / The certificate names device \(named), the ledger is device \(store.deviceID)'s")
+            throw HromadaValidator.broken
+        }
         let verification: LedgerVerification
         do {
             verification = try store.verify(devicePublicKey: key)
@@ -97,6 +109,52 @@ struct Verify: AsyncParsableCommand {
         switch verification {
         case .intact(let summary):
             print(LedgerReport.intact(summary, keyGiven: key != nil, trustLines: trustLines))
+        case .broken(let fault):
+            print(LedgerReport.broken(fault))
+            throw HromadaValidator.broken
+        }
+    }
+}
+
+extension Verify {
+    /// `--trust-bundle`: the keys come from the community's trust, found by device id.
+    func verifyAgainstTrustBundle() throws {
+        guard let trustBundle, let rootKey else {
+            throw ValidationError("--trust-bundle needs --root-key (the pinned community root public key)")
+        }
+        guard deviceKey == nil else { throw ValidationError("give either --trust-bundle or --device-key, not both") }
+        let root: SigningPublicKey
+        do {
+            root = try ValidatorSetup.loadRootPublicKey(rootKey).1
+        } catch {
+            throw ValidationError("--root-key: \(error)")
+        }
+        guard let bytes = FileManager.default.contents(atPath: trustBundle) else {
+            throw ValidationError("--trust-bundle: cannot read \(trustBundle)")
+        }
+        let store = try database.openForReading()
+        let device = deviceID.map(DeviceID.init) ?? store.deviceID
+        guard store.deviceID == device else {
+            print("Журнал іншого пристрою: \(store.deviceID), а не \(device) / The ledger is device \(store.deviceID)'s, not \(device)'s")
+            throw HromadaValidator.broken
+        }
+        let trust: LedgerTrust
+        do {
+            trust = try LedgerTrust.find(bundle: Array(bytes), rootPublicKey: root, deviceID: device, ledgerKey: store.devicePublicKey)
+        } catch {
+            print("Журнал не перевірено / Ledger not verified\n  \(error.description)")
+            throw HromadaValidator.broken
+        }
+        let verification: LedgerVerification
+        do {
+            verification = try store.verify(devicePublicKey: trust.deviceKey, servicePublicKey: trust.serviceKey)
+        } catch let error as LedgerStoreError {
+            Console.error("\(error.operatorMessage): \(error)")
+            throw HromadaValidator.unreadable
+        }
+        switch verification {
+        case .intact(let summary):
+            print(LedgerReport.intact(summary, keyGiven: true, serviceKeyGiven: trust.serviceKey != nil, trustLines: trust.lines))
         case .broken(let fault):
             print(LedgerReport.broken(fault))
             throw HromadaValidator.broken

@@ -156,7 +156,8 @@ import Testing
         func certificate(role: KeyRole, signer: Curve25519.Signing.PrivateKey) throws -> URL {
             let certificate = try CertificateTerms(
                 keyID: KeyID(derivedFrom: devicePublic), role: role, publicKey: devicePublic, notBefore: UnixTime(1_700_000_000),
-                notAfter: UnixTime(4_000_000_000), issuerKeyID: KeyID(derivedFrom: rootPublic)
+                notAfter: UnixTime(4_000_000_000), issuerKeyID: KeyID(derivedFrom: rootPublic),
+                deviceID: role == .validator ? Support.device : nil
             ).signed(with: signer)
             let file = directory.appendingPathComponent("\(role)-\(signer.publicKey.rawRepresentation.first ?? 0).cert")
             try Data(try certificate.encoded()).write(to: file)
