@@ -67,8 +67,29 @@ struct Verify: AsyncParsableCommand {
     var deviceID: UInt32?
 
     func run() async throws {
-        if trustBundle != nil {
-            try verifyAgainstTrustBundle()
+        if let trustBundle {
+            // The auditor's form: the keys come from the community's trust, found by device id.
+            guard let rootKey else { throw ValidationError("--trust-bundle needs --root-key (the pinned community root public key)") }
+            guard deviceKey == nil else { throw ValidationError("give either --trust-bundle or --device-key, not both") }
+            let root: SigningPublicKey
+            do {
+                root = try ValidatorSetup.loadRootPublicKey(rootKey).1
+            } catch {
+                throw ValidationError("--root-key: \(error)")
+            }
+            guard let bytes = FileManager.default.contents(atPath: trustBundle) else {
+                throw ValidationError("--trust-bundle: cannot read \(trustBundle)")
+            }
+            let store = try database.openForReading()
+            let outcome: (report: String, intact: Bool)
+            do {
+                outcome = try LedgerAudit.verify(store, trustBundle: Array(bytes), rootPublicKey: root, deviceID: deviceID.map(DeviceID.init))
+            } catch let error as LedgerStoreError {
+                Console.error("\(error.operatorMessage): \(error)")
+                throw HromadaValidator.unreadable
+            }
+            print(outcome.report)
+            if !outcome.intact { throw HromadaValidator.broken }
             return
         }
         let resolved = try deviceKey.map { text in
@@ -109,52 +130,6 @@ struct Verify: AsyncParsableCommand {
         switch verification {
         case .intact(let summary):
             print(LedgerReport.intact(summary, keyGiven: key != nil, trustLines: trustLines))
-        case .broken(let fault):
-            print(LedgerReport.broken(fault))
-            throw HromadaValidator.broken
-        }
-    }
-}
-
-extension Verify {
-    /// `--trust-bundle`: the keys come from the community's trust, found by device id.
-    func verifyAgainstTrustBundle() throws {
-        guard let trustBundle, let rootKey else {
-            throw ValidationError("--trust-bundle needs --root-key (the pinned community root public key)")
-        }
-        guard deviceKey == nil else { throw ValidationError("give either --trust-bundle or --device-key, not both") }
-        let root: SigningPublicKey
-        do {
-            root = try ValidatorSetup.loadRootPublicKey(rootKey).1
-        } catch {
-            throw ValidationError("--root-key: \(error)")
-        }
-        guard let bytes = FileManager.default.contents(atPath: trustBundle) else {
-            throw ValidationError("--trust-bundle: cannot read \(trustBundle)")
-        }
-        let store = try database.openForReading()
-        let device = deviceID.map(DeviceID.init) ?? store.deviceID
-        guard store.deviceID == device else {
-            print("Журнал іншого пристрою: \(store.deviceID), а не \(device) / The ledger is device \(store.deviceID)'s, not \(device)'s")
-            throw HromadaValidator.broken
-        }
-        let trust: LedgerTrust
-        do {
-            trust = try LedgerTrust.find(bundle: Array(bytes), rootPublicKey: root, deviceID: device, ledgerKey: store.devicePublicKey)
-        } catch {
-            print("Журнал не перевірено / Ledger not verified\n  \(error.description)")
-            throw HromadaValidator.broken
-        }
-        let verification: LedgerVerification
-        do {
-            verification = try store.verify(devicePublicKey: trust.deviceKey, servicePublicKey: trust.serviceKey)
-        } catch let error as LedgerStoreError {
-            Console.error("\(error.operatorMessage): \(error)")
-            throw HromadaValidator.unreadable
-        }
-        switch verification {
-        case .intact(let summary):
-            print(LedgerReport.intact(summary, keyGiven: true, serviceKeyGiven: trust.serviceKey != nil, trustLines: trust.lines))
         case .broken(let fault):
             print(LedgerReport.broken(fault))
             throw HromadaValidator.broken

@@ -86,5 +86,35 @@ import Validator
             return
         }
         #expect(fault.code == "checkpoint-signature-invalid")
+        // What `ledger verify --trust-bundle` prints for it, and for a ledger of another device.
+        let audit = try LedgerAudit.verify(reader, trustBundle: bytes, rootPublicKey: Self.rootPublic, deviceID: nil)
+        #expect(!audit.intact && audit.report.contains("(checkpoint-signature-invalid)"))
+        let other = try LedgerAudit.verify(reader, trustBundle: bytes, rootPublicKey: Self.rootPublic, deviceID: 602)
+        #expect(!other.intact && other.report == "Журнал іншого пристрою: 601, а не 602 / The ledger is device 601's, not 602's")
+    }
+
+    @Test func anHonestLedgerIsReportedWithItsTrust() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-trust-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("ledger.db").path
+        do {
+            let store = try LedgerStore(path: path, deviceID: Self.device, deviceKey: Self.deviceKey, configuration: .init(checkpointInterval: 3))
+            for minute in 0..<7 { try store.append(.startUp(at: UnixTime(1_781_503_200 + Int64(minute) * 60), software: "1.0")) }
+            let at7 = ChainHead(after: try #require(try store.entry(at: 7)))
+            try store.storeReceipt(try Receipt(signing: at7, with: Self.serviceKey), servicePublicKey: Self.serviceKey.publicKey)
+            store.close()
+        }
+        let reader = try LedgerStore(readingAt: path)
+        defer { reader.close() }
+        let deviceCertificate = try Self.certificate(Self.deviceKey, role: .validator, device: Self.device)
+        let serviceCertificate = try Self.certificate(Self.serviceKey, role: .accounting, device: nil)
+        let bytes = try Self.bundle([deviceCertificate, serviceCertificate])
+        let audit = try LedgerAudit.verify(reader, trustBundle: bytes, rootPublicKey: Self.rootPublic, deviceID: Self.device)
+        #expect(audit.intact, "\(audit.report)")
+        #expect(audit.report.contains("device 601's key from certificate \(deviceCertificate.keyID) in the trust bundle"))
+        #expect(audit.report.contains("receipts checked against the accounting certificate \(serviceCertificate.keyID)"))
+        #expect(audit.report.contains("entry 7: signed by the accounting service's receipt 7"))
+        #expect(!audit.report.contains("warning"))
     }
 }

@@ -2,6 +2,8 @@ import Bundles
 import Crypto
 import Entitlements
 import Identifiers
+import LedgerCore
+import LedgerStore
 
 /// The keys `ledger verify` checks a ledger against, found from the community's trust rather
 /// than from the ledger file: the device's certificate and the accounting service's.
@@ -92,5 +94,33 @@ extension TrustStore {
         // signature, role and revocation decide.
         if case .valid = checkCertificate(of: keyID, role: certificate.role, now: certificate.notBefore) { return true }
         return false
+    }
+}
+
+/// `ledger verify --trust-bundle`: a ledger checked against the community's trust, as one call
+/// the command prints the result of.
+public enum LedgerAudit {
+    /// Verifies `store` against the keys the trust bundle certifies for `deviceID` (the ledger's
+    /// own id when nil). Returns the report to print and whether the ledger is intact; throws a
+    /// `LedgerStoreError` only when the file cannot be read.
+    public static func verify(
+        _ store: LedgerStore, trustBundle bytes: [UInt8], rootPublicKey: SigningPublicKey, deviceID: DeviceID?
+    ) throws -> (report: String, intact: Bool) {
+        let device = deviceID ?? store.deviceID
+        guard store.deviceID == device else {
+            return ("Журнал іншого пристрою: \(store.deviceID), а не \(device) / The ledger is device \(store.deviceID)'s, not \(device)'s", false)
+        }
+        let trust: LedgerTrust
+        do {
+            trust = try LedgerTrust.find(bundle: bytes, rootPublicKey: rootPublicKey, deviceID: device, ledgerKey: store.devicePublicKey)
+        } catch {
+            return ("Журнал не перевірено / Ledger not verified\n  \(error.description)", false)
+        }
+        switch try store.verify(devicePublicKey: trust.deviceKey, servicePublicKey: trust.serviceKey) {
+        case .intact(let summary):
+            return (LedgerReport.intact(summary, keyGiven: true, serviceKeyGiven: trust.serviceKey != nil, trustLines: trust.lines), true)
+        case .broken(let fault):
+            return (LedgerReport.broken(fault), false)
+        }
     }
 }
