@@ -7,9 +7,10 @@ import SQLiteSupport
 /// A validator's ledger in SQLite: durable appends, signed checkpoints, receipts and pruning.
 ///
 /// The database runs in WAL mode with `synchronous=FULL`, so an append has reached the disk
-/// when `append(_:)` returns. Triggers refuse UPDATE and DELETE of entries, checkpoints and
-/// receipts; the only deletion let through is `prune(now:)` of entries a stored, checked
-/// receipt covers and that are older than the retention.
+/// when `append(_:)` returns. Triggers refuse UPDATE and DELETE of every ledger table, and any
+/// insert over a stored key (so `REPLACE` and upserts too, schema 3); the only deletion let
+/// through is `prune(now:)` of entries a stored, checked receipt covers and that are older than
+/// the retention.
 ///
 /// When a write fails for a reason that means "cannot record" (full disk, read-only file,
 /// damaged database, I/O error), the store goes out of service (`serviceState`) and refuses
