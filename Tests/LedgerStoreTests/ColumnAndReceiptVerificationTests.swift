@@ -127,6 +127,27 @@ import Testing
         #expect(try store.verify(servicePublicKey: service) == .broken(LedgerFault(sequence: 20, reason: .receiptBeyondEnd(lastSequence: 15))))
     }
 
+    /// A checkpoint signed for an upload is stored only if it is this device's over this chain.
+    @Test func onlyThisDevicesCheckpointsOverThisChainAreStored() throws {
+        let directory = try Support.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try Self.ledger(in: directory)
+        defer { store.close() }
+        let at10 = ChainHead(after: try #require(try store.entry(at: 10)))
+        let good = try Checkpoint(signing: at10, with: Support.deviceKey)
+        try store.storeCheckpoint(good)
+        try store.storeCheckpoint(good)
+        #expect(try store.checkpoint(at: 10) == good)
+        #expect(throws: LedgerStoreError(.invalidEntry, "")) { try store.storeCheckpoint(try Checkpoint(signing: at10, with: Support.serviceKey)) }
+        let wrongHash = ChainHead(deviceID: Support.device, sequence: 11, hash: at10.hash)
+        #expect(throws: LedgerStoreError(.invalidEntry, "")) { try store.storeCheckpoint(try Checkpoint(signing: wrongHash, with: Support.deviceKey)) }
+        let beyond = ChainHead(deviceID: Support.device, sequence: 99, hash: at10.hash)
+        #expect(throws: LedgerStoreError(.invalidEntry, "")) { try store.storeCheckpoint(try Checkpoint(signing: beyond, with: Support.deviceKey)) }
+        #expect(try store.checkpoints().map(\.sequence) == [4, 8, 10, 12])
+        #expect(try store.verify(devicePublicKey: Support.deviceKey.publicKey).isIntact)
+        #expect(store.isInService)
+    }
+
     /// Several prune anchors: a receipt or checkpoint at an earlier anchor must name its hash.
     @Test func statementsAtAnEarlierAnchorMustMatchIt() throws {
         let directory = try Support.temporaryDirectory()

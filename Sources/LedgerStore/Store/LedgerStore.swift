@@ -211,7 +211,9 @@ public final class LedgerStore {
     /// Refused (`invalidEntry`) unless it is for this device, verifies under the device key,
     /// and names the hash this ledger has at its sequence; one already stored is accepted again.
     public func storeCheckpoint(_ checkpoint: Checkpoint) throws {
-        let prepared = try writableStatements()
+        // Like receipts, allowed while out of service: uploading (and then pruning) is how a
+        // full disk frees space; only the write itself failing stops it.
+        let prepared = try writableStatements(allowOutOfService: true)
         guard checkpoint.deviceID == deviceID,
             let key = try? Curve25519.Signing.PublicKey(rawRepresentation: devicePublicKey), checkpoint.isValid(signedBy: key)
         else {
