@@ -258,7 +258,7 @@ let package = Package(
         .testTarget(name: "SQLiteSupportTests", dependencies: ["SQLiteSupport"]),
         .testTarget(
             name: "LedgerStoreTests",
-            dependencies: ["LedgerStore", "LedgerCore", "CSQLite", "Entitlements", "Identifiers", crypto, propertyBased, "PropertyTesting"]
+            dependencies: ["LedgerStore", "LedgerCore", "CSQLite", "SQLiteSupport", "Entitlements", "Identifiers", crypto, propertyBased, "PropertyTesting"]
         ),
         .testTarget(
             name: "ValidatorTests",

@@ -18,6 +18,9 @@ public protocol UploadLedger: Sendable {
     func storeReceipt(_ receipt: Receipt, servicePublicKey: Curve25519.Signing.PublicKey) async throws
     /// Deletes receipted entries older than the retention; returns how many.
     func prune(now: UnixTime) async throws -> Int
+    /// Keeps a checkpoint the uploader signed over a batch, before the batch is sent: the ledger
+    /// holds every checkpoint the service can hold (LedgerStore refuses one not over this chain).
+    func storeCheckpoint(_ checkpoint: Checkpoint) async throws
 }
 
 /// The validator's LedgerStore behind an actor: the one owner of the store in the daemon.
@@ -50,6 +53,9 @@ public actor LedgerStoreUploadLedger: UploadLedger {
         try store.storeReceipt(receipt, servicePublicKey: servicePublicKey)
     }
     public func prune(now: UnixTime) throws -> Int { try store.prune(now: now) }
+    public func storeCheckpoint(_ checkpoint: Checkpoint) throws { try store.storeCheckpoint(checkpoint) }
+    /// Every stored checkpoint (for tests).
+    public func checkpoints() throws -> [Checkpoint] { try store.checkpoints() }
 
     /// Verifies the ledger (for tests and the daemon's self-check).
     public func verify() throws -> LedgerVerification { try store.verify() }

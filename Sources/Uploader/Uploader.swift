@@ -202,6 +202,8 @@ public final class Uploader: Service, Sendable {
             throw UploaderError(.ledgerPruned, "the service asks for entry \(resume) but the ledger starts at \(first.sequence)")
         }
         let checkpoint = try Checkpoint(signing: ChainHead(after: last), with: configuration.deviceKey)
+        // Kept in the ledger before it leaves: whatever the service holds, the device holds too.
+        try await ledger.storeCheckpoint(checkpoint)
         let batch = UploadBatch(deviceID: ledger.deviceID, entries: entries, checkpoint: checkpoint)
         let response = try await send(method: .POST, path: "/v1/ledger/batches", body: try batch.jsonBody())
         switch response.status {

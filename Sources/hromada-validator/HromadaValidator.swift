@@ -53,19 +53,73 @@ struct DatabaseOption: ParsableArguments {
 
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Verify the hash chain and signed checkpoints; exit 0 when intact, 1 at the first bad entry.")
+        abstract: "Verify the hash chain, signed checkpoints and receipts; exit 0 when intact, 1 at the first bad entry.")
     @OptionGroup var database: DatabaseOption
-    @Option(name: .long, help: "The device public key to trust: 64 hex digits or a file (default: the key recorded in the ledger).")
+    @Option(
+        name: .long,
+        help: "The device key to trust: 64 hex digits, a file holding them, or the device's certificate file (default: the key recorded in the ledger).")
     var deviceKey: String?
+    @Option(name: .long, help: "The community root public key file (root.pub): checks the --device-key certificate's root signature, role and validity.")
+    var rootKey: String?
+    @Option(name: .long, help: "The community trust bundle: the device's certificate and the accounting certificate are taken from it (needs --root-key).")
+    var trustBundle: String?
+    @Option(name: .long, help: "The device the ledger must belong to (with --trust-bundle; default: the id recorded in the ledger).")
+    var deviceID: UInt32?
 
     func run() async throws {
-        let key = try deviceKey.map { text in
-            guard let key = DevicePublicKeyText.parse(text) else {
-                throw ValidationError("--device-key: not a 32-byte Ed25519 public key in hex, nor a file holding one")
+        if let trustBundle {
+            // The auditor's form: the keys come from the community's trust, found by device id.
+            guard let rootKey else { throw ValidationError("--trust-bundle needs --root-key (the pinned community root public key)") }
+            guard deviceKey == nil else { throw ValidationError("give either --trust-bundle or --device-key, not both") }
+            let root: SigningPublicKey
+            do {
+                root = try ValidatorSetup.loadRootPublicKey(rootKey).1
+            } catch {
+                throw ValidationError("--root-key: \(error)")
             }
-            return key
+            guard let bytes = FileManager.default.contents(atPath: trustBundle) else {
+                throw ValidationError("--trust-bundle: cannot read \(trustBundle)")
+            }
+            let store = try database.openForReading()
+            let outcome: (report: String, intact: Bool)
+            do {
+                outcome = try LedgerAudit.verify(store, trustBundle: Array(bytes), rootPublicKey: root, deviceID: deviceID.map(DeviceID.init))
+            } catch let error as LedgerStoreError {
+                Console.error("\(error.operatorMessage): \(error)")
+                throw HromadaValidator.unreadable
+            }
+            print(outcome.report)
+            if !outcome.intact { throw HromadaValidator.broken }
+            return
         }
+        let resolved = try deviceKey.map { text in
+            guard let resolved = DevicePublicKeyText.resolve(text) else {
+                throw ValidationError("--device-key: not a 32-byte Ed25519 public key in hex, a file holding one, nor a certificate file")
+            }
+            return resolved
+        }
+        var trustLines: [String] = []
+        if let certificate = resolved?.certificate {
+            let root = try rootKey.map { path in
+                do {
+                    return try ValidatorSetup.loadRootPublicKey(path).1
+                } catch {
+                    throw ValidationError("--root-key: \(error)")
+                }
+            }
+            let check = DevicePublicKeyText.checkCertificate(certificate, rootPublicKey: root, now: UnixTime(Date()))
+            guard check.passed else {
+                Console.error(check.lines.joined(separator: "\n"))
+                throw HromadaValidator.broken
+            }
+            trustLines += check.lines
+        }
+        let key = resolved?.key
         let store = try database.openForReading()
+        if let named = resolved?.certificate?.deviceID, named != store.deviceID {
+            print("Сертифікат пристрою \(named), а журнал пристрою \(store.deviceID) / The certificate names device \(named), the ledger is device \(store.deviceID)'s")
+            throw HromadaValidator.broken
+        }
         let verification: LedgerVerification
         do {
             verification = try store.verify(devicePublicKey: key)
@@ -75,7 +129,7 @@ struct Verify: AsyncParsableCommand {
         }
         switch verification {
         case .intact(let summary):
-            print(LedgerReport.intact(summary, keyGiven: key != nil))
+            print(LedgerReport.intact(summary, keyGiven: key != nil, trustLines: trustLines))
         case .broken(let fault):
             print(LedgerReport.broken(fault))
             throw HromadaValidator.broken

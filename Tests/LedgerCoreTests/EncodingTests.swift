@@ -24,6 +24,38 @@ import Testing
         #expect(entry.canonicalBytes.count == 88 + 32)
     }
 
+    /// The Ed25519 vector of docs/ledger-format.md: deterministic RFC 8032 signing, and a
+    /// signature whose S is not reduced (S + L) refused.
+    @Test func ed25519VectorInTheFormatDocumentHolds() throws {
+        let document = try String(contentsOf: Self.formatDocument, encoding: .utf8)
+        let publicKey = try #require(Self.value(after: "device public key (seed 32 × 0x11):", in: document))
+        let signature = try #require(Self.value(after: "checkpoint signature:", in: document))
+        let nonCanonical = try #require(Self.value(after: "same signature, S + L (refused):", in: document))
+        #expect(Hex.encode(Fixture.deviceKey.publicKey.rawRepresentation) == publicKey)
+        let entry = try ChainHead.genesis(for: Fixture.device).seal(Fixture.exampleRecord)
+        let checkpoint = try Checkpoint(signing: ChainHead(after: entry), with: Fixture.deviceKey)
+        #expect(Hex.encode(checkpoint.signature) == signature)
+        #expect(checkpoint.isValid(signedBy: Fixture.deviceKey.publicKey))
+
+        // The documented bad signature really is R ‖ (S + L), little-endian, and is refused.
+        let order: [UInt8] = [
+            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+        ]
+        var widened = checkpoint.signature
+        var carry = 0
+        for index in 0..<32 {
+            let sum = Int(widened[32 + index]) + Int(order[index]) + carry
+            widened[32 + index] = UInt8(sum & 0xFF)
+            carry = sum >> 8
+        }
+        #expect(carry == 0)
+        #expect(Hex.encode(widened) == nonCanonical)
+        let malleated = try Checkpoint(
+            deviceID: checkpoint.deviceID, sequence: checkpoint.sequence, chainHash: checkpoint.chainHash, signature: widened)
+        #expect(!malleated.isValid(signedBy: Fixture.deviceKey.publicKey))
+    }
+
     @Test func genesisDependsOnTheDevice() {
         #expect(ChainHash.genesis(for: 1) != ChainHash.genesis(for: 2))
         #expect(ChainHash.genesis(for: 1) == ChainHash.of(Array("HromadaCard ledger genesis v1".utf8) + [0, 0, 0, 1]))

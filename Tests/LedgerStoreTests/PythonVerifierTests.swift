@@ -114,6 +114,49 @@ struct PythonVerifierTests {
         #expect(try Self.verify(forged.joined(separator: "\n") + "\n", key: nil).status == 0)
     }
 
+    /// Receipts and prune anchors are exported; the printed verifier checks each receipt against
+    /// the chain and, given the service key, its signature.
+    @Test func checksReceiptsInAnExport() throws {
+        let directory = try Support.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("receipted.db").path
+        let now = UnixTime(Date())
+        do {
+            let store = try Support.open(path, .init(checkpointInterval: 4, retentionSeconds: 7 * 86_400))
+            defer { store.close() }
+            for index in 0..<15 {
+                try store.append(Support.ride(index, at: index < 5 ? now.adding(seconds: -30 * 86_400) : now.adding(seconds: -60)))
+            }
+            for sequence: UInt64 in [6, 13] {
+                let head = ChainHead(after: try #require(try store.entry(at: sequence)))
+                try store.storeReceipt(try Receipt(signing: head, with: Support.serviceKey), servicePublicKey: Support.serviceKey.publicKey)
+            }
+            #expect(try store.prune(now: now) == 5)
+        }
+        let export = try Self.export(path)
+        let lines = export.text.split(separator: "\n").map(String.init)
+        #expect(lines.filter { $0.contains(#""type":"receipt""#) }.count == 2)
+        #expect(lines.contains(#"{"type":"prune-anchor","sequence":5,"chainHash":"\#(try #require(export.header["startHash"] as? String))"}"#))
+        let key = Support.deviceKey.publicKey, service = Support.serviceKey.publicKey
+        let verdict = try Self.verify(export.text, key: key, serviceKey: service)
+        #expect(verdict.status == 0 && verdict.output == "ledger intact: device 501, entries 6-15\n", "\(verdict.output)")
+        // The device key stands in for the service's: every receipt fails.
+        try Self.expectBroken(lines, at: 6, key: key, serviceKey: key, "receipt signature invalid")
+
+        let receiptLine = try #require(lines.lastIndex { $0.contains(#""type":"receipt""#) })
+        var receipt = try #require(try JSONSerialization.jsonObject(with: Data(lines[receiptLine].utf8)) as? [String: Any])
+        let signature = try #require(receipt["signature"] as? String)
+        receipt["signature"] = (signature.first == "0" ? "1" : "0") + signature.dropFirst()
+        var flipped = lines
+        flipped[receiptLine] = String(decoding: try JSONSerialization.data(withJSONObject: receipt), as: UTF8.self)
+        try Self.expectBroken(flipped, at: 13, key: key, serviceKey: service, "receipt signature invalid")
+        receipt["signature"] = signature
+        receipt["chainHash"] = String(repeating: "ab", count: 32)
+        var moved = lines
+        moved[receiptLine] = String(decoding: try JSONSerialization.data(withJSONObject: receipt), as: UTF8.self)
+        try Self.expectBroken(moved, at: 13, key: key, serviceKey: service, "receipt does not match the chain")
+    }
+
     // MARK: Helpers
 
     /// A ledger with every kind of entry, Ukrainian detail text, periodic checkpoints and a
@@ -177,7 +220,9 @@ struct PythonVerifierTests {
     }
 
     /// Runs the printed verifier on `export`, with the device key when given.
-    static func verify(_ export: String, key: Curve25519.Signing.PublicKey?) throws -> (status: Int32, output: String) {
+    static func verify(
+        _ export: String, key: Curve25519.Signing.PublicKey?, serviceKey: Curve25519.Signing.PublicKey? = nil
+    ) throws -> (status: Int32, output: String) {
         let directory = try Support.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let script = directory.appendingPathComponent("verify.py")
@@ -185,22 +230,23 @@ struct PythonVerifierTests {
         try verifierScript().write(to: script, atomically: true, encoding: .utf8)
         try export.write(to: exportFile, atomically: true, encoding: .utf8)
         var arguments = [script.path, exportFile.path]
-        if let key {
+        if key != nil || serviceKey != nil {
             // The printed verifier checks signatures with the `cryptography` package (Debian
             // python3-cryptography, installed by Tools/setup); the test installs nothing.
             let probe = try run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import cryptography"])
             try #require(probe.status == 0, "python3 cannot import cryptography: run Tools/setup (python3-cryptography)")
-            arguments.append(Hex.encode(key.rawRepresentation))
+            arguments.append(key.map { Hex.encode($0.rawRepresentation) } ?? "-")
+            if let serviceKey { arguments.append(Hex.encode(serviceKey.rawRepresentation)) }
         }
         return try run(URL(fileURLWithPath: "/usr/bin/env"), ["python3"] + arguments)
     }
 
     /// Expects the printed verifier to refuse `lines` at `sequence`, saying `why`.
     static func expectBroken(
-        _ lines: [String], at sequence: Int, key: Curve25519.Signing.PublicKey, _ why: String,
-        sourceLocation: SourceLocation = #_sourceLocation
+        _ lines: [String], at sequence: Int, key: Curve25519.Signing.PublicKey, serviceKey: Curve25519.Signing.PublicKey? = nil,
+        _ why: String, sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
-        let verdict = try verify(lines.joined(separator: "\n") + "\n", key: key)
+        let verdict = try verify(lines.joined(separator: "\n") + "\n", key: key, serviceKey: serviceKey)
         #expect(verdict.status == 1, "\(why): \(verdict.output)", sourceLocation: sourceLocation)
         #expect(verdict.output == "ledger broken at \(sequence): \(why)\n", sourceLocation: sourceLocation)
     }

@@ -75,6 +75,11 @@ import Testing
         try store.connection.execute(
             "UPDATE entries SET bytes = x'\(Hex.encode(forged.canonicalBytes))', hash = x'\(forged.hash.hex)' WHERE sequence = 12")
         let reader = try LedgerStore(readingAt: path)
+        // The forged bytes say 06:00:12; the device_time column beside them still says 06:00:11.
+        #expect(
+            try reader.verify()
+                == .broken(LedgerFault(sequence: 12, reason: .storedColumnMismatch(column: "device_time", stored: "1781503211", bytesSay: "1781503212"))))
+        try store.connection.execute("UPDATE entries SET device_time = 1781503212 WHERE sequence = 12")
         #expect(try reader.verify() == .broken(LedgerFault(sequence: 13, reason: .brokenLink)))
         try store.connection.execute("UPDATE entries SET hash = x'\(String(repeating: "00", count: 32))' WHERE sequence = 5")
         #expect(try reader.verify() == .broken(LedgerFault(sequence: 5, reason: .storedHashMismatch)))
@@ -121,7 +126,7 @@ import Testing
             #expect(try connection.integer("PRAGMA user_version") == 1)
         }
         let store = try Support.open(path)
-        #expect(try store.connection.integer("PRAGMA user_version") == 2)
+        #expect(try store.connection.integer("PRAGMA user_version") == Schema.currentVersion)
         #expect(store.head == head)
         let columns = try store.connection.prepare("SELECT sequence, device_time, kind FROM entries ORDER BY sequence")
         var index = 0

@@ -72,6 +72,28 @@ struct UploaderLiveTests {
         try await service.stop()
     }
 
+    /// Every checkpoint the uploader signs over a batch is kept in the validator's own ledger:
+    /// after several uploads the ledger holds each checkpoint the service received.
+    @Test func theLedgerKeepsEveryCheckpointSignedForAnUpload() async throws {
+        let directory = try temporaryDirectory()
+        let service = LiveService(location: try await LiveBackend.sqlite.location(directory: directory))
+        let port = try await service.start()
+        let validator = TestValidator(id: 23, seed: 4, directory: directory)
+        try await service.register(validator.id, certificate: validator.certificate)
+        let ledger = try validator.openLedger()
+        for index in 0..<250 { try await ledger.append(TestValidator.ride(index)) }
+        let (task, _) = startUploader(validator, ledger: ledger, port: port, seed: 3, batchSize: 60)
+        try await eventually("all 250 receipted") { try await ledger.latestReceiptSequence() == 250 }
+        task.cancel()
+        _ = try? await task.value
+        let atService = try await service.storage!.checkpoints(of: validator.id)
+        #expect(atService.count >= 5)  // batches end at 60, 120, 180, 240, 250
+        let inLedger = Set(try await ledger.checkpoints())
+        for checkpoint in atService { #expect(inLedger.contains(checkpoint), "the ledger lacks \(checkpoint)") }
+        #expect(try await ledger.verify().isIntact)
+        try await service.stop()
+    }
+
     @Test func bundlesAreHandedOverOnlyAfterVerification() async throws {
         let directory = try temporaryDirectory()
         let service = LiveService(databasePath: "\(directory)/accounting.sqlite")

@@ -57,6 +57,27 @@ public enum LedgerExport {
         return object.text
     }
 
+    /// One JSON line for an accounting receipt, with the service key recorded beside it.
+    public static func jsonLine(_ receipt: Receipt, servicePublicKey: [UInt8]) -> String {
+        var object = JSONObject()
+        object.add("type", string: "receipt")
+        object.add("device", number: Int64(receipt.deviceID.rawValue))
+        object.add("sequence", number: receipt.sequence)
+        object.add("chainHash", string: receipt.chainHash.hex)
+        object.add("signature", string: Hex.encode(receipt.signature))
+        object.add("servicePublicKey", string: Hex.encode(servicePublicKey))
+        return object.text
+    }
+
+    /// One JSON line for a prune anchor: entries up to `sequence` were pruned, the last one's hash kept.
+    public static func jsonPruneAnchorLine(_ anchor: ChainHead) -> String {
+        var object = JSONObject()
+        object.add("type", string: "prune-anchor")
+        object.add("sequence", number: anchor.sequence)
+        object.add("chainHash", string: anchor.hash.hex)
+        return object.text
+    }
+
     /// The CSV header row.
     public static let csvHeader = [
         "sequence", "device", "kind", "time_utc", "card", "layout", "entitlement", "category", "fare_kopecks",

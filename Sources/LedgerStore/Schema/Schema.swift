@@ -66,6 +66,33 @@ enum Schema {
             BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only: only receipted entries past retention may be pruned'); END;
         """
 
+    /// Each ledger table and its key column: what the version 3 triggers guard.
+    static let tableKeys: [(table: String, key: String)] = [
+        ("meta", "key"), ("entries", "sequence"), ("checkpoints", "sequence"), ("receipts", "sequence"),
+        ("prune_anchors", "sequence"),
+    ]
+
+    /// Version 2 → 3: no statement form may replace a stored row of any ledger table.
+    ///
+    /// Why: SQLite's REPLACE conflict resolution (`REPLACE INTO`, `INSERT OR REPLACE`) deletes
+    /// the row in the way without firing DELETE triggers, so the version 1–2 triggers let anyone
+    /// with the file and the `sqlite3` shell swap the device key, a checkpoint or an entry. A
+    /// BEFORE INSERT trigger that refuses a key already stored runs before any conflict
+    /// resolution, whatever the statement's conflict clause or upsert, and whatever the
+    /// connection's pragmas (`recursive_triggers` only governs triggers fired by the REPLACE
+    /// deletes themselves). `UPDATE OR REPLACE` and `ON CONFLICT DO UPDATE` already meet the
+    /// update triggers. `INSERT OR IGNORE` of an existing key is refused too: the store looks for
+    /// the stored row first where "already there" should be quiet.
+    static var version3Additions: String {
+        tableKeys.map { table, key in
+            """
+            CREATE TRIGGER \(table)_no_replace BEFORE INSERT ON \(table)
+                WHEN EXISTS (SELECT 1 FROM \(table) WHERE \(key) = NEW.\(key))
+                BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only: a stored \(table) row is never replaced'); END;
+            """
+        }.joined(separator: "\n")
+    }
+
     /// The ledger's migrator: version 1 (with the device's facts) for a new file, then each
     /// upgrade. A new ledger and a migrated one pass through the same steps, so they have the
     /// same schema by construction.
@@ -77,6 +104,9 @@ enum Schema {
             },
             SQLiteMigrator.Step(version: 2) { connection in
                 try migrate1to2(on: connection, retentionSeconds: retentionSeconds)
+            },
+            SQLiteMigrator.Step(version: 3) { connection in
+                try connection.execute(version3Additions)
             },
         ])
     }

@@ -53,12 +53,51 @@ extension LedgerStore {
         try Self.readStart(connection, deviceID: deviceID)
     }
 
-    /// Verifies the stored chain and checkpoints from its start.
+    /// Every stored accounting receipt, in sequence order, with the service key recorded beside it.
+    public func receipts() throws -> [(receipt: Receipt, recordedServiceKey: [UInt8])] {
+        guard try hasTable("receipts") else { return [] }
+        let statement = try connection.prepare(
+            "SELECT sequence, chain_hash, signature, service_public_key FROM receipts ORDER BY sequence")
+        var receipts: [(receipt: Receipt, recordedServiceKey: [UInt8])] = []
+        while try statement.step() {
+            do {
+                let receipt = try Receipt(
+                    deviceID: deviceID, sequence: UInt64(bitPattern: statement.integer(0)),
+                    chainHash: try ChainHash(bytes: statement.blob(1)), signature: statement.blob(2))
+                receipts.append((receipt, statement.blob(3)))
+            } catch {
+                throw LedgerStoreError(.inconsistent, "receipt \(statement.integer(0)) is malformed: \(error)")
+            }
+        }
+        return receipts
+    }
+
+    /// Every prune anchor, in sequence order: the points up to which entries were pruned.
+    public func pruneAnchors() throws -> [ChainHead] {
+        guard try hasTable("prune_anchors") else { return [] }
+        let statement = try connection.prepare("SELECT sequence, chain_hash FROM prune_anchors ORDER BY sequence")
+        var anchors: [ChainHead] = []
+        while try statement.step() {
+            guard let hash = try? ChainHash(bytes: statement.blob(1)), let sequence = UInt64(exactly: statement.integer(0)) else {
+                throw LedgerStoreError(.inconsistent, "prune anchor \(statement.integer(0)) is malformed")
+            }
+            anchors.append(ChainHead(deviceID: deviceID, sequence: sequence, hash: hash))
+        }
+        return anchors
+    }
+
+    /// Verifies the stored chain, checkpoints and receipts from its start, and that every column
+    /// kept beside an entry (`hash`, `device_time`, `kind`) says what its canonical bytes say.
     ///
     /// `devicePublicKey` is the key the auditor trusts (from the community's certificates);
     /// without it, the key recorded in the database is used, which proves integrity only
-    /// against someone who could not also replace that key.
-    public func verify(devicePublicKey: Curve25519.Signing.PublicKey? = nil) throws -> LedgerVerification {
+    /// against someone who could not also replace that key. Likewise `servicePublicKey` is the
+    /// accounting service's key from the trust bundle; without it each receipt is checked
+    /// against the service key recorded beside it (`LedgerSummary.receiptSignaturesChecked`
+    /// says which).
+    public func verify(
+        devicePublicKey: Curve25519.Signing.PublicKey? = nil, servicePublicKey: Curve25519.Signing.PublicKey? = nil
+    ) throws -> LedgerVerification {
         let key: Curve25519.Signing.PublicKey
         if let devicePublicKey {
             key = devicePublicKey
@@ -70,21 +109,44 @@ extension LedgerStore {
             }
         }
         let start = try chainStart()
-        if start.sequence > 0, try latestReceiptSequence() ?? 0 < start.sequence {
+        let receipts = try receipts()
+        if start.sequence > 0, receipts.last.map({ $0.receipt.sequence }) ?? 0 < start.sequence {
             // Entries were removed from the front, and no receipt says the service holds them.
             return .broken(LedgerFault(sequence: 1, reason: .missingEntries(expected: 1, found: start.sequence + 1)))
         }
-        var verifier = ChainVerifier(start: start, checkpoints: try checkpoints(), devicePublicKey: key)
-        let statement = try connection.prepare("SELECT sequence, bytes, hash FROM entries ORDER BY sequence")
+        if servicePublicKey == nil {
+            // No trusted service key: each receipt must at least verify under the key stored with it.
+            for (receipt, recorded) in receipts {
+                let recordedKey = try? Curve25519.Signing.PublicKey(rawRepresentation: recorded)
+                guard let recordedKey, receipt.isValid(signedBy: recordedKey) else {
+                    return .broken(LedgerFault(sequence: receipt.sequence, reason: .receiptSignatureInvalid))
+                }
+            }
+        }
+        var verifier = ChainVerifier(
+            start: start, checkpoints: try checkpoints(), receipts: receipts.map(\.receipt),
+            earlierAnchors: try pruneAnchors(), devicePublicKey: key, servicePublicKey: servicePublicKey)
+        // A version 1 file opened for reading has no indexed columns yet.
+        let indexed = try connection.integer("SELECT count(*) FROM pragma_table_info('entries') WHERE name = 'device_time'") == 1
+        let statement = try connection.prepare(
+            indexed
+                ? "SELECT sequence, bytes, hash, device_time, kind FROM entries ORDER BY sequence"
+                : "SELECT sequence, bytes, hash FROM entries ORDER BY sequence")
         while try statement.step(), verifier.fault == nil {
             let sequence = UInt64(bitPattern: statement.integer(0))
             let stored = try? ChainHash(bytes: statement.blob(2))
             guard let stored else {
                 return .broken(LedgerFault(sequence: sequence, reason: .storedHashMismatch))
             }
-            verifier.check(sequence: sequence, bytes: statement.blob(1), storedHash: stored)
+            verifier.check(
+                sequence: sequence, bytes: statement.blob(1), storedHash: stored,
+                storedDeviceTime: indexed ? statement.integer(3) : nil, storedKind: indexed ? statement.integer(4) : nil)
         }
         return verifier.finish()
+    }
+
+    func hasTable(_ name: String) throws -> Bool {
+        try connection.integer("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '\(name)'") == 1
     }
 
     static func decode(_ statement: SQLiteStatement) throws -> LedgerEntry {

@@ -29,8 +29,18 @@ extension LedgerStore {
         guard ourHash == receipt.chainHash else {
             throw LedgerStoreError(.receiptRejected, "the receipt's hash at \(receipt.sequence) is not this ledger's")
         }
+        // A receipt already stored is accepted again quietly; the table's triggers refuse any
+        // statement that would replace it, so the check happens here, before the insert.
+        let stored = try connection.prepare("SELECT chain_hash FROM receipts WHERE sequence = ?")
+        try stored.bind(1, Int64(clamping: receipt.sequence))
+        if try stored.step() {
+            guard stored.blob(0) == receipt.chainHash.bytes else {
+                throw LedgerStoreError(.receiptRejected, "another receipt at \(receipt.sequence) is already stored")
+            }
+            return
+        }
         let prepared = try connection.prepare(
-            "INSERT OR IGNORE INTO receipts (sequence, chain_hash, signature, service_public_key) VALUES (?, ?, ?, ?)")
+            "INSERT INTO receipts (sequence, chain_hash, signature, service_public_key) VALUES (?, ?, ?, ?)")
         try transactionOnce {
             try prepared.bind(1, Int64(clamping: receipt.sequence))
             try prepared.bind(2, receipt.chainHash.bytes)
@@ -57,23 +67,37 @@ extension LedgerStore {
     /// retention at `now`; returns how many were deleted.
     ///
     /// Only a prefix of the chain is ever removed, and its last hash is kept as a prune anchor,
-    /// so what remains still verifies from that anchor. The database's delete trigger repeats
-    /// the receipt and age checks against the system clock.
+    /// so what remains still verifies from that anchor. Age is read from each entry's canonical
+    /// bytes, after checking that they hash to the stored hash and chain from the start, never
+    /// from the `device_time` column: that column is a copy for queries, and someone who
+    /// rewrote it must not be able to make young entries look old. The database's delete
+    /// trigger repeats the receipt and age checks against the system clock.
     @discardableResult
     public func prune(now: UnixTime) throws -> Int {
         guard let covered = try latestReceiptSequence() else { return 0 }
         let cutoff = now.adding(seconds: -(try retentionSeconds()))
-        // No index on device_time: it would cost every append a second page write. Old entries
-        // sit at the front, so the scan in sequence order stops early.
-        let firstTooYoung = try connection.prepare(
-            "SELECT sequence FROM entries WHERE device_time >= ? ORDER BY sequence LIMIT 1")
-        try firstTooYoung.bind(1, cutoff.rawValue)
-        var limit = min(covered, head.sequence)
-        if try firstTooYoung.step() {
-            limit = min(limit, UInt64(bitPattern: firstTooYoung.integer(0)) - 1)
-        }
         let start = try chainStart()
-        guard limit > start.sequence, let last = try entry(at: limit) else { return 0 }
+        let limit = min(covered, head.sequence)
+        guard limit > start.sequence else { return 0 }
+        // No index on device_time: old entries sit at the front, so the scan in sequence order
+        // stops at the first entry young enough to keep.
+        let scan = try connection.prepare("SELECT sequence, bytes, hash FROM entries WHERE sequence > ? AND sequence <= ? ORDER BY sequence")
+        try scan.bind(1, Int64(clamping: start.sequence))
+        try scan.bind(2, Int64(clamping: limit))
+        var chain = start
+        var last: LedgerEntry?
+        while try scan.step() {
+            let entry = try Self.decode(scan)
+            guard Int64(exactly: entry.sequence) == scan.integer(0), entry.sequence == chain.sequence + 1,
+                entry.deviceID == deviceID, entry.previousHash == chain.hash, entry.hash.bytes == scan.blob(2)
+            else {
+                throw LedgerStoreError(.inconsistent, "entry \(scan.integer(0)) does not verify: nothing is pruned (run ledger verify)")
+            }
+            if entry.record.deviceTime >= cutoff { break }
+            last = entry
+            chain = ChainHead(after: entry)
+        }
+        guard let last else { return 0 }
 
         let anchor = try connection.prepare("INSERT INTO prune_anchors (sequence, chain_hash) VALUES (?, ?)")
         let delete = try connection.prepare("DELETE FROM entries WHERE sequence <= ?")

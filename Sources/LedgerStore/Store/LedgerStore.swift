@@ -13,9 +13,10 @@ import SQLiteSupport
 /// with the next durable append, `makeDurable()` or SQLite's WAL checkpoint; a power loss can
 /// lose it, and then loses every later append with it (WAL recovery keeps a prefix of the
 /// commits), so the file always holds a chain that verifies. docs/validator.md ("Durability")
-/// gives the argument. Triggers refuse UPDATE and DELETE of entries, checkpoints and
-/// receipts; the only deletion let through is `prune(now:)` of entries a stored, checked
-/// receipt covers and that are older than the retention.
+/// gives the argument. Triggers refuse UPDATE and DELETE of every ledger table, and any insert
+/// over a stored key (so `REPLACE` and upserts too, schema 3); the only deletion let through is
+/// `prune(now:)` of entries a stored, checked receipt covers and that are older than the
+/// retention.
 ///
 /// When a write fails for a reason that means "cannot record" (full disk, read-only file,
 /// damaged database, I/O error), the store goes out of service (`serviceState`) and refuses
@@ -286,6 +287,33 @@ public final class LedgerStore {
         return checkpoint
     }
 
+    /// Stores a checkpoint signed elsewhere with this device's key (the uploader signs one over
+    /// each batch), so the ledger keeps every checkpoint the device ever gave out.
+    ///
+    /// Refused (`invalidEntry`) unless it is for this device, verifies under the device key,
+    /// and names the hash this ledger has at its sequence; one already stored is accepted again.
+    public func storeCheckpoint(_ checkpoint: Checkpoint) throws {
+        // Like receipts, allowed while out of service: uploading (and then pruning) is how a
+        // full disk frees space; only the write itself failing stops it.
+        let prepared = try writableStatements(allowOutOfService: true)
+        guard checkpoint.deviceID == deviceID,
+            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: devicePublicKey), checkpoint.isValid(signedBy: key)
+        else {
+            throw LedgerStoreError(.invalidEntry, "\(checkpoint) is not signed by this device's key")
+        }
+        guard let entry = try entry(at: checkpoint.sequence), entry.hash == checkpoint.chainHash else {
+            throw LedgerStoreError(.invalidEntry, "\(checkpoint) does not name this ledger's entry \(checkpoint.sequence)")
+        }
+        if let stored = try self.checkpoint(at: checkpoint.sequence) {
+            guard stored.chainHash == checkpoint.chainHash else {
+                throw LedgerStoreError(.inconsistent, "another checkpoint at \(checkpoint.sequence) is stored")
+            }
+            return
+        }
+        try outOfServiceOnFailure { try connection.write { _ in try prepared.insertCheckpoint(checkpoint) } }
+        lastCheckpointSequence = max(lastCheckpointSequence ?? 0, checkpoint.sequence)
+    }
+
     /// Records a clean shutdown (an entry and a checkpoint over it) and closes the store.
     @discardableResult
     public func shutDown(at time: UnixTime) throws -> Checkpoint {
@@ -343,6 +371,11 @@ public final class LedgerStore {
         do {
             try body()
         } catch let error as LedgerStoreError {
+            // The replace triggers refuse a row at a sequence already stored: this store's head
+            // is stale (another writer?), which is a store that cannot be trusted to record.
+            let error = error.code == .appendOnly
+                ? LedgerStoreError(.inconsistent, "a row at this sequence is already stored: \(error.reason)", sqliteCode: error.sqliteCode)
+                : error
             if error.isOutOfService { serviceState = .outOfService(error) }
             throw error
         }

@@ -21,6 +21,9 @@ extension TapLedger {
 
     /// Deletes receipted entries past their retention; returns how many.
     public func prune(now: UnixTime) throws -> Int { try store.prune(now: now) }
+
+    /// Keeps a checkpoint signed for an upload (refused unless it is this device's over this chain).
+    public func storeCheckpoint(_ checkpoint: Checkpoint) throws { try store.storeCheckpoint(checkpoint) }
 }
 
 /// The daemon's ledger as the uploader sees it.
@@ -47,4 +50,5 @@ public struct TapLedgerUploads: UploadLedger {
         try await ledger.storeReceipt(receipt, servicePublicKey: servicePublicKey)
     }
     public func prune(now: UnixTime) async throws -> Int { try await ledger.prune(now: now) }
+    public func storeCheckpoint(_ checkpoint: Checkpoint) async throws { try await ledger.storeCheckpoint(checkpoint) }
 }

@@ -27,6 +27,12 @@ public enum LedgerExporter {
             for checkpoint in try store.checkpoints() where checkpoint.sequence >= from {
                 line(LedgerExport.jsonLine(checkpoint))
             }
+            // Receipts and prune anchors: an auditor checks the receipts with the service key and
+            // sees where, and up to which receipt, entries were pruned.
+            for (receipt, key) in try store.receipts() where receipt.sequence >= from {
+                line(LedgerExport.jsonLine(receipt, servicePublicKey: key))
+            }
+            for anchor in try store.pruneAnchors() { line(LedgerExport.jsonPruneAnchorLine(anchor)) }
         case .csv:
             // A byte-order mark so that Excel opens UTF-8 (Ukrainian detail text) correctly.
             line("\u{FEFF}" + LedgerExport.csvHeader)
