@@ -35,7 +35,8 @@ struct ServiceTests {
             let service = ValidatorService(
                 pipeline: harness.pipeline, tapper: harness.tapper, readers: .named([readerA.name, readerB.name]),
                 tapTimeout: .milliseconds(1000), metrics: metrics, logger: Logger(label: "test"), clock: { Clock.now },
-                emit: { lines.append($0) }, startUpDetail: "test", configurationDetail: "test bundles")
+                emit: { lines.append($0) }, startUpDetail: "test", configurationDetail: "test bundles",
+                idleFlushDelay: .milliseconds(200))
             let server = MetricsServer(port: 0, metrics: metrics)
             let group = ServiceGroup(services: [server, service], logger: Logger(label: "test"))
             let running = Task { try await group.run() }
@@ -46,6 +47,15 @@ struct ServiceTests {
                     #expect(await lines.wait(forCount: 2, timeout: .seconds(10)))
                 }
             }
+            // No tap follows yet: the deferred entries (the rides' charges and confirmations) still
+            // reach the disk, synced by the idle validator.
+            let ledger = harness.pipeline.ledger
+            var synced = false
+            for _ in 0..<50 where !synced {
+                synced = await ledger.durableSequence == ledger.headSequence
+                if !synced { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(synced, "deferred ledger entries were not synced while idle")
             // A card that stops answering: the tap is abandoned after the timeout.
             try await readerA.withVirtualCard(ForeignCard(.silent)) { _ in
                 #expect(await lines.wait(forCount: 3, timeout: .seconds(10)))

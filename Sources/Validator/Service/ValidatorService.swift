@@ -44,6 +44,7 @@ public final class ValidatorService: Service, Sendable {
     private let startUpDetail: String
     private let configurationDetail: String?
     private let monitor: ReaderMonitor
+    private let idleFlushDelay: Duration
     private let busyReaders = Mutex<Set<String>>([])
 
     /// Creates the service; nothing starts before `run()`.
@@ -55,7 +56,7 @@ public final class ValidatorService: Service, Sendable {
         pipeline: TapPipeline, tapper: any CardTapper, readers: ReaderSelection, tapTimeout: Duration = .seconds(2),
         metrics: ValidatorMetrics = ValidatorMetrics(), logger: Logger, clock: @escaping TapClock = { UnixTime(Date()) },
         emit: @escaping @Sendable (String) -> Void, startUpDetail: String, configurationDetail: String? = nil,
-        monitor: ReaderMonitor = ReaderMonitor()
+        monitor: ReaderMonitor = ReaderMonitor(), idleFlushDelay: Duration = .milliseconds(500)
     ) {
         self.pipeline = pipeline
         self.tapper = tapper
@@ -68,6 +69,7 @@ public final class ValidatorService: Service, Sendable {
         self.startUpDetail = startUpDetail
         self.configurationDetail = configurationDetail
         self.monitor = monitor
+        self.idleFlushDelay = idleFlushDelay
     }
 
     /// Watches the readers until graceful shutdown, then drains and closes the ledger.
@@ -87,6 +89,9 @@ public final class ValidatorService: Service, Sendable {
         let head = await ledger.headSequence
         logger.info("validator started", metadata: ["readers": "\(readers)", "ledgerHead": "\(head)"])
 
+        // A tap's charges and confirmation reach the disk with the next tap's fsync; on a quiet bus
+        // there may be no next tap for hours, so an idle validator syncs them itself.
+        let flusher = Task { await self.syncWhileIdle() }
         await withTaskGroup(of: Void.self) { group in
             for await event in monitor.cancelOnGracefulShutdown() {
                 switch event {
@@ -113,6 +118,8 @@ public final class ValidatorService: Service, Sendable {
             logger.info("shutting down: finishing taps in progress")
             await group.waitForAll()
         }
+        flusher.cancel()
+        await flusher.value
         monitor.stop()
         do {
             try await ledger.shutDown(at: clock())
@@ -120,6 +127,23 @@ public final class ValidatorService: Service, Sendable {
         } catch {
             logger.error("could not write the shutdown entry", metadata: ["error": "\(error)"])
             throw error
+        }
+    }
+
+    /// Every `idleFlushDelay`, when no tap is running and the ledger holds deferred entries (a
+    /// tap's charges and confirmation, declines), puts them on disk (docs/validator.md,
+    /// "Durability"), so a power loss on an idle bus loses nothing. Ends when cancelled.
+    private func syncWhileIdle() async {
+        let ledger = pipeline.ledger
+        while !Task.isCancelled {
+            try? await Task.sleep(for: idleFlushDelay)
+            guard !Task.isCancelled, busyReaders.withLock({ $0.isEmpty }) else { continue }
+            guard await ledger.durableSequence < ledger.headSequence else { continue }
+            do {
+                try await ledger.makeDurable()
+            } catch {
+                logger.error("could not sync the ledger while idle", metadata: ["error": "\(error)"])
+            }
         }
     }
 
