@@ -31,7 +31,10 @@ let package = Package(
         /// The pure layers, for the fuzzing and benchmark packages beside this one.
         .library(
             name: "HromadaCardPure",
-            targets: ["Identifiers", "Localization", "Diagnostics", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles", "LedgerCore", "SocialCard"]
+            targets: [
+                "Identifiers", "Localization", "Diagnostics", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles",
+                "LedgerCore", "SocialCard", "AccountingCore",
+            ]
         ),
         /// The adapters (PC/SC, virtual card, ledger store), for the benchmark and fuzzing packages.
         .library(name: "HromadaCardAdapters", targets: ["PCSC", "VirtualCard", "SQLiteSupport", "LedgerStore"]),

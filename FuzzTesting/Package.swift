@@ -21,6 +21,7 @@ let package = Package(
         .executableTarget(name: "FuzzBundles", dependencies: ["FuzzDriver", pure]),
         .executableTarget(name: "FuzzVirtualCard", dependencies: ["FuzzDriver", adapters]),
         .executableTarget(name: "FuzzLedger", dependencies: ["FuzzDriver", pure]),
+        .executableTarget(name: "FuzzUploadBatch", dependencies: ["FuzzDriver", pure]),
     ],
     swiftLanguageModes: [.v6]
 )
