@@ -175,8 +175,13 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// discarding what the client still sends. Why at all: closing a socket with unread input
     /// makes the kernel send a reset, which can destroy the response (the 413) before the
     /// client reads it; a short, bounded linger lets the client see it and stop.
+    ///
+    /// The byte bound must exceed what the socket buffers already hold when the response goes
+    /// out — a client streaming a body before any answer fills both ends' buffers (Linux
+    /// autotunes them to 4 MiB for sending and 6 MiB for receiving): with a 1 MiB bound a 413
+    /// sent at the head was sometimes reset away before the client could read it.
     static let lingerTime = TimeAmount.seconds(2)
-    static let lingerBytes = 1 << 20
+    static let lingerBytes = 16 << 20
 
     init(guard connectionGuard: ConnectionGuard, readTimeout: TimeAmount) {
         self.connectionGuard = connectionGuard
