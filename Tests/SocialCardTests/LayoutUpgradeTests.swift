@@ -15,9 +15,10 @@ struct LayoutUpgradeTests {
     /// What the desk does: where the card stands, then the plan (entitlements re-signed for the
     /// new layout, in its encoding) and the run, or only the former application's deletion.
     static func upgrade(
-        to target: SocialCardLayout, on channel: some CardChannel, community: Fixtures.Community, using generator: inout some RandomNumberGenerator
+        from former: SocialCardLayout = Fixtures.layout, to target: SocialCardLayout, on channel: some CardChannel, community: Fixtures.Community,
+        using generator: inout some RandomNumberGenerator
     ) async throws -> PersonalizationReport? {
-        let upgrade = LayoutUpgrade(from: Fixtures.layout, to: target, keyring: try community.keyring())
+        let upgrade = LayoutUpgrade(from: former, to: target, keyring: try community.keyring())
         switch try await upgrade.progress(of: channel, using: &generator) {
         case .upgraded:
             return nil
@@ -30,7 +31,7 @@ struct LayoutUpgradeTests {
                 terms.layoutVersion = LayoutVersion(UInt16(target.layout.version))
                 return try terms.signed(with: issuer.privateKey, encoding: target.entitlementEncoding)
             }
-            let plan = try LayoutUpgradePlan(from: Fixtures.layout, to: target, source: contents, entitlements: entitlements)
+            let plan = try LayoutUpgradePlan(from: former, to: target, source: contents, entitlements: entitlements)
             return try await upgrade.run(plan, on: channel, using: &generator)
         }
     }

@@ -1,7 +1,10 @@
 import CardLayout
 import Entitlements
 import Identifiers
+import PCSC
 import SocialCard
+import Tariff
+import TestBedSupport
 import Testing
 
 /// Layout v3 is v2 with card info and the entitlement slots in one file and compact signed
@@ -63,6 +66,56 @@ struct LayoutV3Tests {
             let balance = Int(ride.purse) - ride.debit
             #expect(after.purseKopecks == balance && after.trips.last?.state?.balanceKopecks == balance, "\(ride.name)")
             #expect(after.trips.last?.state?.counterRides == (ride.counted ? 1 : 0), "\(ride.name)")
+        }
+    }
+
+    @Test("a v2 card moves to v3 in one visit: entitlements re-signed compact, counter, balance and trips carried over")
+    func upgradeFromV2() async throws {
+        let community = try Fixtures.Community()
+        let plan = try community.plan(serial: 0x6201, products: [.rides(count: 10, per: .week), .free], purse: 4_000, layout: Fixtures.layoutV2)
+        let card = try BlankCard(uid: [0x04, 0x62, 0x01, 0x33, 0x34, 0x35, 0x36])
+        defer { card.remove() }
+        var generator = SystemRandomNumberGenerator()
+        let validatorRing = try community.keyring(roles: [.read, .validate])
+        try await TestBed.shared.withReader { reader in
+            _ = try await reader.tap(card) { channel in
+                try await Personalization(plan: plan, keyring: try community.keyring()).run(on: channel, using: &generator)
+            }
+            try await reader.tap(card) { channel in
+                var session = SocialCardSession(channel: channel, layouts: [Fixtures.layoutV2], keyring: validatorRing)
+                let read = try await session.read(using: &generator)
+                let counted = plan.request.entitlements[0]
+                let ride = TripRecord(
+                    time: Fixtures.now, deviceID: 7001, vehicleID: 5, route: 12, zone: 1, entitlementID: counted.id,
+                    category: counted.category, fareKopecks: 300, fullFareKopecks: 1_500, kind: .ride)
+                try await session.stage(
+                    SocialCardWrite(
+                        counter: .init(slot: 0, counter: UsageCounter(entitlementID: counted.id, periodStart: Fixtures.today, rides: 1)),
+                        purseDebitKopecks: 300, trip: .init(ride: ride, sequence: UInt16(read.trips.last!.sequence + 1), slot: 0)),
+                    using: &generator)
+                try await session.commit()
+            }
+            let v2 = try await reader.tap(card) { channel in
+                try await SocialCardReader(layout: Fixtures.layoutV2, keyring: try community.keyring()).read(from: channel, purpose: .desk, trips: .all, using: &generator)
+            }
+            let report = try await reader.tap(card) { channel in
+                try await LayoutUpgradeTests.upgrade(from: Fixtures.layoutV2, to: Fixtures.layoutV3, on: channel, community: community, using: &generator)
+            }
+            #expect(report?.steps.last == .deletedFormerApplication)
+            let (v3, layout) = try await reader.tap(card) { channel in
+                var session = SocialCardSession(channel: channel, layouts: [Fixtures.layoutV3, Fixtures.layoutV2, Fixtures.layout], keyring: validatorRing)
+                return (try await session.read(using: &generator), session.layout)
+            }
+            #expect(layout == Fixtures.layoutV3)
+            #expect(v3.info.serial == v2.info.serial && v3.info.holderPseudonym == Array(v2.info.holderPseudonym.prefix(8)))
+            #expect(v3.purseKopecks == 3_700 && v3.counters[0] == v2.counters[0])
+            #expect(v3.entitlements.map(\.terms.product) == v2.entitlements.map(\.terms.product))
+            #expect(v3.entitlements.allSatisfy { $0.encoding == .compact && $0.layoutVersion == 3 })
+            #expect(v3.trips.last?.sequence == v2.trips.last?.sequence && v3.trips.last?.state == v2.trips.last?.state)
+            let trust = try community.trustStore()
+            for entitlement in v3.entitlements {
+                #expect(trust.verify(entitlement, for: v3.info.serial, layoutVersion: 3, categories: Fixtures.categories, now: Fixtures.now).verified != nil)
+            }
         }
     }
 }
