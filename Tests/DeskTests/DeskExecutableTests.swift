@@ -23,7 +23,7 @@ struct DeskExecutableTests {
         }
     }
 
-    @Test("upgrade a v1 card to v2 (torn once, then resumed): the purse and the entitlement carried over; run again: nothing to do")
+    @Test("upgrade a v1 card to the community's new-card layout, v3 (torn once, then resumed): the purse and the entitlement carried over; run again: nothing to do")
     func upgrade() async throws {
         let community = try Fixtures.Community()
         let card = try BlankCard(uid: [0x04, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86])
@@ -39,7 +39,7 @@ struct DeskExecutableTests {
             #expect(torn.status == 75, "\(torn.output)")
             let upgraded = try await runDesk(upgrade, card: card, reader: reader)
             #expect(upgraded.status == 0, "\(upgraded.output)")
-            #expect(upgraded.output.contains("Card 0A0B-0C0D-0E0F-2022 moved from layout v1 to v2."))
+            #expect(upgraded.output.contains("Card 0A0B-0C0D-0E0F-2022 moved from layout v1 to v3."))
             #expect(upgraded.output.contains("  Перенесено: гаманець 150.00 грн, пільг 1, поїздок у журналі 1"))
             #expect(upgraded.output.contains("  Carried over: purse 150.00 UAH, 1 entitlements, 1 trip records"))
             let read = try await runDesk(["read", "--reader", reader.name, "--keys", community.path], card: card, reader: reader)
@@ -50,7 +50,7 @@ struct DeskExecutableTests {
             #expect(readLines.contains("  Purse: 150.00 UAH"))
             let again = try await runDesk(upgrade, card: card, reader: reader)
             #expect(again.status == 0)
-            #expect(again.output.contains("Card 0A0B-0C0D-0E0F-2022 already has layout v2; nothing was changed."))
+            #expect(again.output.contains("Card 0A0B-0C0D-0E0F-2022 already has layout v3; nothing was changed."))
         }
     }
 
