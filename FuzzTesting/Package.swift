@@ -17,6 +17,7 @@ let package = Package(
         .target(name: "FuzzDriver"),
         .executableTarget(name: "FuzzSmartCard", dependencies: ["FuzzDriver", pure]),
         .executableTarget(name: "FuzzEntitlements", dependencies: ["FuzzDriver", pure]),
+        .executableTarget(name: "FuzzCardEntitlements", dependencies: ["FuzzDriver", pure]),
         .executableTarget(name: "FuzzCardLayout", dependencies: ["FuzzDriver", pure]),
         .executableTarget(name: "FuzzBundles", dependencies: ["FuzzDriver", pure]),
         .executableTarget(name: "FuzzVirtualCard", dependencies: ["FuzzDriver", adapters]),

@@ -35,7 +35,7 @@ public struct IssuanceDesk: Sendable {
             id: IssuancePolicy.firstEntitlementID, cardSerial: order.serial,
             layoutVersion: LayoutVersion(UInt16(setup.layout.layout.version)), category: category.code, product: order.product,
             validFrom: dates.validFrom, validUntil: dates.validUntil, issuerKeyID: issuerKey.keyID)
-        let entitlement = try terms.signed(with: issuerKey.privateKey)
+        let entitlement = try terms.signed(with: issuerKey.privateKey, encoding: setup.layout.entitlementEncoding)
         let request = IssuanceRequest(
             serial: order.serial, issueDate: today, expiryDate: dates.cardExpiry,
             holderPseudonym: IssuanceRequest.randomPseudonym(length: setup.layout.pseudonymLength, using: &generator),
@@ -70,7 +70,7 @@ public struct IssuanceDesk: Sendable {
                     var terms = entitlement.terms
                     terms.layoutVersion = version
                     terms.issuerKeyID = issuerKey.keyID
-                    return try terms.signed(with: issuerKey.privateKey)
+                    return try terms.signed(with: issuerKey.privateKey, encoding: target.entitlementEncoding)
                 }
                 let plan = try LayoutUpgradePlan(from: former, to: target, source: contents, entitlements: entitlements)
                 return (try await upgrade.run(plan, on: channel, using: &generator), contents)

@@ -13,7 +13,7 @@ struct SchemaAgreementTests {
     static let definitions: [(String, Set<String>)] = [
         ("card", LayoutJSONKeys.card), ("application", LayoutJSONKeys.application), ("key", LayoutJSONKeys.key),
         ("access", LayoutJSONKeys.access), ("file", LayoutJSONKeys.file), ("format", LayoutJSONKeys.format),
-        ("field", LayoutJSONKeys.field),
+        ("field", LayoutJSONKeys.field), ("part", LayoutJSONKeys.part),
     ]
 
     @Test("every key the schema allows is understood by the loader, and vice versa")
@@ -58,6 +58,11 @@ struct SchemaAgreementTests {
         used["file"] = files.reduce(into: Set()) { $0.formUnion(keys($1)) }
         used["access"] = files.reduce(into: Set()) { partial, file in
             if case .object(let object) = file { partial.formUnion(keys(object["access"])) }
+        }
+        used["part"] = files.reduce(into: Set()) { partial, file in
+            if case .object(let object) = file, case .array(let parts)? = object["parts"] {
+                for part in parts { partial.formUnion(keys(part)) }
+            }
         }
         used["format"] = formats.members.reduce(into: Set()) { $0.formUnion(keys($1.value)) }
         used["field"] = formats.members.reduce(into: Set()) { partial, member in
@@ -156,6 +161,13 @@ struct BrokenLayoutTests {
               .schemaViolation, at: "/files/1/size", rule: "false"),
         .init("a record file without a record size", #""recordSize": 8, "#, "",
               .schemaViolation, at: "/files/2", rule: "required"),
+        .init("parts larger than their file", #""size": 40, "communication""#, #""size": 31, "communication""#,
+              .recordLargerThanFile, at: "/files/3/parts"),
+        .init("a part named like a file", #""name": "tail""#, #""name": "purse""#, .duplicateFileName, at: "/files/3/parts/1/name"),
+        .init("a part of an unknown format", #""format": "entry", "repeat": 2"#, #""format": "nothing", "repeat": 2"#,
+              .unknownFormat, at: "/files/3/parts/1/format"),
+        .init("a file with a format and parts", #""size": 40, "communication""#, #""size": 40, "format": "info", "communication""#,
+              .schemaViolation, at: "/files/3", rule: "oneOf"),
         .init("a cyclic file of one record", #""maxRecords": 3"#, #""maxRecords": 1"#,
               .schemaViolation, at: "/files/2/maxRecords", rule: "minimum"),
         .init("an enum without values", #", "values": { "a": 1, "b": 2 }"#, "",
@@ -174,7 +186,14 @@ struct BrokenLayoutTests {
     @Test("the fixture itself loads")
     func fixtureLoads() throws {
         let layout = try CardLayout(json: fullFixture)
-        #expect(layout.files.map(\.name) == ["info", "purse", "log"])
+        #expect(layout.files.map(\.name) == ["info", "purse", "log", "shared"])
+        // Parts are addressed like files, at their offsets in the file they lie in.
+        #expect(layout.parts.map(\.name) == ["head", "tail"])
+        #expect(layout.parts.map(\.offset) == [0, 16])
+        #expect(layout.file(named: "tail")?.number == 4 && layout.file(named: "tail")?.partOf == "shared")
+        #expect(layout.file(named: "tail")?.kind == .backup(size: 16))
+        #expect(layout.file(number: 4)?.name == "shared")
+        #expect(layout.memoryBudget.items.filter { $0.what.hasPrefix("file 4 ") }.map(\.bytes) == [128, 32])
     }
 
     @Test(arguments: cases)

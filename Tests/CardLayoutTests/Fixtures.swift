@@ -32,7 +32,10 @@ let fullFixture = """
     { "number": 2, "name": "purse", "type": "value", "lowerLimit": 0, "upperLimit": 1000, "initialValue": 0, "limitedCredit": false, "communication": "mac",
       "access": { "read": "validate", "write": "never", "readWrite": "issue", "change": 0 } },
     { "number": 3, "name": "log", "type": "cyclicRecord", "recordSize": 8, "maxRecords": 3, "format": "entry", "communication": "enciphered",
-      "access": { "read": "read", "write": "validate", "readWrite": "issue", "change": "never" } }
+      "access": { "read": "read", "write": "validate", "readWrite": "issue", "change": "never" } },
+    { "number": 4, "name": "shared", "type": "backup", "size": 40, "communication": "enciphered",
+      "access": { "read": "validate", "write": "never", "readWrite": "issue", "change": "applicationMaster" },
+      "parts": [ { "name": "head", "format": "info", "description": "p" }, { "name": "tail", "format": "entry", "repeat": 2 } ] }
   ],
   "formats": {
     "info": { "size": 16, "description": "card info", "fields": [

@@ -23,7 +23,7 @@ struct DeskExecutableTests {
         }
     }
 
-    @Test("upgrade a v1 card to v2 (torn once, then resumed): the purse and the entitlement carried over; run again: nothing to do")
+    @Test("upgrade a v1 card to the community's new-card layout, v3 (torn once, then resumed): the purse and the entitlement carried over; run again: nothing to do")
     func upgrade() async throws {
         let community = try Fixtures.Community()
         let card = try BlankCard(uid: [0x04, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86])
@@ -39,18 +39,18 @@ struct DeskExecutableTests {
             #expect(torn.status == 75, "\(torn.output)")
             let upgraded = try await runDesk(upgrade, card: card, reader: reader)
             #expect(upgraded.status == 0, "\(upgraded.output)")
-            #expect(upgraded.output.contains("Card 0A0B-0C0D-0E0F-2022 moved from layout v1 to v2."))
+            #expect(upgraded.output.contains("Card 0A0B-0C0D-0E0F-2022 moved from layout v1 to v3."))
             #expect(upgraded.output.contains("  Перенесено: гаманець 150.00 грн, пільг 1, поїздок у журналі 1"))
             #expect(upgraded.output.contains("  Carried over: purse 150.00 UAH, 1 entitlements, 1 trip records"))
             let read = try await runDesk(["read", "--reader", reader.name, "--keys", community.path], card: card, reader: reader)
             #expect(read.status == 0, "\(read.output)")
             let readLines = read.output.split(separator: "\n").map(String.init)
-            #expect(readLines.contains("Card 0A0B-0C0D-0E0F-2022 (layout v2, community \(Fixtures.layout.communityCode))"))
+            #expect(readLines.contains("Card 0A0B-0C0D-0E0F-2022 (layout v3, community \(Fixtures.layout.communityCode))"))
             #expect(readLines.contains { $0.hasPrefix("  Entitlement 1 (#1): Old-age pensioners — 30 rides per month") && $0.hasSuffix("; valid; rides used: 0") })
             #expect(readLines.contains("  Purse: 150.00 UAH"))
             let again = try await runDesk(upgrade, card: card, reader: reader)
             #expect(again.status == 0)
-            #expect(again.output.contains("Card 0A0B-0C0D-0E0F-2022 already has layout v2; nothing was changed."))
+            #expect(again.output.contains("Card 0A0B-0C0D-0E0F-2022 already has layout v3; nothing was changed."))
         }
     }
 
@@ -85,9 +85,9 @@ struct DeskExecutableTests {
             let read = try await runDesk(["read", "--reader", reader.name, "--keys", community.path], card: card, reader: reader)
             #expect(read.status == 0, "\(read.output)")
             let readLines = read.output.split(separator: "\n").map(String.init)
-            // New Nemishaieve cards get layout v2 (Communities/nemishaieve/issuance.json).
-            #expect(readLines.first == "Картка 0A0B-0C0D-0E0F-1011 (макет v2, громада \(Fixtures.layout.communityCode))")
-            #expect(readLines.contains("Card 0A0B-0C0D-0E0F-1011 (layout v2, community \(Fixtures.layout.communityCode))"))
+            // New Nemishaieve cards get layout v3 (Communities/nemishaieve/issuance.json).
+            #expect(readLines.first == "Картка 0A0B-0C0D-0E0F-1011 (макет v3, громада \(Fixtures.layout.communityCode))")
+            #expect(readLines.contains("Card 0A0B-0C0D-0E0F-1011 (layout v3, community \(Fixtures.layout.communityCode))"))
             #expect(readLines.contains("  Пільга 1 (№1): Пенсіонери за віком — 30 поїздок на місяць, з \(today) по 2027-06-30; дійсна; використано поїздок: 0"))
             #expect(readLines.contains("  Entitlement 1 (#1): Old-age pensioners — 30 rides per month, \(today) through 2027-06-30; valid; rides used: 0"))
             #expect(readLines.contains("  Заблокована: ні") && readLines.contains("  Blocked: no"))

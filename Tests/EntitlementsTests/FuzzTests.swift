@@ -10,6 +10,8 @@ struct FuzzTests {
         ("Entitlement(decoding:)", { _ = try Entitlement(decoding: $0) }),
         ("Entitlement(decodingZeroPadded:)", { _ = try Entitlement(decodingZeroPadded: $0) }),
         ("EntitlementTerms(decoding:)", { _ = try EntitlementTerms(decoding: $0) }),
+        ("EntitlementTerms(decoding:as: .compact)", { _ = try EntitlementTerms(decoding: $0, as: .compact) }),
+        ("Entitlement(decodingCardSlot:)", { _ = try Entitlement(decodingCardSlot: $0, cardSerial: Fixture.card, layoutVersion: 3) }),
         ("Certificate(decoding:)", { _ = try Certificate(decoding: $0) }),
         ("CertificateTerms(decoding:)", { _ = try CertificateTerms(decoding: $0) }),
     ]
@@ -22,8 +24,8 @@ struct FuzzTests {
         for _ in 0..<20_000 {
             let length = Int.random(in: 0...160, using: &rng)
             var input = Random.bytes(&rng, count: length)
-            // Most random first bytes fail the format check; keep the format byte right half the time.
-            if !input.isEmpty, Bool.random(using: &rng) { input[0] = 1 }
+            // Most random first bytes fail the format check; keep a known format byte half the time.
+            if !input.isEmpty, Bool.random(using: &rng) { input[0] = UInt8.random(in: 1...2, using: &rng) }
             do { try decode(input) } catch is EntitlementError {} catch { otherErrors += 1 }
         }
         #expect(otherErrors == 0)
@@ -36,6 +38,9 @@ struct FuzzTests {
         let seeds: [[UInt8]] = [
             try Fixture.terms(product: .rides(count: 2, per: .day), routes: [1, 5], zones: [2], windows: [TimeWindow(weekdays: .weekdays, fromMinute: 360, untilMinute: 1320)]).signed(with: Fixture.deskKey).encoded(),
             try Fixture.terms().encoded(),
+            try Fixture.terms(product: .pass(from: Fixture.date(2026, 1, 1), through: Fixture.date(2026, 2, 1)), routes: [3, 200], zones: [1])
+                .signed(with: Fixture.deskKey, encoding: .compact).cardEncoded(),
+            try Fixture.terms(product: .rides(count: 300, per: .month)).signed(with: Fixture.deskKey, encoding: .compact).encoded(),
             try Fixture.certificate(id: 3, role: .validator, key: Fixture.validatorKey).encoded(),
             try Fixture.certificate(id: 3, role: .validator, key: Fixture.validatorKey).terms.encoded(),
         ]

@@ -21,6 +21,9 @@ enum Fixtures {
     static let layoutV2Path = packageRoot.appendingPathComponent("CardLayouts/nemishaieve-social-v2.json").path
     static let cardLayoutV2: CardLayout = try! CardLayout(json: [UInt8](FileManager.default.contents(atPath: layoutV2Path)!))
     static let layoutV2 = try! SocialCardLayout(cardLayoutV2)
+    static let layoutV3Path = packageRoot.appendingPathComponent("CardLayouts/nemishaieve-social-v3.json").path
+    static let cardLayoutV3: CardLayout = try! CardLayout(json: [UInt8](FileManager.default.contents(atPath: layoutV3Path)!))
+    static let layoutV3 = try! SocialCardLayout(cardLayoutV3)
     static let categories: [BenefitCategory] = try! JSONDecoder().decode(
         BenefitCategoryList.self, from: FileManager.default.contents(atPath: categoriesPath)!).categories
 
@@ -74,11 +77,11 @@ enum Fixtures {
                     id: EntitlementID(UInt32(index + 1)), cardSerial: serial, layoutVersion: LayoutVersion(UInt16(layout.layout.version)),
                     category: category, product: product,
                     validFrom: Fixtures.today, validUntil: Fixtures.today.adding(days: 365), issuerKeyID: issuer.keyID
-                ).signed(with: issuer.privateKey)
+                ).signed(with: issuer.privateKey, encoding: layout.entitlementEncoding)
             }
             let request = IssuanceRequest(
                 serial: serial, issueDate: Fixtures.today, expiryDate: Fixtures.today.adding(days: 1826),
-                holderPseudonym: IssuanceRequest.randomPseudonym(using: &generator), entitlements: entitlements,
+                holderPseudonym: IssuanceRequest.randomPseudonym(length: layout.pseudonymLength, using: &generator), entitlements: entitlements,
                 purseKopecks: purse, issuedAt: Fixtures.now, issuerDeviceID: issuer.keyID.rawValue)
             return try PersonalizationPlan(layout: layout, request: request)
         }

@@ -36,12 +36,14 @@ struct LayoutV2Tests {
         #expect(issued.state == TripRecordState(balanceKopecks: 700, counterPeriodStart: CivilDate(year: 2000, month: 1, day: 1)!, counterRides: 0))
     }
 
-    /// One ride on a fresh v2 card: what was read, the APDUs, and the card as the desk sees it after.
-    private func ride(
-        _ products: [Product], purse: Int32, debit: Int, counted: Bool, serial: CardSerial, uid: UInt8
+    /// One ride on a fresh card of `layout` (v2 unless named) by a validator holding it first and
+    /// the older layouts after: what was read, the APDUs, and the card as the desk sees it after.
+    static func ride(
+        _ products: [Product], purse: Int32, debit: Int, counted: Bool, serial: CardSerial, uid: UInt8,
+        layout: SocialCardLayout = Fixtures.layoutV2
     ) async throws -> (apdus: Int, read: SocialCardContents, after: SocialCardContents, ride: TripRecord) {
         let community = try Fixtures.Community()
-        let plan = try community.plan(serial: serial, products: products, purse: purse, layout: Fixtures.layoutV2)
+        let plan = try community.plan(serial: serial, products: products, purse: purse, layout: layout)
         let card = try BlankCard(uid: [0x04, uid, 0x32, 0x33, 0x34, 0x35, 0x36])
         defer { card.remove() }
         var generator = SystemRandomNumberGenerator()
@@ -57,9 +59,10 @@ struct LayoutV2Tests {
             let counter = CountingChannel<PCSCCardChannel>.Counter()
             let (apdus, read) = try await reader.tap(card) { channel in
                 var session = SocialCardSession(
-                    channel: CountingChannel(base: channel, counter: counter), layouts: [Fixtures.layoutV2, Fixtures.layout], keyring: validatorRing)
+                    channel: CountingChannel(base: channel, counter: counter),
+                    layouts: [layout] + [Fixtures.layoutV2, Fixtures.layout].filter { $0 != layout }, keyring: validatorRing)
                 let read = try await session.read(using: &generator)
-                #expect(session.layout == Fixtures.layoutV2)
+                #expect(session.layout == layout)
                 let sequence = UInt16(read.trips.last!.sequence + 1)
                 try await session.stage(
                     SocialCardWrite(
@@ -71,7 +74,7 @@ struct LayoutV2Tests {
             }
             #expect(apdus == counter.count)
             let after = try await reader.tap(card) { channel in
-                try await SocialCardReader(layout: Fixtures.layoutV2, keyring: try community.keyring()).read(from: channel, purpose: .desk, trips: .all, using: &generator)
+                try await SocialCardReader(layout: layout, keyring: try community.keyring()).read(from: channel, purpose: .desk, trips: .all, using: &generator)
             }
             return (apdus, read, after, ride)
         }
@@ -79,7 +82,7 @@ struct LayoutV2Tests {
 
     @Test("a counted ride: 10 APDUs; the newest record carries the counter and the balance")
     func countedRide() async throws {
-        let (apdus, read, after, ride) = try await ride([.rides(count: 2, per: .day)], purse: 1_000, debit: 0, counted: true, serial: 0x5101, uid: 0x51)
+        let (apdus, read, after, ride) = try await Self.ride([.rides(count: 2, per: .day)], purse: 1_000, debit: 0, counted: true, serial: 0x5101, uid: 0x51)
         // select 1, UID 1, authenticate 2, card info 1, one 104-byte slot 2, newest record 1;
         // the record 1, commit 1.
         #expect(apdus == 10)
@@ -95,7 +98,7 @@ struct LayoutV2Tests {
     @Test("a free ride or a pass: 10 APDUs, nothing counted or debited")
     func freeRide() async throws {
         for (index, product) in [Product.free, .pass(from: Fixtures.today, through: Fixtures.today.adding(days: 30))].enumerated() {
-            let (apdus, _, after, _) = try await ride([product], purse: 300, debit: 0, counted: false, serial: CardSerial(0x5201 + UInt64(index)), uid: 0x52 + UInt8(index))
+            let (apdus, _, after, _) = try await Self.ride([product], purse: 300, debit: 0, counted: false, serial: CardSerial(0x5201 + UInt64(index)), uid: 0x52 + UInt8(index))
             #expect(apdus == 10)
             #expect(after.purseKopecks == 300 && after.trips.last?.state?.balanceKopecks == 300)
         }
@@ -103,7 +106,7 @@ struct LayoutV2Tests {
 
     @Test("a paid ride from the purse, no entitlements: 9 APDUs; the debit and the record's balance agree")
     func paidRide() async throws {
-        let (apdus, read, after, _) = try await ride([], purse: 2_000, debit: 1_500, counted: false, serial: 0x5301, uid: 0x53)
+        let (apdus, read, after, _) = try await Self.ride([], purse: 2_000, debit: 1_500, counted: false, serial: 0x5301, uid: 0x53)
         // select 1, UID 1, authenticate 2, card info 1, newest record 1; debit 1, the record 1, commit 1.
         #expect(apdus == 9)
         #expect(read.purseKopecks == 2_000)
@@ -114,7 +117,7 @@ struct LayoutV2Tests {
 
     @Test("a discounted ride, an entitlement and a debit: 11 APDUs")
     func discountRide() async throws {
-        let (apdus, _, after, _) = try await ride([.discount(percent: 50)], purse: 2_000, debit: 750, counted: false, serial: 0x5401, uid: 0x54)
+        let (apdus, _, after, _) = try await Self.ride([.discount(percent: 50)], purse: 2_000, debit: 750, counted: false, serial: 0x5401, uid: 0x54)
         #expect(apdus == 11)
         #expect(after.purseKopecks == 1_250 && after.trips.last?.state?.balanceKopecks == 1_250)
     }

@@ -23,7 +23,7 @@ struct TariffDataTests {
         #expect(tariff.currency == "UAH")
         #expect(tariff.baseFareKopecks == 1500)
         #expect(tariff.timeZone == .europeKyiv)
-        #expect(tariff.acceptedLayoutVersions == [1, 2])
+        #expect(tariff.acceptedLayoutVersions == [1, 2, 3])
         // Every category the community defines is in force on its buses, in the list's order.
         #expect(tariff.categories == categories.categories)
         #expect(TariffSource(tariff) == source)

@@ -330,7 +330,7 @@ struct ConfigurationTests {
         #expect(setup.rules.tariff == community.tariff)
         #expect(setup.rules.context.deviceID == DeviceID(7101))
         #expect(setup.cardKeys.map(\.role).sorted() == ["read", "validate"])
-        #expect(setup.layouts.map(\.id) == ["nemishaieve-social-v1", "nemishaieve-social-v2"])
+        #expect(setup.layouts.map(\.id) == ["nemishaieve-social-v1", "nemishaieve-social-v2", "nemishaieve-social-v3"])
         _ = try SocialCardTapper(setup: setup)
 
         // Another key's certificate (the issuer's) is refused.

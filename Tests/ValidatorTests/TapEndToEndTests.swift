@@ -58,7 +58,7 @@ struct TapEndToEndTests {
         let validator = try ValidatorHarness(community: community)
         defer { validator.removeFiles() }
         let serial = CardSerial(0x5000 + UInt64(index))
-        let card = try TestCard(number: UInt8(index), salt: layoutPath == Paths.layout ? 0x01 : 0x11)
+        let card = try TestCard(number: UInt8(index), salt: layoutPath == Paths.layout ? 0x01 : layoutPath == Paths.layoutV2 ? 0x11 : 0x21)
         defer { card.remove() }
         try await TestBed.shared.withReader { reader in
             try await validator.issue(card, try community.plan(serial: serial, grants: testCase.grants, purse: testCase.purse), on: reader)
@@ -86,6 +86,14 @@ struct TapEndToEndTests {
             #expect(agreement.holds, "\(agreement)")
             #expect(try validator.verify())
         }
+    }
+
+    /// A v3 card (compact entitlements, card info and the first slot in one read) on a validator
+    /// holding v3, v2 and v1: the ride kinds whose reads differ (an entitlement or none, counted
+    /// or not), a few to keep the suite short; the decision code is the same for every layout.
+    @Test("free, counted, pass and purse-only rides on a v3 card", arguments: [0, 2, 3, 5])
+    func productOnV3(_ index: Int) async throws {
+        try await product(index, layoutPath: Paths.layoutV3)
     }
 
     @Test("counted rides: the limit, then the next period starts again from zero", arguments: layouts)

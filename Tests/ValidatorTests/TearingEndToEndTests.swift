@@ -30,7 +30,13 @@ struct TearingEndToEndTests {
     static let scenarios = [
         Scenario(name: "counted benefit ride", grants: [.init(product: .rides(count: 30, per: .month), category: 1)], purse: 0, counted: 1),
         Scenario(name: "purse debit", grants: [.init(product: .storedValue, category: 100)], purse: 10_000, counted: nil),
+        Scenario(name: "free ride", grants: [.init(product: .free, category: 2)], purse: 0, counted: nil),
     ]
+
+    @Test("a free ride on a v3 card: every APDU position, both ways of tearing, card and ledger agree after the next tap")
+    func everyPositionOfAFreeRideOnV3() async throws {
+        try await everyPosition(2, layoutPath: Paths.layoutV3)
+    }
 
     @Test("every APDU position, both ways of tearing: card and ledger agree after the next tap (a v1 and a v2 card)",
           arguments: [0, 1], [Paths.layout, Paths.layoutV2])
@@ -38,7 +44,7 @@ struct TearingEndToEndTests {
         let scenario = Self.scenarios[index]
         let community = try TestCommunity(layoutPath: layoutPath)
         let serial = CardSerial(0x7000 + UInt64(index))
-        let card = try TestCard(number: UInt8(index), salt: layoutPath == Paths.layout ? 0x70 : 0x72)
+        let card = try TestCard(number: UInt8(index), salt: layoutPath == Paths.layout ? 0x70 : layoutPath == Paths.layoutV2 ? 0x72 : 0x74)
         defer { card.remove() }
         try await TestBed.shared.withReader { reader in
             let issuing = try ValidatorHarness(community: community)

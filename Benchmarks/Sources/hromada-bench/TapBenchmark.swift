@@ -206,12 +206,12 @@ final class Bench: @unchecked Sendable {
                 id: EntitlementID(UInt32(index + 1)), cardSerial: serial, layoutVersion: LayoutVersion(UInt16(layout.layout.version)),
                 category: grant.1, product: grant.0,
                 validFrom: today.adding(days: -10), validUntil: today.adding(days: 365), issuerKeyID: issuer.keyID
-            ).signed(with: issuer.privateKey)
+            ).signed(with: issuer.privateKey, encoding: layout.entitlementEncoding)
         }
         var generator = SystemRandomNumberGenerator()
         let request = IssuanceRequest(
             serial: serial, issueDate: today.adding(days: -10), expiryDate: today.adding(days: 1000),
-            holderPseudonym: IssuanceRequest.randomPseudonym(using: &generator), entitlements: entitlements, purseKopecks: purse,
+            holderPseudonym: IssuanceRequest.randomPseudonym(length: layout.pseudonymLength, using: &generator), entitlements: entitlements, purseKopecks: purse,
             issuedAt: UnixTime(1_795_000_000), issuerDeviceID: issuer.keyID.rawValue)
         let plan = try PersonalizationPlan(layout: layout, request: request)
         let keyring = self.keyring

@@ -13,6 +13,9 @@ func fuzzOne(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     if let terms = try? EntitlementTerms(decoding: input) {
         precondition((try? terms.encoded()) == input, "entitlement terms encoding must be canonical")
     }
+    if let terms = try? EntitlementTerms(decoding: input, as: .compact) {
+        precondition((try? terms.encoded(.compact)) == input, "compact entitlement terms encoding must be canonical")
+    }
     if let certificate = try? Certificate(decoding: input) {
         precondition((try? certificate.encoded()) == input, "certificate encoding must be canonical")
     }

@@ -19,11 +19,14 @@ public struct CardLayout: Hashable, Sendable {
     public let application: ApplicationSpec
     /// Files in document order.
     public let files: [FileSpec]
+    /// The named parts of files that hold several kinds of record (`parts` in the layout), in
+    /// document order; each is addressed like a file of its own at its ``FileSpec/offset``.
+    public let parts: [FileSpec]
     /// Record formats by name.
     public let formats: [String: RecordFormat]
 
-    /// The file with this name, if any.
-    public func file(named name: String) -> FileSpec? { files.first { $0.name == name } }
+    /// The file, or the part of a file, with this name, if any.
+    public func file(named name: String) -> FileSpec? { files.first { $0.name == name } ?? parts.first { $0.name == name } }
     /// The file with this number, if any.
     public func file(number: UInt8) -> FileSpec? { files.first { $0.number == number } }
     /// The record format stored in `file`, if it has one.
@@ -204,10 +207,15 @@ public struct FileSpec: Hashable, Sendable {
     public let access: AccessRights
     /// The record format of its contents (none for value files).
     public let formatName: String?
-    /// For data files: how many records of the format lie back to back from offset 0.
+    /// For data files: how many records of the format lie back to back from ``offset``.
     public let repeatCount: Int
     /// Free text.
     public let description: String?
+    /// Where the contents start in the card's file: 0, except for a part of a file.
+    public let offset: Int
+    /// For a part of a file: the name of the file it lies in (whose number, type, communication
+    /// and access it shares); nil for a file.
+    public let partOf: String?
 
     /// Bytes the file's contents occupy as seen by the application (one copy).
     public var logicalSize: Int {

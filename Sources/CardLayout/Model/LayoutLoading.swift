@@ -17,9 +17,11 @@ public enum LayoutJSONKeys {
     public static let access: Set<String> = ["read", "write", "readWrite", "change"]
     /// Keys of one entry of `files`.
     public static let file: Set<String> = [
-        "number", "name", "type", "communication", "access", "description", "size", "format", "repeat",
+        "number", "name", "type", "communication", "access", "description", "size", "format", "repeat", "parts",
         "recordSize", "maxRecords", "lowerLimit", "upperLimit", "initialValue", "limitedCredit",
     ]
+    /// Keys of one entry of a file's `parts`.
+    public static let part: Set<String> = ["name", "format", "repeat", "description"]
     /// Keys of one record format.
     public static let format: Set<String> = ["size", "description", "fields"]
     /// Keys of one field.
@@ -118,17 +120,24 @@ extension CardLayout {
         formats = try Self.readFormats(root.value("formats"))
         guard case .array(let fileValues) = try root.value("files") else { throw root.missing("files") }
         var files: [FileSpec] = []
+        var parts: [FileSpec] = []
         for (index, fileValue) in fileValues.enumerated() {
-            let file = try Self.readFile(fileValue, path: "/files/\(index)", application: application, formats: formats)
+            let (file, fileParts) = try Self.readFile(fileValue, path: "/files/\(index)", application: application, formats: formats)
             if files.contains(where: { $0.number == file.number }) {
                 throw CardLayoutError(.duplicateFileNumber, "file number \(file.number) is used twice", path: "/files/\(index)/number")
             }
-            if files.contains(where: { $0.name == file.name }) {
-                throw CardLayoutError(.duplicateFileName, "file name \(file.name) is used twice", path: "/files/\(index)/name")
+            // Files and parts share one name space: code asks for either by name.
+            let named = [file] + fileParts
+            for (position, spec) in named.enumerated()
+            where (files + parts + named.prefix(position)).contains(where: { $0.name == spec.name }) {
+                throw CardLayoutError(.duplicateFileName, "file name \(spec.name) is used twice",
+                                      path: position == 0 ? "/files/\(index)/name" : "/files/\(index)/parts/\(position - 1)/name")
             }
             files.append(file)
+            parts += fileParts
         }
         self.files = files
+        self.parts = parts
         try root.finish()
         let budget = memoryBudget
         if budget.totalBytes > card.capacityBytes {
@@ -327,7 +336,7 @@ extension CardLayout {
 extension CardLayout {
     private static func readFile(
         _ value: JSONValue, path: String, application: ApplicationSpec, formats: [String: RecordFormat]
-    ) throws(CardLayoutError) -> FileSpec {
+    ) throws(CardLayoutError) -> (file: FileSpec, parts: [FileSpec]) {
         var reader = try ObjectReader(value, path: path, declared: LayoutJSONKeys.file)
         let number = UInt8(try reader.integer("number"))
         let name = try reader.string("name")
@@ -355,6 +364,7 @@ extension CardLayout {
         let initialValue = reader.optionalInteger("initialValue")
         var limitedCredit = false
         if case .bool(let flag)? = reader.take("limitedCredit") { limitedCredit = flag }
+        let partValues = reader.take("parts")
         try reader.finish()
 
         let kind: FileKind
@@ -401,7 +411,41 @@ extension CardLayout {
                     path: path)
             }
         }
-        return FileSpec(number: number, name: name, kind: kind, communication: communication, access: access,
-                        formatName: formatName, repeatCount: repeatCount, description: description)
+        let file = FileSpec(number: number, name: name, kind: kind, communication: communication, access: access,
+                            formatName: formatName, repeatCount: repeatCount, description: description, offset: 0, partOf: nil)
+        var parts: [FileSpec] = []
+        if case .array(let entries)? = partValues {
+            // Parts lie back to back from offset 0, each `repeat` records of its format.
+            var offset = 0
+            for (partIndex, entry) in entries.enumerated() {
+                let partPath = "\(path)/parts/\(partIndex)"
+                var partReader = try ObjectReader(entry, path: partPath, declared: LayoutJSONKeys.part)
+                let partName = try partReader.string("name")
+                let partFormat = try partReader.string("format")
+                let partRepeat = Int(partReader.optionalInteger("repeat") ?? 1)
+                let partDescription = partReader.optionalString("description")
+                try partReader.finish()
+                guard let format = formats[partFormat] else {
+                    throw CardLayoutError(.unknownFormat, "\(partName) uses format \(partFormat), which is not defined", path: "\(partPath)/format")
+                }
+                let size = format.size * partRepeat
+                let partKind: FileKind
+                switch kind {
+                case .standard: partKind = .standard(size: size)
+                case .backup: partKind = .backup(size: size)
+                default:
+                    throw CardLayoutError(.schemaViolation, "only standard and backup files have parts", path: partPath, rule: "allOf")
+                }
+                parts.append(FileSpec(
+                    number: number, name: partName, kind: partKind, communication: communication, access: access,
+                    formatName: partFormat, repeatCount: partRepeat, description: partDescription, offset: offset, partOf: name))
+                offset += size
+            }
+            if offset > file.logicalSize {
+                throw CardLayoutError(.recordLargerThanFile,
+                    "the parts of \(name) take \(offset) bytes, the file has \(file.logicalSize)", path: "\(path)/parts")
+            }
+        }
+        return (file, parts)
     }
 }

@@ -91,6 +91,7 @@ extension CardLayout {
         "size": { "type": "integer", "minimum": 1, "maximum": 8192 },
         "format": { "$ref": "#/$defs/identifier" },
         "repeat": { "type": "integer", "minimum": 1, "maximum": 255 },
+        "parts": { "type": "array", "minItems": 2, "maxItems": 8, "items": { "$ref": "#/$defs/part" } },
         "recordSize": { "type": "integer", "minimum": 1, "maximum": 8192 },
         "maxRecords": { "type": "integer", "minimum": 1, "maximum": 255 },
         "lowerLimit": { "type": "integer", "minimum": -2147483648, "maximum": 2147483647 },
@@ -102,7 +103,11 @@ extension CardLayout {
         {
           "if": { "properties": { "type": { "enum": ["standard", "backup"] } } },
           "then": {
-            "required": ["size", "format"],
+            "required": ["size"],
+            "oneOf": [
+              { "required": ["format"], "properties": { "parts": false } },
+              { "required": ["parts"], "properties": { "format": false, "repeat": false } }
+            ],
             "properties": { "recordSize": false, "maxRecords": false, "lowerLimit": false, "upperLimit": false, "initialValue": false, "limitedCredit": false }
           }
         },
@@ -110,14 +115,14 @@ extension CardLayout {
           "if": { "properties": { "type": { "const": "value" } } },
           "then": {
             "required": ["lowerLimit", "upperLimit", "initialValue", "limitedCredit"],
-            "properties": { "size": false, "format": false, "repeat": false, "recordSize": false, "maxRecords": false }
+            "properties": { "size": false, "format": false, "repeat": false, "parts": false, "recordSize": false, "maxRecords": false }
           }
         },
         {
           "if": { "properties": { "type": { "enum": ["linearRecord", "cyclicRecord"] } } },
           "then": {
             "required": ["recordSize", "maxRecords", "format"],
-            "properties": { "size": false, "repeat": false, "lowerLimit": false, "upperLimit": false, "initialValue": false, "limitedCredit": false }
+            "properties": { "size": false, "repeat": false, "parts": false, "lowerLimit": false, "upperLimit": false, "initialValue": false, "limitedCredit": false }
           }
         },
         {
@@ -125,6 +130,17 @@ extension CardLayout {
           "then": { "properties": { "maxRecords": { "minimum": 2 } } }
         }
       ]
+    },
+    "part": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": ["name", "format"],
+      "properties": {
+        "name": { "$ref": "#/$defs/identifier" },
+        "format": { "$ref": "#/$defs/identifier" },
+        "repeat": { "type": "integer", "minimum": 1, "maximum": 255 },
+        "description": { "type": "string" }
+      }
     },
     "format": {
       "type": "object",

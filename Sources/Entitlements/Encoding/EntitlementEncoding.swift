@@ -159,23 +159,26 @@ extension Entitlement {
     /// Largest encoding a signed entitlement may have; sized for a DESFire record with room to spare.
     public static let maximumEncodedSize = 120
 
-    /// The card record: the encoded terms followed by the 64-byte signature.
+    /// The record in its portable form: the encoded terms followed by the 64-byte signature
+    /// (for the full encoding also the card record; see ``cardEncoded()``).
     public func encoded() throws -> [UInt8] {
-        let body = try terms.encoded()
-        guard body.count + 64 <= Self.maximumEncodedSize else {
+        let body = try terms.encoded(encoding)
+        guard body.count + 64 <= Self.maximumEncodedSize + bindingBytes else {
             throw EntitlementError(.tooLarge, "signed entitlement would take \(body.count + 64) bytes, at most \(Self.maximumEncodedSize)")
         }
         return body + signature.rawRepresentation
     }
 
-    /// Decodes a card record exactly (no bytes may follow the signature).
+    /// Decodes a record in its portable form exactly (no bytes may follow the signature), in
+    /// whichever encoding its format byte names.
     public init<Bytes: Collection<UInt8>>(decoding bytes: Bytes) throws {
         var reader = ByteReader(bytes, what: "entitlement")
         self = try Self.read(&reader)
         try reader.expectEnd()
     }
 
-    /// Decodes a card record stored in a fixed-size slot: the bytes after the signature must all be zero.
+    /// Decodes a portable record stored in a fixed-size slot: the bytes after the signature must
+    /// all be zero. (A compact card slot needs its card: ``init(decodingCardSlot:cardSerial:layoutVersion:)``.)
     public init<Bytes: Collection<UInt8>>(decodingZeroPadded bytes: Bytes) throws {
         var reader = ByteReader(bytes, what: "entitlement")
         self = try Self.read(&reader)
@@ -184,15 +187,21 @@ extension Entitlement {
         }
     }
 
+    /// Bytes the portable form has that the card form leaves out (the compact encoding's binding).
+    var bindingBytes: Int { encoding == .compact ? EntitlementTerms.compactBindingSize : 0 }
+
     static func read(_ reader: inout ByteReader) throws -> Entitlement {
         let start = reader.offset
-        let terms = try EntitlementTerms.read(&reader)
+        // The format byte says the encoding; the readers check it again.
+        let encoding: EntitlementEncoding = reader.rest().first == EntitlementEncoding.compact.rawValue ? .compact : .full
+        let terms = encoding == .compact ? try EntitlementTerms.readCompact(&reader) : try EntitlementTerms.read(&reader)
         let signature = try Ed25519Signature(rawRepresentation: try reader.raw(64, "signature"))
+        let entitlement = Entitlement(terms: terms, signature: signature, encoding: encoding)
         // The signer refuses anything larger, so a larger record was never signed by a desk.
-        guard reader.offset - start <= maximumEncodedSize else {
-            throw EntitlementError(.tooLarge, "entitlement: \(reader.offset - start) bytes, at most \(maximumEncodedSize)")
+        guard reader.offset - start - entitlement.bindingBytes <= maximumEncodedSize else {
+            throw EntitlementError(.tooLarge, "entitlement: \(reader.offset - start - entitlement.bindingBytes) bytes on a card, at most \(maximumEncodedSize)")
         }
-        return Entitlement(terms: terms, signature: signature)
+        return entitlement
     }
 }
 

@@ -82,14 +82,20 @@ public struct EntitlementTerms: Hashable, Sendable {
 public struct Entitlement: Hashable, Sendable {
     /// The signed terms.
     public let terms: EntitlementTerms
-    /// The issuer's signature over the canonical encoding of `terms`.
+    /// The issuer's signature over the canonical encoding of `terms` in `encoding`.
     public let signature: Ed25519Signature
+    /// The encoding the entitlement was signed in, and so is stored and verified in.
+    public let encoding: EntitlementEncoding
 
-    /// Pairs terms with a signature (no check is made; see `TrustStore.verify`).
-    public init(terms: EntitlementTerms, signature: Ed25519Signature) {
+    /// Pairs terms with a signature over their `encoding` (no check is made; see `TrustStore.verify`).
+    public init(terms: EntitlementTerms, signature: Ed25519Signature, encoding: EntitlementEncoding = .full) {
         self.terms = terms
         self.signature = signature
+        self.encoding = encoding
     }
+
+    /// The exact bytes the signature is over.
+    public var signedBytes: [UInt8] { terms.signedBytes(encoding) }
 
     /// Reads a field of the terms.
     public subscript<Value>(dynamicMember keyPath: KeyPath<EntitlementTerms, Value>) -> Value {

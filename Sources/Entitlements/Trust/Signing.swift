@@ -8,13 +8,16 @@ import Foundation
 
 /// Signing for the desk and `hromada-keys`. The private key stays a swift-crypto key type.
 extension EntitlementTerms {
-    /// Signs the terms with the issuer's key. The caller must set `issuerKeyID` to that key's id.
-    public func signed(with issuerKey: Curve25519.Signing.PrivateKey) throws -> Entitlement {
-        let body = try encoded()
-        guard body.count + 64 <= Entitlement.maximumEncodedSize else {
-            throw EntitlementError(.tooLarge, "signed entitlement would take \(body.count + 64) bytes, at most \(Entitlement.maximumEncodedSize)")
+    /// Signs the terms in `encoding` with the issuer's key. The caller must set `issuerKeyID` to
+    /// that key's id.
+    public func signed(with issuerKey: Curve25519.Signing.PrivateKey, encoding: EntitlementEncoding = .full) throws -> Entitlement {
+        let body = try encoded(encoding)
+        let onCard = body.count + 64 - (encoding == .compact ? Self.compactBindingSize : 0)
+        guard onCard <= Entitlement.maximumEncodedSize else {
+            throw EntitlementError(.tooLarge, "signed entitlement would take \(onCard) bytes, at most \(Entitlement.maximumEncodedSize)")
         }
-        return Entitlement(terms: self, signature: try sign(Self.signingDomain + body, with: issuerKey))
+        let domain = encoding == .compact ? Self.compactSigningDomain : Self.signingDomain
+        return Entitlement(terms: self, signature: try sign(domain + body, with: issuerKey), encoding: encoding)
     }
 }
 

@@ -96,7 +96,7 @@ public struct TrustStore: Sendable {
             return .invalid(rejection)
         case .accepted(let key):
             guard let publicKey = key.publicKey,
-                publicKey.isValidSignature(entitlement.signature.rawRepresentation, for: entitlement.terms.signedBytes)
+                publicKey.isValidSignature(entitlement.signature.rawRepresentation, for: entitlement.signedBytes)
             else { return .invalid(.badSignature) }
             let terms = entitlement.terms
             guard terms.cardSerial == card else {

@@ -1,5 +1,6 @@
 import CardLayout
 import DESFire
+import Entitlements
 
 /// A card layout checked for what a social card needs, with its files translated into the DESFire
 /// parameters that create them.
@@ -11,7 +12,7 @@ import DESFire
 /// | file | type | format fields |
 /// |---|---|---|
 /// | `cardInfo` | standard or backup | layoutVersion, communityCode, cardSerial (8 bytes), issueDate, expiryDate, holderPseudonym, entitlementSlotsUsed |
-/// | `entitlements` | standard or backup, `repeat` = slot count | length, signedEntitlement |
+/// | `entitlements` | standard or backup, `repeat` = slot count | length, signedEntitlement (or compactEntitlement) |
 /// | `purse` | value | — |
 /// | `usageCounters` | standard or backup, one per entitlement slot | entitlementId, periodStart, ridesUsed |
 /// | `tripLog` | record file | time, deviceId, sequence, routeId, vehicleId, fare, categoryCode, entitlementSlot, kind (with `issued`, `entry`, `transfer`), flags, zoneId |
@@ -23,6 +24,12 @@ import DESFire
 /// record then says the purse balance, the usage counter of the card's one counted entitlement
 /// and the blocked flag after its transaction, so a tap reads one record and writes one record
 /// (see ``keepsStateInTripRecords``).
+///
+/// `cardInfo` and `entitlements` may be parts of one file (layout v3), card info first: a reader
+/// then reads card info and the first slot in one ReadData (see ``readsFirstSlotWithCardInfo``).
+/// A slot whose payload field is `compactEntitlement` holds entitlements in the compact
+/// encoding, which leaves out the serial and layout version the card info holds
+/// (``entitlementEncoding``).
 public struct SocialCardLayout: Hashable, Sendable {
     /// The layout itself.
     public let layout: CardLayout
@@ -52,7 +59,7 @@ public struct SocialCardLayout: Hashable, Sendable {
     /// The fields each format must have, by file name.
     public static let requiredFields: [String: [String]] = [
         "cardInfo": ["layoutVersion", "communityCode", "cardSerial", "issueDate", "expiryDate", "holderPseudonym", "entitlementSlotsUsed"],
-        "entitlements": ["length", "signedEntitlement"],
+        "entitlements": ["length"],
         "usageCounters": ["entitlementId", "periodStart", "ridesUsed"],
         "tripLog": ["time", "deviceId", "sequence", "routeId", "vehicleId", "fare", "categoryCode", "entitlementSlot", "kind", "flags", "zoneId"],
         "status": ["flags", "blockedOn", "blockReason"],
@@ -76,6 +83,10 @@ public struct SocialCardLayout: Hashable, Sendable {
         }
         cardInfo = try file("cardInfo")
         entitlements = try file("entitlements")
+        let slotFields = layout.format(of: entitlements)!.fields.map(\.name)
+        guard slotFields.contains(Self.fullPayloadField) || slotFields.contains(Self.compactPayloadField) else {
+            throw SocialCardError(.layoutUnsupported, "\(layout.id): the entitlement slot has no field \(Self.fullPayloadField) or \(Self.compactPayloadField)")
+        }
         purse = try file("purse")
         tripLog = try file("tripLog")
         if layout.file(named: "usageCounters") == nil && layout.file(named: "status") == nil {
@@ -125,6 +136,34 @@ public struct SocialCardLayout: Hashable, Sendable {
 
     /// How many entitlement slots the card has.
     public var entitlementSlotCount: Int { entitlements.repeatCount }
+
+    /// The slot field holding an entitlement in the full encoding (format 1).
+    static let fullPayloadField = "signedEntitlement"
+    /// The slot field holding an entitlement in the compact encoding (format 2, card form).
+    static let compactPayloadField = "compactEntitlement"
+
+    /// The encoding the desk stores entitlements in on this layout's cards: compact when the
+    /// slot's payload field is `compactEntitlement`. Readers accept either encoding in any slot
+    /// (the format byte says which), so this decides only what is written.
+    public var entitlementEncoding: EntitlementEncoding {
+        format(entitlements).fields.contains { $0.name == Self.compactPayloadField } ? .compact : .full
+    }
+
+    /// The slot's payload field name.
+    var slotPayloadField: String { entitlementEncoding == .compact ? Self.compactPayloadField : Self.fullPayloadField }
+
+    /// Whether the entitlement slots follow the card info in the same file, so one ReadData
+    /// returns card info and the first slot together (layout v3).
+    ///
+    /// Why: DESFire's ReadData reads one file, and each read costs at least one frame. Card info
+    /// (24 bytes) and a compact slot (84) are 108 bytes, which with the CRC encipher to 112:
+    /// two answer frames of at most 59 bytes, where v2's separate card info (one frame) and
+    /// 104-byte slot (two) took three. A card without entitlements then reads one frame more
+    /// than it needs (the empty slot), which only a purse-only ride pays.
+    public var readsFirstSlotWithCardInfo: Bool {
+        cardInfo.partOf != nil && entitlements.partOf == cardInfo.partOf
+            && entitlements.offset == cardInfo.offset + Self.dataSize(cardInfo)
+    }
 
     /// Whether the card's purse balance, usage counter and blocked flag travel in every trip
     /// record instead of files of their own (layout v2).

@@ -227,35 +227,42 @@ extension SocialCardLayout {
     /// The size of one entitlement slot in bytes.
     public var entitlementSlotSize: Int { format(entitlements).size }
 
-    /// The bytes of one entitlement slot holding `entitlement`.
+    /// The bytes of one entitlement slot holding `entitlement`, in its own encoding (the desk
+    /// signs in ``entitlementEncoding``; a compact entitlement is stored in its card form).
     public func encodeSlot(_ entitlement: Entitlement) throws(SocialCardError) -> [UInt8] {
         let encoded: [UInt8]
         do {
-            encoded = try entitlement.encoded()
+            encoded = try entitlement.cardEncoded()
         } catch {
             throw SocialCardError(.invalidRequest, "entitlement \(entitlement.id) cannot be encoded: \(error)")
         }
         let format = format(entitlements)
-        guard let field = format.fields.first(where: { $0.name == "signedEntitlement" }), encoded.count <= field.width else {
+        guard let field = format.fields.first(where: { $0.name == slotPayloadField }), encoded.count <= field.width else {
             throw SocialCardError(.invalidRequest, "entitlement \(entitlement.id) takes \(encoded.count) bytes; a slot holds fewer")
         }
         let record = LayoutRecord([
             "length": .unsigned(UInt64(encoded.count)),
-            "signedEntitlement": .bytes(encoded + [UInt8](repeating: 0, count: field.width - encoded.count)),
+            slotPayloadField: .bytes(encoded + [UInt8](repeating: 0, count: field.width - encoded.count)),
         ])
         return try codec { () throws(CardLayoutError) in try format.encode(filledRecord(entitlements, record)) }
     }
 
-    /// Decodes one entitlement slot; nil for an empty slot (length 0).
-    public func decodeSlot(_ bytes: [UInt8]) throws(SocialCardError) -> Entitlement? {
+    /// Decodes one entitlement slot of the card whose card info is `info`; nil for an empty slot
+    /// (length 0). Without `info` only self-contained (format 1 or portable) records decode;
+    /// a compact card-form record takes its serial and layout version from `info`.
+    public func decodeSlot(_ bytes: [UInt8], info: CardInfo? = nil) throws(SocialCardError) -> Entitlement? {
         let record = try codec { () throws(CardLayoutError) in try format(entitlements).decode(bytes) }
         let length = Int(try unsigned(record, "length"))
         if length == 0 { return nil }
-        let payload = try self.bytes(record, "signedEntitlement")
+        let payload = try self.bytes(record, slotPayloadField)
         guard length <= payload.count else {
             throw SocialCardError(.malformedFile, "entitlement slot says \(length) bytes, holds \(payload.count)")
         }
         do {
+            if let info {
+                return try Entitlement(
+                    decodingCardSlot: payload[..<length], cardSerial: info.serial, layoutVersion: LayoutVersion(UInt16(clamping: info.layoutVersion)))
+            }
             return try Entitlement(decodingZeroPadded: payload[..<length])
         } catch {
             throw SocialCardError(.malformedFile, "entitlement slot does not decode: \(error)")

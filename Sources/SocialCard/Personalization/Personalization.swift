@@ -75,7 +75,8 @@ public struct PersonalizationReport: Hashable, Sendable {
 /// 5. one transaction: credit the purse and write an `issued` trip record — a trip log that
 ///    holds a record means the credit happened, exactly once;
 /// 6. card info, last: until it is written, readers report `personalization-incomplete`, so a
-///    half-made card is never used.
+///    half-made card is never used (where card info and the slots share a file, v3, it is that
+///    file's first bytes, written by a WriteData of its own after the slots').
 ///
 /// A card pulled away at any point makes the run throw the channel's `CardError`; run it again.
 public struct Personalization: Sendable {
@@ -217,7 +218,7 @@ public struct Personalization: Sendable {
         let cardInfoFile = SocialCardLayout.fileNumber(layout.cardInfo)
         let cardInfoMode = SocialCardLayout.communicationMode(layout.cardInfo)
         if existing[cardInfoFile] != nil {
-            let current = try await card.readData(file: cardInfoFile, length: plan.cardInfoBytes.count, mode: cardInfoMode)
+            let current = try await card.readData(file: cardInfoFile, offset: layout.cardInfo.offset, length: plan.cardInfoBytes.count, mode: cardInfoMode)
             // Card info is written last, so once it names a serial the card is complete; a
             // repeated issue for the same serial changes nothing (not even the pseudonym).
             if current == plan.cardInfoBytes { return }
@@ -234,16 +235,19 @@ public struct Personalization: Sendable {
         let entitlementsMode = SocialCardLayout.communicationMode(layout.entitlements)
         if !plan.entitlementBytes.isEmpty {
             if existing[entitlementsFile] != nil {
-                let current = try await card.readData(file: entitlementsFile, length: plan.entitlementBytes.count, mode: entitlementsMode)
+                let current = try await card.readData(
+                    file: entitlementsFile, offset: layout.entitlements.offset, length: plan.entitlementBytes.count, mode: entitlementsMode)
                 for slot in 0..<plan.request.entitlements.count {
                     let range = slot * slotSize..<(slot + 1) * slotSize
                     if Array(current[range]) != Array(plan.entitlementBytes[range]) {
-                        try await card.writeData(file: entitlementsFile, offset: range.lowerBound, data: Array(plan.entitlementBytes[range]), mode: entitlementsMode)
+                        try await card.writeData(
+                            file: entitlementsFile, offset: layout.entitlements.offset + range.lowerBound, data: Array(plan.entitlementBytes[range]),
+                            mode: entitlementsMode)
                         report.steps.append(.wroteEntitlementSlot(slot))
                     }
                 }
             } else {
-                try await card.writeData(file: entitlementsFile, data: plan.entitlementBytes, mode: entitlementsMode)
+                try await card.writeData(file: entitlementsFile, offset: layout.entitlements.offset, data: plan.entitlementBytes, mode: entitlementsMode)
                 for slot in 0..<plan.request.entitlements.count { report.steps.append(.wroteEntitlementSlot(slot)) }
             }
         }
@@ -294,7 +298,7 @@ public struct Personalization: Sendable {
             report.steps.append(.committedTripRecord(index))
         }
 
-        try await card.writeData(file: cardInfoFile, data: plan.cardInfoBytes, mode: cardInfoMode)
+        try await card.writeData(file: cardInfoFile, offset: layout.cardInfo.offset, data: plan.cardInfoBytes, mode: cardInfoMode)
         report.steps.append(.wroteCardInfo)
     }
 

@@ -6,7 +6,8 @@ import SmartCard
 /// Reads a personalized social card with as few APDUs as the layout allows.
 ///
 /// One pass: select the application, the UID (a reader-side GET DATA, no radio traffic on a real
-/// reader), authenticate, then card info (which says how many entitlement slots are used), only
+/// reader), authenticate, then card info (which says how many entitlement slots are used; in a
+/// layout whose slots follow it in the same file, with the first slot in the same read), only
 /// the used slots, the purse, only the used counters, the status and the newest trip records. A
 /// layout keeping the card's state in its trip records (v2) skips the purse (for a validator:
 /// the desk reads the authority), the counters and the status: the newest record says them.
@@ -108,17 +109,22 @@ public struct SocialCardReader: Sendable {
             session.role = role
         }
 
-        // Card info: it says how many slots to read.
+        // Card info: it says how many slots to read. Where the slots follow it in the same file
+        // (v3), the first slot comes in the same ReadData: most cards hold one entitlement.
         try await open(layout.cardInfo, &card)
-        let infoBytes: [UInt8]
+        let infoSize = SocialCardLayout.dataSize(layout.cardInfo)
+        let slotSize = layout.entitlementSlotSize
+        let slotsWithInfo = layout.readsFirstSlotWithCardInfo && layout.entitlementSlotCount > 0 ? 1 : 0
+        let firstRead: [UInt8]
         do {
-            infoBytes = try await card.readData(
-                file: SocialCardLayout.fileNumber(layout.cardInfo), length: SocialCardLayout.dataSize(layout.cardInfo),
-                mode: SocialCardLayout.communicationMode(layout.cardInfo))
+            firstRead = try await card.readData(
+                file: SocialCardLayout.fileNumber(layout.cardInfo), offset: layout.cardInfo.offset,
+                length: infoSize + slotsWithInfo * slotSize, mode: SocialCardLayout.communicationMode(layout.cardInfo))
         } catch let error as DESFireError where error.code == .fileNotFound {
             // Files are created before card info is written: a personalization (or upgrade) torn early.
             throw SocialCardError(.personalizationIncomplete, "the card's application has no card info file yet; finish it at the desk")
         }
+        let infoBytes = Array(firstRead.prefix(infoSize))
         guard let info = try layout.decodeCardInfo(infoBytes) else {
             throw SocialCardError(.personalizationIncomplete, "the card's application exists but its card info is not written; finish it at the desk")
         }
@@ -136,14 +142,16 @@ public struct SocialCardReader: Sendable {
 
         var slots: [EntitlementSlotContent] = []
         if used > 0 {
-            try await open(layout.entitlements, &card)
-            let slotSize = layout.entitlementSlotSize
-            let bytes = try await card.readData(
-                file: SocialCardLayout.fileNumber(layout.entitlements), length: used * slotSize,
-                mode: SocialCardLayout.communicationMode(layout.entitlements))
+            var bytes = Array(firstRead.dropFirst(infoSize))
+            if used > slotsWithInfo {
+                try await open(layout.entitlements, &card)
+                bytes += try await card.readData(
+                    file: SocialCardLayout.fileNumber(layout.entitlements), offset: layout.entitlements.offset + slotsWithInfo * slotSize,
+                    length: (used - slotsWithInfo) * slotSize, mode: SocialCardLayout.communicationMode(layout.entitlements))
+            }
             for slot in 0..<used {
                 do {
-                    if let entitlement = try layout.decodeSlot(Array(bytes[slot * slotSize..<(slot + 1) * slotSize])) {
+                    if let entitlement = try layout.decodeSlot(Array(bytes[slot * slotSize..<(slot + 1) * slotSize]), info: info) {
                         slots.append(.entitlement(entitlement))
                     } else {
                         slots.append(.empty)

@@ -38,9 +38,14 @@ public struct LayoutUpgradePlan: Hashable, Sendable {
               entitlements.map(\.id) == source.entitlements.map(\.id) else {
             throw SocialCardError(.invalidRequest, "every slot must hold a readable entitlement, re-signed in the same order (the desk rewrites a damaged one first)")
         }
+        // A layout with a shorter pseudonym (v3: 8 bytes, v1 and v2: 16) keeps its first bytes:
+        // still random, and the desk registry finds the holder by them.
+        guard source.info.holderPseudonym.count >= to.pseudonymLength else {
+            throw SocialCardError(.invalidRequest, "\(to.layout.id) keeps a \(to.pseudonymLength)-byte pseudonym; the card has \(source.info.holderPseudonym.count) bytes")
+        }
         let request = IssuanceRequest(
             serial: source.info.serial, issueDate: source.info.issueDate, expiryDate: source.info.expiryDate,
-            holderPseudonym: source.info.holderPseudonym, entitlements: entitlements, purseKopecks: Int32(clamping: source.purseKopecks),
+            holderPseudonym: Array(source.info.holderPseudonym.prefix(to.pseudonymLength)), entitlements: entitlements, purseKopecks: Int32(clamping: source.purseKopecks),
             issuedAt: source.trips.last?.time ?? UnixTime(0), issuerDeviceID: source.trips.last?.deviceID ?? 0)
 
         // The state each carried record holds: the card's now.
@@ -87,7 +92,8 @@ public struct LayoutUpgradePlan: Hashable, Sendable {
 ///
 /// DESFire EV1 gives no memory back on DeleteApplication (only FormatPICC does), so the card
 /// must hold both applications once: the Nemishaieve v1 and v2 together take 1984 of a 2 KB
-/// card's 2048 bytes.
+/// card's 2048 bytes, v1 and v3 (smaller than v2) less. A card already upgraded once still
+/// carries its first application's memory, so it may not have room for a second upgrade.
 public struct LayoutUpgrade: Sendable {
     /// What the card holds, seen by the desk before the upgrade.
     public enum Progress: Hashable, Sendable {

@@ -14,6 +14,7 @@ enum Paths {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let layout = packageRoot.appendingPathComponent("CardLayouts/nemishaieve-social-v1.json").path
     static let layoutV2 = packageRoot.appendingPathComponent("CardLayouts/nemishaieve-social-v2.json").path
+    static let layoutV3 = packageRoot.appendingPathComponent("CardLayouts/nemishaieve-social-v3.json").path
     static let tariff = packageRoot.appendingPathComponent("Communities/nemishaieve/tariff.json").path
     static let categories = packageRoot.appendingPathComponent("Communities/nemishaieve/categories.json").path
 
@@ -48,7 +49,7 @@ final class TestCommunity: @unchecked Sendable {
     let tariff: Tariff
 
     /// `device` is the id validator-1's certificate names: `DaemonFiles`' default device. Cards are
-    /// issued with the layout at `layoutPath`; the validator reads v2 and v1 either way.
+    /// issued with the layout at `layoutPath`; the validator reads v3, v2 and v1 either way.
     init(seed: UInt64 = 11, device: DeviceID = 7101, layoutPath: String = Paths.layout) throws {
         path = Paths.temporaryDirectory("hromada-validator-keys")
         var generator = SeededGenerator(seed: seed)
@@ -111,19 +112,19 @@ final class TestCommunity: @unchecked Sendable {
                 category: grant.category,
                 product: grant.product, validFrom: grant.validFrom, validUntil: grant.validUntil, routes: grant.routes,
                 issuerKeyID: issuer.keyID
-            ).signed(with: issuer.privateKey)
+            ).signed(with: issuer.privateKey, encoding: layout.entitlementEncoding)
         }
         let request = IssuanceRequest(
             serial: serial, issueDate: Clock.today.adding(days: -10), expiryDate: Clock.today.adding(days: 1826),
-            holderPseudonym: IssuanceRequest.randomPseudonym(using: &generator), entitlements: entitlements,
+            holderPseudonym: IssuanceRequest.randomPseudonym(length: layout.pseudonymLength, using: &generator), entitlements: entitlements,
             purseKopecks: purse, issuedAt: Clock.now.adding(seconds: -86_400 * 10), issuerDeviceID: issuer.keyID.rawValue)
         return try PersonalizationPlan(layout: layout, request: request)
     }
 
     /// What a validator with this community's read and validate keys uses to tap cards.
-    /// It holds both layouts, newest first, as a validator in the field does while v1 cards remain.
+    /// It holds every layout, newest first, as a validator in the field does while older cards remain.
     func tapper() throws -> SocialCardTapper {
-        let layouts = try [Paths.layoutV2, Paths.layout].map { try SocialCardLayout(CardLayout(json: [UInt8](FileManager.default.contents(atPath: $0)!))) }
+        let layouts = try [Paths.layoutV3, Paths.layoutV2, Paths.layout].map { try SocialCardLayout(CardLayout(json: [UInt8](FileManager.default.contents(atPath: $0)!))) }
         return SocialCardTapper(layouts: layouts, keyring: try keyring(roles: [.read, .validate]))
     }
 }

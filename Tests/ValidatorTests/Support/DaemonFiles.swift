@@ -42,7 +42,7 @@ struct DaemonFiles {
             deviceID: deviceID, deviceKey: "\(keys)/secret/\(deviceKey)", deviceCertificate: nil, community: "nemishaieve",
             rootPublicKey: "\(keys)/public/root.pub", readers: readers, vehicle: 21, route: 1, zone: 1, carrier: "Тест-Авто",
             bundles: .init(trust: trust, tariff: tariffPath, denyList: denyList), ledger: .init(path: "ledger.sqlite", checkpointInterval: 25),
-            accountingURL: nil, layouts: [Paths.layout, Paths.layoutV2], cardKeys: ["\(keys)/secret/card-keys/read-v1.key", "\(keys)/secret/card-keys/validate-v1.key"],
+            accountingURL: nil, layouts: [Paths.layout, Paths.layoutV2, Paths.layoutV3], cardKeys: ["\(keys)/secret/card-keys/read-v1.key", "\(keys)/secret/card-keys/validate-v1.key"],
             metricsPort: metricsPort, tapTimeoutMilliseconds: 1500)
         configurationPath = directory + "/validator.json"
         let encoder = JSONEncoder()
