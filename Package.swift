@@ -203,7 +203,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "hromada-desk",
-            dependencies: ["Console", "Desk", "SocialCard", "Entitlements", "Identifiers", argumentParser]
+            dependencies: ["Console", "Desk", "DeskRegistry", "SocialCard", "Entitlements", "Identifiers", argumentParser]
         ),
 
         .executableTarget(
