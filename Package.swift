@@ -295,6 +295,14 @@ let package = Package(
                 "TestBedSupport", "VirtualCard", crypto,
             ]
         ),
+        .testTarget(name: "DeskRecordsTests", dependencies: ["DeskRecords", "Entitlements", "Identifiers"]),
+        .testTarget(
+            name: "DeskRegistryTests",
+            dependencies: [
+                "StorageTesting", "DeskRegistry", "DeskRecords", "AccountingStore", "Entitlements", "Identifiers", "CSQLite", "TestBedSupport", crypto,
+                postgresNIO, logging,
+            ]
+        ),
         .testTarget(
             name: "AccountingCoreTests",
             dependencies: ["AccountingCore", "LedgerCore", "Entitlements", "Identifiers", "Bundles", crypto, propertyBased, "PropertyTesting"]

@@ -90,6 +90,10 @@ public enum RegistryLocation: Hashable, Sendable {
                 return try await body(engine)
             } catch let error as RegistryError {
                 throw error
+            } catch let error as PSQLError where error.serverInfo != nil {
+                // The server answered with an error: a statement failed, the database is up.
+                throw RegistryError(
+                    .statementFailed, ukrainian: "PostgreSQL відмовив: \(String(reflecting: error))", english: "PostgreSQL refused: \(String(reflecting: error))")
             } catch let error as PSQLError {
                 throw RegistryError(
                     .unavailable, ukrainian: "база PostgreSQL недоступна або відмовила: \(String(reflecting: error))",

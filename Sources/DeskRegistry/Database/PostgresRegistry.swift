@@ -61,8 +61,15 @@ final class PostgresRegistry: RegistryEngine {
 
     func transaction<Result: Sendable>(_ body: @Sendable (any RegistryTransaction) async throws -> Result) async throws -> Result {
         let logger = self.logger
-        return try await client.withTransaction(logger: logger) { connection in
-            try await body(Statements(connection: connection, logger: logger))
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(Statements(connection: connection, logger: logger))
+            }
+        } catch let error as PostgresTransactionError {
+            // The registry's own refusals come out as they went in; a failed BEGIN, COMMIT or
+            // ROLLBACK stays the transaction error.
+            if let refusal = error.closureError as? RegistryError { throw refusal }
+            throw error.closureError ?? error
         }
     }
 

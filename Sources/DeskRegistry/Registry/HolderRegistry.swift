@@ -474,16 +474,19 @@ extension HolderRegistry {
         }
     }
 
-    /// Matches import lines to holders (by document index, else by name and birth date when
-    /// exactly one living holder has both) and compares them with what is held.
+    /// Matches import lines to holders (by document index, else by name — the same words in any
+    /// order — and birth date when exactly one living holder has both) and compares them with
+    /// what is held.
     static func diff(_ lines: [ImportedEligibility], today: CivilDate, keyring: RegistryKeyring, _ sql: any RegistryTransaction) async throws -> ImportDiff {
         var matched: [(line: ImportedEligibility, holder: Int64?)] = []
         for line in lines {
             var holder = try await Self.holder(byDocument: line.document, keyring: keyring, sql)
             if holder == nil {
+                // Exports write the surname first or last; the same words in any order match.
+                let words = NameKey.tokens(line.fullName).sorted()
                 let candidates = try await sql.rows(
-                    "SELECT id FROM holders WHERE name_key = ? AND date_of_birth = ? AND erased_at IS NULL",
-                    [.text(NameKey.normalize(line.fullName)), .text(line.dateOfBirth.description)])
+                    "SELECT id, name_key FROM holders WHERE date_of_birth = ? AND erased_at IS NULL", [.text(line.dateOfBirth.description)]
+                ).filter { NameKey.tokens($0.text(1) ?? "").sorted() == words }
                 if candidates.count == 1 { holder = candidates[0].integer(0) }
             }
             matched.append((line, holder))
