@@ -52,8 +52,8 @@ public enum EligibilityCSV {
             case .documentNumber: ["document_number", "номердокумента", "серіятаномердокумента", "серіяіномердокумента"]
             case .category: ["category", "категорія", "кодкатегорії", "категоріяпільги"]
             case .evidence: ["evidence", "підстава", "документпідстава", "документпідтвердження"]
-            case .validFrom: ["valid_from", "діється", "дієз", "датапочатку"]
-            case .validUntil: ["valid_until", "дієдо", "датазакінчення", "термінді"]
+            case .validFrom: ["valid_from", "дієз", "датапочатку"]
+            case .validUntil: ["valid_until", "дієдо", "датазакінчення", "терміндії"]
             }
         }
 

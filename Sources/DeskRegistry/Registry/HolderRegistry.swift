@@ -212,11 +212,22 @@ public final class HolderRegistry: Sendable {
         let found = values
         return try await engine.transaction { sql in
             let rows = try await sql.rows(sqlText, found)
+            let page = rows.prefix(limit)
+            // The page's cards in one query, not one a holder (a round trip each on PostgreSQL).
+            var cards: [HolderID: [CardSerial]] = [:]
+            let ids = page.compactMap { $0.integer(0) }
+            if !ids.isEmpty {
+                for row in try await sql.rows(
+                    "SELECT holder_id, serial FROM cards WHERE holder_id IN (" + ids.map { _ in "?" }.joined(separator: ", ") + ") ORDER BY recorded_at, serial",
+                    ids.map { .integer($0) })
+                {
+                    if let holder = row.integer(0), let serial = row.text(1).flatMap(CardSerial.init(printed:)) { cards[holder, default: []].append(serial) }
+                }
+            }
             var holders: [HolderSummary] = []
-            for row in rows.prefix(limit) {
+            for row in page {
                 guard let id = row.integer(0), let name = row.text(1), let birth = row.text(2).flatMap(CivilDate.init(iso:)) else { continue }
-                let cards = try await sql.rows("SELECT serial FROM cards WHERE holder_id = ? ORDER BY recorded_at, serial", [.integer(id)])
-                holders.append(HolderSummary(id: id, fullName: name, dateOfBirth: birth, cards: cards.compactMap { $0.text(0).flatMap(CardSerial.init(printed:)) }))
+                holders.append(HolderSummary(id: id, fullName: name, dateOfBirth: birth, cards: cards[id] ?? []))
             }
             return SearchPage(holders: holders, offset: offset, hasMore: rows.count > limit)
         }
