@@ -94,6 +94,9 @@ let package = Package(
         /// The accounting protocol: batch and receipt wire model, the ingest decision, the
         /// signed-request canonical form, operator roles.
         .target(name: "AccountingCore", dependencies: ["Diagnostics", "Identifiers", "Localization", "LedgerCore", "Entitlements", "Bundles", crypto]),
+        /// The desk registry's rules: holder and document validation, the name search key, the
+        /// eligibility import's reading and diff, the renewal worklist, retention.
+        .target(name: "DeskRecords", dependencies: ["Diagnostics", "Identifiers", "Entitlements"]),
 
         // MARK: Adapters (I/O at the edges)
 
@@ -176,6 +179,13 @@ let package = Package(
             dependencies: ["SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "Identifiers", "PCSC", "SmartCard", crypto]
         ),
 
+        /// The desk's holder registry: people, consent, eligibilities, cards and their history, the
+        /// journal; SQLite or PostgreSQL, document numbers sealed with the desk key.
+        .target(
+            name: "DeskRegistry",
+            dependencies: ["DeskRecords", "Diagnostics", "Identifiers", "Entitlements", "SQLiteSupport", crypto, logging, postgresNIO, nioCore]
+        ),
+
         /// Terminal output shared by the command-line programs: standard error, buffered output.
         .target(name: "Console"),
 
@@ -193,7 +203,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "hromada-desk",
-            dependencies: ["Console", "Desk", "SocialCard", "Entitlements", "Identifiers", argumentParser]
+            dependencies: ["Console", "Desk", "DeskRegistry", "SocialCard", "Entitlements", "Identifiers", argumentParser]
         ),
 
         .executableTarget(
@@ -283,6 +293,14 @@ let package = Package(
             dependencies: [
                 "Desk", "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "Identifiers", "PCSC", "SmartCard",
                 "TestBedSupport", "VirtualCard", crypto,
+            ]
+        ),
+        .testTarget(name: "DeskRecordsTests", dependencies: ["DeskRecords", "Entitlements", "Identifiers"]),
+        .testTarget(
+            name: "DeskRegistryTests",
+            dependencies: [
+                "StorageTesting", "DeskRegistry", "DeskRecords", "AccountingStore", "Entitlements", "Identifiers", "CSQLite", "TestBedSupport", crypto,
+                postgresNIO, logging,
             ]
         ),
         .testTarget(

@@ -97,6 +97,20 @@ public final class SQLiteStatement {
     /// Column `column` of the current row as an integer (0 for NULL).
     public func integer(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
 
+    /// The number of columns in the statement's result rows.
+    public var columnCount: Int { Int(sqlite3_column_count(handle)) }
+
+    /// Column `column` of the current row as the type SQLite holds it in (a REAL is read as
+    /// text, which no HromadaCard schema uses).
+    public func value(_ column: Int32) -> SQLiteValue {
+        switch sqlite3_column_type(handle, column) {
+        case SQLITE_NULL: .null
+        case SQLITE_INTEGER: .integer(integer(column))
+        case SQLITE_BLOB: .blob(blob(column))
+        default: .text(text(column))
+        }
+    }
+
     /// Whether column `column` of the current row is NULL.
     public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
 

@@ -22,7 +22,7 @@ struct HromadaDesk: AsyncParsableCommand {
             card left the reader mid-way (put it back and run the same command again: it resumes); \
             70 anything else.
             """,
-        subcommands: [Issue.self, Upgrade.self, Read.self])
+        subcommands: [Issue.self, Upgrade.self, Read.self, HolderCommand.self, EligibilityCommand.self, WorklistCommand.self, RegistryCommand.self])
 
     /// Asks the operator, on standard error, to place the card.
     static func promptForCard() {
