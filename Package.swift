@@ -176,6 +176,13 @@ let package = Package(
             dependencies: ["SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "Identifiers", "PCSC", "SmartCard", crypto]
         ),
 
+        /// Generates a month of signed validator ledgers with planted faults and the truth about
+        /// them: for the reconciliation tests, the benchmark and the demo (seeded, reproducible).
+        .target(
+            name: "ReconciliationSimulator",
+            dependencies: ["AccountingCore", "AccountingStore", "Bundles", "Entitlements", "Identifiers", "LedgerCore", "Tariff", crypto]
+        ),
+
         /// Terminal output shared by the command-line programs: standard error, buffered output.
         .target(name: "Console"),
 
