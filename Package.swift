@@ -321,6 +321,13 @@ let package = Package(
                 serviceLifecycle, logging, postgresNIO, "PropertyTesting",
             ]
         ),
+        .testTarget(
+            name: "ReconcileToolTests",
+            dependencies: [
+                "StorageTesting", "ReconciliationSimulator", "AccountingService", "AccountingStore", "AccountingCore", "LedgerCore", "Entitlements",
+                "Identifiers", crypto, hummingbird, hummingbirdTesting, logging,
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
