@@ -226,6 +226,7 @@ public struct MonthSimulator {
         var tamperDay = 0
         var clockDay = 0
         var reservedCards: [Int] = []
+        var gapWitness: Int?
         var gapLostBatchDropped = false
         var tamperPlanted = false
     }
@@ -264,10 +265,11 @@ public struct MonthSimulator {
         let cloneTravel = reserve(2)
         let clonePurse = reserve(3)
         let gapWitness = reserve(1)
+        roles.gapWitness = gapWitness
         let duplicate = reserve(1)
 
-        func plan(_ day: Int, _ hour: Int, _ minute: Int, device: Int, card: Int, _ action: PlannedTap.Action = .ordinary) {
-            plans[day, default: []].append(PlannedTap(secondOfDay: hour * 3_600 + minute * 60, device: device, card: card, action: action))
+        func plan(_ day: Int, _ hour: Int, _ minute: Int, _ second: Int = 0, device: Int, card: Int, _ action: PlannedTap.Action = .ordinary) {
+            plans[day, default: []].append(PlannedTap(secondOfDay: hour * 3_600 + minute * 60 + second, device: device, card: card, action: action))
         }
         // Torn transactions on bus A, resolved (or not) on bus B.
         plan(6, 10, 0, device: busA, card: tornCommitted, .tornCommitted)
@@ -295,9 +297,9 @@ public struct MonthSimulator {
         }
         plan(9, 9, 0, device: busA, card: expired)
         plan(13, 9, 0, device: busB, card: expired, .ignoresExpiry)
-        // The same card on two buses four minutes apart (a copy: the same trip counter).
+        // The same card on two buses 30 seconds apart (a copy: the same trip counter).
         plan(15, 9, 0, device: busA, card: cloneTravel)
-        plan(15, 9, 4, device: busB, card: cloneTravel, .cloneCopy)
+        plan(15, 9, 0, 30, device: busB, card: cloneTravel, .cloneCopy)
         // A purse that goes up between two taps without a credit.
         plan(16, 8, 0, device: busA, card: clonePurse)
         plan(16, 13, 0, device: busB, card: clonePurse, .purseBackwards)
@@ -331,8 +333,8 @@ public struct MonthSimulator {
         }
         taps.sort { ($0.secondOfDay, $0.device) < ($1.secondOfDay, $1.device) }
         if parameters.plantsFaults, dayIndex == roles.clockDay {
-            // The clock of the clock device runs 7 minutes fast until noon, when it is stepped back.
-            devices[roles.clockDevice].clockSkew = 420
+            // The clock of the clock device runs 15 minutes fast until noon, when it is stepped back.
+            devices[roles.clockDevice].clockSkew = 900
             taps.append(PlannedTap(secondOfDay: 12 * 3_600, device: roles.clockDevice, card: nil, action: .clockStep))
             taps.sort { ($0.secondOfDay, $0.device) < ($1.secondOfDay, $1.device) }
         }
@@ -360,7 +362,7 @@ public struct MonthSimulator {
             let silent = devices[roles.silentDevice]
             faults.append(
                 PlantedFault(
-                    kind: .silentDevice, device: silent.device.id.rawValue, entries: [EntryReference(device: silent.device.id.rawValue, sequence: silent.head.sequence)],
+                    kind: .silentDevice, device: silent.device.id.rawValue, entries: [EntryPosition(device: silent.device.id.rawValue, sequence: silent.head.sequence)],
                     detail: "last entry at \(silent.lastTime.rawValue)"))
         }
         var heads: [UInt32: UInt64] = [:]
@@ -397,7 +399,7 @@ public struct MonthSimulator {
             let entry = try seal(.clockAdjusted(from: time, to: trueTime, source: "ntp"), on: deviceIndex)
             devices[deviceIndex].clockSkew = 0
             faults.append(
-                PlantedFault(kind: .clockAdjustment, device: bus.id.rawValue, entries: [reference(entry)], detail: "correction -420 s"))
+                PlantedFault(kind: .clockAdjustment, device: bus.id.rawValue, entries: [reference(entry)], detail: "correction -900 s"))
             return
         }
         guard let cardIndex = tap.card ?? pickCard(at: trueTime) else { return }
@@ -415,7 +417,6 @@ public struct MonthSimulator {
                 }
                 faults.append(PlantedFault(kind: .tornCommitted, device: torn.device.rawValue, card: card.serial, entries: [torn.pending], amountKopecks: torn.amount.compensationKopecks, detail: evidence))
             } else {
-                if torn.held { excluded.append(ExcludedRide(entry: torn.pending, reason: .tornNotCommitted)) }
                 faults.append(PlantedFault(kind: .tornNotCommitted, device: torn.device.rawValue, card: card.serial, entries: [torn.pending], amountKopecks: torn.amount.compensationKopecks, detail: evidence))
             }
         }
@@ -488,7 +489,7 @@ public struct MonthSimulator {
         default: break
         }
 
-        var chargeSequence: EntryReference?
+        var chargeSequence: EntryPosition?
         for kind in charges {
             var record: LedgerRecord
             switch kind {
@@ -528,7 +529,7 @@ public struct MonthSimulator {
         }
         if benefit != nil { card.ridesUsed += 1 }
         if tap.action == .cloneCopy, let previous = card.previousRide {
-            faults.append(PlantedFault(kind: .cloneTravel, card: card.serial, entries: [previous, chargeSequence!], detail: "two vehicles 4 minutes apart"))
+            faults.append(PlantedFault(kind: .cloneTravel, card: card.serial, entries: [previous, chargeSequence!], detail: "two vehicles 30 s apart"))
         }
         if let charge = chargeSequence { card.previousRide = charge }
 
@@ -548,8 +549,8 @@ public struct MonthSimulator {
         }
     }
 
-    private func reference(_ entry: LedgerEntry) -> EntryReference {
-        EntryReference(device: entry.deviceID.rawValue, sequence: entry.sequence)
+    private func reference(_ entry: LedgerEntry) -> EntryPosition {
+        EntryPosition(device: entry.deviceID.rawValue, sequence: entry.sequence)
     }
 
     @discardableResult
@@ -607,7 +608,7 @@ public struct MonthSimulator {
             let held = devices[device].heldHead
             faults.append(
                 PlantedFault(
-                    kind: .sequenceGap, device: simulated.id.rawValue, entries: [EntryReference(device: simulated.id.rawValue, sequence: held)],
+                    kind: .sequenceGap, device: simulated.id.rawValue, card: roles.gapWitness.map { cards[$0].serial }, entries: [EntryPosition(device: simulated.id.rawValue, sequence: held)],
                     detail: "held up to \(held) of \(devices[device].head.sequence); later batches refused with gap; a card's trip counter skips a tap"))
         }
         if parameters.plantsFaults, device == roles.lateDevice, dayIndex == parameters.days - 1, let first = devices[device].lateFirst, let last = devices[device].lateLast {
@@ -618,7 +619,7 @@ public struct MonthSimulator {
 
     private mutating func recordLateness(of entries: [LedgerEntry], receivedAt: UnixTime, device: SimulatedDevice) {
         for entry in entries where receivedAt.seconds(since: entry.record.deviceTime) > lateThreshold {
-            let reference = EntryReference(device: device.id.rawValue, sequence: entry.sequence)
+            let reference = EntryPosition(device: device.id.rawValue, sequence: entry.sequence)
             if devices[roles.lateDevice].lateFirst == nil { devices[roles.lateDevice].lateFirst = reference }
             devices[roles.lateDevice].lateLast = reference
         }
@@ -640,7 +641,7 @@ public struct MonthSimulator {
             head = ChainHead(after: entry)
         }
         faults.append(
-            PlantedFault(kind: .tamper, device: device.id.rawValue, entries: [EntryReference(device: device.id.rawValue, sequence: entries[1].sequence)], detail: "batch \(entries[0].sequence)-\(entries[entries.count - 1].sequence)"))
+            PlantedFault(kind: .tamper, device: device.id.rawValue, entries: [EntryPosition(device: device.id.rawValue, sequence: entries[1].sequence)], detail: "batch \(entries[0].sequence)-\(entries[entries.count - 1].sequence)"))
         return PlannedUpload(device: device.id, batch: try device.batch(forged), receivedAt: receivedAt, expectation: .tamperAlarm)
     }
 }
@@ -691,8 +692,8 @@ struct CardState {
     var lastTap: UnixTime?
     var ridesOn: CivilDate?
     var ridesUsed = 0
-    var lastDebit: EntryReference?
-    var previousRide: EntryReference?
+    var lastDebit: EntryPosition?
+    var previousRide: EntryPosition?
 }
 
 /// What the simulator remembers about a validator between days.
@@ -705,8 +706,8 @@ struct DeviceState {
     var lastTime = UnixTime(0)
     var holds = true
     var lateBatches = 0
-    var lateFirst: EntryReference?
-    var lateLast: EntryReference?
+    var lateFirst: EntryPosition?
+    var lateLast: EntryPosition?
 
     init(device: SimulatedDevice) {
         self.device = device
@@ -718,7 +719,7 @@ struct DeviceState {
 struct TornRide {
     var device: DeviceID
     var card: CardSerial
-    var pending: EntryReference
+    var pending: EntryPosition
     var committed: Bool
     var held: Bool
     var key: CompensationKey

@@ -3,7 +3,7 @@ import Entitlements
 import Identifiers
 
 /// One ledger entry, named by its device and sequence number.
-public struct EntryReference: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct EntryPosition: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     /// The device.
     public var device: UInt32
     /// The entry's sequence number on that device.
@@ -68,14 +68,14 @@ public struct PlantedFault: Hashable, Comparable, Sendable, Codable, CustomStrin
     /// The card it is about (for card faults).
     public var card: CardSerial?
     /// The entries that show it (for a gap: the last held entry).
-    public var entries: [EntryReference]
+    public var entries: [EntryPosition]
     /// The amount involved, in kopecks (a torn transaction's amount at stake), if any.
     public var amountKopecks: Int64?
     /// Kind-specific facts for people: a gap's evidence, a correction, a delay.
     public var detail: String
 
     /// Creates a fault.
-    public init(kind: Kind, device: UInt32? = nil, card: CardSerial? = nil, entries: [EntryReference], amountKopecks: Int64? = nil, detail: String = "") {
+    public init(kind: Kind, device: UInt32? = nil, card: CardSerial? = nil, entries: [EntryPosition], amountKopecks: Int64? = nil, detail: String = "") {
         self.kind = kind
         self.device = device
         self.card = card
@@ -157,12 +157,12 @@ public struct CompensationAmounts: Hashable, Sendable, Codable {
 /// A benefit ride held by the service but not compensated, and why.
 public struct ExcludedRide: Hashable, Comparable, Sendable, Codable {
     /// The entry that records it (the charge entry, or the pending entry of a torn transaction).
-    public var entry: EntryReference
+    public var entry: EntryPosition
     /// Why: the `PlantedFault.Kind` that excludes it.
     public var reason: PlantedFault.Kind
 
     /// Creates an excluded ride.
-    public init(entry: EntryReference, reason: PlantedFault.Kind) {
+    public init(entry: EntryPosition, reason: PlantedFault.Kind) {
         self.entry = entry
         self.reason = reason
     }
@@ -178,8 +178,9 @@ public struct ExcludedRide: Hashable, Comparable, Sendable, Codable {
 /// compensated once, at full fare minus fare, on the Kyiv day of its device time, for the carrier
 /// and route of the bus; a torn ride proved committed by the card's next tap counts (from its
 /// pending entry); excluded are duplicates, rides after a deny listing's effect, over a ride
-/// limit, after an entitlement's expiry, and torn rides proved not committed or unresolved. Clone
-/// suspects are flagged, not excluded. Entries the service does not hold (after a gap) count for
+/// limit, after an entitlement's expiry, and torn rides left unresolved (a torn ride proved not
+/// committed is no ride at all, so it is neither a line nor an exclusion). Clone suspects are
+/// flagged, not excluded. Entries the service does not hold (after a gap) count for
 /// nothing.
 public struct SimulationTruth: Sendable {
     /// Every planted fault, sorted.

@@ -23,7 +23,7 @@ struct SimulatorTests {
     func everyKind() throws {
         let month = try SimulatedMonth.generate(.small())
         #expect(month.truth.faults.map(\.kind) == PlantedFault.Kind.allCases)
-        #expect(month.truth.excluded.map(\.reason).sorted() == [.duplicate, .tornNotCommitted, .tornUnknown, .denyListedUse, .overLimit, .afterExpiry].sorted())
+        #expect(month.truth.excluded.map(\.reason).sorted() == [.duplicate, .tornUnknown, .denyListedUse, .overLimit, .afterExpiry].sorted())
         #expect(month.truth.totalCompensationKopecks > 0)
         #expect(month.truth.heldEntries < month.truth.writtenEntries)
     }
@@ -46,7 +46,7 @@ struct SimulatorTests {
             }
             let alarms = try await storage.alarms()
             let tamper = month.truth.faults.filter { $0.kind == .tamper }
-            #expect(alarms.map { EntryReference(device: $0.device, sequence: $0.sequence) } == tamper.flatMap(\.entries))
+            #expect(alarms.map { EntryPosition(device: $0.device, sequence: $0.sequence) } == tamper.flatMap(\.entries))
         }
     }
 
