@@ -15,7 +15,19 @@ enum Migrations {
     struct Migration {
         let version: Int
         let statements: [String]
+        /// Work done in code after the statements, in the same transaction.
+        var code: Code? = nil
     }
+
+    /// Steps a migration takes in code, which each engine implements.
+    enum Code {
+        /// Fills the columns of schema 5 of every stored row from its canonical bytes
+        /// (`EntryColumns`), a page of `backfillPageSize` rows at a time.
+        case fillEntryColumns
+    }
+
+    /// Rows the backfill of schema 5 reads and writes at a time.
+    static let backfillPageSize = 1000
 
     static let all: [Migration] = [
         Migration(version: 1, statements: [
@@ -114,6 +126,21 @@ enum Migrations {
         Migration(version: 4, statements: [
             "CREATE UNIQUE INDEX devices_one_device_per_key ON devices (public_key)",
         ]),
+        // The fields of each entry in columns of their own, so that months of entries can be
+        // queried (docs/accounting.md, "Entries as columns"); rows stored before are filled from
+        // their bytes by the step's code. Two indexes serve every query the service and the
+        // reconciliation make, each ending in (device_id, sequence) so that a keyset page seeks
+        // straight to its cursor: device time (a period, a time-filtered page) and card serial
+        // + device time (a card's history; partial, as many entries name no card). The old
+        // device-time index is replaced by the longer one.
+        Migration(
+            version: 5,
+            statements: EntryColumns.addedNames.map { "ALTER TABLE entries ADD COLUMN \($0) {bigint}" } + [
+                "DROP INDEX entries_by_device_time",
+                "CREATE INDEX entries_by_device_time ON entries (device_time, device_id, sequence)",
+                "CREATE INDEX entries_by_card ON entries (card_serial, device_time, device_id, sequence) WHERE card_serial IS NOT NULL",
+            ],
+            code: .fillEntryColumns),
     ]
 
     /// The newest schema version.
