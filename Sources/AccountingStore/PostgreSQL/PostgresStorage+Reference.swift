@@ -33,9 +33,15 @@ extension PostgresStorage {
     /// Runs `body` in a transaction that first locks `table` against other writers.
     private func locked<Result: Sendable>(_ table: String, _ body: (PostgresConnection, Logger) async throws -> Result) async throws -> Result {
         let logger = self.logger
-        return try await pool().withTransaction(logger: logger) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "LOCK TABLE \(table) IN SHARE ROW EXCLUSIVE MODE"), logger: logger)
-            return try await body(connection, logger)
+        do {
+            return try await pool().withTransaction(logger: logger) { connection in
+                try await connection.query(PostgresQuery(unsafeSQL: "LOCK TABLE \(table) IN SHARE ROW EXCLUSIVE MODE"), logger: logger)
+                return try await body(connection, logger)
+            }
+        } catch let failure as PostgresTransactionError {
+            // A refusal raised inside the transaction (which was rolled back) is answered as itself.
+            if let refusal = failure.closureError as? ReferenceDataError, failure.rollbackError == nil { throw refusal }
+            throw failure
         }
     }
 
