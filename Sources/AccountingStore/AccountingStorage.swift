@@ -182,7 +182,7 @@ public struct StoredEntry: Hashable, Sendable {
 /// PostgreSQL's connection pool does its work there, and its queries wait until it runs.
 /// `run()` returns after `close()`, cancellation or graceful shutdown, and the storage is
 /// closed from then on. `StorageLocation.withStorage` does all of this for a short-lived user.
-public protocol AccountingStorage: Service {
+public protocol AccountingStorage: Service, ReferenceDataStorage {
     /// Holds the connections until `close()`, cancellation or graceful shutdown, then closes
     /// the storage. May be called once.
     func run() async throws

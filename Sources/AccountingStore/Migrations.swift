@@ -141,6 +141,94 @@ enum Migrations {
                 "CREATE INDEX entries_by_card ON entries (card_serial, device_time, device_id, sequence) WHERE card_serial IS NOT NULL",
             ],
             code: .fillEntryColumns),
+        // The finance officer's reference data (docs/accounting.md, "Reference data"): who runs
+        // which route on which bus, the programme's budget, which tariff held when, when a deny
+        // listing took effect, desk credits and issued entitlements (imported), payments, and
+        // the signed closing of each month. Civil dates are days since 1970-01-01; card serials
+        // are their printed form, as in deny_list_requests.
+        Migration(version: 6, statements: [
+            """
+            CREATE TABLE carriers (
+                carrier_id {bigint} PRIMARY KEY,
+                name TEXT NOT NULL,
+                edrpou TEXT NOT NULL UNIQUE,
+                contract TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE routes (
+                route {bigint} PRIMARY KEY,
+                name TEXT NOT NULL,
+                carrier_id {bigint} NOT NULL REFERENCES carriers (carrier_id))
+            """,
+            // One device's spans never overlap: the store checks it in the writing transaction
+            // (under a per-device lock in PostgreSQL); valid_until is exclusive, NULL while open.
+            """
+            CREATE TABLE device_assignments (
+                device_id {bigint} NOT NULL,
+                valid_from {bigint} NOT NULL,
+                valid_until {bigint},
+                vehicle {bigint} NOT NULL,
+                carrier_id {bigint} NOT NULL REFERENCES carriers (carrier_id),
+                PRIMARY KEY (device_id, valid_from),
+                CHECK (valid_until IS NULL OR valid_until > valid_from))
+            """,
+            """
+            CREATE TABLE programme_lines (
+                year {bigint} NOT NULL,
+                category {bigint} NOT NULL,
+                budget_kopecks {bigint} NOT NULL CHECK (budget_kopecks >= 0),
+                monthly_cap_kopecks {bigint} CHECK (monthly_cap_kopecks >= 0),
+                PRIMARY KEY (year, category))
+            """,
+            """
+            CREATE TABLE tariff_periods (
+                version {bigint} PRIMARY KEY,
+                effective_from {bigint} NOT NULL)
+            """,
+            "ALTER TABLE deny_list_requests ADD COLUMN effective_at {bigint}",
+            "ALTER TABLE deny_list_requests ADD COLUMN bundle_version {bigint}",
+            """
+            CREATE TABLE purse_credits (
+                id {serial},
+                card_serial TEXT NOT NULL,
+                amount_kopecks {bigint} NOT NULL CHECK (amount_kopecks > 0),
+                credited_at {bigint} NOT NULL,
+                source TEXT NOT NULL,
+                reference TEXT NOT NULL,
+                UNIQUE (card_serial, credited_at, reference))
+            """,
+            "CREATE INDEX purse_credits_by_time ON purse_credits (credited_at)",
+            """
+            CREATE TABLE issued_entitlements (
+                card_serial TEXT NOT NULL,
+                entitlement_id {bigint} NOT NULL,
+                category {bigint} NOT NULL,
+                product {bigint} NOT NULL,
+                ride_limit {bigint},
+                ride_period {bigint},
+                discount_percent {bigint},
+                valid_from_day {bigint} NOT NULL,
+                valid_until_day {bigint} NOT NULL,
+                PRIMARY KEY (card_serial, entitlement_id))
+            """,
+            """
+            CREATE TABLE carrier_payments (
+                id {serial},
+                carrier_id {bigint} NOT NULL REFERENCES carriers (carrier_id),
+                paid_on_day {bigint} NOT NULL,
+                amount_kopecks {bigint} NOT NULL CHECK (amount_kopecks > 0),
+                reference TEXT NOT NULL,
+                UNIQUE (carrier_id, reference))
+            """,
+            "CREATE INDEX carrier_payments_by_day ON carrier_payments (paid_on_day)",
+            """
+            CREATE TABLE period_closes (
+                month TEXT PRIMARY KEY,
+                closed_at {bigint} NOT NULL,
+                record {blob} NOT NULL,
+                signature {blob} NOT NULL)
+            """,
+        ]),
     ]
 
     /// The newest schema version.

@@ -19,7 +19,7 @@ import Synchronization
 /// creating the storage connects nothing and starts no task.
 public final class PostgresStorage: AccountingStorage {
     private let client: PostgresClient
-    private let logger: Logger
+    let logger: Logger
     private let lifetime = StorageLifetime()
 
     /// A storage over the pool for `configuration`; the pool connects once `run()` runs.
@@ -50,8 +50,8 @@ public final class PostgresStorage: AccountingStorage {
         Migrations.render(sql, blob: "BYTEA", bigint: "BIGINT", serial: "BIGSERIAL PRIMARY KEY")
     }
 
-    private func buffer(_ bytes: [UInt8]) -> ByteBuffer { ByteBuffer(bytes: bytes) }
-    private func bytes(_ buffer: ByteBuffer) -> [UInt8] { Array(buffer.readableBytesView) }
+    func buffer(_ bytes: [UInt8]) -> ByteBuffer { ByteBuffer(bytes: bytes) }
+    func bytes(_ buffer: ByteBuffer) -> [UInt8] { Array(buffer.readableBytesView) }
 
     /// Applies the steps the database lacks, in order, each in one transaction that first locks
     /// `schema_migrations` (so two instances starting together apply a step once).
@@ -168,7 +168,7 @@ public final class PostgresStorage: AccountingStorage {
 
     /// The pool once `run()` has started it, or a `StorageError` once closed (a closed pool would
     /// wait forever for a connection).
-    private func pool() async throws -> PostgresClient {
+    func pool() async throws -> PostgresClient {
         await lifetime.waitUntilRunning()
         guard !lifetime.isClosed else { throw StorageError(.closed, "the PostgreSQL storage is closed") }
         return client
@@ -555,9 +555,18 @@ public final class PostgresStorage: AccountingStorage {
         let version = Int64(bundle.version)
         let data = buffer(bundle.bytes)
         let at = bundle.uploadedAt.rawValue
-        try await pool().query(
-            "INSERT INTO bundles (kind, version, bytes, uploaded_at) VALUES (\(kind), \(version), \(data), \(at)) ON CONFLICT DO NOTHING",
-            logger: logger)
+        let logger = self.logger
+        // With its reference-data effects (tariff period, deny-listing effect times) in one transaction.
+        try await pool().withTransaction(logger: logger) { connection in
+            var stored = false
+            for try await _ in try await connection.query(
+                "INSERT INTO bundles (kind, version, bytes, uploaded_at) VALUES (\(kind), \(version), \(data), \(at)) ON CONFLICT DO NOTHING RETURNING kind",
+                logger: logger
+            ).decode(Int64.self) {
+                stored = true
+            }
+            if stored { try await Self.recordEffects(of: bundle, on: connection, logger: logger) }
+        }
     }
 
     public func latestBundle(_ kind: BundleKind) async throws -> StoredBundle? {

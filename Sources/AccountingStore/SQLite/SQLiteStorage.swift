@@ -18,7 +18,7 @@ import SQLiteSupport
 /// Needs nothing running, but honours the `Service` contract all the same: `run()` waits until
 /// the storage is closed, cancelled or shut down, then closes the file.
 public actor SQLiteStorage: AccountingStorage {
-    private let database: SQLiteConnection
+    let database: SQLiteConnection
     private let lifetime = StorageLifetime()
     /// Prepared statements by their SQL, reused for the life of the connection.
     private var statements: [String: SQLiteStatement] = [:]
@@ -56,14 +56,14 @@ public actor SQLiteStorage: AccountingStorage {
     ///
     /// Safe to share because the actor runs one call at a time and every call leaves a statement
     /// reset (its bindings cleared) when it is done with it.
-    private func statement(_ sql: String) throws -> SQLiteStatement {
+    func statement(_ sql: String) throws -> SQLiteStatement {
         if let prepared = statements[sql] { return prepared }
         let prepared = try database.prepare(sql, persistent: true)
         statements[sql] = prepared
         return prepared
     }
 
-    private func rows<T>(_ sql: String, _ values: [SQLiteValue] = [], _ read: (SQLiteStatement) throws -> T) throws -> [T] {
+    func rows<T>(_ sql: String, _ values: [SQLiteValue] = [], _ read: (SQLiteStatement) throws -> T) throws -> [T] {
         let statement = try statement(sql)
         defer { statement.reset() }
         try statement.bind(values)
@@ -73,7 +73,7 @@ public actor SQLiteStorage: AccountingStorage {
     }
 
     /// Runs `sql` once with `values`.
-    private func run(_ sql: String, _ values: [SQLiteValue]) throws {
+    func run(_ sql: String, _ values: [SQLiteValue]) throws {
         try statement(sql).run(values)
     }
 
@@ -432,8 +432,12 @@ public actor SQLiteStorage: AccountingStorage {
     }
 
     public func storeBundle(_ bundle: StoredBundle) throws {
-        try database.prepare("INSERT INTO bundles (kind, version, bytes, uploaded_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
-            .run([.integer(Int64(bundle.kind.rawValue)), .integer(Int64(bundle.version)), .blob(bundle.bytes), .integer(bundle.uploadedAt.rawValue)])
+        // With its reference-data effects (tariff period, deny-listing effect times) in one transaction.
+        try database.write { database in
+            try database.prepare("INSERT INTO bundles (kind, version, bytes, uploaded_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+                .run([.integer(Int64(bundle.kind.rawValue)), .integer(Int64(bundle.version)), .blob(bundle.bytes), .integer(bundle.uploadedAt.rawValue)])
+            if try database.integer("SELECT changes()") == 1 { try recordEffects(of: bundle) }
+        }
     }
 
     public func latestBundle(_ kind: BundleKind) throws -> StoredBundle? {
