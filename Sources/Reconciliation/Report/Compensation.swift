@@ -111,8 +111,6 @@ public enum ExclusionReason: String, Hashable, Sendable, Codable, CaseIterable, 
     case overRideLimit = "over-ride-limit"
     /// A pending card transaction whose outcome nothing settles.
     case pendingUnknown = "pending-unknown"
-    /// Received after this period was closed: it belongs to the next period's late section.
-    case receivedAfterClose = "received-after-close"
 
     /// By code.
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }

@@ -38,7 +38,6 @@ extension ExclusionReason {
         case .entitlementExpired: LocalizedText(uk: "пільга недійсна на цю дату", en: "entitlement not valid on that date")
         case .overRideLimit: LocalizedText(uk: "понад ліміт поїздок", en: "over the ride limit")
         case .pendingUnknown: LocalizedText(uk: "результат операції невідомий", en: "transaction outcome unknown")
-        case .receivedAfterClose: LocalizedText(uk: "отримано після закриття періоду", en: "received after the period was closed")
         }
     }
 }
