@@ -46,6 +46,7 @@ let package = Package(
         .executable(name: "hromada-validator", targets: ["hromada-validator"]),
         .executable(name: "hromada-desk", targets: ["hromada-desk"]),
         .executable(name: "hromada-accounting", targets: ["hromada-accounting"]),
+        .executable(name: "hromada-reconcile", targets: ["hromada-reconcile"]),
         /// The accounting service, its storage and the uploader, for the benchmark package.
         .library(name: "HromadaCardAccounting", targets: ["AccountingCore", "AccountingStore", "AccountingService", "Uploader"]),
     ],
@@ -190,6 +191,15 @@ let package = Package(
             dependencies: ["AccountingCore", "AccountingStore", "Bundles", "Entitlements", "Identifiers", "LedgerCore", "Tariff", crypto]
         ),
 
+        /// The finance officer's tool behind `hromada-reconcile`: the store and export-directory
+        /// loaders, the closing record, the report run and its files.
+        .target(
+            name: "ReconcileTool",
+            dependencies: [
+                "Reconciliation", "AccountingCore", "AccountingStore", "Bundles", "Entitlements", "Identifiers", "LedgerCore", "Localization", "Tariff", crypto,
+            ]
+        ),
+
         /// Terminal output shared by the command-line programs: standard error, buffered output.
         .target(name: "Console"),
 
@@ -215,6 +225,14 @@ let package = Package(
             dependencies: [
                 "AccountingService", "AccountingStore", "AccountingCore", "CommunityKeys", "Entitlements", "Bundles", "Identifiers",
                 "Localization", crypto, logging, hummingbird, serviceLifecycle, argumentParser, metrics, prometheus,
+            ]
+        ),
+
+        .executableTarget(
+            name: "hromada-reconcile",
+            dependencies: [
+                "ReconcileTool", "Reconciliation", "AccountingCore", "AccountingStore", "CommunityKeys", "Entitlements", "Identifiers", argumentParser,
+                logging,
             ]
         ),
 
