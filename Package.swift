@@ -355,8 +355,8 @@ let package = Package(
         .testTarget(
             name: "ReconcileToolTests",
             dependencies: [
-                "StorageTesting", "ReconciliationSimulator", "AccountingService", "AccountingStore", "AccountingCore", "LedgerCore", "Entitlements",
-                "Identifiers", crypto, hummingbird, hummingbirdTesting, logging,
+                "StorageTesting", "ReconciliationSimulator", "ReconcileTool", "Reconciliation", "AccountingService", "AccountingStore", "AccountingCore",
+                "LedgerCore", "Entitlements", "Identifiers", crypto, hummingbird, hummingbirdTesting, logging,
             ]
         ),
     ],

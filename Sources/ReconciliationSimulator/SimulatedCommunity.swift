@@ -58,6 +58,15 @@ public struct SimulatedCommunity: Sendable {
     /// The tariffs of the month, oldest first, with the signed bundle of each.
     public let tariffs: [(tariff: Tariff, bundle: [UInt8])]
 
+    /// The signed deny-list bundle (version 2) listing `cards`, as the desk publishes it.
+    public func denyListBundle(_ listings: [DenyListing]) throws -> [UInt8] {
+        let list = try DenyList(
+            version: 2, entries: listings.map { DenyList.Entry(serial: $0.card, reason: DenyList.Reason(rawValue: $0.reason) ?? .other) })
+        return try SignedBundle.make(
+            .denyList(list), community: name, version: 2, issuedAt: Self.notBefore, expiresAt: Self.notAfter, rootKeyID: rootKeyID, rootKey: rootKey
+        ).encoded()
+    }
+
     /// The root's public key.
     public var rootPublicKey: SigningPublicKey { SigningPublicKey(rootKey.publicKey) }
     /// The root's key id.
@@ -126,7 +135,7 @@ struct CommunityLayout {
     init(_ parameters: SimulationParameters) {
         carriers = (1...max(1, parameters.carriers)).map { number in
             Carrier(
-                id: CarrierID(rawValue: UInt32(number)), name: "ТОВ «Перевізник \(number)»", edrpou: String(format8: 40_000_000 + number * 1_111),
+                id: CarrierID(rawValue: UInt32(number)), name: "ТОВ «Перевізник \(number)»", edrpou: String(edrpouFor: 4_000_000 + number * 111),
                 contract: "К-\(parameters.year)/\(number)")
         }
         let routes = (1...max(1, parameters.routes)).map { number in
@@ -145,9 +154,19 @@ struct CommunityLayout {
 }
 
 extension String {
-    /// Eight decimal digits, zero-padded (an ЄДРПОУ code).
-    init(format8 number: Int) {
-        let digits = String(number % 100_000_000)
-        self = String(repeating: "0", count: 8 - digits.count) + digits
+    /// The ЄДРПОУ code whose first seven digits are `prefix` (1_000_000…9_999_999), with its check
+    /// digit: the weighted sum modulo 11 (weights 7, 1–6 between 30000000 and 60000000, else
+    /// 1–7), taken again with weights raised by 2 when it is 10.
+    init(edrpouFor prefix: Int) {
+        let digits = String(prefix).compactMap { $0.wholeNumberValue }
+        let number = prefix * 10
+        let weights = number < 30_000_000 || number > 60_000_000 ? [1, 2, 3, 4, 5, 6, 7] : [7, 1, 2, 3, 4, 5, 6]
+        func remainder(_ weights: [Int]) -> Int { zip(digits, weights).reduce(0) { $0 + $1.0 * $1.1 } % 11 }
+        var check = remainder(weights)
+        if check == 10 {
+            check = remainder(weights.map { $0 + 2 })
+            if check == 10 { check = 0 }
+        }
+        self = String(prefix) + String(check)
     }
 }

@@ -1,5 +1,7 @@
 import AccountingCore
 import AccountingStore
+import Bundles
+import Entitlements
 import Identifiers
 import LedgerCore
 
@@ -53,5 +55,33 @@ public struct StoreLoader {
                 storedEntries += fresh.count
             }
         }
+    }
+}
+
+extension SimulatedMonth {
+    /// Stores the month's reference data as the finance officer and the desk would have: carriers,
+    /// routes, device assignments, the programme, tariff periods and bundles, the deny listings
+    /// (reported, then carried by a deny-list bundle uploaded when they took effect), purse
+    /// credits, issued entitlements and payments.
+    public func storeReference(in storage: any AccountingStorage) async throws {
+        let reference = self.reference
+        for carrier in reference.carriers { try await storage.addCarrier(carrier) }
+        for route in reference.routes { try await storage.addRoute(route) }
+        for assignment in reference.deviceAssignments { try await storage.assignDevice(assignment, closingOpenSpan: false) }
+        try await storage.setProgramme(reference.programme)
+        for period in reference.tariffPeriods { try await storage.setTariffPeriod(period) }
+        for (tariff, bundle) in community.tariffs {
+            let effective = reference.tariffPeriods.first { $0.version == tariff.version }?.effectiveFrom ?? SimulatedCommunity.notBefore
+            try await storage.storeBundle(StoredBundle(kind: .tariff, version: tariff.version, bytes: bundle, uploadedAt: effective))
+        }
+        for listing in reference.denyListings {
+            _ = try await storage.addDenyListRequest(cardSerial: listing.card.printed, reason: listing.reason, reportedBy: "desk", at: listing.reportedAt)
+        }
+        if let effective = reference.denyListings.compactMap(\.effectiveAt).max() {
+            try await storage.storeBundle(StoredBundle(kind: .denyList, version: 2, bytes: try community.denyListBundle(reference.denyListings), uploadedAt: effective))
+        }
+        if !reference.purseCredits.isEmpty { try await storage.importPurseCredits(reference.purseCredits) }
+        if !reference.issuedEntitlements.isEmpty { try await storage.importIssuedEntitlements(reference.issuedEntitlements) }
+        for payment in reference.payments { try await storage.addCarrierPayment(payment) }
     }
 }
