@@ -470,6 +470,18 @@ public struct MonthSimulator {
         pending.detail = "ride trip=\(trip) charges=\(charges.map(\.name).joined(separator: ","))"
         let pendingEntry = try seal(pending, on: deviceIndex)
         let held = devices[deviceIndex].holds
+        // A ride the service never holds leaves a hole in the card's trip numbers, which its
+        // next held ride shows: evidence of the device's gap (docs/reconciliation.md).
+        if held {
+            if card.missedSinceHeld, let earlier = card.lastHeldPending {
+                faults.append(
+                    PlantedFault(kind: .sequenceGap, card: card.serial, entries: [earlier, reference(pendingEntry)], detail: "trip number skipped: a ride on a device whose entries are not held"))
+            }
+            card.missedSinceHeld = false
+            card.lastHeldPending = reference(pendingEntry)
+        } else if card.lastHeldPending != nil, tap.action != .tornNotCommitted {
+            card.missedSinceHeld = true
+        }
         let key = benefit.map { CompensationKey(carrier: bus.carrier, route: bus.route, category: $0.category, day: KyivTime.date(of: time)) }
         let amount = CompensationAmounts(rides: 1, fullFareKopecks: fullFare, paidKopecks: fare)
         card.lastTap = trueTime
@@ -608,7 +620,7 @@ public struct MonthSimulator {
             let held = devices[device].heldHead
             faults.append(
                 PlantedFault(
-                    kind: .sequenceGap, device: simulated.id.rawValue, card: roles.gapWitness.map { cards[$0].serial }, entries: [EntryPosition(device: simulated.id.rawValue, sequence: held)],
+                    kind: .sequenceGap, device: simulated.id.rawValue, entries: [EntryPosition(device: simulated.id.rawValue, sequence: held)],
                     detail: "held up to \(held) of \(devices[device].head.sequence); later batches refused with gap; a card's trip counter skips a tap"))
         }
         if parameters.plantsFaults, device == roles.lateDevice, dayIndex == parameters.days - 1, let first = devices[device].lateFirst, let last = devices[device].lateLast {
@@ -694,6 +706,8 @@ struct CardState {
     var ridesUsed = 0
     var lastDebit: EntryPosition?
     var previousRide: EntryPosition?
+    var lastHeldPending: EntryPosition?
+    var missedSinceHeld = false
 }
 
 /// What the simulator remembers about a validator between days.

@@ -50,8 +50,17 @@ func shows(_ exception: IntegrityException, _ fault: PlantedFault) -> Bool {
     guard exception.kind == exceptionKind(of: fault.kind) else { return false }
     let planted = Set(fault.entries.map { Reconciliation.EntryReference(device: DeviceID(rawValue: $0.device), sequence: $0.sequence) })
     switch fault.kind {
+    case .sequenceGap where fault.device != nil:
+        // The device's gap: said of the device, or shown by a card's skipped trip number.
+        return exception.device?.rawValue == fault.device || exception.card != nil
     case .sequenceGap:
-        return exception.device?.rawValue == fault.device || (exception.device == nil && exception.card == fault.card)
+        // A card's skipped trip number: its own exception, or evidence inside the exception of
+        // the device the missing ride is charged to.
+        let inEvidence = exception.evidence.contains { evidence in
+            if case .cardTripNumbers(let card, _, _) = evidence { return card == fault.card }
+            return false
+        }
+        return inEvidence || (exception.card == fault.card && !planted.isDisjoint(with: exception.entries))
     case .silentDevice, .tamper, .clockAdjustment:
         return exception.device?.rawValue == fault.device
     case .lateUpload:
@@ -111,7 +120,9 @@ struct ReconcileEndToEndTests {
         for fault in truth.faults where !report.exceptions.contains(where: { shows($0, fault) }) {
             Issue.record("planted fault not found: \(fault)")
         }
-        for exception in report.exceptions where !truth.faults.contains(where: { shows(exception, $0) }) {
+        // (A card-level gap exception must match its own planted card fault, not the device's.)
+        for exception in report.exceptions
+        where !truth.faults.contains(where: { shows(exception, $0) && !($0.kind == .sequenceGap && $0.device != nil && exception.card != nil) }) {
             Issue.record("exception not planted: \(exception.kind.rawValue) device \(String(describing: exception.device)) card \(String(describing: exception.card)) \(exception.entries)")
         }
         let lateEntries = Set(report.exceptions.filter { $0.kind == .uploadDelayed }.flatMap(\.entries).map(\.sequence))

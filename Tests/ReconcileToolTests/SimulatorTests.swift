@@ -22,7 +22,13 @@ struct SimulatorTests {
     @Test("Every kind of fault is planted, once")
     func everyKind() throws {
         let month = try SimulatedMonth.generate(.small())
-        #expect(month.truth.faults.map(\.kind) == PlantedFault.Kind.allCases)
+        // One of each kind, and a sequence gap both as a device's and as the skipped trip
+        // numbers of the cards that rode on it after the lost batch.
+        let kinds = month.truth.faults.map(\.kind)
+        #expect(Set(kinds) == Set(PlantedFault.Kind.allCases))
+        for kind in PlantedFault.Kind.allCases where kind != .sequenceGap { #expect(kinds.filter { $0 == kind }.count == 1, "\(kind)") }
+        #expect(month.truth.faults.filter { $0.kind == .sequenceGap && $0.device != nil }.count == 1)
+        #expect(month.truth.faults.filter { $0.kind == .sequenceGap && $0.card != nil }.count >= 1)
         #expect(month.truth.excluded.map(\.reason).sorted() == [.duplicate, .tornUnknown, .denyListedUse, .overLimit, .afterExpiry].sorted())
         #expect(month.truth.totalCompensationKopecks > 0)
         #expect(month.truth.heldEntries < month.truth.writtenEntries)
