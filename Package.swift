@@ -47,6 +47,8 @@ let package = Package(
         .executable(name: "hromada-desk", targets: ["hromada-desk"]),
         .executable(name: "hromada-accounting", targets: ["hromada-accounting"]),
         .executable(name: "hromada-reconcile", targets: ["hromada-reconcile"]),
+        /// The month simulator and the finance officer's tool, for the benchmark package.
+        .library(name: "HromadaCardReconcile", targets: ["ReconciliationSimulator", "ReconcileTool"]),
         /// The accounting service, its storage and the uploader, for the benchmark package.
         .library(name: "HromadaCardAccounting", targets: ["AccountingCore", "AccountingStore", "AccountingService", "Uploader"]),
     ],

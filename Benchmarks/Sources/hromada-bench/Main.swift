@@ -7,7 +7,7 @@ struct HromadaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-bench",
         abstract: "Measures HromadaCard beside raw baselines (run a release build).",
-        subcommands: [Decision.self, Card.self, Ledger.self, Accounting.self, Tap.self]
+        subcommands: [Decision.self, Card.self, Ledger.self, Accounting.self, Tap.self, Reconcile.self]
     )
 
     struct Decision: ParsableCommand {
@@ -55,6 +55,20 @@ struct HromadaBench: AsyncParsableCommand {
             try await AccountingBenchmark.run(
                 entries: entries, deviceCounts: counts.isEmpty ? [1] : counts, directory: directory,
                 postgresURL: url?.isEmpty == false ? url : nil)
+        }
+    }
+
+    struct Reconcile: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A simulated month reconciled end to end from SQLite (and PostgreSQL when HROMADA_POSTGRES_URL is set), beside a raw GROUP BY over the same rows.")
+        @Option(help: "Entries of each simulated month (comma-separated).") var entries = "1000000,10000000"
+        @Option(help: "Validators.") var devices = 500
+        @Option(help: "Directory for the SQLite files (a real disk, not a tmpfs).") var directory = ".build/bench-reconcile"
+
+        func run() async throws {
+            let url = ProcessInfo.processInfo.environment["HROMADA_POSTGRES_URL"]
+            let counts = entries.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
+            try await ReconcileBenchmark.run(entryCounts: counts, devices: devices, directory: directory, postgresURL: url?.isEmpty == false ? url : nil)
         }
     }
 
