@@ -75,7 +75,7 @@ public struct SimulatedMonth: Sendable {
 }
 
 /// Generates a month of signed validator ledgers for N buses on M routes with K cards, day by
-/// day, with planted faults of every kind and the truth about them (docs/reconciliation.md,
+/// day, with planted faults of every kind and the truth about them (docs/reconcile-tool.md,
 /// "The month simulator").
 ///
 /// Streaming: `nextDay()` returns that day's uploads and keeps only each device's chain head and
@@ -471,7 +471,7 @@ public struct MonthSimulator {
         let pendingEntry = try seal(pending, on: deviceIndex)
         let held = devices[deviceIndex].holds
         // A ride the service never holds leaves a hole in the card's trip numbers, which its
-        // next held ride shows: evidence of the device's gap (docs/reconciliation.md).
+        // next held ride shows: evidence of the device's gap (docs/reconcile-tool.md).
         if held {
             if card.missedSinceHeld, let earlier = card.lastHeldPending {
                 faults.append(

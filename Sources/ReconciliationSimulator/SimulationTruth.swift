@@ -174,7 +174,7 @@ public struct ExcludedRide: Hashable, Comparable, Sendable, Codable {
 /// What the reconciliation of a simulated month must find, computed by the simulator from its
 /// own choices while it generated the month, never by the `Reconciliation` module.
 ///
-/// The rules it assumes (docs/reconciliation.md, "The month simulator"): a benefit ride is
+/// The rules it assumes (docs/reconcile-tool.md, "The month simulator"): a benefit ride is
 /// compensated once, at full fare minus fare, on the Kyiv day of its device time, for the carrier
 /// and route of the bus; a torn ride proved committed by the card's next tap counts (from its
 /// pending entry); excluded are duplicates, rides after a deny listing's effect, over a ride

@@ -15,7 +15,7 @@ import Foundation
 #endif
 
 /// `hromada-reconcile`: the finance officer's monthly compensation, integrity exceptions, acts
-/// of reconciliation and month closing (docs/reconciliation.md).
+/// of reconciliation and month closing (docs/reconcile-tool.md).
 ///
 /// Thin: parses arguments, reads the clock (only here), opens the store or the export
 /// directory, and calls `ReconcileTool`.

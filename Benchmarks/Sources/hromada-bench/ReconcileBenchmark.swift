@@ -10,7 +10,7 @@ import SQLiteSupport
 
 /// A month of simulated traffic (`MonthSimulator`, fast path into the store) reconciled end to
 /// end from SQLite and from PostgreSQL, beside a raw `GROUP BY` over the same rows in the same
-/// run; time and peak memory of each (docs/reconciliation.md, "Benchmark").
+/// run; time and peak memory of each (docs/reconcile-tool.md, "Benchmark").
 enum ReconcileBenchmark {
     static func run(entryCounts: [Int], devices: Int, directory: String, postgresURL: String?) async throws {
         var logger = Logger(label: "bench")

@@ -11,7 +11,7 @@ import Foundation
 #endif
 
 /// What a closed month was computed from and what it came to, signed by the finance key
-/// (docs/reconciliation.md, "The closing record").
+/// (docs/reconcile-tool.md, "The closing record").
 ///
 /// Why the heads: the service holds a contiguous prefix of every device's chain, so the held
 /// head (sequence and hash) at the close names exactly the entries the month was reconciled

@@ -6,7 +6,7 @@ import Identifiers
 import Reconciliation
 
 /// Closing a month: the report computed from the heads held now, frozen in a closing record
-/// signed by the finance key and stored (docs/reconciliation.md, "Closing a month").
+/// signed by the finance key and stored (docs/reconcile-tool.md, "Closing a month").
 public enum MonthClosing {
     /// Closes `period` (a calendar month) at `now`: writes its final report into `directory`,
     /// stores the signed closing record and returns the run. Refuses a month closed already, a

@@ -15,7 +15,7 @@ import Foundation
 /// An auditor's directory: every device's ledger exported as JSON lines (docs/ledger-format.md,
 /// "Export"), the service's tamper alarms and closings, and the reference data; with a directory
 /// of signed bundles beside it, it reproduces the database's report without database access
-/// (docs/reconciliation.md, "An auditor's directory").
+/// (docs/reconcile-tool.md, "An auditor's directory").
 ///
 /// Layout: `ledgers/device-N.jsonl` (the export format; entry lines read from the service add
 /// `receivedAt`, Unix seconds), `alarms.json`, `closings.json`, `reference.json` (the period's
