@@ -168,7 +168,7 @@ let package = Package(
             name: "AccountingService",
             dependencies: [
                 "AccountingCore", "AccountingStore", "CommunityKeys", "Identifiers", "Localization", "LedgerCore", "Entitlements",
-                "Bundles", crypto, logging, hummingbird, postgresNIO, metrics, prometheus,
+                "Bundles", "Reconciliation", "ReconcileTool", crypto, logging, hummingbird, postgresNIO, metrics, prometheus,
             ]
         ),
         /// The validator's uploader: store-and-forward of ledger entries, receipts, bundle fetching.

@@ -63,6 +63,15 @@ public struct SimulatedMonth: Sendable {
     /// What reconciliation must find.
     public var truth: SimulationTruth
 
+    /// Puts a month together (the benchmark streams its uploads and keeps none).
+    public init(parameters: SimulationParameters, community: SimulatedCommunity, reference: SimulatedReference, uploads: [PlannedUpload], truth: SimulationTruth) {
+        self.parameters = parameters
+        self.community = community
+        self.reference = reference
+        self.uploads = uploads
+        self.truth = truth
+    }
+
     /// Simulates a month.
     public static func generate(_ parameters: SimulationParameters) throws -> SimulatedMonth {
         var simulator = try MonthSimulator(parameters)

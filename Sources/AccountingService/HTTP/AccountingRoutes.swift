@@ -55,6 +55,7 @@ public enum AccountingRoutes {
         operatorRoutes({ _ in .readDevices }).get("/v1/devices") { _, _ in try await handlers.listDevices() }
         operatorRoutes({ _ in .readTransactions }).get("/v1/transactions") { request, _ in try await handlers.transactions(request) }
         operatorRoutes({ _ in .readAlarms }).get("/v1/alarms") { _, _ in try await handlers.alarms() }
+        ReportRoutes.register(on: router, engine: engine)
         operatorRoutes({ _ in .addDenyListEntry }, body: true)
             .post("/v1/deny-list-entries") { _, context in try await handlers.addDenyListEntry(context) }
         operatorRoutes({ _ in .readDenyListEntries }).get("/v1/deny-list-entries") { _, _ in try await handlers.denyListEntries() }

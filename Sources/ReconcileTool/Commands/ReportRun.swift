@@ -40,6 +40,16 @@ public struct ReportRun: Sendable {
         return ReportRun(report: report, loaded: loaded, files: files.keys.sorted(), reportSHA256: Hex.encode(Array(SHA256.hash(data: json))))
     }
 
+    /// The CSV table `name` (`compensation.csv`, `exceptions.csv`, `excluded.csv`) of `report`, or nil.
+    public static func table(named name: String, of report: ReconciliationReport) -> [UInt8]? {
+        switch name {
+        case "compensation.csv": ReportCSV.compensation(report)
+        case "exceptions.csv": ReportCSV.exceptions(report)
+        case "excluded.csv": ReportCSV.excluded(report)
+        default: nil
+        }
+    }
+
     /// The report as JSON: sorted keys, no spaces, so equal reports have equal bytes.
     public static func reportJSON(_ report: ReconciliationReport) throws -> [UInt8] {
         let encoder = JSONEncoder()
