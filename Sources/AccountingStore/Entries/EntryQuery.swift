@@ -265,7 +265,16 @@ enum EntrySQL {
     static func page(_ filter: EntryFilter, after cursor: EntryCursor?, limit: Int) -> Query {
         var conditions: [String] = []
         var values: [Int64] = []
-        if let from = filter.deviceTimeFrom { conditions.append("device_time >= ?"); values.append(from.rawValue) }
+        // A timed cursor at or past the lower bound is the lower bound: given both, an engine may
+        // seek to the bound and scan up to the cursor (SQLite does), which is what keyset avoids.
+        var timedCursor: (time: UnixTime, device: DeviceID, sequence: UInt64)?
+        if filter.ordersByDeviceTime, case .timed(let time, let device, let sequence) = cursor {
+            timedCursor = (time, device, sequence)
+        }
+        if let from = filter.deviceTimeFrom, let cursor = timedCursor, cursor.time < from {
+            timedCursor = nil
+        }
+        if let from = filter.deviceTimeFrom, timedCursor == nil { conditions.append("device_time >= ?"); values.append(from.rawValue) }
         if let to = filter.deviceTimeTo { conditions.append("device_time < ?"); values.append(to.rawValue) }
         if let card = filter.cardSerial { conditions.append("card_serial = ?"); values.append(Int64(bitPattern: card.rawValue)) }
         if let device = filter.device { conditions.append("device_id = ?"); values.append(Int64(device.rawValue)) }
@@ -273,10 +282,10 @@ enum EntrySQL {
         let order: String
         if filter.ordersByDeviceTime {
             order = "device_time, device_id, sequence"
-            if case .timed(let time, let device, let sequence) = cursor {
+            if let cursor = timedCursor {
                 // A row value: both engines seek the index to it rather than scan up to it.
                 conditions.append("(device_time, device_id, sequence) > (?, ?, ?)")
-                values += [time.rawValue, Int64(device.rawValue), Int64(clamping: sequence)]
+                values += [cursor.time.rawValue, Int64(cursor.device.rawValue), Int64(clamping: cursor.sequence)]
             }
         } else {
             order = "device_id, sequence"
@@ -305,6 +314,12 @@ enum EntrySQL {
         Query(
             sql: "SELECT device_id, min(sequence), max(sequence) FROM entries WHERE device_time >= ? AND device_time < ? GROUP BY device_id ORDER BY device_id",
             values: [window.lowerBound, window.upperBound])
+    }
+
+    /// The key of every entry inside `window`, from the device-time index alone (SQLite's
+    /// GROUP BY would sort them all first: its storage folds them into ranges as they come).
+    static func windowKeys(_ window: DeviceTimeWindow) -> Query {
+        Query(sql: "SELECT device_id, sequence FROM entries WHERE device_time >= ? AND device_time < ?", values: [window.lowerBound, window.upperBound])
     }
 
     /// One device's entries in `sequences` whose device time is inside `window`, by sequence.
