@@ -364,7 +364,6 @@ struct EntryQueryTests {
             try plan.bind(query.values.map(SQLiteValue.integer))
             var steps: [String] = []
             while try plan.step() { steps.append(plan.text(3)) }
-            print("plan of \(name): \(steps)")
             #expect(steps.contains { $0.hasPrefix("SEARCH entries USING") || $0.hasPrefix("SCAN entries USING COVERING INDEX") || $0.hasPrefix("SCAN entries USING INDEX") }, "\(name): \(steps)")
             #expect(!steps.contains { $0 == "SCAN entries" || $0.contains("TEMP B-TREE") }, "\(name): \(steps)")
             // A page after a cursor seeks to the cursor, not to the start of the range.
