@@ -7,7 +7,7 @@ struct HromadaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-bench",
         abstract: "Measures HromadaCard beside raw baselines (run a release build).",
-        subcommands: [Decision.self, Card.self, Ledger.self, Accounting.self, Tap.self, Reconcile.self]
+        subcommands: [Decision.self, Card.self, Ledger.self, Accounting.self, Pages.self, Tap.self, Reconcile.self]
     )
 
     struct Decision: ParsableCommand {
@@ -69,6 +69,21 @@ struct HromadaBench: AsyncParsableCommand {
             let url = ProcessInfo.processInfo.environment["HROMADA_POSTGRES_URL"]
             let counts = entries.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
             try await ReconcileBenchmark.run(entryCounts: counts, devices: devices, directory: directory, postgresURL: url?.isEmpty == false ? url : nil)
+        }
+    }
+
+    struct Pages: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pages of entries read by keyset near the start and the end of a large table, and a month read through entryPages (SQLite; PostgreSQL when HROMADA_POSTGRES_URL is set).")
+        @Option(help: "Entries in the table.") var entries = 1_000_000
+        @Option(help: "Devices sharing them.") var devices = 100
+        @Option(help: "Entries a page.") var limit = 100
+        @Option(help: "Directory for the SQLite file (a real disk).") var directory = ".build/bench-pages"
+
+        func run() async throws {
+            let url = ProcessInfo.processInfo.environment["HROMADA_POSTGRES_URL"]
+            try await PagesBenchmark.run(
+                entries: entries, devices: max(1, devices), limit: max(1, limit), directory: directory, postgresURL: url?.isEmpty == false ? url : nil)
         }
     }
 

@@ -431,12 +431,21 @@ struct Handlers: Sendable {
         }
         var cursor: EntryCursor?
         if let text = query["after"] {
-            // The cursor's form follows the page's order: a time bound or a card orders by device time.
-            guard let parsed = EntryCursor(String(text)), filter.accepts(parsed) else {
+            guard let parsed = EntryCursor(String(text)) else {
+                throw AccountingServiceError.invalidField(
+                    uk: "after: пристрій:номер або час:пристрій:номер (nextCursor попередньої сторінки)",
+                    en: "after: device:sequence or deviceTime:device:sequence (the previous page's nextCursor)")
+            }
+            // The cursor's form follows the page's order (a time bound or a card orders by device
+            // time); one of the other order has the documented form but the wrong content: 422.
+            guard filter.accepts(parsed) else {
                 throw filter.ordersByDeviceTime
-                    ? AccountingServiceError.invalidField(
-                        uk: "after: час:пристрій:номер (nextCursor попередньої сторінки)", en: "after: deviceTime:device:sequence (the previous page's nextCursor)")
-                    : AccountingServiceError.invalidField(uk: "after: пристрій:номер (nextCursor попередньої сторінки)", en: "after: device:sequence (the previous page's nextCursor)")
+                    ? AccountingServiceError(
+                        .unprocessableContent, .invalidField, uk: "after: з from, to чи cardSerial курсор час:пристрій:номер",
+                        en: "after: with from, to or cardSerial the cursor is deviceTime:device:sequence")
+                    : AccountingServiceError(
+                        .unprocessableContent, .invalidField, uk: "after: без from, to і cardSerial курсор пристрій:номер",
+                        en: "after: without from, to and cardSerial the cursor is device:sequence")
             }
             cursor = parsed
         }
@@ -447,8 +456,8 @@ struct Handlers: Sendable {
     /// A canonical decimal of Unix seconds, which may be negative: `-` and digits, no leading zero.
     static func canonicalSeconds(_ text: some StringProtocol) -> Int64? {
         if text.first == "-" {
-            guard let magnitude = CanonicalDecimal.uint64(text.dropFirst()), magnitude > 0, magnitude <= UInt64(Int64.max) else { return nil }
-            return -Int64(magnitude)
+            guard let magnitude = CanonicalDecimal.uint64(text.dropFirst()), magnitude > 0, magnitude <= Int64.min.magnitude else { return nil }
+            return magnitude == Int64.min.magnitude ? Int64.min : -Int64(magnitude)
         }
         return CanonicalDecimal.uint64(text).flatMap { Int64(exactly: $0) }
     }

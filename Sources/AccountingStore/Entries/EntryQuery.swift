@@ -60,14 +60,12 @@ public enum EntryCursor: Hashable, Sendable, CustomStringConvertible {
             : .position(device: entry.deviceID, sequence: entry.sequence)
     }
 
-    /// Parses the written form; nil for anything else (not canonical decimals, out of range,
-    /// a sequence above 2⁶³ − 1, which no stored entry can have).
+    /// Parses the written form; nil for anything else (not canonical decimals, a device id
+    /// beyond 32 bits). A device time beyond 64 signed bits is taken as the nearest one there is:
+    /// no entry lies beyond it either, so the page is the same.
     public init?(_ text: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        func sequence(_ part: Substring) -> UInt64? {
-            guard let value = CanonicalNumber.unsigned(part), value <= UInt64(Int64.max) else { return nil }
-            return value
-        }
+        func sequence(_ part: Substring) -> UInt64? { CanonicalNumber.unsigned(part) }
         func device(_ part: Substring) -> DeviceID? {
             guard let value = CanonicalNumber.unsigned(part), let number = UInt32(exactly: value) else { return nil }
             return DeviceID(rawValue: number)
@@ -77,7 +75,7 @@ public enum EntryCursor: Hashable, Sendable, CustomStringConvertible {
             guard let device = device(parts[0]), let sequence = sequence(parts[1]) else { return nil }
             self = .position(device: device, sequence: sequence)
         case 3:
-            guard let time = CanonicalNumber.signed(parts[0]), let device = device(parts[1]), let sequence = sequence(parts[2]) else { return nil }
+            guard let time = CanonicalNumber.signedClamped(parts[0]), let device = device(parts[1]), let sequence = sequence(parts[2]) else { return nil }
             self = .timed(deviceTime: UnixTime(time), device: device, sequence: sequence)
         default:
             return nil
@@ -102,14 +100,17 @@ enum CanonicalNumber {
         return UInt64(text)
     }
 
-    static func signed(_ text: Substring) -> Int64? {
-        if text.first == "-" {
-            let digits = text.dropFirst()
-            guard digits != "0", let magnitude = unsigned(digits), magnitude <= UInt64(Int64.max) + 1 else { return nil }
-            return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
-        }
-        guard let value = unsigned(text), let signed = Int64(exactly: value) else { return nil }
-        return signed
+    /// A canonical signed decimal of any length, clamped to `Int64`'s range; nil for `-0` or
+    /// anything not a canonical decimal.
+    static func signedClamped(_ text: Substring) -> Int64? {
+        let negative = text.first == "-"
+        let digits = negative ? text.dropFirst() : text
+        guard !(negative && digits == "0"), !digits.isEmpty,
+            digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), digits == "0" || digits.first != "0"
+        else { return nil }
+        guard let magnitude = UInt64(digits) else { return negative ? Int64.min : Int64.max }
+        if negative { return magnitude > UInt64(Int64.max) ? Int64.min : -Int64(magnitude) }
+        return magnitude > UInt64(Int64.max) ? Int64.max : Int64(magnitude)
     }
 }
 
@@ -265,7 +266,16 @@ enum EntrySQL {
     static func page(_ filter: EntryFilter, after cursor: EntryCursor?, limit: Int) -> Query {
         var conditions: [String] = []
         var values: [Int64] = []
-        if let from = filter.deviceTimeFrom { conditions.append("device_time >= ?"); values.append(from.rawValue) }
+        // A timed cursor at or past the lower bound is the lower bound: given both, an engine may
+        // seek to the bound and scan up to the cursor (SQLite does), which is what keyset avoids.
+        var timedCursor: (time: UnixTime, device: DeviceID, sequence: UInt64)?
+        if filter.ordersByDeviceTime, case .timed(let time, let device, let sequence) = cursor {
+            timedCursor = (time, device, sequence)
+        }
+        if let from = filter.deviceTimeFrom, let cursor = timedCursor, cursor.time < from {
+            timedCursor = nil
+        }
+        if let from = filter.deviceTimeFrom, timedCursor == nil { conditions.append("device_time >= ?"); values.append(from.rawValue) }
         if let to = filter.deviceTimeTo { conditions.append("device_time < ?"); values.append(to.rawValue) }
         if let card = filter.cardSerial { conditions.append("card_serial = ?"); values.append(Int64(bitPattern: card.rawValue)) }
         if let device = filter.device { conditions.append("device_id = ?"); values.append(Int64(device.rawValue)) }
@@ -273,10 +283,10 @@ enum EntrySQL {
         let order: String
         if filter.ordersByDeviceTime {
             order = "device_time, device_id, sequence"
-            if case .timed(let time, let device, let sequence) = cursor {
+            if let cursor = timedCursor {
                 // A row value: both engines seek the index to it rather than scan up to it.
                 conditions.append("(device_time, device_id, sequence) > (?, ?, ?)")
-                values += [time.rawValue, Int64(device.rawValue), Int64(clamping: sequence)]
+                values += [cursor.time.rawValue, Int64(cursor.device.rawValue), Int64(clamping: cursor.sequence)]
             }
         } else {
             order = "device_id, sequence"
@@ -305,6 +315,12 @@ enum EntrySQL {
         Query(
             sql: "SELECT device_id, min(sequence), max(sequence) FROM entries WHERE device_time >= ? AND device_time < ? GROUP BY device_id ORDER BY device_id",
             values: [window.lowerBound, window.upperBound])
+    }
+
+    /// The key of every entry inside `window`, from the device-time index alone (SQLite's
+    /// GROUP BY would sort them all first: its storage folds them into ranges as they come).
+    static func windowKeys(_ window: DeviceTimeWindow) -> Query {
+        Query(sql: "SELECT device_id, sequence FROM entries WHERE device_time >= ? AND device_time < ?", values: [window.lowerBound, window.upperBound])
     }
 
     /// One device's entries in `sequences` whose device time is inside `window`, by sequence.

@@ -372,10 +372,26 @@ public actor SQLiteStorage: AccountingStorage {
         return EntryPage(entries: try storedEntries(EntrySQL.page(filter, after: cursor, limit: limit)), filter: filter, limit: limit)
     }
 
+    /// Folds the keys of the window's entries, read from the covering device-time index in one
+    /// pass, into ranges (memory: one range a device). SQLite's own GROUP BY would first sort
+    /// every key of the window in a temporary B-tree.
     public func deviceSequenceRanges(in window: DeviceTimeWindow) throws -> [DeviceSequenceRange] {
-        let query = EntrySQL.sequenceRanges(window)
-        return try rows(query.sql, query.values.map(SQLiteValue.integer)) {
-            DeviceSequenceRange(device: DeviceID(rawValue: UInt32(truncatingIfNeeded: $0.integer(0))), first: UInt64($0.integer(1)), last: UInt64($0.integer(2)))
+        let query = EntrySQL.windowKeys(window)
+        let statement = try statement(query.sql)
+        defer { statement.reset() }
+        try statement.bind(query.values.map(SQLiteValue.integer))
+        var ranges: [Int64: (first: Int64, last: Int64)] = [:]
+        while try statement.step() {
+            let device = statement.integer(0)
+            let sequence = statement.integer(1)
+            if let range = ranges[device] {
+                ranges[device] = (Swift.min(range.first, sequence), Swift.max(range.last, sequence))
+            } else {
+                ranges[device] = (sequence, sequence)
+            }
+        }
+        return ranges.sorted { $0.key < $1.key }.map {
+            DeviceSequenceRange(device: DeviceID(rawValue: UInt32(truncatingIfNeeded: $0.key)), first: UInt64($0.value.first), last: UInt64($0.value.last))
         }
     }
 
