@@ -21,7 +21,7 @@ struct HromadaAccounting: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-accounting",
         abstract: "The accounting service: receives validators' ledgers, signs receipts, serves bundles.",
-        subcommands: [Serve.self, Migrate.self, Token.self, RegisterDevice.self])
+        subcommands: [Serve.self, Migrate.self, Token.self, RegisterDevice.self] + ReferenceCommands.all)
 }
 
 struct DatabaseOption: ParsableArguments {

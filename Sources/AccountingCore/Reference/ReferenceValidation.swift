@@ -151,11 +151,11 @@ extension DeviceAssignment {
     }
 
     private static func overlap(_ assignment: DeviceAssignment, _ clash: DeviceAssignment) -> ReferenceDataError {
-        let clashEnd = clash.validUntil.map { "\($0.rawValue)" } ?? "…"
+        let clashEnd = clash.validUntil.map { "\($0)" } ?? "…"
         return ReferenceDataError(
             .assignmentOverlap,
-            uk: "пристрій \(assignment.device): період з \(assignment.validFrom.rawValue) перетинається з уже записаним \(clash.validFrom.rawValue)–\(clashEnd)",
-            en: "device \(assignment.device): the span from \(assignment.validFrom.rawValue) overlaps the stored span \(clash.validFrom.rawValue)-\(clashEnd)")
+            uk: "пристрій \(assignment.device): період з \(assignment.validFrom) перетинається з уже записаним \(clash.validFrom) – \(clashEnd)",
+            en: "device \(assignment.device): the span from \(assignment.validFrom) overlaps the stored span \(clash.validFrom) - \(clashEnd)")
     }
 }
 
