@@ -7,19 +7,20 @@ import Logging
 
 import Foundation
 
-/// The reference-data commands (docs/accounting.md, "Reference data"). Thin: each parses its
-/// arguments, opens the database and calls one `ReferenceDataStorage` method; the checks are
-/// the store's and the value types'. A refusal is printed in Ukrainian, then English, on
-/// standard error, with exit status 65 (66 for a file that cannot be read).
-enum ReferenceCommands {
-    static let all: [any ParsableCommand.Type] = [CarrierCommand.self, RouteCommand.self, DeviceCommand.self, ProgrammeCommand.self, TariffPeriodCommand.self, CreditCommand.self, EntitlementCommand.self]
+/// The database option of the reference-data commands (docs/accounting.md, "Reference data"),
+/// and how they report. The commands are thin: each parses its arguments, opens the database
+/// and calls one `ReferenceDataStorage` method; the checks are the store's and the value
+/// types'. A refusal is printed in Ukrainian, then English, on standard error, with exit
+/// status 65 (66 for a file that cannot be read).
+struct ReferenceDatabase: ParsableArguments {
+    @OptionGroup var database: DatabaseOption
 
     /// Runs `body` with the database's storage; a refusal becomes its two-language message and exit status 65.
-    static func withStorage(_ database: DatabaseOption, _ body: (any AccountingStorage) async throws -> Void) async throws {
+    func withStorage(_ body: (any AccountingStorage) async throws -> Void) async throws {
         do {
             try await database.location().withStorage(logger: Logger(label: "hromada.accounting")) { storage in try await body(storage) }
         } catch let refusal as ReferenceDataError {
-            ReferenceCommands.printError("помилка: \(refusal.ukrainian)\nerror: \(refusal.english)")
+            Self.printError("помилка: \(refusal.ukrainian)\nerror: \(refusal.english)")
             throw ExitCode(65)
         }
     }
@@ -34,13 +35,19 @@ enum ReferenceCommands {
         print("\(uk)\n\(en)")
     }
 
-    /// The bytes of `path`; exit status 66 with a two-language message when it cannot be read.
-    static func read(_ path: String) throws -> [UInt8] {
+    /// The rows `parse` reads from the file at `path`; a file that cannot be read is exit status
+    /// 66, one with bad lines 65, each line's refusal printed in both languages.
+    static func rows<Row>(of path: String, _ parse: ([UInt8]) throws(ReferenceCSV.Refusal) -> [Row]) throws -> [Row] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            ReferenceCommands.printError("помилка: не вдається прочитати \(path)\nerror: cannot read \(path)")
+            printError("помилка: не вдається прочитати \(path)\nerror: cannot read \(path)")
             throw ExitCode(66)
         }
-        return Array(data)
+        do {
+            return try parse(Array(data))
+        } catch {
+            printError(error.message)
+            throw ExitCode(65)
+        }
     }
 
     /// An instant given on the command line.
@@ -50,14 +57,6 @@ enum ReferenceCommands {
         }
         return time
     }
-
-    /// Hryvnias with kopecks, as `1234.50`.
-    static func hryvnias(_ kopecks: Int64) -> String {
-        let sign = kopecks < 0 ? "-" : ""
-        let magnitude = kopecks.magnitude
-        let fraction = magnitude % 100
-        return "\(sign)\(magnitude / 100).\(fraction < 10 ? "0" : "")\(fraction)"
-    }
 }
 
 struct CarrierCommand: AsyncParsableCommand {
@@ -66,7 +65,7 @@ struct CarrierCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a carrier.")
-        @OptionGroup var database: DatabaseOption
+        @OptionGroup var database: ReferenceDatabase
         @Option(help: "Its number here.") var id: UInt32
         @Option(help: "Its registered name, as printed on the act of reconciliation.") var name: String
         @Option(help: "Its ЄДРПОУ code (8 digits).") var edrpou: String
@@ -74,17 +73,17 @@ struct CarrierCommand: AsyncParsableCommand {
 
         func run() async throws {
             let carrier = Carrier(id: CarrierID(rawValue: id), name: name, edrpou: edrpou, contract: contract)
-            try await ReferenceCommands.withStorage(database) { try await $0.addCarrier(carrier) }
-            ReferenceCommands.done("перевізника \(id) додано", "carrier \(id) added")
+            try await database.withStorage { try await $0.addCarrier(carrier) }
+            ReferenceDatabase.done("перевізника \(id) додано", "carrier \(id) added")
         }
     }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the carriers: id, ЄДРПОУ, contract, name (tab-separated).")
-        @OptionGroup var database: DatabaseOption
+        @OptionGroup var database: ReferenceDatabase
 
         func run() async throws {
-            try await ReferenceCommands.withStorage(database) { storage in
+            try await database.withStorage { storage in
                 for carrier in try await storage.carriers() {
                     print("\(carrier.id)\t\(carrier.edrpou)\t\(carrier.contract)\t\(carrier.name)")
                 }
@@ -99,24 +98,24 @@ struct RouteCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a route.")
-        @OptionGroup var database: DatabaseOption
+        @OptionGroup var database: ReferenceDatabase
         @Option(help: "The route number validators report.") var route: UInt16
         @Option(help: "Its name, e.g. 'Центр — Вокзал'.") var name: String
         @Option(help: "The carrier that runs it.") var carrier: UInt32
 
         func run() async throws {
             let assignment = RouteAssignment(route: RouteNumber(rawValue: route), name: name, carrier: CarrierID(rawValue: carrier))
-            try await ReferenceCommands.withStorage(database) { try await $0.addRoute(assignment) }
-            ReferenceCommands.done("маршрут \(route) додано", "route \(route) added")
+            try await database.withStorage { try await $0.addRoute(assignment) }
+            ReferenceDatabase.done("маршрут \(route) додано", "route \(route) added")
         }
     }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the routes: number, carrier, name (tab-separated).")
-        @OptionGroup var database: DatabaseOption
+        @OptionGroup var database: ReferenceDatabase
 
         func run() async throws {
-            try await ReferenceCommands.withStorage(database) { storage in
+            try await database.withStorage { storage in
                 for route in try await storage.routes() { print("\(route.route)\t\(route.carrier)\t\(route.name)") }
             }
         }
@@ -130,7 +129,7 @@ struct DeviceCommand: AsyncParsableCommand {
     struct Assign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Install a device in a vehicle from a moment on; the device's open span ends there.")
-        @OptionGroup var database: DatabaseOption
+        @OptionGroup var database: ReferenceDatabase
         @Option(help: "The device id.") var device: UInt32
         @Option(help: "The vehicle's fleet number.") var vehicle: UInt32
         @Option(help: "The carrier that owns the vehicle.") var carrier: UInt32
@@ -140,10 +139,10 @@ struct DeviceCommand: AsyncParsableCommand {
         func run() async throws {
             let assignment = DeviceAssignment(
                 device: DeviceID(rawValue: device), vehicle: VehicleID(rawValue: vehicle), carrier: CarrierID(rawValue: carrier),
-                validFrom: try ReferenceCommands.time(from, option: "--from"), validUntil: try until.map { try ReferenceCommands.time($0, option: "--until") })
+                validFrom: try ReferenceDatabase.time(from, option: "--from"), validUntil: try until.map { try ReferenceDatabase.time($0, option: "--until") })
             var spans: [DeviceAssignment] = []
-            try await ReferenceCommands.withStorage(database) { spans = try await $0.assignDevice(assignment, closingOpenSpan: true) }
-            ReferenceCommands.done("пристрій \(device) встановлено в транспорт \(vehicle)", "device \(device) assigned to vehicle \(vehicle)")
+            try await database.withStorage { spans = try await $0.assignDevice(assignment, closingOpenSpan: true) }
+            ReferenceDatabase.done("пристрій \(device) встановлено в транспорт \(vehicle)", "device \(device) assigned to vehicle \(vehicle)")
             for span in spans {
                 print("\(span.validFrom)\t\(span.validUntil.map(\.description) ?? "…")\t\(span.vehicle)\t\(span.carrier)")
             }
@@ -157,7 +156,7 @@ struct ProgrammeCommand: AsyncParsableCommand {
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Set a year's programme, replacing every line of that year.")
-        @OptionGroup var database: DatabaseOption
+        @OptionGroup var database: ReferenceDatabase
         @Option(help: "The calendar year.") var year: Int
         @Option(
             name: .customLong("line"),
@@ -177,8 +176,8 @@ struct ProgrammeCommand: AsyncParsableCommand {
                 }
                 return .init(category: CategoryCode(rawValue: category), budgetKopecks: budget, monthlyCapKopecks: cap)
             }
-            try await ReferenceCommands.withStorage(database) { try await $0.setProgramme(CompensationProgramme(year: year, lines: parsed)) }
-            ReferenceCommands.done("програму на \(year) рік записано (\(parsed.count) кат.)", "the \(year) programme is stored (\(parsed.count) categories)")
+            try await database.withStorage { try await $0.setProgramme(CompensationProgramme(year: year, lines: parsed)) }
+            ReferenceDatabase.done("програму на \(year) рік записано (\(parsed.count) кат.)", "the \(year) programme is stored (\(parsed.count) categories)")
         }
     }
 }
@@ -189,10 +188,10 @@ struct TariffPeriodCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the tariff periods: version, effective from (tab-separated).")
-        @OptionGroup var database: DatabaseOption
+        @OptionGroup var database: ReferenceDatabase
 
         func run() async throws {
-            try await ReferenceCommands.withStorage(database) { storage in
+            try await database.withStorage { storage in
                 for period in try await storage.tariffPeriods() { print("\(period.version)\t\(period.effectiveFrom)") }
             }
         }
@@ -201,14 +200,14 @@ struct TariffPeriodCommand: AsyncParsableCommand {
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set when a tariff version took effect (uploading its bundle records the upload time otherwise).")
-        @OptionGroup var database: DatabaseOption
+        @OptionGroup var database: ReferenceDatabase
         @Option(help: "The tariff bundle's version.") var version: UInt32
         @Option(help: "From when: 2026-11-03T10:15:00+02:00 or Unix seconds.") var from: String
 
         func run() async throws {
-            let period = TariffPeriod(version: version, effectiveFrom: try ReferenceCommands.time(from, option: "--from"))
-            try await ReferenceCommands.withStorage(database) { try await $0.setTariffPeriod(period) }
-            ReferenceCommands.done("тариф \(version) діє з \(period.effectiveFrom)", "tariff \(version) in effect from \(period.effectiveFrom)")
+            let period = TariffPeriod(version: version, effectiveFrom: try ReferenceDatabase.time(from, option: "--from"))
+            try await database.withStorage { try await $0.setTariffPeriod(period) }
+            ReferenceDatabase.done("тариф \(version) діє з \(period.effectiveFrom)", "tariff \(version) in effect from \(period.effectiveFrom)")
         }
     }
 }
@@ -220,19 +219,13 @@ struct CreditCommand: AsyncParsableCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import purse credits from CSV (card, amount, credited_at, reference); all lines or none.")
-        @OptionGroup var database: DatabaseOption
+        @OptionGroup var database: ReferenceDatabase
         @Argument(help: "The CSV file (UTF-8, header row, ',' or ';' between fields).") var file: String
 
         func run() async throws {
-            let credits: [PurseCredit]
-            do {
-                credits = try ReferenceCSV.purseCredits(from: try ReferenceCommands.read(file))
-            } catch let refusal as ReferenceCSV.Refusal {
-                ReferenceCommands.printError(refusal.message)
-                throw ExitCode(65)
-            }
-            try await ReferenceCommands.withStorage(database) { try await $0.importPurseCredits(credits) }
-            ReferenceCommands.done("імпортовано поповнень: \(credits.count)", "purse credits imported: \(credits.count)")
+            let credits = try ReferenceDatabase.rows(of: file, ReferenceCSV.purseCredits(from:))
+            try await database.withStorage { try await $0.importPurseCredits(credits) }
+            ReferenceDatabase.done("імпортовано поповнень: \(credits.count)", "purse credits imported: \(credits.count)")
         }
     }
 }
@@ -244,19 +237,13 @@ struct EntitlementCommand: AsyncParsableCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import issued entitlements from CSV; all lines or none (a stored card and number is replaced).")
-        @OptionGroup var database: DatabaseOption
+        @OptionGroup var database: ReferenceDatabase
         @Argument(help: "The CSV file (UTF-8, header row, ',' or ';' between fields).") var file: String
 
         func run() async throws {
-            let entitlements: [IssuedEntitlement]
-            do {
-                entitlements = try ReferenceCSV.issuedEntitlements(from: try ReferenceCommands.read(file))
-            } catch let refusal as ReferenceCSV.Refusal {
-                ReferenceCommands.printError(refusal.message)
-                throw ExitCode(65)
-            }
-            try await ReferenceCommands.withStorage(database) { try await $0.importIssuedEntitlements(entitlements) }
-            ReferenceCommands.done("імпортовано пільг: \(entitlements.count)", "issued entitlements imported: \(entitlements.count)")
+            let entitlements = try ReferenceDatabase.rows(of: file, ReferenceCSV.issuedEntitlements(from:))
+            try await database.withStorage { try await $0.importIssuedEntitlements(entitlements) }
+            ReferenceDatabase.done("імпортовано пільг: \(entitlements.count)", "issued entitlements imported: \(entitlements.count)")
         }
     }
 }
