@@ -118,6 +118,23 @@ struct ReferenceEndpointTests {
             #expect(try await send("/v1/carrier-payments", payment).status == .conflict)
             let november = try await client.operatorRequest("/v1/carrier-payments?from=2026-11-01&through=2026-11-30", token: service.finance)
             #expect(try november.decode([String: [CarrierPayment]].self)["payments"]?.map(\.amountKopecks) == [1_234_500])
+
+            // Replacements: a carrier's fields by its id, a device's spans as a set.
+            let renamed = try await send("/v1/carriers/1", #"{"name":"ТОВ «Авто плюс»","edrpou":"14360570","contract":"№ 12/2026"}"#, method: .put)
+            #expect(try renamed.decode(Carrier.self) == Carrier(id: 1, name: "ТОВ «Авто плюс»", edrpou: "14360570", contract: "№ 12/2026"))
+            #expect(try await send("/v1/carriers/9", #"{"name":"Ніхто","edrpou":"00032129","contract":"1"}"#, method: .put).errorCode == "unknown-reference")
+            let spans = #"{"assignments":[{"vehicle":7,"carrier":1,"validFrom":100,"validUntil":200},{"vehicle":8,"carrier":1,"validFrom":200}]}"#
+            let replaced = try await send("/v1/device-assignments/18", spans, method: .put)
+            #expect(replaced.status == .ok)
+            #expect(try replaced.decode([String: [DeviceAssignment]].self)["assignments"]?.map(\.device) == [18, 18])
+            let clash = #"{"assignments":[{"vehicle":7,"carrier":1,"validFrom":100},{"vehicle":8,"carrier":1,"validFrom":200}]}"#
+            #expect(try await send("/v1/device-assignments/18", clash, method: .put).errorCode == "assignment-overlap")
+
+            // A month closed by the reconciliation tool is served as stored.
+            try await service.storage.storePeriodClose(PeriodClose(month: "2026-11", closedAt: Community.now, record: Array("{}".utf8), signature: [0xAB, 0xCD]))
+            struct Close: Decodable { var month: String; var closedAt: Int64; var record: String; var signature: String }
+            let closes = try await client.operatorRequest("/v1/period-closes", token: service.finance).decode([String: [Close]].self)["closes"] ?? []
+            #expect(closes.map(\.month) == ["2026-11"] && closes.map(\.record) == ["e30="] && closes.map(\.signature) == ["abcd"])
         }
     }
 
