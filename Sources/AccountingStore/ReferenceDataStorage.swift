@@ -113,8 +113,8 @@ enum ReferenceChecks {
 
     static func duplicateCredit(_ credit: PurseCredit) -> ReferenceDataError {
         .duplicate(
-            uk: "поповнення картки \(credit.card) о \(credit.creditedAt.rawValue) з підставою «\(credit.reference)» вже є",
-            en: "the credit of card \(credit.card) at \(credit.creditedAt.rawValue) with reference \"\(credit.reference)\" is there already")
+            uk: "поповнення картки \(credit.card) о \(credit.creditedAt) з підставою «\(credit.reference)» вже є",
+            en: "the credit of card \(credit.card) at \(credit.creditedAt) with reference \"\(credit.reference)\" is there already")
     }
 
     /// Refuses a list in which a card's entitlement number appears twice.

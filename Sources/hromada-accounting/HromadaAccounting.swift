@@ -21,7 +21,7 @@ struct HromadaAccounting: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-accounting",
         abstract: "The accounting service: receives validators' ledgers, signs receipts, serves bundles.",
-        subcommands: [Serve.self, Migrate.self, Token.self, RegisterDevice.self, VerifyColumns.self])
+        subcommands: [Serve.self, Migrate.self, Token.self, RegisterDevice.self, VerifyColumns.self] + [CarrierCommand.self, RouteCommand.self, DeviceCommand.self, ProgrammeCommand.self, TariffPeriodCommand.self, CreditCommand.self, EntitlementCommand.self])
 }
 
 struct DatabaseOption: ParsableArguments {

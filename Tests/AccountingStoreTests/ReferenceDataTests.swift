@@ -131,6 +131,27 @@ struct ReferenceDataTests {
         }
     }
 
+    /// Writers racing on one device (two service instances, two admins): the check and the write
+    /// are one transaction under a lock, so exactly one of several overlapping open spans is stored.
+    @Test(arguments: Engine.all)
+    func concurrentAssignmentsOfOneDeviceNeverOverlap(engine: Engine) async throws {
+        try await engine.withFreshStorage { storage async throws in
+            try await storage.addCarrier(ReferenceFixture.carrier)
+            let stored = await withTaskGroup(of: Bool.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        let span = DeviceAssignment(
+                            device: 17, vehicle: VehicleID(UInt32(index)), carrier: 1, validFrom: UnixTime(1000 + Int64(index)), validUntil: nil)
+                        return (try? await storage.assignDevice(span, closingOpenSpan: false)) != nil
+                    }
+                }
+                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(stored == 1)
+            #expect(try await storage.deviceAssignments(overlapping: nil).count == 1)
+        }
+    }
+
     @Test(arguments: Engine.all)
     func programmeAndTariffPeriods(engine: Engine) async throws {
         try await engine.withFreshStorage { storage async throws in

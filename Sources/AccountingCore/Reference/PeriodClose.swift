@@ -35,6 +35,7 @@ public struct PeriodClose: Hashable, Sendable, Codable {
     /// Refuses a month out of form or an empty record or signature.
     public func validate() throws(ReferenceDataError) {
         guard Self.isMonth(month) else { throw .invalid(uk: "місяць: РРРР-ММ", en: "month: YYYY-MM") }
+        try ReferenceText.checkTime(closedAt, field: "closedAt", fieldUK: "час закриття")
         guard !record.isEmpty, !signature.isEmpty else {
             throw .invalid(uk: "запис закриття і підпис не можуть бути порожніми", en: "the closing record and its signature must not be empty")
         }

@@ -45,10 +45,39 @@ enum ReferenceText {
         }
     }
 
-    /// Refuses a negative amount of kopecks.
+    /// Refuses a negative amount of kopecks, or one above `ReferenceBounds.maximumKopecks`.
     static func checkAmount(_ kopecks: Int64, field: String, fieldUK: String) throws(ReferenceDataError) {
         guard kopecks >= 0 else { throw .invalid(uk: "\(fieldUK): не може бути від'ємною", en: "\(field): must not be negative") }
+        guard kopecks <= ReferenceBounds.maximumKopecks else {
+            throw .invalid(uk: "\(fieldUK): не більше \(ReferenceBounds.maximumKopecks) коп.", en: "\(field): at most \(ReferenceBounds.maximumKopecks) kopecks")
+        }
     }
+
+    /// Refuses an instant outside `ReferenceBounds.times`.
+    static func checkTime(_ time: UnixTime, field: String, fieldUK: String) throws(ReferenceDataError) {
+        guard ReferenceBounds.times.contains(time) else {
+            throw .invalid(uk: "\(fieldUK): секунди Unix від 0 до 4102444800 (2100 рік)", en: "\(field): Unix seconds from 0 to 4102444800 (the year 2100)")
+        }
+    }
+
+    /// Refuses a date outside `ReferenceBounds.dates`.
+    static func checkDate(_ date: CivilDate, field: String, fieldUK: String) throws(ReferenceDataError) {
+        guard ReferenceBounds.dates.contains(date) else {
+            throw .invalid(uk: "\(fieldUK): дата з 2000-01-01 по 2100-12-31", en: "\(field): a date from 2000-01-01 to 2100-12-31")
+        }
+    }
+}
+
+/// The ranges reference data is kept within: wide enough for any real budget, payment or
+/// date, narrow enough that a typing slip (an extra zero, a two-digit year) is refused rather
+/// than printed on an act.
+public enum ReferenceBounds {
+    /// The largest amount: 10 billion hryvnias, in kopecks.
+    public static let maximumKopecks: Int64 = 1_000_000_000_000
+    /// Instants: 1970-01-01 to 2100-01-01 00:00 UTC.
+    public static let times = UnixTime(0)...UnixTime(4_102_444_800)
+    /// Dates: 2000-01-01 to 2100-12-31.
+    public static let dates = CivilDate(year: 2000, month: 1, day: 1)!...CivilDate(year: 2100, month: 12, day: 31)!
 }
 
 extension Carrier {
@@ -74,6 +103,8 @@ extension RouteAssignment {
 extension DeviceAssignment {
     /// Refuses a span that ends at or before it starts.
     public func validate() throws(ReferenceDataError) {
+        try ReferenceText.checkTime(validFrom, field: "validFrom", fieldUK: "початок")
+        if let validUntil { try ReferenceText.checkTime(validUntil, field: "validUntil", fieldUK: "кінець") }
         if let validUntil, validUntil <= validFrom {
             throw .invalid(
                 uk: "пристрій \(device): кінець періоду має бути пізніше за початок", en: "device \(device): validUntil must be after validFrom")
@@ -120,11 +151,11 @@ extension DeviceAssignment {
     }
 
     private static func overlap(_ assignment: DeviceAssignment, _ clash: DeviceAssignment) -> ReferenceDataError {
-        let clashEnd = clash.validUntil.map { "\($0.rawValue)" } ?? "…"
+        let clashEnd = clash.validUntil.map { "\($0)" } ?? "…"
         return ReferenceDataError(
             .assignmentOverlap,
-            uk: "пристрій \(assignment.device): період з \(assignment.validFrom.rawValue) перетинається з уже записаним \(clash.validFrom.rawValue)–\(clashEnd)",
-            en: "device \(assignment.device): the span from \(assignment.validFrom.rawValue) overlaps the stored span \(clash.validFrom.rawValue)-\(clashEnd)")
+            uk: "пристрій \(assignment.device): період з \(assignment.validFrom) перетинається з уже записаним \(clash.validFrom) – \(clashEnd)",
+            en: "device \(assignment.device): the span from \(assignment.validFrom) overlaps the stored span \(clash.validFrom) - \(clashEnd)")
     }
 }
 
@@ -150,6 +181,8 @@ extension PurseCredit {
     /// Refuses a credit with a non-positive amount, an unknown source or a reference out of form.
     public func validate() throws(ReferenceDataError) {
         guard amountKopecks > 0 else { throw .invalid(uk: "сума поповнення має бути більшою за нуль", en: "the credited amount must be above zero") }
+        try ReferenceText.checkAmount(amountKopecks, field: "amountKopecks", fieldUK: "сума")
+        try ReferenceText.checkTime(creditedAt, field: "creditedAt", fieldUK: "час поповнення")
         guard Self.sources.contains(source) else {
             throw .invalid(uk: "джерело: \(Self.sources.joined(separator: ", "))", en: "source: one of \(Self.sources.joined(separator: ", "))")
         }
@@ -161,6 +194,8 @@ extension IssuedEntitlement {
     /// Refuses terms that contradict their product (a ride limit on a free product, a discount
     /// over 100 %) or dates in the wrong order.
     public func validate() throws(ReferenceDataError) {
+        try ReferenceText.checkDate(validFrom, field: "validFrom", fieldUK: "дата початку")
+        try ReferenceText.checkDate(validUntil, field: "validUntil", fieldUK: "дата кінця")
         guard validFrom <= validUntil else {
             throw .invalid(uk: "картка \(card), пільга \(entitlement): дата початку пізніше за кінець", en: "card \(card), entitlement \(entitlement): validFrom is after validUntil")
         }
@@ -182,7 +217,16 @@ extension CarrierPayment {
     /// Refuses a payment with a non-positive amount or a reference out of form.
     public func validate() throws(ReferenceDataError) {
         guard amountKopecks > 0 else { throw .invalid(uk: "сума платежу має бути більшою за нуль", en: "the payment amount must be above zero") }
+        try ReferenceText.checkAmount(amountKopecks, field: "amountKopecks", fieldUK: "сума")
+        try ReferenceText.checkDate(paidOn, field: "paidOn", fieldUK: "дата платежу")
         try ReferenceText.check(reference, field: "reference", fieldUK: "підстава", maximum: 100)
+    }
+}
+
+extension TariffPeriod {
+    /// Refuses an effect time outside `ReferenceBounds.times`.
+    public func validate() throws(ReferenceDataError) {
+        try ReferenceText.checkTime(effectiveFrom, field: "effectiveFrom", fieldUK: "час набрання чинності")
     }
 }
 

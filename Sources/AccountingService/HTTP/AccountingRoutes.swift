@@ -59,6 +59,7 @@ public enum AccountingRoutes {
         operatorRoutes({ _ in .addDenyListEntry }, body: true)
             .post("/v1/deny-list-entries") { _, context in try await handlers.addDenyListEntry(context) }
         operatorRoutes({ _ in .readDenyListEntries }).get("/v1/deny-list-entries") { _, _ in try await handlers.denyListEntries() }
+        ReferenceRoutes.register(on: router, engine: engine)
         table.record(router.routes.map { (path: $0.path.description, method: $0.method) })
         return router
     }

@@ -219,6 +219,7 @@ extension PostgresStorage {
     }
 
     public func setTariffPeriod(_ period: TariffPeriod) async throws {
+        try period.validate()
         let (version, from) = (Int64(period.version), period.effectiveFrom.rawValue)
         try await pool().query(
             "INSERT INTO tariff_periods (version, effective_from) VALUES (\(version), \(from)) ON CONFLICT (version) DO UPDATE SET effective_from = excluded.effective_from",

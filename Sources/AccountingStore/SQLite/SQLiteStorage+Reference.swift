@@ -168,6 +168,7 @@ extension SQLiteStorage {
     }
 
     public func setTariffPeriod(_ period: TariffPeriod) throws {
+        try period.validate()
         try run(
             "INSERT INTO tariff_periods (version, effective_from) VALUES (?, ?) ON CONFLICT (version) DO UPDATE SET effective_from = excluded.effective_from",
             [.integer(Int64(period.version)), .integer(period.effectiveFrom.rawValue)])
