@@ -115,7 +115,8 @@ struct Reconciler {
             let head = effectiveHead(of: device, entries: entries)
             return DeviceCoverage(
                 device: device.device, headSequence: head.head.sequence, headHash: head.head.hash.hex,
-                receiptSequence: device.receiptSequence.map { min($0, head.head.sequence) }, checkpointSequence: device.checkpointSequence,
+                receiptSequence: device.receiptSequence.map { min($0, head.head.sequence) },
+                checkpointSequence: device.checkpointSequence.map { min($0, head.head.sequence) },
                 entriesRead: entries.lazy.filter { $0.entry.deviceID == device.device }.count)
         }
         .sorted { $0.device < $1.device }

@@ -143,7 +143,11 @@ extension Reconciler {
                 exceptions.append(
                     IntegrityException(
                         kind: .notReceipted, device: device, entries: references,
-                        evidence: [.coverage(receiptSequence: ledger.receiptSequence, checkpointSequence: ledger.checkpointSequence)],
+                        evidence: [
+                            .coverage(
+                                receiptSequence: ledger.receiptSequence.map { min($0, view.head.sequence) },
+                                checkpointSequence: ledger.checkpointSequence.map { min($0, view.head.sequence) })
+                        ],
                         amountAtStakeKopecks: references.reduce(0) { $0 + compensationOf($1) },
                         text: LocalizedText(
                             uk: "Записи \(receipt + 1)–\(view.head.sequence) пристрою \(device) не підтверджено квитанцією сервісу.",
