@@ -65,7 +65,8 @@ struct Bus {
     var refusedBatches: [RefusedBatch] = []
     var tamperAlarms: [TamperAlarmRecord] = []
     var receiptSequence: UInt64?
-    var lastCardSequence: [CardSerial: UInt16] = [:]
+    /// How long after writing an entry the service receives it, unless a call says otherwise.
+    var receiveDelay: Int64 = 3600
 
     init(_ device: DeviceID) {
         self.device = device
@@ -78,7 +79,7 @@ struct Bus {
     mutating func append(_ record: LedgerRecord, receivedAt: UnixTime? = nil) -> EntryReference {
         let entry = try! head.seal(record)
         head = ChainHead(after: entry)
-        entries.append(HeldEntry(entry, receivedAt: receivedAt ?? record.deviceTime.adding(seconds: 3600)))
+        entries.append(HeldEntry(entry, receivedAt: receivedAt ?? record.deviceTime.adding(seconds: receiveDelay)))
         return EntryReference(device: device, sequence: entry.sequence)
     }
 
