@@ -20,9 +20,12 @@ struct Reconciler {
     /// card's, so a month of millions of rides never scans the whole reference.
     let listingsByCard: [CardSerial: [DenyListing]]
     let issuedByCard: [CardSerial: [IssuedEntitlement]]
+    /// One ledger per device, sorted by device (several given for one device are merged).
+    let devices: [DeviceLedger]
 
     init(input: ReconciliationInput) {
         self.input = input
+        self.devices = mergedByDevice(input.devices)
         self.schedule = TariffSchedule(input.reference.tariffs)
         self.listingsByCard = Dictionary(grouping: input.reference.denyListings, by: \.card)
         self.issuedByCard = Dictionary(grouping: input.reference.entitlements, by: \.card)
@@ -37,7 +40,7 @@ struct Reconciler {
     func report() -> ReconciliationReport {
         // A closed period is judged from what had arrived by its close, so its report never
         // changes; what came later is the next period's late section.
-        var entries = distinctEntries(input.devices)
+        var entries = distinctEntries(devices)
         if let close = input.close {
             entries = entries.filter { held in held.receivedAt.map { $0 <= close } ?? true }
         }
@@ -121,7 +124,7 @@ struct Reconciler {
         let totals = Totals(lines: lines)
         let budget = budgetSummary(lines: lines, late: late)
         let acts = carrierActs(lines: lines, late: late, excluded: excluded)
-        let coverage = input.devices.map { device -> DeviceCoverage in
+        let coverage = devices.map { device -> DeviceCoverage in
             let own = entriesByDevice[device.device] ?? []
             let head = effectiveHead(of: device, own: own)
             return DeviceCoverage(
@@ -130,7 +133,6 @@ struct Reconciler {
                 checkpointSequence: device.checkpointSequence.map { min($0, head.head.sequence) },
                 entriesRead: own.count)
         }
-        .sorted { $0.device < $1.device }
         let versions = Set(lines.map(\.tariffVersion)).sorted()
 
         return ReconciliationReport(
@@ -292,4 +294,22 @@ extension ExcludedRide {
     static func order(_ lhs: ExcludedRide, _ rhs: ExcludedRide) -> Bool {
         (lhs.entry, lhs.reason) < (rhs.entry, rhs.reason)
     }
+}
+
+/// Merges the ledgers given for one device (a loader may pass a device's batches separately):
+/// entries together, the furthest head and coverage, every alarm and refused batch. Taking the
+/// maximum and the union makes the result independent of how the device was split.
+func mergedByDevice(_ ledgers: [DeviceLedger]) -> [DeviceLedger] {
+    Dictionary(grouping: ledgers, by: \.device).map { device, parts -> DeviceLedger in
+        guard parts.count > 1 else { return parts[0] }
+        let furthest = parts.max {
+            ($0.heldHead.sequence, $0.heldHeadDeviceTime?.rawValue ?? .min, $0.heldHead.hash.hex)
+                < ($1.heldHead.sequence, $1.heldHeadDeviceTime?.rawValue ?? .min, $1.heldHead.hash.hex)
+        }!
+        return DeviceLedger(
+            device: device, entries: parts.flatMap(\.entries), heldHead: furthest.heldHead, heldHeadDeviceTime: furthest.heldHeadDeviceTime,
+            receiptSequence: parts.compactMap(\.receiptSequence).max(), checkpointSequence: parts.compactMap(\.checkpointSequence).max(),
+            tamperAlarms: Array(Set(parts.flatMap(\.tamperAlarms))), refusedBatches: Array(Set(parts.flatMap(\.refusedBatches))))
+    }
+    .sorted { $0.device < $1.device }
 }

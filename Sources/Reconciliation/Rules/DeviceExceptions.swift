@@ -74,7 +74,7 @@ extension Reconciler {
         let quietSince = period.end.adding(seconds: -Int64(options.silentDeviceDays) * 86_400)
         var heads: [DeviceID: HeadView] = [:]
         var ledgers: [DeviceID: DeviceLedger] = [:]
-        for device in input.devices {
+        for device in devices {
             heads[device.device] = effectiveHead(of: device, own: byDevice[device.device] ?? [])
             ledgers[device.device] = device
         }
@@ -152,7 +152,10 @@ extension Reconciler {
                             en: "Entries \(receipt + 1)-\(view.head.sequence) of device \(device) are not covered by a service receipt.")))
             }
 
-            for alarm in ledger.tamperAlarms where alarm.raisedAt < period.end && (input.close.map { alarm.raisedAt <= $0 } ?? true) {
+            let alarms = ledger.tamperAlarms.sorted {
+                ($0.sequence, $0.raisedAt, $0.batchFirstSequence, $0.batchLastSequence, $0.offeredHash) < ($1.sequence, $1.raisedAt, $1.batchFirstSequence, $1.batchLastSequence, $1.offeredHash)
+            }
+            for alarm in alarms where alarm.raisedAt < period.end && (input.close.map { alarm.raisedAt <= $0 } ?? true) {
                 let disputed = (byDevice[device] ?? []).filter {
                     $0.entry.sequence >= alarm.batchFirstSequence && $0.entry.sequence <= alarm.batchLastSequence
                 }
