@@ -33,7 +33,7 @@ let package = Package(
             name: "HromadaCardPure",
             targets: [
                 "Identifiers", "Localization", "Diagnostics", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles",
-                "LedgerCore", "SocialCard", "AccountingCore",
+                "LedgerCore", "SocialCard", "AccountingCore", "ReconciliationReports",
             ]
         ),
         /// The adapters (PC/SC, virtual card, ledger store), for the benchmark and fuzzing packages.
@@ -94,6 +94,9 @@ let package = Package(
         /// The accounting protocol: batch and receipt wire model, the ingest decision, the
         /// signed-request canonical form, operator roles.
         .target(name: "AccountingCore", dependencies: ["Diagnostics", "Identifiers", "Localization", "LedgerCore", "Entitlements", "Bundles", crypto]),
+        /// The finance officer's documents: tables as Excel CSV and HTML, A4 print pages, SVG
+        /// charts, canonical JSON and the signed manifest of a report's files.
+        .target(name: "ReconciliationReports", dependencies: ["Diagnostics", "Identifiers", "Localization", crypto]),
 
         // MARK: Adapters (I/O at the edges)
 
@@ -229,6 +232,10 @@ let package = Package(
             path: "Tests/TestBedSupport"
         ),
 
+        /// A small W3C WebDriver client over a `chromedriver` it starts: headless Chromium for the
+        /// tests of printed reports and the desk's web app.
+        .target(name: "BrowserTesting", dependencies: [asyncHTTPClient, nioCore, nioHTTP1, .product(name: "NIOFoundationCompat", package: "swift-nio")], path: "Tests/BrowserTesting"),
+
         .testTarget(name: "IdentifiersTests", dependencies: ["Identifiers", propertyBased]),
         .testTarget(name: "LocalizationTests", dependencies: ["Localization"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
@@ -313,6 +320,10 @@ let package = Package(
                 "Identifiers", "Tariff", "Bundles", "CommunityKeys", "Validator", crypto, hummingbird, asyncHTTPClient,
                 serviceLifecycle, logging, postgresNIO, "PropertyTesting",
             ]
+        ),
+        .testTarget(
+            name: "ReconciliationReportsTests",
+            dependencies: ["ReconciliationReports", "BrowserTesting", crypto]
         ),
     ],
     swiftLanguageModes: [.v6]
