@@ -236,7 +236,7 @@ public struct BrowserSession: Sendable {
     /// One element of the page, as WebDriver refers to it.
     public struct Element: Sendable {
         /// The W3C element reference key.
-        static let key = "element-6066-11e4-a52f-4abd7e4d0f36"
+        static let key = "element-6066-11e4-a52e-4f735466cecf"
         /// The session the element belongs to.
         public let session: BrowserSession
         /// The element reference.
