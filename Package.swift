@@ -33,7 +33,7 @@ let package = Package(
             name: "HromadaCardPure",
             targets: [
                 "Identifiers", "Localization", "Diagnostics", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles",
-                "LedgerCore", "SocialCard", "AccountingCore", "ReconciliationReports",
+                "LedgerCore", "SocialCard", "AccountingCore", "Reconciliation", "ReconciliationReports",
             ]
         ),
         /// The adapters (PC/SC, virtual card, ledger store), for the benchmark and fuzzing packages.
@@ -94,9 +94,16 @@ let package = Package(
         /// The accounting protocol: batch and receipt wire model, the ingest decision, the
         /// signed-request canonical form, operator roles.
         .target(name: "AccountingCore", dependencies: ["Diagnostics", "Identifiers", "Localization", "LedgerCore", "Entitlements", "Bundles", crypto]),
+        /// The finance officer's reconciliation: compensation per carrier, route, category and
+        /// day, integrity exceptions, card statistics and the act with each carrier, as pure
+        /// functions of entries and reference data.
+        .target(
+            name: "Reconciliation",
+            dependencies: ["Diagnostics", "Identifiers", "Localization", "Entitlements", "Tariff", "LedgerCore", "AccountingCore"]
+        ),
         /// The finance officer's documents: tables as Excel CSV and HTML, A4 print pages, SVG
         /// charts, canonical JSON and the signed manifest of a report's files.
-        .target(name: "ReconciliationReports", dependencies: ["Diagnostics", "Identifiers", "Localization", crypto]),
+        .target(name: "ReconciliationReports", dependencies: ["Diagnostics", "Identifiers", "Localization", "Reconciliation", crypto]),
 
         // MARK: Adapters (I/O at the edges)
 
@@ -295,6 +302,12 @@ let package = Package(
         .testTarget(
             name: "AccountingCoreTests",
             dependencies: ["AccountingCore", "LedgerCore", "Entitlements", "Identifiers", "Bundles", crypto, propertyBased, "PropertyTesting"]
+        ),
+        .testTarget(
+            name: "ReconciliationTests",
+            dependencies: [
+                "Reconciliation", "AccountingCore", "LedgerCore", "Entitlements", "Identifiers", "Tariff", crypto, propertyBased, "PropertyTesting",
+            ]
         ),
         .testTarget(
             name: "AccountingStoreTests",
