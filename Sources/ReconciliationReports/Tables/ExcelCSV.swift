@@ -34,6 +34,7 @@ public enum ExcelCSV {
         case .money(let kopecks): NumberFormat.excelMoney(kopecks: kopecks)
         case .date(let date): date.ukrainian
         case .percent(let basisPoints): NumberFormat.excelPercent(basisPoints: basisPoints)
+        case .hundredths(let value): NumberFormat.excelMoney(kopecks: value)
         }
     }
 

@@ -13,11 +13,13 @@ public enum ReportCell: Hashable, Sendable {
     case date(ReportDate)
     /// A share in basis points (1/100 of a percent): 1250 is 12,5 %.
     case percent(basisPoints: Int64)
+    /// A quantity in hundredths (an average of 12,34 rides is 1234).
+    case hundredths(Int64)
 
     /// Whether the cell is a number, which pages align right.
     public var isNumeric: Bool {
         switch self {
-        case .integer, .money, .percent: true
+        case .integer, .money, .percent, .hundredths: true
         case .empty, .text, .date: false
         }
     }
@@ -83,6 +85,7 @@ extension ReportCell {
         case .money(let kopecks): .integer(kopecks)
         case .date(let date): .string(date.iso)
         case .percent(let basisPoints): .integer(basisPoints)
+        case .hundredths(let value): .integer(value)
         }
     }
 
@@ -95,6 +98,7 @@ extension ReportCell {
         case .money(let kopecks): NumberFormat.amount(kopecks: kopecks, language)
         case .date(let date): date.text(language)
         case .percent(let basisPoints): NumberFormat.percent(basisPoints: basisPoints, language)
+        case .hundredths(let value): NumberFormat.amount(kopecks: value, language)
         }
     }
 }
