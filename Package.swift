@@ -33,7 +33,7 @@ let package = Package(
             name: "HromadaCardPure",
             targets: [
                 "Identifiers", "Localization", "Diagnostics", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles",
-                "LedgerCore", "SocialCard", "AccountingCore", "Reconciliation",
+                "LedgerCore", "SocialCard", "AccountingCore", "Reconciliation", "ReconciliationReports",
             ]
         ),
         /// The adapters (PC/SC, virtual card, ledger store), for the benchmark and fuzzing packages.
@@ -104,6 +104,9 @@ let package = Package(
             name: "Reconciliation",
             dependencies: ["Diagnostics", "Identifiers", "Localization", "Entitlements", "Tariff", "LedgerCore", "AccountingCore"]
         ),
+        /// The finance officer's documents: tables as Excel CSV and HTML, A4 print pages, SVG
+        /// charts, canonical JSON and the signed manifest of a report's files.
+        .target(name: "ReconciliationReports", dependencies: ["Diagnostics", "Identifiers", "Localization", "Reconciliation", crypto]),
 
         // MARK: Adapters (I/O at the edges)
 
@@ -263,6 +266,10 @@ let package = Package(
             path: "Tests/TestBedSupport"
         ),
 
+        /// A small W3C WebDriver client over a `chromedriver` it starts: headless Chromium for the
+        /// tests of printed reports and the desk's web app.
+        .target(name: "BrowserTesting", dependencies: [asyncHTTPClient, nioCore, nioHTTP1, .product(name: "NIOFoundationCompat", package: "swift-nio")], path: "Tests/BrowserTesting"),
+
         .testTarget(name: "IdentifiersTests", dependencies: ["Identifiers", propertyBased]),
         .testTarget(name: "LocalizationTests", dependencies: ["Localization"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
@@ -360,6 +367,10 @@ let package = Package(
                 "StorageTesting", "ReconciliationSimulator", "ReconcileTool", "Reconciliation", "AccountingService", "AccountingStore", "AccountingCore",
                 "LedgerCore", "Entitlements", "Identifiers", crypto, hummingbird, hummingbirdTesting, logging,
             ]
+        ),
+        .testTarget(
+            name: "ReconciliationReportsTests",
+            dependencies: ["ReconciliationReports", "BrowserTesting", crypto]
         ),
     ],
     swiftLanguageModes: [.v6]

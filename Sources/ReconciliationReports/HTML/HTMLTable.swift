@@ -1,0 +1,37 @@
+/// A `ReportTable` as an HTML table for a printed page.
+public enum HTMLTable {
+    /// The table in `language`: caption, a `thead` the browser repeats on every printed page,
+    /// the rows, then the totals in a `tfoot`. Numbers are aligned right (class `num`).
+    public static func render(_ table: ReportTable, _ language: ReportLanguage) -> String {
+        var html = "<table id=\"table-\(HTMLEscaping.identifier(table.name))\" class=\"report-table\">\n"
+        html += "<caption>\(HTMLEscaping.escape(table.title.text(language)))</caption>\n<thead><tr>"
+        for (index, column) in table.columns.enumerated() {
+            let numeric = table.rows.first.map { $0[index].isNumeric } ?? false
+            html += "<th scope=\"col\"\(numeric ? " class=\"num\"" : "")>\(HTMLEscaping.escape(column.title.text(language)))</th>"
+        }
+        html += "</tr></thead>\n"
+        html += "<tbody>\n"
+        if table.rows.isEmpty {
+            let none = BilingualText(uk: "Немає записів", en: "No entries").text(language)
+            html += "<tr class=\"none\"><td colspan=\"\(max(1, table.columns.count))\">\(none)</td></tr>\n"
+        }
+        for row in table.rows { html += Self.row(row, language) }
+        html += "</tbody>\n"
+        // Totals once, after the rows: the stylesheet keeps the tfoot from repeating on each page.
+        if !table.totals.isEmpty {
+            html += "<tfoot>\n"
+            for row in table.totals { html += Self.row(row, language) }
+            html += "</tfoot>\n"
+        }
+        html += "</table>\n"
+        return html
+    }
+
+    static func row(_ cells: [ReportCell], _ language: ReportLanguage) -> String {
+        var html = "<tr>"
+        for cell in cells {
+            html += "<td\(cell.isNumeric ? " class=\"num\"" : "")>\(HTMLEscaping.escape(cell.text(language)))</td>"
+        }
+        return html + "</tr>\n"
+    }
+}
