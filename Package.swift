@@ -201,7 +201,8 @@ let package = Package(
         .target(
             name: "ReconcileTool",
             dependencies: [
-                "Reconciliation", "AccountingCore", "AccountingStore", "Bundles", "Entitlements", "Identifiers", "LedgerCore", "Localization", "Tariff", crypto,
+                "Reconciliation", "ReconciliationReports", "AccountingCore", "AccountingStore", "Bundles", "Entitlements", "Identifiers", "LedgerCore",
+                "Localization", "Tariff", crypto,
             ]
         ),
 

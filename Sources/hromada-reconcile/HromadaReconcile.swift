@@ -88,9 +88,12 @@ struct Report: AsyncParsableCommand {
     @OptionGroup var period: PeriodOptions
     @Option(help: "Imported carrier claims (hromada-reconcile claim import).") var claims: String?
     @Option(help: "Where to write the report files.") var out: String
+    @Option(help: "The community key directory: its finance key signs the report's manifest.json (none without it).") var keys: String?
 
     func run() async throws {
         let period = try period.period()
+        let directory = try keys.map { try CommunityDirectory(opening: $0) }
+        let finance = try directory?.currentKey(role: .finance)
         let claims = try importedClaims(claims, period: period)
         let loaded: LoadedInput
         switch (database.db, exports) {
@@ -102,7 +105,8 @@ struct Report: AsyncParsableCommand {
         default:
             throw ValidationError("give --db, or --exports with --bundles")
         }
-        let run = try ReportRun.run(loaded, writingTo: out)
+        let run = try ReportRun.run(
+            loaded, writingTo: out, community: directory?.community ?? "", financeKey: finance?.key.privateKey, generatedAt: HromadaReconcile.now())
         print(run.summary(outputDirectory: out), terminator: "")
     }
 }

@@ -20,8 +20,11 @@ struct ReportEndpointTests {
     func sameReport() async throws {
         try await withUploadedMonth(.sqlite) { storage, service in
             let period = try ReportingPeriod(month: "2026-10")
-            let expected = try ReportRun.reportJSON(reconcile(try await StoreInput.load(from: storage, period: period).input))
-            let expectedCSV = ReportRun.table(named: "compensation.csv", of: reconcile(try await StoreInput.load(from: storage, period: period).input))
+            let loaded = try await StoreInput.load(from: storage, period: period)
+            let report = reconcile(loaded.input)
+            let expected = try ReportRun.file(named: "report.json", of: report, loaded: loaded, community: simulatedMonth.community.name)
+            let expectedCSV = try ReportRun.file(named: "compensation-lines.csv", of: report, loaded: loaded, community: simulatedMonth.community.name)
+            #expect(expected != nil && expectedCSV != nil)
             for (token, role) in [("hct_finance", OperatorRole.finance), ("hct_desk", .desk)] {
                 try await storage.addOperatorToken(hash: OperatorTokens.hash(token), identity: OperatorIdentity(role: role, label: token), createdAt: UnixTime(1_800_000_000))
             }
@@ -34,7 +37,7 @@ struct ReportEndpointTests {
                 let json = try await get("/v1/reports/2026-10", "hct_finance")
                 #expect(json.0 == 200)
                 #expect(json.1 == expected)
-                let csv = try await get("/v1/reports/2026-10/compensation.csv", "hct_finance")
+                let csv = try await get("/v1/reports/2026-10/compensation-lines.csv", "hct_finance")
                 #expect(csv.0 == 200)
                 #expect(csv.1 == expectedCSV)
                 #expect(try await get("/v1/reports/2026-10/nothing.csv", "hct_finance").0 == 404)

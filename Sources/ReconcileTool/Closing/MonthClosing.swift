@@ -23,14 +23,20 @@ public enum MonthClosing {
         }
         var loaded = try await StoreInput.load(from: storage, period: period, options: options, claims: claims)
         loaded.input.close = now
-        let run = try ReportRun.run(loaded, writingTo: directory)
+        // report.json does not depend on the manifest, so its hash is known before the record is
+        // signed; the files are then written with a manifest that names the signed record.
+        let report = reconcile(loaded.input)
+        let unsigned = try ReportRun.render(report, loaded: loaded, community: community, financeKey: nil, generatedAt: now).files
+        let reportSHA256 = Hex.encode(Array(SHA256.hash(data: unsigned.first { $0.name == "report.json" }?.bytes ?? [])))
         let record = ClosingRecord(
             community: community, month: period.label, periodStart: period.start.rawValue, periodEnd: period.end.rawValue, closedAt: now.rawValue,
-            devices: loaded.heads, bundles: loaded.bundles, totals: ClosingRecord.totals(of: run.report), reportSHA256: run.reportSHA256,
+            devices: loaded.heads, bundles: loaded.bundles, totals: ClosingRecord.totals(of: report), reportSHA256: reportSHA256,
             financeKeyID: financeKeyID.description)
         let signed = try record.signed(with: financeKey)
         let close = PeriodClose(month: period.label, closedAt: now, record: signed.record, signature: signed.signature)
         try await storage.storePeriodClose(close)
+        let run = try ReportRun.run(
+            loaded, writingTo: directory, community: community, financeKey: financeKey, generatedAt: now, closingRecord: signed.record)
         return (run, close)
     }
 }

@@ -3,6 +3,7 @@ import Entitlements
 import Identifiers
 import Localization
 import Reconciliation
+import ReconciliationReports
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -16,41 +17,62 @@ public struct ReportRun: Sendable {
     public var report: ReconciliationReport
     /// The input it was computed from.
     public var loaded: LoadedInput
-    /// The files written, relative to the output directory, by name.
+    /// The files written, by name (the manifest last, when signed).
     public var files: [String]
     /// SHA-256 of `report.json` (hex): what a closing record pins.
     public var reportSHA256: String
+    /// Whether a signed `manifest.json` was written.
+    public var signed: Bool
 
-    /// Reconciles `loaded` and writes the outputs into `directory`.
+    /// Reconciles `loaded` and writes the outputs into `directory`: the printed pages (Ukrainian
+    /// and English), one CSV per table, `report.json` (`ReconciliationReports`), and, with a
+    /// finance key, `manifest.json` listing the inputs and the SHA-256 of every output, signed.
     ///
-    /// `report.json` (sorted keys, no spaces) and the CSV tables are written here; the same
-    /// input gives the same bytes, whichever store or export it was read from.
-    public static func run(_ loaded: LoadedInput, writingTo directory: String) throws -> ReportRun {
+    /// The same input gives the same CSV and JSON bytes, whichever store or export it was read
+    /// from; the pages carry `generatedAt`.
+    public static func run(
+        _ loaded: LoadedInput, writingTo directory: String, community: String = "", financeKey: Curve25519.Signing.PrivateKey? = nil,
+        generatedAt: UnixTime = UnixTime(0), closingRecord: [UInt8]? = nil
+    ) throws -> ReportRun {
         let report = reconcile(loaded.input)
+        let outputs = try render(report, loaded: loaded, community: community, financeKey: financeKey, generatedAt: generatedAt, closingRecord: closingRecord)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var files: [String: [UInt8]] = [:]
-        let json = try reportJSON(report)
-        files["report.json"] = json
-        files["compensation.csv"] = ReportCSV.compensation(report)
-        files["exceptions.csv"] = ReportCSV.exceptions(report)
-        files["excluded.csv"] = ReportCSV.excluded(report)
-        for (name, bytes) in files {
-            try Data(bytes).write(to: URL(fileURLWithPath: "\(directory)/\(name)"))
+        for file in outputs.files {
+            try Data(file.bytes).write(to: URL(fileURLWithPath: "\(directory)/\(file.name)"))
         }
-        return ReportRun(report: report, loaded: loaded, files: files.keys.sorted(), reportSHA256: Hex.encode(Array(SHA256.hash(data: json))))
+        let json = outputs.files.first { $0.name == "report.json" }?.bytes ?? []
+        return ReportRun(
+            report: report, loaded: loaded, files: outputs.files.map(\.name), reportSHA256: Hex.encode(Array(SHA256.hash(data: json))),
+            signed: outputs.signed)
     }
 
-    /// The CSV table `name` (`compensation.csv`, `exceptions.csv`, `excluded.csv`) of `report`, or nil.
-    public static func table(named name: String, of report: ReconciliationReport) -> [UInt8]? {
-        switch name {
-        case "compensation.csv": ReportCSV.compensation(report)
-        case "exceptions.csv": ReportCSV.exceptions(report)
-        case "excluded.csv": ReportCSV.excluded(report)
-        default: nil
+    /// The output files of `report` (and the signed manifest, given a finance key).
+    public static func render(
+        _ report: ReconciliationReport, loaded: LoadedInput, community: String, financeKey: Curve25519.Signing.PrivateKey?, generatedAt: UnixTime,
+        closingRecord: [UInt8]? = nil
+    ) throws -> (files: [OutputFile], signed: Bool) {
+        var extra = loaded.bundles.map { bundle in
+            ManifestInput(kind: "bundle", name: "\(bundle.kind)-v\(bundle.version)", attributes: ["sha256": .string(bundle.sha256)])
         }
+        if let closingRecord {
+            extra.append(ManifestInput(kind: "closing-record", name: report.period.label, attributes: ["sha256": .string(Hex.encode(Array(SHA256.hash(data: closingRecord))))]))
+        }
+        let manifest = ReconciliationRenderer.manifest(for: report, community: community, extraInputs: extra)
+        let context = ReportContext(
+            community: BilingualText(verbatim: community.isEmpty ? "громада" : community), reference: loaded.input.reference, generatedAt: generatedAt,
+            inputsDigest: manifest.inputsDigest)
+        var files = ReconciliationRenderer.render(report, context: context)
+        guard let financeKey else { return (files, false) }
+        files.append(try manifest.signed(outputs: files, with: financeKey).file)
+        return (files, true)
     }
 
-    /// The report as JSON: sorted keys, no spaces, so equal reports have equal bytes.
+    /// One rendered file of `report` by name (`report.json`, a table's CSV, a page), or nil.
+    public static func file(named name: String, of report: ReconciliationReport, loaded: LoadedInput, community: String = "") throws -> [UInt8]? {
+        try render(report, loaded: loaded, community: community, financeKey: nil, generatedAt: UnixTime(0)).files.first { $0.name == name }?.bytes
+    }
+
+    /// The whole report model as JSON (sorted keys, no spaces): equal reports, equal bytes (for comparing reports).
     public static func reportJSON(_ report: ReconciliationReport) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -101,52 +123,3 @@ public enum Money {
     }
 }
 
-/// The CSV tables this tool writes itself (UTF-8 with a BOM, `;` separated, decimal comma), for
-/// Excel with a Ukrainian locale.
-enum ReportCSV {
-    static let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
-
-    static func table(_ header: [String], _ rows: [[String]]) -> [UInt8] {
-        func cell(_ text: String) -> String {
-            text.contains(where: { $0 == ";" || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
-        let text = ([header] + rows).map { $0.map(cell).joined(separator: ";") }.joined(separator: "\r\n") + "\r\n"
-        return bom + Array(text.utf8)
-    }
-
-    static func money(_ kopecks: Int64) -> String { Money.amount(kopecks).replacingOccurrences(of: "\u{00A0}", with: "") }
-
-    static func compensation(_ report: ReconciliationReport) -> [UInt8] {
-        table(
-            ["carrier", "route", "category", "date", "tariff", "rides", "full_fare", "paid", "compensation"],
-            report.lines.map { line in
-                [
-                    "\(line.carrier)", "\(line.route)", "\(line.category)", line.date.description, "\(line.tariffVersion)", "\(line.rides)",
-                    money(line.fullFareKopecks), money(line.paidKopecks), money(line.compensationKopecks),
-                ]
-            })
-    }
-
-    static func exceptions(_ report: ReconciliationReport) -> [UInt8] {
-        table(
-            ["kind", "device", "card", "entries", "amount_at_stake", "evidence", "text"],
-            report.exceptions.map { exception in
-                [
-                    exception.kind.rawValue, exception.device.map { "\($0)" } ?? "", exception.card?.printed ?? "",
-                    exception.entries.map(\.description).joined(separator: " "), money(exception.amountAtStakeKopecks),
-                    exception.evidence.map(\.code).joined(separator: " "), exception.text.uk,
-                ]
-            })
-    }
-
-    static func excluded(_ report: ReconciliationReport) -> [UInt8] {
-        table(
-            ["entry", "card", "category", "route", "carrier", "date", "amount_at_stake", "reason"],
-            report.excluded.map { ride in
-                [
-                    ride.entry.description, ride.card.printed, "\(ride.category)", "\(ride.route)", ride.carrier.map { "\($0)" } ?? "", ride.date.description,
-                    money(ride.amountAtStakeKopecks), ride.reason.rawValue,
-                ]
-            })
-    }
-}
