@@ -336,7 +336,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconciliationReportsTests",
-            dependencies: ["ReconciliationReports", "BrowserTesting", crypto]
+            dependencies: ["ReconciliationReports", "Reconciliation", "AccountingCore", "Entitlements", "Identifiers", "BrowserTesting", crypto]
         ),
     ],
     swiftLanguageModes: [.v6]
