@@ -144,6 +144,12 @@ struct ReportRenderingTests {
                 }
                 let pdf = try await session.printToPDF()
                 #expect(pdf.starts(with: Array("%PDF-".utf8)))
+                // To look at the pages: HROMADA_REPORT_PREVIEW=DIR keeps the HTML and the PDF there.
+                if let preview = ProcessInfo.processInfo.environment["HROMADA_REPORT_PREVIEW"] {
+                    let target = URL(fileURLWithPath: preview)
+                    try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+                    try Support.write(document.files + [OutputFile(name: "report.\(language.code).pdf", bytes: pdf)], to: target)
+                }
                 let pages = PrintedPageTests.pageCount(pdf)
                 #expect(pages >= document.sections.count && pages <= 80, "\(pages) pages")
             }

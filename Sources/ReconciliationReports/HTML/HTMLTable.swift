@@ -30,8 +30,17 @@ public enum HTMLTable {
     static func row(_ cells: [ReportCell], _ language: ReportLanguage) -> String {
         var html = "<tr>"
         for cell in cells {
-            html += "<td\(cell.isNumeric ? " class=\"num\"" : "")>\(HTMLEscaping.escape(cell.text(language)))</td>"
+            html += "<td\(cell.isNumeric ? " class=\"num\"" : cell.isLongToken ? " class=\"token\"" : "")>\(HTMLEscaping.escape(cell.text(language)))</td>"
         }
         return html + "</tr>\n"
+    }
+}
+
+extension ReportCell {
+    /// A long run without spaces (a hash, a list of entries joined by commas only): the page
+    /// may break it anywhere, or it would widen its column past the paper.
+    var isLongToken: Bool {
+        guard case .text(let text) = self, text.count > 24 else { return false }
+        return text.split(separator: " ").contains { $0.count > 24 }
     }
 }
