@@ -16,11 +16,23 @@ struct Assessment: Hashable {
 struct Reconciler {
     let input: ReconciliationInput
     let schedule: TariffSchedule
+    /// Deny listings by card, and issued entitlements by card: each ride looks up its own
+    /// card's, so a month of millions of rides never scans the whole reference.
+    let listingsByCard: [CardSerial: [DenyListing]]
+    let issuedByCard: [CardSerial: [IssuedEntitlement]]
+    /// One ledger per device, sorted by device (several given for one device are merged).
+    let devices: [DeviceLedger]
 
     init(input: ReconciliationInput) {
         self.input = input
+        self.devices = mergedByDevice(input.devices)
         self.schedule = TariffSchedule(input.reference.tariffs)
+        self.listingsByCard = Dictionary(grouping: input.reference.denyListings, by: \.card)
+        self.issuedByCard = Dictionary(grouping: input.reference.entitlements, by: \.card)
     }
+
+    func listings(of card: CardSerial) -> [DenyListing] { listingsByCard[card] ?? [] }
+    func issued(to card: CardSerial) -> [IssuedEntitlement] { issuedByCard[card] ?? [] }
 
     var period: ReportingPeriod { input.period }
     var reference: ReferenceSet { input.reference }
@@ -28,11 +40,12 @@ struct Reconciler {
     func report() -> ReconciliationReport {
         // A closed period is judged from what had arrived by its close, so its report never
         // changes; what came later is the next period's late section.
-        var entries = distinctEntries(input.devices)
+        var entries = distinctEntries(devices)
         if let close = input.close {
             entries = entries.filter { held in held.receivedAt.map { $0 <= close } ?? true }
         }
         let facts = readLedgerFacts(entries)
+        let entriesByDevice = Dictionary(grouping: entries, by: \.entry.deviceID)
         let (rides, duplicates) = separateDuplicates(facts.rides)
         let assignments = AssignmentIndex(reference.deviceAssignments)
 
@@ -52,7 +65,7 @@ struct Reconciler {
         if checkEntitlements {
             for card in ridesByCard.keys.sorted() {
                 let benefit = ridesByCard[card]!.filter(\.isBenefit).map { ($0, period.localDay(of: $0.time), bases[$0.reference]) }
-                for breach in rideLimitBreaches(card: card, rides: benefit, issued: reference.entitlements) {
+                for breach in rideLimitBreaches(card: card, rides: benefit, issued: issued(to: card)) {
                     breaches[breach.ride] = breach
                 }
             }
@@ -99,7 +112,7 @@ struct Reconciler {
         let rideCompensation = { (reference: EntryReference) -> Int64 in
             assessments[reference].map { $0.exclusion == nil ? $0.compensation : 0 } ?? 0
         }
-        exceptions += deviceExceptions(entries: entries, facts: facts, assignments: assignments, compensationOf: rideCompensation)
+        exceptions += deviceExceptions(entriesByDevice: entriesByDevice, facts: facts, assignments: assignments, compensationOf: rideCompensation)
         exceptions += entryExceptions(entries: entries, compensationOf: rideCompensation, late: late)
         exceptions += pendingExceptions(facts.openPendings, schedule: schedule)
         exceptions += rideExceptions(
@@ -111,15 +124,15 @@ struct Reconciler {
         let totals = Totals(lines: lines)
         let budget = budgetSummary(lines: lines, late: late)
         let acts = carrierActs(lines: lines, late: late, excluded: excluded)
-        let coverage = input.devices.map { device -> DeviceCoverage in
-            let head = effectiveHead(of: device, entries: entries)
+        let coverage = devices.map { device -> DeviceCoverage in
+            let own = entriesByDevice[device.device] ?? []
+            let head = effectiveHead(of: device, own: own)
             return DeviceCoverage(
                 device: device.device, headSequence: head.head.sequence, headHash: head.head.hash.hex,
                 receiptSequence: device.receiptSequence.map { min($0, head.head.sequence) },
                 checkpointSequence: device.checkpointSequence.map { min($0, head.head.sequence) },
-                entriesRead: entries.lazy.filter { $0.entry.deviceID == device.device }.count)
+                entriesRead: own.count)
         }
-        .sorted { $0.device < $1.device }
         let versions = Set(lines.map(\.tariffVersion)).sorted()
 
         return ReconciliationReport(
@@ -160,11 +173,11 @@ struct Reconciler {
             assessment.exclusion = .categoryNotInTariff
         } else if ride.category == nil {
             assessment.exclusion = .categoryNotInTariff
-        } else if denyListing(for: ride.card, at: ride.time, in: reference.denyListings) != nil {
+        } else if denyListing(for: ride.card, at: ride.time, in: listings(of: ride.card)) != nil {
             assessment.exclusion = .denyListed
         } else if checkEntitlements {
             switch checkEntitlement(
-                card: ride.card, entitlement: ride.entitlement, category: ride.category, on: period.localDay(of: ride.time), issued: reference.entitlements)
+                card: ride.card, entitlement: ride.entitlement, category: ride.category, on: period.localDay(of: ride.time), issued: issued(to: ride.card))
             {
             case .notIssued: assessment.exclusion = .entitlementNotIssued
             case .outsideDates: assessment.exclusion = .entitlementExpired
@@ -281,4 +294,22 @@ extension ExcludedRide {
     static func order(_ lhs: ExcludedRide, _ rhs: ExcludedRide) -> Bool {
         (lhs.entry, lhs.reason) < (rhs.entry, rhs.reason)
     }
+}
+
+/// Merges the ledgers given for one device (a loader may pass a device's batches separately):
+/// entries together, the furthest head and coverage, every alarm and refused batch. Taking the
+/// maximum and the union makes the result independent of how the device was split.
+func mergedByDevice(_ ledgers: [DeviceLedger]) -> [DeviceLedger] {
+    Dictionary(grouping: ledgers, by: \.device).map { device, parts -> DeviceLedger in
+        guard parts.count > 1 else { return parts[0] }
+        let furthest = parts.max {
+            ($0.heldHead.sequence, $0.heldHeadDeviceTime?.rawValue ?? .min, $0.heldHead.hash.hex)
+                < ($1.heldHead.sequence, $1.heldHeadDeviceTime?.rawValue ?? .min, $1.heldHead.hash.hex)
+        }!
+        return DeviceLedger(
+            device: device, entries: parts.flatMap(\.entries), heldHead: furthest.heldHead, heldHeadDeviceTime: furthest.heldHeadDeviceTime,
+            receiptSequence: parts.compactMap(\.receiptSequence).max(), checkpointSequence: parts.compactMap(\.checkpointSequence).max(),
+            tamperAlarms: Array(Set(parts.flatMap(\.tamperAlarms))), refusedBatches: Array(Set(parts.flatMap(\.refusedBatches))))
+    }
+    .sorted { $0.device < $1.device }
 }

@@ -48,6 +48,14 @@ enum RandomMonth {
                 }
             }
             if Bool.random(using: &rng) { bus.receiptSequence = UInt64.random(in: 0...bus.head.sequence, using: &rng) }
+            if bus.head.sequence > 0, Int.random(in: 0..<4, using: &rng) == 0 {
+                let sequence = UInt64.random(in: 1...bus.head.sequence, using: &rng)
+                bus.tamperAlarms = [
+                    TamperAlarmRecord(
+                        device: device, sequence: sequence, heldHash: String(repeating: "a", count: 64), offeredHash: String(repeating: "b", count: 64),
+                        batchFirstSequence: sequence, batchLastSequence: bus.head.sequence, raisedAt: Town.morning + 3 * day)
+                ]
+            }
             if Int.random(in: 0..<4, using: &rng) == 0 {
                 bus.refusedBatches = [RefusedBatch(firstSequence: bus.head.sequence + 3, lastSequence: bus.head.sequence + 9, offeredAt: nil)]
             }
@@ -142,7 +150,7 @@ enum RandomMonth {
             let expected = reconcile(input)
             var rng = SeededGenerator(seed: seed ^ 0x5EED)
             var shuffled = input
-            shuffled.devices = buses.map { bus in
+            shuffled.devices = buses.map { bus -> [DeviceLedger] in
                 var ledger = bus.ledger
                 // Cut the chain into batches; some batches were sent twice (a replay after a
                 // lost answer: the service keeps the first receipt time), and the copies
@@ -162,8 +170,18 @@ enum RandomMonth {
                     }
                 }
                 ledger.entries = entries.shuffled(using: &rng)
-                return ledger
+                // Some devices come as several values, one per part of their batches, each
+                // knowing the head.
+                guard ledger.entries.count > 1, Bool.random(using: &rng) else { return [ledger] }
+                let cut = Int.random(in: 1..<ledger.entries.count, using: &rng)
+                var first = ledger
+                var second = ledger
+                first.entries = Array(ledger.entries[..<cut])
+                second.entries = Array(ledger.entries[cut...])
+                second.tamperAlarms = []
+                return [first, second]
             }
+            .flatMap { $0 }
             .shuffled(using: &rng)
             shuffled.claims = shuffled.claims.shuffled(using: &rng)
             #expect(reconcile(shuffled) == expected, "seed \(seed)")

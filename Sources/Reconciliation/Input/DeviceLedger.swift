@@ -81,6 +81,8 @@ public struct RefusedBatch: Hashable, Sendable, Codable {
 /// whose device time falls in the period or up to `ReconciliationOptions.contextSeconds`
 /// around it, and those received after the previous close). The service holds a contiguous
 /// prefix, so `heldHead` is where the held chain ends, even when fewer entries are passed.
+/// Several values for one device (its batches passed separately) are merged: entries together,
+/// the furthest head and coverage, every alarm and refused batch.
 public struct DeviceLedger: Hashable, Sendable {
     /// The validator.
     public var device: DeviceID

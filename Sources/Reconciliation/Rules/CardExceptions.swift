@@ -136,13 +136,13 @@ extension Reconciler {
         // Rides after deny listing, grouped by card and device.
         var denied: [CardDevice: [Ride]] = [:]
         for ride in rides where isReportable(ride.time, receivedAt: ride.receivedAt) {
-            if denyListing(for: ride.card, at: ride.time, in: reference.denyListings) != nil {
+            if denyListing(for: ride.card, at: ride.time, in: listings(of: ride.card)) != nil {
                 denied[CardDevice(card: ride.card, device: ride.device), default: []].append(ride)
             }
         }
         for key in denied.keys.sorted() {
             let list = denied[key]!
-            let listing = denyListing(for: key.card, at: list[0].time, in: reference.denyListings)!
+            let listing = denyListing(for: key.card, at: list[0].time, in: listings(of: key.card))!
             exceptions.append(
                 IntegrityException(
                     kind: .rideAfterDenyListing, device: key.device, card: key.card, entries: list.map(\.reference),
@@ -163,7 +163,7 @@ extension Reconciler {
                 over[LimitKey(card: ride.card, entitlement: breach.entitlement, periodStart: breach.periodStart), default: []].append((ride, breach))
             }
             let check = checkEntitlement(
-                card: ride.card, entitlement: ride.entitlement, category: ride.category, on: period.localDay(of: ride.time), issued: reference.entitlements)
+                card: ride.card, entitlement: ride.entitlement, category: ride.category, on: period.localDay(of: ride.time), issued: issued(to: ride.card))
             if case .valid = check { continue }
             invalid[CardEntitlement(card: ride.card, entitlement: ride.entitlement ?? EntitlementID(0)), default: []].append((ride, check))
         }

@@ -49,8 +49,7 @@ func attributeTripGap(_ gap: TripNumberGap, heads: [DeviceID: HeadView]) -> Devi
 
 extension Reconciler {
     /// The held head, or, for a closed period, the last entry received by the close.
-    func effectiveHead(of device: DeviceLedger, entries: [HeldEntry]) -> HeadView {
-        let own = entries.filter { $0.entry.deviceID == device.device }
+    func effectiveHead(of device: DeviceLedger, own: [HeldEntry]) -> HeadView {
         if let close = input.close, device.entries.contains(where: { $0.receivedAt.map { $0 > close } ?? false }) {
             if let last = own.max(by: { $0.entry.sequence < $1.entry.sequence }) {
                 return HeadView(head: ChainHead(after: last.entry), time: last.entry.record.deviceTime)
@@ -68,18 +67,17 @@ extension Reconciler {
     }
 
     /// Gaps, entries without a receipt, silent devices and tamper alarms.
-    func deviceExceptions(entries: [HeldEntry], facts: LedgerFacts, assignments: AssignmentIndex, compensationOf: (EntryReference) -> Int64)
+    func deviceExceptions(entriesByDevice byDevice: [DeviceID: [HeldEntry]], facts: LedgerFacts, assignments: AssignmentIndex, compensationOf: (EntryReference) -> Int64)
         -> [IntegrityException]
     {
         let options = input.options
         let quietSince = period.end.adding(seconds: -Int64(options.silentDeviceDays) * 86_400)
         var heads: [DeviceID: HeadView] = [:]
         var ledgers: [DeviceID: DeviceLedger] = [:]
-        for device in input.devices {
-            heads[device.device] = effectiveHead(of: device, entries: entries)
+        for device in devices {
+            heads[device.device] = effectiveHead(of: device, own: byDevice[device.device] ?? [])
             ledgers[device.device] = device
         }
-        let byDevice = Dictionary(grouping: entries, by: \.entry.deviceID)
 
         var tripEvidence: [DeviceID: [TripNumberGap]] = [:]
         var unattributed: [TripNumberGap] = []
@@ -154,7 +152,10 @@ extension Reconciler {
                             en: "Entries \(receipt + 1)-\(view.head.sequence) of device \(device) are not covered by a service receipt.")))
             }
 
-            for alarm in ledger.tamperAlarms where alarm.raisedAt < period.end && (input.close.map { alarm.raisedAt <= $0 } ?? true) {
+            let alarms = ledger.tamperAlarms.sorted {
+                ($0.sequence, $0.raisedAt, $0.batchFirstSequence, $0.batchLastSequence, $0.offeredHash) < ($1.sequence, $1.raisedAt, $1.batchFirstSequence, $1.batchLastSequence, $1.offeredHash)
+            }
+            for alarm in alarms where alarm.raisedAt < period.end && (input.close.map { alarm.raisedAt <= $0 } ?? true) {
                 let disputed = (byDevice[device] ?? []).filter {
                     $0.entry.sequence >= alarm.batchFirstSequence && $0.entry.sequence <= alarm.batchLastSequence
                 }

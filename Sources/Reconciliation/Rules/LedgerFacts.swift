@@ -60,29 +60,35 @@ struct LedgerFacts: Sendable {
     var tapsByCard: [CardSerial: [CardTap]]
 }
 
-/// Keeps one copy of each held entry (batches may overlap); two different entries at one
-/// place cannot both be held, and the one with the lower hash is kept so the choice does not
-/// depend on input order.
+/// Keeps one copy of each held entry (batches may overlap), sorted by device and sequence.
+///
+/// The same entry given twice keeps its earliest received time. Two different entries at one
+/// place cannot both be held by the service; if an input has them, the one with the lower hash
+/// is kept, so the choice does not depend on input order. Sorting (skipped when the input is
+/// already in order, as a loader reading by device and sequence gives it) and merging
+/// neighbours keeps a month of millions of entries out of a hash table.
 func distinctEntries(_ devices: [DeviceLedger]) -> [HeldEntry] {
-    var byReference: [EntryReference: HeldEntry] = [:]
-    for device in devices {
-        for held in device.entries {
-            let reference = held.reference
-            if let existing = byReference[reference] {
-                if existing.entry.hash == held.entry.hash {
-                    // The same entry twice: keep the earliest received time seen.
-                    if let time = held.receivedAt, existing.receivedAt.map({ time < $0 }) ?? true {
-                        byReference[reference] = held
-                    }
-                } else if held.entry.hash.bytes.lexicographicallyPrecedes(existing.entry.hash.bytes) {
-                    byReference[reference] = held
-                }
-            } else {
-                byReference[reference] = held
+    var all: [HeldEntry] = []
+    all.reserveCapacity(devices.reduce(0) { $0 + $1.entries.count })
+    for device in devices { all.append(contentsOf: device.entries) }
+    let inOrder = zip(all, all.dropFirst()).allSatisfy { $0.reference < $1.reference }
+    if !inOrder { all.sort { $0.reference < $1.reference } }
+    var distinct: [HeldEntry] = []
+    distinct.reserveCapacity(all.count)
+    for held in all {
+        guard let last = distinct.last, last.reference == held.reference else {
+            distinct.append(held)
+            continue
+        }
+        if last.entry.hash == held.entry.hash {
+            if let time = held.receivedAt, last.receivedAt.map({ time < $0 }) ?? true {
+                distinct[distinct.count - 1] = held
             }
+        } else if held.entry.hash.bytes.lexicographicallyPrecedes(last.entry.hash.bytes) {
+            distinct[distinct.count - 1] = held
         }
     }
-    return byReference.values.sorted { $0.reference < $1.reference }
+    return distinct
 }
 
 /// Reads rides, purse movements and open pending transactions from the entries, settling each
@@ -90,7 +96,7 @@ func distinctEntries(_ devices: [DeviceLedger]) -> [HeldEntry] {
 func readLedgerFacts(_ entries: [HeldEntry]) -> LedgerFacts {
     var rides: [Ride] = []
     var purse: [PurseMovement] = []
-    var pendings: [HeldEntry] = []
+    var pendings: [(entry: HeldEntry, detail: PendingDetail?)] = []
     var resolved = Set<EntryReference>()
     var tapsByCard: [CardSerial: [CardTap]] = [:]
 
@@ -118,8 +124,9 @@ func readLedgerFacts(_ entries: [HeldEntry]) -> LedgerFacts {
                     reference: reference, card: card, time: record.deviceTime, amount: record.fareKopecks ?? 0,
                     balanceAfter: record.purseBalanceAfterKopecks ?? 0))
         case .cardTransactionPending:
-            pendings.append(held)
-            if let card = record.cardSerial, let trip = PendingDetail(record.detail)?.trip {
+            let detail = PendingDetail(record.detail)
+            pendings.append((held, detail))
+            if let card = record.cardSerial, let trip = detail?.trip {
                 tapsByCard[card, default: []].append(CardTap(reference: reference, stamp: trip))
             }
         case .cardTransactionConfirmed, .cardTransactionAbandoned:
@@ -135,9 +142,8 @@ func readLedgerFacts(_ entries: [HeldEntry]) -> LedgerFacts {
     }
 
     var open: [OpenPending] = []
-    for held in pendings where !resolved.contains(held.reference) {
+    for (held, detail) in pendings where !resolved.contains(held.reference) {
         let record = held.entry.record
-        let detail = PendingDetail(record.detail)
         var outcome = PendingOutcome.unknown
         var evidence: CardTap?
         if detail?.purpose == "ride", let card = record.cardSerial, let trip = detail?.trip {

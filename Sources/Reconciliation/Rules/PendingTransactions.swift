@@ -23,6 +23,8 @@ struct PendingDetail: Hashable, Sendable {
     /// The charge kinds the tap is recorded as once committed.
     var charges: [LedgerEntryKind]
 
+    static let kindsByName = Dictionary(uniqueKeysWithValues: LedgerEntryKind.allCases.map { ($0.name, $0) })
+
     init?(_ detail: String) {
         var purpose: String?
         var trip: TripStamp?
@@ -37,7 +39,7 @@ struct PendingDetail: Hashable, Sendable {
                 }
             } else if part.hasPrefix("charges=") {
                 for name in part.dropFirst(8).split(separator: ",") {
-                    guard let kind = LedgerEntryKind.allCases.first(where: { $0.name == name }) else { return nil }
+                    guard let kind = PendingDetail.kindsByName[String(name)] else { return nil }
                     charges.append(kind)
                 }
             }
