@@ -234,6 +234,7 @@ public struct PrintDocument: Hashable, Sendable {
         caption { caption-side: top; text-align: left; font-weight: bold; padding-bottom: 1.5mm; }
         table.report-table { font-size: 8pt; }
         th, td { border: 0.3mm solid #555; padding: 0.8mm 1.5mm; vertical-align: top; text-align: left; overflow-wrap: break-word; }
+        td.date { white-space: nowrap; }
         td.token { word-break: break-all; font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 7pt; }
         thead th { background: #e8e8e8; }
         .num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
