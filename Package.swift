@@ -371,7 +371,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconciliationReportsTests",
-            dependencies: ["ReconciliationReports", "BrowserTesting", crypto]
+            dependencies: ["ReconciliationReports", "Reconciliation", "AccountingCore", "Entitlements", "Identifiers", "BrowserTesting", crypto]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -42,6 +42,8 @@ struct ExcelCSVTests {
                         basisPoints % 100 == 0
                             ? "\(basisPoints / 100)%"
                             : "\(basisPoints / 100),\(String(format: "%02d", Int(basisPoints % 100)).replacingOccurrences(of: "0$", with: "", options: .regularExpression))%"
+                    case .words(let words): words.ukrainian
+                    case .hundredths(let value): "\(value / 100)," + String(format: "%02d", Int(value % 100))
                     case .empty: ""
                     }
                 }

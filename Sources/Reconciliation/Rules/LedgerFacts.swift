@@ -96,7 +96,7 @@ func distinctEntries(_ devices: [DeviceLedger]) -> [HeldEntry] {
 func readLedgerFacts(_ entries: [HeldEntry]) -> LedgerFacts {
     var rides: [Ride] = []
     var purse: [PurseMovement] = []
-    var pendings: [HeldEntry] = []
+    var pendings: [(entry: HeldEntry, detail: PendingDetail?)] = []
     var resolved = Set<EntryReference>()
     var tapsByCard: [CardSerial: [CardTap]] = [:]
 
@@ -124,8 +124,9 @@ func readLedgerFacts(_ entries: [HeldEntry]) -> LedgerFacts {
                     reference: reference, card: card, time: record.deviceTime, amount: record.fareKopecks ?? 0,
                     balanceAfter: record.purseBalanceAfterKopecks ?? 0))
         case .cardTransactionPending:
-            pendings.append(held)
-            if let card = record.cardSerial, let trip = PendingDetail(record.detail)?.trip {
+            let detail = PendingDetail(record.detail)
+            pendings.append((held, detail))
+            if let card = record.cardSerial, let trip = detail?.trip {
                 tapsByCard[card, default: []].append(CardTap(reference: reference, stamp: trip))
             }
         case .cardTransactionConfirmed, .cardTransactionAbandoned:
@@ -141,9 +142,8 @@ func readLedgerFacts(_ entries: [HeldEntry]) -> LedgerFacts {
     }
 
     var open: [OpenPending] = []
-    for held in pendings where !resolved.contains(held.reference) {
+    for (held, detail) in pendings where !resolved.contains(held.reference) {
         let record = held.entry.record
-        let detail = PendingDetail(record.detail)
         var outcome = PendingOutcome.unknown
         var evidence: CardTap?
         if detail?.purpose == "ride", let card = record.cardSerial, let trip = detail?.trip {

@@ -69,7 +69,7 @@ public struct BarChart: Hashable, Sendable {
     static let top = 300
     static let plotHeight = 2200
     static let legendRowHeight = 220
-    static let legendPerRow = 3
+    static let legendPerRow = 2
 
     /// The chart as an `<svg>` element for a page in `language`.
     public func svg(_ language: ReportLanguage) -> String {
@@ -148,7 +148,7 @@ public struct BarChart: Hashable, Sendable {
             let x = Self.left + (index % Self.legendPerRow) * columnWidth
             let y = legendTop + (index / Self.legendPerRow) * Self.legendRowHeight
             svg += "<g class=\"legend-item\"><rect x=\"\(Self.tenths(x))\" y=\"\(Self.tenths(y))\" width=\"\(Self.tenths(120))\" height=\"\(Self.tenths(120))\" fill=\"\(Self.palette[index % Self.palette.count])\"/>"
-            svg += "<text x=\"\(Self.tenths(x + 180))\" y=\"\(Self.tenths(y + 105))\" font-size=\"10\">\(HTMLEscaping.escape(Self.shortened(item.name.text(language), limit: 40)))</text></g>\n"
+            svg += "<text x=\"\(Self.tenths(x + 180))\" y=\"\(Self.tenths(y + 105))\" font-size=\"10\">\(HTMLEscaping.escape(Self.shortened(item.name.text(language), limit: 56)))</text></g>\n"
         }
         svg += "</svg>\n"
         return svg

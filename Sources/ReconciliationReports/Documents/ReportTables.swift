@@ -36,8 +36,30 @@ public struct ReconciliationTables: Sendable {
             $0.2 += $1.paidKopecks
             $0.3 += $1.compensationKopecks
         }
+        if carrier != nil {
+            // A carrier's own calculation, printed on A4: the carrier is in the heading, so the
+            // columns are the ones the calculation needs (the CSV has them all).
+            return ReportTable(
+                name: carrier.map { "compensation-lines-carrier-\($0)" } ?? "compensation-lines",
+                title: BilingualText(uk: "Розрахунок за маршрутами, категоріями і днями", en: "By route, category and day"),
+                columns: [
+                    ReportColumn("route", uk: "Маршрут", en: "Route"), ReportColumn("category", uk: "Категорія пільговиків", en: "Benefit category"),
+                    ReportColumn("date", uk: "Дата", en: "Date"), ReportColumn("tariffVersion", uk: "Тариф", en: "Tariff"),
+                    ReportColumn("rides", uk: "Поїздок", en: "Rides"), ReportColumn("fullFareKopecks", uk: "Повна вартість, грн", en: "Full fare, UAH"),
+                    ReportColumn("paidByPassengersKopecks", uk: "Сплачено пасажирами, грн", en: "Paid by passengers, UAH"),
+                    ReportColumn("compensationKopecks", uk: "До компенсації, грн", en: "Compensation, UAH"),
+                ],
+                rows: lines.map { line in
+                    [
+                        .text(context.routeName(line.route)), .words(context.categoryName(line.category)), .date(ReportDate(line.date)),
+                        .integer(Int64(line.tariffVersion)), .integer(Int64(line.rides)), .money(kopecks: line.fullFareKopecks),
+                        .money(kopecks: line.paidKopecks), .money(kopecks: line.compensationKopecks),
+                    ]
+                },
+                totals: [[Self.total, .empty, .empty, .empty, .integer(Int64(sum.0)), .money(kopecks: sum.1), .money(kopecks: sum.2), .money(kopecks: sum.3)]])
+        }
         return ReportTable(
-            name: carrier.map { "compensation-lines-carrier-\($0)" } ?? "compensation-lines",
+            name: "compensation-lines",
             title: BilingualText(uk: "Розрахунок компенсації за пільговий проїзд", en: "Compensation for benefit rides"),
             columns: [
                 ReportColumn("carrierId", uk: "Код перевізника", en: "Carrier no."),
@@ -56,12 +78,12 @@ public struct ReconciliationTables: Sendable {
             rows: lines.map { line in
                 [
                     .integer(Int64(line.carrier.rawValue)), .text(context.carrierName(line.carrier).ukrainian), .text(context.routeName(line.route)),
-                    .integer(Int64(line.category.rawValue)), .text(context.categoryName(line.category).ukrainian), .date(ReportDate(line.date)),
+                    .integer(Int64(line.category.rawValue)), .words(context.categoryName(line.category)), .date(ReportDate(line.date)),
                     .integer(Int64(line.tariffVersion)), .integer(Int64(line.rides)), .money(kopecks: line.fullFareKopecks),
                     .money(kopecks: line.paidKopecks), .money(kopecks: line.compensationKopecks), .money(kopecks: line.recordedFullFareKopecks),
                 ]
             },
-            totals: [[.empty, .text("Разом / Total"), .empty, .empty, .empty, .empty, .empty, .integer(Int64(sum.0)), .money(kopecks: sum.1), .money(kopecks: sum.2), .money(kopecks: sum.3)]])
+            totals: [[.empty, Self.total, .empty, .empty, .empty, .empty, .empty, .integer(Int64(sum.0)), .money(kopecks: sum.1), .money(kopecks: sum.2), .money(kopecks: sum.3)]])
     }
 
     static let totalColumns = [
@@ -89,7 +111,7 @@ public struct ReconciliationTables: Sendable {
                 [.integer(Int64(total.key.rawValue)), .text(context.carrierName(total.key).ukrainian), .text(context.carriers[total.key]?.edrpou ?? "")]
                     + Self.cells(total)
             },
-            totals: [[.empty, .text("Разом / Total"), .empty] + grandTotal])
+            totals: [[.empty, Self.total, .empty] + grandTotal])
     }
 
     /// Totals per carrier and route.
@@ -114,9 +136,9 @@ public struct ReconciliationTables: Sendable {
             columns: [ReportColumn("categoryCode", uk: "Код категорії", en: "Category code"), ReportColumn("category", uk: "Категорія", en: "Category")]
                 + Self.totalColumns,
             rows: report.totalsByCategory.map { total in
-                [.integer(Int64(total.key.rawValue)), .text(context.categoryName(total.key).ukrainian)] + Self.cells(total)
+                [.integer(Int64(total.key.rawValue)), .words(context.categoryName(total.key))] + Self.cells(total)
             },
-            totals: [[.empty, .text("Разом / Total")] + grandTotal])
+            totals: [[.empty, Self.total] + grandTotal])
     }
 
     /// The programme's budget per category against accrual and the forecast.
@@ -139,7 +161,7 @@ public struct ReconciliationTables: Sendable {
             rows: lines.map { line in
                 let accrued = line.accruedBeforeKopecks + line.accruedInPeriodKopecks
                 return [
-                    .integer(Int64(line.category.rawValue)), .text(context.categoryName(line.category).ukrainian), .money(kopecks: line.budgetKopecks),
+                    .integer(Int64(line.category.rawValue)), .words(context.categoryName(line.category)), .money(kopecks: line.budgetKopecks),
                     line.monthlyCapKopecks.map { .money(kopecks: $0) } ?? .empty, .money(kopecks: line.accruedBeforeKopecks),
                     .money(kopecks: line.accruedInPeriodKopecks), .money(kopecks: line.budgetKopecks - accrued), .money(kopecks: line.forecastYearKopecks),
                     .percent(basisPoints: NumberFormat.basisPoints(accrued, of: line.budgetKopecks)), Self.yesNo(line.overMonthlyCap),
@@ -148,14 +170,16 @@ public struct ReconciliationTables: Sendable {
             },
             totals: report.budget.map { budget in
                 [[
-                    .empty, .text("Разом / Total"), .money(kopecks: budget.budgetKopecks), .empty, .empty, .empty,
+                    .empty, Self.total, .money(kopecks: budget.budgetKopecks), .empty, .empty, .empty,
                     .money(kopecks: budget.budgetKopecks - budget.accruedToDateKopecks), .money(kopecks: budget.forecastYearKopecks),
                     .percent(basisPoints: NumberFormat.basisPoints(budget.accruedToDateKopecks, of: budget.budgetKopecks)),
                 ]]
             } ?? [])
     }
 
-    static func yesNo(_ value: Bool) -> ReportCell { .text(value ? "так / yes" : "ні / no") }
+    static func yesNo(_ value: Bool) -> ReportCell { .words(value ? BilingualText(uk: "так", en: "yes") : BilingualText(uk: "ні", en: "no")) }
+
+    static let total = ReportCell.words(BilingualText(uk: "Разом", en: "Total"))
 
     // MARK: Acts of reconciliation
 
@@ -254,14 +278,14 @@ public struct ReconciliationTables: Sendable {
             ],
             rows: report.exceptions.enumerated().map { index, exception in
                 [
-                    .integer(Int64(index + 1)), .text(exception.kind.rawValue), .text(exception.kind.title.uk),
+                    .integer(Int64(index + 1)), .text(exception.kind.rawValue), .words(BilingualText(uk: exception.kind.title.uk, en: exception.kind.title.en)),
                     exception.device.map { .integer(Int64($0.rawValue)) } ?? .empty, exception.card.map { .text($0.printed) } ?? .empty,
                     .text(exception.entries.map(\.description).joined(separator: ", ")),
                     .text(exception.evidence.map { EvidenceText.describe($0, zone: report.period.timeZone) }.joined(separator: "; ")),
-                    .money(kopecks: exception.amountAtStakeKopecks), .text(exception.text.uk),
+                    .money(kopecks: exception.amountAtStakeKopecks), .words(BilingualText(uk: exception.text.uk, en: exception.text.en)),
                 ]
             },
-            totals: [[.empty, .empty, .text("Разом / Total"), .empty, .empty, .empty, .empty, .money(kopecks: report.exceptions.reduce(0) { $0 + $1.amountAtStakeKopecks })]])
+            totals: [[.empty, .empty, Self.total, .empty, .empty, .empty, .empty, .money(kopecks: report.exceptions.reduce(0) { $0 + $1.amountAtStakeKopecks })]])
     }
 
     /// Benefit rides left out of compensation, with why.
@@ -281,10 +305,10 @@ public struct ReconciliationTables: Sendable {
                     .date(ReportDate(ride.date)), ride.carrier.map { .integer(Int64($0.rawValue)) } ?? .empty,
                     ride.carrier.map { .text(context.carrierName($0).ukrainian) } ?? .empty, .text(context.routeName(ride.route)),
                     .integer(Int64(ride.category.rawValue)), .text(ride.card.printed), .text(ride.entry.description), .text(ride.reason.rawValue),
-                    .text(ride.reason.text.uk), .money(kopecks: ride.amountAtStakeKopecks),
+                    .words(BilingualText(uk: ride.reason.text.uk, en: ride.reason.text.en)), .money(kopecks: ride.amountAtStakeKopecks),
                 ]
             },
-            totals: [[.empty, .empty, .text("Разом / Total"), .empty, .empty, .empty, .empty, .empty, .empty, .money(kopecks: report.excluded.reduce(0) { $0 + $1.amountAtStakeKopecks })]])
+            totals: [[.empty, .empty, Self.total, .empty, .empty, .empty, .empty, .empty, .empty, .money(kopecks: report.excluded.reduce(0) { $0 + $1.amountAtStakeKopecks })]])
     }
 
     /// Entries of closed periods that arrived late.
@@ -307,15 +331,15 @@ public struct ReconciliationTables: Sendable {
                     .money(kopecks: late.compensationKopecks),
                 ]
             },
-            totals: [[.empty, .text("Разом / Total"), .empty, .empty, .empty, .empty, .empty, .money(kopecks: report.late.reduce(0) { $0 + $1.compensationKopecks })]])
+            totals: [[.empty, Self.total, .empty, .empty, .empty, .empty, .empty, .money(kopecks: report.late.reduce(0) { $0 + $1.compensationKopecks })]])
     }
 
     // MARK: Cards and coverage
 
     var usages: [CardUsage] { [report.cards.all] + report.cards.byCategory }
 
-    func groupName(_ usage: CardUsage, isAll: Bool) -> String {
-        isAll ? "усі картки / all cards" : context.categoryName(usage.category).both
+    func groupName(_ usage: CardUsage, isAll: Bool) -> ReportCell {
+        .words(isAll ? BilingualText(uk: "усі картки", en: "all cards") : context.categoryName(usage.category))
     }
 
     /// Cards active, rides and the average per card, for all cards and per category.
@@ -329,7 +353,7 @@ public struct ReconciliationTables: Sendable {
             ],
             rows: usages.enumerated().map { index, usage in
                 [
-                    usage.category.map { .integer(Int64($0.rawValue)) } ?? .empty, .text(groupName(usage, isAll: index == 0)),
+                    usage.category.map { .integer(Int64($0.rawValue)) } ?? .empty, groupName(usage, isAll: index == 0),
                     .integer(Int64(usage.activeCards)), .integer(Int64(usage.rides)), .hundredths(Int64(usage.averageRidesPerCardHundredths)),
                 ]
             })
@@ -347,7 +371,7 @@ public struct ReconciliationTables: Sendable {
             rows: usages.enumerated().flatMap { index, usage in
                 usage.distribution.map { bucket -> [ReportCell] in
                     [
-                        usage.category.map { .integer(Int64($0.rawValue)) } ?? .empty, .text(groupName(usage, isAll: index == 0)),
+                        usage.category.map { .integer(Int64($0.rawValue)) } ?? .empty, groupName(usage, isAll: index == 0),
                         .integer(Int64(bucket.minimumRides)), bucket.maximumRides.map { .integer(Int64($0)) } ?? .empty, .integer(Int64(bucket.cards)),
                     ]
                 }

@@ -30,8 +30,24 @@ public enum HTMLTable {
     static func row(_ cells: [ReportCell], _ language: ReportLanguage) -> String {
         var html = "<tr>"
         for cell in cells {
-            html += "<td\(cell.isNumeric ? " class=\"num\"" : "")>\(HTMLEscaping.escape(cell.text(language)))</td>"
+            html += "<td\(cell.htmlClass)>\(HTMLEscaping.escape(cell.text(language)))</td>"
         }
         return html + "</tr>\n"
+    }
+}
+
+extension ReportCell {
+    /// ` class="…"` for cells the stylesheet treats apart: numbers, dates, long tokens.
+    var htmlClass: String {
+        if isNumeric { return " class=\"num\"" }
+        if case .date = self { return " class=\"date\"" }
+        return isLongToken ? " class=\"token\"" : ""
+    }
+
+    /// A long run without spaces (a hash, a list of entries joined by commas only): the page
+    /// may break it anywhere, or it would widen its column past the paper.
+    var isLongToken: Bool {
+        guard case .text(let text) = self, text.count > 24 else { return false }
+        return text.split(separator: " ").contains { $0.count > 24 }
     }
 }

@@ -232,7 +232,10 @@ public struct PrintDocument: Hashable, Sendable {
         section { margin-top: 8mm; }
         table { border-collapse: collapse; width: 100%; margin: 2mm 0 4mm; }
         caption { caption-side: top; text-align: left; font-weight: bold; padding-bottom: 1.5mm; }
-        th, td { border: 0.3mm solid #555; padding: 0.8mm 1.5mm; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+        table.report-table { font-size: 8pt; }
+        th, td { border: 0.3mm solid #555; padding: 0.8mm 1.5mm; vertical-align: top; text-align: left; overflow-wrap: break-word; }
+        td.date { white-space: nowrap; }
+        td.token { word-break: break-all; font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 7pt; }
         thead th { background: #e8e8e8; }
         .num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
         tfoot td { font-weight: bold; border-top: 0.6mm solid #000; }

@@ -30,6 +30,7 @@ public enum ExcelCSV {
         switch cell {
         case .empty: ""
         case .text(let text): field(forText: text)
+        case .words(let words): field(forText: words.ukrainian)
         case .integer(let value): "\(value)"
         case .money(let kopecks): NumberFormat.excelMoney(kopecks: kopecks)
         case .date(let date): date.ukrainian

@@ -5,6 +5,9 @@ public enum ReportCell: Hashable, Sendable {
     case empty
     /// Text as given: a name, a code, a reason. Escaped by every output.
     case text(String)
+    /// Words in both languages (a category's name, a reason): pages show their language, CSV
+    /// and JSON the Ukrainian (the code beside it names it for machines).
+    case words(BilingualText)
     /// A count.
     case integer(Int64)
     /// An amount of money in kopecks.
@@ -20,7 +23,7 @@ public enum ReportCell: Hashable, Sendable {
     public var isNumeric: Bool {
         switch self {
         case .integer, .money, .percent, .hundredths: true
-        case .empty, .text, .date: false
+        case .empty, .text, .words, .date: false
         }
     }
 }
@@ -81,6 +84,7 @@ extension ReportCell {
         switch self {
         case .empty: .null
         case .text(let text): .string(text)
+        case .words(let words): .string(words.ukrainian)
         case .integer(let value): .integer(value)
         case .money(let kopecks): .integer(kopecks)
         case .date(let date): .string(date.iso)
@@ -94,6 +98,7 @@ extension ReportCell {
         switch self {
         case .empty: ""
         case .text(let text): text
+        case .words(let words): words.text(language)
         case .integer(let value): NumberFormat.integer(value, language)
         case .money(let kopecks): NumberFormat.amount(kopecks: kopecks, language)
         case .date(let date): date.text(language)
