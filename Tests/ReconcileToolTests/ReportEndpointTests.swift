@@ -1,6 +1,7 @@
 import AccountingCore
 import AccountingService
 import AccountingStore
+import Entitlements
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
