@@ -65,20 +65,6 @@ struct DatabaseOption: ParsableArguments {
     }
 }
 
-/// The claims imported for a period: every `carrier-N.csv` under `DIR/YYYY-MM`.
-func importedClaims(_ directory: String?, period: ReportingPeriod) throws -> [ClaimLine] {
-    guard let directory else { return [] }
-    let folder = "\(directory)/\(period.label)"
-    var claims: [ClaimLine] = []
-    for name in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
-    where name.hasPrefix("carrier-") && name.hasSuffix(".csv") {
-        guard let carrier = UInt32(name.dropFirst("carrier-".count).dropLast(".csv".count)) else { continue }
-        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(name)")), as: UTF8.self)
-        claims += try ClaimCSV.parse(text, carrier: CarrierID(rawValue: carrier))
-    }
-    return claims
-}
-
 struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reconcile a period from the accounting database or an auditor's export directory, and write the report files.")
@@ -94,7 +80,7 @@ struct Report: AsyncParsableCommand {
         let period = try period.period()
         let directory = try keys.map { try CommunityDirectory(opening: $0) }
         let finance = try directory?.currentKey(role: .finance)
-        let claims = try importedClaims(claims, period: period)
+        let claims = try ClaimDirectory.claims(in: claims, period: period)
         let loaded: LoadedInput
         switch (database.db, exports) {
         case (.some, nil):
@@ -124,7 +110,7 @@ struct Close: AsyncParsableCommand {
         let period = try ReportingPeriod(month: month)
         let directory = try CommunityDirectory(opening: keys)
         let finance = try directory.currentKey(role: .finance)
-        let claims = try importedClaims(claims, period: period)
+        let claims = try ClaimDirectory.claims(in: claims, period: period)
         let (run, close) = try await database.withStorage { storage in
             try await MonthClosing.close(
                 period, in: storage, community: directory.community, financeKey: finance.key.privateKey, financeKeyID: finance.key.keyID,
@@ -148,7 +134,7 @@ struct Payment: AsyncParsableCommand {
 
         func run() async throws {
             guard let day = CivilDate(iso: date) else { throw ValidationError("--date is YYYY-MM-DD") }
-            guard let kopecks = try ClaimCSV.parse("1;2000-01-01;1;1;\(amount)", carrier: CarrierID(rawValue: carrier)).first?.amountKopecks else {
+            guard let kopecks = HryvniaAmount.kopecks(amount) else {
                 throw ValidationError("--amount: hryvnias, e.g. 12345,67")
             }
             let payment = CarrierPayment(carrier: CarrierID(rawValue: carrier), paidOn: day, amountKopecks: kopecks, reference: reference)
@@ -171,16 +157,10 @@ struct Claim: AsyncParsableCommand {
 
         func run() async throws {
             let period = try ReportingPeriod(month: month)
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
-            let lines = try ClaimCSV.parse(String(decoding: bytes, as: UTF8.self), carrier: CarrierID(rawValue: carrier))
-            guard let outside = lines.first(where: { $0.date < period.firstDay || $0.date > period.lastDay }) else {
-                try FileManager.default.createDirectory(atPath: "\(claims)/\(period.label)", withIntermediateDirectories: true)
-                try bytes.write(to: URL(fileURLWithPath: "\(claims)/\(period.label)/carrier-\(carrier).csv"))
-                let total = lines.reduce(Int64(0)) { $0 + $1.amountKopecks }
-                print("Претензію перевізника \(carrier) за \(period.label) прийнято: \(lines.count) рядків, \(Money.hryvnias(total)).")
-                return
-            }
-            throw ValidationError("claim line \(outside.sourceLine): \(outside.date) is not in \(period.label)")
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+            let lines = try ClaimDirectory.importClaim(bytes, carrier: CarrierID(rawValue: carrier), period: period, into: claims)
+            let total = lines.reduce(Int64(0)) { $0 + $1.amountKopecks }
+            print("Претензію перевізника \(carrier) за \(period.label) прийнято: \(lines.count) рядків, \(Money.hryvnias(total)).")
         }
     }
 }

@@ -5,6 +5,12 @@ import Entitlements
 import Identifiers
 import Reconciliation
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// Closing a month: the report computed from the heads held now, frozen in a closing record
 /// signed by the finance key and stored (docs/reconcile-tool.md, "Closing a month").
 public enum MonthClosing {
@@ -41,36 +47,38 @@ public enum MonthClosing {
     }
 }
 
-/// A carrier's own monthly claim as CSV: `route;date;category;rides;amount` (a header line, `;`
-/// or `,` between fields, an optional BOM, the amount in hryvnias with a decimal comma or point).
-public enum ClaimCSV {
-    /// The lines of `text`, claimed by `carrier`; throws naming the first line that does not read.
-    public static func parse(_ text: String, carrier: CarrierID) throws -> [ClaimLine] {
-        var body = text
-        if body.hasPrefix("\u{FEFF}") { body.removeFirst() }
-        let lines = body.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+/// Carriers' claims kept for the acts of reconciliation: `DIR/YYYY-MM/carrier-N.csv`, read by
+/// `Reconciliation.CarrierClaimFile`.
+public enum ClaimDirectory {
+    /// Checks a claim file of `carrier` for `period` and keeps a copy in `directory`; returns its lines.
+    public static func importClaim(_ bytes: [UInt8], carrier: CarrierID, period: ReportingPeriod, into directory: String) throws -> [ClaimLine] {
+        let lines = try CarrierClaimFile.parse(bytes, carrier: carrier)
+        if let outside = lines.first(where: { $0.date < period.firstDay || $0.date > period.lastDay }) {
+            throw ReconcileToolError("claim line \(outside.sourceLine): \(outside.date) is not in \(period.label)")
+        }
+        try FileManager.default.createDirectory(atPath: "\(directory)/\(period.label)", withIntermediateDirectories: true)
+        try Data(bytes).write(to: URL(fileURLWithPath: "\(directory)/\(period.label)/carrier-\(carrier.rawValue).csv"))
+        return lines
+    }
+
+    /// Every claim kept for `period` under `directory` (none when `directory` is nil).
+    public static func claims(in directory: String?, period: ReportingPeriod) throws -> [ClaimLine] {
+        guard let directory else { return [] }
+        let folder = "\(directory)/\(period.label)"
         var claims: [ClaimLine] = []
-        for (index, raw) in lines.enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            guard !line.isEmpty else { continue }
-            let separator: Character = line.contains(";") ? ";" : ","
-            let fields = line.split(separator: separator, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            if index == 0, fields.first?.lowercased().contains("route") == true || fields.first?.lowercased().contains("маршрут") == true { continue }
-            guard fields.count == 5, let route = UInt16(fields[0]), let date = CivilDate(iso: fields[1]), let category = UInt16(fields[2]),
-                let rides = Int(fields[3]), let amount = kopecks(fields[4])
-            else {
-                throw ReconcileToolError("claim line \(index + 1): expected route;YYYY-MM-DD;category;rides;amount, found \(line)")
-            }
-            claims.append(
-                ClaimLine(
-                    carrier: carrier, route: RouteNumber(rawValue: route), date: date, category: CategoryCode(rawValue: category), rides: rides,
-                    amountKopecks: amount, sourceLine: index + 1))
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+        where name.hasPrefix("carrier-") && name.hasSuffix(".csv") {
+            guard let carrier = UInt32(name.dropFirst("carrier-".count).dropLast(".csv".count)) else { continue }
+            claims += try CarrierClaimFile.parse(Array(try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(name)"))), carrier: CarrierID(rawValue: carrier))
         }
         return claims
     }
+}
 
-    /// `1234,50`, `1234.5` or `1 234,50` as kopecks.
-    static func kopecks(_ text: String) -> Int64? {
+/// Amounts typed by people: `1234,50`, `1234.5` or `1 234,50` hryvnias.
+public enum HryvniaAmount {
+    /// The amount in kopecks, or nil.
+    public static func kopecks(_ text: String) -> Int64? {
         let cleaned = text.filter { !$0.isWhitespace && $0 != "\u{00A0}" }.replacingOccurrences(of: ",", with: ".")
         let parts = cleaned.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), let whole = Int64(parts[0]) else { return nil }
