@@ -366,7 +366,7 @@ let package = Package(
             name: "ReconcileToolTests",
             dependencies: [
                 "StorageTesting", "ReconciliationSimulator", "ReconcileTool", "Reconciliation", "AccountingService", "AccountingStore", "AccountingCore",
-                "LedgerCore", "Entitlements", "Identifiers", crypto, hummingbird, hummingbirdTesting, logging,
+                "LedgerCore", "Entitlements", "Identifiers", "CommunityKeys", crypto, hummingbird, hummingbirdTesting, logging,
             ]
         ),
         .testTarget(
