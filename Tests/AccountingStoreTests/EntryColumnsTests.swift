@@ -113,7 +113,7 @@ struct EntryColumnsTests {
         try await Self.execute(statements, in: location)
 
         try await location.withStorage(logger: Logger(label: "test")) { storage async throws in
-            #expect(try await storage.migrate() == 5)
+            #expect(try await storage.migrate() == Migrations.latest)
             let stored = try await storage.entryRows(after: nil, limit: 5000)
             #expect(stored.count == 2201)
             for (row, entry) in zip(stored, first + second) {

@@ -58,6 +58,9 @@ public enum ExportDirectory {
         for bundle in try await (storage as? any BundleHistoryStorage)?.bundles(.tariff) ?? [] {
             try Data(bundle.bytes).write(to: URL(fileURLWithPath: "\(bundles)/tariff-v\(bundle.version).bundle"))
         }
+        for bundle in try await (storage as? any BundleHistoryStorage)?.bundles(.denyList) ?? [] {
+            try Data(bundle.bytes).write(to: URL(fileURLWithPath: "\(bundles)/denylist-v\(bundle.version).bundle"))
+        }
     }
 
     /// The input of `period` from the directory and the bundles beside it, read by the same
@@ -111,12 +114,15 @@ public enum ExportDirectory {
             issuedEntitlements: [])
         let snapshot = try read(ReferenceSnapshot.self, "reference.json", default: empty)
         var stored: [StoredBundle] = []
+        var denyLists: [StoredBundle] = []
         for name in (try? FileManager.default.contentsOfDirectory(atPath: bundleDirectory)) ?? [] where name.hasSuffix(".bundle") {
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: "\(bundleDirectory)/\(name)")))
-            guard let bundle = try? SignedBundle(decoding: bytes), bundle.header.kind == .tariff else { continue }
-            stored.append(StoredBundle(kind: .tariff, version: bundle.header.version, bytes: bytes, uploadedAt: bundle.header.issuedAt))
+            guard let bundle = try? SignedBundle(decoding: bytes) else { continue }
+            let kept = StoredBundle(kind: bundle.header.kind, version: bundle.header.version, bytes: bytes, uploadedAt: bundle.header.issuedAt)
+            if bundle.header.kind == .tariff { stored.append(kept) } else if bundle.header.kind == .denyList { denyLists.append(kept) }
         }
-        let (tariffs, bundles) = try InputAssembly.tariffs(bundles: stored, periods: snapshot.tariffPeriods)
+        let (tariffs, tariffReferences) = try InputAssembly.tariffs(bundles: stored, periods: snapshot.tariffPeriods)
+        let bundles = tariffReferences + InputAssembly.references(denyLists.sorted { $0.version < $1.version }, kind: "denylist")
         let paidBefore = try read([CarrierPayment].self, "payments-before.json", default: [])
         let input = ReconciliationInput(
             period: period, devices: devices, reference: InputAssembly.referenceSet(snapshot, tariffs: tariffs, year: period.firstDay.year),

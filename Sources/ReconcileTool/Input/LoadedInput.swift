@@ -39,6 +39,11 @@ enum InputAssembly {
         return (versions.sorted { $0.period.effectiveFrom < $1.period.effectiveFrom }, references)
     }
 
+    /// References (kind, version, SHA-256) to stored bundles.
+    static func references(_ bundles: [StoredBundle], kind: String) -> [ClosingRecord.BundleReference] {
+        bundles.map { ClosingRecord.BundleReference(kind: kind, version: $0.version, sha256: Hex.encode(Array(SHA256.hash(data: $0.bytes)))) }
+    }
+
     /// The reference set of a snapshot, with the programme of the period's year.
     static func referenceSet(_ snapshot: ReferenceSnapshot, tariffs: [TariffVersion], year: Int) -> ReferenceSet {
         ReferenceSet(

@@ -60,7 +60,8 @@ public enum StoreInput {
         }
         let snapshot = try await storage.referenceData(for: period.start..<period.end, dates: period.firstDay...period.lastDay, cards: nil)
         let tariffBundles = try await (storage as? any BundleHistoryStorage)?.bundles(.tariff) ?? []
-        let (tariffs, bundles) = try InputAssembly.tariffs(bundles: tariffBundles, periods: snapshot.tariffPeriods)
+        let (tariffs, tariffReferences) = try InputAssembly.tariffs(bundles: tariffBundles, periods: snapshot.tariffPeriods)
+        let bundles = tariffReferences + InputAssembly.references(try await (storage as? any BundleHistoryStorage)?.bundles(.denyList) ?? [], kind: "denylist")
         let closings = try await storage.periodCloses()
         let paidBefore = try await storage.carrierPayments(from: nil, through: period.firstDay.adding(days: -1))
         let input = ReconciliationInput(
