@@ -131,6 +131,31 @@ struct ReconcileEndToEndTests {
         }
     }
 
+    @Test("The report does not depend on how the devices cut their uploads into batches")
+    func batchSizes() async throws {
+        var parameters = SimulationParameters.small()
+        parameters.batchSize = 37
+        let recut = try SimulatedMonth.generate(parameters)
+        #expect(recut.uploads.count > simulatedMonth.uploads.count)
+        func summary(_ report: ReconciliationReport) -> [String] {
+            report.lines.map { "\($0.carrier)/\($0.route)/\($0.category)/\($0.date) \($0.rides) \($0.compensationKopecks)" }
+                + report.excluded.map { "excluded \($0.entry) \($0.reason.rawValue)" }
+                + report.exceptions.map { "\($0.kind.rawValue) \(String(describing: $0.device)) \(String(describing: $0.card)) \($0.entries)" }.sorted()
+        }
+        let original = try await withUploadedMonth(.sqlite) { storage, _ in
+            summary(reconcile(try await StoreInput.load(from: storage, period: period).input))
+        }
+        let other = try await freshLocation(.sqlite).withStorage(logger: Logger(label: "test")) { storage in
+            let service = try await SimulatedService(storage: storage, community: recut.community)
+            try await recut.storeReference(in: storage)
+            let answers = try await service.upload(recut.uploads, community: recut.community)
+            #expect(answers == recut.uploads.map(SimulatedService.expectedAnswer))
+            return summary(reconcile(try await StoreInput.load(from: storage, period: period).input))
+        }
+        #expect(original == other)
+        #expect(original.count > 100)
+    }
+
     @Test("SQLite and PostgreSQL give byte-identical JSON and CSV", .enabled(if: StorageEngine.all.contains(.postgres)))
     func identicalAcrossEngines() async throws {
         var outputs: [[String: Data]] = []
