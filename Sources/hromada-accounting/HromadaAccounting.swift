@@ -168,7 +168,7 @@ struct VerifyColumns: AsyncParsableCommand {
         if check.isClean {
             print("\(check.checkedEntries) entries: every column agrees with the canonical bytes")
         } else {
-            print("\(check.checkedEntries) entries: \(check.mismatches.count)\(check.truncated ? "+" : "") disagreements between columns and canonical bytes")
+            print("\(check.checkedEntries) entries: \(check.truncated ? "more than " : "")\(check.mismatches.count) columns disagree with the canonical bytes")
             throw ExitCode(1)
         }
     }

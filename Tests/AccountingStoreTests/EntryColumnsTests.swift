@@ -371,3 +371,44 @@ struct EntryQueryTests {
         }
     }
 }
+
+/// `hromada-accounting verify-columns`, run as the operator runs it; output compared word for word.
+@Suite("hromada-accounting verify-columns")
+struct VerifyColumnsCommandTests {
+    /// The `hromada-accounting` built next to the test bundle.
+    static var executable: String {
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("hromada-accounting").path
+    }
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    @Test func itReportsAColumnChangedByHandAndFailsOnlyThen() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.executable), "swift build --product hromada-accounting")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-verify-\(UUID().uuidString).sqlite").path
+        try await StorageLocation.sqlite(path: path).withStorage(logger: Logger(label: "test")) { storage async throws in
+            let chain = Fixture.chain(count: 3)
+            #expect(try await storage.commit(Fixture.commit(chain[...], after: .genesis(for: Fixture.device))) == .committed)
+        }
+        let clean = try Self.run(["verify-columns", "--db", "sqlite:\(path)"])
+        #expect(clean.status == 0)
+        #expect(clean.output == "3 entries: every column agrees with the canonical bytes\n")
+
+        let database = try SQLiteConnection(path: path, flags: [.readWrite])
+        try database.execute("UPDATE entries SET fare = 7 WHERE sequence = 2")
+        database.close()
+        let tampered = try Self.run(["verify-columns", "--db", "sqlite:\(path)"])
+        #expect(tampered.status == 1)
+        #expect(tampered.output == "17:2 fare: stored 7, bytes say 0\n3 entries: 1 columns disagree with the canonical bytes\n")
+    }
+}

@@ -7,7 +7,7 @@ struct HromadaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-bench",
         abstract: "Measures HromadaCard beside raw baselines (run a release build).",
-        subcommands: [Decision.self, Card.self, Ledger.self, Accounting.self, Pages.self, Tap.self, Reconcile.self]
+        subcommands: [Decision.self, Card.self, Ledger.self, Accounting.self, IndexCost.self, Pages.self, Tap.self, Reconcile.self]
     )
 
     struct Decision: ParsableCommand {
@@ -69,6 +69,20 @@ struct HromadaBench: AsyncParsableCommand {
             let url = ProcessInfo.processInfo.environment["HROMADA_POSTGRES_URL"]
             let counts = entries.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
             try await ReconcileBenchmark.run(entryCounts: counts, devices: devices, directory: directory, postgresURL: url?.isEmpty == false ? url : nil)
+        }
+    }
+
+    struct IndexCost: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "index-cost",
+            abstract: "Raw bulk inserts into tables of schema 4's, schema 5's and schema 5's + a route index shape, interleaved.")
+        @Option(help: "Entries a run, in batches of 1000.") var entries = 100_000
+        @Option(help: "Rounds of the three shapes.") var rounds = 5
+        @Option(help: "Directory for the SQLite files (a real disk).") var directory = ".build/bench-accounting"
+
+        func run() async throws {
+            let url = ProcessInfo.processInfo.environment["HROMADA_POSTGRES_URL"]
+            try await IndexCostBenchmark.run(entries: entries, rounds: max(1, rounds), directory: directory, postgresURL: url?.isEmpty == false ? url : nil)
         }
     }
 
