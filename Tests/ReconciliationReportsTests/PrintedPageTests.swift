@@ -1,4 +1,4 @@
-import BrowserTesting
+@testable import BrowserTesting
 import Foundation
 import Testing
 
@@ -131,5 +131,19 @@ struct PrintedPageTests {
     static func pageCount(_ pdf: [UInt8]) -> Int {
         let text = String(decoding: pdf, as: UTF8.self)
         return text.components(separatedBy: "/Type /Page").dropFirst().filter { !$0.hasPrefix("s") }.count
+    }
+}
+
+/// Without Chromium the browser tests fail and say how to get it; they never skip silently.
+@Suite("The browser test infrastructure")
+struct BrowserInfrastructureTests {
+    @Test func aMissingBrowserIsAFailureThatNamesToolsSetup() throws {
+        do {
+            _ = try Browser.locate(["/nonexistent/chromium"], package: "chromium")
+            Issue.record("a missing browser was found")
+        } catch let error as BrowserError {
+            #expect(error.description.contains("Tools/setup"))
+            #expect(error.description.contains("chromium"))
+        }
     }
 }

@@ -62,6 +62,19 @@ struct ReportRenderingTests {
         let uk = try #require(first.first { $0.name == "report.uk.html" }), ukLater = try #require(second.first { $0.name == "report.uk.html" })
         #expect(uk != ukLater)
 
+        // The report's lists in another order: the same files.
+        var shuffled = ReportFixture.report
+        shuffled.lines.reverse()
+        shuffled.totalsByCarrier.reverse()
+        shuffled.totalsByRoute.reverse()
+        shuffled.exceptions.reverse()
+        shuffled.excluded.reverse()
+        shuffled.acts.reverse()
+        shuffled.coverage.reverse()
+        shuffled.budget?.lines.reverse()
+        #expect(shuffled != ReportFixture.report)
+        #expect(ReconciliationRenderer.render(shuffled, context: ReportFixture.context()) == first)
+
         let json = try #require(first.first { $0.name == "report.json" })
         let directory = try Support.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

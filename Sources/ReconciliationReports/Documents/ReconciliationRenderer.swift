@@ -77,6 +77,7 @@ public enum ReconciliationRenderer {
     /// The three charts: rides per day by category, compensation per carrier (by category),
     /// exceptions per device (by kind).
     public static func charts(_ report: ReconciliationReport, context: ReportContext) -> [BarChart] {
+        let report = ReconciliationTables.ordered(report)
         let days = report.period.days
         let dayIndex = Dictionary(uniqueKeysWithValues: days.enumerated().map { ($1, $0) })
         let categories = Array(Set(report.lines.map(\.category))).sorted()
@@ -119,6 +120,7 @@ public enum ReconciliationRenderer {
     /// the акт звірки, then exceptions, excluded rides, budget, card statistics, late entries and
     /// the ledgers covered; each section from a new page.
     public static func document(_ report: ReconciliationReport, context: ReportContext) -> PrintDocument {
+        let report = ReconciliationTables.ordered(report)
         let tables = ReconciliationTables(report, context: context)
         let charts = charts(report, context: context)
         let header = PrintHeader(

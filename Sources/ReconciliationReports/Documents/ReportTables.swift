@@ -11,8 +11,34 @@ public struct ReconciliationTables: Sendable {
 
     /// The tables of `report`, named with `context`.
     public init(_ report: ReconciliationReport, context: ReportContext) {
-        self.report = report
+        self.report = Self.ordered(report)
         self.context = context
+    }
+
+    /// The report with every list in one total order of its own fields, so that the files do
+    /// not depend on the order the lists were built in (the rules sort them the same way; this
+    /// keeps the documents' bytes a function of the report's content alone).
+    static func ordered(_ report: ReconciliationReport) -> ReconciliationReport {
+        var report = report
+        report.lines.sort {
+            ($0.carrier, $0.route, $0.category, $0.date, $0.tariffVersion) < ($1.carrier, $1.route, $1.category, $1.date, $1.tariffVersion)
+        }
+        report.totalsByCarrier.sort { $0.key < $1.key }
+        report.totalsByCategory.sort { $0.key < $1.key }
+        report.totalsByRoute.sort { $0.key < $1.key }
+        report.budget?.lines.sort { $0.category < $1.category }
+        report.excluded.sort { ($0.date, $0.entry, $0.reason) < ($1.date, $1.entry, $1.reason) }
+        report.exceptions.sort { lhs, rhs in
+            let left = (lhs.kind, lhs.device?.rawValue ?? 0, lhs.entries.first?.device.rawValue ?? 0, lhs.entries.first?.sequence ?? 0)
+            let right = (rhs.kind, rhs.device?.rawValue ?? 0, rhs.entries.first?.device.rawValue ?? 0, rhs.entries.first?.sequence ?? 0)
+            if left != right { return left < right }
+            return (lhs.card?.rawValue ?? 0, lhs.text.uk) < (rhs.card?.rawValue ?? 0, rhs.text.uk)
+        }
+        report.acts.sort { $0.carrier.id < $1.carrier.id }
+        report.late.sort { $0.entry < $1.entry }
+        report.coverage.sort { $0.device < $1.device }
+        report.cards.byCategory.sort { ($0.category?.rawValue ?? .max) < ($1.category?.rawValue ?? .max) }
+        return report
     }
 
     /// Every table, in the order of the files list.
