@@ -228,6 +228,14 @@ public struct BrowserSession: Sendable {
         return Array(data)
     }
 
+    /// Lays the page out for `media` (`print` or `screen`), as Ctrl+P would, so that a test can
+    /// read the print stylesheet's computed styles; `""` ends the emulation (it also holds while
+    /// printing to PDF). A Chromium DevTools command (chromedriver's `goog/cdp/execute`), not W3C.
+    public func emulateMedia(_ media: String) async throws {
+        _ = try await WebDriverHTTP.command(
+            .POST, "\(base)/goog/cdp/execute", body: ["cmd": "Emulation.setEmulatedMedia", "params": ["media": .string(media)]])
+    }
+
     /// The page's title.
     public func title() async throws -> String {
         try await WebDriverHTTP.command(.GET, "\(base)/title", body: nil).string ?? ""

@@ -155,6 +155,19 @@ struct ReportRenderingTests {
                     #expect(box.width > 100 && box.height > 50, "\(chart.id)")
                     #expect(try await session.findElements(css: "svg#\(chart.id) rect.bar").count == chart.barCount, "\(chart.id)")
                 }
+                // The print stylesheet: each section from a new page, table headings repeated on
+                // every page, totals once, no row split, the language switch not printed.
+                try await session.emulateMedia("print")
+                let style = try await session.execute(
+                    """
+                    const s = (selector, property) => getComputedStyle(document.querySelector(selector))[property];
+                    return [s('section', 'breakBefore'), s('thead', 'display'), s('tfoot', 'display'), s('tbody tr', 'breakInside'),
+                            s('.language-switch', 'display'), s('.signatures', 'breakInside')]
+                    """).array?.compactMap(\.string)
+                #expect(style == ["page", "table-header-group", "table-row-group", "avoid", "none", "avoid"])
+                // Back to no emulation (an emulated `screen` would also hold while printing).
+                try await session.emulateMedia("")
+                #expect(try await session.execute("return getComputedStyle(document.querySelector('section')).breakBefore").string == "auto")
                 let pdf = try await session.printToPDF()
                 #expect(pdf.starts(with: Array("%PDF-".utf8)))
                 // To look at the pages: HROMADA_REPORT_PREVIEW=DIR keeps the HTML and the PDF there.
