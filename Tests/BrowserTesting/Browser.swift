@@ -236,6 +236,11 @@ public struct BrowserSession: Sendable {
             .POST, "\(base)/goog/cdp/execute", body: ["cmd": "Emulation.setEmulatedMedia", "params": ["media": .string(media)]])
     }
 
+    /// Resizes the browser window (CSS pixels).
+    public func setWindowSize(width: Int, height: Int) async throws {
+        _ = try await WebDriverHTTP.command(.POST, "\(base)/window/rect", body: ["width": .number(Double(width)), "height": .number(Double(height))])
+    }
+
     /// The page's title.
     public func title() async throws -> String {
         try await WebDriverHTTP.command(.GET, "\(base)/title", body: nil).string ?? ""

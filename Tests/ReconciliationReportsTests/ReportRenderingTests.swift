@@ -165,6 +165,16 @@ struct ReportRenderingTests {
                             s('.language-switch', 'display'), s('.signatures', 'breakInside')]
                     """).array?.compactMap(\.string)
                 #expect(style == ["page", "table-header-group", "table-row-group", "avoid", "none", "avoid"])
+                // Nothing is wider than the printable width of A4 (210 mm less 32 mm of margins ≈ 673 px).
+                try await session.setWindowSize(width: 673, height: 1000)
+                let widths = try await session.execute(
+                    "return [document.documentElement.clientWidth, Math.max(...[...document.querySelectorAll('table, svg')].map(e => e.getBoundingClientRect().right))]"
+                ).array?.compactMap(\.number) ?? []
+                let wide = try await session.execute(
+                    "const w = document.documentElement.clientWidth; return [...document.querySelectorAll('table, svg')].filter(e => e.getBoundingClientRect().right > w + 1).map(e => (e.id || e.className.baseVal || e.className) + ':' + Math.round(e.getBoundingClientRect().right)).join(' ')"
+                ).string ?? ""
+                #expect(widths.count == 2 && widths[1] <= widths[0] + 1, "too wide for A4: \(wide)")
+                try await session.setWindowSize(width: 1280, height: 1024)
                 // Back to no emulation (an emulated `screen` would also hold while printing).
                 try await session.emulateMedia("")
                 #expect(try await session.execute("return getComputedStyle(document.querySelector('section')).breakBefore").string == "auto")

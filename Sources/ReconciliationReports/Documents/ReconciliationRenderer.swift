@@ -151,7 +151,7 @@ public enum ReconciliationRenderer {
         sections.append(
             PrintSection(
                 id: "summary", title: BilingualText(uk: "Підсумок", en: "Summary"),
-                blocks: [.facts(summary), .table(tables.compensationByCarrier), .table(tables.compensationByCategory)] + charts.map { .chart($0) }))
+                blocks: [.facts(summary), .table(tables.compensationByCarrier.dropping(["carrierId"])), .table(tables.compensationByCategory)] + charts.map { .chart($0) }))
 
         let carriers = Array(Set(report.totalsByCarrier.map(\.key) + report.acts.map(\.carrier.id))).sorted()
         for carrier in carriers {
@@ -179,7 +179,7 @@ public enum ReconciliationRenderer {
                                 BilingualText(
                                     uk: "Компенсація = повна вартість проїзду за тарифом, чинним у день поїздки, мінус сплачене пасажиром; за кожним рядком — записи валідаторів.",
                                     en: "Compensation = the full fare by the tariff in force on the day of the ride minus what the passenger paid; each line rests on validator entries.")),
-                            .table(tables.compensationByRoute(carrier: carrier)), .table(tables.compensationLines(carrier: carrier)),
+                            .table(tables.compensationByRoute(carrier: carrier).dropping(["carrierId", "carrier"])), .table(tables.compensationLines(carrier: carrier)),
                             .signatures([.head, .chiefAccountant, .preparedBy]),
                         ]))
             }
@@ -197,10 +197,10 @@ public enum ReconciliationRenderer {
                 var blocks: [PrintBlock] = []
                 if act.hasClaim {
                     facts.append(.init(BilingualText(uk: "Заявлено перевізником", en: "Claimed by the carrier"), .money(kopecks: act.claimedKopecks)))
-                    blocks = [.facts(facts), .table(tables.payments(carrier: carrier)), .table(tables.actVariances(carrier: carrier))]
+                    blocks = [.facts(facts), .table(tables.payments(carrier: carrier).dropping(["carrierId", "carrier"])), .table(tables.actVariances(carrier: carrier).dropping(["carrierId", "carrier", "claimLines"]))]
                 } else {
                     blocks = [
-                        .facts(facts), .table(tables.payments(carrier: carrier)),
+                        .facts(facts), .table(tables.payments(carrier: carrier).dropping(["carrierId", "carrier"])),
                         .paragraph(BilingualText(uk: "Перевізник не подав даних за період; звірку проведено за обліком громади.", en: "The carrier submitted no figures for the period; the act rests on the community's records.")),
                     ]
                 }
@@ -220,8 +220,8 @@ public enum ReconciliationRenderer {
         sections.append(
             PrintSection(
                 id: "excluded", title: BilingualText(uk: "Поїздки, не включені до компенсації", en: "Rides excluded from compensation"),
-                blocks: [.table(tables.excludedRides)]))
-        var budgetBlocks: [PrintBlock] = [.table(tables.budget)]
+                blocks: [.table(tables.excludedRides.dropping(["carrierId", "reasonCode"]))]))
+        var budgetBlocks: [PrintBlock] = [.table(tables.budget.dropping(["categoryCode", "accruedBeforeKopecks"]))]
         if let budget = report.budget {
             budgetBlocks.insert(
                 .facts([
