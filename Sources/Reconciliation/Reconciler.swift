@@ -40,12 +40,9 @@ struct Reconciler {
     func report() -> ReconciliationReport {
         // A closed period is judged from what had arrived by its close, so its report never
         // changes; what came later is the next period's late section.
-        var entries = distinctEntries(devices)
-        if let close = input.close {
-            entries = entries.filter { held in held.receivedAt.map { $0 <= close } ?? true }
-        }
+        let entries = distinctEntries(devices, receivedBy: input.close)
         let facts = readLedgerFacts(entries)
-        let entriesByDevice = Dictionary(grouping: entries, by: \.entry.deviceID)
+        let entriesByDevice = slicesByDevice(entries)
         let (rides, duplicates) = separateDuplicates(facts.rides)
         let assignments = AssignmentIndex(reference.deviceAssignments)
 

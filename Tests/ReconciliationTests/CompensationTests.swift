@@ -198,3 +198,58 @@ import Testing
         #expect(report.excluded.isEmpty)
     }
 }
+
+/// Whole reconciliations of the DST months: every ride lands on its Kyiv day and in its month.
+@Suite struct DaylightSavingMonthTests {
+    let card: CardSerial = 0x00AA_0000_0000_0050
+
+    func lines(month: String, rides: [Int64]) throws -> [CivilDate: Int] {
+        var bus = Bus(Town.busA1)
+        for time in rides { bus.benefit(card, at: UnixTime(time)) }
+        var input = Town.input([bus])
+        input.period = try ReportingPeriod(month: month)
+        return Dictionary(reconcile(input).lines.map { ($0.date, $0.rides) }, uniquingKeysWith: +)
+    }
+
+    @Test func october2026() throws {
+        let days = try lines(
+            month: "2026-10",
+            rides: [
+                1_790_802_000 - 60,  // 30 Sep 23:59 EEST: September
+                1_790_802_000,  // 1 Oct 00:00 EEST
+                1_792_888_200,  // 25 Oct 00:30Z = 03:30 EEST, before the clocks go back
+                1_792_891_800,  // 25 Oct 01:30Z = 03:30 EET, after (the same wall time again)
+                1_793_484_000 - 60,  // 31 Oct 23:59 EET
+                1_793_484_000,  // 1 Nov 00:00 EET: November
+            ])
+        #expect(days == [
+            CivilDate(year: 2026, month: 10, day: 1)!: 1, CivilDate(year: 2026, month: 10, day: 25)!: 2, CivilDate(year: 2026, month: 10, day: 31)!: 1,
+        ])
+    }
+
+    @Test func march2026() throws {
+        let days = try lines(
+            month: "2026-03",
+            rides: [
+                1_772_316_000 - 60,  // 28 Feb 23:59 EET: February
+                1_772_316_000,  // 1 Mar 00:00 EET
+                1_774_746_000 - 60,  // 29 Mar 00:59Z = 02:59 EET, before the clocks go forward
+                1_774_746_000,  // 29 Mar 01:00Z = 04:00 EEST
+                1_774_990_800 - 60,  // 31 Mar 23:59 EEST
+                1_774_990_800,  // 1 Apr 00:00 EEST: April
+            ])
+        #expect(days == [
+            CivilDate(year: 2026, month: 3, day: 1)!: 1, CivilDate(year: 2026, month: 3, day: 29)!: 2, CivilDate(year: 2026, month: 3, day: 31)!: 1,
+        ])
+    }
+
+    /// The card's last ride before the period is what makes the first one of the period a transfer.
+    @Test func transferAcrossThePeriodStart() {
+        var a1 = Bus(Town.busA1)
+        var a2 = Bus(Town.busA2)
+        a1.paidRide(card, at: Town.period.start - 10 * minute)
+        a2.benefit(card, at: Town.period.start + 10 * minute)
+        let report = reconcile(Town.input([a1, a2]))
+        #expect(report.compensation == 750)
+    }
+}

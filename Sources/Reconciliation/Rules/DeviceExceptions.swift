@@ -49,7 +49,7 @@ func attributeTripGap(_ gap: TripNumberGap, heads: [DeviceID: HeadView]) -> Devi
 
 extension Reconciler {
     /// The held head, or, for a closed period, the last entry received by the close.
-    func effectiveHead(of device: DeviceLedger, own: [HeldEntry]) -> HeadView {
+    func effectiveHead(of device: DeviceLedger, own: ArraySlice<HeldEntry>) -> HeadView {
         if let close = input.close, device.entries.contains(where: { $0.receivedAt.map { $0 > close } ?? false }) {
             if let last = own.max(by: { $0.entry.sequence < $1.entry.sequence }) {
                 return HeadView(head: ChainHead(after: last.entry), time: last.entry.record.deviceTime)
@@ -67,7 +67,7 @@ extension Reconciler {
     }
 
     /// Gaps, entries without a receipt, silent devices and tamper alarms.
-    func deviceExceptions(entriesByDevice byDevice: [DeviceID: [HeldEntry]], facts: LedgerFacts, assignments: AssignmentIndex, compensationOf: (EntryReference) -> Int64)
+    func deviceExceptions(entriesByDevice byDevice: [DeviceID: ArraySlice<HeldEntry>], facts: LedgerFacts, assignments: AssignmentIndex, compensationOf: (EntryReference) -> Int64)
         -> [IntegrityException]
     {
         let options = input.options

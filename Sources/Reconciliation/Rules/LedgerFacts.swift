@@ -64,31 +64,55 @@ struct LedgerFacts: Sendable {
 ///
 /// The same entry given twice keeps its earliest received time. Two different entries at one
 /// place cannot both be held by the service; if an input has them, the one with the lower hash
-/// is kept, so the choice does not depend on input order. Sorting (skipped when the input is
-/// already in order, as a loader reading by device and sequence gives it) and merging
-/// neighbours keeps a month of millions of entries out of a hash table.
-func distinctEntries(_ devices: [DeviceLedger]) -> [HeldEntry] {
+/// is kept, so the choice does not depend on input order. Entries received after `receivedBy`
+/// are left out (a closed period). Sorting (skipped when the input is already in order, as a
+/// loader reading by device and sequence gives it) and merging neighbours in place keeps a
+/// month of millions of entries in one array, out of any hash table.
+func distinctEntries(_ devices: [DeviceLedger], receivedBy close: UnixTime? = nil) -> [HeldEntry] {
     var all: [HeldEntry] = []
     all.reserveCapacity(devices.reduce(0) { $0 + $1.entries.count })
-    for device in devices { all.append(contentsOf: device.entries) }
-    let inOrder = zip(all, all.dropFirst()).allSatisfy { $0.reference < $1.reference }
-    if !inOrder { all.sort { $0.reference < $1.reference } }
-    var distinct: [HeldEntry] = []
-    distinct.reserveCapacity(all.count)
-    for held in all {
-        guard let last = distinct.last, last.reference == held.reference else {
-            distinct.append(held)
-            continue
-        }
-        if last.entry.hash == held.entry.hash {
-            if let time = held.receivedAt, last.receivedAt.map({ time < $0 }) ?? true {
-                distinct[distinct.count - 1] = held
-            }
-        } else if held.entry.hash.bytes.lexicographicallyPrecedes(last.entry.hash.bytes) {
-            distinct[distinct.count - 1] = held
+    for device in devices {
+        if let close {
+            all.append(contentsOf: device.entries.lazy.filter { held in held.receivedAt.map { $0 <= close } ?? true })
+        } else {
+            all.append(contentsOf: device.entries)
         }
     }
-    return distinct
+    let inOrder = zip(all, all.dropFirst()).allSatisfy { $0.reference < $1.reference }
+    if !inOrder { all.sort { $0.reference < $1.reference } }
+    var kept = 0
+    for index in all.indices {
+        let held = all[index]
+        guard kept > 0, all[kept - 1].reference == held.reference else {
+            all[kept] = held
+            kept += 1
+            continue
+        }
+        let last = all[kept - 1]
+        if last.entry.hash == held.entry.hash {
+            if let time = held.receivedAt, last.receivedAt.map({ time < $0 }) ?? true {
+                all[kept - 1] = held
+            }
+        } else if held.entry.hash.bytes.lexicographicallyPrecedes(last.entry.hash.bytes) {
+            all[kept - 1] = held
+        }
+    }
+    all.removeLast(all.count - kept)
+    return all
+}
+
+/// The slice of each device's entries in entries sorted by device (no copies).
+func slicesByDevice(_ entries: [HeldEntry]) -> [DeviceID: ArraySlice<HeldEntry>] {
+    var slices: [DeviceID: ArraySlice<HeldEntry>] = [:]
+    var start = entries.startIndex
+    while start < entries.endIndex {
+        let device = entries[start].entry.deviceID
+        var end = start
+        while end < entries.endIndex, entries[end].entry.deviceID == device { end += 1 }
+        slices[device] = entries[start..<end]
+        start = end
+    }
+    return slices
 }
 
 /// Reads rides, purse movements and open pending transactions from the entries, settling each
