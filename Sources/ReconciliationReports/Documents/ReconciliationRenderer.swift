@@ -177,6 +177,10 @@ public enum ReconciliationRenderer {
                             .facts(facts),
                             .paragraph(
                                 BilingualText(
+                                    uk: "Сума до компенсації: \(NumberFormat.money(kopecks: total.compensationKopecks, .ukrainian)) (\(AmountInWords.ukrainian(kopecks: total.compensationKopecks))).",
+                                    en: "Compensation due: \(NumberFormat.money(kopecks: total.compensationKopecks, .english)).")),
+                            .paragraph(
+                                BilingualText(
                                     uk: "Компенсація = повна вартість проїзду за тарифом, чинним у день поїздки, мінус сплачене пасажиром; за кожним рядком — записи валідаторів.",
                                     en: "Compensation = the full fare by the tariff in force on the day of the ride minus what the passenger paid; each line rests on validator entries.")),
                             .table(tables.compensationByRoute(carrier: carrier).dropping(["carrierId", "carrier"])), .table(tables.compensationLines(carrier: carrier)),
@@ -204,6 +208,15 @@ public enum ReconciliationRenderer {
                         .paragraph(BilingualText(uk: "Перевізник не подав даних за період; звірку проведено за обліком громади.", en: "The carrier submitted no figures for the period; the act rests on the community's records.")),
                     ]
                 }
+                blocks.append(
+                    .paragraph(
+                        BilingualText(
+                            uk: act.closingDebtKopecks >= 0
+                                ? "Заборгованість громади перед перевізником на кінець періоду: \(NumberFormat.money(kopecks: act.closingDebtKopecks, .ukrainian)) (\(AmountInWords.ukrainian(kopecks: act.closingDebtKopecks)))."
+                                : "Переплата перевізнику на кінець періоду: \(NumberFormat.money(kopecks: -act.closingDebtKopecks, .ukrainian)) (\(AmountInWords.ukrainian(kopecks: -act.closingDebtKopecks))).",
+                            en: act.closingDebtKopecks >= 0
+                                ? "The community owes the carrier \(NumberFormat.money(kopecks: act.closingDebtKopecks, .english)) at the end of the period."
+                                : "The carrier was overpaid by \(NumberFormat.money(kopecks: -act.closingDebtKopecks, .english)) at the end of the period.")))
                 blocks.append(.heading(BilingualText(uk: "Від громади", en: "For the community")))
                 blocks.append(.signatures([.head, .chiefAccountant, .preparedBy]))
                 blocks.append(.heading(BilingualText(uk: "Від перевізника", en: "For the carrier")))
