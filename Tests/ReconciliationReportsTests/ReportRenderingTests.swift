@@ -48,7 +48,7 @@ struct ReportRenderingTests {
         #expect(acts[2][3] == "'=1+1", "a contract number that looks like a formula is guarded")
         let variances = ReconciliationTables(report, context: context).actVariances()
         #expect(variances.rows.count == 1, "only lines that differ")
-        #expect(variances.rows.first?.last == .text("100/77 deny-listed"))
+        #expect(variances.rows.first?.last == .words(BilingualText(uk: "100/77 deny-listed (картка у стоп-списку)", en: "100/77 deny-listed (card deny-listed)")))
     }
 
     @Test func csvAndJSONAreTheSameBytesWhateverTheRunOrTheOrderOfReferenceData() throws {

@@ -239,13 +239,17 @@ public struct ReconciliationTables: Sendable {
     public func actVariances(carrier: CarrierID? = nil) -> ReportTable {
         let rows = report.acts.filter { carrier == nil || $0.carrier.id == carrier }.flatMap { act in
             act.variances.filter { $0.rideDifference != 0 || $0.amountDifferenceKopecks != 0 }.map { variance -> [ReportCell] in
-                let explanation = zip(variance.explainingEntries, variance.explainingReasons).map { "\($0) \($1.rawValue)" }
+                // The entry, the reason's code (to join with excluded-rides) and the reason in words.
+                let pairs = Array(zip(variance.explainingEntries, variance.explainingReasons))
+                let explanation = BilingualText(
+                    uk: pairs.map { "\($0) \($1.rawValue) (\($1.text.uk))" }.joined(separator: "; "),
+                    en: pairs.map { "\($0) \($1.rawValue) (\($1.text.en))" }.joined(separator: "; "))
                 return [
                     .integer(Int64(act.carrier.id.rawValue)), .text(act.carrier.name), .text(context.routeName(variance.route)),
                     .date(ReportDate(variance.date)), .integer(Int64(variance.category.rawValue)), .integer(Int64(variance.ourRides)),
                     .money(kopecks: variance.ourAmountKopecks), .integer(Int64(variance.claimedRides)), .money(kopecks: variance.claimedAmountKopecks),
                     .integer(Int64(variance.rideDifference)), .money(kopecks: variance.amountDifferenceKopecks),
-                    .text(variance.claimLines.map(String.init).joined(separator: ", ")), .text(explanation.joined(separator: "; ")),
+                    .text(variance.claimLines.map(String.init).joined(separator: ", ")), .words(explanation),
                 ]
             }
         }
