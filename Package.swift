@@ -371,7 +371,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconciliationReportsTests",
-            dependencies: ["ReconciliationReports", "Reconciliation", "AccountingCore", "Entitlements", "Identifiers", "BrowserTesting", crypto]
+            dependencies: [
+                "ReconciliationReports", "Reconciliation", "AccountingCore", "Entitlements", "Identifiers", "LedgerCore", "Tariff", "BrowserTesting",
+                crypto,
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

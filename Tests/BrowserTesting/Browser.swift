@@ -228,6 +228,29 @@ public struct BrowserSession: Sendable {
         return Array(data)
     }
 
+    /// Lays the page out for `media` (`print` or `screen`), as Ctrl+P would, so that a test can
+    /// read the print stylesheet's computed styles; `""` ends the emulation (it also holds while
+    /// printing to PDF). A Chromium DevTools command (chromedriver's `goog/cdp/execute`), not W3C.
+    public func emulateMedia(_ media: String) async throws {
+        _ = try await WebDriverHTTP.command(
+            .POST, "\(base)/goog/cdp/execute", body: ["cmd": "Emulation.setEmulatedMedia", "params": ["media": .string(media)]])
+    }
+
+    /// Resizes the browser window (CSS pixels).
+    public func setWindowSize(width: Int, height: Int) async throws {
+        _ = try await WebDriverHTTP.command(.POST, "\(base)/window/rect", body: ["width": .number(Double(width)), "height": .number(Double(height))])
+    }
+
+    /// The page's title.
+    public func title() async throws -> String {
+        try await WebDriverHTTP.command(.GET, "\(base)/title", body: nil).string ?? ""
+    }
+
+    /// The URL of the page shown.
+    public func currentURL() async throws -> String {
+        try await WebDriverHTTP.command(.GET, "\(base)/url", body: nil).string ?? ""
+    }
+
     /// Ends the session and closes the browser.
     public func delete() async throws {
         _ = try await WebDriverHTTP.command(.DELETE, base, body: nil)
@@ -256,6 +279,21 @@ public struct BrowserSession: Sendable {
         /// An attribute's value, or nil.
         public func attribute(_ name: String) async throws -> String? {
             try await WebDriverHTTP.command(.GET, "\(session.base)/element/\(id)/attribute/\(name)", body: nil).string
+        }
+
+        /// Clicks the element's centre, as a user would.
+        public func click() async throws {
+            _ = try await WebDriverHTTP.command(.POST, "\(session.base)/element/\(id)/click", body: [:])
+        }
+
+        /// Types `text` into the element (an input, a text area).
+        public func type(_ text: String) async throws {
+            _ = try await WebDriverHTTP.command(.POST, "\(session.base)/element/\(id)/value", body: ["text": .string(text)])
+        }
+
+        /// Empties an input or a text area.
+        public func clear() async throws {
+            _ = try await WebDriverHTTP.command(.POST, "\(session.base)/element/\(id)/clear", body: [:])
         }
 
         /// The element as a script argument.

@@ -1,4 +1,4 @@
-import BrowserTesting
+@testable import BrowserTesting
 import Foundation
 import Testing
 
@@ -131,5 +131,53 @@ struct PrintedPageTests {
     static func pageCount(_ pdf: [UInt8]) -> Int {
         let text = String(decoding: pdf, as: UTF8.self)
         return text.components(separatedBy: "/Type /Page").dropFirst().filter { !$0.hasPrefix("s") }.count
+    }
+}
+
+/// Without Chromium the browser tests fail and say how to get it; they never skip silently.
+@Suite("The browser test infrastructure")
+struct BrowserInfrastructureTests {
+    @Test func aMissingBrowserIsAFailureThatNamesToolsSetup() throws {
+        do {
+            _ = try Browser.locate(["/nonexistent/chromium"], package: "chromium")
+            Issue.record("a missing browser was found")
+        } catch let error as BrowserError {
+            #expect(error.description.contains("Tools/setup"))
+            #expect(error.description.contains("chromium"))
+        }
+    }
+}
+
+/// The WebDriver client itself on a page of its own: the console is really read (so "no console
+/// error" can fail), scripts, elements, typing and clicking work.
+@Suite("The WebDriver client", .serialized)
+struct WebDriverClientTests {
+    @Test func readsTheConsoleTypesAndClicks() async throws {
+        let directory = try Support.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let page = directory.appendingPathComponent("form.html")
+        try """
+            <!DOCTYPE html><html lang="uk"><head><meta charset="utf-8"><title>Форма</title></head><body>
+            <input id="name"><button id="go" onclick="document.getElementById('out').textContent = 'Привіт, ' + document.getElementById('name').value">OK</button>
+            <p id="out"></p>
+            <script>console.error("навмисна помилка"); console.log("звичайний запис")</script>
+            </body></html>
+            """.write(to: page, atomically: true, encoding: .utf8)
+        try await Browser.withSession { session in
+            try await session.navigate(to: page)
+            #expect(try await session.title() == "Форма")
+            #expect(try await session.currentURL().hasSuffix("/form.html"))
+            let log = try await session.consoleLog()
+            #expect(log.contains { $0.level == "SEVERE" && $0.message.contains("навмисна помилка") }, "\(log)")
+            #expect(log.contains { $0.level == "INFO" && $0.message.contains("звичайний запис") }, "\(log)")
+            let input = try #require(try await session.findElements(css: "#name").first)
+            try await input.type("Оксана")
+            try await #require(try await session.findElements(css: "#go").first).click()
+            #expect(try await #require(try await session.findElements(css: "#out").first).text() == "Привіт, Оксана")
+            try await input.clear()
+            #expect(try await session.execute("return document.getElementById('name').value").string == "")
+            #expect(try await session.execute("return arguments[0] + arguments[1]", arguments: [2, 3]).number == 5)
+            #expect(try await session.findElements(css: "table").isEmpty)
+        }
     }
 }

@@ -48,7 +48,7 @@ struct ReportRenderingTests {
         #expect(acts[2][3] == "'=1+1", "a contract number that looks like a formula is guarded")
         let variances = ReconciliationTables(report, context: context).actVariances()
         #expect(variances.rows.count == 1, "only lines that differ")
-        #expect(variances.rows.first?.last == .text("100/77 deny-listed"))
+        #expect(variances.rows.first?.last == .words(BilingualText(uk: "100/77 deny-listed (картка у стоп-списку)", en: "100/77 deny-listed (card deny-listed)")))
     }
 
     @Test func csvAndJSONAreTheSameBytesWhateverTheRunOrTheOrderOfReferenceData() throws {
@@ -61,6 +61,19 @@ struct ReportRenderingTests {
         // Only the generation time on the pages differs.
         let uk = try #require(first.first { $0.name == "report.uk.html" }), ukLater = try #require(second.first { $0.name == "report.uk.html" })
         #expect(uk != ukLater)
+
+        // The report's lists in another order: the same files.
+        var shuffled = ReportFixture.report
+        shuffled.lines.reverse()
+        shuffled.totalsByCarrier.reverse()
+        shuffled.totalsByRoute.reverse()
+        shuffled.exceptions.reverse()
+        shuffled.excluded.reverse()
+        shuffled.acts.reverse()
+        shuffled.coverage.reverse()
+        shuffled.budget?.lines.reverse()
+        #expect(shuffled != ReportFixture.report)
+        #expect(ReconciliationRenderer.render(shuffled, context: ReportFixture.context()) == first)
 
         let json = try #require(first.first { $0.name == "report.json" })
         let directory = try Support.temporaryDirectory()
@@ -142,6 +155,29 @@ struct ReportRenderingTests {
                     #expect(box.width > 100 && box.height > 50, "\(chart.id)")
                     #expect(try await session.findElements(css: "svg#\(chart.id) rect.bar").count == chart.barCount, "\(chart.id)")
                 }
+                // The print stylesheet: each section from a new page, table headings repeated on
+                // every page, totals once, no row split, the language switch not printed.
+                try await session.emulateMedia("print")
+                let style = try await session.execute(
+                    """
+                    const s = (selector, property) => getComputedStyle(document.querySelector(selector))[property];
+                    return [s('section', 'breakBefore'), s('thead', 'display'), s('tfoot', 'display'), s('tbody tr', 'breakInside'),
+                            s('.language-switch', 'display'), s('.signatures', 'breakInside')]
+                    """).array?.compactMap(\.string)
+                #expect(style == ["page", "table-header-group", "table-row-group", "avoid", "none", "avoid"])
+                // Nothing is wider than the printable width of A4 (210 mm less 32 mm of margins ≈ 673 px).
+                try await session.setWindowSize(width: 673, height: 1000)
+                let widths = try await session.execute(
+                    "return [document.documentElement.clientWidth, Math.max(...[...document.querySelectorAll('table, svg')].map(e => e.getBoundingClientRect().right))]"
+                ).array?.compactMap(\.number) ?? []
+                let wide = try await session.execute(
+                    "const w = document.documentElement.clientWidth; return [...document.querySelectorAll('table, svg')].filter(e => e.getBoundingClientRect().right > w + 1).map(e => (e.id || e.className.baseVal || e.className) + ':' + Math.round(e.getBoundingClientRect().right)).join(' ')"
+                ).string ?? ""
+                #expect(widths.count == 2 && widths[1] <= widths[0] + 1, "too wide for A4: \(wide)")
+                try await session.setWindowSize(width: 1280, height: 1024)
+                // Back to no emulation (an emulated `screen` would also hold while printing).
+                try await session.emulateMedia("")
+                #expect(try await session.execute("return getComputedStyle(document.querySelector('section')).breakBefore").string == "auto")
                 let pdf = try await session.printToPDF()
                 #expect(pdf.starts(with: Array("%PDF-".utf8)))
                 // To look at the pages: HROMADA_REPORT_PREVIEW=DIR keeps the HTML and the PDF there.

@@ -77,6 +77,7 @@ public enum ReconciliationRenderer {
     /// The three charts: rides per day by category, compensation per carrier (by category),
     /// exceptions per device (by kind).
     public static func charts(_ report: ReconciliationReport, context: ReportContext) -> [BarChart] {
+        let report = ReconciliationTables.ordered(report)
         let days = report.period.days
         let dayIndex = Dictionary(uniqueKeysWithValues: days.enumerated().map { ($1, $0) })
         let categories = Array(Set(report.lines.map(\.category))).sorted()
@@ -119,6 +120,7 @@ public enum ReconciliationRenderer {
     /// the акт звірки, then exceptions, excluded rides, budget, card statistics, late entries and
     /// the ledgers covered; each section from a new page.
     public static func document(_ report: ReconciliationReport, context: ReportContext) -> PrintDocument {
+        let report = ReconciliationTables.ordered(report)
         let tables = ReconciliationTables(report, context: context)
         let charts = charts(report, context: context)
         let header = PrintHeader(
@@ -149,7 +151,7 @@ public enum ReconciliationRenderer {
         sections.append(
             PrintSection(
                 id: "summary", title: BilingualText(uk: "Підсумок", en: "Summary"),
-                blocks: [.facts(summary), .table(tables.compensationByCarrier), .table(tables.compensationByCategory)] + charts.map { .chart($0) }))
+                blocks: [.facts(summary), .table(tables.compensationByCarrier.dropping(["carrierId"])), .table(tables.compensationByCategory)] + charts.map { .chart($0) }))
 
         let carriers = Array(Set(report.totalsByCarrier.map(\.key) + report.acts.map(\.carrier.id))).sorted()
         for carrier in carriers {
@@ -175,9 +177,13 @@ public enum ReconciliationRenderer {
                             .facts(facts),
                             .paragraph(
                                 BilingualText(
+                                    uk: "Сума до компенсації: \(NumberFormat.money(kopecks: total.compensationKopecks, .ukrainian)) (\(AmountInWords.ukrainian(kopecks: total.compensationKopecks))).",
+                                    en: "Compensation due: \(NumberFormat.money(kopecks: total.compensationKopecks, .english)).")),
+                            .paragraph(
+                                BilingualText(
                                     uk: "Компенсація = повна вартість проїзду за тарифом, чинним у день поїздки, мінус сплачене пасажиром; за кожним рядком — записи валідаторів.",
                                     en: "Compensation = the full fare by the tariff in force on the day of the ride minus what the passenger paid; each line rests on validator entries.")),
-                            .table(tables.compensationByRoute(carrier: carrier)), .table(tables.compensationLines(carrier: carrier)),
+                            .table(tables.compensationByRoute(carrier: carrier).dropping(["carrierId", "carrier"])), .table(tables.compensationLines(carrier: carrier)),
                             .signatures([.head, .chiefAccountant, .preparedBy]),
                         ]))
             }
@@ -195,13 +201,22 @@ public enum ReconciliationRenderer {
                 var blocks: [PrintBlock] = []
                 if act.hasClaim {
                     facts.append(.init(BilingualText(uk: "Заявлено перевізником", en: "Claimed by the carrier"), .money(kopecks: act.claimedKopecks)))
-                    blocks = [.facts(facts), .table(tables.payments(carrier: carrier)), .table(tables.actVariances(carrier: carrier))]
+                    blocks = [.facts(facts), .table(tables.payments(carrier: carrier).dropping(["carrierId", "carrier"])), .table(tables.actVariances(carrier: carrier).dropping(["carrierId", "carrier", "claimLines"]))]
                 } else {
                     blocks = [
-                        .facts(facts), .table(tables.payments(carrier: carrier)),
+                        .facts(facts), .table(tables.payments(carrier: carrier).dropping(["carrierId", "carrier"])),
                         .paragraph(BilingualText(uk: "Перевізник не подав даних за період; звірку проведено за обліком громади.", en: "The carrier submitted no figures for the period; the act rests on the community's records.")),
                     ]
                 }
+                blocks.append(
+                    .paragraph(
+                        BilingualText(
+                            uk: act.closingDebtKopecks >= 0
+                                ? "Заборгованість громади перед перевізником на кінець періоду: \(NumberFormat.money(kopecks: act.closingDebtKopecks, .ukrainian)) (\(AmountInWords.ukrainian(kopecks: act.closingDebtKopecks)))."
+                                : "Переплата перевізнику на кінець періоду: \(NumberFormat.money(kopecks: -act.closingDebtKopecks, .ukrainian)) (\(AmountInWords.ukrainian(kopecks: -act.closingDebtKopecks))).",
+                            en: act.closingDebtKopecks >= 0
+                                ? "The community owes the carrier \(NumberFormat.money(kopecks: act.closingDebtKopecks, .english)) at the end of the period."
+                                : "The carrier was overpaid by \(NumberFormat.money(kopecks: -act.closingDebtKopecks, .english)) at the end of the period.")))
                 blocks.append(.heading(BilingualText(uk: "Від громади", en: "For the community")))
                 blocks.append(.signatures([.head, .chiefAccountant, .preparedBy]))
                 blocks.append(.heading(BilingualText(uk: "Від перевізника", en: "For the carrier")))
@@ -218,8 +233,8 @@ public enum ReconciliationRenderer {
         sections.append(
             PrintSection(
                 id: "excluded", title: BilingualText(uk: "Поїздки, не включені до компенсації", en: "Rides excluded from compensation"),
-                blocks: [.table(tables.excludedRides)]))
-        var budgetBlocks: [PrintBlock] = [.table(tables.budget)]
+                blocks: [.table(tables.excludedRides.dropping(["carrierId", "reasonCode"]))]))
+        var budgetBlocks: [PrintBlock] = [.table(tables.budget.dropping(["categoryCode", "accruedBeforeKopecks"]))]
         if let budget = report.budget {
             budgetBlocks.insert(
                 .facts([

@@ -11,8 +11,34 @@ public struct ReconciliationTables: Sendable {
 
     /// The tables of `report`, named with `context`.
     public init(_ report: ReconciliationReport, context: ReportContext) {
-        self.report = report
+        self.report = Self.ordered(report)
         self.context = context
+    }
+
+    /// The report with every list in one total order of its own fields, so that the files do
+    /// not depend on the order the lists were built in (the rules sort them the same way; this
+    /// keeps the documents' bytes a function of the report's content alone).
+    static func ordered(_ report: ReconciliationReport) -> ReconciliationReport {
+        var report = report
+        report.lines.sort {
+            ($0.carrier, $0.route, $0.category, $0.date, $0.tariffVersion) < ($1.carrier, $1.route, $1.category, $1.date, $1.tariffVersion)
+        }
+        report.totalsByCarrier.sort { $0.key < $1.key }
+        report.totalsByCategory.sort { $0.key < $1.key }
+        report.totalsByRoute.sort { $0.key < $1.key }
+        report.budget?.lines.sort { $0.category < $1.category }
+        report.excluded.sort { ($0.date, $0.entry, $0.reason) < ($1.date, $1.entry, $1.reason) }
+        report.exceptions.sort { lhs, rhs in
+            let left = (lhs.kind, lhs.device?.rawValue ?? 0, lhs.entries.first?.device.rawValue ?? 0, lhs.entries.first?.sequence ?? 0)
+            let right = (rhs.kind, rhs.device?.rawValue ?? 0, rhs.entries.first?.device.rawValue ?? 0, rhs.entries.first?.sequence ?? 0)
+            if left != right { return left < right }
+            return (lhs.card?.rawValue ?? 0, lhs.text.uk) < (rhs.card?.rawValue ?? 0, rhs.text.uk)
+        }
+        report.acts.sort { $0.carrier.id < $1.carrier.id }
+        report.late.sort { $0.entry < $1.entry }
+        report.coverage.sort { $0.device < $1.device }
+        report.cards.byCategory.sort { ($0.category?.rawValue ?? .max) < ($1.category?.rawValue ?? .max) }
+        return report
     }
 
     /// Every table, in the order of the files list.
@@ -213,13 +239,17 @@ public struct ReconciliationTables: Sendable {
     public func actVariances(carrier: CarrierID? = nil) -> ReportTable {
         let rows = report.acts.filter { carrier == nil || $0.carrier.id == carrier }.flatMap { act in
             act.variances.filter { $0.rideDifference != 0 || $0.amountDifferenceKopecks != 0 }.map { variance -> [ReportCell] in
-                let explanation = zip(variance.explainingEntries, variance.explainingReasons).map { "\($0) \($1.rawValue)" }
+                // The entry, the reason's code (to join with excluded-rides) and the reason in words.
+                let pairs = Array(zip(variance.explainingEntries, variance.explainingReasons))
+                let explanation = BilingualText(
+                    uk: pairs.map { "\($0) \($1.rawValue) (\($1.text.uk))" }.joined(separator: "; "),
+                    en: pairs.map { "\($0) \($1.rawValue) (\($1.text.en))" }.joined(separator: "; "))
                 return [
                     .integer(Int64(act.carrier.id.rawValue)), .text(act.carrier.name), .text(context.routeName(variance.route)),
                     .date(ReportDate(variance.date)), .integer(Int64(variance.category.rawValue)), .integer(Int64(variance.ourRides)),
                     .money(kopecks: variance.ourAmountKopecks), .integer(Int64(variance.claimedRides)), .money(kopecks: variance.claimedAmountKopecks),
                     .integer(Int64(variance.rideDifference)), .money(kopecks: variance.amountDifferenceKopecks),
-                    .text(variance.claimLines.map(String.init).joined(separator: ", ")), .text(explanation.joined(separator: "; ")),
+                    .text(variance.claimLines.map(String.init).joined(separator: ", ")), .words(explanation),
                 ]
             }
         }

@@ -3,7 +3,9 @@ public enum HTMLTable {
     /// The table in `language`: caption, a `thead` the browser repeats on every printed page,
     /// the rows, then the totals in a `tfoot`. Numbers are aligned right (class `num`).
     public static func render(_ table: ReportTable, _ language: ReportLanguage) -> String {
-        var html = "<table id=\"table-\(HTMLEscaping.identifier(table.name))\" class=\"report-table\">\n"
+        // Nine columns and more get a smaller type so that they fit the width of A4 portrait.
+        let dense = table.columns.count >= 9 ? " dense" : ""
+        var html = "<table id=\"table-\(HTMLEscaping.identifier(table.name))\" class=\"report-table\(dense)\">\n"
         html += "<caption>\(HTMLEscaping.escape(table.title.text(language)))</caption>\n<thead><tr>"
         for (index, column) in table.columns.enumerated() {
             let numeric = table.rows.first.map { $0[index].isNumeric } ?? false

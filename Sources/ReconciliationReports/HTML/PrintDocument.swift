@@ -233,11 +233,15 @@ public struct PrintDocument: Hashable, Sendable {
         table { border-collapse: collapse; width: 100%; margin: 2mm 0 4mm; }
         caption { caption-side: top; text-align: left; font-weight: bold; padding-bottom: 1.5mm; }
         table.report-table { font-size: 8pt; }
+        table.report-table.dense { font-size: 6.5pt; }
+        table.report-table.dense th, table.report-table.dense td { padding: 0.5mm 0.8mm; }
         th, td { border: 0.3mm solid #555; padding: 0.8mm 1.5mm; vertical-align: top; text-align: left; overflow-wrap: break-word; }
         td.date { white-space: nowrap; }
         td.token { word-break: break-all; font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 7pt; }
         thead th { background: #e8e8e8; }
-        .num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+        .num { text-align: right; font-variant-numeric: tabular-nums; }
+        td.num { white-space: nowrap; }
+        thead th { hyphens: auto; }
         tfoot td { font-weight: bold; border-top: 0.6mm solid #000; }
         tr.none td { font-style: italic; color: #444; }
         table.facts { width: auto; min-width: 60%; }

@@ -68,6 +68,15 @@ public struct ReportTable: Hashable, Sendable {
         self.totals = totals.map(fitted)
     }
 
+    /// The same table without the columns named by `keys`: a printed page leaves out what its
+    /// heading already says or what only a machine needs, to fit A4.
+    public func dropping(_ keys: Set<String>) -> ReportTable {
+        let kept = columns.indices.filter { !keys.contains(columns[$0].key) }
+        return ReportTable(
+            name: name, title: title, columns: kept.map { columns[$0] }, rows: rows.map { row in kept.map { row[$0] } },
+            totals: totals.map { row in kept.map { row[$0] } })
+    }
+
     /// The rows as JSON objects keyed by column: money and shares as integers (kopecks, basis
     /// points), dates as ISO 8601 strings, empty cells as null.
     public var json: JSONValue {
