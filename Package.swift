@@ -33,7 +33,7 @@ let package = Package(
             name: "HromadaCardPure",
             targets: [
                 "Identifiers", "Localization", "Diagnostics", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles",
-                "LedgerCore", "SocialCard", "AccountingCore",
+                "LedgerCore", "SocialCard", "AccountingCore", "Reconciliation", "ReconciliationReports",
             ]
         ),
         /// The adapters (PC/SC, virtual card, ledger store), for the benchmark and fuzzing packages.
@@ -46,6 +46,9 @@ let package = Package(
         .executable(name: "hromada-validator", targets: ["hromada-validator"]),
         .executable(name: "hromada-desk", targets: ["hromada-desk"]),
         .executable(name: "hromada-accounting", targets: ["hromada-accounting"]),
+        .executable(name: "hromada-reconcile", targets: ["hromada-reconcile"]),
+        /// The month simulator and the finance officer's tool, for the benchmark package.
+        .library(name: "HromadaCardReconcile", targets: ["ReconciliationSimulator", "ReconcileTool"]),
         /// The accounting service, its storage and the uploader, for the benchmark package.
         .library(name: "HromadaCardAccounting", targets: ["AccountingCore", "AccountingStore", "AccountingService", "Uploader"]),
     ],
@@ -97,6 +100,16 @@ let package = Package(
         /// The desk registry's rules: holder and document validation, the name search key, the
         /// eligibility import's reading and diff, the renewal worklist, retention.
         .target(name: "DeskRecords", dependencies: ["Diagnostics", "Identifiers", "Entitlements"]),
+        /// The finance officer's reconciliation: compensation per carrier, route, category and
+        /// day, integrity exceptions, card statistics and the act with each carrier, as pure
+        /// functions of entries and reference data.
+        .target(
+            name: "Reconciliation",
+            dependencies: ["Diagnostics", "Identifiers", "Localization", "Entitlements", "Tariff", "LedgerCore", "AccountingCore"]
+        ),
+        /// The finance officer's documents: tables as Excel CSV and HTML, A4 print pages, SVG
+        /// charts, canonical JSON and the signed manifest of a report's files.
+        .target(name: "ReconciliationReports", dependencies: ["Diagnostics", "Identifiers", "Localization", "Reconciliation", crypto]),
 
         // MARK: Adapters (I/O at the edges)
 
@@ -161,7 +174,7 @@ let package = Package(
             name: "AccountingService",
             dependencies: [
                 "AccountingCore", "AccountingStore", "CommunityKeys", "Identifiers", "Localization", "LedgerCore", "Entitlements",
-                "Bundles", crypto, logging, hummingbird, postgresNIO, metrics, prometheus,
+                "Bundles", "Reconciliation", "ReconcileTool", crypto, logging, hummingbird, postgresNIO, metrics, prometheus,
             ]
         ),
         /// The validator's uploader: store-and-forward of ledger entries, receipts, bundle fetching.
@@ -184,6 +197,21 @@ let package = Package(
         .target(
             name: "DeskRegistry",
             dependencies: ["DeskRecords", "Diagnostics", "Identifiers", "Entitlements", "SQLiteSupport", crypto, logging, postgresNIO, nioCore]
+        /// Generates a month of signed validator ledgers with planted faults and the truth about
+        /// them: for the reconciliation tests, the benchmark and the demo (seeded, reproducible).
+        .target(
+            name: "ReconciliationSimulator",
+            dependencies: ["AccountingCore", "AccountingStore", "Bundles", "Entitlements", "Identifiers", "LedgerCore", "Tariff", crypto]
+        ),
+
+        /// The finance officer's tool behind `hromada-reconcile`: the store and export-directory
+        /// loaders, the closing record, the report run and its files.
+        .target(
+            name: "ReconcileTool",
+            dependencies: [
+                "Reconciliation", "ReconciliationReports", "AccountingCore", "AccountingStore", "Bundles", "Entitlements", "Identifiers", "LedgerCore",
+                "Localization", "Tariff", crypto,
+            ]
         ),
 
         /// Terminal output shared by the command-line programs: standard error, buffered output.
@@ -214,6 +242,14 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(
+            name: "hromada-reconcile",
+            dependencies: [
+                "ReconcileTool", "Reconciliation", "AccountingCore", "AccountingStore", "CommunityKeys", "Entitlements", "Identifiers", argumentParser,
+                logging,
+            ]
+        ),
+
         // MARK: Tests
 
         /// `failOnThrow` and the one seeded generator, for property tests and fixtures.
@@ -238,6 +274,10 @@ let package = Package(
             dependencies: ["Diagnostics", "PCSC", "SmartCard", "VirtualCard"],
             path: "Tests/TestBedSupport"
         ),
+
+        /// A small W3C WebDriver client over a `chromedriver` it starts: headless Chromium for the
+        /// tests of printed reports and the desk's web app.
+        .target(name: "BrowserTesting", dependencies: [asyncHTTPClient, nioCore, nioHTTP1, .product(name: "NIOFoundationCompat", package: "swift-nio")], path: "Tests/BrowserTesting"),
 
         .testTarget(name: "IdentifiersTests", dependencies: ["Identifiers", propertyBased]),
         .testTarget(name: "LocalizationTests", dependencies: ["Localization"]),
@@ -308,6 +348,12 @@ let package = Package(
             dependencies: ["AccountingCore", "LedgerCore", "Entitlements", "Identifiers", "Bundles", crypto, propertyBased, "PropertyTesting"]
         ),
         .testTarget(
+            name: "ReconciliationTests",
+            dependencies: [
+                "Reconciliation", "AccountingCore", "LedgerCore", "Entitlements", "Identifiers", "Tariff", crypto, propertyBased, "PropertyTesting",
+            ]
+        ),
+        .testTarget(
             name: "AccountingStoreTests",
             dependencies: [
                 "StorageTesting",
@@ -330,6 +376,20 @@ let package = Package(
                 "Uploader", "AccountingService", "AccountingStore", "AccountingCore", "LedgerCore", "LedgerStore", "Entitlements",
                 "Identifiers", "Tariff", "Bundles", "CommunityKeys", "Validator", crypto, hummingbird, asyncHTTPClient,
                 serviceLifecycle, logging, postgresNIO, "PropertyTesting",
+            ]
+        ),
+        .testTarget(
+            name: "ReconcileToolTests",
+            dependencies: [
+                "StorageTesting", "ReconciliationSimulator", "ReconcileTool", "Reconciliation", "AccountingService", "AccountingStore", "AccountingCore",
+                "LedgerCore", "Entitlements", "Identifiers", "CommunityKeys", crypto, hummingbird, hummingbirdTesting, logging,
+            ]
+        ),
+        .testTarget(
+            name: "ReconciliationReportsTests",
+            dependencies: [
+                "ReconciliationReports", "Reconciliation", "AccountingCore", "Entitlements", "Identifiers", "LedgerCore", "Tariff", "BrowserTesting",
+                crypto,
             ]
         ),
     ],

@@ -33,6 +33,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HromadaCardValidator", package: "HromadaCard"),
+                .product(name: "HromadaCardReconcile", package: "HromadaCard"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "TestBedSupport",
             ]

@@ -182,7 +182,7 @@ public struct StoredEntry: Hashable, Sendable {
 /// PostgreSQL's connection pool does its work there, and its queries wait until it runs.
 /// `run()` returns after `close()`, cancellation or graceful shutdown, and the storage is
 /// closed from then on. `StorageLocation.withStorage` does all of this for a short-lived user.
-public protocol AccountingStorage: Service {
+public protocol AccountingStorage: Service, ReferenceDataStorage {
     /// Holds the connections until `close()`, cancellation or graceful shutdown, then closes
     /// the storage. May be called once.
     func run() async throws
@@ -235,8 +235,24 @@ public protocol AccountingStorage: Service {
     /// Every tamper alarm, oldest first.
     func alarms() async throws -> [TamperAlarm]
 
-    /// The entries of `device` (or every device) after `cursor` (device, sequence), in order, at most `limit`.
-    func entries(device: DeviceID?, after cursor: (device: UInt32, sequence: UInt64)?, limit: Int) async throws -> [StoredEntry]
+    /// A page of the entries `filter` selects, after `cursor`, at most `limit`: read by keyset
+    /// from an index, so a page costs the same wherever the cursor is.
+    ///
+    /// Throws a `StorageError` (`invalidQuery`) for a cursor of the other order than the
+    /// filter's (`EntryFilter.accepts(_:)`).
+    func entries(matching filter: EntryFilter, after cursor: EntryCursor?, limit: Int) async throws -> EntryPage
+    /// Each device's lowest and highest sequence among entries with a device time inside
+    /// `window`, by device (what `entryPages(in:pageSize:)` reads first).
+    func deviceSequenceRanges(in window: DeviceTimeWindow) async throws -> [DeviceSequenceRange]
+    /// The entries of `device` with a sequence in `sequences` and a device time inside `window`,
+    /// by sequence, at most `limit`.
+    func entries(of device: DeviceID, sequences: ClosedRange<UInt64>, in window: DeviceTimeWindow, limit: Int) async throws -> [StoredEntry]
+    /// Rows of `entries` exactly as stored, every column, after `cursor` (device, sequence), at
+    /// most `limit` (for `verifyEntryColumns`).
+    func entryRows(after cursor: (device: Int64, sequence: Int64)?, limit: Int) async throws -> [StoredEntryRow]
+    /// Every device the service knows (registered or holding entries): its held head and its
+    /// latest receipt, by device.
+    func deviceLedgerStates() async throws -> [DeviceLedgerState]
     /// How many entries are held (all devices).
     func entryCount() async throws -> Int
     /// The checkpoints held for `device`.
@@ -284,5 +300,50 @@ extension AccountingStorage {
         guard sequence > 0, sequence <= head.sequence else { return HeadWithHeld(head: head, hash: nil, receipt: nil) }
         let hash = try await heldHashes(of: device, in: sequence...sequence)[sequence]
         return HeadWithHeld(head: head, hash: hash, receipt: try await receipt(of: device, at: sequence))
+    }
+}
+
+extension AccountingStorage {
+    /// The entries of `device` (or every device) after `cursor` (device, sequence), in order,
+    /// at most `limit`: `entries(matching:after:limit:)` without the other filters.
+    public func entries(device: DeviceID?, after cursor: (device: UInt32, sequence: UInt64)?, limit: Int) async throws -> [StoredEntry] {
+        let position = cursor.map { EntryCursor.position(device: DeviceID(rawValue: $0.device), sequence: $0.sequence) }
+        return try await entries(matching: EntryFilter(device: device), after: position, limit: limit).entries
+    }
+
+    /// The entries of `window` in (device, sequence) order, in pages of at most `pageSize`,
+    /// each read by keyset: for the reconciliation of a period, in bounded memory.
+    public func entryPages(in window: DeviceTimeWindow, pageSize: Int = 1000) -> EntryWindowPages {
+        EntryWindowPages(storage: self, window: window, pageSize: pageSize)
+    }
+
+    /// Re-reads every stored entry and checks its columns (device, sequence, hash and the
+    /// fields of schema 5) against its canonical bytes; the first `maximumMismatches`
+    /// disagreements, in (device, sequence) order.
+    ///
+    /// The columns are what queries select by; the bytes are what was signed. A column changed
+    /// by hand would make a query (and a compensation) disagree with the signed ledger without
+    /// breaking any chain, so this is how an operator or auditor proves they still agree.
+    public func verifyEntryColumns(maximumMismatches: Int = 1000, pageSize: Int = 1000) async throws -> EntryColumnCheck {
+        var check = EntryColumnCheck(checkedEntries: 0, mismatches: [], truncated: false)
+        var cursor: (device: Int64, sequence: Int64)?
+        while true {
+            let rows = try await entryRows(after: cursor, limit: pageSize)
+            for row in rows {
+                check.checkedEntries += 1
+                for mismatch in row.mismatches() {
+                    if check.mismatches.count < maximumMismatches { check.mismatches.append(mismatch) } else { check.truncated = true }
+                }
+            }
+            guard rows.count == pageSize, let last = rows.last else { return check }
+            cursor = (last.device, last.sequence)
+        }
+    }
+}
+
+extension EntryPage {
+    /// The page of `entries` read for `filter` with `limit`: a full page has a next cursor.
+    init(entries: [StoredEntry], filter: EntryFilter, limit: Int) {
+        self.init(entries: entries, next: entries.count == limit ? entries.last.map { EntryCursor(after: $0.entry, orderedBy: filter) } : nil)
     }
 }

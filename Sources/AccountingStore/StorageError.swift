@@ -42,6 +42,8 @@ extension ErrorCode where Domain == StorageError {
     public static var statementFailed: Self { Self("statement-failed") }
     /// Concurrent writers kept moving a device's head; the request may be retried.
     public static var contention: Self { Self("contention") }
+    /// A query was asked in a form the store does not answer (a cursor of another order).
+    public static var invalidQuery: Self { Self("invalid-query") }
     /// Something the store relies on did not hold (a row it just wrote was not there).
     public static var inconsistent: Self { Self("inconsistent") }
 }

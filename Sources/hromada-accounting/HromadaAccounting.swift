@@ -21,7 +21,7 @@ struct HromadaAccounting: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-accounting",
         abstract: "The accounting service: receives validators' ledgers, signs receipts, serves bundles.",
-        subcommands: [Serve.self, Migrate.self, Token.self, RegisterDevice.self])
+        subcommands: [Serve.self, Migrate.self, Token.self, RegisterDevice.self, VerifyColumns.self] + [CarrierCommand.self, RouteCommand.self, DeviceCommand.self, ProgrammeCommand.self, TariffPeriodCommand.self, CreditCommand.self, EntitlementCommand.self])
 }
 
 struct DatabaseOption: ParsableArguments {
@@ -149,5 +149,27 @@ struct RegisterDevice: AsyncParsableCommand {
             }
         }
         print("device \(device) registered with key \(certificate.keyID)")
+    }
+}
+
+struct VerifyColumns: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify-columns",
+        abstract: "Check that every stored entry's columns say what its canonical bytes say (exit status 1 when not).")
+    @OptionGroup var database: DatabaseOption
+    @Option(help: "Report at most this many disagreements.") var limit: Int = 100
+
+    func run() async throws {
+        guard limit > 0 else { throw ValidationError("--limit: at least 1") }
+        let check = try await database.location().withStorage(logger: Logger(label: "hromada.accounting")) { storage in
+            try await storage.verifyEntryColumns(maximumMismatches: limit)
+        }
+        for mismatch in check.mismatches { print(mismatch) }
+        if check.isClean {
+            print("\(check.checkedEntries) entries: every column agrees with the canonical bytes")
+        } else {
+            print("\(check.checkedEntries) entries: \(check.truncated ? "more than " : "")\(check.mismatches.count) columns disagree with the canonical bytes")
+            throw ExitCode(1)
+        }
     }
 }

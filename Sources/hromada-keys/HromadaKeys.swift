@@ -19,7 +19,7 @@ struct HromadaKeys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-keys",
         abstract: "Manage a community's keys, certificates, card master keys and signed bundles.",
-        subcommands: [Init.self, Issuer.self, Device.self, CardKeys.self, Bundle.self, Show.self])
+        subcommands: [Init.self, Issuer.self, Device.self, Finance.self, CardKeys.self, Bundle.self, Show.self])
 
     /// The wall clock, read only here.
     static func now() -> UnixTime { UnixTime(Date()) }
@@ -135,6 +135,13 @@ struct Device: AsyncParsableCommand, CertifiedKeyCommands {
     static let role = KeyRole.validator
     static let configuration = CommandConfiguration(
         abstract: "Validator device keys.", subcommands: [AddKey<Device>.self, CertifyDevice.self, RevokeKey<Device>.self])
+}
+
+struct Finance: AsyncParsableCommand, CertifiedKeyCommands {
+    static let role = KeyRole.finance
+    static let configuration = CommandConfiguration(
+        abstract: "Finance officer keys: sign closing records of reconciled months and report manifests.",
+        subcommands: [AddKey<Finance>.self, RevokeKey<Finance>.self])
 }
 
 struct CardKeys: AsyncParsableCommand {

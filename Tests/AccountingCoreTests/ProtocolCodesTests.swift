@@ -37,6 +37,9 @@ struct ProtocolCodesTests {
         (.registrationExpired, "certificate-issuer-certificate-expired"),
         (.certificateNamesNoDevice, "certificate-names-no-device"),
         (.keyRegisteredToAnotherDevice, "key-registered-to-another-device"),
+        (.invalidReference, "invalid-reference"), (.duplicateReference, "duplicate-reference"),
+        (.unknownReference, "unknown-reference"), (.assignmentOverlap, "assignment-overlap"),
+        (.periodAlreadyClosed, "period-already-closed"),
         (.notFound, "not-found"), (.methodNotAllowed, "method-not-allowed"), (.storageUnavailable, "storage-unavailable"),
         (.internalError, "internal-error"),
     ]

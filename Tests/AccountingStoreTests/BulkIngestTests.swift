@@ -58,12 +58,12 @@ struct BulkIngestTests {
         }
     }
 
-    /// Batch sizes around SQLite's rows per statement (128) and a full batch of 1000: every
-    /// entry lands once, in order, whatever the remainder.
+    /// Batch sizes around SQLite's rows per statement (55 since schema 5, 128 before) and a
+    /// full batch of 1000: every entry lands once, in order, whatever the remainder.
     @Test(arguments: Engine.all)
     func batchesOfAnySizeAreStoredWhole(engine: Engine) async throws {
         try await engine.withFreshStorage { storage async throws in
-            let sizes = [1, 127, 128, 129, 300, 1000]
+            let sizes = [1, 54, 55, 56, 110, 127, 128, 129, 300, 1000]
             let chain = Fixture.chain(count: sizes.reduce(0, +))
             var head = ChainHead.genesis(for: Fixture.device)
             var start = 0
@@ -77,7 +77,7 @@ struct BulkIngestTests {
             #expect(try await storage.head(of: Fixture.device) == head)
             let stored = try await storage.entries(device: Fixture.device, after: nil, limit: 10_000)
             #expect(stored.map(\.entry) == chain)
-            #expect(try await storage.checkpoints(of: Fixture.device).map(\.sequence) == [1, 128, 256, 385, 685, 1685])
+            #expect(try await storage.checkpoints(of: Fixture.device).map(\.sequence) == [1, 55, 110, 166, 276, 403, 531, 660, 960, 1960])
         }
     }
 

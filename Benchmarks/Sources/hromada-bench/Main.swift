@@ -7,7 +7,7 @@ struct HromadaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-bench",
         abstract: "Measures HromadaCard beside raw baselines (run a release build).",
-        subcommands: [Decision.self, Card.self, Ledger.self, Accounting.self, Tap.self]
+        subcommands: [Decision.self, Card.self, Ledger.self, Accounting.self, IndexCost.self, Pages.self, Tap.self, Reconcile.self]
     )
 
     struct Decision: ParsableCommand {
@@ -55,6 +55,49 @@ struct HromadaBench: AsyncParsableCommand {
             try await AccountingBenchmark.run(
                 entries: entries, deviceCounts: counts.isEmpty ? [1] : counts, directory: directory,
                 postgresURL: url?.isEmpty == false ? url : nil)
+        }
+    }
+
+    struct Reconcile: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A simulated month reconciled end to end from SQLite (and PostgreSQL when HROMADA_POSTGRES_URL is set), beside a raw GROUP BY over the same rows.")
+        @Option(help: "Entries of each simulated month (comma-separated).") var entries = "1000000,10000000"
+        @Option(help: "Validators.") var devices = 500
+        @Option(help: "Directory for the SQLite files (a real disk, not a tmpfs).") var directory = ".build/bench-reconcile"
+
+        func run() async throws {
+            let url = ProcessInfo.processInfo.environment["HROMADA_POSTGRES_URL"]
+            let counts = entries.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
+            try await ReconcileBenchmark.run(entryCounts: counts, devices: devices, directory: directory, postgresURL: url?.isEmpty == false ? url : nil)
+        }
+    }
+
+    struct IndexCost: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "index-cost",
+            abstract: "Raw bulk inserts into tables of schema 4's, schema 5's and schema 5's + a route index shape, interleaved.")
+        @Option(help: "Entries a run, in batches of 1000.") var entries = 100_000
+        @Option(help: "Rounds of the three shapes.") var rounds = 5
+        @Option(help: "Directory for the SQLite files (a real disk).") var directory = ".build/bench-accounting"
+
+        func run() async throws {
+            let url = ProcessInfo.processInfo.environment["HROMADA_POSTGRES_URL"]
+            try await IndexCostBenchmark.run(entries: entries, rounds: max(1, rounds), directory: directory, postgresURL: url?.isEmpty == false ? url : nil)
+        }
+    }
+
+    struct Pages: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pages of entries read by keyset near the start and the end of a large table, and a month read through entryPages (SQLite; PostgreSQL when HROMADA_POSTGRES_URL is set).")
+        @Option(help: "Entries in the table.") var entries = 1_000_000
+        @Option(help: "Devices sharing them.") var devices = 100
+        @Option(help: "Entries a page.") var limit = 100
+        @Option(help: "Directory for the SQLite file (a real disk).") var directory = ".build/bench-pages"
+
+        func run() async throws {
+            let url = ProcessInfo.processInfo.environment["HROMADA_POSTGRES_URL"]
+            try await PagesBenchmark.run(
+                entries: entries, devices: max(1, devices), limit: max(1, limit), directory: directory, postgresURL: url?.isEmpty == false ? url : nil)
         }
     }
 

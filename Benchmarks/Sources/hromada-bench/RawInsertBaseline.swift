@@ -1,3 +1,4 @@
+import AccountingStore
 import Identifiers
 import LedgerCore
 import Logging
@@ -11,23 +12,67 @@ import SQLiteSupport
 ///
 /// SQLite: one transaction per batch, one prepared multi-row INSERT (WAL and `synchronous=FULL`
 /// as the service uses). PostgreSQL: one COPY per batch, a transaction each.
+///
+/// The table is the service's `entries` as schema 5 has it: the same columns (the entry's
+/// fields beside its bytes, `EntryColumns`, computed from each entry as the service does) and
+/// the same indexes, so the comparison is of the same rows into the same table.
 enum RawInsertBaseline {
-    /// Rows a multi-row INSERT carries (7 parameters a row).
-    static let sqliteRowsPerStatement = 100
+    /// The shape of the table: schema 5's (the baseline), and for measuring what the columns and
+    /// each index cost (`hromada-bench index-cost`), schema 4's and schema 5's with a route index.
+    enum Shape: String, CaseIterable {
+        /// Seven columns and the device-time index, as before schema 5.
+        case schema4 = "schema 4 (7 columns, device_time index)"
+        /// Schema 5: the entry's fields in columns, the device-time and card indexes.
+        case schema5 = "schema 5 (18 columns, device-time and card indexes)"
+        /// Schema 5 and an index on (route, device_time, device_id, sequence).
+        case schema5WithRoute = "schema 5 + a route index"
+
+        /// The derived columns the shape has (the schema-4 table has only kind and device time).
+        var derived: ArraySlice<String> { self == .schema4 ? EntryColumns.names.prefix(2) : EntryColumns.names[...] }
+        /// The columns in insert order.
+        var columns: [String] { ["device_id", "sequence"] + derived + ["bytes", "hash", "received_at"] }
+        /// Rows a multi-row INSERT carries: under 999 parameters.
+        var rowsPerStatement: Int { 990 / columns.count }
+
+        /// The derived values of `entry` the shape stores.
+        func values(_ entry: LedgerEntry) -> ArraySlice<Int64?> { EntryColumns(entry.record).values.prefix(derived.count) }
+
+        /// The table and its indexes.
+        func schema(bigint: String, blob: String) -> [String] {
+            let extra = derived.dropFirst(2).map { ", \($0) \(bigint)" }.joined()
+            var statements = [
+                "CREATE TABLE IF NOT EXISTS raw_entries (device_id \(bigint) NOT NULL, sequence \(bigint) NOT NULL, kind \(bigint) NOT NULL, device_time \(bigint) NOT NULL\(extra), bytes \(blob) NOT NULL, hash \(blob) NOT NULL, received_at \(bigint) NOT NULL, PRIMARY KEY (device_id, sequence))",
+            ]
+            if self == .schema4 {
+                statements.append("CREATE INDEX IF NOT EXISTS raw_entries_by_device_time ON raw_entries (device_time)")
+                return statements
+            }
+            statements += [
+                "CREATE INDEX IF NOT EXISTS raw_entries_by_device_time ON raw_entries (device_time, device_id, sequence)",
+                "CREATE INDEX IF NOT EXISTS raw_entries_by_card ON raw_entries (card_serial, device_time, device_id, sequence) WHERE card_serial IS NOT NULL",
+            ]
+            if self == .schema5WithRoute {
+                statements.append("CREATE INDEX IF NOT EXISTS raw_entries_by_route ON raw_entries (route, device_time, device_id, sequence) WHERE route IS NOT NULL")
+            }
+            return statements
+        }
+    }
 
     /// Inserts `batches` into a fresh table in the SQLite file at `path`.
-    static func sqlite(path: String, batches: [[LedgerEntry]], receivedAt: Int64) throws {
+    static func sqlite(path: String, batches: [[LedgerEntry]], receivedAt: Int64, shape: Shape = .schema5) throws {
+        let columns = shape.columns
+        let sqliteRowsPerStatement = shape.rowsPerStatement
         let database = try SQLiteConnection(path: path, flags: [.readWrite, .create, .fullMutex])
         defer { database.close() }
         let mode = try database.prepare("PRAGMA journal_mode = WAL")
         _ = try mode.step()
         mode.reset()
         try database.execute("PRAGMA synchronous = FULL")
-        try database.execute(
-            "CREATE TABLE IF NOT EXISTS raw_entries (device_id INTEGER NOT NULL, sequence INTEGER NOT NULL, kind INTEGER NOT NULL, device_time INTEGER NOT NULL, bytes BLOB NOT NULL, hash BLOB NOT NULL, received_at INTEGER NOT NULL, PRIMARY KEY (device_id, sequence))")
+        for statement in shape.schema(bigint: "INTEGER", blob: "BLOB") { try database.execute(statement) }
         func statement(rows: Int) throws -> SQLiteStatement {
-            let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
-            return try database.prepare("INSERT INTO raw_entries VALUES \(values)", persistent: true)
+            let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+            let values = Array(repeating: row, count: rows).joined(separator: ", ")
+            return try database.prepare("INSERT INTO raw_entries (\(columns.joined(separator: ", "))) VALUES \(values)", persistent: true)
         }
         let full = try statement(rows: sqliteRowsPerStatement)
         for batch in batches {
@@ -40,12 +85,15 @@ enum RawInsertBaseline {
                     for entry in batch[start..<end] {
                         try insert.bind(index, Int64(entry.deviceID.rawValue))
                         try insert.bind(index + 1, Int64(entry.sequence))
-                        try insert.bind(index + 2, Int64(entry.record.kind.rawValue))
-                        try insert.bind(index + 3, entry.record.deviceTime.rawValue)
-                        try insert.bind(index + 4, entry.canonicalBytes)
-                        try insert.bind(index + 5, entry.hash.bytes)
-                        try insert.bind(index + 6, receivedAt)
-                        index += 7
+                        index += 2
+                        for value in shape.values(entry) {
+                            if let value { try insert.bind(index, value) } else { try insert.bindNull(index) }
+                            index += 1
+                        }
+                        try insert.bind(index, entry.canonicalBytes)
+                        try insert.bind(index + 1, entry.hash.bytes)
+                        try insert.bind(index + 2, receivedAt)
+                        index += 3
                     }
                     try insert.run()
                     insert.reset()
@@ -56,30 +104,33 @@ enum RawInsertBaseline {
     }
 
     /// COPYs `batches` into a fresh table of the PostgreSQL database (one COPY per batch).
-    static func postgres(configuration: PostgresClient.Configuration, batches: [[LedgerEntry]], receivedAt: Int64, logger: Logger) async throws {
+    static func postgres(
+        configuration: PostgresClient.Configuration, batches: [[LedgerEntry]], receivedAt: Int64, logger: Logger, shape: Shape = .schema5
+    ) async throws {
+        let columns = shape.columns
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
-            try await client.query(
-                "CREATE TABLE IF NOT EXISTS raw_entries (device_id BIGINT NOT NULL, sequence BIGINT NOT NULL, kind BIGINT NOT NULL, device_time BIGINT NOT NULL, bytes BYTEA NOT NULL, hash BYTEA NOT NULL, received_at BIGINT NOT NULL, PRIMARY KEY (device_id, sequence))",
-                logger: logger)
+            for statement in shape.schema(bigint: "BIGINT", blob: "BYTEA") {
+                try await client.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
             for batch in batches {
                 try await client.withConnection { connection in
                     try await connection.copyFrom(
-                        table: "raw_entries", columns: ["device_id", "sequence", "kind", "device_time", "bytes", "hash", "received_at"],
+                        table: "raw_entries", columns: columns,
                         logger: logger
                     ) { writer in
                         var buffer = ByteBuffer()
-                        buffer.reserveCapacity(batch.count * 320)
+                        buffer.reserveCapacity(batch.count * 400)
                         for entry in batch {
                             buffer.writeCopyText(Int64(entry.deviceID.rawValue))
                             buffer.writeInteger(UInt8(ascii: "\t"))
                             buffer.writeCopyText(Int64(entry.sequence))
                             buffer.writeInteger(UInt8(ascii: "\t"))
-                            buffer.writeCopyText(Int64(entry.record.kind.rawValue))
-                            buffer.writeInteger(UInt8(ascii: "\t"))
-                            buffer.writeCopyText(entry.record.deviceTime.rawValue)
-                            buffer.writeInteger(UInt8(ascii: "\t"))
+                            for value in shape.values(entry) {
+                                if let value { buffer.writeCopyText(value) } else { buffer.writeString("\\N") }
+                                buffer.writeInteger(UInt8(ascii: "\t"))
+                            }
                             buffer.writeCopyText(entry.canonicalBytes)
                             buffer.writeInteger(UInt8(ascii: "\t"))
                             buffer.writeCopyText(entry.hash.bytes)

@@ -30,6 +30,10 @@ public enum OperatorAction: Hashable, Sendable {
     case readDenyListEntries
     /// Upload a signed bundle of a kind.
     case uploadBundle(BundleKind)
+    /// Read the reference data (carriers, routes, assignments, programme, tariff periods, credits, entitlements).
+    case readReferenceData
+    /// Add or replace reference data.
+    case manageReferenceData
 }
 
 extension OperatorRole {
@@ -38,7 +42,7 @@ extension OperatorRole {
         switch (self, action) {
         case (.admin, _): true
         case (.finance, .readTransactions), (.finance, .readDevices), (.finance, .readAlarms),
-            (.finance, .readDenyListEntries):
+            (.finance, .readDenyListEntries), (.finance, .readReferenceData):
             true
         case (.desk, .addDenyListEntry), (.desk, .readDenyListEntries), (.desk, .uploadBundle(.denyList)):
             true

@@ -162,6 +162,19 @@ public enum AccountingErrorCode: Hashable, Sendable {
     /// The certificate's key is already registered under another device id.
     case keyRegisteredToAnotherDevice
 
+    // MARK: Reference data (`ReferenceDataError`)
+
+    /// A reference field outside its form (ЄДРПОУ check digit, name length, a negative amount).
+    case invalidReference
+    /// The carrier, route, credit or programme line is stored already under the same key.
+    case duplicateReference
+    /// The row points to a carrier (or replaces a row) that is not stored.
+    case unknownReference
+    /// A device's assignment spans would overlap.
+    case assignmentOverlap
+    /// The month is closed already; a closing is stored once.
+    case periodAlreadyClosed
+
     // MARK: Any endpoint
 
     /// No such path.
@@ -190,6 +203,7 @@ public enum AccountingErrorCode: Hashable, Sendable {
         .malformedCertificate, .registrationUnknownIssuer, .registrationRevokedIssuer, .registrationBadSignature,
         .registrationWrongRole, .registrationNotYetValid, .registrationExpired, .certificateNamesNoDevice,
         .keyRegisteredToAnotherDevice,
+        .invalidReference, .duplicateReference, .unknownReference, .assignmentOverlap, .periodAlreadyClosed,
         .notFound, .methodNotAllowed, .storageUnavailable, .internalError,
     ]
 
@@ -255,6 +269,11 @@ public enum AccountingErrorCode: Hashable, Sendable {
         case .registrationExpired: "certificate-issuer-certificate-expired"
         case .certificateNamesNoDevice: "certificate-names-no-device"
         case .keyRegisteredToAnotherDevice: "key-registered-to-another-device"
+        case .invalidReference: "invalid-reference"
+        case .duplicateReference: "duplicate-reference"
+        case .unknownReference: "unknown-reference"
+        case .assignmentOverlap: "assignment-overlap"
+        case .periodAlreadyClosed: "period-already-closed"
         case .notFound: "not-found"
         case .methodNotAllowed: "method-not-allowed"
         case .storageUnavailable: "storage-unavailable"

@@ -55,9 +55,11 @@ public enum AccountingRoutes {
         operatorRoutes({ _ in .readDevices }).get("/v1/devices") { _, _ in try await handlers.listDevices() }
         operatorRoutes({ _ in .readTransactions }).get("/v1/transactions") { request, _ in try await handlers.transactions(request) }
         operatorRoutes({ _ in .readAlarms }).get("/v1/alarms") { _, _ in try await handlers.alarms() }
+        ReportRoutes.register(on: router, engine: engine)
         operatorRoutes({ _ in .addDenyListEntry }, body: true)
             .post("/v1/deny-list-entries") { _, context in try await handlers.addDenyListEntry(context) }
         operatorRoutes({ _ in .readDenyListEntries }).get("/v1/deny-list-entries") { _, _ in try await handlers.denyListEntries() }
+        ReferenceRoutes.register(on: router, engine: engine)
         table.record(router.routes.map { (path: $0.path.description, method: $0.method) })
         return router
     }
@@ -331,12 +333,16 @@ struct Handlers: Sendable {
         return Self.json(["devices": views])
     }
 
+    /// A stored entry as the operator API shows it: the fields decoded, and what an auditor
+    /// needs to verify the chain without the database (the canonical bytes, the hash before,
+    /// the entry's own hash).
     struct TransactionView: Codable {
         var device: UInt32
         var sequence: UInt64
         var kind: String
         var deviceTime: Int64
         var cardSerial: String?
+        var layoutVersion: UInt16?
         var category: UInt16?
         var entitlement: UInt32?
         var fareKopecks: Int64?
@@ -345,9 +351,37 @@ struct Handlers: Sendable {
         var route: UInt16?
         var vehicle: UInt32?
         var relatedSequence: UInt64?
+        var clockCorrectionSeconds: Int64?
         var detail: String
+        var previousHash: String
         var hash: String
+        var canonicalBytes: String
         var receivedAt: Int64
+
+        init(_ stored: StoredEntry) {
+            let entry = stored.entry
+            let record = entry.record
+            device = entry.deviceID.rawValue
+            sequence = entry.sequence
+            kind = record.kind.name
+            deviceTime = record.deviceTime.rawValue
+            cardSerial = record.cardSerial?.printed
+            layoutVersion = record.layoutVersion?.rawValue
+            category = record.category?.rawValue
+            entitlement = record.entitlementID?.rawValue
+            fareKopecks = record.fareKopecks
+            fullFareKopecks = record.fullFareKopecks
+            purseBalanceAfterKopecks = record.purseBalanceAfterKopecks
+            route = record.route?.rawValue
+            vehicle = record.vehicle?.rawValue
+            relatedSequence = record.relatedSequence
+            clockCorrectionSeconds = record.clockCorrectionSeconds
+            detail = record.detail
+            previousHash = entry.previousHash.hex
+            hash = entry.hash.hex
+            canonicalBytes = Data(entry.canonicalBytes).base64EncodedString()
+            receivedAt = stored.receivedAt.rawValue
+        }
     }
 
     struct TransactionPage: Codable {
@@ -355,15 +389,39 @@ struct Handlers: Sendable {
         var nextCursor: String?
     }
 
+    /// A page of entries, read by keyset (`AccountingStorage.entries(matching:after:limit:)`):
+    /// the same cost whatever the cursor.
     func transactions(_ request: Request) async throws -> Response {
         let query = request.uri.queryParameters
-        var device: DeviceID?
+        var filter = EntryFilter()
         if let text = query["device"] {
             guard let number = CanonicalDecimal.uint32(text) else {
                 throw AccountingServiceError.invalidField(
                     uk: "device: ціле число 0–4294967295 без провідних нулів", en: "device: an integer 0-4294967295 without leading zeros")
             }
-            device = DeviceID(rawValue: number)
+            filter.device = DeviceID(rawValue: number)
+        }
+        if let text = query["cardSerial"] {
+            guard let serial = CardSerial(printed: String(text)) else {
+                throw AccountingServiceError.invalidField(uk: "cardSerial: 16 шістнадцяткових цифр", en: "cardSerial: 16 hex digits")
+            }
+            filter.cardSerial = serial
+        }
+        for (name, keyPath) in [("from", \EntryFilter.deviceTimeFrom), ("to", \EntryFilter.deviceTimeTo)] {
+            guard let text = query[Substring(name)] else { continue }
+            guard let seconds = Self.canonicalSeconds(text) else {
+                throw AccountingServiceError.invalidField(
+                    uk: "\(name): секунди Unix, ціле число без провідних нулів", en: "\(name): Unix seconds, an integer without leading zeros")
+            }
+            filter[keyPath: keyPath] = UnixTime(seconds)
+        }
+        if let text = query["kind"] {
+            guard let kind = LedgerEntryKind.allCases.first(where: { $0.name == text }) else {
+                throw AccountingServiceError.invalidField(
+                    uk: "kind: \(LedgerEntryKind.allCases.map(\.name).joined(separator: ", "))",
+                    en: "kind: one of \(LedgerEntryKind.allCases.map(\.name).joined(separator: ", "))")
+            }
+            filter.kind = kind
         }
         var limit = 100
         if let text = query["limit"] {
@@ -372,27 +430,37 @@ struct Handlers: Sendable {
             }
             limit = number
         }
-        var cursor: (device: UInt32, sequence: UInt64)?
+        var cursor: EntryCursor?
         if let text = query["after"] {
-            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count == 2, let cursorDevice = CanonicalDecimal.uint32(parts[0]), let sequence = CanonicalDecimal.uint64(parts[1]) else {
-                throw AccountingServiceError.invalidField(uk: "after: пристрій:номер", en: "after: device:sequence")
+            guard let parsed = EntryCursor(String(text)) else {
+                throw AccountingServiceError.invalidField(
+                    uk: "after: пристрій:номер або час:пристрій:номер (nextCursor попередньої сторінки)",
+                    en: "after: device:sequence or deviceTime:device:sequence (the previous page's nextCursor)")
             }
-            cursor = (cursorDevice, sequence)
+            // The cursor's form follows the page's order (a time bound or a card orders by device
+            // time); one of the other order has the documented form but the wrong content: 422.
+            guard filter.accepts(parsed) else {
+                throw filter.ordersByDeviceTime
+                    ? AccountingServiceError(
+                        .unprocessableContent, .invalidField, uk: "after: з from, to чи cardSerial курсор час:пристрій:номер",
+                        en: "after: with from, to or cardSerial the cursor is deviceTime:device:sequence")
+                    : AccountingServiceError(
+                        .unprocessableContent, .invalidField, uk: "after: без from, to і cardSerial курсор пристрій:номер",
+                        en: "after: without from, to and cardSerial the cursor is device:sequence")
+            }
+            cursor = parsed
         }
-        let rows = try await engine.storage.entries(device: device, after: cursor, limit: limit)
-        let items = rows.map { stored -> TransactionView in
-            let entry = stored.entry
-            let record = entry.record
-            return TransactionView(
-                device: entry.deviceID.rawValue, sequence: entry.sequence, kind: record.kind.name, deviceTime: record.deviceTime.rawValue,
-                cardSerial: record.cardSerial?.printed, category: record.category?.rawValue, entitlement: record.entitlementID?.rawValue,
-                fareKopecks: record.fareKopecks, fullFareKopecks: record.fullFareKopecks,
-                purseBalanceAfterKopecks: record.purseBalanceAfterKopecks, route: record.route?.rawValue, vehicle: record.vehicle?.rawValue,
-                relatedSequence: record.relatedSequence, detail: record.detail, hash: entry.hash.hex, receivedAt: stored.receivedAt.rawValue)
+        let page = try await engine.storage.entries(matching: filter, after: cursor, limit: limit)
+        return Self.json(TransactionPage(items: page.entries.map(TransactionView.init), nextCursor: page.next?.description))
+    }
+
+    /// A canonical decimal of Unix seconds, which may be negative: `-` and digits, no leading zero.
+    static func canonicalSeconds(_ text: some StringProtocol) -> Int64? {
+        if text.first == "-" {
+            guard let magnitude = CanonicalDecimal.uint64(text.dropFirst()), magnitude > 0, magnitude <= Int64.min.magnitude else { return nil }
+            return magnitude == Int64.min.magnitude ? Int64.min : -Int64(magnitude)
         }
-        let next = rows.count == limit ? rows.last.map { "\($0.entry.deviceID.rawValue):\($0.entry.sequence)" } : nil
-        return Self.json(TransactionPage(items: items, nextCursor: next))
+        return CanonicalDecimal.uint64(text).flatMap { Int64(exactly: $0) }
     }
 
     func alarms() async throws -> Response {

@@ -4,29 +4,28 @@ import NIOCore
 /// Entries as rows of `COPY entries (…) FROM STDIN` in PostgreSQL's text format, the fastest way
 /// postgres-nio has to bulk-load rows (it speaks only the text format of COPY).
 ///
-/// Every value the rows carry is an integer (decimal digits, an optional minus sign) or bytes
-/// (`\\x` and lowercase hex), so no value can contain the tab, newline or backslash that would
-/// need escaping: the encoding cannot be steered by what an entry holds.
+/// Every value the rows carry is an integer (decimal digits, an optional minus sign), NULL (`\N`)
+/// or bytes (`\\x` and lowercase hex), so no value can contain the tab, newline or backslash that
+/// would need escaping: the encoding cannot be steered by what an entry holds.
 enum EntryCopy {
     /// The table.
     static let table = "entries"
     /// The columns, in the order each row carries them.
-    static let columns = ["device_id", "sequence", "kind", "device_time", "bytes", "hash", "received_at"]
+    static let columns = EntrySQL.insertColumns
+    /// The columns of schema 5's backfill table: the key and the derived columns.
+    static let fillColumns = ["device_id", "sequence"] + EntryColumns.names
 
     /// The rows for `entries` of `device`, received at `receivedAt`.
     static func rows(_ entries: some Collection<LedgerEntry>, device: Int64, receivedAt: Int64) -> ByteBuffer {
         var buffer = ByteBuffer()
         // About 2 × 170 hex digits of entry and hash a row, plus the numbers.
-        buffer.reserveCapacity(entries.count * 400)
+        buffer.reserveCapacity(entries.count * 480)
         for entry in entries {
             buffer.writeDecimal(device)
             buffer.writeInteger(UInt8(ascii: "\t"))
             buffer.writeDecimal(Int64(entry.sequence))
             buffer.writeInteger(UInt8(ascii: "\t"))
-            buffer.writeDecimal(Int64(entry.record.kind.rawValue))
-            buffer.writeInteger(UInt8(ascii: "\t"))
-            buffer.writeDecimal(entry.record.deviceTime.rawValue)
-            buffer.writeInteger(UInt8(ascii: "\t"))
+            buffer.writeColumns(EntryColumns(entry.record))
             buffer.writeByteaHex(entry.canonicalBytes)
             buffer.writeInteger(UInt8(ascii: "\t"))
             buffer.writeByteaHex(entry.hash.bytes)
@@ -36,9 +35,39 @@ enum EntryCopy {
         }
         return buffer
     }
+
+    /// Rows of `fillColumns` for schema 5's backfill: each entry's key and derived columns.
+    static func fillRows(_ entries: [LedgerEntry]) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(entries.count * 120)
+        for entry in entries {
+            buffer.writeDecimal(Int64(entry.deviceID.rawValue))
+            buffer.writeInteger(UInt8(ascii: "\t"))
+            buffer.writeDecimal(Int64(entry.sequence))
+            buffer.writeInteger(UInt8(ascii: "\t"))
+            buffer.writeColumns(EntryColumns(entry.record))
+            // writeColumns ends with a tab; the row ends with a newline instead.
+            buffer.moveWriterIndex(to: buffer.writerIndex - 1)
+            buffer.writeInteger(UInt8(ascii: "\n"))
+        }
+        return buffer
+    }
 }
 
 extension ByteBuffer {
+    /// The derived columns, each followed by a tab; NULL as COPY's `\N`.
+    fileprivate mutating func writeColumns(_ columns: EntryColumns) {
+        for value in columns.values {
+            if let value {
+                writeDecimal(value)
+            } else {
+                writeInteger(UInt8(ascii: "\\"))
+                writeInteger(UInt8(ascii: "N"))
+            }
+            writeInteger(UInt8(ascii: "\t"))
+        }
+    }
+
     /// `value` in decimal ASCII.
     fileprivate mutating func writeDecimal(_ value: Int64) {
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,

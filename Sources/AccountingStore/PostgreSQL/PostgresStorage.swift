@@ -19,7 +19,7 @@ import Synchronization
 /// creating the storage connects nothing and starts no task.
 public final class PostgresStorage: AccountingStorage {
     private let client: PostgresClient
-    private let logger: Logger
+    let logger: Logger
     private let lifetime = StorageLifetime()
 
     /// A storage over the pool for `configuration`; the pool connects once `run()` runs.
@@ -50,8 +50,8 @@ public final class PostgresStorage: AccountingStorage {
         Migrations.render(sql, blob: "BYTEA", bigint: "BIGINT", serial: "BIGSERIAL PRIMARY KEY")
     }
 
-    private func buffer(_ bytes: [UInt8]) -> ByteBuffer { ByteBuffer(bytes: bytes) }
-    private func bytes(_ buffer: ByteBuffer) -> [UInt8] { Array(buffer.readableBytesView) }
+    func buffer(_ bytes: [UInt8]) -> ByteBuffer { ByteBuffer(bytes: bytes) }
+    func bytes(_ buffer: ByteBuffer) -> [UInt8] { Array(buffer.readableBytesView) }
 
     /// Applies the steps the database lacks, in order, each in one transaction that first locks
     /// `schema_migrations` (so two instances starting together apply a step once).
@@ -78,12 +78,74 @@ public final class PostgresStorage: AccountingStorage {
                 for statement in statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
+                switch migration.code {
+                case .fillEntryColumns: try await Self.fillEntryColumns(on: connection, logger: logger)
+                case nil: break
+                }
                 try await connection.query(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (\(step), extract(epoch from now())::bigint)",
                     logger: logger)
             }
         }
         return try await appliedVersion(try await pool())
+    }
+
+    /// Schema 5's backfill, inside the migration's transaction: each page of rows is read,
+    /// decoded, COPYed with its columns into a temporary table and written back by one UPDATE
+    /// joined on the key. A row whose bytes do not decode keeps NULL columns, for
+    /// `verifyEntryColumns` to report.
+    static func fillEntryColumns(on connection: PostgresConnection, logger: Logger) async throws {
+        let columns = EntryColumns.names
+        try await connection.query(
+            PostgresQuery(
+                unsafeSQL: "CREATE TEMPORARY TABLE entry_columns_fill (device_id BIGINT NOT NULL, sequence BIGINT NOT NULL, "
+                    + columns.map { "\($0) BIGINT" }.joined(separator: ", ") + ") ON COMMIT DROP"),
+            logger: logger)
+        let update = PostgresQuery(
+            unsafeSQL: "UPDATE entries AS e SET " + columns.map { "\($0) = f.\($0)" }.joined(separator: ", ")
+                + " FROM entry_columns_fill AS f WHERE e.device_id = f.device_id AND e.sequence = f.sequence")
+        var cursor = (device: Int64.min, sequence: Int64.min)
+        let size = Int64(Migrations.backfillPageSize)
+        while true {
+            var decoded: [LedgerEntry] = []
+            var read = 0
+            var last = cursor
+            for try await (device, sequence, bytes) in try await connection.query(
+                "SELECT device_id, sequence, bytes FROM entries WHERE (device_id, sequence) > (\(cursor.device), \(cursor.sequence)) ORDER BY device_id, sequence LIMIT \(size)",
+                logger: logger
+            ).decode((Int64, Int64, ByteBuffer).self) {
+                read += 1
+                last = (device, sequence)
+                if let entry = try? LedgerEntry(canonicalBytes: Array(bytes.readableBytesView)) { decoded.append(entry) }
+            }
+            if !decoded.isEmpty {
+                let rows = EntryCopy.fillRows(decoded)
+                try await connection.copyFrom(table: "entry_columns_fill", columns: EntryCopy.fillColumns, logger: logger) { writer in
+                    try await writer.write(rows)
+                }
+                try await connection.query(update, logger: logger)
+                try await connection.query("TRUNCATE entry_columns_fill", logger: logger)
+            }
+            guard read == Migrations.backfillPageSize else { return }
+            cursor = last
+        }
+    }
+
+    /// `query` with its `?` placeholders numbered as PostgreSQL's `$1`, `$2`, … and its values bound.
+    private static func postgresQuery(_ query: EntrySQL.Query) -> PostgresQuery {
+        var sql = ""
+        var number = 0
+        for character in query.sql {
+            if character == "?" {
+                number += 1
+                sql += "$\(number)"
+            } else {
+                sql.append(character)
+            }
+        }
+        var binds = PostgresBindings(capacity: query.values.count)
+        for value in query.values { binds.append(value) }
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
     /// The highest version recorded in `schema_migrations` (0 for none).
@@ -106,7 +168,7 @@ public final class PostgresStorage: AccountingStorage {
 
     /// The pool once `run()` has started it, or a `StorageError` once closed (a closed pool would
     /// wait forever for a connection).
-    private func pool() async throws -> PostgresClient {
+    func pool() async throws -> PostgresClient {
         await lifetime.waitUntilRunning()
         guard !lifetime.isClosed else { throw StorageError(.closed, "the PostgreSQL storage is closed") }
         return client
@@ -392,26 +454,61 @@ public final class PostgresStorage: AccountingStorage {
         return out
     }
 
-    public func entries(device: DeviceID?, after cursor: (device: UInt32, sequence: UInt64)?, limit: Int) async throws -> [StoredEntry] {
-        let afterDevice = Int64(cursor?.device ?? 0)
-        let afterSequence = cursor.map { Int64(clamping: $0.sequence) } ?? 0
-        let count = Int64(limit)
-        let rows: PostgresRowSequence
-        if let device {
-            let id = Int64(device.rawValue)
-            let after = cursor?.device == device.rawValue ? afterSequence : 0
-            rows = try await pool().query(
-                "SELECT bytes, received_at FROM entries WHERE device_id = \(id) AND sequence > \(after) ORDER BY sequence LIMIT \(count)",
-                logger: logger)
-        } else {
-            let after = cursor == nil ? Int64(-1) : afterSequence
-            rows = try await pool().query(
-                "SELECT bytes, received_at FROM entries WHERE (device_id > \(afterDevice)) OR (device_id = \(afterDevice) AND sequence > \(after)) ORDER BY device_id, sequence LIMIT \(count)",
-                logger: logger)
+    public func entries(matching filter: EntryFilter, after cursor: EntryCursor?, limit: Int) async throws -> EntryPage {
+        if let cursor, !filter.accepts(cursor) { throw StorageError(.invalidQuery, "a cursor \(cursor) of the other order than the filter's") }
+        return EntryPage(entries: try await storedEntries(EntrySQL.page(filter, after: cursor, limit: limit)), filter: filter, limit: limit)
+    }
+
+    public func deviceSequenceRanges(in window: DeviceTimeWindow) async throws -> [DeviceSequenceRange] {
+        var out: [DeviceSequenceRange] = []
+        for try await (device, first, last) in try await pool().query(Self.postgresQuery(EntrySQL.sequenceRanges(window)), logger: logger)
+            .decode((Int64, Int64, Int64).self)
+        {
+            out.append(DeviceSequenceRange(device: DeviceID(rawValue: UInt32(truncatingIfNeeded: device)), first: UInt64(first), last: UInt64(last)))
         }
+        return out
+    }
+
+    public func entries(of device: DeviceID, sequences: ClosedRange<UInt64>, in window: DeviceTimeWindow, limit: Int) async throws -> [StoredEntry] {
+        try await storedEntries(EntrySQL.windowPage(device: device, sequences: sequences, window: window, limit: limit))
+    }
+
+    /// The rows of `query` (`bytes, received_at`), decoded.
+    private func storedEntries(_ query: EntrySQL.Query) async throws -> [StoredEntry] {
         var out: [StoredEntry] = []
-        for try await (entryBytes, received) in rows.decode((ByteBuffer, Int64).self) {
+        for try await (entryBytes, received) in try await pool().query(Self.postgresQuery(query), logger: logger).decode((ByteBuffer, Int64).self) {
             out.append(StoredEntry(entry: try LedgerEntry(canonicalBytes: bytes(entryBytes)), receivedAt: UnixTime(received)))
+        }
+        return out
+    }
+
+    public func entryRows(after cursor: (device: Int64, sequence: Int64)?, limit: Int) async throws -> [StoredEntryRow] {
+        var out: [StoredEntryRow] = []
+        let rows = try await pool().query(Self.postgresQuery(EntrySQL.rows(after: cursor, limit: limit)), logger: logger)
+        for try await row in rows {
+            let cells = row.makeRandomAccess()
+            out.append(
+                StoredEntryRow(
+                    device: try cells[0].decode(Int64.self), sequence: try cells[1].decode(Int64.self), bytes: bytes(try cells[2].decode(ByteBuffer.self)),
+                    hash: bytes(try cells[3].decode(ByteBuffer.self)),
+                    columns: try (4..<(4 + EntryColumns.names.count)).map { try cells[$0].decode(Int64?.self) }))
+        }
+        return out
+    }
+
+    public func deviceLedgerStates() async throws -> [DeviceLedgerState] {
+        var out: [DeviceLedgerState] = []
+        for try await (id, headSequence, headHash, receiptSequence, receiptHash, receiptSignature) in try await pool().query(
+            PostgresQuery(unsafeSQL: EntrySQL.ledgerStates), logger: logger
+        ).decode((Int64, Int64?, ByteBuffer?, Int64?, ByteBuffer?, ByteBuffer?).self) {
+            let device = DeviceID(rawValue: UInt32(truncatingIfNeeded: id))
+            var head = ChainHead.genesis(for: device)
+            if let headSequence, let headHash { head = ChainHead(deviceID: device, sequence: UInt64(headSequence), hash: try ChainHash(bytes: bytes(headHash))) }
+            var receipt: Receipt?
+            if let receiptSequence, let receiptHash, let receiptSignature {
+                receipt = try Receipt(deviceID: device, sequence: UInt64(receiptSequence), chainHash: try ChainHash(bytes: bytes(receiptHash)), signature: bytes(receiptSignature))
+            }
+            out.append(DeviceLedgerState(device: device, head: head, latestReceipt: receipt))
         }
         return out
     }
@@ -458,9 +555,18 @@ public final class PostgresStorage: AccountingStorage {
         let version = Int64(bundle.version)
         let data = buffer(bundle.bytes)
         let at = bundle.uploadedAt.rawValue
-        try await pool().query(
-            "INSERT INTO bundles (kind, version, bytes, uploaded_at) VALUES (\(kind), \(version), \(data), \(at)) ON CONFLICT DO NOTHING",
-            logger: logger)
+        let logger = self.logger
+        // With its reference-data effects (tariff period, deny-listing effect times) in one transaction.
+        try await pool().withTransaction(logger: logger) { connection in
+            var stored = false
+            for try await _ in try await connection.query(
+                "INSERT INTO bundles (kind, version, bytes, uploaded_at) VALUES (\(kind), \(version), \(data), \(at)) ON CONFLICT DO NOTHING RETURNING kind",
+                logger: logger
+            ).decode(Int64.self) {
+                stored = true
+            }
+            if stored { try await Self.recordEffects(of: bundle, on: connection, logger: logger) }
+        }
     }
 
     public func latestBundle(_ kind: BundleKind) async throws -> StoredBundle? {

@@ -12,12 +12,13 @@ import SQLiteSupport
 /// few batches a minute) that costs nothing, and a region uses PostgreSQL.
 ///
 /// Statements are prepared once and kept (the ingest path runs the same few statements for
-/// every batch); entries go in as multi-row INSERTs of `rowsPerInsert` rows.
+/// every batch); entries go in as multi-row INSERTs of `rowsPerInsert` rows, each row with the
+/// entry's fields in columns of their own (`EntryColumns`).
 ///
 /// Needs nothing running, but honours the `Service` contract all the same: `run()` waits until
 /// the storage is closed, cancelled or shut down, then closes the file.
 public actor SQLiteStorage: AccountingStorage {
-    private let database: SQLiteConnection
+    let database: SQLiteConnection
     private let lifetime = StorageLifetime()
     /// Prepared statements by their SQL, reused for the life of the connection.
     private var statements: [String: SQLiteStatement] = [:]
@@ -28,9 +29,10 @@ public actor SQLiteStorage: AccountingStorage {
     /// The number of the latest commit.
     private var commitNumber = 0
 
-    /// Entries a multi-row INSERT carries: 7 parameters a row stay under 999, the smallest limit
-    /// an SQLite build may have; a longer batch takes several statements, the rest a shorter one.
-    static let rowsPerInsert = 128
+    /// Entries a multi-row INSERT carries: 18 parameters a row (schema 5) stay under 999, the
+    /// smallest limit an SQLite build may have; a longer batch takes several statements, the rest
+    /// a shorter one.
+    static let rowsPerInsert = 55
     /// The database file.
     public let path: String
 
@@ -54,14 +56,14 @@ public actor SQLiteStorage: AccountingStorage {
     ///
     /// Safe to share because the actor runs one call at a time and every call leaves a statement
     /// reset (its bindings cleared) when it is done with it.
-    private func statement(_ sql: String) throws -> SQLiteStatement {
+    func statement(_ sql: String) throws -> SQLiteStatement {
         if let prepared = statements[sql] { return prepared }
         let prepared = try database.prepare(sql, persistent: true)
         statements[sql] = prepared
         return prepared
     }
 
-    private func rows<T>(_ sql: String, _ values: [SQLiteValue] = [], _ read: (SQLiteStatement) throws -> T) throws -> [T] {
+    func rows<T>(_ sql: String, _ values: [SQLiteValue] = [], _ read: (SQLiteStatement) throws -> T) throws -> [T] {
         let statement = try statement(sql)
         defer { statement.reset() }
         try statement.bind(values)
@@ -71,7 +73,7 @@ public actor SQLiteStorage: AccountingStorage {
     }
 
     /// Runs `sql` once with `values`.
-    private func run(_ sql: String, _ values: [SQLiteValue]) throws {
+    func run(_ sql: String, _ values: [SQLiteValue]) throws {
         try statement(sql).run(values)
     }
 
@@ -84,12 +86,40 @@ public actor SQLiteStorage: AccountingStorage {
             steps: Migrations.all.map { migration in
                 SQLiteMigrator.Step(version: Int64(migration.version)) { connection in
                     for statement in migration.statements { try connection.execute(Self.render(statement)) }
+                    switch migration.code {
+                    case .fillEntryColumns: try Self.fillEntryColumns(connection)
+                    case nil: break
+                    }
                 }
             },
             unversionedVersion: { connection in
                 guard try connection.integer("SELECT count(*) FROM sqlite_schema WHERE name = 'schema_migrations'") == 1 else { return nil }
                 return try connection.integer("SELECT max(version) FROM schema_migrations")
             })
+    }
+
+    /// Schema 5's backfill: every row's columns from its bytes, a page at a time, inside the
+    /// migration's transaction. A row whose bytes do not decode keeps NULL columns, for
+    /// `verifyEntryColumns` to report.
+    static func fillEntryColumns(_ connection: SQLiteConnection) throws {
+        let read = try connection.prepare(
+            "SELECT device_id, sequence, bytes FROM entries WHERE (device_id, sequence) > (?, ?) ORDER BY device_id, sequence LIMIT ?")
+        let update = try connection.prepare(
+            "UPDATE entries SET " + EntryColumns.names.map { "\($0) = ?" }.joined(separator: ", ") + " WHERE device_id = ? AND sequence = ?")
+        var cursor = (device: Int64.min, sequence: Int64.min)
+        while true {
+            var page: [(device: Int64, sequence: Int64, bytes: [UInt8])] = []
+            try read.bind([.integer(cursor.device), .integer(cursor.sequence), .integer(Int64(Migrations.backfillPageSize))])
+            while try read.step() { page.append((read.integer(0), read.integer(1), read.blob(2))) }
+            read.reset()
+            for row in page {
+                guard let entry = try? LedgerEntry(canonicalBytes: row.bytes) else { continue }
+                let values = EntryColumns(entry.record).values.map { $0.map(SQLiteValue.integer) ?? .null }
+                try update.run(values + [.integer(row.device), .integer(row.sequence)])
+            }
+            guard page.count == Migrations.backfillPageSize, let last = page.last else { return }
+            cursor = (last.device, last.sequence)
+        }
     }
 
     public func migrate() throws -> Int {
@@ -273,12 +303,16 @@ public actor SQLiteStorage: AccountingStorage {
             for entry in entries[start..<end] {
                 try insert.bind(parameter, device)
                 try insert.bind(parameter + 1, Int64(entry.sequence))
-                try insert.bind(parameter + 2, Int64(entry.record.kind.rawValue))
-                try insert.bind(parameter + 3, entry.record.deviceTime.rawValue)
-                try insert.bind(parameter + 4, entry.canonicalBytes)
-                try insert.bind(parameter + 5, entry.hash.bytes)
-                try insert.bind(parameter + 6, receivedAt)
-                parameter += 7
+                parameter += 2
+                // Unbound parameters are NULL (the statement's bindings were cleared at its last reset).
+                for value in EntryColumns(entry.record).values {
+                    if let value { try insert.bind(parameter, value) }
+                    parameter += 1
+                }
+                try insert.bind(parameter, entry.canonicalBytes)
+                try insert.bind(parameter + 1, entry.hash.bytes)
+                try insert.bind(parameter + 2, receivedAt)
+                parameter += 3
             }
             while try insert.step() {}
             start = end
@@ -287,8 +321,9 @@ public actor SQLiteStorage: AccountingStorage {
 
     /// The INSERT of `rows` entries.
     static func insertEntriesSQL(rows: Int) -> String {
-        "INSERT INTO entries (device_id, sequence, kind, device_time, bytes, hash, received_at) VALUES "
-            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+        let row = "(" + Array(repeating: "?", count: EntrySQL.insertColumns.count).joined(separator: ", ") + ")"
+        return "INSERT INTO entries (\(EntrySQL.insertColumns.joined(separator: ", "))) VALUES "
+            + Array(repeating: row, count: rows).joined(separator: ", ")
     }
 
     private func insertReceipt(_ receipt: Receipt) throws {
@@ -332,20 +367,63 @@ public actor SQLiteStorage: AccountingStorage {
         }
     }
 
-    public func entries(device: DeviceID?, after cursor: (device: UInt32, sequence: UInt64)?, limit: Int) throws -> [StoredEntry] {
-        let afterDevice = Int64(cursor?.device ?? 0)
-        let afterSequence = cursor.map { Int64(clamping: $0.sequence) } ?? 0
-        let sql: String
-        var values: [SQLiteValue]
-        if let device {
-            sql = "SELECT bytes, received_at FROM entries WHERE device_id = ? AND sequence > ? ORDER BY sequence LIMIT ?"
-            values = [.integer(Int64(device.rawValue)), .integer(cursor?.device == device.rawValue ? afterSequence : 0)]
-        } else {
-            sql = "SELECT bytes, received_at FROM entries WHERE (device_id > ?) OR (device_id = ? AND sequence > ?) ORDER BY device_id, sequence LIMIT ?"
-            values = [.integer(afterDevice), .integer(afterDevice), .integer(cursor == nil ? -1 : afterSequence)]
+    public func entries(matching filter: EntryFilter, after cursor: EntryCursor?, limit: Int) throws -> EntryPage {
+        if let cursor, !filter.accepts(cursor) { throw StorageError(.invalidQuery, "a cursor \(cursor) of the other order than the filter's") }
+        return EntryPage(entries: try storedEntries(EntrySQL.page(filter, after: cursor, limit: limit)), filter: filter, limit: limit)
+    }
+
+    /// Folds the keys of the window's entries, read from the covering device-time index in one
+    /// pass, into ranges (memory: one range a device). SQLite's own GROUP BY would first sort
+    /// every key of the window in a temporary B-tree.
+    public func deviceSequenceRanges(in window: DeviceTimeWindow) throws -> [DeviceSequenceRange] {
+        let query = EntrySQL.windowKeys(window)
+        let statement = try statement(query.sql)
+        defer { statement.reset() }
+        try statement.bind(query.values.map(SQLiteValue.integer))
+        var ranges: [Int64: (first: Int64, last: Int64)] = [:]
+        while try statement.step() {
+            let device = statement.integer(0)
+            let sequence = statement.integer(1)
+            if let range = ranges[device] {
+                ranges[device] = (Swift.min(range.first, sequence), Swift.max(range.last, sequence))
+            } else {
+                ranges[device] = (sequence, sequence)
+            }
         }
-        values.append(.integer(Int64(limit)))
-        return try rows(sql, values) { StoredEntry(entry: try LedgerEntry(canonicalBytes: $0.blob(0)), receivedAt: UnixTime($0.integer(1))) }
+        return ranges.sorted { $0.key < $1.key }.map {
+            DeviceSequenceRange(device: DeviceID(rawValue: UInt32(truncatingIfNeeded: $0.key)), first: UInt64($0.value.first), last: UInt64($0.value.last))
+        }
+    }
+
+    public func entries(of device: DeviceID, sequences: ClosedRange<UInt64>, in window: DeviceTimeWindow, limit: Int) throws -> [StoredEntry] {
+        try storedEntries(EntrySQL.windowPage(device: device, sequences: sequences, window: window, limit: limit))
+    }
+
+    /// The rows of `query` (`bytes, received_at`), decoded.
+    private func storedEntries(_ query: EntrySQL.Query) throws -> [StoredEntry] {
+        try rows(query.sql, query.values.map(SQLiteValue.integer)) {
+            StoredEntry(entry: try LedgerEntry(canonicalBytes: $0.blob(0)), receivedAt: UnixTime($0.integer(1)))
+        }
+    }
+
+    public func entryRows(after cursor: (device: Int64, sequence: Int64)?, limit: Int) throws -> [StoredEntryRow] {
+        let query = EntrySQL.rows(after: cursor, limit: limit)
+        let count = Int32(EntryColumns.names.count)
+        return try rows(query.sql, query.values.map(SQLiteValue.integer)) { row in
+            StoredEntryRow(
+                device: row.integer(0), sequence: row.integer(1), bytes: row.blob(2), hash: row.blob(3),
+                columns: (4..<(4 + count)).map { row.isNull($0) ? nil : row.integer($0) })
+        }
+    }
+
+    public func deviceLedgerStates() throws -> [DeviceLedgerState] {
+        try rows(EntrySQL.ledgerStates) { row in
+            let device = DeviceID(rawValue: UInt32(truncatingIfNeeded: row.integer(0)))
+            let head = row.isNull(1) ? ChainHead.genesis(for: device) : ChainHead(deviceID: device, sequence: UInt64(row.integer(1)), hash: try ChainHash(bytes: row.blob(2)))
+            let receipt = row.isNull(3)
+                ? nil : try Receipt(deviceID: device, sequence: UInt64(row.integer(3)), chainHash: try ChainHash(bytes: row.blob(4)), signature: row.blob(5))
+            return DeviceLedgerState(device: device, head: head, latestReceipt: receipt)
+        }
     }
 
     public func entryCount() throws -> Int {
@@ -370,8 +448,12 @@ public actor SQLiteStorage: AccountingStorage {
     }
 
     public func storeBundle(_ bundle: StoredBundle) throws {
-        try database.prepare("INSERT INTO bundles (kind, version, bytes, uploaded_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
-            .run([.integer(Int64(bundle.kind.rawValue)), .integer(Int64(bundle.version)), .blob(bundle.bytes), .integer(bundle.uploadedAt.rawValue)])
+        // With its reference-data effects (tariff period, deny-listing effect times) in one transaction.
+        try database.write { database in
+            try database.prepare("INSERT INTO bundles (kind, version, bytes, uploaded_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+                .run([.integer(Int64(bundle.kind.rawValue)), .integer(Int64(bundle.version)), .blob(bundle.bytes), .integer(bundle.uploadedAt.rawValue)])
+            if try database.integer("SELECT changes()") == 1 { try recordEffects(of: bundle) }
+        }
     }
 
     public func latestBundle(_ kind: BundleKind) throws -> StoredBundle? {

@@ -28,6 +28,8 @@ public enum KeyRole: UInt8, Hashable, Sendable, Codable, CaseIterable, CustomStr
     case validator = 3
     /// The accounting service: signs upload receipts.
     case accounting = 4
+    /// The community's finance officer: signs closing records of reconciled months and report manifests.
+    case finance = 5
 
     /// The role's stable name.
     public var description: String {
@@ -36,6 +38,7 @@ public enum KeyRole: UInt8, Hashable, Sendable, Codable, CaseIterable, CustomStr
         case .issuer: "issuer"
         case .validator: "validator"
         case .accounting: "accounting"
+        case .finance: "finance"
         }
     }
 }

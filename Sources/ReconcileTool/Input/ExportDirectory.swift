@@ -1,0 +1,193 @@
+import AccountingCore
+import AccountingStore
+import Bundles
+import Entitlements
+import Identifiers
+import LedgerCore
+import Reconciliation
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// An auditor's directory: every device's ledger exported as JSON lines (docs/ledger-format.md,
+/// "Export"), the service's tamper alarms and closings, and the reference data; with a directory
+/// of signed bundles beside it, it reproduces the database's report without database access
+/// (docs/reconcile-tool.md, "An auditor's directory").
+///
+/// Layout: `ledgers/device-N.jsonl` (the export format; entry lines read from the service add
+/// `receivedAt`, Unix seconds), `alarms.json`, `closings.json`, `reference.json` (the period's
+/// reference snapshot). A device's own export, without `receivedAt`, is read too: its entries
+/// are then never late.
+public enum ExportDirectory {
+    /// Writes the directory for `period` from `storage`, and the tariff bundles to `bundles`.
+    public static func write(from storage: any AccountingStorage, period: ReportingPeriod, to directory: String, bundles: String) async throws {
+        let files = FileManager.default
+        try files.createDirectory(atPath: "\(directory)/ledgers", withIntermediateDirectories: true)
+        try files.createDirectory(atPath: bundles, withIntermediateDirectories: true)
+        let registrations = Dictionary(uniqueKeysWithValues: try await storage.registrations().map { ($0.deviceID, $0) })
+        let everything = DeviceTimeWindow(from: UnixTime(Int64.min / 4), to: UnixTime(Int64.max / 4))
+        for state in try await storage.deviceLedgerStates() {
+            var text = LedgerExport.jsonHeader(start: .genesis(for: state.device), devicePublicKey: registrations[state.device]?.certificate.publicKey.rawRepresentation) + "\n"
+            var next: UInt64 = 1
+            while state.head.sequence >= next {
+                let page = try await storage.entries(of: state.device, sequences: next...state.head.sequence, in: everything, limit: StoreInput.pageSize)
+                for stored in page {
+                    var line = LedgerExport.jsonLine(stored.entry)
+                    line.removeLast()
+                    text += line + ",\"receivedAt\":\(stored.receivedAt.rawValue)}\n"
+                }
+                guard let last = page.last else { break }
+                next = last.entry.sequence + 1
+            }
+            if let receipt = state.latestReceipt {
+                text += LedgerExport.jsonLine(receipt, servicePublicKey: []) + "\n"
+            }
+            try Data(text.utf8).write(to: URL(fileURLWithPath: "\(directory)/ledgers/device-\(state.device.rawValue).jsonl"))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try encoder.encode(try await storage.alarms()).write(to: URL(fileURLWithPath: "\(directory)/alarms.json"))
+        try encoder.encode(try await storage.periodCloses()).write(to: URL(fileURLWithPath: "\(directory)/closings.json"))
+        let snapshot = try await storage.referenceData(for: period.start..<period.end, dates: period.firstDay...period.lastDay, cards: nil)
+        try encoder.encode(snapshot).write(to: URL(fileURLWithPath: "\(directory)/reference.json"))
+        let paid = try await storage.carrierPayments(from: nil, through: period.firstDay.adding(days: -1))
+        try encoder.encode(paid).write(to: URL(fileURLWithPath: "\(directory)/payments-before.json"))
+        for bundle in try await (storage as? any BundleHistoryStorage)?.bundles(.tariff) ?? [] {
+            try Data(bundle.bytes).write(to: URL(fileURLWithPath: "\(bundles)/tariff-v\(bundle.version).bundle"))
+        }
+        for bundle in try await (storage as? any BundleHistoryStorage)?.bundles(.denyList) ?? [] {
+            try Data(bundle.bytes).write(to: URL(fileURLWithPath: "\(bundles)/denylist-v\(bundle.version).bundle"))
+        }
+    }
+
+    /// The input of `period` from the directory and the bundles beside it, read by the same
+    /// rules as `StoreInput`.
+    public static func load(
+        directory: String, bundles bundleDirectory: String, period: ReportingPeriod, options: ReconciliationOptions = ReconciliationOptions(),
+        claims: [ClaimLine] = []
+    ) throws -> LoadedInput {
+        let decoder = JSONDecoder()
+        func read<T: Decodable>(_ type: T.Type, _ name: String, default value: T) throws -> T {
+            let path = "\(directory)/\(name)"
+            guard FileManager.default.fileExists(atPath: path) else { return value }
+            return try decoder.decode(type, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        let closingsAll = try read([PeriodClose].self, "closings.json", default: [])
+        let (thisClose, previousClose) = InputAssembly.closings(closingsAll, period: period)
+        let frozen = try thisClose.map { try ClosingRecord(decoding: $0.record) }
+        let previous = try previousClose.map { try ClosingRecord(decoding: $0.record) }
+        let alarms = InputAssembly.alarms(try read([TamperAlarm].self, "alarms.json", default: []), until: thisClose?.closedAt)
+        let window = DeviceTimeWindow(from: period.start, to: period.end, marginSeconds: options.contextSeconds)
+        var devices: [DeviceLedger] = []
+        var heads: [ClosingRecord.DeviceHead] = []
+        let names = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/ledgers").filter { $0.hasSuffix(".jsonl") }
+        var ledgers: [DeviceID: ExportedLedger] = [:]
+        for name in names {
+            let ledger = try ExportedLedger(text: String(decoding: try Data(contentsOf: URL(fileURLWithPath: "\(directory)/ledgers/\(name)")), as: UTF8.self))
+            ledgers[ledger.device] = ledger
+        }
+        for device in ledgers.keys.sorted() {
+            let ledger = ledgers[device]!
+            let fullHead = ledger.entries.last.map { ChainHead(after: $0.entry) } ?? .genesis(for: device)
+            let head = frozen.map { $0.head(of: device) ?? .genesis(for: device) } ?? fullHead
+            let previousHead = previous?.head(of: device)?.sequence ?? 0
+            var entries: [HeldEntry] = []
+            for held in ledger.entries where held.entry.sequence <= head.sequence {
+                let time = held.entry.record.deviceTime.rawValue
+                let inWindow = time >= window.lowerBound && time < window.upperBound
+                let lateBefore = previous != nil && held.entry.sequence > previousHead && time < window.lowerBound && window.lowerBound > 0
+                if inWindow || lateBefore { entries.append(held) }
+            }
+            let headTime = ledger.entries.first { $0.entry.sequence == head.sequence }?.entry.record.deviceTime
+            let receipt = ledger.receiptSequence.map { min($0, head.sequence) }
+            devices.append(
+                DeviceLedger(
+                    device: device, entries: entries, heldHead: head, heldHeadDeviceTime: head.sequence > 0 ? headTime : nil, receiptSequence: receipt,
+                    checkpointSequence: receipt, tamperAlarms: alarms[device] ?? [], refusedBatches: []))
+            heads.append(ClosingRecord.DeviceHead(device: device.rawValue, sequence: head.sequence, hash: head.hash.hex, receiptSequence: receipt))
+        }
+        let empty = ReferenceSnapshot(
+            carriers: [], routes: [], deviceAssignments: [], programmes: [], tariffPeriods: [], denyListings: [], purseCredits: [], carrierPayments: [],
+            issuedEntitlements: [])
+        let snapshot = try read(ReferenceSnapshot.self, "reference.json", default: empty)
+        var stored: [StoredBundle] = []
+        var denyLists: [StoredBundle] = []
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: bundleDirectory)) ?? [] where name.hasSuffix(".bundle") {
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: "\(bundleDirectory)/\(name)")))
+            guard let bundle = try? SignedBundle(decoding: bytes) else { continue }
+            let kept = StoredBundle(kind: bundle.header.kind, version: bundle.header.version, bytes: bytes, uploadedAt: bundle.header.issuedAt)
+            if bundle.header.kind == .tariff { stored.append(kept) } else if bundle.header.kind == .denyList { denyLists.append(kept) }
+        }
+        let (tariffs, tariffReferences) = try InputAssembly.tariffs(bundles: stored, periods: snapshot.tariffPeriods)
+        let bundles = tariffReferences + InputAssembly.references(denyLists.sorted { $0.version < $1.version }, kind: "denylist")
+        let paidBefore = try read([CarrierPayment].self, "payments-before.json", default: [])
+        let input = ReconciliationInput(
+            period: period, devices: devices, reference: InputAssembly.referenceSet(snapshot, tariffs: tariffs, year: period.firstDay.year),
+            previousClose: previousClose?.closedAt, close: thisClose?.closedAt, claims: claims,
+            opening: InputAssembly.opening(period: period, closings: closingsAll, paymentsBefore: paidBefore), options: options)
+        return LoadedInput(input: input, heads: heads, bundles: bundles, closing: thisClose)
+    }
+}
+
+/// One device's exported ledger, read and its chain checked.
+struct ExportedLedger {
+    /// The fields of an export line this reader uses (others are for people and are ignored).
+    struct Line: Decodable {
+        var type: String
+        var device: UInt32?
+        var startSequence: UInt64?
+        var startHash: String?
+        var bytes: String?
+        var receivedAt: Int64?
+        var sequence: UInt64?
+    }
+
+    var device: DeviceID
+    var entries: [HeldEntry]
+    var receiptSequence: UInt64?
+
+    init(text: String) throws {
+        var device: DeviceID?
+        var previous: ChainHead?
+        var entries: [HeldEntry] = []
+        var receipt: UInt64?
+        let decoder = JSONDecoder()
+        for (number, line) in text.split(separator: "\n").enumerated() {
+            let object: Line
+            do {
+                object = try decoder.decode(Line.self, from: Data(line.utf8))
+            } catch {
+                throw ReconcileToolError("line \(number + 1) is not a JSON object with a type")
+            }
+            switch object.type {
+            case "ledger":
+                guard let id = object.device, let sequence = object.startSequence, let hashText = object.startHash, let hash = ChainHash(hex: hashText)
+                else { throw ReconcileToolError("line \(number + 1): a ledger header needs device, startSequence and startHash") }
+                device = DeviceID(rawValue: id)
+                previous = ChainHead(deviceID: DeviceID(rawValue: id), sequence: sequence, hash: hash)
+            case "entry":
+                guard let hex = object.bytes, let bytes = Hex.decode(hex) else {
+                    throw ReconcileToolError("line \(number + 1): an entry needs its canonical bytes")
+                }
+                let entry = try LedgerEntry(canonicalBytes: bytes)
+                // The chain is checked here: an export that does not chain is not evidence.
+                guard let head = previous, entry.deviceID == head.deviceID, entry.sequence == head.sequence + 1, entry.previousHash == head.hash else {
+                    throw ReconcileToolError("line \(number + 1): entry \(entry.deviceID)/\(entry.sequence) does not continue the chain")
+                }
+                previous = ChainHead(after: entry)
+                entries.append(HeldEntry(entry, receivedAt: object.receivedAt.map(UnixTime.init(rawValue:))))
+            case "receipt":
+                receipt = object.sequence
+            default:
+                continue
+            }
+        }
+        guard let device else { throw ReconcileToolError("the export has no ledger header line") }
+        self.device = device
+        self.entries = entries
+        self.receiptSequence = receipt
+    }
+}

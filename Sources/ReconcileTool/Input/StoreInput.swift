@@ -1,0 +1,85 @@
+import AccountingCore
+import AccountingStore
+import Bundles
+import Entitlements
+import Identifiers
+import LedgerCore
+import Reconciliation
+
+/// Reads one period's reconciliation input from the accounting store (SQLite or PostgreSQL).
+///
+/// Each device's entries are read by keyset pages of the device-time index (`entries(of:sequences:in:limit:)`),
+/// a page at a time; only the period's window (and, after a close, the late entries) is read.
+/// A closed month is read up to the heads frozen in its closing record, so its report never
+/// changes; what arrived after the previous month's close and belongs to earlier days is this
+/// period's late section.
+public enum StoreInput {
+    /// Entries read per query.
+    public static let pageSize = 5_000
+
+    /// The input of `period` from `storage`.
+    public static func load(
+        from storage: any AccountingStorage, period: ReportingPeriod, options: ReconciliationOptions = ReconciliationOptions(),
+        claims: [ClaimLine] = []
+    ) async throws -> LoadedInput {
+        let (thisClose, previousClose) = InputAssembly.closings(try await storage.periodCloses(), period: period)
+        let frozen = try thisClose.map { try ClosingRecord(decoding: $0.record) }
+        let previous = try previousClose.map { try ClosingRecord(decoding: $0.record) }
+        let window = DeviceTimeWindow(from: period.start, to: period.end, marginSeconds: options.contextSeconds)
+        let alarms = InputAssembly.alarms(try await storage.alarms(), until: thisClose?.closedAt)
+        var devices: [DeviceLedger] = []
+        var heads: [ClosingRecord.DeviceHead] = []
+        for state in try await storage.deviceLedgerStates() {
+            let device = state.device
+            let head: ChainHead
+            if let frozen {
+                head = frozen.head(of: device) ?? .genesis(for: device)
+            } else {
+                head = state.head
+            }
+            var entries: [HeldEntry] = []
+            var headTime: UnixTime?
+            if head.sequence > 0 {
+                try await read(storage, device: device, sequences: 1...head.sequence, window: window, into: &entries)
+                // Entries of days before the window that arrived after the previous close: late.
+                let previousHead = previous?.head(of: device)?.sequence ?? 0
+                if previous != nil, previousHead < head.sequence, window.lowerBound > 0 {
+                    let before = DeviceTimeWindow(from: UnixTime(0), to: UnixTime(window.lowerBound))
+                    try await read(storage, device: device, sequences: (previousHead + 1)...head.sequence, window: before, into: &entries)
+                }
+                let wide = DeviceTimeWindow(from: UnixTime(Int64.min / 4), to: UnixTime(Int64.max / 4))
+                headTime = try await storage.entries(of: device, sequences: head.sequence...head.sequence, in: wide, limit: 1).first?.entry.record.deviceTime
+            }
+            entries.sort { $0.entry.sequence < $1.entry.sequence }
+            let receipt = state.latestReceipt.map { min($0.sequence, head.sequence) }
+            devices.append(
+                DeviceLedger(
+                    device: device, entries: entries, heldHead: head, heldHeadDeviceTime: headTime, receiptSequence: receipt,
+                    checkpointSequence: receipt, tamperAlarms: alarms[device] ?? [], refusedBatches: []))
+            heads.append(ClosingRecord.DeviceHead(device: device.rawValue, sequence: head.sequence, hash: head.hash.hex, receiptSequence: receipt))
+        }
+        let snapshot = try await storage.referenceData(for: period.start..<period.end, dates: period.firstDay...period.lastDay, cards: nil)
+        let tariffBundles = try await (storage as? any BundleHistoryStorage)?.bundles(.tariff) ?? []
+        let (tariffs, tariffReferences) = try InputAssembly.tariffs(bundles: tariffBundles, periods: snapshot.tariffPeriods)
+        let bundles = tariffReferences + InputAssembly.references(try await (storage as? any BundleHistoryStorage)?.bundles(.denyList) ?? [], kind: "denylist")
+        let closings = try await storage.periodCloses()
+        let paidBefore = try await storage.carrierPayments(from: nil, through: period.firstDay.adding(days: -1))
+        let input = ReconciliationInput(
+            period: period, devices: devices, reference: InputAssembly.referenceSet(snapshot, tariffs: tariffs, year: period.firstDay.year),
+            previousClose: previousClose?.closedAt, close: thisClose?.closedAt, claims: claims,
+            opening: InputAssembly.opening(period: period, closings: closings, paymentsBefore: paidBefore), options: options)
+        return LoadedInput(input: input, heads: heads, bundles: bundles, closing: thisClose)
+    }
+
+    private static func read(
+        _ storage: any AccountingStorage, device: DeviceID, sequences: ClosedRange<UInt64>, window: DeviceTimeWindow, into entries: inout [HeldEntry]
+    ) async throws {
+        var next = sequences.lowerBound
+        while next <= sequences.upperBound {
+            let page = try await storage.entries(of: device, sequences: next...sequences.upperBound, in: window, limit: pageSize)
+            for stored in page { entries.append(HeldEntry(stored.entry, receivedAt: stored.receivedAt)) }
+            guard page.count == pageSize, let last = page.last else { break }
+            next = last.entry.sequence + 1
+        }
+    }
+}

@@ -1,0 +1,312 @@
+import AccountingCore
+import Entitlements
+import Identifiers
+import LedgerCore
+
+/// How one benefit ride is judged: who is paid, on what basis, and whether it is left out.
+struct Assessment: Hashable {
+    var carrier: CarrierID?
+    var basis: FareBasis?
+    /// The compensation if counted (or at stake if excluded).
+    var compensation: Int64
+    var exclusion: ExclusionReason?
+}
+
+/// Runs the rules in order over one input. Internal: `reconcile(_:)` is the entry point.
+struct Reconciler {
+    let input: ReconciliationInput
+    let schedule: TariffSchedule
+    /// Deny listings by card, and issued entitlements by card: each ride looks up its own
+    /// card's, so a month of millions of rides never scans the whole reference.
+    let listingsByCard: [CardSerial: [DenyListing]]
+    let issuedByCard: [CardSerial: [IssuedEntitlement]]
+    /// One ledger per device, sorted by device (several given for one device are merged).
+    let devices: [DeviceLedger]
+
+    init(input: ReconciliationInput) {
+        self.input = input
+        self.devices = mergedByDevice(input.devices)
+        self.schedule = TariffSchedule(input.reference.tariffs)
+        self.listingsByCard = Dictionary(grouping: input.reference.denyListings, by: \.card)
+        self.issuedByCard = Dictionary(grouping: input.reference.entitlements, by: \.card)
+    }
+
+    func listings(of card: CardSerial) -> [DenyListing] { listingsByCard[card] ?? [] }
+    func issued(to card: CardSerial) -> [IssuedEntitlement] { issuedByCard[card] ?? [] }
+
+    var period: ReportingPeriod { input.period }
+    var reference: ReferenceSet { input.reference }
+
+    func report() -> ReconciliationReport {
+        // A closed period is judged from what had arrived by its close, so its report never
+        // changes; what came later is the next period's late section.
+        let entries = distinctEntries(devices, receivedBy: input.close)
+        let facts = readLedgerFacts(entries)
+        let entriesByDevice = slicesByDevice(entries)
+        let (rides, duplicates) = separateDuplicates(facts.rides)
+        let assignments = AssignmentIndex(reference.deviceAssignments)
+
+        // Fare basis of every ride, from each card's rides in time order (transfers).
+        var bases: [EntryReference: FareBasis] = [:]
+        let ridesByCard = Dictionary(grouping: rides, by: \.card)
+        for card in ridesByCard.keys.sorted() {
+            let list = ridesByCard[card]!
+            for (ride, basis) in zip(list, fareBases(ofCardRides: list, schedule: schedule)) {
+                if let basis { bases[ride.reference] = basis }
+            }
+        }
+
+        // Ride limits, over every benefit ride read (the period's and the context before it).
+        let checkEntitlements = !reference.entitlements.isEmpty
+        var breaches: [EntryReference: LimitBreach] = [:]
+        if checkEntitlements {
+            for card in ridesByCard.keys.sorted() {
+                let benefit = ridesByCard[card]!.filter(\.isBenefit).map { ($0, period.localDay(of: $0.time), bases[$0.reference]) }
+                for breach in rideLimitBreaches(card: card, rides: benefit, issued: issued(to: card)) {
+                    breaches[breach.ride] = breach
+                }
+            }
+        }
+
+        var assessments: [EntryReference: Assessment] = [:]
+        for ride in rides where ride.isBenefit && isReportable(ride.time, receivedAt: ride.receivedAt) {
+            assessments[ride.reference] = assess(
+                ride, basis: bases[ride.reference], assignments: assignments, breach: breaches[ride.reference], checkEntitlements: checkEntitlements)
+        }
+
+        var lines = compensationLines(rides: rides.filter { $0.isBenefit && period.contains($0.time) }, assessments: assessments)
+        lines.sort(by: CompensationLine.order)
+
+        var excluded: [ExcludedRide] = []
+        for ride in rides where ride.isBenefit && isReportable(ride.time, receivedAt: ride.receivedAt) {
+            let assessment = assessments[ride.reference]!
+            guard let reason = assessment.exclusion else { continue }
+            excluded.append(excludedRide(ride, reason: reason, carrier: assessment.carrier, amount: assessment.compensation))
+        }
+        for (duplicate, _) in duplicates where duplicate.isBenefit && isReportable(duplicate.time, receivedAt: duplicate.receivedAt) {
+            let basis = bases[duplicate.reference]
+            let amount = compensation(referenceFare: basis?.referenceFare ?? duplicate.recordedFullFare, farePaid: duplicate.fare)
+            let carrier = assignments.assignment(of: duplicate.device, at: duplicate.time)?.carrier
+            excluded.append(excludedRide(duplicate, reason: .duplicate, carrier: carrier, amount: amount))
+        }
+        for pending in facts.openPendings where pending.outcome != .committed && pending.isBenefit {
+            let record = pending.record
+            guard pending.outcome == .unknown, isReportable(record.deviceTime, receivedAt: pending.entry.receivedAt), let card = record.cardSerial,
+                let category = record.category, let route = record.route
+            else { continue }
+            excluded.append(
+                ExcludedRide(
+                    entry: pending.reference, card: card, category: category, route: route,
+                    carrier: assignments.assignment(of: pending.reference.device, at: record.deviceTime)?.carrier,
+                    date: period.localDay(of: record.deviceTime), amountAtStakeKopecks: pendingAtStake(pending, schedule: schedule),
+                    reason: .pendingUnknown))
+        }
+        excluded.sort(by: ExcludedRide.order)
+
+        let late = lateEntries(entries: entries, rides: rides, assessments: assessments, assignments: assignments)
+
+        var exceptions: [IntegrityException] = []
+        let rideCompensation = { (reference: EntryReference) -> Int64 in
+            assessments[reference].map { $0.exclusion == nil ? $0.compensation : 0 } ?? 0
+        }
+        exceptions += deviceExceptions(entriesByDevice: entriesByDevice, facts: facts, assignments: assignments, compensationOf: rideCompensation)
+        exceptions += entryExceptions(entries: entries, compensationOf: rideCompensation, late: late)
+        exceptions += pendingExceptions(facts.openPendings, schedule: schedule)
+        exceptions += rideExceptions(
+            rides: rides, duplicates: duplicates, purse: facts.purseMovements, assessments: assessments, breaches: breaches,
+            bases: bases, checkEntitlements: checkEntitlements)
+        exceptions.sort(by: IntegrityException.order)
+
+        let cards = cardStatistics(rides.filter { period.contains($0.time) })
+        let totals = Totals(lines: lines)
+        let budget = budgetSummary(lines: lines, late: late)
+        let acts = carrierActs(lines: lines, late: late, excluded: excluded)
+        let coverage = devices.map { device -> DeviceCoverage in
+            let own = entriesByDevice[device.device] ?? []
+            let head = effectiveHead(of: device, own: own)
+            return DeviceCoverage(
+                device: device.device, headSequence: head.head.sequence, headHash: head.head.hash.hex,
+                receiptSequence: device.receiptSequence.map { min($0, head.head.sequence) },
+                checkpointSequence: device.checkpointSequence.map { min($0, head.head.sequence) },
+                entriesRead: own.count)
+        }
+        let versions = Set(lines.map(\.tariffVersion)).sorted()
+
+        return ReconciliationReport(
+            period: period, closedAt: input.close, lines: lines, totalsByCarrier: totals.byCarrier, totalsByCategory: totals.byCategory,
+            totalsByRoute: totals.byRoute, total: totals.all, budget: budget, excluded: excluded, exceptions: exceptions, cards: cards,
+            acts: acts, late: late, coverage: coverage, tariffVersionsUsed: versions)
+    }
+
+    // MARK: Scope
+
+    /// Whether an entry of this time belongs in this report: in the period, or an earlier
+    /// period's entry received after that period was closed (a late entry).
+    func isReportable(_ time: UnixTime, receivedAt: UnixTime?) -> Bool {
+        period.contains(time) || isLate(time, receivedAt: receivedAt)
+    }
+
+    /// An entry of an earlier period received after the previous close.
+    func isLate(_ time: UnixTime, receivedAt: UnixTime?) -> Bool {
+        guard time < period.start, let receivedAt, let previousClose = input.previousClose else { return false }
+        return receivedAt > previousClose
+    }
+
+    // MARK: Compensation
+
+    /// Judges one benefit ride; the first reason that applies excludes it, in this order:
+    /// device not assigned, no tariff, category not in the tariff, deny-listed, entitlement not
+    /// issued, outside its dates, over its ride limit.
+    func assess(_ ride: Ride, basis: FareBasis?, assignments: AssignmentIndex, breach: LimitBreach?, checkEntitlements: Bool) -> Assessment {
+        let carrier = assignments.assignment(of: ride.device, at: ride.time)?.carrier
+        let amount = compensation(referenceFare: basis?.referenceFare ?? ride.recordedFullFare, farePaid: ride.fare)
+        var assessment = Assessment(carrier: carrier, basis: basis, compensation: amount, exclusion: nil)
+        let tariff = schedule.version(at: ride.time)?.tariff
+        if carrier == nil {
+            assessment.exclusion = .deviceNotAssigned
+        } else if basis == nil || tariff == nil {
+            assessment.exclusion = .noTariff
+        } else if let category = ride.category, tariff?.category(category) == nil {
+            assessment.exclusion = .categoryNotInTariff
+        } else if ride.category == nil {
+            assessment.exclusion = .categoryNotInTariff
+        } else if denyListing(for: ride.card, at: ride.time, in: listings(of: ride.card)) != nil {
+            assessment.exclusion = .denyListed
+        } else if checkEntitlements {
+            switch checkEntitlement(
+                card: ride.card, entitlement: ride.entitlement, category: ride.category, on: period.localDay(of: ride.time), issued: issued(to: ride.card))
+            {
+            case .notIssued: assessment.exclusion = .entitlementNotIssued
+            case .outsideDates: assessment.exclusion = .entitlementExpired
+            case .valid: if breach != nil { assessment.exclusion = .overRideLimit }
+            }
+        }
+        return assessment
+    }
+
+    /// Sums counted benefit rides by carrier, route, category, local day and tariff version.
+    func compensationLines(rides: [Ride], assessments: [EntryReference: Assessment]) -> [CompensationLine] {
+        struct Key: Hashable {
+            var carrier: CarrierID
+            var route: RouteNumber
+            var category: CategoryCode
+            var date: CivilDate
+            var version: UInt32
+        }
+        var lines: [Key: CompensationLine] = [:]
+        for ride in rides {
+            guard let assessment = assessments[ride.reference], assessment.exclusion == nil, let carrier = assessment.carrier,
+                let basis = assessment.basis, let category = ride.category
+            else { continue }
+            let key = Key(carrier: carrier, route: ride.route, category: category, date: period.localDay(of: ride.time), version: basis.tariffVersion)
+            var line =
+                lines[key]
+                ?? CompensationLine(
+                    carrier: carrier, route: ride.route, category: category, date: key.date, tariffVersion: basis.tariffVersion, rides: 0,
+                    fullFareKopecks: 0, recordedFullFareKopecks: 0, paidKopecks: 0, compensationKopecks: 0, entries: [])
+            line.rides += 1
+            line.fullFareKopecks += basis.referenceFare
+            line.recordedFullFareKopecks += ride.recordedFullFare
+            line.paidKopecks += ride.fare
+            line.compensationKopecks += assessment.compensation
+            line.entries.append(ride.reference)
+            lines[key] = line
+        }
+        return lines.values.map { line in
+            var line = line
+            line.entries.sort()
+            return line
+        }
+    }
+
+    func excludedRide(_ ride: Ride, reason: ExclusionReason, carrier: CarrierID?, amount: Int64) -> ExcludedRide {
+        ExcludedRide(
+            entry: ride.reference, card: ride.card, category: ride.category ?? CategoryCode(0), route: ride.route, carrier: carrier,
+            date: period.localDay(of: ride.time), amountAtStakeKopecks: amount, reason: reason)
+    }
+
+    /// What an unsettled pending benefit tap would be compensated: the route's full fare by the
+    /// tariff in force (or the full fare it recorded) less the fare.
+    func pendingAtStake(_ pending: OpenPending, schedule: TariffSchedule) -> Int64 {
+        let record = pending.record
+        let fare = record.fareKopecks ?? 0
+        if let route = record.route, let tariff = schedule.version(at: record.deviceTime)?.tariff {
+            return compensation(referenceFare: Int64(tariff.fullFare(on: route)), farePaid: fare)
+        }
+        return compensation(referenceFare: record.fullFareKopecks ?? fare, farePaid: fare)
+    }
+
+    // MARK: Late entries
+
+    /// Entries of earlier periods received after the previous close, with the compensation
+    /// each adds to this period.
+    func lateEntries(entries: [HeldEntry], rides: [Ride], assessments: [EntryReference: Assessment], assignments: AssignmentIndex) -> [LateEntry] {
+        let benefitRides = Set(rides.filter(\.isBenefit).map(\.reference))
+        return entries.compactMap { held -> LateEntry? in
+            let record = held.entry.record
+            guard isLate(record.deviceTime, receivedAt: held.receivedAt), let receivedAt = held.receivedAt else { return nil }
+            let assessment = benefitRides.contains(held.reference) ? assessments[held.reference] : nil
+            let counted = assessment.map { $0.exclusion == nil ? $0.compensation : 0 } ?? 0
+            return LateEntry(
+                entry: held.reference, kind: record.kind.name, deviceTime: record.deviceTime, receivedAt: receivedAt,
+                carrier: assessment?.carrier ?? assignments.assignment(of: held.reference.device, at: record.deviceTime)?.carrier, route: record.route,
+                category: record.category, compensationKopecks: counted)
+        }
+        .sorted { $0.entry < $1.entry }
+    }
+}
+
+/// Which carrier's vehicle a device was on, when.
+struct AssignmentIndex: Sendable {
+    let byDevice: [DeviceID: [DeviceAssignment]]
+
+    init(_ assignments: [DeviceAssignment]) {
+        byDevice = Dictionary(grouping: assignments, by: \.device).mapValues { list in
+            list.sorted { ($0.validFrom, $0.vehicle, $0.carrier) < ($1.validFrom, $1.vehicle, $1.carrier) }
+        }
+    }
+
+    /// The assignment holding at `time` (the latest-starting one if spans overlap by mistake).
+    func assignment(of device: DeviceID, at time: UnixTime) -> DeviceAssignment? {
+        byDevice[device]?.last { $0.holds(at: time) }
+    }
+
+    /// Whether the device was assigned at any instant of `[from, until)`.
+    func isAssigned(_ device: DeviceID, from: UnixTime, until: UnixTime) -> Bool {
+        byDevice[device]?.contains { $0.validFrom < until && ($0.validUntil.map { $0 > from } ?? true) } ?? false
+    }
+
+    var devices: [DeviceID] { byDevice.keys.sorted() }
+}
+
+extension CompensationLine {
+    /// Carrier, route, category, date, tariff version: the key, so a total order on lines.
+    static func order(_ lhs: CompensationLine, _ rhs: CompensationLine) -> Bool {
+        (lhs.carrier, lhs.route, lhs.category, lhs.date, lhs.tariffVersion) < (rhs.carrier, rhs.route, rhs.category, rhs.date, rhs.tariffVersion)
+    }
+}
+
+extension ExcludedRide {
+    /// By entry (one exclusion per entry), then reason.
+    static func order(_ lhs: ExcludedRide, _ rhs: ExcludedRide) -> Bool {
+        (lhs.entry, lhs.reason) < (rhs.entry, rhs.reason)
+    }
+}
+
+/// Merges the ledgers given for one device (a loader may pass a device's batches separately):
+/// entries together, the furthest head and coverage, every alarm and refused batch. Taking the
+/// maximum and the union makes the result independent of how the device was split.
+func mergedByDevice(_ ledgers: [DeviceLedger]) -> [DeviceLedger] {
+    Dictionary(grouping: ledgers, by: \.device).map { device, parts -> DeviceLedger in
+        guard parts.count > 1 else { return parts[0] }
+        let furthest = parts.max {
+            ($0.heldHead.sequence, $0.heldHeadDeviceTime?.rawValue ?? .min, $0.heldHead.hash.hex)
+                < ($1.heldHead.sequence, $1.heldHeadDeviceTime?.rawValue ?? .min, $1.heldHead.hash.hex)
+        }!
+        return DeviceLedger(
+            device: device, entries: parts.flatMap(\.entries), heldHead: furthest.heldHead, heldHeadDeviceTime: furthest.heldHeadDeviceTime,
+            receiptSequence: parts.compactMap(\.receiptSequence).max(), checkpointSequence: parts.compactMap(\.checkpointSequence).max(),
+            tamperAlarms: Array(Set(parts.flatMap(\.tamperAlarms))), refusedBatches: Array(Set(parts.flatMap(\.refusedBatches))))
+    }
+    .sorted { $0.device < $1.device }
+}

@@ -1,0 +1,204 @@
+import Entitlements
+import Identifiers
+import LedgerCore
+
+/// An accepted ride as the ledgers show it: a charge entry (`benefit-use`, `ride-accepted`), or
+/// a pending entry that the card's later taps show committed.
+struct Ride: Hashable, Sendable {
+    /// The charge entry, or the pending entry when later evidence settled it.
+    var reference: EntryReference
+    var card: CardSerial
+    var time: UnixTime
+    var receivedAt: UnixTime?
+    /// A `benefit-use`: the community compensates it.
+    var isBenefit: Bool
+    var entitlement: EntitlementID?
+    var category: CategoryCode?
+    var fare: Int64
+    var recordedFullFare: Int64
+    var route: RouteNumber
+    var vehicle: VehicleID
+    /// The pending entry the charge came from (bit 9), if any.
+    var pendingSequence: UInt64?
+    /// Whether it was settled from later evidence rather than charged by its own validator.
+    var resolvedFromLaterTaps: Bool
+
+    var device: DeviceID { reference.device }
+}
+
+/// Money taken from a purse, with the balance left.
+struct PurseMovement: Hashable, Sendable {
+    var reference: EntryReference
+    var card: CardSerial
+    var time: UnixTime
+    var amount: Int64
+    var balanceAfter: Int64
+}
+
+/// A pending entry with neither confirmation nor abandonment held on its device, and what the
+/// card's later taps say about it.
+struct OpenPending: Hashable, Sendable {
+    var entry: HeldEntry
+    var detail: PendingDetail?
+    var outcome: PendingOutcome
+    var evidence: CardTap?
+
+    var reference: EntryReference { entry.reference }
+    var record: LedgerRecord { entry.entry.record }
+    /// Whether the pending tap would be compensated if committed.
+    var isBenefit: Bool { detail?.charges.contains(.benefitUse) ?? (record.category != nil && record.entitlementID != nil) }
+}
+
+/// Everything the rules read from the ledgers, once, in a fixed order.
+struct LedgerFacts: Sendable {
+    /// Every distinct held entry, by reference.
+    var entries: [HeldEntry]
+    var rides: [Ride]
+    var purseMovements: [PurseMovement]
+    var openPendings: [OpenPending]
+    /// Every card's taps that name their trip counter, by card, in tap order.
+    var tapsByCard: [CardSerial: [CardTap]]
+}
+
+/// Keeps one copy of each held entry (batches may overlap), sorted by device and sequence.
+///
+/// The same entry given twice keeps its earliest received time. Two different entries at one
+/// place cannot both be held by the service; if an input has them, the one with the lower hash
+/// is kept, so the choice does not depend on input order. Entries received after `receivedBy`
+/// are left out (a closed period). Sorting (skipped when the input is already in order, as a
+/// loader reading by device and sequence gives it) and merging neighbours in place keeps a
+/// month of millions of entries in one array, out of any hash table.
+func distinctEntries(_ devices: [DeviceLedger], receivedBy close: UnixTime? = nil) -> [HeldEntry] {
+    var all: [HeldEntry] = []
+    all.reserveCapacity(devices.reduce(0) { $0 + $1.entries.count })
+    for device in devices {
+        if let close {
+            all.append(contentsOf: device.entries.lazy.filter { held in held.receivedAt.map { $0 <= close } ?? true })
+        } else {
+            all.append(contentsOf: device.entries)
+        }
+    }
+    let inOrder = zip(all, all.dropFirst()).allSatisfy { $0.reference < $1.reference }
+    if !inOrder { all.sort { $0.reference < $1.reference } }
+    var kept = 0
+    for index in all.indices {
+        let held = all[index]
+        guard kept > 0, all[kept - 1].reference == held.reference else {
+            all[kept] = held
+            kept += 1
+            continue
+        }
+        let last = all[kept - 1]
+        if last.entry.hash == held.entry.hash {
+            if let time = held.receivedAt, last.receivedAt.map({ time < $0 }) ?? true {
+                all[kept - 1] = held
+            }
+        } else if held.entry.hash.bytes.lexicographicallyPrecedes(last.entry.hash.bytes) {
+            all[kept - 1] = held
+        }
+    }
+    all.removeLast(all.count - kept)
+    return all
+}
+
+/// The slice of each device's entries in entries sorted by device (no copies).
+func slicesByDevice(_ entries: [HeldEntry]) -> [DeviceID: ArraySlice<HeldEntry>] {
+    var slices: [DeviceID: ArraySlice<HeldEntry>] = [:]
+    var start = entries.startIndex
+    while start < entries.endIndex {
+        let device = entries[start].entry.deviceID
+        var end = start
+        while end < entries.endIndex, entries[end].entry.deviceID == device { end += 1 }
+        slices[device] = entries[start..<end]
+        start = end
+    }
+    return slices
+}
+
+/// Reads rides, purse movements and open pending transactions from the entries, settling each
+/// open pending transaction from the card's later taps (`resolvePending`).
+func readLedgerFacts(_ entries: [HeldEntry]) -> LedgerFacts {
+    var rides: [Ride] = []
+    var purse: [PurseMovement] = []
+    var pendings: [(entry: HeldEntry, detail: PendingDetail?)] = []
+    var resolved = Set<EntryReference>()
+    var tapsByCard: [CardSerial: [CardTap]] = [:]
+
+    for held in entries {
+        let record = held.entry.record
+        let reference = held.reference
+        if [.benefitUse, .rideAccepted, .purseDebit].contains(record.kind), let related = record.relatedSequence {
+            // A charge entry proves its pending transaction committed, even when the
+            // confirmation after it is beyond the held head.
+            resolved.insert(EntryReference(device: reference.device, sequence: related))
+        }
+        switch record.kind {
+        case .benefitUse, .rideAccepted:
+            guard let card = record.cardSerial, let route = record.route, let vehicle = record.vehicle else { continue }
+            let fare = record.fareKopecks ?? 0
+            rides.append(
+                Ride(
+                    reference: reference, card: card, time: record.deviceTime, receivedAt: held.receivedAt, isBenefit: record.kind == .benefitUse,
+                    entitlement: record.entitlementID, category: record.category, fare: fare, recordedFullFare: record.fullFareKopecks ?? fare,
+                    route: route, vehicle: vehicle, pendingSequence: record.relatedSequence, resolvedFromLaterTaps: false))
+        case .purseDebit:
+            guard let card = record.cardSerial else { continue }
+            purse.append(
+                PurseMovement(
+                    reference: reference, card: card, time: record.deviceTime, amount: record.fareKopecks ?? 0,
+                    balanceAfter: record.purseBalanceAfterKopecks ?? 0))
+        case .cardTransactionPending:
+            let detail = PendingDetail(record.detail)
+            pendings.append((held, detail))
+            if let card = record.cardSerial, let trip = detail?.trip {
+                tapsByCard[card, default: []].append(CardTap(reference: reference, stamp: trip))
+            }
+        case .cardTransactionConfirmed, .cardTransactionAbandoned:
+            if let related = record.relatedSequence {
+                resolved.insert(EntryReference(device: reference.device, sequence: related))
+            }
+        default:
+            continue
+        }
+    }
+    for card in tapsByCard.keys {
+        tapsByCard[card]!.sort { tapOrder($1, after: $0) }
+    }
+
+    var open: [OpenPending] = []
+    for (held, detail) in pendings where !resolved.contains(held.reference) {
+        let record = held.entry.record
+        var outcome = PendingOutcome.unknown
+        var evidence: CardTap?
+        if detail?.purpose == "ride", let card = record.cardSerial, let trip = detail?.trip {
+            (outcome, evidence) = resolvePending(CardTap(reference: held.reference, stamp: trip), laterTapsOfCard: tapsByCard[card] ?? [])
+        }
+        open.append(OpenPending(entry: held, detail: detail, outcome: outcome, evidence: evidence))
+        guard outcome == .committed, let detail, let card = record.cardSerial, let route = record.route, let vehicle = record.vehicle else {
+            continue
+        }
+        let fare = record.fareKopecks ?? 0
+        for charge in detail.charges {
+            switch charge {
+            case .benefitUse, .rideAccepted:
+                rides.append(
+                    Ride(
+                        reference: held.reference, card: card, time: record.deviceTime, receivedAt: held.receivedAt,
+                        isBenefit: charge == .benefitUse, entitlement: record.entitlementID, category: record.category, fare: fare,
+                        recordedFullFare: record.fullFareKopecks ?? fare, route: route, vehicle: vehicle,
+                        pendingSequence: held.entry.sequence, resolvedFromLaterTaps: true))
+            case .purseDebit:
+                purse.append(
+                    PurseMovement(
+                        reference: held.reference, card: card, time: record.deviceTime, amount: fare,
+                        balanceAfter: record.purseBalanceAfterKopecks ?? 0))
+            default:
+                continue
+            }
+        }
+    }
+    rides.sort { ($0.time, $0.reference, $0.isBenefit ? 1 : 0) < ($1.time, $1.reference, $1.isBenefit ? 1 : 0) }
+    purse.sort { ($0.time, $0.reference) < ($1.time, $1.reference) }
+    open.sort { $0.reference < $1.reference }
+    return LedgerFacts(entries: entries, rides: rides, purseMovements: purse, openPendings: open, tapsByCard: tapsByCard)
+}

@@ -1,0 +1,87 @@
+import Entitlements
+import Identifiers
+import LedgerCore
+
+/// A card's trip record as a pending entry names it: the validator that wrote it, the card's
+/// own tap counter (wrapping at 65536) and the tap's time (docs/ledger-format.md, "Pending").
+struct TripStamp: Hashable, Sendable {
+    var device: DeviceID
+    var cardSequence: UInt16
+    var time: UnixTime
+}
+
+/// The parts of a pending entry's detail text: `ride trip=D/S/T charges=a,b` or `block trip=-`.
+///
+/// Read here rather than through the validator's own type, which lives in an adapter target;
+/// the text is specified in docs/ledger-format.md, so an independent reader is what an auditor
+/// would write too.
+struct PendingDetail: Hashable, Sendable {
+    /// `ride` or `block`.
+    var purpose: String
+    /// The trip record the tap writes, if any.
+    var trip: TripStamp?
+    /// The charge kinds the tap is recorded as once committed.
+    var charges: [LedgerEntryKind]
+
+    static let kindsByName = Dictionary(uniqueKeysWithValues: LedgerEntryKind.allCases.map { ($0.name, $0) })
+
+    init?(_ detail: String) {
+        var purpose: String?
+        var trip: TripStamp?
+        var charges: [LedgerEntryKind] = []
+        for part in detail.split(separator: " ") {
+            if part == "ride" || part == "block" {
+                purpose = String(part)
+            } else if part.hasPrefix("trip=") {
+                let fields = part.dropFirst(5).split(separator: "/")
+                if fields.count == 3, let device = UInt32(fields[0]), let sequence = UInt16(fields[1]), let time = Int64(fields[2]) {
+                    trip = TripStamp(device: DeviceID(device), cardSequence: sequence, time: UnixTime(time))
+                }
+            } else if part.hasPrefix("charges=") {
+                for name in part.dropFirst(8).split(separator: ",") {
+                    guard let kind = PendingDetail.kindsByName[String(name)] else { return nil }
+                    charges.append(kind)
+                }
+            }
+        }
+        guard let purpose else { return nil }
+        self.purpose = purpose
+        self.trip = trip
+        self.charges = charges
+    }
+}
+
+/// What later evidence says about a pending transaction nobody confirmed or abandoned.
+enum PendingOutcome: String, Hashable, Sendable {
+    case committed
+    case notCommitted = "not-committed"
+    case unknown
+}
+
+/// A card's tap as its trip counter shows it, wherever it happened.
+struct CardTap: Hashable, Sendable {
+    var reference: EntryReference
+    var stamp: TripStamp
+}
+
+/// Settles a pending tap from the card's later taps on any validator.
+///
+/// Every tap numbers its trip record one after the card's newest record. So if a later tap of
+/// the same card carries the pending tap's counter again, the pending tap never reached the
+/// card (not committed); if none does and the card's next tap carries the counter after it,
+/// the pending tap's record was on the card (committed). Anything else (no later tap, or a
+/// later tap numbered further on, meaning taps we do not hold came between) is unknown.
+func resolvePending(_ pending: CardTap, laterTapsOfCard later: [CardTap]) -> (PendingOutcome, CardTap?) {
+    let after = later.filter { tapOrder($0, after: pending) }.sorted { tapOrder($1, after: $0) }
+    if let reuse = after.first(where: { $0.stamp.cardSequence == pending.stamp.cardSequence }) {
+        return (.notCommitted, reuse)
+    }
+    guard let next = after.first else { return (.unknown, nil) }
+    if next.stamp.cardSequence == pending.stamp.cardSequence &+ 1 { return (.committed, next) }
+    return (.unknown, next)
+}
+
+/// Whether `tap` comes after `other`: by tap time, then device, then sequence (a total order).
+func tapOrder(_ tap: CardTap, after other: CardTap) -> Bool {
+    (tap.stamp.time, tap.reference) > (other.stamp.time, other.reference)
+}

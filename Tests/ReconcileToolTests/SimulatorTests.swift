@@ -1,0 +1,70 @@
+import AccountingStore
+import Identifiers
+import LedgerCore
+import Logging
+import ReconciliationSimulator
+import StorageTesting
+import Testing
+
+@Suite("The month simulator")
+struct SimulatorTests {
+    @Test("The same seed gives the same month, byte for byte")
+    func deterministic() throws {
+        let first = try SimulatedMonth.generate(.small(seed: 3))
+        let second = try SimulatedMonth.generate(.small(seed: 3))
+        #expect(first.uploads.map(\.batch) == second.uploads.map(\.batch))
+        #expect(first.truth.faults == second.truth.faults)
+        #expect(first.truth.compensation == second.truth.compensation)
+        let other = try SimulatedMonth.generate(.small(seed: 4))
+        #expect(other.uploads.map(\.batch) != first.uploads.map(\.batch))
+    }
+
+    @Test("Every kind of fault is planted, once")
+    func everyKind() throws {
+        let month = try SimulatedMonth.generate(.small())
+        // One of each kind, and a sequence gap both as a device's and as the skipped trip
+        // numbers of the cards that rode on it after the lost batch.
+        let kinds = month.truth.faults.map(\.kind)
+        #expect(Set(kinds) == Set(PlantedFault.Kind.allCases))
+        for kind in PlantedFault.Kind.allCases where kind != .sequenceGap { #expect(kinds.filter { $0 == kind }.count == 1, "\(kind)") }
+        #expect(month.truth.faults.filter { $0.kind == .sequenceGap && $0.device != nil }.count == 1)
+        #expect(month.truth.faults.filter { $0.kind == .sequenceGap && $0.card != nil }.count >= 1)
+        #expect(month.truth.excluded.map(\.reason).sorted() == [.duplicate, .tornUnknown, .denyListedUse, .overLimit, .afterExpiry].sorted())
+        #expect(month.truth.totalCompensationKopecks > 0)
+        #expect(month.truth.heldEntries < month.truth.writtenEntries)
+    }
+
+    @Test("Uploaded through the HTTP API, the service answers each batch as planned and holds what the truth says", arguments: StorageEngine.all)
+    func uploadsThroughTheAPI(_ engine: StorageEngine) async throws {
+        let month = try SimulatedMonth.generate(.small())
+        try await freshLocation(engine).withStorage(logger: Logger(label: "test")) { storage in
+            let service = try await SimulatedService(storage: storage, community: month.community)
+            let answers = try await service.upload(month.uploads, community: month.community)
+            let expected = month.uploads.map(SimulatedService.expectedAnswer)
+            #expect(answers.count == expected.count)
+            for (index, answer) in answers.enumerated() where answer != expected[index] {
+                Issue.record("upload \(index) (device \(month.uploads[index].device), \(month.uploads[index].batch.firstSequence)-\(month.uploads[index].batch.lastSequence)): \(answer), expected \(expected[index])")
+                break
+            }
+            #expect(try await storage.entryCount() == month.truth.heldEntries)
+            for device in month.community.devices {
+                #expect(try await storage.head(of: device.id).sequence == month.truth.heldHeads[device.id.rawValue])
+            }
+            let alarms = try await storage.alarms()
+            let tamper = month.truth.faults.filter { $0.kind == .tamper }
+            #expect(alarms.map { EntryPosition(device: $0.device, sequence: $0.sequence) } == tamper.flatMap(\.entries))
+        }
+    }
+
+    @Test("The fast path stores what the HTTP API stores")
+    func fastPath() async throws {
+        let month = try SimulatedMonth.generate(.small())
+        try await freshLocation(.sqlite).withStorage(logger: Logger(label: "test")) { storage in
+            var loader = StoreLoader(community: month.community)
+            try await loader.registerDevices(in: storage)
+            try await loader.write(month.uploads, into: storage)
+            #expect(try await storage.entryCount() == month.truth.heldEntries)
+            #expect(try await storage.alarms().count == 1)
+        }
+    }
+}

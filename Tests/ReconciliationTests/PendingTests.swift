@@ -1,0 +1,114 @@
+import AccountingCore
+import Entitlements
+import Identifiers
+import LedgerCore
+import Testing
+
+@testable import Reconciliation
+
+/// Card transactions left pending, settled across validators by the card's later taps.
+@Suite struct PendingTests {
+    let card: CardSerial = 0x00AA_0000_0000_0010
+
+    @Test func confirmedTapsAreCountedOnce() {
+        var bus = Bus(Town.busA1)
+        bus.tap(card, counter: 1, at: Town.morning)
+        bus.tap(card, counter: 2, at: Town.morning + hour, fare: 750, balanceAfter: 10_000)
+        let report = reconcile(Town.input([bus]))
+        #expect(report.lines.map(\.rides).reduce(0, +) == 2)
+        #expect(report.compensation == 1500 + 750)
+        #expect(report.exceptions(.pendingUnknown).isEmpty && report.exceptions(.pendingResolved).isEmpty)
+    }
+
+    @Test func abandonedTapsAreNotRides() {
+        var bus = Bus(Town.busA1)
+        bus.tap(card, counter: 1, at: Town.morning, confirm: false)
+        let report = reconcile(Town.input([bus]))
+        #expect(report.lines.isEmpty && report.excluded.isEmpty && report.cards.all.rides == 0)
+        #expect(report.exceptions(.pendingUnknown).isEmpty)
+    }
+
+    /// Bus A1's tap at counter 5 was left pending; the card's next tap, on bus B1, numbers its
+    /// record 6, so record 5 was on the card: committed, and compensated.
+    @Test func laterTapOnAnotherValidatorShowsCommitted() {
+        var a1 = Bus(Town.busA1)
+        var b1 = Bus(Town.busB1)
+        let pending = a1.tap(card, counter: 5, at: Town.morning, confirm: nil)
+        let later = b1.tap(card, counter: 6, at: Town.morning + 3 * hour, fullFare: 2000, route: 2)
+        let report = reconcile(Town.input([a1, b1]))
+        #expect(report.compensation == 1500 + 2000)
+        #expect(report.lines.contains { $0.entries == [pending] })
+        let resolved = report.exceptions(.pendingResolved)
+        #expect(resolved.count == 1)
+        #expect(resolved[0].entries == [pending, later])
+        #expect(resolved[0].evidence.contains(.pendingOutcome("committed")))
+        #expect(resolved[0].evidence.contains(.laterTap(entry: later, cardSequence: 6)))
+    }
+
+    /// The card's next tap reuses counter 5: the pending tap never reached the card.
+    @Test func reusedCounterShowsNotCommitted() {
+        var a1 = Bus(Town.busA1)
+        var b1 = Bus(Town.busB1)
+        let pending = a1.tap(card, counter: 5, at: Town.morning, confirm: nil)
+        b1.tap(card, counter: 5, at: Town.morning + 3 * hour, fullFare: 2000, route: 2)
+        let report = reconcile(Town.input([a1, b1]))
+        #expect(report.compensation == 2000)
+        #expect(!report.lines.contains { $0.entries.contains(pending) })
+        #expect(report.exceptions(.pendingResolved).first?.evidence.contains(.pendingOutcome("not-committed")) == true)
+        #expect(report.excluded.isEmpty)
+    }
+
+    /// No later tap, or one numbered further on (taps we do not hold came between): unknown,
+    /// reported with the compensation at stake and left out of the lines.
+    @Test(arguments: [nil, 8] as [UInt16?])
+    func unsettledIsUnknownWithTheAmountAtStake(_ laterCounter: UInt16?) {
+        var a1 = Bus(Town.busA1)
+        var b1 = Bus(Town.busB1)
+        let pending = a1.tap(card, counter: 5, at: Town.morning, confirm: nil)
+        if let laterCounter { b1.tap(card, counter: laterCounter, at: Town.morning + 3 * hour, category: nil, entitlement: nil, fare: 1500) }
+        let report = reconcile(Town.input([a1, b1]))
+        #expect(!report.lines.contains { $0.entries.contains(pending) })
+        #expect(report.excluded.map(\.reason) == [.pendingUnknown])
+        #expect(report.excluded[0].amountAtStakeKopecks == 1500)
+        let unknown = report.exceptions(.pendingUnknown)
+        #expect(unknown.count == 1 && unknown[0].amountAtStakeKopecks == 1500 && unknown[0].device == Town.busA1)
+        #expect(unknown[0].evidence.first == .pendingOutcome("unknown"))
+    }
+
+    /// A charge entry proves the commit even when the confirmation after it is not held.
+    @Test func chargeWithoutConfirmationIsCommitted() {
+        var bus = Bus(Town.busA1)
+        bus.tap(card, counter: 1, at: Town.morning)
+        // Drop the confirmation (the last entry): the held chain ends at the charge.
+        bus.entries.removeLast()
+        let report = reconcile(Town.input([bus]))
+        #expect(report.compensation == 1500)
+        #expect(report.exceptions(.pendingUnknown).isEmpty && report.exceptions(.pendingResolved).isEmpty)
+    }
+
+    @Test func resolutionRule() {
+        let device: DeviceID = 1
+        func tap(_ sequence: UInt64, _ counter: UInt16, _ time: Int64) -> CardTap {
+            CardTap(reference: EntryReference(device: device, sequence: sequence), stamp: TripStamp(device: device, cardSequence: counter, time: UnixTime(time)))
+        }
+        let pending = tap(1, 65535, 100)
+        // Counters wrap at 65536: the next record after 65535 is 0.
+        #expect(resolvePending(pending, laterTapsOfCard: [tap(2, 0, 200)]).0 == .committed)
+        #expect(resolvePending(pending, laterTapsOfCard: [tap(2, 65535, 200)]).0 == .notCommitted)
+        // Earlier taps say nothing.
+        #expect(resolvePending(pending, laterTapsOfCard: [tap(0, 0, 50)]).0 == .unknown)
+        // A reuse anywhere later wins over a following number.
+        #expect(resolvePending(pending, laterTapsOfCard: [tap(2, 0, 200), tap(3, 65535, 300)]).0 == .notCommitted)
+    }
+
+    @Test func pendingDetail() {
+        let detail = PendingDetail("ride trip=17/42/1781503200 charges=benefit-use,purse-debit")
+        #expect(detail?.purpose == "ride")
+        #expect(detail?.trip == TripStamp(device: 17, cardSequence: 42, time: UnixTime(1_781_503_200)))
+        #expect(detail?.charges == [.benefitUse, .purseDebit])
+        #expect(PendingDetail("block trip=-")?.trip == nil)
+        #expect(PendingDetail("block trip=-")?.purpose == "block")
+        #expect(PendingDetail("ride trip=1/2/3 charges=teleport") == nil)
+        #expect(PendingDetail("") == nil)
+    }
+}
