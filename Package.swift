@@ -197,6 +197,8 @@ let package = Package(
         .target(
             name: "DeskRegistry",
             dependencies: ["DeskRecords", "Diagnostics", "Identifiers", "Entitlements", "SQLiteSupport", crypto, logging, postgresNIO, nioCore]
+        ),
+
         /// Generates a month of signed validator ledgers with planted faults and the truth about
         /// them: for the reconciliation tests, the benchmark and the demo (seeded, reproducible).
         .target(
