@@ -132,14 +132,16 @@ public struct CardWipe: Sendable {
 
     /// Formats the card if it holds `layout`'s application and that application is `serial`'s
     /// blocked card (a card is wiped only after it was returned and blocked). Returns whether it
-    /// formatted. A card already without the application is left alone.
+    /// formatted. A card already without the application, or already issued as `newSerial` (a
+    /// re-run after the new personalization), is left alone.
     public func wipe<Channel: CardChannel>(
-        expecting serial: CardSerial, on channel: Channel, using generator: inout some RandomNumberGenerator
+        expecting serial: CardSerial, reissuingAs newSerial: CardSerial, on channel: Channel, using generator: inout some RandomNumberGenerator
     ) async throws -> (formatted: Bool, apduCount: Int) {
         var apdus = 0
         do {
             let contents = try await SocialCardReader(layout: layout, keyring: keyring).read(from: channel, purpose: .desk, trips: .newest(1), using: &generator)
             apdus += contents.apduCount
+            if contents.info.serial == newSerial { return (false, apdus) }
             guard contents.info.serial == serial else {
                 throw SocialCardError(.invalidRequest, "the card on the reader is \(contents.info.serial), not \(serial)")
             }
