@@ -173,7 +173,10 @@ let package = Package(
         /// directory, the issuer key choice and issuance policy, waiting for a card, its messages.
         .target(
             name: "Desk",
-            dependencies: ["SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "Identifiers", "PCSC", "SmartCard", crypto]
+            dependencies: [
+                "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "Identifiers", "PCSC", "SmartCard", crypto,
+                "Bundles", "Tariff", asyncHTTPClient, nioCore, nioHTTP1,
+            ]
         ),
 
         /// Terminal output shared by the command-line programs: standard error, buffered output.

@@ -27,6 +27,15 @@ public struct IssuanceDesk: Sendable {
     public func issue(
         _ order: IssueOrder, now: UnixTime, waiting: () -> Void, using generator: inout some RandomNumberGenerator
     ) async throws -> String {
+        let (report, plan) = try await issueReport(order, now: now, waiting: waiting, using: &generator)
+        return CardSummary.issued(report, plan: plan, categories: setup.categories)
+    }
+
+    /// Personalizes the card on the reader for `order` as ``issue(_:now:waiting:using:)`` does
+    /// and returns what the run did and the plan it carried out.
+    public func issueReport(
+        _ order: IssueOrder, now: UnixTime, waiting: () -> Void, using generator: inout some RandomNumberGenerator
+    ) async throws -> (report: PersonalizationReport, plan: PersonalizationPlan) {
         let today = IssuancePolicy.timeZone.local(at: now).date
         let category = try IssuancePolicy.category(order.category, in: setup.categories)
         let dates = IssuancePolicy.dates(for: order.product, requestedUntil: order.validUntil, today: today)
@@ -45,7 +54,7 @@ public struct IssuanceDesk: Sendable {
         let report = try await reader.withPlacedCard(waiting: waiting) { channel in
             try await personalization.run(on: channel, using: &generator)
         }
-        return CardSummary.issued(report, plan: plan, categories: setup.categories)
+        return (report, plan)
     }
 
     /// Moves the card on the reader from the `former` layout to the desk's layout in one visit
