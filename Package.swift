@@ -196,7 +196,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "hromada-desk",
-            dependencies: ["Console", "Desk", "SocialCard", "Entitlements", "Identifiers", argumentParser]
+            dependencies: ["Console", "Desk", "SocialCard", "Entitlements", "Identifiers", "Tariff", argumentParser]
         ),
 
         .executableTarget(

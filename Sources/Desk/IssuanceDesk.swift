@@ -91,6 +91,14 @@ public struct IssuanceDesk: Sendable {
     /// Reads the card on the reader and returns what is on it, with each entitlement's verdict
     /// at `now`.
     public func read(now: UnixTime, waiting: () -> Void, using generator: inout some RandomNumberGenerator) async throws -> String {
+        try await read(now: now, dispute: nil, waiting: waiting, using: &generator)
+    }
+
+    /// Reads the card as ``read(now:waiting:using:)`` does; with `dispute` (the desk's name) the
+    /// result is the printable dispute statement (``CardSummary/dispute(_:verdicts:categories:printedAt:desk:timeZone:)``).
+    public func read(
+        now: UnixTime, dispute desk: String?, waiting: () -> Void, using generator: inout some RandomNumberGenerator
+    ) async throws -> String {
         let cardReader = SocialCardReader(layout: setup.layout, keyring: setup.keyring)
         let contents = try await reader.withPlacedCard(waiting: waiting) { channel in
             try await cardReader.read(from: channel, purpose: .desk, trips: .all, using: &generator)
@@ -101,6 +109,10 @@ public struct IssuanceDesk: Sendable {
             slot.entitlement.map {
                 trust.verify($0, for: contents.info.serial, layoutVersion: layoutVersion, categories: setup.categories, now: now)
             }
+        }
+        if let desk {
+            return CardSummary.dispute(
+                contents, verdicts: verdicts, categories: setup.categories, printedAt: now, desk: desk, timeZone: IssuancePolicy.timeZone)
         }
         return CardSummary.read(contents, verdicts: verdicts, categories: setup.categories)
     }

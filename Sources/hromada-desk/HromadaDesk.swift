@@ -22,7 +22,10 @@ struct HromadaDesk: AsyncParsableCommand {
             card left the reader mid-way (put it back and run the same command again: it resumes); \
             70 anything else.
             """,
-        subcommands: [Issue.self, Upgrade.self, Read.self])
+        subcommands: [
+            Issue.self, Upgrade.self, Read.self,
+            Renew.self, EntitlementCommand.self, TopUp.self, Block.self, Replace.self, Return.self, Reissue.self,
+        ])
 
     /// Asks the operator, on standard error, to place the card.
     static func promptForCard() {
@@ -108,15 +111,17 @@ struct Upgrade: AsyncParsableCommand {
 }
 
 struct Read: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print what is on a card, with each entitlement's verdict.")
+    static let configuration = CommandConfiguration(abstract: "Print what is on a card, with each entitlement's verdict (--dispute: the printable statement for a dispute).")
 
     @OptionGroup var common: CommonOptions
+    @Flag(help: "Print the statement for a dispute: every line in Ukrainian with English beside, counters and the whole trip log.") var dispute = false
+    @Option(help: "With --dispute: the desk's name printed on the statement.") var desk = "ЦНАП"
 
     func run() async throws {
         try await HromadaDesk.reportingFailures {
-            let desk = try common.desk()
+            let issuanceDesk = try common.desk()
             var random = SystemRandomNumberGenerator()
-            print(try await desk.read(now: UnixTime(Date()), waiting: HromadaDesk.promptForCard, using: &random), terminator: "")
+            print(try await issuanceDesk.read(now: UnixTime(Date()), dispute: dispute ? desk : nil, waiting: HromadaDesk.promptForCard, using: &random), terminator: "")
         }
     }
 }
