@@ -285,7 +285,7 @@ let package = Package(
             name: "DeskTests",
             dependencies: [
                 "Desk", "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "Identifiers", "PCSC", "SmartCard",
-                "TestBedSupport", "VirtualCard", crypto,
+                "TestBedSupport", "VirtualCard", crypto, "Bundles", "Tariff",
             ]
         ),
         .testTarget(

@@ -176,7 +176,10 @@ extension IssuanceDesk {
     ) async throws -> CardActionResult {
         let device = try deskDevice(now: now).device
         let report = try await update(serial: serial, waiting: waiting, using: &generator) { contents in
-            try CardUpdatePlan.topUp(contents, layout: setup.layout, amountKopecks: amountKopecks, receipt: receipt, at: now, deskDevice: device)
+            if contents.status.isBlocked, !contents.trips.contains(where: { CardUpdatePlan.isTopUp($0, receipt: receipt, deskDevice: device) }) {
+                throw DeskError(.refused, ukrainian: "картка \(contents.info.serial) заблокована; заблоковану картку не поповнюють", english: "card \(contents.info.serial) is blocked; a blocked card is not topped up")
+            }
+            return try CardUpdatePlan.topUp(contents, layout: setup.layout, amountKopecks: amountKopecks, receipt: receipt, at: now, deskDevice: device)
         }
         var result = result(.topUp, report, now: now)
         result.amountKopecks = Int(amountKopecks)
