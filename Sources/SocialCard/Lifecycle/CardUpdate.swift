@@ -138,10 +138,17 @@ public struct CardWipe: Sendable {
         expecting serial: CardSerial, reissuingAs newSerial: CardSerial, on channel: Channel, using generator: inout some RandomNumberGenerator
     ) async throws -> (formatted: Bool, apduCount: Int) {
         var apdus = 0
+        // Every way out leaves the card at the card level, unauthenticated, as a personalization
+        // that follows on the same connection expects (it starts as on a card just placed).
+        func leave() async throws -> Int {
+            var fresh = DESFireCard(channel: channel)
+            try await fresh.selectApplication(.picc)
+            return 1
+        }
         do {
             let contents = try await SocialCardReader(layout: layout, keyring: keyring).read(from: channel, purpose: .desk, trips: .newest(1), using: &generator)
             apdus += contents.apduCount
-            if contents.info.serial == newSerial { return (false, apdus) }
+            if contents.info.serial == newSerial { return (false, apdus + (try await leave())) }
             guard contents.info.serial == serial else {
                 throw SocialCardError(.invalidRequest, "the card on the reader is \(contents.info.serial), not \(serial)")
             }
@@ -150,7 +157,7 @@ public struct CardWipe: Sendable {
             }
         } catch let error as SocialCardError where [.noApplication, .personalizationIncomplete].contains(error.code) {
             // Already wiped, or a half-made card: the personalization carries on from here.
-            return (false, apdus + 1)
+            return (false, apdus + 1 + (try await leave()))
         }
         var card = DESFireCard(channel: channel)
         let uid = try await channel.readUID()
@@ -162,6 +169,9 @@ public struct CardWipe: Sendable {
         let piccKey = try keyring.cardKeys(uid: uid, application: layout.applicationID, version: version).piccMaster()
         try await card.authenticateAES(keyNumber: 0, key: piccKey, using: &generator)
         try await card.formatPICC()
+        // End the card-level session, so a personalization that follows on the same connection
+        // starts as on a card just placed (it sends its first command unauthenticated).
+        try await card.selectApplication(.picc)
         return (true, apdus + card.apduCount + 1)
     }
 }
