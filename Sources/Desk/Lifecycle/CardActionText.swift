@@ -92,8 +92,8 @@ public enum CardActionText {
             uk.append("Блокування дійшло до валідаторів (у стоп-списку, причина \(reason.rawValue)).")
             en.append("The block has reached the validators (listed, reason \(reason.rawValue)).")
         } else {
-            uk.append("Блокування ще НЕ дійшло до валідаторів: стоп-список підписує й публікує власник ключа (hromada-keys bundle deny-list).")
-            en.append("The block has NOT reached the validators yet: the key holder signs and publishes the deny list (hromada-keys bundle deny-list).")
+            uk.append("Блокування ще НЕ дійшло до валідаторів: стоп-список підписує й публікує власник ключа (hromada-keys bundle sign --kind denylist).")
+            en.append("The block has NOT reached the validators yet: the key holder signs and publishes the deny list (hromada-keys bundle sign --kind denylist).")
         }
         return (uk + [""] + en).joined(separator: "\n") + "\n"
     }
