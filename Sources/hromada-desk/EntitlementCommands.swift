@@ -19,7 +19,7 @@ struct EntitlementCommand: AsyncParsableCommand {
         @Option(help: "Last day the entitlement is valid, YYYY-MM-DD (default: one year from today).") var validUntil: String?
 
         func validate() throws {
-            _ = try civilDate(validUntil, "valid-until")
+            _ = try CardSerialOption.civilDate(validUntil, "valid-until")
             do { _ = try ProductText.parse(product) } catch { throw ValidationError(error.reason) }
         }
 
@@ -27,7 +27,7 @@ struct EntitlementCommand: AsyncParsableCommand {
             try await HromadaDesk.reportingFailures {
                 let desk = try common.desk()
                 var random = SystemRandomNumberGenerator()
-                let order = EntitlementOrder(category: category, product: try ProductText.parse(product), validUntil: try civilDate(validUntil, "valid-until"))
+                let order = EntitlementOrder(category: category, product: try ProductText.parse(product), validUntil: try CardSerialOption.civilDate(validUntil, "valid-until"))
                 let result = try await desk.addEntitlement(order, serial: card.value, now: UnixTime(Date()), waiting: HromadaDesk.promptForCard, using: &random)
                 print(CardActionText.summary(result, categories: desk.setup.categories), terminator: "")
             }
@@ -43,14 +43,14 @@ struct EntitlementCommand: AsyncParsableCommand {
         @Option(help: "The entitlement's number (as read shows it).") var id: UInt32
         @Option(help: "The first day it is refused, YYYY-MM-DD (default: today).") var from: String?
 
-        func validate() throws { _ = try civilDate(from, "from") }
+        func validate() throws { _ = try CardSerialOption.civilDate(from, "from") }
 
         func run() async throws {
             try await HromadaDesk.reportingFailures {
                 let desk = try common.desk()
                 var random = SystemRandomNumberGenerator()
                 let result = try await desk.endEntitlement(
-                    EntitlementID(id), from: try civilDate(from, "from"), serial: card.value, now: UnixTime(Date()),
+                    EntitlementID(id), from: try CardSerialOption.civilDate(from, "from"), serial: card.value, now: UnixTime(Date()),
                     waiting: HromadaDesk.promptForCard, using: &random)
                 print(CardActionText.summary(result, categories: desk.setup.categories), terminator: "")
             }

@@ -13,6 +13,13 @@ struct CardSerialOption: ParsableArguments {
     }
 
     var value: CardSerial? { serial.flatMap { CardSerial(printed: $0) } }
+
+    /// A date option's value (`name` is the option's, for the message).
+    static func civilDate(_ text: String?, _ name: String) throws -> CivilDate? {
+        guard let text else { return nil }
+        guard let date = CivilDate(iso: text) else { throw ValidationError("--\(name) must be a date YYYY-MM-DD") }
+        return date
+    }
 }
 
 /// Where the accounting service is and the desk's operator token (never on the command line,
@@ -37,11 +44,4 @@ struct AccountingOptions: ParsableArguments {
         }
         return AccountingDeskClient(baseURL: accounting, token: token)
     }
-}
-
-/// A date option's value.
-func civilDate(_ text: String?, _ name: String) throws -> CivilDate? {
-    guard let text else { return nil }
-    guard let date = CivilDate(iso: text) else { throw ValidationError("--\(name) must be a date YYYY-MM-DD") }
-    return date
 }

@@ -12,14 +12,14 @@ struct Renew: AsyncParsableCommand {
     @OptionGroup var card: CardSerialOption
     @Option(help: "The entitlements' new last day, YYYY-MM-DD (default: one year from today; passes keep theirs).") var validUntil: String?
 
-    func validate() throws { _ = try civilDate(validUntil, "valid-until") }
+    func validate() throws { _ = try CardSerialOption.civilDate(validUntil, "valid-until") }
 
     func run() async throws {
         try await HromadaDesk.reportingFailures {
             let desk = try common.desk()
             var random = SystemRandomNumberGenerator()
             let result = try await desk.renew(
-                serial: card.value, validUntil: try civilDate(validUntil, "valid-until"), now: UnixTime(Date()),
+                serial: card.value, validUntil: try CardSerialOption.civilDate(validUntil, "valid-until"), now: UnixTime(Date()),
                 waiting: HromadaDesk.promptForCard, using: &random)
             print(CardActionText.summary(result, categories: desk.setup.categories), terminator: "")
         }

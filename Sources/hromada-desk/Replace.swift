@@ -31,7 +31,7 @@ struct Replace: AsyncParsableCommand {
             guard accounting.accounting != nil else { throw ValidationError("--old-card-lost needs --accounting (the old card's ledger entries)") }
             guard category != nil else { throw ValidationError("--old-card-lost needs --category (the benefit to re-issue)") }
         }
-        _ = try civilDate(validUntil, "valid-until")
+        _ = try CardSerialOption.civilDate(validUntil, "valid-until")
         do { _ = try ProductText.parse(product) } catch { throw ValidationError(error.reason) }
     }
 
@@ -47,7 +47,7 @@ struct Replace: AsyncParsableCommand {
             if oldCardLost, let client, let category {
                 let today = IssuancePolicy.timeZone.local(at: now).date
                 let productValue = try ProductText.parse(product)
-                let dates = IssuancePolicy.dates(for: productValue, requestedUntil: try civilDate(validUntil, "valid-until"), today: today)
+                let dates = IssuancePolicy.dates(for: productValue, requestedUntil: try CardSerialOption.civilDate(validUntil, "valid-until"), today: today)
                 let code = try IssuancePolicy.category(category, in: desk.setup.categories).code
                 let issuer = try desk.setup.directory.issuerKey(nil, now: now)
                 let terms = EntitlementTerms(

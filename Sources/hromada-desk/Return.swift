@@ -36,7 +36,7 @@ struct Reissue: AsyncParsableCommand {
 
     func validate() throws {
         guard CardSerial(printed: returned) != nil, CardSerial(printed: serial) != nil else { throw ValidationError("--returned and --serial must be 16 hex digits") }
-        _ = try civilDate(validUntil, "valid-until")
+        _ = try CardSerialOption.civilDate(validUntil, "valid-until")
         guard purse >= 0 else { throw ValidationError("--purse must not be negative") }
         do { _ = try ProductText.parse(product) } catch { throw ValidationError(error.reason) }
     }
@@ -47,7 +47,7 @@ struct Reissue: AsyncParsableCommand {
             var random = SystemRandomNumberGenerator()
             let order = IssueOrder(
                 serial: CardSerial(printed: serial)!, category: category, product: try ProductText.parse(product),
-                validUntil: try civilDate(validUntil, "valid-until"), purseKopecks: purse, issuer: nil)
+                validUntil: try CardSerialOption.civilDate(validUntil, "valid-until"), purseKopecks: purse, issuer: nil)
             let result = try await desk.reissue(
                 order, returned: CardSerial(printed: returned)!, now: UnixTime(Date()), waiting: HromadaDesk.promptForCard, using: &random)
             print(CardActionText.summary(result, categories: desk.setup.categories), terminator: "")
