@@ -70,7 +70,9 @@ struct Replace: AsyncParsableCommand {
                 }
                 Console.error("Покладіть НОВУ картку \(order.newSerial) / Place the NEW card \(order.newSerial)\n", terminator: "")
             }
-            var result = try await desk.issueReplacement(order, from: source, now: now, waiting: HromadaDesk.promptForCard, using: &random)
+            // The new card is placed after the old one is taken away: wait for it a while.
+            let swapped = IssuanceDesk(setup: desk.setup, reader: PlacedCardReader(name: desk.reader.name, wait: max(desk.reader.wait, .seconds(60))))
+            var result = try await swapped.issueReplacement(order, from: source, now: now, waiting: HromadaDesk.promptForCard, using: &random)
             result.apduCount += apdus
             try await finish(result, desk: desk, client: client)
         }
