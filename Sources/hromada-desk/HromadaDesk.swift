@@ -18,7 +18,8 @@ struct HromadaDesk: AsyncParsableCommand {
         discussion: """
             Exit status: 0 done; 64 bad arguments; 65 the card cannot be used as asked (not ours, \
             another layout or community, already issued to another serial, damaged); 66 the keys, \
-            layout or categories could not be read; 69 the reader or pcscd is unavailable; 75 the \
+            layout or categories could not be read; 69 the reader, pcscd or the accounting service is \
+            unavailable; 77 the accounting service refused the operator token; 75 the \
             card left the reader mid-way (put it back and run the same command again: it resumes); \
             70 anything else.
             """,
