@@ -305,7 +305,7 @@ let package = Package(
             dependencies: [
                 "StorageTesting",
                 "AccountingService", "AccountingStore", "AccountingCore", "LedgerCore", "Entitlements", "Identifiers", "Tariff", "Bundles", crypto,
-                hummingbird, hummingbirdTesting, postgresNIO, logging, "CommunityKeys",
+                hummingbird, hummingbirdTesting, postgresNIO, logging, "CommunityKeys", "Desk",
             ]
         ),
         .testTarget(
