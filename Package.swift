@@ -189,7 +189,10 @@ let package = Package(
         /// directory, the issuer key choice and issuance policy, waiting for a card, its messages.
         .target(
             name: "Desk",
-            dependencies: ["SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "Identifiers", "PCSC", "SmartCard", crypto]
+            dependencies: [
+                "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "Identifiers", "PCSC", "SmartCard", crypto,
+                "Bundles", "Tariff", asyncHTTPClient, nioCore, nioHTTP1,
+            ]
         ),
 
         /// The desk's holder registry: people, consent, eligibilities, cards and their history, the
@@ -233,7 +236,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "hromada-desk",
-            dependencies: ["Console", "Desk", "DeskRegistry", "SocialCard", "Entitlements", "Identifiers", argumentParser]
+            dependencies: ["Console", "Desk", "DeskRegistry", "SocialCard", "Entitlements", "Identifiers", "Tariff", argumentParser]
         ),
 
         .executableTarget(
@@ -334,7 +337,7 @@ let package = Package(
             name: "DeskTests",
             dependencies: [
                 "Desk", "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "Identifiers", "PCSC", "SmartCard",
-                "TestBedSupport", "VirtualCard", crypto,
+                "TestBedSupport", "VirtualCard", crypto, "Bundles", "Tariff",
             ]
         ),
         .testTarget(name: "DeskRecordsTests", dependencies: ["DeskRecords", "Entitlements", "Identifiers"]),
@@ -368,7 +371,7 @@ let package = Package(
             dependencies: [
                 "StorageTesting",
                 "AccountingService", "AccountingStore", "AccountingCore", "LedgerCore", "Entitlements", "Identifiers", "Tariff", "Bundles", crypto,
-                hummingbird, hummingbirdTesting, postgresNIO, logging, "CommunityKeys",
+                hummingbird, hummingbirdTesting, postgresNIO, logging, "CommunityKeys", "Desk",
             ]
         ),
         .testTarget(

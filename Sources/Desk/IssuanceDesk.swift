@@ -27,6 +27,15 @@ public struct IssuanceDesk: Sendable {
     public func issue(
         _ order: IssueOrder, now: UnixTime, waiting: () -> Void, using generator: inout some RandomNumberGenerator
     ) async throws -> String {
+        let (report, plan) = try await issueReport(order, now: now, waiting: waiting, using: &generator)
+        return CardSummary.issued(report, plan: plan, categories: setup.categories)
+    }
+
+    /// Personalizes the card on the reader for `order` as ``issue(_:now:waiting:using:)`` does
+    /// and returns what the run did and the plan it carried out.
+    public func issueReport(
+        _ order: IssueOrder, now: UnixTime, waiting: () -> Void, using generator: inout some RandomNumberGenerator
+    ) async throws -> (report: PersonalizationReport, plan: PersonalizationPlan) {
         let today = IssuancePolicy.timeZone.local(at: now).date
         let category = try IssuancePolicy.category(order.category, in: setup.categories)
         let dates = IssuancePolicy.dates(for: order.product, requestedUntil: order.validUntil, today: today)
@@ -45,7 +54,7 @@ public struct IssuanceDesk: Sendable {
         let report = try await reader.withPlacedCard(waiting: waiting) { channel in
             try await personalization.run(on: channel, using: &generator)
         }
-        return CardSummary.issued(report, plan: plan, categories: setup.categories)
+        return (report, plan)
     }
 
     /// Moves the card on the reader from the `former` layout to the desk's layout in one visit
@@ -82,6 +91,14 @@ public struct IssuanceDesk: Sendable {
     /// Reads the card on the reader and returns what is on it, with each entitlement's verdict
     /// at `now`.
     public func read(now: UnixTime, waiting: () -> Void, using generator: inout some RandomNumberGenerator) async throws -> String {
+        try await read(now: now, dispute: nil, waiting: waiting, using: &generator)
+    }
+
+    /// Reads the card as ``read(now:waiting:using:)`` does; with `dispute` (the desk's name) the
+    /// result is the printable dispute statement (``CardSummary/dispute(_:verdicts:categories:printedAt:desk:timeZone:)``).
+    public func read(
+        now: UnixTime, dispute desk: String?, waiting: () -> Void, using generator: inout some RandomNumberGenerator
+    ) async throws -> String {
         let cardReader = SocialCardReader(layout: setup.layout, keyring: setup.keyring)
         let contents = try await reader.withPlacedCard(waiting: waiting) { channel in
             try await cardReader.read(from: channel, purpose: .desk, trips: .all, using: &generator)
@@ -92,6 +109,10 @@ public struct IssuanceDesk: Sendable {
             slot.entitlement.map {
                 trust.verify($0, for: contents.info.serial, layoutVersion: layoutVersion, categories: setup.categories, now: now)
             }
+        }
+        if let desk {
+            return CardSummary.dispute(
+                contents, verdicts: verdicts, categories: setup.categories, printedAt: now, desk: desk, timeZone: IssuancePolicy.timeZone)
         }
         return CardSummary.read(contents, verdicts: verdicts, categories: setup.categories)
     }

@@ -18,11 +18,16 @@ struct HromadaDesk: AsyncParsableCommand {
         discussion: """
             Exit status: 0 done; 64 bad arguments; 65 the card cannot be used as asked (not ours, \
             another layout or community, already issued to another serial, damaged); 66 the keys, \
-            layout or categories could not be read; 69 the reader or pcscd is unavailable; 75 the \
+            layout or categories could not be read; 69 the reader, pcscd or the accounting service is \
+            unavailable; 77 the accounting service refused the operator token; 75 the \
             card left the reader mid-way (put it back and run the same command again: it resumes); \
             70 anything else.
             """,
-        subcommands: [Issue.self, Upgrade.self, Read.self, HolderCommand.self, EligibilityCommand.self, WorklistCommand.self, RegistryCommand.self])
+        subcommands: [
+            Issue.self, Upgrade.self, Read.self,
+            Renew.self, EntitlementCommand.self, TopUp.self, Block.self, Replace.self, Return.self, Reissue.self,
+            HolderCommand.self, EligibilityCommand.self, WorklistCommand.self, RegistryCommand.self,
+        ])
 
     /// Asks the operator, on standard error, to place the card.
     static func promptForCard() {
@@ -108,15 +113,17 @@ struct Upgrade: AsyncParsableCommand {
 }
 
 struct Read: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print what is on a card, with each entitlement's verdict.")
+    static let configuration = CommandConfiguration(abstract: "Print what is on a card, with each entitlement's verdict (--dispute: the printable statement for a dispute).")
 
     @OptionGroup var common: CommonOptions
+    @Flag(help: "Print the statement for a dispute: every line in Ukrainian with English beside, counters and the whole trip log.") var dispute = false
+    @Option(help: "With --dispute: the desk's name printed on the statement.") var desk = "ЦНАП"
 
     func run() async throws {
         try await HromadaDesk.reportingFailures {
-            let desk = try common.desk()
+            let issuanceDesk = try common.desk()
             var random = SystemRandomNumberGenerator()
-            print(try await desk.read(now: UnixTime(Date()), waiting: HromadaDesk.promptForCard, using: &random), terminator: "")
+            print(try await issuanceDesk.read(now: UnixTime(Date()), dispute: dispute ? desk : nil, waiting: HromadaDesk.promptForCard, using: &random), terminator: "")
         }
     }
 }

@@ -7,7 +7,7 @@ struct HromadaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-bench",
         abstract: "Measures HromadaCard beside raw baselines (run a release build).",
-        subcommands: [Decision.self, Card.self, Ledger.self, Accounting.self, IndexCost.self, Pages.self, Tap.self, Reconcile.self]
+        subcommands: [Decision.self, Card.self, Ledger.self, Accounting.self, IndexCost.self, Pages.self, Tap.self, Reconcile.self, DeskActions.self]
     )
 
     struct Decision: ParsableCommand {
@@ -109,6 +109,16 @@ struct HromadaBench: AsyncParsableCommand {
 
         func run() async throws {
             try await TapBenchmark.run(iterations: iterations, insertions: insertions)
+        }
+    }
+
+    struct DeskActions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "desk", abstract: "The desk's card actions through pcscd: APDUs and time per issue, renew, top-up and replace, layouts v1 and v2.")
+        @Option(help: "Timed runs of each action.") var iterations = 30
+
+        func run() async throws {
+            try await DeskBenchmark.run(iterations: iterations)
         }
     }
 }

@@ -41,6 +41,8 @@ public struct DeskError: CodedError {
         case .filesUnreadable: 66
         case .readerUnavailable: 69
         case .cardRemoved: 75
+        case .accountingUnavailable: 69
+        case .accountingRefused: 77
         default: 70
         }
     }
@@ -105,6 +107,11 @@ extension ErrorCode where Domain == DeskError {
     public static var readerUnavailable: Self { Self("reader-unavailable") }
     /// The card left the reader mid-way; the same command resumes (exit 75).
     public static var cardRemoved: Self { Self("card-removed") }
+    /// The accounting service cannot be reached or answered an error (exit 69); what was done at
+    /// the card stays done, and the same command finishes the rest.
+    public static var accountingUnavailable: Self { Self("accounting-unavailable") }
+    /// The accounting service refused the operator token (exit 77).
+    public static var accountingRefused: Self { Self("accounting-refused") }
     /// Anything else (exit 70).
     public static var unexpected: Self { Self("unexpected") }
 }

@@ -49,4 +49,14 @@ public struct PlacedCardReader: Sendable {
             }
         }
     }
+
+    /// Waits (up to ``wait``, at least a minute) until the card on the reader is taken away, for
+    /// an action that needs two cards one after the other (a replacement); `waiting` is called
+    /// once if a card is there.
+    public func waitForRemoval(waiting: () -> Void) async throws {
+        let pcsc = PCSCClient()
+        guard (try? pcsc.status(of: name))?.cardPresent == true else { return }
+        waiting()
+        _ = try await pcsc.waitForCard(in: name, present: false, timeout: max(wait, .seconds(60)))
+    }
 }

@@ -11,6 +11,7 @@ enum Fixtures {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static let layoutPath = packageRoot.appendingPathComponent("CardLayouts/nemishaieve-social-v1.json").path
+    static let layoutV2Path = packageRoot.appendingPathComponent("CardLayouts/nemishaieve-social-v2.json").path
     static let layout = try! SocialCardLayout(try! CardLayout(json: [UInt8](FileManager.default.contents(atPath: layoutPath)!)))
 
     /// 2026-11-29 12:00 UTC.
