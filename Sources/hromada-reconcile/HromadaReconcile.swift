@@ -46,7 +46,8 @@ struct PeriodOptions: ParsableArguments {
         }
     }
 
-    var options: ReconciliationOptions { ReconciliationOptions(silentDeviceDays: silentDays) }
+    /// The rules' options; silence in a month not over yet is measured up to now.
+    var options: ReconciliationOptions { ReconciliationOptions(silentDeviceDays: silentDays, asOf: UnixTime(Date())) }
 }
 
 struct DatabaseOption: ParsableArguments {

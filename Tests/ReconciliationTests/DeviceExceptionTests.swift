@@ -77,6 +77,24 @@ import Testing
         #expect(silent[0].evidence == [.silence(lastEntryTime: Town.morning, days: 3)])
     }
 
+    /// In a month not over yet, silence is measured up to the moment of the report.
+    @Test func silenceInAMonthNotOverYetIsMeasuredToNow() {
+        var a1 = Bus(Town.busA1)
+        var a2 = Bus(Town.busA2)
+        var b1 = Bus(Town.busB1)
+        let now = Town.period.end - 20 * day
+        a1.benefit(card, at: now - day)
+        a2.benefit(card, at: now - 5 * day)
+        b1.benefit(card, at: now - 2 * hour)
+        let asOfNow = reconcile(Town.input([a1, a2, b1], options: ReconciliationOptions(silentDeviceDays: 3, asOf: now)))
+        #expect(asOfNow.exceptions(.deviceSilent).map(\.device) == [Town.busA2])
+        // Judged at the period's end (no report time, or a report made after the month), all three are silent.
+        let atEnd = reconcile(Town.input([a1, a2, b1], options: ReconciliationOptions(silentDeviceDays: 3)))
+        #expect(atEnd.exceptions(.deviceSilent).count == 3)
+        let later = reconcile(Town.input([a1, a2, b1], options: ReconciliationOptions(silentDeviceDays: 3, asOf: Town.period.end + 40 * day)))
+        #expect(later == atEnd)
+    }
+
     /// Silence besides other evidence is named in the gap too.
     @Test func silenceCorroboratesAGap() {
         var bus = Bus(Town.busA1)

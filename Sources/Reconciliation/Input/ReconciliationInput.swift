@@ -116,17 +116,23 @@ public struct ReconciliationOptions: Hashable, Sendable, Codable {
     /// How far before the period a loader should pass entries, so transfers and pending
     /// transactions at the start are judged from the card's earlier taps.
     public var contextSeconds: Int64
+    /// When the report is made, if the period may not be over yet: silence is then measured up
+    /// to this moment, not to the period's end (a bus that rode this morning is not silent in
+    /// a month that ends in three weeks). A period that ended before it is judged at its end,
+    /// so a past month's report does not depend on when it is made.
+    public var asOf: UnixTime?
 
     /// Creates options; the defaults suit a town of buses.
     public init(
         silentDeviceDays: Int = 3, uploadDelaySeconds: Int64 = 2 * 86_400, clockSkewSeconds: Int64 = 600, minimumTravelSeconds: Int64 = 60,
-        contextSeconds: Int64 = 2 * 86_400
+        contextSeconds: Int64 = 2 * 86_400, asOf: UnixTime? = nil
     ) {
         self.silentDeviceDays = silentDeviceDays
         self.uploadDelaySeconds = uploadDelaySeconds
         self.clockSkewSeconds = clockSkewSeconds
         self.minimumTravelSeconds = minimumTravelSeconds
         self.contextSeconds = contextSeconds
+        self.asOf = asOf
     }
 }
 

@@ -71,7 +71,9 @@ extension Reconciler {
         -> [IntegrityException]
     {
         let options = input.options
-        let quietSince = period.end.adding(seconds: -Int64(options.silentDeviceDays) * 86_400)
+        // Silence is judged where the record ends: the period's end, or now if that comes first.
+        let observedUntil = min(period.end, options.asOf ?? period.end)
+        let quietSince = observedUntil.adding(seconds: -Int64(options.silentDeviceDays) * 86_400)
         var heads: [DeviceID: HeadView] = [:]
         var ledgers: [DeviceID: DeviceLedger] = [:]
         for device in devices {
@@ -94,7 +96,7 @@ extension Reconciler {
         for device in devices.sorted() {
             let view = heads[device] ?? HeadView(head: .genesis(for: device), time: nil)
             let ledger = ledgers[device]
-            let silent = assignments.isAssigned(device, from: quietSince, until: period.end) && (view.time.map { $0 < quietSince } ?? true)
+            let silent = assignments.isAssigned(device, from: quietSince, until: observedUntil) && (view.time.map { $0 < quietSince } ?? true)
             let silence = Evidence.silence(lastEntryTime: view.time, days: options.silentDeviceDays)
 
             let refused = (ledger?.refusedBatches ?? []).filter { batch in
