@@ -44,7 +44,8 @@ enum ReportRoutes {
         } catch {
             throw AccountingServiceError.invalidField(uk: "місяць: РРРР-ММ, не \(month)", en: "month: YYYY-MM, not \(month)")
         }
-        let loaded = try await StoreInput.load(from: engine.storage, period: period)
+        // As `hromada-reconcile report` does: silence in a month not over yet is measured to now.
+        let loaded = try await StoreInput.load(from: engine.storage, period: period, options: ReconciliationOptions(asOf: engine.configuration.now()))
         return (reconcile(loaded.input), loaded)
     }
 
