@@ -81,16 +81,7 @@ extension EntitlementTerms {
         }
         let from = try Self.compactDay(validFrom, "validity dates")
         let until = try Self.compactDay(validUntil, "validity dates")
-        guard routes.count <= Self.maximumRoutes, zones.count <= Self.maximumZones,
-            timeWindows.count <= Self.maximumTimeWindows
-        else {
-            throw EntitlementError(
-                .tooLarge,
-                "at most \(Self.maximumRoutes) routes, \(Self.maximumZones) zones and \(Self.maximumTimeWindows) time windows")
-        }
-        guard timeWindows.allSatisfy(\.isWellFormed) else {
-            throw EntitlementError(.invalidField, "a time window has no weekdays or minutes outside 0-1440")
-        }
+        try checkLimits()
         var writer = ByteWriter(capacity: 48)
         writer.u8(EntitlementEncoding.compact.rawValue)
         writer.u64(cardSerial.rawValue)

@@ -15,13 +15,9 @@ extension EntitlementTerms {
     /// replayed as a certificate, bundle or checkpoint signature (or the other way round).
     static let signingDomain: [UInt8] = Array("HromadaCard entitlement v1\u{0}".utf8)
 
-    /// The canonical encoding of the terms (the part of a card record before the signature).
-    public func encoded() throws -> [UInt8] {
-        guard let from = UInt16(exactly: validFrom.daysSinceEpoch), let until = UInt16(exactly: validUntil.daysSinceEpoch)
-        else { throw EntitlementError(.tooLarge, "validity dates must lie between 1970-01-01 and 2149-06-06") }
-        guard validFrom <= validUntil else {
-            throw EntitlementError(.invalidField, "validFrom \(validFrom) is after validUntil \(validUntil)")
-        }
+    /// Refuses terms either encoding cannot carry: too many routes, zones or time windows, or a
+    /// malformed window.
+    func checkLimits() throws {
         guard routes.count <= Self.maximumRoutes, zones.count <= Self.maximumZones,
             timeWindows.count <= Self.maximumTimeWindows
         else {
@@ -32,6 +28,16 @@ extension EntitlementTerms {
         guard timeWindows.allSatisfy(\.isWellFormed) else {
             throw EntitlementError(.invalidField, "a time window has no weekdays or minutes outside 0-1440")
         }
+    }
+
+    /// The canonical encoding of the terms (the part of a card record before the signature).
+    public func encoded() throws -> [UInt8] {
+        guard let from = UInt16(exactly: validFrom.daysSinceEpoch), let until = UInt16(exactly: validUntil.daysSinceEpoch)
+        else { throw EntitlementError(.tooLarge, "validity dates must lie between 1970-01-01 and 2149-06-06") }
+        guard validFrom <= validUntil else {
+            throw EntitlementError(.invalidField, "validFrom \(validFrom) is after validUntil \(validUntil)")
+        }
+        try checkLimits()
         var writer = ByteWriter(capacity: 64)
         writer.u8(Self.formatVersion)
         writer.u32(id.rawValue)
