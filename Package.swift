@@ -33,7 +33,7 @@ let package = Package(
             name: "HromadaCardPure",
             targets: [
                 "Identifiers", "Localization", "Diagnostics", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles",
-                "LedgerCore", "SocialCard", "AccountingCore", "Reconciliation", "ReconciliationReports", "TabularText",
+                "LedgerCore", "SocialCard", "AccountingCore", "Reconciliation", "ReconciliationReports", "TabularText", "JSONText",
             ]
         ),
         /// The adapters (PC/SC, virtual card, ledger store), for the benchmark and fuzzing packages.
@@ -74,6 +74,9 @@ let package = Package(
         /// CSV as people's spreadsheets write it: one reader (RFC 4180, byte order mark, the
         /// separator a header uses, line numbers) and the Excel writer, for every import and report.
         .target(name: "TabularText"),
+        /// JSON kept exact (integers, key order, no duplicate keys): the strict parser and the
+        /// canonical writer, for card layouts and the finance officer's reports.
+        .target(name: "JSONText"),
         /// Words for people: plural forms by the CLDR rules for Ukrainian and English.
         .target(name: "Localization"),
         /// The shape every module's error shares: a stable code, a reason, equality on the code.
@@ -84,7 +87,7 @@ let package = Package(
         /// as a value state machine, AN10922 key diversification.
         .target(name: "DESFire", dependencies: ["Diagnostics", "Identifiers", "SmartCard", crypto, cryptoExtras]),
         /// Card layouts as data: schema, validation, record codec.
-        .target(name: "CardLayout", dependencies: ["Diagnostics", "Identifiers"]),
+        .target(name: "CardLayout", dependencies: ["Diagnostics", "Identifiers", "JSONText"]),
         /// Benefit categories, entitlements, canonical encoding, Ed25519 certificates and trust.
         .target(name: "Entitlements", dependencies: ["Diagnostics", "Identifiers", crypto]),
         /// The tariff and the tap decision.
@@ -112,7 +115,7 @@ let package = Package(
         ),
         /// The finance officer's documents: tables as Excel CSV and HTML, A4 print pages, SVG
         /// charts, canonical JSON and the signed manifest of a report's files.
-        .target(name: "ReconciliationReports", dependencies: ["Diagnostics", "Identifiers", "Localization", "Reconciliation", "TabularText", crypto]),
+        .target(name: "ReconciliationReports", dependencies: ["Diagnostics", "Identifiers", "Localization", "Reconciliation", "TabularText", "JSONText", crypto]),
 
         // MARK: Adapters (I/O at the edges)
 
