@@ -1,15 +1,10 @@
 import Logging
 import PostgresNIO
+import SQLiteSupport
 import ServiceLifecycle
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// Where the service keeps its data: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
-public enum StorageLocation: Hashable, Sendable {
+public enum StorageLocation: Hashable, Sendable, DatabaseLocationForms {
     /// An SQLite file.
     case sqlite(path: String)
     /// A PostgreSQL server (TCP, no TLS: use it on loopback or a private network, or a socket).
@@ -19,22 +14,8 @@ public enum StorageLocation: Hashable, Sendable {
 
     /// Parses a `--db` argument; nil when it is neither form.
     public init?(_ text: String) {
-        if text.hasPrefix("sqlite:") {
-            let path = String(text.dropFirst("sqlite:".count))
-            guard !path.isEmpty else { return nil }
-            self = .sqlite(path: path)
-            return
-        }
-        guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://"), let url = URLComponents(string: text) else { return nil }
-        let user = url.user ?? "postgres"
-        let database = String(url.path.drop(while: { $0 == "/" }))
-        guard !database.isEmpty else { return nil }
-        if let socket = url.queryItems?.first(where: { $0.name == "socket" })?.value {
-            self = .postgresSocket(path: socket, user: user, password: url.password, database: database)
-        } else {
-            guard let host = url.host, !host.isEmpty else { return nil }
-            self = .postgres(host: host, port: url.port ?? 5432, user: user, password: url.password, database: database)
-        }
+        guard let location = DatabaseLocation(text) else { return nil }
+        self = location.converted()
     }
 
     /// The storage at this location, not yet migrated. Nothing runs yet: put it in the

@@ -1,17 +1,12 @@
 import Entitlements
 import Logging
 import PostgresNIO
-
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+import SQLiteSupport
 
 /// Where the registry lives: an SQLite file (`sqlite:PATH`, or just a path) for one desk, or
 /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` (`?socket=/path` for a unix socket) for a
 /// centre of several desks.
-public enum RegistryLocation: Hashable, Sendable {
+public enum RegistryLocation: Hashable, Sendable, DatabaseLocationForms {
     /// An SQLite file.
     case sqlite(path: String)
     /// A PostgreSQL server over TCP (no TLS: loopback or a private network).
@@ -19,24 +14,11 @@ public enum RegistryLocation: Hashable, Sendable {
     /// A PostgreSQL server on a unix socket.
     case postgresSocket(path: String, user: String, password: String?, database: String)
 
-    /// Parses a `--registry` argument; nil when it names nothing usable.
+    /// Parses a `--registry` argument (a bare path is an SQLite file); nil when it names
+    /// nothing usable.
     public init?(_ text: String) {
-        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
-            guard let url = URLComponents(string: text) else { return nil }
-            let user = url.user ?? "postgres"
-            let database = String(url.path.drop(while: { $0 == "/" }))
-            guard !database.isEmpty else { return nil }
-            if let socket = url.queryItems?.first(where: { $0.name == "socket" })?.value {
-                self = .postgresSocket(path: socket, user: user, password: url.password, database: database)
-            } else {
-                guard let host = url.host, !host.isEmpty else { return nil }
-                self = .postgres(host: host, port: url.port ?? 5432, user: user, password: url.password, database: database)
-            }
-            return
-        }
-        let path = text.hasPrefix("sqlite:") ? String(text.dropFirst("sqlite:".count)) : text
-        guard !path.isEmpty else { return nil }
-        self = .sqlite(path: path)
+        guard let location = DatabaseLocation(text, bareTextIsSQLitePath: true) else { return nil }
+        self = location.converted()
     }
 
     /// Applies the schema steps the database lacks (up to `version`, all by default) and
