@@ -67,6 +67,17 @@ extension NumericIdentifier {
     public init(integerLiteral value: RawValue) { self.init(rawValue: value) }
     /// The decimal number.
     public var description: String { String(rawValue) }
+    /// The identifier `text` names in the one form `description` prints: decimal digits, no
+    /// sign, no leading zero (`101`, never `0101` or `+101`); nil for any other text or a
+    /// number too large. Why so strict: an id is signed and compared as text elsewhere, and a
+    /// `0101` read quietly as 101 names a device its owner never meant.
+    public init?(decimal text: some StringProtocol) {
+        let digits = text.utf8
+        guard let first = digits.first, digits.allSatisfy({ (0x30...0x39).contains($0) }), first != 0x30 || digits.count == 1,
+            let value = RawValue(text, radix: 10)
+        else { return nil }
+        self.init(rawValue: value)
+    }
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
     public init(from decoder: any Decoder) throws {
         self.init(rawValue: try decoder.singleValueContainer().decode(RawValue.self))

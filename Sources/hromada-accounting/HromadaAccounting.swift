@@ -5,6 +5,7 @@ import ArgumentParser
 import CommunityKeys
 import Entitlements
 import Hummingbird
+import Identifiers
 import Logging
 import Metrics
 import Prometheus
@@ -132,7 +133,7 @@ struct RegisterDevice: AsyncParsableCommand {
         commandName: "register-device", abstract: "Register a validator device with its certified key (offline, on the server).")
     @OptionGroup var database: DatabaseOption
     @Option(name: .long, help: "The community key directory.") var keys: String
-    @Option(help: "The device id the validator's ledger uses.") var device: UInt32
+    @Option(help: "The device id the validator's ledger uses, in decimal as the service prints it (101, not 0101).") var device: DeviceID
     @Option(help: "The id (8 hex digits) of the device's certified key.") var keyId: String
     @Option(help: "A name for people, e.g. bus-017.") var label: String
 
@@ -144,12 +145,18 @@ struct RegisterDevice: AsyncParsableCommand {
         let configuration = try AccountingConfiguration(keysDirectory: keys, now: { UnixTime(Date()) })
         try await database.location().withStorage(logger: Logger(label: "hromada.accounting")) { storage in
             let engine = AccountingEngine(storage: storage, configuration: configuration, logger: Logger(label: "hromada.accounting"))
-            if case .refused(let refusal) = try await engine.registerDevice(.init(rawValue: device), certificate: certificate, label: label) {
+            if case .refused(let refusal) = try await engine.registerDevice(device, certificate: certificate, label: label) {
                 throw ValidationError("\(refusal)")
             }
         }
         print("device \(device) registered with key \(certificate.keyID)")
     }
+}
+
+/// A device id on the command line is read only in the form the service prints, as its
+/// request headers are: `0101` is refused rather than taken for device 101.
+extension DeviceID: ExpressibleByArgument {
+    public init?(argument: String) { self.init(decimal: argument) }
 }
 
 struct VerifyColumns: AsyncParsableCommand {

@@ -130,7 +130,7 @@ struct DeviceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Install a device in a vehicle from a moment on; the device's open span ends there.")
         @OptionGroup var database: ReferenceDatabase
-        @Option(help: "The device id.") var device: UInt32
+        @Option(help: "The device id, in decimal as the service prints it (101, not 0101).") var device: DeviceID
         @Option(help: "The vehicle's fleet number.") var vehicle: UInt32
         @Option(help: "The carrier that owns the vehicle.") var carrier: UInt32
         @Option(help: "From when: 2026-11-03T10:15:00+02:00 or Unix seconds.") var from: String
@@ -138,7 +138,7 @@ struct DeviceCommand: AsyncParsableCommand {
 
         func run() async throws {
             let assignment = DeviceAssignment(
-                device: DeviceID(rawValue: device), vehicle: VehicleID(rawValue: vehicle), carrier: CarrierID(rawValue: carrier),
+                device: device, vehicle: VehicleID(rawValue: vehicle), carrier: CarrierID(rawValue: carrier),
                 validFrom: try ReferenceDatabase.time(from, option: "--from"), validUntil: try until.map { try ReferenceDatabase.time($0, option: "--until") })
             var spans: [DeviceAssignment] = []
             try await database.withStorage { spans = try await $0.assignDevice(assignment, closingOpenSpan: true) }

@@ -62,6 +62,28 @@ struct FloodTests {
         #expect(try await service.storage.entryCount() == 60)
     }
 
+    @Test func evictionsAreCountedOnMetrics() async throws {
+        let service = try await TestService(.sqlite)
+        let limits = ConnectionLimits(
+            maximumConnections: 3, idleTimeout: .seconds(60), requestReadTimeout: .seconds(60), shutdownGracePeriod: .seconds(1))
+        try await service.withLiveServer(limits: limits) { port, connections in
+            var idle: [RawConnection] = []
+            for _ in 0..<6 { idle.append(try RawConnection(port: port)) }
+            try await Task.sleep(for: .milliseconds(200))
+            let response = try await RawConnection.exchange(port: port, RawConnection.request("GET", "/metrics"))
+            for connection in idle { connection.close() }
+            #expect(response.status == 200)
+            let evicted = connections.statistics.evicted
+            #expect(evicted >= 3, "\(connections.statistics)")
+            // The page is rendered after the request's own connection was admitted (and may have
+            // evicted one more), so it shows at least the evictions before it, and at most all.
+            let line = String(decoding: response.body, as: UTF8.self).split(separator: "\n")
+                .first { $0.hasPrefix("hromada_connections_evicted_total ") }
+            let shown = line.flatMap { Int($0.split(separator: " ").last ?? "") }
+            #expect(shown.map { $0 >= 3 && $0 <= evicted } == true, "\(line ?? "no hromada_connections_evicted_total line")")
+        }
+    }
+
     @Test func aNewConnectionIsTurnedAwayWhenEveryOpenOneIsMidRequest() async throws {
         let service = try await TestService(.sqlite)
         let limits = ConnectionLimits(

@@ -11,6 +11,7 @@ import Localization
 import Logging
 import NIOCore
 import PostgresNIO
+import struct Prometheus.PrometheusMetricsFactory
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -70,7 +71,8 @@ public enum AccountingRoutes {
         engine: AccountingEngine, host: String, port: Int, connections: ConnectionGuard = ConnectionGuard(), logger: Logger,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        Application(
+        connections.countClosures(with: PrometheusMetricsFactory(registry: engine.metrics.registry))
+        return Application(
             router: router(engine: engine),
             server: .http1(
                 configuration: .init(

@@ -1,3 +1,4 @@
+import Metrics
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -79,11 +80,30 @@ public final class ConnectionGuard: Sendable {
         var statistics = Statistics()
     }
 
+    /// The counters on `/metrics`, once a server's metrics are attached.
+    private struct Counters: Sendable {
+        let evicted: Counter
+        let refused: Counter
+        let timedOut: Counter
+    }
+
     private let state = Mutex(State())
+    private let counters = Mutex<Counters?>(nil)
 
     /// Creates a guard for `limits`.
     public init(limits: ConnectionLimits = .standard) {
         self.limits = limits
+    }
+
+    /// Counts evictions, refusals and read timeouts from now on with `factory`'s counters
+    /// (`hromada_connections_evicted_total`, `…_refused_total`, `…_timed_out_total`), so that a
+    /// flood shows on `/metrics` and not only in a test's statistics.
+    func countClosures(with factory: any MetricsFactory) {
+        let made = Counters(
+            evicted: Counter(label: "hromada_connections_evicted_total", factory: factory),
+            refused: Counter(label: "hromada_connections_refused_total", factory: factory),
+            timedOut: Counter(label: "hromada_connections_timed_out_total", factory: factory))
+        counters.withLock { $0 = made }
     }
 
     /// The counts so far.
@@ -109,12 +129,14 @@ public final class ConnectionGuard: Sendable {
             if let oldest = idle.min(by: { $0.value.lastActive < $1.value.lastActive }) {
                 state.connections[oldest.key] = nil
                 state.statistics.evicted += 1
+                counters.withLock { $0?.evicted.increment() }
                 state.statistics.open = state.connections.count
                 state.statistics.peak = max(state.statistics.peak, state.statistics.open)
                 return oldest.value.channel
             }
             state.connections[id] = nil
             state.statistics.refused += 1
+            counters.withLock { $0?.refused.increment() }
             return channel
         }
     }
@@ -141,6 +163,7 @@ public final class ConnectionGuard: Sendable {
     /// Counts a connection closed by the read timeout.
     func countTimedOut() {
         state.withLock { $0.statistics.timedOut += 1 }
+        counters.withLock { $0?.timedOut.increment() }
     }
 }
 
