@@ -53,6 +53,34 @@ struct ReferenceCommandTests {
         }
     }
 
+    @Test func aDeviceIdIsReadOnlyInTheFormTheServicePrints() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: ServeProcessTests.executable), "swift build --product hromada-accounting")
+        let workspace = try Workspace()
+        defer { try? FileManager.default.removeItem(atPath: workspace.directory) }
+        let missingKeys = "\(workspace.directory)/no-keys"
+        func register(_ device: String) throws -> Run {
+            try Self.run([
+                "register-device", "--db", workspace.database, "--keys", missingKeys, "--device", device, "--key-id", "aaba0faa", "--label", "bus-1",
+            ])
+        }
+        // `0101` was taken for device 101; the service refuses that spelling in its headers too.
+        for spelling in ["0101", "+101", "1e2"] {
+            let refused = try register(spelling)
+            #expect(refused.status != 0)
+            #expect(refused.errors.contains("'\(spelling)'") && refused.errors.contains("--device"), "\(refused.errors)")
+        }
+        // `101` gets past the argument and fails only on the missing key directory.
+        let accepted = try register("101")
+        #expect(accepted.status != 0)
+        #expect(!accepted.errors.contains("--device"), "\(accepted.errors)")
+        #expect(accepted.errors.contains("no-keys"), "\(accepted.errors)")
+        let assign = try Self.run([
+            "device", "assign", "--db", workspace.database, "--device", "0101", "--vehicle", "7", "--carrier", "1", "--from", "1700000000",
+        ])
+        #expect(assign.status != 0)
+        #expect(assign.errors.contains("'0101'"), "\(assign.errors)")
+    }
+
     @Test func aCreditFileWithABadLineStoresNothingAndNamesTheLine() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: ServeProcessTests.executable), "swift build --product hromada-accounting")
         let workspace = try Workspace()

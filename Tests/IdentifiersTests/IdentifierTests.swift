@@ -15,6 +15,16 @@ struct IdentifierTests {
         }
     }
 
+    @Test func numericIdentifiersReadOnlyTheDecimalTheyPrint() {
+        #expect(DeviceID(decimal: "101") == DeviceID(101))
+        #expect(DeviceID(decimal: "0") == DeviceID(0))
+        #expect(DeviceID(decimal: "4294967295") == DeviceID(UInt32.max))
+        #expect(DeviceID(decimal: DeviceID(101).description) == DeviceID(101))
+        for malformed in ["0101", "00", "+101", "-1", " 101", "101 ", "1_01", "0x65", "", "4294967296", "١٠١"] {
+            #expect(DeviceID(decimal: malformed) == nil, "\(malformed)")
+        }
+    }
+
     @Test func numericIdentifiersAreBareNumbersInJSON() throws {
         let encoded = try JSONEncoder().encode([DeviceID(7)])
         #expect(String(decoding: encoded, as: UTF8.self) == "[7]")

@@ -333,3 +333,33 @@ import Testing
         #expect(try database.integer("SELECT w FROM a") == 50)
     }
 }
+
+/// The `--db` / `--registry` argument every store reads.
+@Suite struct DatabaseLocationTests {
+    @Test func theFormsItReads() {
+        #expect(DatabaseLocation("sqlite:/var/lib/hromada/accounting.sqlite") == .sqlite(path: "/var/lib/hromada/accounting.sqlite"))
+        #expect(
+            DatabaseLocation("postgres://hromada:s%40cret@db.local:6543/accounting")
+                == .postgres(host: "db.local", port: 6543, user: "hromada", password: "s@cret", database: "accounting"))
+        #expect(
+            DatabaseLocation("postgresql://127.0.0.1/accounting") == .postgres(host: "127.0.0.1", port: 5432, user: "postgres", password: nil, database: "accounting"))
+        #expect(
+            DatabaseLocation("postgres://desk@/registry?socket=/run/pg/.s.PGSQL.5432")
+                == .postgresSocket(path: "/run/pg/.s.PGSQL.5432", user: "desk", password: nil, database: "registry"))
+    }
+
+    @Test func aBarePathIsAnSQLiteFileOnlyWhenAsked() {
+        #expect(DatabaseLocation("registry.sqlite") == nil)
+        #expect(DatabaseLocation("registry.sqlite", bareTextIsSQLitePath: true) == .sqlite(path: "registry.sqlite"))
+        // A PostgreSQL URL that does not parse is refused, never taken for a file name.
+        #expect(DatabaseLocation("postgres://host", bareTextIsSQLitePath: true) == nil)
+    }
+
+    @Test func whatItRefuses() {
+        for text in ["sqlite:", "", "mysql://host/db", "postgres://host/", "postgres:///db"] {
+            #expect(DatabaseLocation(text) == nil, "\(text)")
+        }
+        #expect(DatabaseLocation("sqlite:", bareTextIsSQLitePath: true) == nil)
+        #expect(DatabaseLocation("", bareTextIsSQLitePath: true) == nil)
+    }
+}
