@@ -294,6 +294,7 @@ let package = Package(
         .testTarget(name: "LocalizationTests", dependencies: ["Localization"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
         .testTarget(name: "TabularTextTests", dependencies: ["TabularText", "PropertyTesting"]),
+        .testTarget(name: "JSONTextTests", dependencies: ["JSONText", "PropertyTesting"]),
         .testTarget(name: "SmartCardTests", dependencies: ["SmartCard", "Identifiers", propertyBased]),
         .testTarget(
             name: "DESFireTests",
