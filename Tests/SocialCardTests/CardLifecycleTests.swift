@@ -10,7 +10,8 @@ import Testing
 
 /// The desk's actions on an issued card (`CardUpdate`) through pcscd and the virtual card: each
 /// does what it says, a second run does nothing, and renew, top-up and replace are torn after
-/// every APDU and run again, ending equal to a never-torn run with money moved exactly once.
+/// every APDU and run again, ending equal to a never-torn run with money moved exactly once
+/// (every tear in-process, the tears around the commit through pcscd and vpcd too).
 @Suite("Card lifecycle at the desk", .serialized)
 struct CardLifecycleTests {
     static let deskDevice: UInt32 = 0xDE5C

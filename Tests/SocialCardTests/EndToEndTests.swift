@@ -52,16 +52,17 @@ struct CountingChannel<Base: CardChannel>: CardChannel {
 }
 
 /// The tears of a tear-after-every-APDU loop that run through pcscd and vpcd as well as
-/// in-process: around the flow's first DESFire CommitTransaction (`90 C7`) at position c —
-/// torn just before it (c - 1: the commit never reaches the card), right after its answer (c),
-/// and one APDU later (c + 1) — kept inside `1..<commands.count`. A flow without a commit
-/// keeps its first and last tear.
+/// in-process: the three nearest the flow's first DESFire CommitTransaction (`90 C7`) at
+/// position c, out of c - 2 … c + 1 — torn before it (c - 1: the commit never reaches the card),
+/// right after its answer (c), one APDU later — kept inside `1..<commands.count` (a commit that
+/// is the flow's last APDU keeps c - 2 and c - 1). A flow without a commit keeps its first and
+/// last tear.
 func tearsThroughPCSC(_ commands: [CommandAPDU]) -> [Int] {
     let tearable = 1..<commands.count
     guard let commit = commands.firstIndex(where: { $0.cla == 0x90 && $0.ins == 0xC7 }).map({ $0 + 1 }) else {
         return Array(Set([tearable.lowerBound, tearable.upperBound - 1].filter(tearable.contains))).sorted()
     }
-    return [commit - 1, commit, commit + 1].filter(tearable.contains)
+    return Array([commit - 2, commit - 1, commit, commit + 1].filter(tearable.contains).suffix(3))
 }
 
 extension CardField {
@@ -259,9 +260,11 @@ struct SocialCardEndToEndTests {
             for k in 1..<reference.apduCount {
                 try await tearAndResume(after: k, on: .inProcess)
             }
-            for k in tearsThroughPCSC(counter.commands) {
+            let throughPCSC = tearsThroughPCSC(counter.commands)
+            for k in throughPCSC {
                 try await tearAndResume(after: k, on: .testBed(reader))
             }
+            print("social-card: personalization torn in-process after each of 1..<\(reference.apduCount), through pcscd after \(throughPCSC)")
         }
     }
 

@@ -10,6 +10,8 @@ import Testing
 /// A v1 card moved to layout v2 or v3 in one visit (`LayoutUpgrade`), torn after every APDU and
 /// run again: the card ends equal to a never-torn upgrade, with its balance, counter, entitlements
 /// and trip log carried over, and in between it is always a usable card of one layout or the other.
+/// Every tear runs against the card model in-process; the tears around the commit run through
+/// pcscd and vpcd too.
 @Suite("Upgrading a v1 card to layout v2 or v3", .serialized)
 struct LayoutUpgradeTests {
     /// What the desk does: where the card stands, then the plan (entitlements re-signed for the
@@ -136,9 +138,11 @@ struct LayoutUpgradeTests {
             for k in 1..<apdus {
                 try await tearAndResume(after: k, on: .inProcess)
             }
-            for k in tearsThroughPCSC(counter.commands) {
+            let throughPCSC = tearsThroughPCSC(counter.commands)
+            for k in throughPCSC {
                 try await tearAndResume(after: k, on: .testBed(reader))
             }
+            print("social-card: upgrade v1 -> v\(version) torn in-process after each of 1..<\(apdus), through pcscd after \(throughPCSC)")
         }
     }
 }

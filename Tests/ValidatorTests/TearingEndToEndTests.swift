@@ -10,6 +10,8 @@ import VirtualCard
 
 /// The tearing invariant, APDU by APDU: a card pulled after every position k of an accepted
 /// tap (or whose answer to APDU k is lost), then tapped again — the card and the ledger agree.
+/// Every position runs against the card model in-process; the tears around the commit run
+/// through pcscd and vpcd too, and must come out the same.
 @Suite("Tearing a tap at every APDU", .serialized)
 struct TearingEndToEndTests {
     enum Mode: String, CaseIterable, Sendable {
@@ -119,6 +121,7 @@ struct TearingEndToEndTests {
                 let outcome = try await Self.tear(flow, mode, at: k, on: .testBed(reader))
                 #expect(outcome == outcomeAt["\(mode.rawValue) \(k)"], "\(mode.rawValue) \(k): through pcscd \(outcome), in-process \(String(describing: outcomeAt["\(mode.rawValue) \(k)"]))")
             }
+            print("tearing \(community.cardLayout.id) \(scenario.name): commit at APDU \(commit); through pcscd as well: \(throughPCSC.map { "\($0.0.rawValue) \($0.1)" })")
         }
     }
 
