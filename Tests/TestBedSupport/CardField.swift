@@ -28,7 +28,7 @@ public enum CardField: Sendable, CustomStringConvertible {
     /// the field afterwards (also when `body` throws). With `tearAfterAPDUs`, the card leaves
     /// right after answering that many command APDUs, as ``VpcdLinkOptions/tearAfterAPDUs`` does.
     @discardableResult
-    public func withCard<Card: EmulatedCard, Result>(
+    public func withCard<Card: EmulatedCard & SendableMetatype, Result>(
         _ card: sending Card,
         tearAfterAPDUs: Int? = nil,
         isolation: isolated (any Actor)? = #isolation,
@@ -100,11 +100,13 @@ public final class EmulatedCardChannel: CardChannel {
     private let state: Mutex<State>
 
     /// Puts `card` in the field (powered on); it leaves after `tearAfterAPDUs` answers, if set.
-    public init<Card: EmulatedCard>(card: sending Card, tearAfterAPDUs: Int? = nil) {
+    /// (`SendableMetatype`: the card's conformance is not isolated to an actor, so the channel may
+    /// hold it as `any EmulatedCard` and use it from whichever task transmits.)
+    public init<Card: EmulatedCard & SendableMetatype>(card: sending Card, tearAfterAPDUs: Int? = nil) {
         precondition((tearAfterAPDUs ?? 0) >= 0, "tearAfterAPDUs must be zero or more")
+        card.powerOn()
         atr = card.atr
         self.tearAfterAPDUs = tearAfterAPDUs
-        card.powerOn()
         state = Mutex(State(card: card))
         if tearAfterAPDUs == 0 { leaveField() }
     }

@@ -173,7 +173,7 @@ final class ValidatorHarness: @unchecked Sendable {
         return try await tapInProcess(emulator, at: now, tearAfterAPDUs: tearAfterAPDUs)
     }
 
-    private func tapInProcess<Card: EmulatedCard>(_ emulator: sending Card, at now: UnixTime, tearAfterAPDUs: Int? = nil) async throws -> TapResult {
+    private func tapInProcess<Card: EmulatedCard & SendableMetatype>(_ emulator: sending Card, at now: UnixTime, tearAfterAPDUs: Int? = nil) async throws -> TapResult {
         let pipeline = self.pipeline
         let tapper = self.tapper
         let reader = "in-process"
