@@ -10,7 +10,8 @@ import Testing
 
 /// The desk's actions on an issued card (`CardUpdate`) through pcscd and the virtual card: each
 /// does what it says, a second run does nothing, and renew, top-up and replace are torn after
-/// every APDU and run again, ending equal to a never-torn run with money moved exactly once.
+/// every APDU and run again, ending equal to a never-torn run with money moved exactly once
+/// (every tear in-process, the tears around the commit through pcscd and vpcd too).
 @Suite("Card lifecycle at the desk", .serialized)
 struct CardLifecycleTests {
     static let deskDevice: UInt32 = 0xDE5C
@@ -32,13 +33,16 @@ struct CardLifecycleTests {
         }
     }
 
-    /// Runs `action` once counting its APDUs, then for every k tears it after k APDUs from the
-    /// same starting image, runs it again and expects the card equal to the never-torn result.
+    /// Runs `action` once through pcscd counting its APDUs, then for every k tears it after k
+    /// APDUs from the same starting image, runs it again and expects the card equal to the
+    /// never-torn result. Every k runs in-process (`CardField.inProcess`); the tears around the
+    /// first commit (``tearsThroughPCSC(_:)``) run again through pcscd and vpcd with the same
+    /// checks. `between` runs between the torn run and the resumed one, in the same field.
     /// Returns the APDU count.
     static func tearAtEveryAPDU(
         _ name: String, card: BlankCard, reader: TestReader,
         action: @escaping (any CardChannel) async throws -> Void,
-        between: ((Int) async throws -> Void)? = nil
+        between: ((Int, CardField) async throws -> Void)? = nil
     ) async throws -> Int {
         let start = try card.image()
         let counter = CountingChannel<PCSCCardChannel>.Counter()
@@ -46,17 +50,24 @@ struct CardLifecycleTests {
         let done = try card.image()
         let apdus = counter.count
         let clock = ContinuousClock.now
-        for k in 1..<apdus {
+        func tearAndResume(after k: Int, on field: CardField) async throws {
             try card.restore(start)
-            let torn = await #expect(throws: (any Error).self, "\(name): tear after \(k)") {
-                try await reader.tap(card, tearAfterAPDUs: k) { channel in try await action(channel) }
+            let torn = await #expect(throws: (any Error).self, "\(name): tear after \(k) (\(field))") {
+                try await field.tap(card, tearAfterAPDUs: k) { channel in try await action(channel) }
             }
-            #expect(torn is CardError, "\(name): tear after \(k): \(String(describing: torn))")
-            try await between?(k)
-            try await reader.tap(card) { channel in try await action(channel) }
-            #expect(try card.image() == done, "\(name): tear after \(k)")
+            #expect(torn is CardError, "\(name): tear after \(k) (\(field)): \(String(describing: torn))")
+            try await between?(k, field)
+            try await field.tap(card) { channel in try await action(channel) }
+            #expect(try card.image() == done, "\(name): tear after \(k) (\(field))")
         }
-        print("card-lifecycle: \(name) \(apdus) APDUs; torn and resumed at each in \(ContinuousClock.now - clock)")
+        for k in 1..<apdus {
+            try await tearAndResume(after: k, on: .inProcess)
+        }
+        let throughPCSC = tearsThroughPCSC(counter.commands)
+        for k in throughPCSC {
+            try await tearAndResume(after: k, on: .testBed(reader))
+        }
+        print("card-lifecycle: \(name) \(apdus) APDUs; torn and resumed at each in-process, at \(throughPCSC) also through pcscd, in \(ContinuousClock.now - clock)")
         return apdus
     }
 
@@ -77,14 +88,14 @@ struct CardLifecycleTests {
                 }
             }
             let validatorRing = try community.keyring(roles: [.read, .validate])
-            let apdus = try await Self.tearAtEveryAPDU("top-up v2", card: card, reader: reader, action: topUp) { k in
+            let apdus = try await Self.tearAtEveryAPDU("top-up v2", card: card, reader: reader, action: topUp) { k, field in
                 // Between the runs a validator reads a card with either the old or the new balance, never more.
                 var generator = SystemRandomNumberGenerator()
-                let purse = try await reader.tap(card) { channel in
+                let purse = try await field.tap(card) { channel in
                     var session = SocialCardSession(channel: channel, layouts: [Fixtures.layoutV2], keyring: validatorRing)
                     return try await session.read(using: &generator).purseKopecks
                 }
-                #expect(purse == 1_000 || purse == 26_000, "tear after \(k): \(purse)")
+                #expect(purse == 1_000 || purse == 26_000, "tear after \(k) (\(field)): \(purse)")
             }
             #expect(apdus > 0)
             let after = try await Self.read(card, layout: Fixtures.layoutV2, community: community, reader: reader)

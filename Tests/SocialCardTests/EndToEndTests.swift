@@ -39,13 +39,40 @@ struct CountingChannel<Base: CardChannel>: CardChannel {
     let counter: Counter
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()
-        private var value = 0
-        func increment() { lock.withLock { value += 1 } }
-        var count: Int { lock.withLock { value } }
+        private var sent: [CommandAPDU] = []
+        func record(_ command: CommandAPDU) { lock.withLock { sent.append(command) } }
+        var count: Int { lock.withLock { sent.count } }
+        /// The commands in the order they were sent.
+        var commands: [CommandAPDU] { lock.withLock { sent } }
     }
     func transmit(_ command: CommandAPDU) async throws -> ResponseAPDU {
-        counter.increment()
+        counter.record(command)
         return try await base.transmit(command)
+    }
+}
+
+/// The tears of a tear-after-every-APDU loop that run through pcscd and vpcd as well as
+/// in-process: the three nearest the flow's first DESFire CommitTransaction (`90 C7`) at
+/// position c, out of c - 2 … c + 1 — torn before it (c - 1: the commit never reaches the card),
+/// right after its answer (c), one APDU later — kept inside `1..<commands.count` (a commit that
+/// is the flow's last APDU keeps c - 2 and c - 1). A flow without a commit keeps its first and
+/// last tear.
+func tearsThroughPCSC(_ commands: [CommandAPDU]) -> [Int] {
+    let tearable = 1..<commands.count
+    guard let commit = commands.firstIndex(where: { $0.cla == 0x90 && $0.ins == 0xC7 }).map({ $0 + 1 }) else {
+        return Array(Set([tearable.lowerBound, tearable.upperBound - 1].filter(tearable.contains))).sorted()
+    }
+    return Array([commit - 2, commit - 1, commit, commit + 1].filter(tearable.contains).suffix(3))
+}
+
+extension CardField {
+    /// Taps the card saved in `card` in this field (pcscd or in-process) and runs `body` with a
+    /// channel to it.
+    func tap<Result>(
+        _ card: BlankCard, tearAfterAPDUs: Int? = nil, _ body: (FieldChannel) async throws -> Result
+    ) async throws -> Result {
+        let emulator = try VirtualDESFireCard(imageFile: card.file)
+        return try await withCard(emulator, tearAfterAPDUs: tearAfterAPDUs) { channel in try await body(channel) }
     }
 }
 
@@ -192,7 +219,9 @@ struct SocialCardEndToEndTests {
         #expect(try new.image().piccMasterKey.version == 2)
     }
 
-    @Test("a personalization torn after every APDU k completes on the next run, equal to a never-torn card")
+    // Every tear runs against the card model in-process (`CardField.inProcess`); the tears around
+    // the first commit run again through pcscd and vpcd with the same checks.
+    @Test("a personalization torn after every APDU k (in-process; around the commit also through pcscd) completes on the next run, equal to a never-torn card")
     func tearAtEveryAPDU() async throws {
         let community = try Fixtures.Community()
         let keyring = try community.keyring()
@@ -201,32 +230,41 @@ struct SocialCardEndToEndTests {
         defer { card.remove() }
         var generator = SystemRandomNumberGenerator()
         try await TestBed.shared.withReader { reader in
+            let counter = CountingChannel<PCSCCardChannel>.Counter()
             let reference = try await reader.tap(card) { channel in
-                try await Personalization(plan: plan, keyring: keyring).run(on: channel, using: &generator)
+                try await Personalization(plan: plan, keyring: keyring).run(on: CountingChannel(base: channel, counter: counter), using: &generator)
             }
             let referenceImage = try card.image()
             #expect(reference.apduCount > 20)
             print("social-card: personalization with two entitlements \(reference.apduCount) APDUs; torn and resumed at every one of them")
-            for k in 1..<reference.apduCount {
+            func tearAndResume(after k: Int, on field: CardField) async throws {
                 try card.resetToBlank()
-                let torn = await #expect(throws: (any Error).self, "tear after \(k)") {
-                    try await reader.tap(card, tearAfterAPDUs: k) { channel in
+                let torn = await #expect(throws: (any Error).self, "tear after \(k) (\(field))") {
+                    try await field.tap(card, tearAfterAPDUs: k) { channel in
                         try await Personalization(plan: plan, keyring: keyring).run(on: channel, using: &generator)
                     }
                 }
-                #expect(torn is CardError, "tear after \(k): \(String(describing: torn))")
-                let resumed = try await reader.tap(card) { channel in
+                #expect(torn is CardError, "tear after \(k) (\(field)): \(String(describing: torn))")
+                let resumed = try await field.tap(card) { channel in
                     try await Personalization(plan: plan, keyring: keyring).run(on: channel, using: &generator)
                 }
-                #expect(resumed.steps.last == .wroteCardInfo || resumed.wasAlreadyComplete, "tear after \(k)")
+                #expect(resumed.steps.last == .wroteCardInfo || resumed.wasAlreadyComplete, "tear after \(k) (\(field))")
                 let image = try card.image()
                 // Every field of the saved EEPROM image: keys, settings, files, contents, memory used.
-                #expect(image.piccMasterKey == referenceImage.piccMasterKey, "tear after \(k)")
-                #expect(image.piccKeySettings == referenceImage.piccKeySettings, "tear after \(k)")
-                #expect(image.usedMemory == referenceImage.usedMemory, "tear after \(k)")
-                #expect(image.applications == referenceImage.applications, "tear after \(k)")
-                #expect(image == referenceImage, "tear after \(k)")
+                #expect(image.piccMasterKey == referenceImage.piccMasterKey, "tear after \(k) (\(field))")
+                #expect(image.piccKeySettings == referenceImage.piccKeySettings, "tear after \(k) (\(field))")
+                #expect(image.usedMemory == referenceImage.usedMemory, "tear after \(k) (\(field))")
+                #expect(image.applications == referenceImage.applications, "tear after \(k) (\(field))")
+                #expect(image == referenceImage, "tear after \(k) (\(field))")
             }
+            for k in 1..<reference.apduCount {
+                try await tearAndResume(after: k, on: .inProcess)
+            }
+            let throughPCSC = tearsThroughPCSC(counter.commands)
+            for k in throughPCSC {
+                try await tearAndResume(after: k, on: .testBed(reader))
+            }
+            print("social-card: personalization torn in-process after each of 1..<\(reference.apduCount), through pcscd after \(throughPCSC)")
         }
     }
 

@@ -10,6 +10,8 @@ import Testing
 /// A v1 card moved to layout v2 or v3 in one visit (`LayoutUpgrade`), torn after every APDU and
 /// run again: the card ends equal to a never-torn upgrade, with its balance, counter, entitlements
 /// and trip log carried over, and in between it is always a usable card of one layout or the other.
+/// Every tear runs against the card model in-process; the tears around the commit run through
+/// pcscd and vpcd too.
 @Suite("Upgrading a v1 card to layout v2 or v3", .serialized)
 struct LayoutUpgradeTests {
     /// What the desk does: where the card stands, then the plan (entitlements re-signed for the
@@ -36,7 +38,7 @@ struct LayoutUpgradeTests {
         }
     }
 
-    @Test("torn after every APDU k, the upgrade completes on the next run, equal to a never-torn one; nothing is lost",
+    @Test("torn after every APDU k (in-process; around the commit also through pcscd), the upgrade completes on the next run, equal to a never-torn one; nothing is lost",
           arguments: [2, 3])
     func tearAtEveryAPDU(version: Int) async throws {
         let target = version == 3 ? Fixtures.layoutV3 : Fixtures.layoutV2
@@ -111,26 +113,36 @@ struct LayoutUpgradeTests {
             #expect(again == nil)
             #expect(try card.image() == upgradedImage)
 
-            for k in 1..<apdus {
+            // Every tear in-process (`CardField.inProcess`); the tears around the first commit
+            // again through pcscd and vpcd, with the same checks.
+            func tearAndResume(after k: Int, on field: CardField) async throws {
                 try card.restore(former)
-                let torn = await #expect(throws: (any Error).self, "tear after \(k)") {
-                    try await reader.tap(card, tearAfterAPDUs: k) { channel in
+                let torn = await #expect(throws: (any Error).self, "tear after \(k) (\(field))") {
+                    try await field.tap(card, tearAfterAPDUs: k) { channel in
                         try await Self.upgrade(to: target, on: channel, community: community, using: &generator)
                     }
                 }
-                #expect(torn is CardError, "tear after \(k): \(String(describing: torn))")
+                #expect(torn is CardError, "tear after \(k) (\(field)): \(String(describing: torn))")
                 // Between the runs the card is one layout's card: the validator reads its purse.
-                let between = try await reader.tap(card) { channel in
+                let between = try await field.tap(card) { channel in
                     var session = SocialCardSession(channel: channel, layouts: [Fixtures.layoutV3, Fixtures.layoutV2, Fixtures.layout], keyring: validatorRing)
                     return try await session.read(using: &generator)
                 }
-                #expect(between.purseKopecks == 7_300 && between.info.serial == v1.info.serial, "tear after \(k)")
-                let resumed = try await reader.tap(card) { channel in
+                #expect(between.purseKopecks == 7_300 && between.info.serial == v1.info.serial, "tear after \(k) (\(field))")
+                let resumed = try await field.tap(card) { channel in
                     try await Self.upgrade(to: target, on: channel, community: community, using: &generator)
                 }
-                #expect(resumed?.steps.last == .deletedFormerApplication, "tear after \(k)")
-                #expect(try card.image() == upgradedImage, "tear after \(k)")
+                #expect(resumed?.steps.last == .deletedFormerApplication, "tear after \(k) (\(field))")
+                #expect(try card.image() == upgradedImage, "tear after \(k) (\(field))")
             }
+            for k in 1..<apdus {
+                try await tearAndResume(after: k, on: .inProcess)
+            }
+            let throughPCSC = tearsThroughPCSC(counter.commands)
+            for k in throughPCSC {
+                try await tearAndResume(after: k, on: .testBed(reader))
+            }
+            print("social-card: upgrade v1 -> v\(version) torn in-process after each of 1..<\(apdus), through pcscd after \(throughPCSC)")
         }
     }
 }

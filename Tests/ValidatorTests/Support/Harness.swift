@@ -160,6 +160,44 @@ final class ValidatorHarness: @unchecked Sendable {
         }
     }
 
+    /// Taps `card` in `field`: through pcscd exactly as ``tap(_:on:at:tearAfterAPDUs:loseAnswerAt:)``
+    /// on a reader, or in-process with the same ATR check and the same tapper and pipeline.
+    func tap(_ card: TestCard, on field: CardField, at now: UnixTime, tearAfterAPDUs: Int? = nil, loseAnswerAt: Int? = nil) async throws -> TapResult {
+        if case .testBed(let reader) = field {
+            return try await tap(card, on: reader, at: now, tearAfterAPDUs: tearAfterAPDUs, loseAnswerAt: loseAnswerAt)
+        }
+        let emulator = try VirtualDESFireCard(imageFile: card.file)
+        if let loseAnswerAt {
+            return try await tapInProcess(LosingAnswerCard(base: emulator, loseAnswerAt: loseAnswerAt), at: now)
+        }
+        return try await tapInProcess(emulator, at: now, tearAfterAPDUs: tearAfterAPDUs)
+    }
+
+    private func tapInProcess<Card: EmulatedCard & SendableMetatype>(_ emulator: sending Card, at now: UnixTime, tearAfterAPDUs: Int? = nil) async throws -> TapResult {
+        let pipeline = self.pipeline
+        let tapper = self.tapper
+        let reader = "in-process"
+        return try await CardField.inProcess.withCard(emulator, tearAfterAPDUs: tearAfterAPDUs) { channel in
+            guard CardIdentity(atr: channel.atr).looksLikeDESFire else {
+                return await pipeline.declineUnread(reader: reader, error: ValidatorError(.notDESFire, "test"), now: now)
+            }
+            // What `SocialCardTapper.tap(channel:…)` does, which takes a PC/SC channel only.
+            var tapCard = SocialTapCard(channel: channel, layouts: tapper.layouts, keyring: tapper.keyring)
+            return await pipeline.process(&tapCard, reader: reader, now: now, shouldStop: { false })
+        }
+    }
+
+    /// Everything on the card in `field`, read as the desk reads it.
+    func contents(of card: TestCard, on field: CardField) async throws -> SocialCardContents {
+        var generator = SystemRandomNumberGenerator()
+        let keyring = try community.keyring()
+        let layout = community.layout
+        let emulator = try VirtualDESFireCard(imageFile: card.file)
+        return try await field.withCard(emulator) { channel in
+            try await SocialCardReader(layout: layout, keyring: keyring).read(from: channel, purpose: .desk, trips: .all, using: &generator)
+        }
+    }
+
     /// Overwrites the card info file with the desk's issue key (to make a card the validator must refuse).
     func rewriteCardInfo(_ card: TestCard, _ info: CardInfo, on reader: TestReader) async throws {
         let layout = community.layout
