@@ -38,6 +38,21 @@ struct BundleFormatTests {
         #expect(throws: BundleError.self) { try TariffPayload.decode(duplicated) }
     }
 
+    @Test("a card layout order is signed with the tariff; a tariff without one keeps its bytes")
+    func tariffLayoutOrder() throws {
+        var tariff = sampleTariff()
+        let before = try TariffPayload.encode(tariff)
+        #expect(!String(decoding: before, as: UTF8.self).contains("cardLayoutOrder"), "absent, not null")
+        tariff.cardLayoutOrder = [1]
+        let bytes = try TariffPayload.encode(tariff)
+        #expect(String(decoding: bytes, as: UTF8.self).contains(#","cardLayoutOrder":[1],"categories":"#), "in its sorted place")
+        #expect(try TariffPayload.decode(bytes) == tariff)
+        tariff.cardLayoutOrder = [4]
+        #expect(throws: BundleError(.invalidPayload, "")) { try TariffPayload.encode(tariff) }
+        let unaccepted = Array(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: #""cardLayoutOrder":[1]"#, with: #""cardLayoutOrder":[4]"#).utf8)
+        #expect(throws: BundleError(.invalidPayload, "")) { try TariffPayload.decode(unaccepted) }
+    }
+
     @Test("a tariff must name the envelope's community and version")
     func tariffMismatch() throws {
         let header = BundleHeader(kind: .tariff, community: "nemishaieve", version: 8, issuedAt: t0, expiresAt: t0, signerKeyID: 1)

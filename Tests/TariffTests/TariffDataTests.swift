@@ -56,6 +56,30 @@ struct TariffDataTests {
         #expect(try keys(JSONEncoder().encode(tariff)) == keys(JSONEncoder().encode(TariffSource(tariff))))
     }
 
+    @Test("the card layout order: the tariff's layouts first, held ones only, the rest newest first")
+    func cardLayoutOrder() throws {
+        let tariff = F.tariff.with { $0.acceptedLayoutVersions = [1, 2, 3] }
+        #expect(tariff.layoutReadingOrder(of: [1, 3, 2]) == [3, 2, 1], "no order: newest first")
+        let v2First = tariff.with { $0.cardLayoutOrder = [2, 3, 1] }
+        try v2First.validate()
+        #expect(v2First.layoutReadingOrder(of: [3, 2, 1]) == [2, 3, 1])
+        #expect(v2First.layoutReadingOrder(of: [1, 3]) == [3, 1], "a layout the validator does not hold is skipped")
+        let v1Only = tariff.with { $0.cardLayoutOrder = [1] }
+        #expect(v1Only.layoutReadingOrder(of: [3, 2, 1]) == [1, 3, 2], "the layouts not named follow, newest first")
+        // Published in tariff.json and carried through the category join.
+        let source = TariffSource(v2First)
+        #expect(source.cardLayoutOrder == [2, 3, 1])
+        #expect(try source.resolved(with: BenefitCategoryList(community: tariff.community, version: 1, categories: tariff.categories)) == v2First)
+    }
+
+    @Test("a tariff without a card layout order encodes as before: no such key")
+    func noOrderNoKey() throws {
+        let text = String(decoding: try JSONEncoder().encode(F.tariff), as: UTF8.self)
+        #expect(!text.contains("cardLayoutOrder"))
+        let ordered = String(decoding: try JSONEncoder().encode(F.tariff.with { $0.cardLayoutOrder = [1] }), as: UTF8.self)
+        #expect(ordered.contains(#""cardLayoutOrder":[1]"#))
+    }
+
     @Test func tariffJSONRoundTrips() throws {
         let data = try JSONEncoder().encode(F.tariff)
         #expect(try JSONDecoder().decode(Tariff.self, from: data) == F.tariff)
@@ -71,6 +95,9 @@ struct TariffDataTests {
         F.tariff.with { $0.transfer = TransferRule(windowSeconds: 600, farePercent: 101) },
         F.tariff.with { $0.discountRounding = FareRounding(unitKopecks: 0, mode: .down) },
         F.tariff.with { $0.categories.append($0.categories[0]) },
+        F.tariff.with { $0.cardLayoutOrder = [] },
+        F.tariff.with { $0.cardLayoutOrder = [1, 1] },
+        F.tariff.with { $0.cardLayoutOrder = [2] },
     ])
     func inconsistentTariffsAreRefused(tariff: Tariff) {
         #expect(throws: TariffError(.invalidTariff, "")) { try tariff.validate() }

@@ -47,7 +47,12 @@ enum AccountingBenchmark {
             Engine(
                 name: "sqlite", rawMethod: "one prepared multi-row INSERT per 1000 rows, a transaction each",
                 location: { .sqlite(path: "\(scratch)/accounting-\($0).sqlite") },
-                raw: { run in try timed { try RawInsertBaseline.sqlite(path: "\(scratch)/raw-\(run).sqlite", batches: rawRows, receivedAt: 1_800_000_000) } }),
+                raw: { run in try timed { try RawInsertBaseline.sqlite(path: "\(scratch)/raw-\(run).sqlite", batches: rawRows, receivedAt: 1_800_000_000) } },
+                rawAtDefaults: { run in
+                    try timed {
+                        try RawInsertBaseline.sqlite(path: "\(scratch)/raw-defaults-\(run).sqlite", batches: rawRows, receivedAt: 1_800_000_000, servicePragmas: false)
+                    }
+                }),
         ]
         if let postgresURL, case .postgres(let host, let port, let user, let password, _) = StorageLocation(postgresURL) {
             let server = PostgresServer(host: host, port: port, user: user, password: password)
@@ -76,6 +81,10 @@ enum AccountingBenchmark {
                 guard let fleet = fleets[count] else { continue }
                 // The baseline right before the run it is compared with: on a shared machine the
                 // disk and the processors change speed from one minute to the next.
+                if let defaults = engine.rawAtDefaults {
+                    let rate = Double(total) / (try await defaults(count))
+                    print("\(engine.name): raw bulk insert at the engine's default cache and checkpoint settings: \(format(rate, 0)) entries/s")
+                }
                 let rawRate = Double(total) / (try await engine.raw(count))
                 PeakMemory.reset()
                 let before = PeakMemory.residentKilobytes()
@@ -99,6 +108,8 @@ enum AccountingBenchmark {
         let location: (Int) async throws -> StorageLocation
         /// Seconds for the raw bulk insert of every row, into a fresh table named after `run`.
         let raw: (Int) async throws -> Double
+        /// The same at the engine's default settings, where the service sets its own (SQLite).
+        var rawAtDefaults: ((Int) async throws -> Double)? = nil
     }
 
     struct RunResult {

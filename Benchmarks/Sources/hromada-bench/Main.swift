@@ -103,12 +103,14 @@ struct HromadaBench: AsyncParsableCommand {
 
     struct Tap: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The validator's tap through pcscd: APDUs, bytes, latency, taps/s, beside the raw APDU round trip.")
+            abstract: "The validator's tap through pcscd on v3, v2 and v1 cards: APDUs, bytes, latency, taps/s, beside the raw APDU round trip.")
         @Option(help: "Timed taps with the card in the field.") var iterations = 300
         @Option(help: "Card insertions timed from pcscd's report to the decision.") var insertions = 60
+        @Option(help: "Card layouts to measure, one after another (comma-separated: v3, v2, v1).") var layouts = "v3,v2,v1"
 
         func run() async throws {
-            try await TapBenchmark.run(iterations: iterations, insertions: insertions)
+            let chosen = layouts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { ["v1", "v2", "v3"].contains($0) }
+            try await TapBenchmark.run(iterations: iterations, insertions: insertions, layouts: chosen.isEmpty ? ["v3"] : chosen)
         }
     }
 

@@ -109,52 +109,90 @@ private struct CanonicalBodyReader {
     /// Only the canonical form: the standard alphabet (a slash may come escaped, `\/`, as
     /// `JSONEncoder` writes it), whole groups of four, padding only at the end, and the unused
     /// bits of the last group zero. Anything else goes to the general path.
+    ///
+    /// This runs over every byte of a 160 kB body. Groups of four plain digits (most of them) go
+    /// by table, three bytes at a time, into an array of the right capacity (the closing quote
+    /// is found first: neither base64 nor `\/` holds one); a group holding an escaped slash or
+    /// padding goes byte by byte, and the next group by table again.
     mutating func base64() -> [UInt8]? {
-        var out: [UInt8] = []
-        out.reserveCapacity(192)
-        var group: UInt32 = 0
-        var inGroup = 0
-        var padding = 0
-        while true {
-            guard position < bytes.count else { return nil }
-            var byte = bytes[position]
-            position += 1
-            if byte == UInt8(ascii: "\"") { break }
-            if byte == UInt8(ascii: "\\") {
-                guard position < bytes.count, bytes[position] == UInt8(ascii: "/") else { return nil }
-                byte = UInt8(ascii: "/")
-                position += 1
+        let start = position
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\"") { end += 1 }
+        guard end < bytes.count, end > start else { return nil }
+        let bytes = self.bytes
+        var valid = true
+        let out = [UInt8](unsafeUninitializedCapacity: (end - start) / 4 * 3 + 3) { buffer, count in
+            count = 0
+            Self.sextets.withUnsafeBufferPointer { table in
+                var group: UInt32 = 0
+                var inGroup = 0
+                var padding = 0
+                var index = start
+                while index < end {
+                    while index + 4 <= end {
+                        let a = table[Int(bytes[index])], b = table[Int(bytes[index + 1])]
+                        let c = table[Int(bytes[index + 2])], d = table[Int(bytes[index + 3])]
+                        guard (a | b | c | d) < 64 else { break }
+                        let value = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                        buffer[count] = UInt8(truncatingIfNeeded: value >> 16)
+                        buffer[count + 1] = UInt8(truncatingIfNeeded: value >> 8)
+                        buffer[count + 2] = UInt8(truncatingIfNeeded: value)
+                        count += 3
+                        index += 4
+                    }
+                    guard index < end else { break }
+                    // One group byte by byte: it holds an escape, padding, or a byte that is
+                    // no digit (refused here), or it is cut short by the end (refused below).
+                    repeat {
+                        var byte = bytes[index]
+                        index += 1
+                        if byte == UInt8(ascii: "\\") {
+                            guard index < end, bytes[index] == UInt8(ascii: "/") else { valid = false; return }
+                            byte = UInt8(ascii: "/")
+                            index += 1
+                        }
+                        if byte == UInt8(ascii: "=") {
+                            padding += 1
+                            guard padding <= 2 else { valid = false; return }
+                            group <<= 6
+                        } else {
+                            let value = table[Int(byte)]
+                            guard padding == 0, value < 64 else { valid = false; return }
+                            group = group << 6 | UInt32(value)
+                        }
+                        inGroup += 1
+                    } while inGroup < 4 && index < end
+                    guard inGroup == 4 else { valid = false; return }
+                    // Padding may only close the string.
+                    guard padding == 0 || index == end else { valid = false; return }
+                    switch padding {
+                    case 0:
+                        buffer[count] = UInt8(truncatingIfNeeded: group >> 16)
+                        buffer[count + 1] = UInt8(truncatingIfNeeded: group >> 8)
+                        buffer[count + 2] = UInt8(truncatingIfNeeded: group)
+                        count += 3
+                    case 1:
+                        guard group & 0xFF == 0 else { valid = false; return }
+                        buffer[count] = UInt8(truncatingIfNeeded: group >> 16)
+                        buffer[count + 1] = UInt8(truncatingIfNeeded: group >> 8)
+                        count += 2
+                    default:
+                        guard group & 0xFFFF == 0 else { valid = false; return }
+                        buffer[count] = UInt8(truncatingIfNeeded: group >> 16)
+                        count += 1
+                    }
+                    group = 0
+                    inGroup = 0
+                }
             }
-            if byte == UInt8(ascii: "=") {
-                padding += 1
-                guard padding <= 2 else { return nil }
-                group <<= 6
-            } else {
-                let value = Self.sextet(byte)
-                guard padding == 0, value < 64 else { return nil }
-                group = group << 6 | UInt32(value)
-            }
-            inGroup += 1
-            guard inGroup == 4 else { continue }
-            switch padding {
-            case 0:
-                out.append(UInt8(truncatingIfNeeded: group >> 16))
-                out.append(UInt8(truncatingIfNeeded: group >> 8))
-                out.append(UInt8(truncatingIfNeeded: group))
-            case 1:
-                guard group & 0xFF == 0 else { return nil }
-                out.append(UInt8(truncatingIfNeeded: group >> 16))
-                out.append(UInt8(truncatingIfNeeded: group >> 8))
-            default:
-                guard group & 0xFFFF == 0 else { return nil }
-                out.append(UInt8(truncatingIfNeeded: group >> 16))
-            }
-            group = 0
-            inGroup = 0
         }
-        guard inGroup == 0, !out.isEmpty else { return nil }
+        guard valid, !out.isEmpty else { return nil }
+        position = end + 1
         return out
     }
+
+    /// `sextet(_:)` of every byte value, for the group-at-a-time loop of `base64()`.
+    private static let sextets: [UInt8] = (0...255).map { sextet(UInt8($0)) }
 
     /// The value of a base64 digit, or 64 for any other byte (the padding included).
     private static func sextet(_ byte: UInt8) -> UInt8 {

@@ -17,6 +17,16 @@ public struct Tariff: Hashable, Sendable, Codable {
     public var timeZone: TimeZoneRule
     /// Card layout versions validators accept; any other is refused cleanly.
     public var acceptedLayoutVersions: [LayoutVersion]
+    /// The order validators try card layouts in: the community's card population, most common
+    /// layout first (`nil`: newest first, the rule before this field).
+    ///
+    /// Why data: a validator holding several layouts learns a card's layout only by selecting
+    /// layouts' applications until one answers, one APDU (≈ 8 ms on a physical card) for each
+    /// refused select. Newest first suits a community whose cards are mostly of the newest
+    /// layout; one whose cards are mostly of an older layout says so here. Absent from the JSON
+    /// when `nil`, so tariffs signed before the field keep their canonical bytes. See
+    /// `layoutReadingOrder(of:)` for the hazard of an older layout before a newer one.
+    public var cardLayoutOrder: [LayoutVersion]?
     /// The benefit categories in force, in full (the published `tariff.json` lists their codes;
     /// `TariffSource.resolved(with:)` fills them in from `categories.json`).
     public var categories: [BenefitCategory]
@@ -38,8 +48,10 @@ public struct Tariff: Hashable, Sendable, Codable {
         community: String, version: UInt32, currency: String = "UAH", timeZone: TimeZoneRule = .europeKyiv,
         acceptedLayoutVersions: [LayoutVersion], categories: [BenefitCategory], baseFareKopecks: Int,
         routes: [Route], antiPassbackSeconds: Int, transfer: TransferRule? = nil,
-        discountRounding: FareRounding = .downToKopeck, purseWithoutEntitlement: Bool = true
+        discountRounding: FareRounding = .downToKopeck, purseWithoutEntitlement: Bool = true,
+        cardLayoutOrder: [LayoutVersion]? = nil
     ) {
+        self.cardLayoutOrder = cardLayoutOrder
         self.community = community
         self.version = version
         self.currency = currency
@@ -64,10 +76,34 @@ public struct Tariff: Hashable, Sendable, Codable {
         categories.first { $0.code == code }
     }
 
+    /// The order to try `held` layouts in on a card of unknown layout: those `cardLayoutOrder`
+    /// names, in its order, then the rest newest first (all newest first without an order).
+    ///
+    /// The hazard of an older layout first: a layout upgrade at the desk (docs/issuance.md)
+    /// completes the new application before it deletes the former one, so a card torn between
+    /// the two holds both, and the new one is the card. Newest first reads it by the new one; an
+    /// order that tries the former first reads the former's stale balance and counters until the
+    /// desk's re-run deletes it (the rides then are in the ledger under the former layout, and
+    /// the new application never saw them). A community that upgrades cards from a layout
+    /// should list the upgrade's target before it, or accept that window.
+    public func layoutReadingOrder(of held: [LayoutVersion]) -> [LayoutVersion] {
+        let newestFirst = held.sorted { $0.rawValue > $1.rawValue }
+        guard let cardLayoutOrder else { return newestFirst }
+        let named = cardLayoutOrder.filter(held.contains)
+        return named + newestFirst.filter { !named.contains($0) }
+    }
+
     /// Checks ranges and consistency; throws `TariffError.invalidTariff` naming the first problem.
     public func validate() throws {
         func fail(_ reason: String) -> TariffError { TariffError(.invalidTariff, "tariff \(community) v\(version): \(reason)") }
         guard !acceptedLayoutVersions.isEmpty else { throw fail("no accepted layout versions") }
+        if let cardLayoutOrder {
+            guard !cardLayoutOrder.isEmpty else { throw fail("an empty card layout order (leave it out for newest first)") }
+            guard Set(cardLayoutOrder).count == cardLayoutOrder.count else { throw fail("a card layout listed twice in the order") }
+            for version in cardLayoutOrder where !acceptedLayoutVersions.contains(version) {
+                throw fail("the card layout order names layout \(version), which is not accepted")
+            }
+        }
         guard baseFareKopecks >= 0, baseFareKopecks <= 1_000_000 else { throw fail("base fare \(baseFareKopecks) out of range") }
         guard antiPassbackSeconds >= 0, antiPassbackSeconds <= 86_400 else { throw fail("anti-passback window out of range") }
         var numbers = Set<RouteNumber>()

@@ -19,6 +19,8 @@ public struct TariffSource: Hashable, Sendable, Codable {
     public var timeZone: TimeZoneRule
     /// See `Tariff.acceptedLayoutVersions`.
     public var acceptedLayoutVersions: [LayoutVersion]
+    /// See `Tariff.cardLayoutOrder`.
+    public var cardLayoutOrder: [LayoutVersion]?
     /// The codes of the benefit categories in force, each defined in `categories.json`.
     public var categories: [CategoryCode]
     /// See `Tariff.baseFareKopecks`.
@@ -41,6 +43,7 @@ public struct TariffSource: Hashable, Sendable, Codable {
         currency = tariff.currency
         timeZone = tariff.timeZone
         acceptedLayoutVersions = tariff.acceptedLayoutVersions
+        cardLayoutOrder = tariff.cardLayoutOrder
         categories = tariff.categories.map(\.code)
         baseFareKopecks = tariff.baseFareKopecks
         routes = tariff.routes
@@ -69,6 +72,6 @@ public struct TariffSource: Hashable, Sendable, Codable {
             community: community, version: version, currency: currency, timeZone: timeZone,
             acceptedLayoutVersions: acceptedLayoutVersions, categories: inForce, baseFareKopecks: baseFareKopecks,
             routes: routes, antiPassbackSeconds: antiPassbackSeconds, transfer: transfer,
-            discountRounding: discountRounding, purseWithoutEntitlement: purseWithoutEntitlement)
+            discountRounding: discountRounding, purseWithoutEntitlement: purseWithoutEntitlement, cardLayoutOrder: cardLayoutOrder)
     }
 }

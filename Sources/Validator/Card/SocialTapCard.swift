@@ -5,6 +5,7 @@ import Identifiers
 import PCSC
 import SmartCard
 import SocialCard
+import Tariff
 
 /// A community social card as the tap pipeline uses it: an adapter from `TapCard` to
 /// `SocialCardSession`, which alone knows the card's files, keys and records.
@@ -115,7 +116,7 @@ public struct SocialTapCard<Channel: CardChannel>: TapCard {
 
 /// Taps social cards through PC/SC: the daemon's `CardTapper`.
 public struct SocialCardTapper: CardTapper {
-    /// The accepted layouts, newest first.
+    /// The accepted layouts, newest first (each tap reads them in `readingOrder(under:)`).
     public let layouts: [SocialCardLayout]
     /// The card master keys held (read and validate).
     public let keyring: CardKeyring
@@ -149,12 +150,23 @@ public struct SocialCardTapper: CardTapper {
         }
     }
 
-    /// Runs the pipeline on the social card behind `channel`.
+    /// The held layouts in the order a card of unknown layout is read by under `tariff`: its
+    /// `cardLayoutOrder` (the community's card population, most common first), else newest first.
+    ///
+    /// Each layout tried before the card's own costs one refused select, so the order is the
+    /// community's to set from what its cards are, not the validator's guess.
+    public func readingOrder(under tariff: Tariff) -> [SocialCardLayout] {
+        let order = tariff.layoutReadingOrder(of: layouts.map { LayoutVersion(UInt16(clamping: $0.layout.version)) })
+        return order.compactMap { version in layouts.first { $0.layout.version == Int(version.rawValue) } }
+    }
+
+    /// Runs the pipeline on the social card behind `channel`, trying the layouts in the order
+    /// of the tariff in force (`readingOrder(under:)`).
     public func tap(
         channel: PCSCCardChannel, atr: [UInt8], reader: String, pipeline: TapPipeline, now: UnixTime,
         shouldStop: @escaping @Sendable () -> Bool
     ) async -> TapResult {
-        var card = SocialTapCard(channel: channel, layouts: layouts, keyring: keyring)
+        var card = SocialTapCard(channel: channel, layouts: readingOrder(under: pipeline.rules.tariff), keyring: keyring)
         return await pipeline.process(&card, reader: reader, now: now, shouldStop: shouldStop)
     }
 }
