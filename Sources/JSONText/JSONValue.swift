@@ -5,7 +5,7 @@
 /// order, with their schema) and the finance officer's reports and manifests (written
 /// canonically, read back to be verified). Foundation's `JSONSerialization` would merge
 /// duplicate keys and blur integers and floats, which neither may.
-public indirect enum JSONValue: Hashable, Sendable {
+public enum JSONValue: Hashable, Sendable {
     /// `null`.
     case null
     /// `true` or `false`.
