@@ -276,6 +276,7 @@ public struct MonthSimulator {
         let gapWitness = reserve(1)
         roles.gapWitness = gapWitness
         let duplicate = reserve(1)
+        let counterClone = reserve(1)
 
         func plan(_ day: Int, _ hour: Int, _ minute: Int, _ second: Int = 0, device: Int, card: Int, _ action: PlannedTap.Action = .ordinary) {
             plans[day, default: []].append(PlannedTap(secondOfDay: hour * 3_600 + minute * 60 + second, device: device, card: card, action: action))
@@ -317,6 +318,10 @@ public struct MonthSimulator {
         plan(roles.gapDay - 1, 9, 0, device: busA, card: gapWitness)
         plan(roles.gapDay, 10, 0, device: roles.gapDevice, card: gapWitness)
         plan(days - 1, 9, 0, device: busB, card: gapWitness)
+        // An older copy of a card, hours after the card's own taps: its tap counter goes back.
+        plan(18, 8, 0, device: busA, card: counterClone)
+        plan(18, 9, 0, device: busA, card: counterClone)
+        plan(18, 15, 0, device: busB, card: counterClone, .counterReplay)
         // A charge entry written twice.
         plan(12, 10, 0, device: roles.duplicateDevice, card: duplicate, .duplicateCharge)
     }
@@ -467,7 +472,14 @@ public struct MonthSimulator {
         }
         var balanceAfter = card.purse - fare
         if tap.action == .purseBackwards { balanceAfter = card.purse + 700 }
-        let tripNumber = tap.action == .cloneCopy ? card.tripCounter : card.tripCounter &+ 1
+        // A copy taps with the counter the card had when it was copied: the same as the card's
+        // last tap (cloneCopy, made just before), or one behind it (counterReplay, an older copy).
+        let tripNumber: UInt16
+        switch tap.action {
+        case .cloneCopy: tripNumber = card.tripCounter
+        case .counterReplay: tripNumber = card.tripCounter &- 1
+        default: tripNumber = card.tripCounter &+ 1
+        }
         let trip = "\(bus.id.rawValue)/\(tripNumber)/\(time.rawValue)"
         var charges: [LedgerEntryKind] = [benefit == nil ? .rideAccepted : .benefitUse]
         if fare > 0 { charges.append(.purseDebit) }
@@ -524,6 +536,8 @@ public struct MonthSimulator {
                 record = .purseDebit(at: time, card: card.serial, layout: Self.layout, amountKopecks: fare, balanceAfterKopecks: balanceAfter, route: bus.route, vehicle: bus.vehicle)
             }
             record.relatedSequence = pendingEntry.sequence
+            // Today's validator writes the card's tap counter on its charges (format 2).
+            record.cardCounters = CardCounters(tripSequence: UInt32(tripNumber))
             let entry = try seal(record, on: deviceIndex)
             if kind == .benefitUse { chargeSequence = reference(entry) }
             if kind == .purseDebit, tap.action == .purseBackwards {
@@ -542,7 +556,7 @@ public struct MonthSimulator {
             faults.append(PlantedFault(kind: .duplicate, device: bus.id.rawValue, card: card.serial, entries: [chargeSequence!, reference(duplicate)]))
             if devices[deviceIndex].holds { excluded.append(ExcludedRide(entry: reference(duplicate), reason: .duplicate)) }
         }
-        if tap.action != .cloneCopy { card.tripCounter = tripNumber }
+        if tap.action != .cloneCopy, tap.action != .counterReplay { card.tripCounter = tripNumber }
         card.purse = balanceAfter
         if card.ridesOn != date {
             card.ridesOn = date
@@ -551,6 +565,11 @@ public struct MonthSimulator {
         if benefit != nil { card.ridesUsed += 1 }
         if tap.action == .cloneCopy, let previous = card.previousRide {
             faults.append(PlantedFault(kind: .cloneTravel, card: card.serial, entries: [previous, chargeSequence!], detail: "two vehicles 30 s apart"))
+            // The copy's counter repeats the card's: the counter rule sees the same copy.
+            faults.append(PlantedFault(kind: .cloneCounter, card: card.serial, entries: [previous, chargeSequence!], detail: "the copy's tap counter repeats the card's"))
+        }
+        if tap.action == .counterReplay, let previous = card.previousRide {
+            faults.append(PlantedFault(kind: .cloneCounter, card: card.serial, entries: [previous, chargeSequence!], detail: "tap counter one behind the card's last tap, hours later"))
         }
         if let charge = chargeSequence { card.previousRide = charge }
 
@@ -678,6 +697,7 @@ struct PlannedTap {
         case ignoresLimit
         case ignoresExpiry
         case cloneCopy
+        case counterReplay
         case purseBackwards
         case duplicateCharge
         case clockStep

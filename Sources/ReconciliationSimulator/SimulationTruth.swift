@@ -34,6 +34,8 @@ public struct PlantedFault: Hashable, Comparable, Sendable, Codable, CustomStrin
         case cloneTravel = "clone-travel"
         /// A card's purse balance went up between two taps with no desk credit.
         case clonePurse = "clone-purse"
+        /// A card's tap counter (on the ride entries, format 2) repeated or went back between two taps: a copy of the card.
+        case cloneCounter = "clone-counter"
         /// A batch offered a changed copy of held entries: a tamper alarm.
         case tamper
         /// Entries received long after their device time.

@@ -187,6 +187,20 @@ struct PythonVerifierTests {
         try store.append(.tapDeclined(at: at(23), card: nil, layout: nil, reasonCode: "card-removed", route: 1, vehicle: 11))
         try store.append(.tapDeclined(at: at(24), card: card, layout: 1, reasonCode: "ride-limit-reached", route: 1, vehicle: 11))
         try store.append(.denyListHit(at: at(25), card: CardSerial(99), layout: 1, listingReason: "stolen", route: 1, vehicle: 11))
+        // Format 2: a ride with the card's counters, and the desk kinds (a desk's chain has the same form).
+        var counted = LedgerRecord.benefitUse(
+            at: at(26), card: card, layout: 1, entitlement: 7, category: 1, fareKopecks: 0, fullFareKopecks: 1500, route: 1, vehicle: 11)
+        counted.cardCounters = CardCounters(tripSequence: 4, countedRides: 1, countPeriodStart: CivilDate(year: 2026, month: 6, day: 1)!)
+        try store.append(counted)
+        try store.append(.cardIssued(at: at(27), card: CardSerial(98), layout: 2))
+        try store.append(
+            .entitlementWritten(
+                at: at(27), card: CardSerial(98), layout: 2, entitlement: 8, category: 2,
+                terms: WrittenEntitlementTerms(product: .discount, validFrom: CivilDate(year: 2026, month: 6, day: 1)!, validUntil: CivilDate(year: 2027, month: 5, day: 31)!, discountPercent: 50)))
+        try store.append(.purseCredit(at: at(27), card: CardSerial(98), amountKopecks: 10_000, receipt: 2_026_000_017, balanceAfterKopecks: 10_000))
+        try store.append(.cardBlocked(at: at(28), card: CardSerial(98), reason: "lost"))
+        try store.append(.cardReplaced(at: at(28), old: CardSerial(98), new: CardSerial(97), balanceMovedKopecks: 10_000))
+        try store.append(.cardReturned(at: at(29), card: CardSerial(97), reason: "moved-away"))
         _ = try store.shutDown(at: at(30))
         return path
     }

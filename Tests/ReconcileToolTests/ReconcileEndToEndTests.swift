@@ -21,6 +21,7 @@ func exceptionKind(of kind: PlantedFault.Kind) -> ExceptionKind {
     case .duplicate: .duplicate
     case .cloneTravel: .cloneTwoVehicles
     case .clonePurse: .clonePurseRose
+    case .cloneCounter: .cloneCounterBackwards
     case .tamper: .tamperAlarm
     case .lateUpload: .uploadDelayed
     case .clockAdjustment: .clockAdjusted

@@ -4,6 +4,10 @@ import Testing
 
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The storage engines every accounting test runs against: the store's, the service's and the
 /// uploader's suites take their arguments from `all`.
 ///
@@ -46,16 +50,18 @@ public actor PostgresCluster {
             return given
         }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = root.appendingPathComponent("Tools/postgres")
-        process.arguments = ["start", "--dir", "/tmp/hromada-postgres-tests"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        process.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0, text.hasPrefix("postgres://") else {
-            throw PostgresUnavailable(reason: "Tools/postgres start failed (status \(process.terminationStatus)); set HROMADA_SKIP_POSTGRES=1 to run without PostgreSQL")
+        let script = root.appendingPathComponent("Tools/postgres").path
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-postgres-start-\(UUID().uuidString).out").path
+        // system(3), not Foundation's Process: waitUntilExit() on a Swift concurrency thread can
+        // miss the child's exit and wait for ever (the script's shell stays a zombie), which
+        // hung every suite that reached this without HROMADA_POSTGRES_URL. system() waits for
+        // the child itself; the script gives up after 60 s when the server does not start.
+        let status = system("'\(script)' start --dir /tmp/hromada-postgres-tests > '\(output)'")
+        let text = ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        try? FileManager.default.removeItem(atPath: output)
+        guard status == 0, text.hasPrefix("postgres://") else {
+            throw PostgresUnavailable(
+                reason: "Tools/postgres start failed (status \(status)): set HROMADA_POSTGRES_URL (export HROMADA_POSTGRES_URL=\"$(Tools/postgres start --dir /tmp/pg)\") or HROMADA_SKIP_POSTGRES=1 to run without PostgreSQL")
         }
         url = text
         return text

@@ -144,6 +144,12 @@ public struct PendingTransaction: Hashable, Sendable {
     }
 
     /// The charge entries of a committed transaction, each pointing back at the pending entry.
+    ///
+    /// A ride's charges carry the card's tap counter after the tap (the trip record's card
+    /// sequence, format 2 bit 6, docs/ledger-format.md): the number only grows on one card, so a
+    /// later tap with a lower one shows a copy of the card (reconciliation's counter rule). It is
+    /// read from the pending entry's trip, so a charge written later from the pending entry alone
+    /// carries the same counter.
     public var chargeRecords: [LedgerRecord] {
         charges.compactMap { kind -> LedgerRecord? in
             var record: LedgerRecord
@@ -166,6 +172,7 @@ public struct PendingTransaction: Hashable, Sendable {
                 return nil
             }
             record.relatedSequence = sequence
+            record.cardCounters = trip.map { CardCounters(tripSequence: UInt32($0.cardSequence)) }
             return record
         }
     }
