@@ -207,7 +207,13 @@ let package = Package(
 
         /// The desk's one path for card actions: each done on the card (Desk), recorded in the holder
         /// registry (DeskRegistry) and reported; restartable after a tear between the two.
-        .target(name: "DeskOffice", dependencies: ["Desk", "DeskRegistry", "DeskRecords", "SocialCard", "Entitlements", "Identifiers", "Tariff", "Diagnostics"]),
+        .target(
+            name: "DeskOffice",
+            dependencies: [
+                "Desk", "DeskRegistry", "DeskRecords", "SocialCard", "Entitlements", "Identifiers", "Tariff", "Diagnostics", "CommunityKeys", "LedgerCore",
+                "LedgerStore", "Uploader", crypto,
+            ]
+        ),
 
         /// Generates a month of signed validator ledgers with planted faults and the truth about
         /// them: for the reconciliation tests, the benchmark and the demo (seeded, reproducible).
@@ -352,7 +358,7 @@ let package = Package(
             name: "DeskOfficeTests",
             dependencies: [
                 "DeskOffice", "Desk", "DeskRegistry", "DeskRecords", "SocialCard", "CommunityKeys", "Entitlements", "Identifiers", "PCSC", "SmartCard",
-                "TestBedSupport", "VirtualCard", "Tariff", crypto,
+                "TestBedSupport", "VirtualCard", "Tariff", "LedgerCore", "LedgerStore", crypto,
             ]
         ),
         .testTarget(name: "DeskRecordsTests", dependencies: ["DeskRecords", "Entitlements", "Identifiers"]),

@@ -50,6 +50,7 @@ struct DeskOfficeLifecycleTests {
         defer { cardA.remove(); cardB.remove(); cardC.remove() }
         let location = RegistryLocation.sqlite(path: Fixtures.temporaryPath("office-registry", "sqlite"))
         let accounting = FakeAccounting()
+        let ledger = try DeskLedger(path: Fixtures.temporaryPath("office-ledger", "sqlite"), deviceID: 201, deviceKey: Curve25519.Signing.PrivateKey())
         let now = Fixtures.now
         let today = Fixtures.today
         let clerk = Fixtures.clerk
@@ -58,7 +59,8 @@ struct DeskOfficeLifecycleTests {
             try await location.withRegistry(keyring: Fixtures.keyring, now: now) { registry in
                 var random = SystemRandomNumberGenerator()
                 let torn = TornRecorder(registry)
-                let office = DeskOffice(desk: desk, registry: registry, denyList: accounting, recorder: torn)
+                let office = DeskOffice(desk: desk, registry: registry, denyList: accounting, ledger: ledger, recorder: torn)
+                let officeWithoutLedger = DeskOffice(desk: desk, registry: nil)
                 let holder = try await registry.addHolder(
                     Fixtures.person("Ганна Петрівна Коваленко", passport: "МЕ123456"), consentFormReference: "згода 1", clerk: clerk, at: now)
                 _ = try await registry.addEligibility(
@@ -117,6 +119,16 @@ struct DeskOfficeLifecycleTests {
                 #expect(again.card.purseAfterKopecks == 6_000 && again.recorded.map(\.outcome) == [.alreadyRecorded])
                 recordA = try await registry.card(Self.serialA)
                 #expect(recordA?.credits.map(\.kopecks) == [5_000] && recordA?.credits.first?.receipt == "17")
+                // A run that crashed after the card write and before the ledger append (here: a
+                // desk without its ledger), then the same top-up again: the ledger gets its entry.
+                let unledgered = try await cardA.placed(on: reader) {
+                    try await officeWithoutLedger.topUp(amountKopecks: 700, receipt: 18, serial: Self.serialA, clerk: clerk, now: now, waiting: {}, using: &random)
+                }
+                #expect(unledgered.ledgerEntries.isEmpty && unledgered.card.purseAfterKopecks == 6_700)
+                let ledgered = try await cardA.placed(on: reader) {
+                    try await office.topUp(amountKopecks: 700, receipt: 18, serial: Self.serialA, clerk: clerk, now: now, waiting: {}, using: &random)
+                }
+                #expect(ledgered.card.wasAlreadyDone && ledgered.ledgerEntries.map(\.record.receiptNumber) == [18] && ledgered.card.purseAfterKopecks == 6_700)
 
                 // End benefit 2 from today.
                 let ended = try await cardA.placed(on: reader) {
@@ -128,7 +140,7 @@ struct DeskOfficeLifecycleTests {
                 // Replace A by B: the record torn, then the replacement again.
                 let replacement = ReplacementOrder(oldSerial: Self.serialA, newSerial: Self.serialB)
                 let (source, _) = try await cardA.placed(on: reader) { try await office.replacementSource(replacement, now: now, waiting: {}, using: &random) }
-                #expect(source.purseKopecks == 6_000)
+                #expect(source.purseKopecks == 6_700)
                 torn.fail(.replacement)
                 await Self.expectTorn {
                     _ = try await cardB.placed(on: reader) { try await office.issueReplacement(replacement, from: source, clerk: clerk, now: now, waiting: {}, using: &random) }
@@ -140,7 +152,7 @@ struct DeskOfficeLifecycleTests {
                 let replaced = try await cardB.placed(on: reader) {
                     try await office.issueReplacement(replacement, from: sourceAgain, clerk: clerk, now: now, waiting: {}, using: &random)
                 }
-                #expect(replaced.card.wasAlreadyDone && replaced.card.purseAfterKopecks == 6_000)
+                #expect(replaced.card.wasAlreadyDone && replaced.card.purseAfterKopecks == 6_700)
                 #expect(try await registry.card(Self.serialA)?.status == .replaced(by: Self.serialB))
                 let recordB = try await registry.card(Self.serialB)
                 #expect(recordB?.holder == holder && recordB?.status == .issued && recordB?.pseudonym == recordA?.pseudonym)
@@ -162,7 +174,7 @@ struct DeskOfficeLifecycleTests {
                 let dispute = try await cardB.placed(on: reader) {
                     try await office.readForDispute(serial: Self.serialB, deskName: "ЦНАП тест", now: now, waiting: {}, using: &random)
                 }
-                #expect(dispute.record?.status == .blocked(.stolen) && dispute.statement.contains("60.00"))
+                #expect(dispute.record?.status == .blocked(.stolen) && dispute.statement.contains("67.00"))
 
                 // A second holder's card returned.
                 let other = try await registry.addHolder(Fixtures.person("Остап Іванович Мельник", passport: "КВ654321"), consentFormReference: nil, clerk: clerk, at: now)
@@ -174,6 +186,22 @@ struct DeskOfficeLifecycleTests {
                 let returned = try await cardC.placed(on: reader) { try await office.returnCard(serial: Self.serialC, clerk: clerk, now: now, waiting: {}, using: &random) }
                 #expect(returned.card.cardWritten && returned.recordedNow)
                 #expect(try await registry.card(Self.serialC)?.status == .returned)
+
+                // The desk ledger: one entry per card-affecting action, none twice for the re-runs.
+                let kinds = try await ledger.allEntries().map(\.record.kind)
+                #expect(kinds == [
+                    .cardIssued, .entitlementWritten, .entitlementWritten, .purseCredit,  // issue A (purse 10.00, receipt 0)
+                    .entitlementWritten, .entitlementWritten,  // renew A
+                    .purseCredit, .purseCredit,  // top-ups 17 and 18
+                    .entitlementWritten,  // end benefit 2
+                    .cardReplaced, .cardIssued, .entitlementWritten, .entitlementWritten,  // replace A by B
+                    .cardBlocked,  // block B
+                    .cardIssued, .entitlementWritten, .cardReturned,  // issue and return C
+                ])
+                let entries = try await ledger.allEntries()
+                #expect(entries.filter { $0.record.kind == .purseCredit }.map(\.record.amountKopecks) == [1_000, 5_000, 700])
+                #expect(entries.first { $0.record.kind == .cardReplaced }?.record.otherCardSerial == Self.serialB)
+                #expect(entries.first { $0.record.kind == .cardReplaced }?.record.amountKopecks == 6_700)
             }
         }
     }
