@@ -249,7 +249,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "hromada-desk",
-            dependencies: ["Console", "Desk", "DeskOffice", "DeskRegistry", "SocialCard", "Entitlements", "Identifiers", "Tariff", argumentParser]
+            dependencies: ["Console", "Desk", "DeskOffice", "DeskRegistry", "CommunityKeys", "SocialCard", "Entitlements", "Identifiers", "Tariff", argumentParser]
         ),
 
         .executableTarget(
