@@ -211,7 +211,7 @@ let package = Package(
             name: "DeskOffice",
             dependencies: [
                 "Desk", "DeskRegistry", "DeskRecords", "SocialCard", "Entitlements", "Identifiers", "Tariff", "Diagnostics", "CommunityKeys", "LedgerCore",
-                "LedgerStore", "Uploader", crypto,
+                "LedgerStore", "Uploader", "TabularText", crypto,
             ]
         ),
 
@@ -249,7 +249,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "hromada-desk",
-            dependencies: ["Console", "Desk", "DeskOffice", "DeskRegistry", "CommunityKeys", "SocialCard", "Entitlements", "Identifiers", "Tariff", argumentParser]
+            dependencies: ["Console", "Desk", "DeskOffice", "DeskRegistry", "DeskRecords", "CommunityKeys", "SocialCard", "Entitlements", "Identifiers", "Tariff", argumentParser]
         ),
 
         .executableTarget(
