@@ -94,13 +94,19 @@ public actor DeskLedger: UploadLedger {
 
     // MARK: UploadLedger
 
+    /// Up to `limit` entries from `sequence` on.
     public func entries(from sequence: UInt64, limit: Int) throws -> [LedgerEntry] { try store.entries(from: sequence, limit: limit) }
+    /// The highest sequence a stored receipt covers.
     public func latestReceiptSequence() throws -> UInt64? { try store.latestReceiptSequence() }
+    /// The last sequence written.
     public func headSequence() -> UInt64 { store.head.sequence }
+    /// Checks and stores the accounting service's receipt.
     public func storeReceipt(_ receipt: Receipt, servicePublicKey: Curve25519.Signing.PublicKey) throws {
         try store.storeReceipt(receipt, servicePublicKey: servicePublicKey)
     }
+    /// Deletes receipted entries past the retention.
     public func prune(now: UnixTime) throws -> Int { try store.prune(now: now) }
+    /// Keeps a checkpoint the uploader signed over a batch.
     public func storeCheckpoint(_ checkpoint: Checkpoint) throws { try store.storeCheckpoint(checkpoint) }
 }
 
