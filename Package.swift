@@ -208,6 +208,16 @@ let package = Package(
             dependencies: ["DeskRecords", "Diagnostics", "Identifiers", "Entitlements", "SQLiteSupport", crypto, logging, postgresNIO, nioCore]
         ),
 
+        /// The desk's one path for card actions: each done on the card (Desk), recorded in the holder
+        /// registry (DeskRegistry) and reported; restartable after a tear between the two.
+        .target(
+            name: "DeskOffice",
+            dependencies: [
+                "Desk", "DeskRegistry", "DeskRecords", "SocialCard", "Entitlements", "Identifiers", "Tariff", "Diagnostics", "CommunityKeys", "LedgerCore",
+                "LedgerStore", "Uploader", "TabularText", crypto,
+            ]
+        ),
+
         /// Generates a month of signed validator ledgers with planted faults and the truth about
         /// them: for the reconciliation tests, the benchmark and the demo (seeded, reproducible).
         .target(
@@ -242,7 +252,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "hromada-desk",
-            dependencies: ["Console", "Desk", "DeskRegistry", "SocialCard", "Entitlements", "Identifiers", "Tariff", argumentParser]
+            dependencies: ["Console", "Desk", "DeskOffice", "DeskRegistry", "DeskRecords", "CommunityKeys", "SocialCard", "Entitlements", "Identifiers", "Tariff", argumentParser]
         ),
 
         .executableTarget(
@@ -346,6 +356,13 @@ let package = Package(
             dependencies: [
                 "Desk", "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "Identifiers", "PCSC", "SmartCard",
                 "TestBedSupport", "VirtualCard", crypto, "Bundles", "Tariff",
+            ]
+        ),
+        .testTarget(
+            name: "DeskOfficeTests",
+            dependencies: [
+                "DeskOffice", "Desk", "DeskRegistry", "DeskRecords", "SocialCard", "CommunityKeys", "Entitlements", "Identifiers", "PCSC", "SmartCard",
+                "TestBedSupport", "VirtualCard", "Tariff", "LedgerCore", "LedgerStore", crypto,
             ]
         ),
         .testTarget(name: "DeskRecordsTests", dependencies: ["DeskRecords", "Entitlements", "Identifiers"]),
