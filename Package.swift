@@ -204,6 +204,10 @@ let package = Package(
             dependencies: ["DeskRecords", "Diagnostics", "Identifiers", "Entitlements", "SQLiteSupport", crypto, logging, postgresNIO, nioCore]
         ),
 
+        /// The desk's one path for card actions: each done on the card (Desk), recorded in the holder
+        /// registry (DeskRegistry) and reported; restartable after a tear between the two.
+        .target(name: "DeskOffice", dependencies: ["Desk", "DeskRegistry", "DeskRecords", "SocialCard", "Entitlements", "Identifiers", "Tariff", "Diagnostics"]),
+
         /// Generates a month of signed validator ledgers with planted faults and the truth about
         /// them: for the reconciliation tests, the benchmark and the demo (seeded, reproducible).
         .target(
@@ -228,7 +232,7 @@ let package = Package(
         /// log, server-rendered pages in Ukrainian and English over the registry and the desk.
         .target(
             name: "DeskWeb",
-            dependencies: ["Desk", "DeskRegistry", "SocialCard", "Entitlements", "Identifiers", "Tariff", "Bundles", crypto, hummingbird, bcrypt, logging]
+            dependencies: ["Desk", "DeskOffice", "DeskRegistry", "SocialCard", "Entitlements", "Identifiers", "Tariff", "Bundles", crypto, hummingbird, bcrypt, logging]
         ),
 
         // MARK: Executables (thin: parse arguments, build the pieces, call library code)
@@ -245,7 +249,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "hromada-desk",
-            dependencies: ["Console", "Desk", "DeskRegistry", "DeskWeb", "SocialCard", "Entitlements", "Identifiers", "Tariff", argumentParser, hummingbird]
+            dependencies: ["Console", "Desk", "DeskOffice", "DeskRegistry", "DeskWeb", "SocialCard", "Entitlements", "Identifiers", "Tariff", argumentParser, hummingbird]
         ),
 
         .executableTarget(
@@ -347,6 +351,13 @@ let package = Package(
             dependencies: [
                 "Desk", "SocialCard", "CardLayout", "CommunityKeys", "DESFire", "Entitlements", "Identifiers", "PCSC", "SmartCard",
                 "TestBedSupport", "VirtualCard", crypto, "Bundles", "Tariff",
+            ]
+        ),
+        .testTarget(
+            name: "DeskOfficeTests",
+            dependencies: [
+                "DeskOffice", "Desk", "DeskRegistry", "DeskRecords", "SocialCard", "CommunityKeys", "Entitlements", "Identifiers", "PCSC", "SmartCard",
+                "TestBedSupport", "VirtualCard", "Tariff", crypto,
             ]
         ),
         .testTarget(name: "DeskRecordsTests", dependencies: ["DeskRecords", "Entitlements", "Identifiers"]),

@@ -7,6 +7,8 @@ import Tariff
 public struct CardActionResult: Hashable, Sendable {
     /// The action.
     public enum Action: String, Hashable, Sendable, CaseIterable {
+        /// A card personalized for a registered holder (through the desk office).
+        case issue
         /// New validity and entitlement dates.
         case renew
         /// An entitlement added.

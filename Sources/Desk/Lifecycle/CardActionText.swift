@@ -12,6 +12,9 @@ public enum CardActionText {
         let serial = result.serial
         let again = result.wasAlreadyDone
         switch result.action {
+        case .issue:
+            uk.append(again ? "Картку \(serial) вже видано раніше; змін не внесено." : "Картку \(serial) видано.")
+            en.append(again ? "Card \(serial) was already issued; nothing was changed." : "Card \(serial) issued.")
         case .renew:
             uk.append(again ? "Картку \(serial) вже поновлено; змін не внесено." : "Картку \(serial) поновлено.")
             en.append(again ? "Card \(serial) was already renewed; nothing was changed." : "Card \(serial) renewed.")
@@ -52,14 +55,14 @@ public enum CardActionText {
             uk.append("  Картка дійсна до: \(expiry)")
             en.append("  Card valid until: \(expiry)")
         }
-        if [.renew, .entitlementAdded, .entitlementEnded, .replace, .reissue].contains(result.action) {
+        if [.issue, .renew, .entitlementAdded, .entitlementEnded, .replace, .reissue].contains(result.action) {
             for terms in result.entitlements {
                 let category = categories.first { $0.code == terms.category }
                 uk.append("  Пільга №\(terms.id): \(category?.name.uk ?? "категорія \(terms.category)") — \(ProductText.ukrainian(terms.product)), з \(terms.validFrom) по \(terms.validUntil)")
                 en.append("  Entitlement #\(terms.id): \(category?.name.en ?? "category \(terms.category)") — \(ProductText.english(terms.product)), \(terms.validFrom) through \(terms.validUntil)")
             }
         }
-        if let after = result.purseAfterKopecks, result.action == .topUp || result.action == .replace || result.action == .reissue {
+        if let after = result.purseAfterKopecks, result.action == .topUp || result.action == .replace || result.action == .reissue || result.action == .issue {
             uk.append("  Гаманець: \(CardSummary.hryvnias(after)) грн")
             en.append("  Purse: \(CardSummary.hryvnias(after)) UAH")
         }
