@@ -249,7 +249,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "hromada-desk",
-            dependencies: ["Console", "Desk", "DeskOffice", "DeskRegistry", "DeskWeb", "SocialCard", "Entitlements", "Identifiers", "Tariff", argumentParser, hummingbird]
+            dependencies: ["Console", "Desk", "DeskOffice", "DeskRegistry", "DeskWeb", "SocialCard", "Entitlements", "Identifiers", "Tariff", argumentParser, hummingbird, bcrypt]
         ),
 
         .executableTarget(

@@ -1,6 +1,7 @@
 import Desk
 import DeskRegistry
 import Entitlements
+import HTTPTypes
 import Hummingbird
 import Logging
 

@@ -63,6 +63,14 @@ public struct StaffSession: Hashable, Sendable {
     public var csrfToken: String
     /// When the session ends.
     public var expiresAt: UnixTime
+
+    /// Creates a session record.
+    public init(username: String, role: StaffRole, csrfToken: String, expiresAt: UnixTime) {
+        self.username = username
+        self.role = role
+        self.csrfToken = csrfToken
+        self.expiresAt = expiresAt
+    }
 }
 
 /// One line of the web app's audit log: every request and every action, who, when, what

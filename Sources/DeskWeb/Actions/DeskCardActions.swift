@@ -1,4 +1,5 @@
 import Desk
+import DeskOffice
 import DeskRegistry
 import Entitlements
 import Identifiers
@@ -65,22 +66,28 @@ public struct PlacedCardView: Sendable, Codable, Hashable {
 /// reader through the Desk library and records it in the registry, restartable as the Desk's
 /// actions are (the same request again after a tear resumes and records nothing twice).
 ///
-/// The web app only calls this; the orchestration lives behind it (see ``LibraryCardActions``).
+/// The web app only calls this; the orchestration is `DeskOffice`'s (``OfficeCardActions``),
+/// shared with the command line; tests may put a fake behind it.
 public protocol DeskCardActions: Sendable {
-    /// Personalizes the card on the reader for `holder`.
-    func issue(_ order: IssueOrder, to holder: HolderID, clerk: String, now: UnixTime) async throws -> DeskActionOutcome
+    /// Personalizes the card on the reader for the order's holder, a benefit for each of their
+    /// current eligibilities.
+    func issue(_ order: HolderIssueOrder, clerk: String, now: UnixTime) async throws -> DeskActionOutcome
     /// Renews the card on the reader (which must be `serial`).
     func renew(_ serial: CardSerial, clerk: String, now: UnixTime) async throws -> DeskActionOutcome
     /// Credits the purse once under `receipt`; the outcome's printable is the citizen's receipt.
     func topUp(_ serial: CardSerial, kopecks: Int32, receipt: UInt32, clerk: String, now: UnixTime) async throws -> DeskActionOutcome
     /// Blocks `serial`: on the card when `cardAtDesk`, and for the deny list.
     func block(_ serial: CardSerial, reason: DenyList.Reason, cardAtDesk: Bool, clerk: String, now: UnixTime) async throws -> DeskActionOutcome
-    /// Step 1 of a replacement: reads and blocks the old card on the reader.
-    func prepareReplacement(_ order: ReplacementOrder, clerk: String, now: UnixTime) async throws -> DeskActionOutcome
+    /// Step 1 of a replacement: reads and blocks the old card on the reader (or, `oldCardLost`,
+    /// takes its balance from the accounting service and its benefits from the registry).
+    func prepareReplacement(_ order: ReplacementOrder, oldCardLost: Bool, clerk: String, now: UnixTime) async throws -> DeskActionOutcome
     /// Step 2: issues the new card on the reader from what step 1 read, records the replacement.
     func finishReplacement(_ order: ReplacementOrder, clerk: String, now: UnixTime) async throws -> DeskActionOutcome
     /// Takes back the card on the reader (deregistration).
     func returnCard(_ serial: CardSerial, reason: ReturnReason, clerk: String, now: UnixTime) async throws -> DeskActionOutcome
+    /// Deregisters a holder (death, moving away): every live card recorded as returned and
+    /// reported for the deny list, without the card.
+    func deregister(_ holder: HolderID, clerk: String, now: UnixTime) async throws -> [DeskActionOutcome]
     /// Reads the card on the reader for a dispute: the printable statement.
     func readForDispute(deskName: String, now: UnixTime) async throws -> DeskActionOutcome
     /// What is on the reader now (no card is not a failure).

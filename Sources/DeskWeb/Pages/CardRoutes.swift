@@ -1,4 +1,5 @@
 import Desk
+import DeskOffice
 import DeskRegistry
 import Entitlements
 import Hummingbird
@@ -12,17 +13,15 @@ extension DeskWebApp {
             let holder = try holderID(context)
             let form = try await FormFields.readChecked(request, context: context)
             let serial = try cardSerial(form.required("serial", max: 19, label: ("Номер картки", "Card serial")))
-            let category = try form.required("category", max: 40, label: ("Категорія", "Category"))
             let productText = try form.optional("product", max: 40, label: ("Продукт", "Product")) ?? "free"
             let product: Product
             do { product = try ProductText.parse(productText) } catch {
-                throw StaffFacingError(.wrongInput, ukrainian: "продукт: free, discount:ВІДСОТОК, rides:N/day|week|month, pass:ВІД..ДО або purse", english: "product: \(error.reason)")
+                throw StaffFacingError(.wrongInput, ukrainian: "продукт: free, discount:ВІДСОТОК, rides:N/day|week|month, pass:ВІД..ДО або purse", english: "product: free, discount:PERCENT, rides:N/day|week|month, pass:FROM..UNTIL or purse")
             }
-            let validUntil = try date(form.optional("validUntil", max: 10, label: ("Діє до", "Valid until")))
             let purse = try kopecks(form.optional("purse", max: 10, label: ("На гаманець", "Purse")) ?? "0", allowZero: true)
-            let order = IssueOrder(serial: serial, category: category, product: product, validUntil: validUntil, purseKopecks: purse, issuer: nil)
-            return try await perform("card.issue", subject: "card \(serial.printed)", detail: "holder \(holder), category \(category), product \(productText)", context: context) { clerk in
-                try await actions.issue(order, to: holder, clerk: clerk, now: clock())
+            let order = HolderIssueOrder(holder: holder, serial: serial, product: product, purseKopecks: purse)
+            return try await perform("card.issue", subject: "card \(serial.printed)", detail: "holder \(holder), product \(productText), purse \(purse) kopecks", context: context) { clerk in
+                try await actions.issue(order, clerk: clerk, now: clock())
             }
         }
         router.post("/cards/:serial/renew") { request, context in
@@ -60,9 +59,10 @@ extension DeskWebApp {
             let serial = try cardSerial(context.parameters.get("serial") ?? "")
             let form = try await FormFields.readChecked(request, context: context)
             let newSerial = try cardSerial(form.required("newSerial", max: 19, label: ("Нова картка", "New card")))
+            let lost = try form.optional("lost", max: 1, label: ("втрачена", "lost")) != nil
             let order = ReplacementOrder(oldSerial: serial, newSerial: newSerial)
-            return try await perform("card.replace.prepare", subject: "card \(serial.printed)", detail: "new card \(newSerial.printed)", context: context, next: replaceNextStep(order, context: context)) { clerk in
-                try await actions.prepareReplacement(order, clerk: clerk, now: clock())
+            return try await perform("card.replace.prepare", subject: "card \(serial.printed)", detail: "new card \(newSerial.printed)\(lost ? ", old card lost" : "")", context: context, next: replaceNextStep(order, context: context)) { clerk in
+                try await actions.prepareReplacement(order, oldCardLost: lost, clerk: clerk, now: clock())
             }
         }
         router.post("/cards/:serial/replace/finish") { request, context in

@@ -9,6 +9,7 @@ extension DeskWebApp {
         router.get("/search") { request, context in try await searchPage(request, context: context) }
         router.get("/holders/:id") { _, context in try await holderPage(try holderID(context), context: context) }
         router.post("/holders/:id/erase") { request, context in try await erase(request, context: context) }
+        router.post("/holders/:id/deregister") { request, context in try await deregister(request, context: context) }
         router.get("/worklist") { _, context in try await worklistPage(context: context) }
         router.get("/audit") { request, context in try await auditPage(request, context: context) }
     }
@@ -106,16 +107,11 @@ extension DeskWebApp {
             ? "<p>\(language.text("Пільг не записано.", "No eligibility recorded."))</p>"
             : "<table id=\"eligibilities\"><tr><th>\(language.text("Категорія", "Category"))</th><th>\(language.text("Від", "From"))</th><th>\(language.text("До", "Until"))</th><th>\(language.text("Підстава", "Evidence"))</th></tr>\(eligibilityRows)</table>"
         let cards = holder.cards.map { cardSection($0, context: context) }
-        let categoryOptions = configuration.categories.map { category -> HTML in
-            "<option value=\"\(Int(category.code.rawValue))\">\(language == .uk ? category.name.uk : category.name.en) (\(Int(category.code.rawValue)))</option>"
-        }
         let issueForm: HTML = holder.details == nil ? "" : """
-            <fieldset class="no-print"><legend>\(language.text("Видати картку (покладіть чисту картку на зчитувач)", "Issue a card (put a blank card on the reader)"))</legend>
+            <fieldset class="no-print"><legend>\(language.text("Видати картку з пільгами за чинними підставами (покладіть чисту картку на зчитувач)", "Issue a card with the benefits of the current eligibilities (put a blank card on the reader)"))</legend>
             <form method="post" action="/holders/\(id)/issue" id="issue-form">\(csrf)
             <label>\(language.text("Номер картки", "Card serial")) <input name="serial" id="issue-serial" maxlength="19" required></label>
-            <label>\(language.text("Категорія", "Category")) <select name="category" id="issue-category">\(categoryOptions)</select></label>
             <label>\(language.text("Продукт", "Product")) <input name="product" id="issue-product" maxlength="40" value="free"></label>
-            <label>\(language.text("Діє до (необов'язково)", "Valid until (optional)")) <input name="validUntil" maxlength="10" placeholder="РРРР-ММ-ДД"></label>
             <label>\(language.text("На гаманець, грн", "Purse, UAH")) <input name="purse" id="issue-purse" maxlength="10" value="0"></label>
             <button type="submit" id="issue">\(language.text("Видати", "Issue"))</button></form></fieldset>
             """
@@ -125,12 +121,18 @@ extension DeskWebApp {
             <label>\(language.text("Підстава", "Reason")) <input name="reason" id="erase-reason" maxlength="200" required></label>
             <button type="submit" id="erase">\(language.text("Стерти", "Erase"))</button></form></fieldset>
             """
+        let deregisterForm: HTML = holder.details == nil || !holder.cards.contains(where: { $0.status?.isLive ?? false }) ? "" : """
+            <fieldset class="no-print"><legend>\(language.text("Зняти з обліку: смерть або переїзд, картки не повернуто (лише керівник)", "Deregister: death or moving away, cards not handed back (supervisor only)"))</legend>
+            <form method="post" action="/holders/\(id)/deregister" id="deregister-form">\(csrf)<select name="reason"><option value="death">\(ReturnReason.death.text(language))</option>
+            <option value="moved-away">\(ReturnReason.movedAway.text(language))</option></select>
+            <button type="submit" id="deregister">\(language.text("Зняти з обліку", "Deregister"))</button></form></fieldset>
+            """
         let body: HTML = """
             <p>\(language.text("Особа", "Holder")) №\(id)</p>\(details)
             <h2>\(language.text("Пільги", "Eligibilities"))</h2>\(eligibilities)
             <h2>\(language.text("Картки", "Cards"))</h2>\(cards)\(issueForm)
             <p class="no-print"><a href="/reader">\(language.text("Що на зчитувачі зараз", "What is on the reader now"))</a></p>
-            \(eraseForm)
+            \(deregisterForm)\(eraseForm)
             """
         return Pages.page(holder.details?.fullName ?? language.text("Особа №\(id)", "Holder #\(id)"), body, context: context)
     }
@@ -163,6 +165,7 @@ extension DeskWebApp {
                 <label><input type="checkbox" name="absent" value="1"> \(language.text("картки немає на місці", "card not at the desk"))</label>
                 <button type="submit" class="block">\(language.text("Заблокувати (керівник)", "Block (supervisor)"))</button></form>
                 <form method="post" action="/cards/\(serial)/replace/prepare" class="inline replace-form">\(csrf)<label>\(language.text("Нова картка", "New card")) <input name="newSerial" class="replace-serial" maxlength="19" required></label>
+                <label><input type="checkbox" name="lost" value="1"> \(language.text("стара картка втрачена", "old card lost"))</label>
                 <button type="submit" class="replace">\(language.text("Замінити: крок 1 (стара картка на зчитувачі)", "Replace: step 1 (old card on the reader)"))</button></form>
                 <form method="post" action="/cards/\(serial)/return" class="inline return-form">\(csrf)<select name="reason">\(returnReasons)</select>
                 <button type="submit" class="return">\(language.text("Прийняти повернення", "Take back"))</button></form>
@@ -208,6 +211,28 @@ extension DeskWebApp {
             throw failure
         }
         try await audit(context, action: "holder.erase", subject: "holder \(id)", detail: "personal data erased", outcome: "ok")
+        return Pages.seeOther("/holders/\(id)")
+    }
+
+    func deregister(_ request: Request, context: DeskWebContext) async throws -> Response {
+        let id = try holderID(context)
+        let form = try await FormFields.readChecked(request, context: context)
+        try await requireSupervisor(context, action: "holder.deregister", subject: "holder \(id)", ("Знімати з обліку", "deregister a holder"))
+        guard let reason = try form.optional("reason", max: 20, label: ("Причина", "Reason")).flatMap(ReturnReason.init(rawValue:)), reason != .noLongerNeeded else {
+            throw StaffFacingError(.wrongInput, ukrainian: "оберіть причину: смерть або переїзд", english: "choose the reason: death or moving away")
+        }
+        let staff = try context.requireStaff()
+        let outcomes: [DeskActionOutcome]
+        do {
+            outcomes = try await actions.deregister(id, clerk: staff.username, now: clock())
+        } catch {
+            let failure = StaffFacingError(error)
+            try await audit(context, action: "holder.deregister", subject: "holder \(id)", detail: failure.english, outcome: failure.kind == .systemFailure ? "failed" : "refused")
+            throw failure
+        }
+        try await audit(
+            context, action: "holder.deregister", subject: "holder \(id)",
+            detail: "reason \(reason.rawValue), cards returned: \(outcomes.map(\.serial.printed).joined(separator: ", "))", outcome: "ok")
         return Pages.seeOther("/holders/\(id)")
     }
 

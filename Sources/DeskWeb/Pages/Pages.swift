@@ -24,7 +24,7 @@ enum Pages {
             <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="stylesheet" href="/static/desk.css"></head>
             <body>\(menu)<main><h1>\(title)</h1>
             \(body)</main>
-            <footer class="no-print"><a href="/language/uk">Українська</a> · <a href="/language/en">English</a></footer></body></html>
+            <footer class="no-print"><a href="/language/uk">Українська</a> · <a href="/language/en">English</a></footer><script src="/static/desk.js"></script></body></html>
             """
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
@@ -84,6 +84,8 @@ enum Pages {
     static let liveReaderScript = """
         "use strict";
         (function () {
+          var printButton = document.getElementById("print");
+          if (printButton) { printButton.addEventListener("click", function () { window.print(); }); }
           var box = document.getElementById("live");
           if (!box) { return; }
           function show(view) {

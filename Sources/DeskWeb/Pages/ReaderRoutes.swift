@@ -12,7 +12,6 @@ extension DeskWebApp {
                 <pre id="live-text">\(view.text)</pre></div>
                 <form method="post" action="/read-dispute" id="dispute-form" class="no-print">\(Pages.csrf(context))
                 <button type="submit" id="read-dispute">\(language.text("Прочитати для спору (друкована виписка)", "Read for a dispute (printable statement)"))</button></form>
-                <script src="/static/desk.js"></script>
                 """
             return Pages.page(language.text("Картка на зчитувачі", "Card on the reader"), body, context: context)
         }
