@@ -413,8 +413,8 @@ let package = Package(
         .testTarget(
             name: "DeskWebTests",
             dependencies: [
-                "DeskWeb", "Desk", "DeskRegistry", "SocialCard", "CommunityKeys", "Entitlements", "Identifiers", "VirtualCard", "TestBedSupport",
-                "BrowserTesting", hummingbird, hummingbirdTesting, crypto, logging,
+                "DeskWeb", "Desk", "DeskOffice", "DeskRegistry", "SocialCard", "CommunityKeys", "Entitlements", "Identifiers", "Tariff", "VirtualCard",
+                "TestBedSupport", "BrowserTesting", hummingbird, hummingbirdTesting, bcrypt, crypto, logging,
             ]
         ),
         .testTarget(
