@@ -23,7 +23,7 @@ struct DeskWebHTTPTests {
 
                 let wrong = try await web.login("ivan", password: "not the password")
                 #expect(wrong.status == .badRequest)
-                #expect(web.lastBody.contains("неправильне ім'я користувача або пароль"))
+                #expect(web.lastBody.contains("неправильне ім&#39;я користувача або пароль"))
                 #expect(web.cookies[ "hromada_session"] == nil)
 
                 let login = try await web.login("ivan")
