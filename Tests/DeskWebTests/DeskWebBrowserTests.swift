@@ -1,4 +1,5 @@
 import BrowserTesting
+import CommunityKeys
 import Desk
 import DeskOffice
 import DeskRegistry
@@ -44,6 +45,12 @@ final class TestCommunity: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
+/// A page did not show what the test waited for.
+struct PageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// The browser's view of the app: find, type, click, wait.
 struct DeskPage {
     let session: BrowserSession
@@ -56,7 +63,7 @@ struct DeskPage {
             if let element = try await session.findElements(css: css).first { return element }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw BrowserError("no element \(css) on \(try await session.currentURL()): \(try await bodyText())")
+        throw PageError("no element \(css) on \(try await session.currentURL()): \(try await bodyText())")
     }
 
     func type(_ css: String, _ text: String) async throws {
@@ -81,7 +88,7 @@ struct DeskPage {
             if try await session.execute(script).bool == true { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw BrowserError("timed out waiting for \(script) on \(try await session.currentURL())")
+        throw PageError("timed out waiting for \(script) on \(try await session.currentURL())")
     }
 
     func login(_ username: String) async throws {
