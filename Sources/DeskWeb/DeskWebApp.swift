@@ -86,7 +86,7 @@ struct DeskWebMiddleware: RouterMiddleware {
             context.staff = try? await app.registry.session(tokenDigest: digest, at: app.clock())
         }
         let path = request.uri.path
-        let isPublic = path == "/login" || path.hasPrefix("/static/") || path.hasPrefix("/language/")
+        let isPublic = path == "/login" || path == "/favicon.ico" || path.hasPrefix("/static/") || path.hasPrefix("/language/")
         var response: Response
         do {
             if !isPublic && context.staff == nil {
@@ -111,7 +111,7 @@ struct DeskWebMiddleware: RouterMiddleware {
             response = Pages.failure(failure, context: context)
         }
         // Polls of the live reader view are not requests a person made; everything else is kept.
-        if path != "/reader.json" && !path.hasPrefix("/static/") {
+        if path != "/reader.json" && path != "/favicon.ico" && !path.hasPrefix("/static/") {
             try await app.audit(context, action: "\(request.method.rawValue) \(path.prefix(200))", subject: "request", detail: "", outcome: "\(response.status.code)")
         }
         response.headers[.cacheControl] = "no-store"

@@ -63,7 +63,7 @@ struct DeskPage {
             if let element = try await session.findElements(css: css).first { return element }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw PageError("no element \(css) on \(try await session.currentURL()): \(try await bodyText())")
+        throw PageError("no element \(css) on \(try await session.currentURL()): \(try await bodyText().replacingOccurrences(of: "\n", with: " | "))")
     }
 
     func type(_ css: String, _ text: String) async throws {

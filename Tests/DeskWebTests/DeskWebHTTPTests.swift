@@ -77,7 +77,7 @@ struct DeskWebHTTPTests {
         }
     }
 
-    @Test("a login form without its cookie's token is refused")
+    @Test("a login form without its cookie's token is refused; a second login page keeps the first form valid")
     func loginCSRF() async throws {
         try await WebFixture.withRegistry { registry, _ in
             try await DeskWebApp.forTests(registry, actions: RecordingActions()).withClient { web in
@@ -85,6 +85,13 @@ struct DeskWebHTTPTests {
                 let forged = try await web.post("/login", [("csrf", String(repeating: "a", count: 64)), ("username", "ivan"), ("password", WebFixture.password)])
                 #expect(forged.status == .forbidden)
                 #expect(web.cookies["hromada_session"] == nil)
+                // A second login page drawn meanwhile (a redirect, a favicon, another tab) keeps the
+                // form of the first valid.
+                try await web.get("/login")
+                let first = try #require(web.csrf)
+                try await web.get("/login")
+                let login = try await web.post("/login", [("csrf", first), ("username", "ivan"), ("password", WebFixture.password)])
+                #expect(login.status == .seeOther)
             }
         }
     }

@@ -25,7 +25,8 @@ extension DeskWebApp {
             return response
         }
         router.get("/") { _, _ in Pages.seeOther("/search") }
-        router.get("/login") { _, context in loginPage(context: context, failure: nil) }
+        router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
+        router.get("/login") { request, context in loginPage(request, context: context, failure: nil) }
         router.post("/login") { request, context in try await login(request, context: context) }
         router.post("/logout") { request, context in
             _ = try await FormFields.readChecked(request, context: context)
@@ -39,9 +40,13 @@ extension DeskWebApp {
 
     /// The login form. Before a session exists the form's CSRF token is a random value also set
     /// as a cookie (SameSite=Strict): a login posted from another site lacks the cookie.
-    func loginPage(context: DeskWebContext, failure: StaffFacingError?) -> Response {
+    ///
+    /// The token already in the browser is kept: a second login page drawn meanwhile (another
+    /// tab, a redirect) must not invalidate the form the clerk is filling in.
+    func loginPage(_ request: Request, context: DeskWebContext, failure: StaffFacingError?) -> Response {
         let language = context.language
-        let token = SessionSecrets.randomToken()
+        let existing = request.cookies[Self.loginCookie]?.value
+        let token = existing.flatMap { SessionSecrets.isWellFormed($0) ? $0 : nil } ?? SessionSecrets.randomToken()
         var message = HTML.empty
         if let failure {
             message = "<div class=\"failure\" id=\"failure\" data-kind=\"\(failure.kind.rawValue)\"><p>\(language == .uk ? failure.ukrainian : failure.english)</p><p>\(failure.advice(language))</p></div>"
@@ -65,18 +70,18 @@ extension DeskWebApp {
             SessionSecrets.constantTimeEqual(token, cookie)
         else {
             try await audit(context, action: "login.refused", subject: "login", detail: "missing or forged login form token", outcome: "refused")
-            return loginPage(context: context, failure: StaffFacingError(
+            return loginPage(request, context: context, failure: StaffFacingError(
                 .forbidden, ukrainian: "форму входу відхилено: її захисний код не збігся; спробуйте ще раз з цієї сторінки",
                 english: "the login form was refused: its protection code did not match; try again from this page"))
         }
         let username = try form.required("username", max: 40, label: ("Користувач", "Username")).lowercased()
         let password = try form.required("password", max: 200, label: ("Пароль", "Password"))
         guard StaffMember.validUsername(username) else {
-            return loginPage(context: context, failure: StaffFacingError(.wrongInput, ukrainian: "неправильне ім'я користувача або пароль", english: "wrong username or password"))
+            return loginPage(request, context: context, failure: StaffFacingError(.wrongInput, ukrainian: "неправильне ім'я користувача або пароль", english: "wrong username or password"))
         }
         guard await throttle.mayAttempt(username, now: now) else {
             try await audit(context, action: "login.throttled", subject: "staff \(username)", detail: "", outcome: "refused")
-            return loginPage(context: context, failure: StaffFacingError(
+            return loginPage(request, context: context, failure: StaffFacingError(
                 .tooManyAttempts, ukrainian: "забагато невдалих спроб входу для \(username)", english: "too many failed logins for \(username)"))
         }
         let member = try await registry.staffMember(username)
@@ -84,7 +89,7 @@ extension DeskWebApp {
         guard let member, matches, member.disabledAt == nil else {
             await throttle.failed(username, now: now)
             try await audit(context, action: "login.failed", subject: "staff \(username)", detail: "", outcome: "refused")
-            return loginPage(context: context, failure: StaffFacingError(.wrongInput, ukrainian: "неправильне ім'я користувача або пароль", english: "wrong username or password"))
+            return loginPage(request, context: context, failure: StaffFacingError(.wrongInput, ukrainian: "неправильне ім'я користувача або пароль", english: "wrong username or password"))
         }
         await throttle.succeeded(username)
         let sessionToken = SessionSecrets.randomToken()
