@@ -1,7 +1,6 @@
 import Desk
 import DeskRegistry
 import Entitlements
-import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -116,11 +115,7 @@ struct DeskWebMiddleware: RouterMiddleware {
         }
         response.headers[.cacheControl] = "no-store"
         response.headers[.contentSecurityPolicy] = "default-src 'self'; frame-ancestors 'none'; form-action 'self'"
-        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[.init("X-Content-Type-Options")!] = "nosniff"
         return response
     }
-}
-
-extension HTTPField.Name {
-    static let xContentTypeOptions = Self("X-Content-Type-Options")!
 }

@@ -2,7 +2,6 @@ import DeskRegistry
 import DeskWeb
 import Entitlements
 import Foundation
-import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Identifiers
@@ -37,6 +36,8 @@ struct DeskWebHTTPTests {
                 #expect(search.status == .ok)
                 #expect(web.lastBody.contains("ivan (працівник)"))
                 #expect(web.lastBody.contains("<html lang=\"uk\">"))
+                #expect(search.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
+                #expect(search.headers[.cacheControl] == "no-store")
 
                 try await web.post("/logout", [("csrf", web.csrf ?? "")])
                 #expect(web.cookies["hromada_session"] == nil)

@@ -5,7 +5,6 @@ import DeskRegistry
 import DeskWeb
 import Entitlements
 import Foundation
-import HTTPTypes
 import Hummingbird
 import HummingbirdBcrypt
 import HummingbirdTesting

@@ -1,6 +1,6 @@
 import Desk
 import DeskRegistry
-import HTTPTypes
+import Hummingbird
 
 /// A failure as the clerk is told it: which kind it is (their input, something already done,
 /// the system), what happened in each language, and what to do next.
