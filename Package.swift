@@ -34,7 +34,7 @@ let package = Package(
             name: "HromadaCardPure",
             targets: [
                 "Identifiers", "Localization", "Diagnostics", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles",
-                "LedgerCore", "SocialCard", "AccountingCore", "Reconciliation", "ReconciliationReports",
+                "LedgerCore", "SocialCard", "AccountingCore", "Reconciliation", "ReconciliationReports", "TabularText",
             ]
         ),
         /// The adapters (PC/SC, virtual card, ledger store), for the benchmark and fuzzing packages.
@@ -73,6 +73,9 @@ let package = Package(
         /// The bottom of the graph, importable by every module: the identifiers many modules share
         /// (`DeviceID`, `CardSerial`, `KeyID`, …) and the one hex codec.
         .target(name: "Identifiers"),
+        /// CSV as people's spreadsheets write it: one reader (RFC 4180, byte order mark, the
+        /// separator a header uses, line numbers) and the Excel writer, for every import and report.
+        .target(name: "TabularText"),
         /// Words for people: plural forms by the CLDR rules for Ukrainian and English.
         .target(name: "Localization"),
         /// The shape every module's error shares: a stable code, a reason, equality on the code.
@@ -98,20 +101,20 @@ let package = Package(
         .target(name: "SocialCard", dependencies: ["Diagnostics", "Identifiers", "Localization", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", crypto]),
         /// The accounting protocol: batch and receipt wire model, the ingest decision, the
         /// signed-request canonical form, operator roles.
-        .target(name: "AccountingCore", dependencies: ["Diagnostics", "Identifiers", "Localization", "LedgerCore", "Entitlements", "Bundles", crypto]),
+        .target(name: "AccountingCore", dependencies: ["Diagnostics", "Identifiers", "Localization", "LedgerCore", "Entitlements", "Bundles", "TabularText", crypto]),
         /// The desk registry's rules: holder and document validation, the name search key, the
         /// eligibility import's reading and diff, the renewal worklist, retention.
-        .target(name: "DeskRecords", dependencies: ["Diagnostics", "Identifiers", "Entitlements"]),
+        .target(name: "DeskRecords", dependencies: ["Diagnostics", "Identifiers", "Entitlements", "TabularText"]),
         /// The finance officer's reconciliation: compensation per carrier, route, category and
         /// day, integrity exceptions, card statistics and the act with each carrier, as pure
         /// functions of entries and reference data.
         .target(
             name: "Reconciliation",
-            dependencies: ["Diagnostics", "Identifiers", "Localization", "Entitlements", "Tariff", "LedgerCore", "AccountingCore"]
+            dependencies: ["Diagnostics", "Identifiers", "Localization", "Entitlements", "Tariff", "LedgerCore", "AccountingCore", "TabularText"]
         ),
         /// The finance officer's documents: tables as Excel CSV and HTML, A4 print pages, SVG
         /// charts, canonical JSON and the signed manifest of a report's files.
-        .target(name: "ReconciliationReports", dependencies: ["Diagnostics", "Identifiers", "Localization", "Reconciliation", crypto]),
+        .target(name: "ReconciliationReports", dependencies: ["Diagnostics", "Identifiers", "Localization", "Reconciliation", "TabularText", crypto]),
 
         // MARK: Adapters (I/O at the edges)
 
@@ -206,7 +209,13 @@ let package = Package(
 
         /// The desk's one path for card actions: each done on the card (Desk), recorded in the holder
         /// registry (DeskRegistry) and reported; restartable after a tear between the two.
-        .target(name: "DeskOffice", dependencies: ["Desk", "DeskRegistry", "DeskRecords", "SocialCard", "Entitlements", "Identifiers", "Tariff", "Diagnostics"]),
+        .target(
+            name: "DeskOffice",
+            dependencies: [
+                "Desk", "DeskRegistry", "DeskRecords", "SocialCard", "Entitlements", "Identifiers", "Tariff", "Diagnostics", "CommunityKeys", "LedgerCore",
+                "LedgerStore", "Uploader", "TabularText", crypto,
+            ]
+        ),
 
         /// Generates a month of signed validator ledgers with planted faults and the truth about
         /// them: for the reconciliation tests, the benchmark and the demo (seeded, reproducible).
@@ -249,7 +258,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "hromada-desk",
-            dependencies: ["Console", "Desk", "DeskOffice", "DeskRegistry", "DeskWeb", "SocialCard", "Entitlements", "Identifiers", "Tariff", argumentParser, hummingbird, bcrypt]
+            dependencies: [
+                "Console", "Desk", "DeskOffice", "DeskRegistry", "DeskRecords", "DeskWeb", "CommunityKeys", "SocialCard", "Entitlements", "Identifiers", "Tariff",
+                argumentParser, hummingbird, bcrypt,
+            ]
         ),
 
         .executableTarget(
@@ -300,6 +312,7 @@ let package = Package(
         .testTarget(name: "IdentifiersTests", dependencies: ["Identifiers", propertyBased]),
         .testTarget(name: "LocalizationTests", dependencies: ["Localization"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
+        .testTarget(name: "TabularTextTests", dependencies: ["TabularText", "PropertyTesting"]),
         .testTarget(name: "SmartCardTests", dependencies: ["SmartCard", "Identifiers", propertyBased]),
         .testTarget(
             name: "DESFireTests",
@@ -357,7 +370,7 @@ let package = Package(
             name: "DeskOfficeTests",
             dependencies: [
                 "DeskOffice", "Desk", "DeskRegistry", "DeskRecords", "SocialCard", "CommunityKeys", "Entitlements", "Identifiers", "PCSC", "SmartCard",
-                "TestBedSupport", "VirtualCard", "Tariff", crypto,
+                "TestBedSupport", "VirtualCard", "Tariff", "LedgerCore", "LedgerStore", crypto,
             ]
         ),
         .testTarget(name: "DeskRecordsTests", dependencies: ["DeskRecords", "Entitlements", "Identifiers"]),

@@ -23,6 +23,7 @@ let package = Package(
         .executableTarget(name: "FuzzVirtualCard", dependencies: ["FuzzDriver", adapters]),
         .executableTarget(name: "FuzzLedger", dependencies: ["FuzzDriver", pure]),
         .executableTarget(name: "FuzzUploadBatch", dependencies: ["FuzzDriver", pure]),
+        .executableTarget(name: "FuzzCSV", dependencies: ["FuzzDriver", pure]),
     ],
     swiftLanguageModes: [.v6]
 )

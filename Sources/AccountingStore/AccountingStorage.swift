@@ -15,18 +15,31 @@ public struct DeviceRegistration: Hashable, Sendable {
     public var label: String
     /// When it was registered.
     public var registeredAt: UnixTime
+    /// A validator or an issuance desk (schema 7; devices registered before are validators).
+    public var role: DeviceRole
 
     /// Creates a registration.
-    public init(deviceID: DeviceID, certificate: Certificate, label: String, registeredAt: UnixTime) {
+    public init(deviceID: DeviceID, certificate: Certificate, label: String, registeredAt: UnixTime, role: DeviceRole = .validator) {
         self.deviceID = deviceID
         self.certificate = certificate
         self.label = label
         self.registeredAt = registeredAt
+        self.role = role
     }
 
-    /// The key that may speak for the device.
+    /// The key that may speak for the device, and for what.
     public var key: RegisteredDeviceKey {
-        RegisteredDeviceKey(deviceID: deviceID, keyID: certificate.keyID, publicKey: certificate.publicKey)
+        RegisteredDeviceKey(deviceID: deviceID, keyID: certificate.keyID, publicKey: certificate.publicKey, role: role)
+    }
+}
+
+extension DeviceRole {
+    /// The role of a `devices.role` cell; a name this code does not know is a damaged row, not a validator.
+    init(storedName: String) throws {
+        guard let role = DeviceRole(rawValue: storedName) else {
+            throw StorageError(.inconsistent, "devices.role holds '\(storedName)', which names no device role")
+        }
+        self = role
     }
 }
 
@@ -234,6 +247,11 @@ public protocol AccountingStorage: Service, ReferenceDataStorage {
     func recordAlarm(_ alarm: TamperAlarm) async throws
     /// Every tamper alarm, oldest first.
     func alarms() async throws -> [TamperAlarm]
+    /// Records a batch refused after a hole (a new row, or the same batch offered again), keeping
+    /// at most `RefusedBatchRecord.keptPerDevice` rows of its device.
+    func recordRefusedBatch(_ batch: RefusedBatchRecord) async throws
+    /// Every recorded refused batch, by device and first sequence.
+    func refusedBatches() async throws -> [RefusedBatchRecord]
 
     /// A page of the entries `filter` selects, after `cursor`, at most `limit`: read by keyset
     /// from an index, so a page costs the same wherever the cursor is.

@@ -229,6 +229,30 @@ enum Migrations {
                 signature {blob} NOT NULL)
             """,
         ]),
+        // Desks and the evidence of gaps (docs/accounting.md, "Desks" and "Refused batches"). A
+        // device is registered as a validator or a desk; the columns of format 2 entries (all
+        // NULL for the format 1 rows stored before, so no backfill); and the batches refused
+        // after a hole in a device's chain, a bounded number a device (`RefusedBatchRecord.keptPerDevice`),
+        // one row per distinct batch however often it is offered again.
+        Migration(
+            version: 7,
+            statements: ["ALTER TABLE devices ADD COLUMN role TEXT NOT NULL DEFAULT 'validator'"]
+                + EntryColumns.schema7Names.map { "ALTER TABLE entries ADD COLUMN \($0) {bigint}" } + [
+                    """
+                    CREATE TABLE refused_batches (
+                        id {serial},
+                        device_id {bigint} NOT NULL,
+                        first_sequence {bigint} NOT NULL,
+                        last_sequence {bigint} NOT NULL,
+                        first_previous_hash {blob} NOT NULL,
+                        last_hash {blob} NOT NULL,
+                        held_sequence {bigint} NOT NULL,
+                        first_refused_at {bigint} NOT NULL,
+                        last_refused_at {bigint} NOT NULL,
+                        times_offered {bigint} NOT NULL,
+                        UNIQUE (device_id, first_sequence, last_sequence, last_hash))
+                    """,
+                ]),
     ]
 
     /// The newest schema version.

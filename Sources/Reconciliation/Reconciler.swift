@@ -114,7 +114,8 @@ struct Reconciler {
         exceptions += pendingExceptions(facts.openPendings, schedule: schedule)
         exceptions += rideExceptions(
             rides: rides, duplicates: duplicates, purse: facts.purseMovements, assessments: assessments, breaches: breaches,
-            bases: bases, checkEntitlements: checkEntitlements)
+            bases: bases, checkEntitlements: checkEntitlements, deskEntries: entries)
+        exceptions += counterExceptions(entries, desk: deskActions(in: entries, desks: deskDevices), compensationOf: rideCompensation)
         exceptions.sort(by: IntegrityException.order)
 
         let cards = cardStatistics(rides.filter { period.contains($0.time) })
@@ -306,7 +307,8 @@ func mergedByDevice(_ ledgers: [DeviceLedger]) -> [DeviceLedger] {
         return DeviceLedger(
             device: device, entries: parts.flatMap(\.entries), heldHead: furthest.heldHead, heldHeadDeviceTime: furthest.heldHeadDeviceTime,
             receiptSequence: parts.compactMap(\.receiptSequence).max(), checkpointSequence: parts.compactMap(\.checkpointSequence).max(),
-            tamperAlarms: Array(Set(parts.flatMap(\.tamperAlarms))), refusedBatches: Array(Set(parts.flatMap(\.refusedBatches))))
+            tamperAlarms: Array(Set(parts.flatMap(\.tamperAlarms))), refusedBatches: Array(Set(parts.flatMap(\.refusedBatches))),
+            role: parts.contains { $0.role == .desk } ? .desk : .validator)
     }
     .sorted { $0.device < $1.device }
 }

@@ -26,13 +26,19 @@ public struct StoreLoader {
     }
 
     /// Stores `uploads` as the service would: accepted batches with a receipt at their end,
-    /// tamper alarms for the forged ones; gap refusals store nothing.
+    /// tamper alarms for the forged ones, a refused-batch row for each batch refused after a hole.
     public mutating func write(_ uploads: [PlannedUpload], into storage: any AccountingStorage) async throws {
         for upload in uploads {
             let head = heads[upload.device] ?? .genesis(for: upload.device)
             switch upload.expectation {
             case .refusedGap:
-                continue
+                // The service keeps the refusal as the device's word that it went on (schema 7).
+                guard let first = upload.batch.entries.first else { continue }
+                try await storage.recordRefusedBatch(
+                    RefusedBatchRecord(
+                        device: upload.device.rawValue, firstSequence: upload.batch.firstSequence, lastSequence: upload.batch.lastSequence,
+                        firstPreviousHash: first.previousHash.hex, lastHash: upload.batch.checkpoint.chainHash.hex, heldSequence: head.sequence,
+                        firstRefusedAt: upload.receivedAt.rawValue, lastRefusedAt: upload.receivedAt.rawValue))
             case .tamperAlarm:
                 let first = upload.batch.entries.first { $0.sequence <= head.sequence }
                 guard let first else { continue }

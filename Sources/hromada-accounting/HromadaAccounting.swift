@@ -129,14 +129,17 @@ struct Token: AsyncParsableCommand {
 
 struct RegisterDevice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "register-device", abstract: "Register a validator device with its certified key (offline, on the server).")
+        commandName: "register-device", abstract: "Register a validator or an issuance desk with its certified device key (offline, on the server).")
     @OptionGroup var database: DatabaseOption
     @Option(name: .long, help: "The community key directory.") var keys: String
     @Option(help: "The device id the validator's ledger uses.") var device: UInt32
     @Option(help: "The id (8 hex digits) of the device's certified key.") var keyId: String
     @Option(help: "A name for people, e.g. bus-017.") var label: String
+    @Option(help: "validator (a bus) or desk (an issuance desk, which alone may upload card and purse actions).")
+    var role: String = DeviceRole.validator.rawValue
 
     func run() async throws {
+        guard let deviceRole = DeviceRole(rawValue: role) else { throw ValidationError("--role: validator or desk") }
         let directory = try CommunityDirectory(opening: keys)
         guard let certificate = try directory.certificates().first(where: { $0.keyID.description == keyId.lowercased() }) else {
             throw ValidationError("--key-id: no certificate \(keyId) in \(keys)")
@@ -144,11 +147,13 @@ struct RegisterDevice: AsyncParsableCommand {
         let configuration = try AccountingConfiguration(keysDirectory: keys, now: { UnixTime(Date()) })
         try await database.location().withStorage(logger: Logger(label: "hromada.accounting")) { storage in
             let engine = AccountingEngine(storage: storage, configuration: configuration, logger: Logger(label: "hromada.accounting"))
-            if case .refused(let refusal) = try await engine.registerDevice(.init(rawValue: device), certificate: certificate, label: label) {
+            if case .refused(let refusal) = try await engine.registerDevice(
+                .init(rawValue: device), certificate: certificate, label: label, role: deviceRole)
+            {
                 throw ValidationError("\(refusal)")
             }
         }
-        print("device \(device) registered with key \(certificate.keyID)")
+        print("device \(device) registered as a \(deviceRole) with key \(certificate.keyID)")
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Console
 import Desk
+import DeskOffice
 import Entitlements
 import Foundation
 import Identifiers
@@ -12,6 +13,7 @@ struct Block: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var accounting: AccountingOptions
+    @OptionGroup var office: OfficeOptions
     @Option(help: "The card to block (16 hex digits).") var serial: String
     @Option(help: "lost | stolen | fraud | other") var reason = "lost"
     @Flag(help: "The card is not at the desk (lost, stolen): only report it.") var cardAbsent = false
@@ -34,17 +36,13 @@ struct Block: AsyncParsableCommand {
                 print(CardActionText.propagation(try await desk.blockPropagation(of: serial, service: client, now: UnixTime(Date()))), terminator: "")
                 return
             }
-            let reason = DenyList.Reason(rawValue: reason)!
-            var result = CardActionResult(action: .block, serial: serial, at: UnixTime(Date()), wasAlreadyDone: false, cardWritten: false)
-            if !cardAbsent {
+            let (reason, atDesk, clerk) = (DenyList.Reason(rawValue: reason)!, !cardAbsent, office.clerk)
+            try await office.run(desk: desk, denyList: client) { office in
                 var random = SystemRandomNumberGenerator()
-                result = try await desk.blockOnCard(reason: reason, serial: serial, now: result.at, waiting: HromadaDesk.promptForCard, using: &random)
+                let outcome = try await office.block(
+                    serial, reason: reason, cardAtDesk: atDesk, clerk: clerk, now: UnixTime(Date()), waiting: HromadaDesk.promptForCard, using: &random)
+                return HromadaDesk.text(outcome, office)
             }
-            result.denyListReason = reason
-            if let client {
-                result.denyListReport = try await desk.reportBlock(serial, reason: reason, to: client)
-            }
-            print(CardActionText.summary(result, categories: desk.setup.categories), terminator: "")
             if client == nil {
                 Console.error("увага: картку не передано до стоп-списку (немає --accounting)\nwarning: the card was not reported for the deny list (no --accounting)\n", terminator: "")
             }

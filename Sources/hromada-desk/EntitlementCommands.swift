@@ -1,5 +1,6 @@
 import ArgumentParser
 import Desk
+import DeskOffice
 import Entitlements
 import Foundation
 import Identifiers
@@ -14,6 +15,7 @@ struct EntitlementCommand: AsyncParsableCommand {
 
         @OptionGroup var common: CommonOptions
         @OptionGroup var card: CardSerialOption
+        @OptionGroup var office: OfficeOptions
         @Option(help: "The benefit category: its code or id.") var category: String
         @Option(help: "free | discount:PCT | rides:N/day|week|month | pass:FROM..UNTIL | purse") var product = "free"
         @Option(help: "Last day the entitlement is valid, YYYY-MM-DD (default: one year from today).") var validUntil: String?
@@ -25,11 +27,13 @@ struct EntitlementCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await HromadaDesk.reportingFailures {
-                let desk = try common.desk()
-                var random = SystemRandomNumberGenerator()
                 let order = EntitlementOrder(category: category, product: try ProductText.parse(product), validUntil: try CardSerialOption.civilDate(validUntil, "valid-until"))
-                let result = try await desk.addEntitlement(order, serial: card.value, now: UnixTime(Date()), waiting: HromadaDesk.promptForCard, using: &random)
-                print(CardActionText.summary(result, categories: desk.setup.categories), terminator: "")
+                let (serial, clerk) = (card.value, office.clerk)
+                try await office.run(desk: try common.desk(), denyList: nil) { office in
+                    var random = SystemRandomNumberGenerator()
+                    let outcome = try await office.addEntitlement(order, serial: serial, clerk: clerk, now: UnixTime(Date()), waiting: HromadaDesk.promptForCard, using: &random)
+                    return HromadaDesk.text(outcome, office)
+                }
             }
         }
     }
@@ -40,6 +44,7 @@ struct EntitlementCommand: AsyncParsableCommand {
 
         @OptionGroup var common: CommonOptions
         @OptionGroup var card: CardSerialOption
+        @OptionGroup var office: OfficeOptions
         @Option(help: "The entitlement's number (as read shows it).") var id: UInt32
         @Option(help: "The first day it is refused, YYYY-MM-DD (default: today).") var from: String?
 
@@ -47,12 +52,13 @@ struct EntitlementCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await HromadaDesk.reportingFailures {
-                let desk = try common.desk()
-                var random = SystemRandomNumberGenerator()
-                let result = try await desk.endEntitlement(
-                    EntitlementID(id), from: try CardSerialOption.civilDate(from, "from"), serial: card.value, now: UnixTime(Date()),
-                    waiting: HromadaDesk.promptForCard, using: &random)
-                print(CardActionText.summary(result, categories: desk.setup.categories), terminator: "")
+                let (entitlement, endDate, serial, clerk) = (EntitlementID(id), try CardSerialOption.civilDate(from, "from"), card.value, office.clerk)
+                try await office.run(desk: try common.desk(), denyList: nil) { office in
+                    var random = SystemRandomNumberGenerator()
+                    let outcome = try await office.endEntitlement(
+                        entitlement, from: endDate, serial: serial, clerk: clerk, now: UnixTime(Date()), waiting: HromadaDesk.promptForCard, using: &random)
+                    return HromadaDesk.text(outcome, office)
+                }
             }
         }
     }

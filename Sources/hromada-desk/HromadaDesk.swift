@@ -5,6 +5,8 @@
 import ArgumentParser
 import Console
 import Desk
+import DeskOffice
+import DeskRegistry
 import Entitlements
 import Foundation
 import Identifiers
@@ -26,12 +28,18 @@ struct HromadaDesk: AsyncParsableCommand {
         subcommands: [
             Issue.self, Upgrade.self, Read.self,
             Renew.self, EntitlementCommand.self, TopUp.self, Block.self, Replace.self, Return.self, Reissue.self,
-            HolderCommand.self, EligibilityCommand.self, WorklistCommand.self, RegistryCommand.self, Serve.self, StaffCommand.self,
+            HolderCommand.self, EligibilityCommand.self, WorklistCommand.self, RegistryCommand.self, Upload.self, BatchCommand.self,
+            Serve.self, StaffCommand.self,
         ])
 
     /// Asks the operator, on standard error, to place the card.
     static func promptForCard() {
         Console.error(PlacedCardReader.placeCardPrompt, terminator: "")
+    }
+
+    /// The clerk's words for a desk-office action: the card's summary, then what the registry recorded.
+    static func text(_ outcome: DeskOfficeOutcome, _ office: DeskOffice) -> String {
+        CardActionText.summary(outcome.card, categories: office.categories) + DeskOfficeText.recorded(outcome)
     }
 
     /// Runs `body`; a failure becomes its two-language message on standard error and its exit status.
@@ -40,6 +48,12 @@ struct HromadaDesk: AsyncParsableCommand {
             try await body()
         } catch let error as ExitCode {
             throw error
+        } catch let error as DeskOfficeError {
+            Console.error(error.message, terminator: "")
+            throw ExitCode(error.exitStatus)
+        } catch let error as RegistryError {
+            Console.error(error.message, terminator: "")
+            throw ExitCode(error.exitStatus)
         } catch {
             let failure = DeskError(error)
             Console.error(failure.message, terminator: "")
@@ -66,11 +80,19 @@ struct CommonOptions: ParsableArguments {
 
 struct Issue: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Personalize a blank card (or finish one whose personalization was interrupted).")
+        abstract: "Personalize a blank card (or finish one whose personalization was interrupted).",
+        discussion: """
+            With --holder and --registry the card is issued to a registered holder: one entitlement \
+            for each of their eligibilities that cover today (the product given to all), recorded \
+            in the registry; run the same command again after an interruption: it finishes the \
+            card and the record.
+            """)
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var office: OfficeOptions
     @Option(help: "The card serial, 16 hex digits (0123-4567-89AB-CDEF).") var serial: String
-    @Option(help: "The benefit category: its code or id (e.g. 1 or pensioner).") var category: String
+    @Option(help: "The benefit category: its code or id (e.g. 1 or pensioner); not with --holder.") var category: String?
+    @Option(help: "With --registry: the holder's number; the categories are their eligibilities'.") var holder: Int64?
     @Option(help: "free | discount:PCT | rides:N/day|week|month | pass:FROM..UNTIL | purse") var product = "free"
     @Option(help: "Last day the entitlement is valid, YYYY-MM-DD (default: one year from today).") var validUntil: String?
     @Option(help: "Kopecks to credit to the purse.") var purse: Int32 = 0
@@ -81,13 +103,32 @@ struct Issue: AsyncParsableCommand {
         if let validUntil, CivilDate(iso: validUntil) == nil { throw ValidationError("--valid-until must be a date YYYY-MM-DD") }
         guard purse >= 0 else { throw ValidationError("--purse must not be negative") }
         do { _ = try ProductText.parse(product) } catch { throw ValidationError(error.reason) }
+        if holder != nil {
+            guard office.registry != nil else { throw ValidationError("--holder needs --registry") }
+            guard category == nil, validUntil == nil, issuer == nil else {
+                throw ValidationError("--holder takes the categories and dates from the holder's eligibilities: leave out --category, --valid-until and --issuer")
+            }
+        } else if category == nil {
+            throw ValidationError("give --category (or --holder with --registry)")
+        }
     }
 
     func run() async throws {
         try await HromadaDesk.reportingFailures {
             let desk = try common.desk()
+            let product = try ProductText.parse(product)
+            let serial = CardSerial(printed: serial)!
+            if let holder {
+                let (order, clerk) = (HolderIssueOrder(holder: holder, serial: serial, product: product, purseKopecks: purse), office.clerk)
+                try await office.run(desk: desk, denyList: nil) { office in
+                    var random = SystemRandomNumberGenerator()
+                    let outcome = try await office.issue(order, clerk: clerk, now: UnixTime(Date()), waiting: HromadaDesk.promptForCard, using: &random)
+                    return HromadaDesk.text(outcome, office)
+                }
+                return
+            }
             let order = IssueOrder(
-                serial: CardSerial(printed: serial)!, category: category, product: try ProductText.parse(product),
+                serial: serial, category: category ?? "", product: product,
                 validUntil: validUntil.flatMap { CivilDate(iso: $0) }, purseKopecks: purse, issuer: issuer)
             var random = SystemRandomNumberGenerator()
             print(try await desk.issue(order, now: UnixTime(Date()), waiting: HromadaDesk.promptForCard, using: &random), terminator: "")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Desk
+import DeskOffice
 import Entitlements
 import Foundation
 import Identifiers
@@ -10,18 +11,20 @@ struct Renew: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var card: CardSerialOption
+    @OptionGroup var office: OfficeOptions
     @Option(help: "The entitlements' new last day, YYYY-MM-DD (default: one year from today; passes keep theirs).") var validUntil: String?
 
     func validate() throws { _ = try CardSerialOption.civilDate(validUntil, "valid-until") }
 
     func run() async throws {
         try await HromadaDesk.reportingFailures {
-            let desk = try common.desk()
-            var random = SystemRandomNumberGenerator()
-            let result = try await desk.renew(
-                serial: card.value, validUntil: try CardSerialOption.civilDate(validUntil, "valid-until"), now: UnixTime(Date()),
-                waiting: HromadaDesk.promptForCard, using: &random)
-            print(CardActionText.summary(result, categories: desk.setup.categories), terminator: "")
+            let (serial, until, clerk) = (card.value, try CardSerialOption.civilDate(validUntil, "valid-until"), office.clerk)
+            try await office.run(desk: try common.desk(), denyList: nil) { office in
+                var random = SystemRandomNumberGenerator()
+                let outcome = try await office.renew(
+                    serial: serial, validUntil: until, clerk: clerk, now: UnixTime(Date()), waiting: HromadaDesk.promptForCard, using: &random)
+                return HromadaDesk.text(outcome, office)
+            }
         }
     }
 }

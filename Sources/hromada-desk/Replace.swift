@@ -1,6 +1,7 @@
 import ArgumentParser
 import Console
 import Desk
+import DeskOffice
 import Entitlements
 import Foundation
 import Identifiers
@@ -18,6 +19,7 @@ struct Replace: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var accounting: AccountingOptions
+    @OptionGroup var office: OfficeOptions
     @Option(help: "The old card's serial.") var oldSerial: String
     @Option(help: "The new card's serial.") var serial: String
     @Flag(help: "The old card is lost: take its balance from the accounting service.") var oldCardLost = false
@@ -29,7 +31,9 @@ struct Replace: AsyncParsableCommand {
         guard CardSerial(printed: oldSerial) != nil, CardSerial(printed: serial) != nil else { throw ValidationError("--old-serial and --serial must be 16 hex digits") }
         if oldCardLost {
             guard accounting.accounting != nil else { throw ValidationError("--old-card-lost needs --accounting (the old card's ledger entries)") }
-            guard category != nil else { throw ValidationError("--old-card-lost needs --category (the benefit to re-issue)") }
+            guard category != nil || office.registry != nil else {
+                throw ValidationError("--old-card-lost needs --category (the benefit to re-issue) or --registry (the benefits recorded on the old card)")
+            }
         }
         _ = try CardSerialOption.civilDate(validUntil, "valid-until")
         do { _ = try ProductText.parse(product) } catch { throw ValidationError(error.reason) }
@@ -41,51 +45,34 @@ struct Replace: AsyncParsableCommand {
             let order = ReplacementOrder(oldSerial: CardSerial(printed: oldSerial)!, newSerial: CardSerial(printed: serial)!)
             let client = try accounting.client()
             let now = UnixTime(Date())
-            var random = SystemRandomNumberGenerator()
-            let source: ReplacementSource
-            var apdus = 0
-            if oldCardLost, let client, let category {
+            var lostCardEntitlements: [EntitlementTerms]?
+            if oldCardLost, let category {
                 let today = IssuancePolicy.timeZone.local(at: now).date
                 let productValue = try ProductText.parse(product)
                 let dates = IssuancePolicy.dates(for: productValue, requestedUntil: try CardSerialOption.civilDate(validUntil, "valid-until"), today: today)
                 let code = try IssuancePolicy.category(category, in: desk.setup.categories).code
                 let issuer = try desk.setup.directory.issuerKey(nil, now: now)
-                let terms = EntitlementTerms(
-                    id: IssuancePolicy.firstEntitlementID, cardSerial: order.oldSerial, layoutVersion: LayoutVersion(UInt16(desk.setup.layout.layout.version)),
-                    category: code, product: productValue, validFrom: dates.validFrom, validUntil: dates.validUntil, issuerKeyID: issuer.keyID)
-                source = try await desk.lostCardSource(order.oldSerial, entitlements: [terms], service: client)
-            } else {
-                Console.error("Покладіть СТАРУ картку \(order.oldSerial) / Place the OLD card \(order.oldSerial)\n", terminator: "")
-                do {
-                    (source, apdus) = try await desk.replacementSource(order, now: now, waiting: HromadaDesk.promptForCard, using: &random)
-                } catch let error as SocialCardError where error.code == .invalidRequest && error.reason.contains("\(order.newSerial)") {
-                    // The new card is on the reader, already issued: only the report is left.
-                    var result = CardActionResult(action: .replace, serial: order.newSerial, at: now, wasAlreadyDone: true, cardWritten: false)
-                    result.formerSerial = order.oldSerial
-                    try await finish(result, desk: desk, client: client)
-                    return
-                }
-                try await desk.reader.waitForRemoval {
-                    Console.error("Заберіть стару картку / Take the old card away\n", terminator: "")
-                }
-                Console.error("Покладіть НОВУ картку \(order.newSerial) / Place the NEW card \(order.newSerial)\n", terminator: "")
+                lostCardEntitlements = [
+                    EntitlementTerms(
+                        id: IssuancePolicy.firstEntitlementID, cardSerial: order.oldSerial, layoutVersion: LayoutVersion(UInt16(desk.setup.layout.layout.version)),
+                        category: code, product: productValue, validFrom: dates.validFrom, validUntil: dates.validUntil, issuerKeyID: issuer.keyID),
+                ]
             }
-            // The new card is placed after the old one is taken away: wait for it a while.
-            let swapped = IssuanceDesk(setup: desk.setup, reader: PlacedCardReader(name: desk.reader.name, wait: max(desk.reader.wait, .seconds(60))))
-            var result = try await swapped.issueReplacement(order, from: source, now: now, waiting: HromadaDesk.promptForCard, using: &random)
-            result.apduCount += apdus
-            try await finish(result, desk: desk, client: client)
-        }
-    }
-
-    func finish(_ result: CardActionResult, desk: IssuanceDesk, client: AccountingDeskClient?) async throws {
-        var result = result
-        if let client {
-            result = try await desk.finishReplacement(result, service: client)
-        }
-        print(CardActionText.summary(result, categories: desk.setup.categories), terminator: "")
-        if client == nil {
-            Console.error("увага: стару картку не передано до стоп-списку (немає --accounting); повторіть команду з --accounting\nwarning: the old card was not reported for the deny list (no --accounting); run the command again with --accounting\n", terminator: "")
+            let (lost, clerk, terms) = (oldCardLost, office.clerk, lostCardEntitlements)
+            try await office.run(desk: desk, denyList: client) { office in
+                var random = SystemRandomNumberGenerator()
+                let prompts = ReplacementPrompts(
+                    placeOld: { Console.error("Покладіть СТАРУ картку \(order.oldSerial) / Place the OLD card \(order.oldSerial)\n", terminator: "") },
+                    takeOldAway: { Console.error("Заберіть стару картку / Take the old card away\n", terminator: "") },
+                    placeNew: { Console.error("Покладіть НОВУ картку \(order.newSerial) / Place the NEW card \(order.newSerial)\n", terminator: "") })
+                let outcome = try await office.replace(
+                    order, oldCardLost: lost, lostCardEntitlements: terms, prompts: prompts, clerk: clerk, now: now, waiting: HromadaDesk.promptForCard,
+                    using: &random)
+                return HromadaDesk.text(outcome, office)
+            }
+            if client == nil {
+                Console.error("увага: стару картку не передано до стоп-списку (немає --accounting); повторіть команду з --accounting\nwarning: the old card was not reported for the deny list (no --accounting); run the command again with --accounting\n", terminator: "")
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Desk
+import DeskOffice
 import Entitlements
 import Foundation
 import Identifiers
@@ -11,13 +12,16 @@ struct Return: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var card: CardSerialOption
+    @OptionGroup var office: OfficeOptions
 
     func run() async throws {
         try await HromadaDesk.reportingFailures {
-            let desk = try common.desk()
-            var random = SystemRandomNumberGenerator()
-            let result = try await desk.returnCard(serial: card.value, now: UnixTime(Date()), waiting: HromadaDesk.promptForCard, using: &random)
-            print(CardActionText.summary(result, categories: desk.setup.categories), terminator: "")
+            let (serial, clerk) = (card.value, office.clerk)
+            try await office.run(desk: try common.desk(), denyList: nil) { office in
+                var random = SystemRandomNumberGenerator()
+                let outcome = try await office.returnCard(serial: serial, clerk: clerk, now: UnixTime(Date()), waiting: HromadaDesk.promptForCard, using: &random)
+                return HromadaDesk.text(outcome, office)
+            }
         }
     }
 }

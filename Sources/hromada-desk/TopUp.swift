@@ -1,5 +1,6 @@
 import ArgumentParser
 import Desk
+import DeskOffice
 import Entitlements
 import Foundation
 import Identifiers
@@ -11,6 +12,7 @@ struct TopUp: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var card: CardSerialOption
+    @OptionGroup var office: OfficeOptions
     @Option(help: "Kopecks to credit.") var amount: Int32
     @Option(help: "The receipt number (the desk's own numbering); a re-run with the same number does not credit again.") var receipt: UInt32
     @Option(help: "The desk's name printed on the receipt.") var desk = "ЦНАП"
@@ -21,12 +23,13 @@ struct TopUp: AsyncParsableCommand {
 
     func run() async throws {
         try await HromadaDesk.reportingFailures {
-            let issuanceDesk = try common.desk()
-            var random = SystemRandomNumberGenerator()
-            let result = try await issuanceDesk.topUp(
-                amountKopecks: amount, receipt: receipt, serial: card.value, now: UnixTime(Date()), waiting: HromadaDesk.promptForCard, using: &random)
-            print(CardActionText.summary(result, categories: issuanceDesk.setup.categories))
-            print(CardActionText.topUpReceipt(result, desk: desk), terminator: "")
+            let (serial, amount, receipt, deskName, clerk) = (card.value, amount, receipt, desk, office.clerk)
+            try await office.run(desk: try common.desk(), denyList: nil) { office in
+                var random = SystemRandomNumberGenerator()
+                let outcome = try await office.topUp(
+                    amountKopecks: amount, receipt: receipt, serial: serial, clerk: clerk, now: UnixTime(Date()), waiting: HromadaDesk.promptForCard, using: &random)
+                return HromadaDesk.text(outcome, office) + "\n" + CardActionText.topUpReceipt(outcome.card, desk: deskName)
+            }
         }
     }
 }

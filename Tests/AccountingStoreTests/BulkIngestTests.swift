@@ -9,10 +9,12 @@ import Testing
 @Suite("Bulk ingest")
 struct BulkIngestTests {
     /// A chain holding one entry of every kind, in order, then `benefitUse` entries up to `count`.
-    static func chainOfEveryKind(count: Int, device: DeviceID = Fixture.device) -> [LedgerEntry] {
+    /// `formatOneOnly` leaves out the format 2 records (desk kinds, card counters), as a
+    /// database from before schema 7 holds none.
+    static func chainOfEveryKind(count: Int, device: DeviceID = Fixture.device, formatOneOnly: Bool = false) -> [LedgerEntry] {
         let time = UnixTime(1_800_000_000)
         let card = CardSerial(0x00BB_0000_0000_0001)
-        let records: [LedgerRecord] = [
+        let everyKind: [LedgerRecord] = [
             .startUp(at: time, software: "hromada-validator 1.0 \t tab, \\ backslash, \n newline, ї"),
             .rideAccepted(at: time, card: card, layout: 1, fareKopecks: 1500, route: 7, vehicle: 11),
             .benefitUse(at: time, card: card, layout: 1, entitlement: 5, category: 3, fareKopecks: 0, fullFareKopecks: 1500, route: 7, vehicle: 11),
@@ -27,7 +29,20 @@ struct BulkIngestTests {
             // A clock set back before 1970: a negative device time and correction.
             .clockAdjusted(from: time, to: UnixTime(-86_400), source: "operator"),
             .shutdown(at: time),
+            // Format 2: the desk kinds and a ride with the card's counters.
+            .cardIssued(at: time, card: card, layout: 2),
+            .entitlementWritten(
+                at: time, card: card, layout: 2, entitlement: 5, category: 3,
+                terms: WrittenEntitlementTerms(product: .rides, validFrom: CivilDate(daysSinceEpoch: 20_000), validUntil: CivilDate(daysSinceEpoch: 20_400), rideLimit: 40, ridePeriod: .month)),
+            .purseCredit(at: time, card: card, amountKopecks: 5000, receipt: UInt64.max, balanceAfterKopecks: 6200),
+            .cardBlocked(at: time, card: card, reason: "lost"),
+            .cardReplaced(at: time, old: card, new: CardSerial(UInt64.max), balanceMovedKopecks: 6200),
+            .cardReturned(at: time, card: CardSerial(UInt64.max), reason: "moved-away"),
+            LedgerRecord(
+                kind: .benefitUse, deviceTime: time, cardSerial: card, layoutVersion: 2, entitlementID: 5, category: 3, fareKopecks: 0,
+                fullFareKopecks: 1500, route: 7, vehicle: 11, cardCounters: CardCounters(tripSequence: 65_535, countedRides: 3, countPeriodStart: CivilDate(daysSinceEpoch: 20_393))),
         ]
+        let records = formatOneOnly ? everyKind.filter { $0.format == 1 } : everyKind
         var head = ChainHead.genesis(for: device)
         var entries: [LedgerEntry] = []
         for index in 0..<count {
@@ -45,25 +60,27 @@ struct BulkIngestTests {
 
     @Test(arguments: Engine.all)
     func everyKindOfEntryIsStoredByteForByte(engine: Engine) async throws {
-        #expect(Set(Self.chainOfEveryKind(count: 13).map(\.record.kind)) == Set(LedgerEntryKind.allCases))
+        #expect(Set(Self.chainOfEveryKind(count: 20).map(\.record.kind)) == Set(LedgerEntryKind.allCases))
         try await engine.withFreshStorage { storage async throws in
-            let chain = Self.chainOfEveryKind(count: 20)
+            let chain = Self.chainOfEveryKind(count: 25)
             #expect(try await storage.commit(Fixture.commit(chain[...], after: .genesis(for: Fixture.device))) == .committed)
             let stored = try await storage.entries(device: Fixture.device, after: nil, limit: 100)
             #expect(stored.map(\.entry) == chain)
             #expect(stored.map(\.entry.canonicalBytes) == chain.map(\.canonicalBytes))
             #expect(stored.allSatisfy { $0.receivedAt == Fixture.now })
-            let held = try await storage.heldHashes(of: Fixture.device, in: 1...20)
+            // The columns of format 2 entries, filled at ingest, agree with their bytes (both engines).
+            #expect(try await storage.verifyEntryColumns().isClean)
+            let held = try await storage.heldHashes(of: Fixture.device, in: 1...25)
             #expect(held == Dictionary(uniqueKeysWithValues: chain.map { ($0.sequence, $0.hash) }))
         }
     }
 
-    /// Batch sizes around SQLite's rows per statement (55 since schema 5, 128 before) and a
+    /// Batch sizes around SQLite's rows per statement (45 since schema 7, 55 in schemas 5 and 6, 128 before) and a
     /// full batch of 1000: every entry lands once, in order, whatever the remainder.
     @Test(arguments: Engine.all)
     func batchesOfAnySizeAreStoredWhole(engine: Engine) async throws {
         try await engine.withFreshStorage { storage async throws in
-            let sizes = [1, 54, 55, 56, 110, 127, 128, 129, 300, 1000]
+            let sizes = [1, 44, 45, 46, 54, 55, 56, 90, 127, 128, 129, 300, 1000]
             let chain = Fixture.chain(count: sizes.reduce(0, +))
             var head = ChainHead.genesis(for: Fixture.device)
             var start = 0
@@ -77,7 +94,7 @@ struct BulkIngestTests {
             #expect(try await storage.head(of: Fixture.device) == head)
             let stored = try await storage.entries(device: Fixture.device, after: nil, limit: 10_000)
             #expect(stored.map(\.entry) == chain)
-            #expect(try await storage.checkpoints(of: Fixture.device).map(\.sequence) == [1, 55, 110, 166, 276, 403, 531, 660, 960, 1960])
+            #expect(try await storage.checkpoints(of: Fixture.device).map(\.sequence) == [1, 45, 90, 136, 190, 245, 301, 391, 518, 646, 775, 1075, 2075])
         }
     }
 

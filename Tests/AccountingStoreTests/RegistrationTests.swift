@@ -111,7 +111,7 @@ struct RegistrationTests {
             try await PostgresCluster.shared.execute(["DELETE FROM devices WHERE device_id = 107"], in: location)
         }
         try await location.withStorage(logger: Logger(label: "test")) { storage async throws in
-            #expect(try await storage.migrate() == 6)
+            #expect(try await storage.migrate() == Migrations.latest)
             #expect(try await storage.registrations().map(\.deviceID) == [106])
         }
     }

@@ -17,9 +17,9 @@ struct StorageTests {
     @Test(arguments: Engine.all)
     func migrationsAreVersionedAndIdempotent(engine: Engine) async throws {
         try await engine.withFreshStorage { storage async throws in
-            #expect(try await storage.migrate() == 6)
-            #expect(try await storage.migrate() == 6)
-            #expect(Migrations.latest == 6)
+            #expect(try await storage.migrate() == 7)
+            #expect(try await storage.migrate() == 7)
+            #expect(Migrations.latest == 7)
         }
     }
 
@@ -68,7 +68,7 @@ struct StorageTests {
             try await PostgresCluster.shared.execute(statements, in: location)
         }
         try await location.withStorage(logger: Logger(label: "test")) { storage async throws in
-            #expect(try await storage.migrate() == 6)
+            #expect(try await storage.migrate() == 7)
             let kept = try await storage.registration(of: DeviceID(17))
             #expect(kept?.label == "bus-017")
             #expect(kept?.certificate == certificate)
@@ -143,7 +143,7 @@ struct StorageTests {
         let group = ServiceGroup(configuration: .init(services: [.init(service: storage)], logger: Logger(label: "test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            #expect(try await storage.migrate() == 6)
+            #expect(try await storage.migrate() == 7)
             try await storage.healthCheck()
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()

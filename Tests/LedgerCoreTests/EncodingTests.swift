@@ -74,7 +74,8 @@ import Testing
                 #expect(decoded.record == record)
                 #expect(decoded.sequence == sequence + 1)
                 #expect(decoded.hash == ChainHash.of(entry.canonicalBytes))
-                #expect(entry.canonicalBytes.count == 88 + record.detail.utf8.count + 32)
+                #expect(entry.canonicalBytes.count == 88 + (record.format == 2 ? 51 : 0) + record.detail.utf8.count + 32)
+                #expect(entry.canonicalBytes[0] == record.format)
             }
         }
     }
@@ -113,7 +114,7 @@ import Testing
         bytes[2] = 0x80  // a presence bit beyond the last field
         #expect(throws: LedgerError(.nonCanonical, "")) { try LedgerEntry(canonicalBytes: bytes) }
         bytes = entry.canonicalBytes
-        bytes[0] = 2
+        bytes[0] = 3
         #expect(throws: LedgerError(.unsupportedFormat, "")) { try LedgerEntry(canonicalBytes: bytes) }
         bytes = entry.canonicalBytes
         bytes[1] = 0
@@ -125,6 +126,77 @@ import Testing
         bytes[87] = 1  // detail length 1, then a lone continuation byte (0x2a… is the hash, but make it invalid)
         bytes.insert(0x80, at: 88)
         #expect(throws: LedgerError(.invalidField, "")) { try LedgerEntry(canonicalBytes: bytes) }
+    }
+
+    /// The format 2 worked example in docs/ledger-format.md (a desk's purse credit), byte for byte.
+    @Test func deskWorkedExampleInTheFormatDocumentMatchesTheCode() throws {
+        let entry = try ChainHead.genesis(for: Fixture.deskDevice).seal(Fixture.deskExampleRecord)
+        let document = try String(contentsOf: Self.formatDocument, encoding: .utf8)
+        #expect(Hex.encode(entry.canonicalBytes) == (try #require(Self.value(after: "desk entry bytes:", in: document))))
+        #expect(entry.hash.hex == (try #require(Self.value(after: "desk entry hash:", in: document))))
+        #expect(entry.canonicalBytes.count == 88 + 51 + 32)
+        #expect(try LedgerEntry(canonicalBytes: entry.canonicalBytes).record == Fixture.deskExampleRecord)
+    }
+
+    /// Records without a format 2 field keep their format 1 bytes, so every old entry's hash stands.
+    @Test func formatTwoIsUsedExactlyWhenARecordNeedsIt() throws {
+        let genesis = ChainHead.genesis(for: Fixture.device)
+        #expect(try genesis.seal(Fixture.exampleRecord).canonicalBytes[0] == 1)
+        var counted = Fixture.exampleRecord
+        counted.cardCounters = CardCounters(tripSequence: 42, countedRides: 3, countPeriodStart: CivilDate(daysSinceEpoch: 20_600))
+        let withCounters = try genesis.seal(counted)
+        #expect(withCounters.canonicalBytes[0] == 2)
+        // The header is the format 1 header but for its first byte.
+        #expect(Array(withCounters.canonicalBytes[1..<88]) == Array(try genesis.seal(Fixture.exampleRecord).canonicalBytes[1..<88]))
+        for kind in LedgerEntryKind.allCases {
+            #expect(kind.minimumFormat == (kind.rawValue >= 13 ? 2 : 1))
+            #expect(!(kind.isDeskAction && kind.isValidatorAction))
+        }
+        #expect(try genesis.seal(.cardReturned(at: Fixture.time, card: 7, reason: "moved-away")).canonicalBytes[0] == 2)
+    }
+
+    @Test func formatTwoNonCanonicalFormsAreRefusedByName() throws {
+        let genesis = ChainHead.genesis(for: Fixture.device)
+        // A format 1 record written as format 2 with an empty extension.
+        let shutdown = try genesis.seal(.shutdown(at: Fixture.time)).canonicalBytes
+        let padded = [2] + Array(shutdown[1..<88]) + [UInt8](repeating: 0, count: 51) + Array(shutdown[88...])
+        #expect(throws: LedgerError(.nonCanonical, "")) { try LedgerEntry(canonicalBytes: padded) }
+        // A desk kind in format 1.
+        var deskInFormatOne = shutdown
+        deskInFormatOne[1] = LedgerEntryKind.cardBlocked.rawValue
+        #expect(throws: LedgerError(.nonCanonical, "")) { try LedgerEntry(canonicalBytes: deskInFormatOne) }
+        let credit = try ChainHead.genesis(for: Fixture.deskDevice).seal(Fixture.deskExampleRecord).canonicalBytes
+        var bytes = credit
+        bytes[88] |= 0x80  // an extension bit beyond the last field
+        #expect(throws: LedgerError(.nonCanonical, "")) { try LedgerEntry(canonicalBytes: bytes) }
+        bytes = credit
+        bytes[113] = 1  // the other card serial, absent, not zero
+        #expect(throws: LedgerError(.nonCanonical, "")) { try LedgerEntry(canonicalBytes: bytes) }
+        bytes = credit
+        bytes[89] |= 0x80  // counted rides without the trip sequence
+        #expect(throws: LedgerError(.nonCanonical, "")) { try LedgerEntry(canonicalBytes: bytes) }
+        // A ride limit without its period cannot be encoded.
+        var terms = WrittenEntitlementTerms(product: .rides, validFrom: CivilDate(daysSinceEpoch: 1), validUntil: CivilDate(daysSinceEpoch: 2))
+        terms.rideLimit = 30
+        #expect(throws: LedgerError(.invalidField, "")) {
+            try genesis.seal(.entitlementWritten(at: Fixture.time, card: 1, layout: 1, entitlement: 2, category: 3, terms: terms))
+        }
+        // An unknown product kind.
+        let written = try genesis.seal(.entitlementWritten(
+            at: Fixture.time, card: 1, layout: 1, entitlement: 2, category: 3,
+            terms: WrittenEntitlementTerms(product: .free, validFrom: CivilDate(daysSinceEpoch: 1), validUntil: CivilDate(daysSinceEpoch: 2))))
+        bytes = written.canonicalBytes
+        bytes[122] = 0xEE
+        #expect(throws: LedgerError(.invalidField, "")) { try LedgerEntry(canonicalBytes: bytes) }
+    }
+
+    @Test func deskConstructorsSetTheirKindsFields() {
+        let replaced = LedgerRecord.cardReplaced(at: Fixture.time, old: 5, new: 6, balanceMovedKopecks: 4200)
+        #expect(replaced.kind == .cardReplaced && replaced.cardSerial == 5 && replaced.otherCardSerial == 6 && replaced.amountKopecks == 4200)
+        let credit = LedgerRecord.purseCredit(at: Fixture.time, card: 5, amountKopecks: 10_000, receipt: 77)
+        #expect(credit.receiptNumber == 77 && credit.purseBalanceAfterKopecks == nil && credit.fareKopecks == nil)
+        let blocked = LedgerRecord.cardBlocked(at: Fixture.time, card: 5, reason: "lost")
+        #expect(blocked.detail == "lost" && blocked.kind.isDeskAction)
     }
 
     @Test func detailLongerThan1024BytesIsRefused() throws {

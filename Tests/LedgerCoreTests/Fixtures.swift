@@ -16,6 +16,14 @@ enum Fixture {
         at: time, card: 0x00AA_BBCC_DDEE_0001, layout: 1, entitlement: 7, category: 1, fareKopecks: 0,
         fullFareKopecks: 1500, route: 1, vehicle: 11)
 
+    /// The desk of the format 2 worked example in docs/ledger-format.md.
+    static let deskDevice: DeviceID = 900
+
+    /// The record of the format 2 worked example: a desk credits 100.00 ₴ under receipt 2026000017.
+    static let deskExampleRecord = LedgerRecord.purseCredit(
+        at: UnixTime(1_781_508_600), card: 0x00AA_BBCC_DDEE_0001, layout: 1, amountKopecks: 10_000, receipt: 2_026_000_017,
+        balanceAfterKopecks: 12_500)
+
     /// A ledger of `records` from genesis, with a checkpoint every `interval` entries and one at the end.
     static func ledger(_ records: [LedgerRecord], interval: Int) throws -> (entries: [LedgerEntry], checkpoints: [Checkpoint]) {
         var head = ChainHead.genesis(for: device)
@@ -54,7 +62,31 @@ enum Random {
             vehicle: present(&rng) ? VehicleID(UInt32.random(in: 0...UInt32.max, using: &rng)) : nil,
             relatedSequence: present(&rng) ? UInt64.random(in: 0...UInt64.max, using: &rng) : nil,
             clockCorrectionSeconds: present(&rng) ? Int64.random(in: Int64.min...Int64.max, using: &rng) : nil,
-            detail: detail)
+            detail: detail,
+            amountKopecks: present(&rng) ? Int64.random(in: Int64.min...Int64.max, using: &rng) : nil,
+            receiptNumber: present(&rng) ? UInt64.random(in: 0...UInt64.max, using: &rng) : nil,
+            otherCardSerial: present(&rng) ? CardSerial(UInt64.random(in: 0...UInt64.max, using: &rng)) : nil,
+            entitlementTerms: present(&rng) ? terms(&rng) : nil,
+            cardCounters: present(&rng) ? counters(&rng) : nil)
+    }
+
+    static func terms(_ rng: inout some RandomNumberGenerator) -> WrittenEntitlementTerms {
+        let limited = Bool.random(using: &rng)
+        return WrittenEntitlementTerms(
+            product: ProductKind.allCases.randomElement(using: &rng)!,
+            validFrom: CivilDate(daysSinceEpoch: Int32.random(in: Int32.min...Int32.max, using: &rng)),
+            validUntil: CivilDate(daysSinceEpoch: Int32.random(in: Int32.min...Int32.max, using: &rng)),
+            rideLimit: limited ? UInt16.random(in: 0...UInt16.max, using: &rng) : nil,
+            ridePeriod: limited ? RidePeriod.allCases.randomElement(using: &rng)! : nil,
+            discountPercent: Bool.random(using: &rng) ? UInt8.random(in: 0...255, using: &rng) : nil)
+    }
+
+    static func counters(_ rng: inout some RandomNumberGenerator) -> CardCounters {
+        let counted = Bool.random(using: &rng)
+        return CardCounters(
+            tripSequence: UInt32.random(in: 0...UInt32.max, using: &rng),
+            countedRides: counted ? UInt32.random(in: 0...UInt32.max, using: &rng) : nil,
+            countPeriodStart: counted ? CivilDate(daysSinceEpoch: Int32.random(in: Int32.min...Int32.max, using: &rng)) : nil)
     }
 
     static func bytes(_ rng: inout some RandomNumberGenerator, count: Int) -> [UInt8] {

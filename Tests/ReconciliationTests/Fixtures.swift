@@ -67,6 +67,10 @@ struct Bus {
     var receiptSequence: UInt64?
     /// How long after writing an entry the service receives it, unless a call says otherwise.
     var receiveDelay: Int64 = 3600
+    /// What the device is registered as (a desk's ledger is built with the same calls).
+    var role: DeviceRole = .validator
+    /// Whether its charges carry the card's tap counter (format 2), as today's validator writes them.
+    var writesCounters = false
 
     init(_ device: DeviceID) {
         self.device = device
@@ -132,6 +136,7 @@ struct Bus {
                     record = .purseDebit(at: time, card: card, layout: 1, amountKopecks: fare, balanceAfterKopecks: balanceAfter, route: route, vehicle: vehicle)
                 }
                 record.relatedSequence = reference.sequence
+                if writesCounters { record.cardCounters = CardCounters(tripSequence: UInt32(counter)) }
                 append(record)
             }
             append(.cardTransactionConfirmed(at: time.adding(seconds: 1), card: card, pending: reference.sequence))
@@ -147,7 +152,7 @@ struct Bus {
         DeviceLedger(
             device: device, entries: entries, heldHead: head, heldHeadDeviceTime: entries.last?.entry.record.deviceTime,
             receiptSequence: receiptSequence ?? head.sequence, checkpointSequence: head.sequence, tamperAlarms: tamperAlarms,
-            refusedBatches: refusedBatches)
+            refusedBatches: refusedBatches, role: role)
     }
 }
 

@@ -15,7 +15,8 @@ import Testing
     @Test func exceptionCodesAreStable() {
         #expect(ExceptionKind.allCases.map(\.rawValue) == [
             "sequence-gap", "not-receipted", "tamper-alarm", "device-silent", "received-after-close", "upload-delayed", "clock-ahead",
-            "clock-adjusted", "pending-unknown", "pending-resolved", "duplicate", "clone-two-vehicles", "clone-purse-rose",
+            "clock-adjusted", "pending-unknown", "pending-resolved", "duplicate", "clone-two-vehicles", "clone-purse-rose", "forged-credit",
+            "clone-counter-backwards",
             "ride-after-deny-listing", "over-ride-limit", "entitlement-not-valid", "device-not-assigned",
         ])
         #expect(ExclusionReason.allCases.map(\.rawValue) == [

@@ -117,12 +117,15 @@ public struct RegisteredDeviceKey: Hashable, Sendable {
     public var keyID: KeyID
     /// Its public key.
     public var publicKey: SigningPublicKey
+    /// What it is registered as: which entry kinds it may upload.
+    public var role: DeviceRole
 
     /// Creates a registration.
-    public init(deviceID: DeviceID, keyID: KeyID, publicKey: SigningPublicKey) {
+    public init(deviceID: DeviceID, keyID: KeyID, publicKey: SigningPublicKey, role: DeviceRole = .validator) {
         self.deviceID = deviceID
         self.keyID = keyID
         self.publicKey = publicKey
+        self.role = role
     }
 }
 
@@ -236,6 +239,8 @@ public struct AuthenticatedDevice: Hashable, Sendable {
     public var nonce: String
     /// The request's timestamp.
     public var timestamp: UnixTime
+    /// The role the device is registered with.
+    public var role: DeviceRole = .validator
 
     /// The certified public key.
     public func publicKey() throws -> Curve25519.Signing.PublicKey { try certificate.publicKey.cryptoKey() }
@@ -315,7 +320,8 @@ public struct DeviceRequestVerifier: Sendable {
         if case .namesAnotherDevice(let named) = certificate.binding(to: deviceID) {
             return .refused(.certificateNamesAnotherDevice(deviceID, named: named))
         }
-        return .authenticated(AuthenticatedDevice(deviceID: deviceID, certificate: certificate, nonce: nonce, timestamp: timestamp))
+        return .authenticated(
+            AuthenticatedDevice(deviceID: deviceID, certificate: certificate, nonce: nonce, timestamp: timestamp, role: registration.role))
     }
 }
 

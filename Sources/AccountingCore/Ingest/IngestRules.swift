@@ -57,6 +57,8 @@ public enum BatchRejection: Hashable, Sendable, CustomStringConvertible {
     case checkpointSignatureInvalid
     /// Sequence 0 is never an entry.
     case sequenceZero
+    /// An entry's kind is not one a device of this role writes (a purse credit from a validator, a ride from a desk).
+    case kindNotAllowed(sequence: UInt64, kind: LedgerEntryKind, role: DeviceRole)
 
     /// The protocol code the service answers with.
     public var code: AccountingErrorCode {
@@ -68,6 +70,7 @@ public enum BatchRejection: Hashable, Sendable, CustomStringConvertible {
         case .checkpointMismatch: .checkpointMismatch
         case .checkpointSignatureInvalid: .checkpointSignatureInvalid
         case .sequenceZero: .sequenceZero
+        case .kindNotAllowed: .kindNotAllowedForDeviceRole
         }
     }
 
@@ -81,6 +84,8 @@ public enum BatchRejection: Hashable, Sendable, CustomStringConvertible {
         case .checkpointMismatch: "контрольна точка не відповідає останньому запису пакета"
         case .checkpointSignatureInvalid: "підпис контрольної точки недійсний"
         case .sequenceZero: "номер запису 0 неможливий"
+        case .kindNotAllowed(let sequence, let kind, let role):
+            "запис №\(sequence) виду \(kind) не може надійти від пристрою з роллю \(role == .desk ? "каса" : "валідатор")"
         }
     }
 
@@ -94,6 +99,8 @@ public enum BatchRejection: Hashable, Sendable, CustomStringConvertible {
         case .checkpointMismatch: "the checkpoint is not over the batch's last entry"
         case .checkpointSignatureInvalid: "the checkpoint signature does not verify under the device key"
         case .sequenceZero: "sequence 0 is not an entry"
+        case .kindNotAllowed(let sequence, let kind, let role):
+            "entry \(sequence) is a \(kind) entry, which a device registered as a \(role) does not write"
         }
     }
 
@@ -143,9 +150,9 @@ public enum IngestRules {
     /// Decides what to do with `batch` from `authenticatedDevice` whose certified key is `devicePublicKey`.
     public static func decide(
         _ batch: UploadBatch, authenticatedDevice: DeviceID, devicePublicKey: Curve25519.Signing.PublicKey,
-        position: StoredPosition
+        deviceRole: DeviceRole = .validator, position: StoredPosition
     ) -> IngestDecision {
-        if let rejection = validate(batch, authenticatedDevice: authenticatedDevice, devicePublicKey: devicePublicKey) {
+        if let rejection = validate(batch, authenticatedDevice: authenticatedDevice, devicePublicKey: devicePublicKey, deviceRole: deviceRole) {
             return .reject(rejection)
         }
         let head = position.head
@@ -174,7 +181,8 @@ public enum IngestRules {
 
     /// The checks a batch must pass on its own, or the first one it fails.
     public static func validate(
-        _ batch: UploadBatch, authenticatedDevice: DeviceID, devicePublicKey: Curve25519.Signing.PublicKey
+        _ batch: UploadBatch, authenticatedDevice: DeviceID, devicePublicKey: Curve25519.Signing.PublicKey,
+        deviceRole: DeviceRole = .validator
     ) -> BatchRejection? {
         guard batch.deviceID == authenticatedDevice else {
             return .deviceMismatch(authenticated: authenticatedDevice, batch: batch.deviceID)
@@ -185,6 +193,9 @@ public enum IngestRules {
         for entry in batch.entries {
             guard entry.deviceID == batch.deviceID else {
                 return .entryFromOtherDevice(sequence: entry.sequence, device: entry.deviceID)
+            }
+            guard deviceRole.allows(entry.record.kind) else {
+                return .kindNotAllowed(sequence: entry.sequence, kind: entry.record.kind, role: deviceRole)
             }
             if let previous {
                 guard entry.sequence == previous.sequence + 1 else {

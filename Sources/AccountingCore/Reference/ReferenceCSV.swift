@@ -1,5 +1,6 @@
 import Entitlements
 import Identifiers
+import TabularText
 
 /// Reading the reference-data CSV files the CLI imports (docs/accounting.md, "Reference data"):
 /// UTF-8 (a byte order mark is skipped), a header row naming the columns in any order, `,` or
@@ -180,16 +181,15 @@ public enum ReferenceCSV {
     static func rows<Row>(
         of bytes: [UInt8], columns: [String], _ make: (Int, (String) -> String) throws(LineFailure) -> Row
     ) throws(Refusal) -> [Row] {
-        var text = bytes[...]
-        if text.starts(with: [0xEF, 0xBB, 0xBF]) { text = text.dropFirst(3) }
-        guard let decoded = String(validating: text, as: UTF8.self) else {
+        let decoded: String
+        do {
+            decoded = try CSVText.decode(bytes)
+        } catch {
             throw Refusal(lines: [LineError(line: 0, ukrainian: "файл не в кодуванні UTF-8", english: "the file is not UTF-8")])
         }
-        let headerLine = decoded.prefix { $0 != "\n" && $0 != "\r\n" }
-        let separator: Character = headerLine.contains(";") ? ";" : ","
-        let records: [(line: Int, fields: [String])]
+        let records: [CSVRecord]
         do {
-            records = try split(decoded, separator: separator)
+            records = try CSVReader.records(decoded, dialect: CSVDialect(separator: CSVText.separator(of: CSVText.firstLine(of: decoded))))
         } catch {
             throw Refusal(lines: [LineError(line: error.line, ukrainian: "лапки не закрито", english: "a quoted field is not closed")])
         }
@@ -225,70 +225,6 @@ public enum ReferenceCSV {
         }
         guard errors.isEmpty else { throw Refusal(lines: errors) }
         return out
-    }
-
-    struct UnclosedQuote: Error {
-        var line: Int
-    }
-
-    /// The records of `text` with the line each starts on (RFC 4180 quoting; CRLF or LF).
-    static func split(_ text: String, separator: Character) throws(UnclosedQuote) -> [(line: Int, fields: [String])] {
-        var records: [(line: Int, fields: [String])] = []
-        var fields: [String] = []
-        var field = ""
-        var line = 1
-        var recordLine = 1
-        var quoted = false
-        var characters = text.makeIterator()
-        var pending: Character? = nil
-        func next() -> Character? {
-            if let character = pending {
-                pending = nil
-                return character
-            }
-            return characters.next()
-        }
-        while let character = next() {
-            if quoted {
-                if character == "\"" {
-                    if let following = next() {
-                        if following == "\"" { field.append("\"") } else {
-                            quoted = false
-                            pending = following
-                        }
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    if character == "\n" || character == "\r\n" { line += 1 }
-                    field.append(character)
-                }
-                continue
-            }
-            switch character {
-            case "\"" where field.trimmingSpaces.isEmpty:
-                field = ""
-                quoted = true
-            case separator:
-                fields.append(field)
-                field = ""
-            case "\n", "\r\n":
-                fields.append(field)
-                records.append((recordLine, fields))
-                fields = []
-                field = ""
-                line += 1
-                recordLine = line
-            default:
-                field.append(character)
-            }
-        }
-        if quoted { throw UnclosedQuote(line: recordLine) }
-        if !field.isEmpty || !fields.isEmpty {
-            fields.append(field)
-            records.append((recordLine, fields))
-        }
-        return records
     }
 }
 

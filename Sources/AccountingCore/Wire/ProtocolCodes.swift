@@ -100,6 +100,8 @@ public enum AccountingErrorCode: Hashable, Sendable {
     case checkpointSignatureInvalid
     /// Sequence 0 is never an entry.
     case sequenceZero
+    /// An entry's kind is not one a device of its registered role writes.
+    case kindNotAllowedForDeviceRole
     /// Entries are missing before the batch; `resumeSequence` says where to resume.
     case gap
     /// The batch contradicts entries the service holds; a tamper alarm was recorded.
@@ -196,7 +198,7 @@ public enum AccountingErrorCode: Hashable, Sendable {
         .certificateRevoked, .certificateWrongRole, .certificateExpired, .certificateNotYetValid, .unknownDevice,
         .keyNotRegistered, .badRequestSignature, .certificateNamesAnotherDevice,
         .deviceMismatch, .entryFromOtherDevice, .notContiguous, .brokenLink, .checkpointMismatch,
-        .checkpointSignatureInvalid, .sequenceZero, .gap, .chainConflict,
+        .checkpointSignatureInvalid, .sequenceZero, .kindNotAllowedForDeviceRole, .gap, .chainConflict,
         .missingToken, .unknownToken, .roleForbidden,
         .unknownBundleKind, .noBundle, .bundleMalformed, .bundleWrongKind, .bundleWrongCommunity, .bundleWrongSigner,
         .bundleBadSignature, .bundleRollback, .bundleNotNewer, .bundleExpired, .bundleNotYetIssued, .bundleRootMismatch,
@@ -243,6 +245,7 @@ public enum AccountingErrorCode: Hashable, Sendable {
         case .checkpointMismatch: "checkpoint-mismatch"
         case .checkpointSignatureInvalid: "checkpoint-signature-invalid"
         case .sequenceZero: "sequence-zero"
+        case .kindNotAllowedForDeviceRole: "kind-not-allowed-for-device-role"
         case .gap: "gap"
         case .chainConflict: "chain-conflict"
         case .missingToken: "missing-token"

@@ -284,12 +284,15 @@ struct Handlers: Sendable {
         var device: UInt32
         var certificate: String
         var label: String
+        /// `validator` (the default) or `desk`.
+        var role: String?
     }
 
     struct DeviceView: Codable {
         var device: UInt32
         var keyID: String
         var label: String
+        var role: String
         var registeredAt: Int64
         var heldSequence: UInt64
         var receiptSequence: UInt64?
@@ -311,7 +314,10 @@ struct Handlers: Sendable {
             throw AccountingServiceError(
                 .unprocessableContent, .malformedCertificate, uk: "сертифікат не читається", en: "the certificate does not decode")
         }
-        switch try await engine.registerDevice(DeviceID(rawValue: input.device), certificate: certificate, label: input.label) {
+        guard let role = input.role.map(DeviceRole.init(rawValue:)) ?? .validator else {
+            throw AccountingServiceError.invalidField(uk: "роль: validator або desk", en: "role: validator or desk")
+        }
+        switch try await engine.registerDevice(DeviceID(rawValue: input.device), certificate: certificate, label: input.label, role: role) {
         case .registered(let registration):
             return Self.json(try await view(registration), status: .created)
         case .refused(let refusal):
@@ -322,7 +328,7 @@ struct Handlers: Sendable {
     func view(_ registration: DeviceRegistration) async throws -> DeviceView {
         DeviceView(
             device: registration.deviceID.rawValue, keyID: registration.certificate.keyID.description, label: registration.label,
-            registeredAt: registration.registeredAt.rawValue,
+            role: registration.role.rawValue, registeredAt: registration.registeredAt.rawValue,
             heldSequence: try await engine.storage.head(of: registration.deviceID).sequence,
             receiptSequence: try await engine.storage.latestReceipt(of: registration.deviceID)?.sequence)
     }
@@ -352,6 +358,10 @@ struct Handlers: Sendable {
         var vehicle: UInt32?
         var relatedSequence: UInt64?
         var clockCorrectionSeconds: Int64?
+        var amountKopecks: Int64?
+        var receiptNumber: UInt64?
+        var otherCardSerial: String?
+        var cardTripSequence: UInt32?
         var detail: String
         var previousHash: String
         var hash: String
@@ -376,6 +386,10 @@ struct Handlers: Sendable {
             vehicle = record.vehicle?.rawValue
             relatedSequence = record.relatedSequence
             clockCorrectionSeconds = record.clockCorrectionSeconds
+            amountKopecks = record.amountKopecks
+            receiptNumber = record.receiptNumber
+            otherCardSerial = record.otherCardSerial?.printed
+            cardTripSequence = record.cardCounters?.tripSequence
             detail = record.detail
             previousHash = entry.previousHash.hex
             hash = entry.hash.hex

@@ -144,7 +144,7 @@ public actor AccountingEngine {
                 }
             }
             let decision = IngestRules.decide(
-                batch, authenticatedDevice: device.deviceID, devicePublicKey: publicKey,
+                batch, authenticatedDevice: device.deviceID, devicePublicKey: publicKey, deviceRole: device.role,
                 position: StoredPosition(head: head, heldHashes: held))
             switch decision {
             case .accept(let entries, let newHead):
@@ -170,6 +170,14 @@ public actor AccountingEngine {
                 await metrics.increment("hromada_batches_total", label: ("outcome", "replayed"))
                 return .replayed(receipt: receipt)
             case .gap(let resume):
+                // The batch proved itself (IngestRules checks it before the position): it is the
+                // device's signed word that it went on past what is held, kept as gap evidence.
+                let now = configuration.now().rawValue
+                try await storage.recordRefusedBatch(
+                    RefusedBatchRecord(
+                        device: device.deviceID.rawValue, firstSequence: batch.firstSequence, lastSequence: batch.lastSequence,
+                        firstPreviousHash: batch.entries[0].previousHash.hex, lastHash: batch.checkpoint.chainHash.hex,
+                        heldSequence: head.sequence, firstRefusedAt: now, lastRefusedAt: now))
                 await metrics.increment("hromada_batches_total", label: ("outcome", "gap"))
                 return .gap(resumeSequence: resume)
             case .conflict(let conflict):

@@ -82,14 +82,21 @@ extension AccountingEngine {
     /// names a device (format 2) and that device is `device`; the key is not registered for
     /// another device. Re-registering a device (a new certificate for the same key, or a new
     /// key after a rotation) replaces its registration.
-    public func registerDevice(_ device: DeviceID, certificate: Certificate, label: String) async throws -> DeviceRegistrationResult {
+    ///
+    /// `role` says whether the device is a validator or an issuance desk; it decides which entry
+    /// kinds the device may upload (`DeviceRole.allows`). The certificate is a device key's
+    /// (role `validator`, naming the device) either way.
+    public func registerDevice(
+        _ device: DeviceID, certificate: Certificate, label: String, role: DeviceRole = .validator
+    ) async throws -> DeviceRegistrationResult {
         if case .invalid(let rejection) = checkDeviceCertificate(certificate) { return .refused(.certificate(rejection)) }
         switch certificate.binding(to: device) {
         case .matches: break
         case .unbound: return .refused(.namesNoDevice(certificate.keyID))
         case .namesAnotherDevice(let named): return .refused(.namesAnotherDevice(requested: device, named: named))
         }
-        let registration = DeviceRegistration(deviceID: device, certificate: certificate, label: label, registeredAt: configuration.now())
+        let registration = DeviceRegistration(
+            deviceID: device, certificate: certificate, label: label, registeredAt: configuration.now(), role: role)
         switch try await storage.register(registration) {
         case .registered:
             return .registered(registration)

@@ -40,6 +40,14 @@ public struct EntryColumns: Hashable, Sendable {
     public var relatedSequence: Int64?
     /// The clock correction, seconds.
     public var clockCorrection: Int64?
+    /// A desk's amount: a purse credit, or the balance moved by a replacement, kopecks (schema 7).
+    public var amount: Int64?
+    /// A desk's receipt number, as 64 bits (schema 7).
+    public var receiptNumber: Int64?
+    /// The new card of a replacement, as 64 bits (schema 7).
+    public var otherCardSerial: Int64?
+    /// The card's trip sequence after a ride (schema 7).
+    public var cardTripSequence: Int64?
 
     /// The columns of `record`.
     public init(_ record: LedgerRecord) {
@@ -56,6 +64,10 @@ public struct EntryColumns: Hashable, Sendable {
         vehicle = record.vehicle.map { Int64($0.rawValue) }
         relatedSequence = record.relatedSequence.map { Int64(bitPattern: $0) }
         clockCorrection = record.clockCorrectionSeconds
+        amount = record.amountKopecks
+        receiptNumber = record.receiptNumber.map { Int64(bitPattern: $0) }
+        otherCardSerial = record.otherCardSerial.map { Int64(bitPattern: $0.rawValue) }
+        cardTripSequence = record.cardCounters.map { Int64($0.tripSequence) }
     }
 
     /// Columns from their values in `names` order.
@@ -73,21 +85,38 @@ public struct EntryColumns: Hashable, Sendable {
         vehicle = values[10]
         relatedSequence = values[11]
         clockCorrection = values[12]
+        amount = values[13]
+        receiptNumber = values[14]
+        otherCardSerial = values[15]
+        cardTripSequence = values[16]
     }
 
     /// The SQL column names, in the order of `values`.
-    public static let names = [
+    public static let names = schema5Names + schema7Names
+
+    /// The columns as schema 5 had them (its backfill writes exactly these; a released step never changes).
+    static let schema5Names = [
         "kind", "device_time", "card_serial", "layout_version", "category", "entitlement", "fare", "full_fare",
         "purse_balance_after", "route", "vehicle", "related_sequence", "clock_correction",
     ]
 
+    /// The columns schema 7 added for format 2 entries (docs/ledger-format.md, "Format 2"). No
+    /// stored row needs a backfill: entries before schema 7 are all format 1, which has none of them.
+    static let schema7Names = ["amount", "receipt_number", "other_card_serial", "card_trip_sequence"]
+
     /// The values in `names` order.
     public var values: [Int64?] {
-        [kind, deviceTime, cardSerial, layoutVersion, category, entitlement, fare, fullFare, purseBalanceAfter, route, vehicle, relatedSequence, clockCorrection]
+        [
+            kind, deviceTime, cardSerial, layoutVersion, category, entitlement, fare, fullFare, purseBalanceAfter, route, vehicle,
+            relatedSequence, clockCorrection, amount, receiptNumber, otherCardSerial, cardTripSequence,
+        ]
     }
 
+    /// The values of `schema5Names`, for schema 5's backfill.
+    var schema5Values: ArraySlice<Int64?> { values.prefix(Self.schema5Names.count) }
+
     /// The columns that were added by schema 5 (`kind` and `device_time` are as old as the table).
-    static var addedNames: ArraySlice<String> { names.dropFirst(2) }
+    static var addedNames: ArraySlice<String> { schema5Names.dropFirst(2) }
 }
 
 /// A stored column that does not say what the entry's canonical bytes say.

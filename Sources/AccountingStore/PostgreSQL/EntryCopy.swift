@@ -13,7 +13,7 @@ enum EntryCopy {
     /// The columns, in the order each row carries them.
     static let columns = EntrySQL.insertColumns
     /// The columns of schema 5's backfill table: the key and the derived columns.
-    static let fillColumns = ["device_id", "sequence"] + EntryColumns.names
+    static let fillColumns = ["device_id", "sequence"] + EntryColumns.schema5Names
 
     /// The rows for `entries` of `device`, received at `receivedAt`.
     static func rows(_ entries: some Collection<LedgerEntry>, device: Int64, receivedAt: Int64) -> ByteBuffer {
@@ -25,7 +25,7 @@ enum EntryCopy {
             buffer.writeInteger(UInt8(ascii: "\t"))
             buffer.writeDecimal(Int64(entry.sequence))
             buffer.writeInteger(UInt8(ascii: "\t"))
-            buffer.writeColumns(EntryColumns(entry.record))
+            buffer.writeColumns(EntryColumns(entry.record).values)
             buffer.writeByteaHex(entry.canonicalBytes)
             buffer.writeInteger(UInt8(ascii: "\t"))
             buffer.writeByteaHex(entry.hash.bytes)
@@ -45,7 +45,7 @@ enum EntryCopy {
             buffer.writeInteger(UInt8(ascii: "\t"))
             buffer.writeDecimal(Int64(entry.sequence))
             buffer.writeInteger(UInt8(ascii: "\t"))
-            buffer.writeColumns(EntryColumns(entry.record))
+            buffer.writeColumns(EntryColumns(entry.record).schema5Values)
             // writeColumns ends with a tab; the row ends with a newline instead.
             buffer.moveWriterIndex(to: buffer.writerIndex - 1)
             buffer.writeInteger(UInt8(ascii: "\n"))
@@ -56,8 +56,8 @@ enum EntryCopy {
 
 extension ByteBuffer {
     /// The derived columns, each followed by a tab; NULL as COPY's `\N`.
-    fileprivate mutating func writeColumns(_ columns: EntryColumns) {
-        for value in columns.values {
+    fileprivate mutating func writeColumns(_ values: some Collection<Int64?>) {
+        for value in values {
             if let value {
                 writeDecimal(value)
             } else {

@@ -95,7 +95,7 @@ public final class PostgresStorage: AccountingStorage {
     /// joined on the key. A row whose bytes do not decode keeps NULL columns, for
     /// `verifyEntryColumns` to report.
     static func fillEntryColumns(on connection: PostgresConnection, logger: Logger) async throws {
-        let columns = EntryColumns.names
+        let columns = EntryColumns.schema5Names
         try await connection.query(
             PostgresQuery(
                 unsafeSQL: "CREATE TEMPORARY TABLE entry_columns_fill (device_id BIGINT NOT NULL, sequence BIGINT NOT NULL, "
@@ -217,6 +217,7 @@ public final class PostgresStorage: AccountingStorage {
         let certificate = buffer(try registration.certificate.encoded())
         let label = registration.label
         let at = registration.registeredAt.rawValue
+        let role = registration.role.rawValue
         let logger = self.logger
         // The owner is looked up first for a clear answer. Two registrations of one key racing
         // past that lookup both insert, and the unique index on public_key (schema 4) fails the
@@ -228,10 +229,11 @@ public final class PostgresStorage: AccountingStorage {
                 }
                 try await connection.query(
                     """
-                    INSERT INTO devices (device_id, key_id, public_key, certificate, label, registered_at)
-                    VALUES (\(device), \(keyID), \(publicKey), \(certificate), \(label), \(at))
+                    INSERT INTO devices (device_id, key_id, public_key, certificate, label, registered_at, role)
+                    VALUES (\(device), \(keyID), \(publicKey), \(certificate), \(label), \(at), \(role))
                     ON CONFLICT (device_id) DO UPDATE SET key_id = excluded.key_id, public_key = excluded.public_key,
-                      certificate = excluded.certificate, label = excluded.label, registered_at = excluded.registered_at
+                      certificate = excluded.certificate, label = excluded.label, registered_at = excluded.registered_at,
+                      role = excluded.role
                     """, logger: logger)
                 return .registered
             }
@@ -260,22 +262,22 @@ public final class PostgresStorage: AccountingStorage {
     public func registration(of device: DeviceID) async throws -> DeviceRegistration? {
         let id = Int64(device.rawValue)
         return try await readRegistrations(
-            try await pool().query("SELECT device_id, certificate, label, registered_at FROM devices WHERE device_id = \(id)", logger: logger)
+            try await pool().query("SELECT device_id, certificate, label, registered_at, role FROM devices WHERE device_id = \(id)", logger: logger)
         ).first
     }
 
     public func registrations() async throws -> [DeviceRegistration] {
         try await readRegistrations(
-            try await pool().query("SELECT device_id, certificate, label, registered_at FROM devices ORDER BY device_id", logger: logger))
+            try await pool().query("SELECT device_id, certificate, label, registered_at, role FROM devices ORDER BY device_id", logger: logger))
     }
 
     private func readRegistrations(_ rows: PostgresRowSequence) async throws -> [DeviceRegistration] {
         var out: [DeviceRegistration] = []
-        for try await (device, certificate, label, at) in rows.decode((Int64, ByteBuffer, String, Int64).self) {
+        for try await (device, certificate, label, at, role) in rows.decode((Int64, ByteBuffer, String, Int64, String).self) {
             out.append(
                 DeviceRegistration(
                     deviceID: DeviceID(rawValue: UInt32(truncatingIfNeeded: device)), certificate: try Certificate(decoding: bytes(certificate)),
-                    label: label, registeredAt: UnixTime(at)))
+                    label: label, registeredAt: UnixTime(at), role: try DeviceRole(storedName: role)))
         }
         return out
     }
@@ -450,6 +452,49 @@ public final class PostgresStorage: AccountingStorage {
                 TamperAlarm(
                     device: UInt32(truncatingIfNeeded: device), sequence: UInt64(sequence), heldHash: Hex.encode(bytes(held)),
                     offeredHash: Hex.encode(bytes(offered)), batchRange: range, recordedAt: at))
+        }
+        return out
+    }
+
+    public func recordRefusedBatch(_ batch: RefusedBatchRecord) async throws {
+        let device = Int64(batch.device)
+        let first = Int64(clamping: batch.firstSequence)
+        let last = Int64(clamping: batch.lastSequence)
+        let previous = buffer(Hex.decode(batch.firstPreviousHash) ?? [])
+        let lastHash = buffer(Hex.decode(batch.lastHash) ?? [])
+        let held = Int64(clamping: batch.heldSequence)
+        let firstAt = batch.firstRefusedAt
+        let lastAt = batch.lastRefusedAt
+        let keep = Int64(RefusedBatchRecord.keptPerDevice - 1)
+        let logger = self.logger
+        try await pool().withTransaction(logger: logger) { connection in
+            try await connection.query(
+                """
+                INSERT INTO refused_batches (device_id, first_sequence, last_sequence, first_previous_hash, last_hash,
+                  held_sequence, first_refused_at, last_refused_at, times_offered)
+                VALUES (\(device), \(first), \(last), \(previous), \(lastHash), \(held), \(firstAt), \(lastAt), 1)
+                ON CONFLICT (device_id, first_sequence, last_sequence, last_hash)
+                  DO UPDATE SET last_refused_at = excluded.last_refused_at, times_offered = refused_batches.times_offered + 1
+                """, logger: logger)
+            try await connection.query(
+                """
+                DELETE FROM refused_batches WHERE device_id = \(device)
+                  AND id <> (SELECT MIN(id) FROM refused_batches WHERE device_id = \(device))
+                  AND id NOT IN (SELECT id FROM refused_batches WHERE device_id = \(device) ORDER BY id DESC LIMIT \(keep))
+                """, logger: logger)
+        }
+    }
+
+    public func refusedBatches() async throws -> [RefusedBatchRecord] {
+        var out: [RefusedBatchRecord] = []
+        for try await (device, first, last, previous, lastHash, held, firstAt, lastAt, times) in try await pool().query(
+            PostgresQuery(unsafeSQL: RefusedBatchRecord.selectSQL), logger: logger
+        ).decode((Int64, Int64, Int64, ByteBuffer, ByteBuffer, Int64, Int64, Int64, Int64).self) {
+            out.append(
+                RefusedBatchRecord(
+                    device: UInt32(truncatingIfNeeded: device), firstSequence: UInt64(first), lastSequence: UInt64(last),
+                    firstPreviousHash: Hex.encode(bytes(previous)), lastHash: Hex.encode(bytes(lastHash)), heldSequence: UInt64(held),
+                    firstRefusedAt: firstAt, lastRefusedAt: lastAt, timesOffered: times))
         }
         return out
     }

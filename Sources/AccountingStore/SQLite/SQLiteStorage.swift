@@ -29,10 +29,10 @@ public actor SQLiteStorage: AccountingStorage {
     /// The number of the latest commit.
     private var commitNumber = 0
 
-    /// Entries a multi-row INSERT carries: 18 parameters a row (schema 5) stay under 999, the
+    /// Entries a multi-row INSERT carries: 22 parameters a row (schema 7) stay under 999, the
     /// smallest limit an SQLite build may have; a longer batch takes several statements, the rest
     /// a shorter one.
-    static let rowsPerInsert = 55
+    static let rowsPerInsert = 45
     /// The database file.
     public let path: String
 
@@ -105,7 +105,7 @@ public actor SQLiteStorage: AccountingStorage {
         let read = try connection.prepare(
             "SELECT device_id, sequence, bytes FROM entries WHERE (device_id, sequence) > (?, ?) ORDER BY device_id, sequence LIMIT ?")
         let update = try connection.prepare(
-            "UPDATE entries SET " + EntryColumns.names.map { "\($0) = ?" }.joined(separator: ", ") + " WHERE device_id = ? AND sequence = ?")
+            "UPDATE entries SET " + EntryColumns.schema5Names.map { "\($0) = ?" }.joined(separator: ", ") + " WHERE device_id = ? AND sequence = ?")
         var cursor = (device: Int64.min, sequence: Int64.min)
         while true {
             var page: [(device: Int64, sequence: Int64, bytes: [UInt8])] = []
@@ -114,7 +114,7 @@ public actor SQLiteStorage: AccountingStorage {
             read.reset()
             for row in page {
                 guard let entry = try? LedgerEntry(canonicalBytes: row.bytes) else { continue }
-                let values = EntryColumns(entry.record).values.map { $0.map(SQLiteValue.integer) ?? .null }
+                let values = EntryColumns(entry.record).schema5Values.map { $0.map(SQLiteValue.integer) ?? .null }
                 try update.run(values + [.integer(row.device), .integer(row.sequence)])
             }
             guard page.count == Migrations.backfillPageSize, let last = page.last else { return }
@@ -181,9 +181,10 @@ public actor SQLiteStorage: AccountingStorage {
             }
             try database.prepare(
                 """
-                INSERT INTO devices (device_id, key_id, public_key, certificate, label, registered_at) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO devices (device_id, key_id, public_key, certificate, label, registered_at, role) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (device_id) DO UPDATE SET key_id = excluded.key_id, public_key = excluded.public_key,
-                  certificate = excluded.certificate, label = excluded.label, registered_at = excluded.registered_at
+                  certificate = excluded.certificate, label = excluded.label, registered_at = excluded.registered_at,
+                  role = excluded.role
                 """
             ).run(values)
             return .registered
@@ -191,17 +192,18 @@ public actor SQLiteStorage: AccountingStorage {
     }
 
     public func registration(of device: DeviceID) throws -> DeviceRegistration? {
-        try rows("SELECT device_id, certificate, label, registered_at FROM devices WHERE device_id = ?", [.integer(Int64(device.rawValue))], readRegistration).first
+        try rows("SELECT device_id, certificate, label, registered_at, role FROM devices WHERE device_id = ?", [.integer(Int64(device.rawValue))], readRegistration).first
     }
 
     public func registrations() throws -> [DeviceRegistration] {
-        try rows("SELECT device_id, certificate, label, registered_at FROM devices ORDER BY device_id", [], readRegistration)
+        try rows("SELECT device_id, certificate, label, registered_at, role FROM devices ORDER BY device_id", [], readRegistration)
     }
 
     private func readRegistration(_ row: SQLiteStatement) throws -> DeviceRegistration {
         DeviceRegistration(
             deviceID: DeviceID(rawValue: UInt32(truncatingIfNeeded: row.integer(0))),
-            certificate: try Certificate(decoding: row.blob(1)), label: row.text(2), registeredAt: UnixTime(row.integer(3)))
+            certificate: try Certificate(decoding: row.blob(1)), label: row.text(2), registeredAt: UnixTime(row.integer(3)),
+            role: try DeviceRole(storedName: row.text(4)))
     }
 
     public func head(of device: DeviceID) throws -> ChainHead {
@@ -367,6 +369,27 @@ public actor SQLiteStorage: AccountingStorage {
         }
     }
 
+    public func recordRefusedBatch(_ batch: RefusedBatchRecord) throws {
+        let device = SQLiteValue.integer(Int64(batch.device))
+        try database.write { database in
+            try database.prepare(RefusedBatchRecord.upsertSQL).run([
+                device, .integer(Int64(clamping: batch.firstSequence)), .integer(Int64(clamping: batch.lastSequence)),
+                .blob(Hex.decode(batch.firstPreviousHash) ?? []), .blob(Hex.decode(batch.lastHash) ?? []),
+                .integer(Int64(clamping: batch.heldSequence)), .integer(batch.firstRefusedAt), .integer(batch.lastRefusedAt),
+            ])
+            try database.prepare(RefusedBatchRecord.pruneSQL).run([device, device, device])
+        }
+    }
+
+    public func refusedBatches() throws -> [RefusedBatchRecord] {
+        try rows(RefusedBatchRecord.selectSQL) {
+            RefusedBatchRecord(
+                device: UInt32(truncatingIfNeeded: $0.integer(0)), firstSequence: UInt64($0.integer(1)), lastSequence: UInt64($0.integer(2)),
+                firstPreviousHash: Hex.encode($0.blob(3)), lastHash: Hex.encode($0.blob(4)), heldSequence: UInt64($0.integer(5)),
+                firstRefusedAt: $0.integer(6), lastRefusedAt: $0.integer(7), timesOffered: $0.integer(8))
+        }
+    }
+
     public func entries(matching filter: EntryFilter, after cursor: EntryCursor?, limit: Int) throws -> EntryPage {
         if let cursor, !filter.accepts(cursor) { throw StorageError(.invalidQuery, "a cursor \(cursor) of the other order than the filter's") }
         return EntryPage(entries: try storedEntries(EntrySQL.page(filter, after: cursor, limit: limit)), filter: filter, limit: limit)
@@ -480,7 +503,7 @@ public actor SQLiteStorage: AccountingStorage {
         [
             .integer(Int64(registration.deviceID.rawValue)), .integer(Int64(registration.certificate.keyID.rawValue)),
             .blob(registration.certificate.publicKey.rawRepresentation), .blob(try registration.certificate.encoded()),
-            .text(registration.label), .integer(registration.registeredAt.rawValue),
+            .text(registration.label), .integer(registration.registeredAt.rawValue), .text(registration.role.rawValue),
         ]
     }
 }

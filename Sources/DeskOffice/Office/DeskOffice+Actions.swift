@@ -19,7 +19,7 @@ extension DeskOffice {
     ) async throws -> DeskOfficeOutcome {
         try await requireRecordedCard(serial)
         let result = try await desk.renew(serial: serial, validUntil: validUntil, now: now, waiting: waiting, using: &generator)
-        return try await recordEntitlements(result, clerk: clerk)
+        return try await recordEntitlements(result, action: "renewed", clerk: clerk)
     }
 
     /// Adds a benefit (``IssuanceDesk/addEntitlement(_:serial:now:waiting:using:)``) and records it.
@@ -29,7 +29,7 @@ extension DeskOffice {
     ) async throws -> DeskOfficeOutcome {
         try await requireRecordedCard(serial)
         let result = try await desk.addEntitlement(order, serial: serial, now: now, waiting: waiting, using: &generator)
-        return try await recordEntitlements(result, clerk: clerk)
+        return try await recordEntitlements(result, action: "added", clerk: clerk)
     }
 
     /// Ends a benefit (``IssuanceDesk/endEntitlement(_:from:serial:now:waiting:using:)``) and records it.
@@ -39,17 +39,18 @@ extension DeskOffice {
     ) async throws -> DeskOfficeOutcome {
         try await requireRecordedCard(serial)
         let result = try await desk.endEntitlement(id, from: endDate, serial: serial, now: now, waiting: waiting, using: &generator)
-        return try await recordEntitlements(result, clerk: clerk)
+        return try await recordEntitlements(result, action: "ended", clerk: clerk)
     }
 
     /// Records every entitlement the card holds after `result` (the registry adds a row only for
     /// those that changed).
-    func recordEntitlements(_ result: CardActionResult, clerk: String) async throws -> DeskOfficeOutcome {
+    func recordEntitlements(_ result: CardActionResult, action: String, clerk: String) async throws -> DeskOfficeOutcome {
+        let entries = try await appendToLedger(entitlementRecords(result.entitlements, card: result.serial, action: action, at: result.at), card: result.serial)
         let written = Self.written(result.entitlements)
         let recorded = try await record(.entitlements, of: result.serial) {
             try await $0.recordEntitlements(written, on: result.serial, clerk: clerk, at: result.at)
         }
-        return DeskOfficeOutcome(card: result, recorded: recorded)
+        return DeskOfficeOutcome(card: result, recorded: recorded, ledgerEntries: entries)
     }
 
     // MARK: Top-up
@@ -63,10 +64,16 @@ extension DeskOffice {
         try await requireRecordedCard(serial)
         let result = try await desk.topUp(amountKopecks: amountKopecks, receipt: receipt, serial: serial, now: now, waiting: waiting, using: &generator)
         let number = String(receipt)
+        let entries = try await appendToLedger(
+            [
+                .purseCredit(
+                    at: result.at, card: result.serial, layout: layoutVersion, amountKopecks: Int64(amountKopecks), receipt: UInt64(receipt),
+                    balanceAfterKopecks: result.purseAfterKopecks.map(Int64.init))
+            ], card: result.serial)
         let recorded = try await record(.credit(receipt: number), of: result.serial) {
             try await $0.recordCredit(kopecks: Int64(amountKopecks), on: result.serial, receipt: number, clerk: clerk, at: result.at)
         }
-        return DeskOfficeOutcome(card: result, recorded: recorded)
+        return DeskOfficeOutcome(card: result, recorded: recorded, ledgerEntries: entries)
     }
 
     // MARK: Block, return
@@ -90,13 +97,14 @@ extension DeskOffice {
             result = try await desk.blockOnCard(reason: reason, serial: serial, now: now, waiting: waiting, using: &generator)
         }
         result.denyListReason = reason
+        let entries = try await appendToLedger([.cardBlocked(at: now, card: serial, reason: reason.rawValue)], card: serial)
         let recorded = try await record(.status(.blocked(blockReason)), of: serial) {
             try await $0.recordStatus(.blocked(blockReason), of: serial, clerk: clerk, at: now)
         }
         if let denyList {
             result.denyListReport = try await desk.reportBlock(serial, reason: reason, to: denyList)
         }
-        return DeskOfficeOutcome(card: result, recorded: recorded)
+        return DeskOfficeOutcome(card: result, recorded: recorded, ledgerEntries: entries)
     }
 
     /// Takes back a card handed in (moved away, death): blocked on the card and recorded as
@@ -106,18 +114,20 @@ extension DeskOffice {
     ) async throws -> DeskOfficeOutcome {
         try await requireRecordedCard(serial)
         let result = try await desk.returnCard(serial: serial, now: now, waiting: waiting, using: &generator)
+        let entries = try await appendToLedger([.cardReturned(at: now, card: result.serial, reason: "returned")], card: result.serial)
         let recorded = try await record(.status(.returned), of: result.serial) {
             try await $0.recordStatus(.returned, of: result.serial, clerk: clerk, at: now)
         }
-        return DeskOfficeOutcome(card: result, recorded: recorded)
+        return DeskOfficeOutcome(card: result, recorded: recorded, ledgerEntries: entries)
     }
 
     /// Deregisters a holder who moved away or died: every live card of theirs the registry knows
     /// is recorded as returned and reported for the deny list (`other`), without the card (it is
     /// usually not brought back). A card that is at the desk is better taken back with
     /// ``returnCard(serial:clerk:now:waiting:using:)`` first, which also blocks it on the card.
-    /// Erasing the person's data is the registry's separate, supervisor-only step.
-    public func deregister(_ holder: HolderID, clerk: String, now: UnixTime) async throws -> [DeskOfficeOutcome] {
+    /// Erasing the person's data is the registry's separate, supervisor-only step. `reason` goes
+    /// into the desk ledger (`moved-away`, `death`).
+    public func deregister(_ holder: HolderID, reason: String, clerk: String, now: UnixTime) async throws -> [DeskOfficeOutcome] {
         guard let registry else {
             throw DeskOfficeError(.refused, ukrainian: "без реєстру зняти з обліку неможливо", english: "deregistration needs the registry")
         }
@@ -127,6 +137,7 @@ extension DeskOffice {
         var outcomes: [DeskOfficeOutcome] = []
         for card in held.cards where card.status?.isLive ?? false {
             var result = CardActionResult(action: .return, serial: card.serial, at: now, wasAlreadyDone: false, cardWritten: false)
+            let entries = try await appendToLedger([.cardReturned(at: now, card: card.serial, reason: reason)], card: card.serial)
             let recorded = try await record(.status(.returned), of: card.serial) {
                 try await $0.recordStatus(.returned, of: card.serial, clerk: clerk, at: now)
             }
@@ -134,7 +145,7 @@ extension DeskOffice {
                 result.denyListReason = .other
                 result.denyListReport = try await desk.reportBlock(card.serial, reason: .other, to: denyList)
             }
-            outcomes.append(DeskOfficeOutcome(card: result, recorded: recorded))
+            outcomes.append(DeskOfficeOutcome(card: result, recorded: recorded, ledgerEntries: entries))
         }
         return outcomes
     }

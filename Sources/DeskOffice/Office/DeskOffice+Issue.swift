@@ -3,6 +3,7 @@ import DeskRecords
 import DeskRegistry
 import Entitlements
 import Identifiers
+import LedgerCore
 import SocialCard
 import Tariff
 
@@ -106,10 +107,17 @@ extension DeskOffice {
         result.purseAfterKopecks = contents.purseKopecks
         result.formerSerial = order.returned
         result.apduCount = apdus
-        let card = Self.issuedCard(contents)
-        let recorded = try await record(.issued(holder: order.holder), of: order.serial) {
-            try await $0.recordIssued(card, holder: order.holder, clerk: clerk, at: now)
+        var records: [LedgerRecord] = [.cardIssued(at: now, card: order.serial, layout: LayoutVersion(UInt16(contents.info.layoutVersion)), how: order.returned == nil ? "new" : "reissued")]
+        records += entitlementRecords(result.entitlements, card: order.serial, action: "added", at: now)
+        if order.purseKopecks > 0 {
+            // The purse given at issue has no receipt of its own: receipt 0 (docs/desk.md).
+            records.append(.purseCredit(at: now, card: order.serial, layout: LayoutVersion(UInt16(contents.info.layoutVersion)), amountKopecks: Int64(order.purseKopecks), receipt: 0))
         }
-        return DeskOfficeOutcome(card: result, recorded: recorded)
+        let entries = try await appendToLedger(records, card: order.serial)
+        let issued = Self.issuedCard(contents)
+        let recorded = try await record(.issued(holder: order.holder), of: order.serial) {
+            try await $0.recordIssued(issued, holder: order.holder, clerk: clerk, at: now)
+        }
+        return DeskOfficeOutcome(card: result, recorded: recorded, ledgerEntries: entries)
     }
 }

@@ -3,6 +3,7 @@ import DeskRecords
 import DeskRegistry
 import Entitlements
 import Identifiers
+import LedgerCore
 import SocialCard
 import Tariff
 
@@ -74,7 +75,7 @@ extension DeskOffice {
         _ order: ReplacementOrder, from source: ReplacementSource, reader: PlacedCardReader? = nil, clerk: String, now: UnixTime,
         waiting: () -> Void, using generator: inout some RandomNumberGenerator
     ) async throws -> DeskOfficeOutcome {
-        let office = reader.map { DeskOffice(desk: IssuanceDesk(setup: desk.setup, reader: $0), registry: registry, denyList: denyList, recorder: recorder) } ?? self
+        let office = reader.map { DeskOffice(desk: IssuanceDesk(setup: desk.setup, reader: $0), registry: registry, denyList: denyList, ledger: ledger, recorder: recorder) } ?? self
         let result = try await office.desk.issueReplacement(order, from: source, now: now, waiting: waiting, using: &generator)
         return try await office.finishReplacement(result, clerk: clerk, now: now, waiting: waiting, using: &generator)
     }
@@ -86,12 +87,22 @@ extension DeskOffice {
         guard let old = result.formerSerial else { return DeskOfficeOutcome(card: result) }
         var result = result
         var recorded: [RegistryRecord] = []
-        if recorder != nil {
+        var entries: [LedgerEntry] = []
+        if recorder != nil || ledger != nil {
+            // The new card as it really is: a re-run after a tear records the card that was made.
             let contents = try await readCard(on: desk.reader, waiting: waiting, using: &generator)
             guard contents.info.serial == result.serial else {
                 throw DeskError(.refused, ukrainian: "на зчитувачі картка \(contents.info.serial), а не нова \(result.serial)", english: "card \(contents.info.serial) is on the reader, not the new card \(result.serial)")
             }
             result.apduCount += contents.apduCount
+            let terms = contents.entitlements.map(\.terms)
+            let moved = Int64(result.amountKopecks ?? contents.purseKopecks)
+            var records: [LedgerRecord] = [
+                .cardReplaced(at: now, old: old, new: result.serial, balanceMovedKopecks: moved),
+                .cardIssued(at: now, card: result.serial, layout: LayoutVersion(UInt16(contents.info.layoutVersion)), how: "replacement"),
+            ]
+            records += entitlementRecords(terms, card: result.serial, action: "added", at: now)
+            entries = try await appendToLedger(records, card: result.serial)
             let card = Self.issuedCard(contents)
             recorded = try await record(.replacement(of: old), of: result.serial) {
                 try await $0.recordReplacement(of: old, by: card, clerk: clerk, at: now)
@@ -100,7 +111,7 @@ extension DeskOffice {
         if let denyList {
             result = try await desk.finishReplacement(result, service: denyList)
         }
-        return DeskOfficeOutcome(card: result, recorded: recorded)
+        return DeskOfficeOutcome(card: result, recorded: recorded, ledgerEntries: entries)
     }
 
     /// The whole replacement at one reader, the clerk told when to swap the cards: with the old

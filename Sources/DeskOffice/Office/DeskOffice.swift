@@ -3,6 +3,7 @@ import DeskRecords
 import DeskRegistry
 import Entitlements
 import Identifiers
+import LedgerCore
 import SocialCard
 import Tariff
 
@@ -29,17 +30,22 @@ public struct DeskOffice: Sendable {
     let recorder: (any CardEventRecorder)?
     /// The accounting service's deny-list interface, or nil when the desk is offline.
     public let denyList: (any DenyListService)?
+    /// The desk's own ledger of card-affecting actions, or nil for a desk that keeps none.
+    public let ledger: DeskLedger?
 
     /// A desk office over `desk`, recording in `registry` (nil: no records) and reporting blocks
     /// to `denyList` (nil: the clerk is told the block was not reported). `recorder` replaces the
     /// registry as the place events are recorded (tests interpose a failing one; nil: the registry).
+    /// `ledger` receives one entry per card-affecting action, durable before the action returns.
     public init(
-        desk: IssuanceDesk, registry: HolderRegistry?, denyList: (any DenyListService)? = nil, recorder: (any CardEventRecorder)? = nil
+        desk: IssuanceDesk, registry: HolderRegistry?, denyList: (any DenyListService)? = nil, ledger: DeskLedger? = nil,
+        recorder: (any CardEventRecorder)? = nil
     ) {
         self.desk = desk
         self.registry = registry
         self.recorder = recorder ?? registry
         self.denyList = denyList
+        self.ledger = ledger
     }
 
     /// The benefit categories of the desk's community.
@@ -83,11 +89,14 @@ public struct DeskOfficeOutcome: Hashable, Sendable {
     public var card: CardActionResult
     /// The registry records made or found, in order; empty when the desk keeps no registry.
     public var recorded: [RegistryRecord]
+    /// The desk-ledger entries this run appended (none when an earlier run had, or no ledger is kept).
+    public var ledgerEntries: [LedgerEntry]
 
     /// Creates an outcome.
-    public init(card: CardActionResult, recorded: [RegistryRecord] = []) {
+    public init(card: CardActionResult, recorded: [RegistryRecord] = [], ledgerEntries: [LedgerEntry] = []) {
         self.card = card
         self.recorded = recorded
+        self.ledgerEntries = ledgerEntries
     }
 
     /// Whether anything was recorded in this run (false when every record was already there).

@@ -1,5 +1,6 @@
 import Entitlements
 import Identifiers
+import TabularText
 
 /// One line of an eligibility import: a person as the social-protection registry knows them and
 /// the benefit it confirms.
@@ -64,29 +65,30 @@ public enum EligibilityCSV {
     /// Parses `bytes`; `resolveCategory` turns the category field (a code or an id) into a code;
     /// lines without `valid_from` start on `importDay`.
     public static func parse(_ bytes: [UInt8], importDay: CivilDate, resolveCategory: (String) -> CategoryCode?) throws -> [ImportedEligibility] {
-        var body = bytes[...]
-        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
-        guard let text = String(validating: body, as: UTF8.self) else {
+        let text: String
+        do {
+            text = try CSVText.decode(bytes)
+        } catch {
             throw RegistryRuleError(
                 .importRejected, ukrainian: "файл не в кодуванні UTF-8 (збережіть його як «CSV UTF-8»)",
                 english: "the file is not UTF-8 (save it as \"CSV UTF-8\")")
         }
-        let records = splitRecords(text)
-        guard let header = records.first, !header.text.isEmpty else {
-            throw RegistryRuleError(.importRejected, ukrainian: "файл порожній", english: "the file is empty")
-        }
-        let separator: Character = header.text.contains(";") ? ";" : ","
-        var problems: [ImportLineProblem] = []
-        let headerFields: [String]
+        // A quote may open anywhere in a field, as a spreadsheet reads it leniently.
+        var reader = CSVReader(text, dialect: CSVDialect(separator: CSVText.separator(of: CSVText.firstLine(of: text)), strayQuote: .opensQuote))
+        let header: CSVRecord?
         do {
-            headerFields = try fields(of: header.text, separator: separator)
+            header = try reader.next()
         } catch {
             throw RegistryRuleError(
                 .importRejected, ukrainian: "рядок 1: заголовок не читається", english: "line 1: the header cannot be read",
                 lines: [ImportLineProblem(line: 1, ukrainian: "заголовок не читається", english: "the header cannot be read")])
         }
+        guard let header, header.fields != [""] || header.hasQuotedField else {
+            throw RegistryRuleError(.importRejected, ukrainian: "файл порожній", english: "the file is empty")
+        }
+        var problems: [ImportLineProblem] = []
         var position: [Column: Int] = [:]
-        for (index, name) in headerFields.enumerated() {
+        for (index, name) in header.fields.enumerated() {
             let key = headerKey(name)
             if let column = Column.allCases.first(where: { $0.names.contains(key) }) { position[column] = index }
         }
@@ -100,14 +102,21 @@ public enum EligibilityCSV {
 
         var rows: [ImportedEligibility] = []
         var seen: [String: Int] = [:]
-        for record in records.dropFirst() where !record.text.allSatisfy(\.isWhitespace) {
+        while true {
+            let next: CSVRecord?
+            do {
+                next = try reader.next()
+            } catch {
+                // Only the last record can be unclosed: the quote runs to the end of the file.
+                problems.append(ImportLineProblem(line: error.line, ukrainian: "лапки не закрито", english: "a quote is not closed"))
+                break
+            }
+            guard let record = next else { break }
+            if !record.hasQuotedField, record.fields.count == 1, record.fields[0].allSatisfy(\.isWhitespace) { continue }
             func problem(_ ukrainian: String, _ english: String) {
                 problems.append(ImportLineProblem(line: record.line, ukrainian: ukrainian, english: english))
             }
-            guard let values = try? fields(of: record.text, separator: separator) else {
-                problem("лапки не закрито", "a quote is not closed")
-                continue
-            }
+            let values = record.fields
             func value(_ column: Column) -> String {
                 guard let index = position[column], index < values.count else { return "" }
                 return values[index].trimmingWhitespace
@@ -186,65 +195,5 @@ public enum EligibilityCSV {
             let day = Int(parts[0]), let month = Int(parts[1]), let year = Int(parts[2])
         else { return nil }
         return CivilDate(year: year, month: month, day: day)
-    }
-
-    /// Records with the line each starts on; a quoted field may hold line breaks.
-    static func splitRecords(_ text: String) -> [(line: Int, text: String)] {
-        var records: [(line: Int, text: String)] = []
-        var current = ""
-        var quoted = false
-        var line = 1
-        var start = 1
-        for character in text {
-            if character == "\"" { quoted.toggle() }
-            if character.isNewline {
-                line += 1
-                if !quoted {
-                    records.append((start, current))
-                    current = ""
-                    start = line
-                    continue
-                }
-            }
-            current.append(character)
-        }
-        if !current.isEmpty { records.append((start, current)) }
-        return records
-    }
-
-    struct UnclosedQuote: Error {}
-
-    /// The fields of one record; `""` inside quotes is one quote.
-    static func fields(of record: String, separator: Character) throws -> [String] {
-        var fields: [String] = []
-        var field = ""
-        var quoted = false
-        var characters = record.makeIterator()
-        var pending = characters.next()
-        while let character = pending {
-            pending = characters.next()
-            if quoted {
-                if character == "\"" {
-                    if pending == "\"" {
-                        field.append("\"")
-                        pending = characters.next()
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    field.append(character)
-                }
-            } else if character == "\"" {
-                quoted = true
-            } else if character == separator {
-                fields.append(field)
-                field = ""
-            } else {
-                field.append(character)
-            }
-        }
-        guard !quoted else { throw UnclosedQuote() }
-        fields.append(field)
-        return fields
     }
 }

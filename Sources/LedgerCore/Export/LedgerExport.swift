@@ -39,6 +39,22 @@ public enum LedgerExport {
         if let value = record.vehicle { object.add("vehicle", number: Int64(value.rawValue)) }
         if let value = record.relatedSequence { object.add("relatedSequence", number: value) }
         if let value = record.clockCorrectionSeconds { object.add("clockCorrectionSeconds", number: value) }
+        if let value = record.amountKopecks { object.add("amountKopecks", number: value) }
+        if let value = record.receiptNumber { object.add("receiptNumber", number: value) }
+        if let value = record.otherCardSerial { object.add("otherCard", string: value.printed) }
+        if let terms = record.entitlementTerms {
+            object.add("product", number: Int64(terms.product.rawValue))
+            object.add("validFrom", string: terms.validFrom.description)
+            object.add("validUntil", string: terms.validUntil.description)
+            if let value = terms.rideLimit { object.add("rideLimit", number: Int64(value)) }
+            if let value = terms.ridePeriod { object.add("ridePeriod", number: Int64(value.rawValue)) }
+            if let value = terms.discountPercent { object.add("discountPercent", number: Int64(value)) }
+        }
+        if let counters = record.cardCounters {
+            object.add("cardTripSequence", number: Int64(counters.tripSequence))
+            if let value = counters.countedRides { object.add("countedRides", number: Int64(value)) }
+            if let value = counters.countPeriodStart { object.add("countPeriodStart", string: value.description) }
+        }
         if !record.detail.isEmpty { object.add("detail", string: record.detail) }
         object.add("previousHash", string: entry.previousHash.hex)
         object.add("hash", string: entry.hash.hex)

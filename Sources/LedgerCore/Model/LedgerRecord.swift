@@ -35,13 +35,29 @@ public struct LedgerRecord: Hashable, Sendable {
     /// Short text for people and tools: a denial code, a bundle name, a software version. At most 1024 UTF-8 bytes.
     public var detail: String
 
+    // Format 2 fields (docs/ledger-format.md, "Format 2"): a record that sets any of them, or
+    // has a desk kind, is encoded as format 2; every other record keeps its format 1 bytes.
+
+    /// Money a desk credited or moved (a purse credit, the balance moved to a replacement card), kopecks.
+    public var amountKopecks: Int64?
+    /// The desk's receipt number for a purse credit, as printed for the citizen.
+    public var receiptNumber: UInt64?
+    /// The other card of a replacement: the new card, on the entry of the old one.
+    public var otherCardSerial: CardSerial?
+    /// What an entitlement a desk wrote gives (product, validity, limit).
+    public var entitlementTerms: WrittenEntitlementTerms?
+    /// The card's counters after the tap, as written on the card.
+    public var cardCounters: CardCounters?
+
     /// Creates a record; prefer the named constructors, which set the fields each kind needs.
     public init(
         kind: LedgerEntryKind, deviceTime: UnixTime, cardSerial: CardSerial? = nil,
         layoutVersion: LayoutVersion? = nil, entitlementID: EntitlementID? = nil, category: CategoryCode? = nil,
         fareKopecks: Int64? = nil, fullFareKopecks: Int64? = nil, purseBalanceAfterKopecks: Int64? = nil,
         route: RouteNumber? = nil, vehicle: VehicleID? = nil, relatedSequence: UInt64? = nil,
-        clockCorrectionSeconds: Int64? = nil, detail: String = ""
+        clockCorrectionSeconds: Int64? = nil, detail: String = "", amountKopecks: Int64? = nil,
+        receiptNumber: UInt64? = nil, otherCardSerial: CardSerial? = nil, entitlementTerms: WrittenEntitlementTerms? = nil,
+        cardCounters: CardCounters? = nil
     ) {
         self.kind = kind
         self.deviceTime = deviceTime
@@ -57,6 +73,21 @@ public struct LedgerRecord: Hashable, Sendable {
         self.relatedSequence = relatedSequence
         self.clockCorrectionSeconds = clockCorrectionSeconds
         self.detail = detail
+        self.amountKopecks = amountKopecks
+        self.receiptNumber = receiptNumber
+        self.otherCardSerial = otherCardSerial
+        self.entitlementTerms = entitlementTerms
+        self.cardCounters = cardCounters
+    }
+
+    /// The entry format this record is encoded in: 2 for a desk kind or any format 2 field, else 1.
+    ///
+    /// Decided by the record alone, so one record has exactly one encoding.
+    public var format: UInt8 {
+        if kind.minimumFormat >= 2 { return 2 }
+        let usesExtension = amountKopecks != nil || receiptNumber != nil || otherCardSerial != nil
+            || entitlementTerms != nil || cardCounters != nil
+        return usesExtension ? 2 : 1
     }
 }
 
@@ -159,5 +190,57 @@ extension LedgerRecord {
         LedgerRecord(
             kind: .clockAdjusted, deviceTime: newTime, clockCorrectionSeconds: newTime.seconds(since: oldTime),
             detail: source)
+    }
+}
+
+// MARK: Desk actions (kinds 13–18, format 2)
+
+extension LedgerRecord {
+    /// A desk personalized `card` with `layout` (a factory card or a returned one); `detail` says
+    /// which (`new`, `reissued`). The card's starting trip counter, when known, lets reconciliation
+    /// accept a counter that starts again from it.
+    public static func cardIssued(
+        at time: UnixTime, card: CardSerial, layout: LayoutVersion, how: String = "new", counters: CardCounters? = nil
+    ) -> LedgerRecord {
+        LedgerRecord(kind: .cardIssued, deviceTime: time, cardSerial: card, layoutVersion: layout, detail: how, cardCounters: counters)
+    }
+
+    /// A desk credited `amountKopecks` to `card`'s purse under receipt `receipt`; `balanceAfter`
+    /// when the desk read it back from the card.
+    public static func purseCredit(
+        at time: UnixTime, card: CardSerial, layout: LayoutVersion? = nil, amountKopecks: Int64, receipt: UInt64,
+        balanceAfterKopecks: Int64? = nil
+    ) -> LedgerRecord {
+        LedgerRecord(
+            kind: .purseCredit, deviceTime: time, cardSerial: card, layoutVersion: layout,
+            purseBalanceAfterKopecks: balanceAfterKopecks, amountKopecks: amountKopecks, receiptNumber: receipt)
+    }
+
+    /// A desk wrote (`added`, `renewed`) or ended (`ended`) entitlement `entitlement` on `card`.
+    public static func entitlementWritten(
+        at time: UnixTime, card: CardSerial, layout: LayoutVersion, entitlement: EntitlementID, category: CategoryCode,
+        terms: WrittenEntitlementTerms, action: String = "added"
+    ) -> LedgerRecord {
+        LedgerRecord(
+            kind: .entitlementWritten, deviceTime: time, cardSerial: card, layoutVersion: layout,
+            entitlementID: entitlement, category: category, detail: action, entitlementTerms: terms)
+    }
+
+    /// A desk blocked `card`; `reason` is the deny-list reason (`lost`, `stolen`, `fraud`, `replaced`, `other`).
+    public static func cardBlocked(at time: UnixTime, card: CardSerial, reason: String) -> LedgerRecord {
+        LedgerRecord(kind: .cardBlocked, deviceTime: time, cardSerial: card, detail: reason)
+    }
+
+    /// A desk replaced `old` with `new`, moving `balanceMovedKopecks` (the old card's last known balance).
+    public static func cardReplaced(
+        at time: UnixTime, old: CardSerial, new: CardSerial, balanceMovedKopecks: Int64
+    ) -> LedgerRecord {
+        LedgerRecord(
+            kind: .cardReplaced, deviceTime: time, cardSerial: old, amountKopecks: balanceMovedKopecks, otherCardSerial: new)
+    }
+
+    /// A desk took `card` back; `reason` says why (`moved-away`, `death`, `returned`).
+    public static func cardReturned(at time: UnixTime, card: CardSerial, reason: String) -> LedgerRecord {
+        LedgerRecord(kind: .cardReturned, deviceTime: time, cardSerial: card, detail: reason)
     }
 }

@@ -18,8 +18,9 @@ import Foundation
 /// (docs/reconcile-tool.md, "An auditor's directory").
 ///
 /// Layout: `ledgers/device-N.jsonl` (the export format; entry lines read from the service add
-/// `receivedAt`, Unix seconds), `alarms.json`, `closings.json`, `reference.json` (the period's
-/// reference snapshot). A device's own export, without `receivedAt`, is read too: its entries
+/// `receivedAt`, Unix seconds), `alarms.json`, `refused-batches.json` (batches refused after a
+/// hole, the evidence of gaps), `devices.json` (each device's role: which are desks),
+/// `closings.json`, `reference.json` (the period's reference snapshot). Files absent are empty. A device's own export, without `receivedAt`, is read too: its entries
 /// are then never late.
 public enum ExportDirectory {
     /// Writes the directory for `period` from `storage`, and the tariff bundles to `bundles`.
@@ -50,6 +51,9 @@ public enum ExportDirectory {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         try encoder.encode(try await storage.alarms()).write(to: URL(fileURLWithPath: "\(directory)/alarms.json"))
+        try encoder.encode(try await storage.refusedBatches()).write(to: URL(fileURLWithPath: "\(directory)/refused-batches.json"))
+        let roles = registrations.values.sorted { $0.deviceID < $1.deviceID }.map { ExportedDeviceRole(device: $0.deviceID.rawValue, role: $0.role) }
+        try encoder.encode(roles).write(to: URL(fileURLWithPath: "\(directory)/devices.json"))
         try encoder.encode(try await storage.periodCloses()).write(to: URL(fileURLWithPath: "\(directory)/closings.json"))
         let snapshot = try await storage.referenceData(for: period.start..<period.end, dates: period.firstDay...period.lastDay, cards: nil)
         try encoder.encode(snapshot).write(to: URL(fileURLWithPath: "\(directory)/reference.json"))
@@ -80,6 +84,10 @@ public enum ExportDirectory {
         let frozen = try thisClose.map { try ClosingRecord(decoding: $0.record) }
         let previous = try previousClose.map { try ClosingRecord(decoding: $0.record) }
         let alarms = InputAssembly.alarms(try read([TamperAlarm].self, "alarms.json", default: []), until: thisClose?.closedAt)
+        let refused = InputAssembly.refusedBatches(try read([RefusedBatchRecord].self, "refused-batches.json", default: []), until: thisClose?.closedAt)
+        let roles = Dictionary(
+            try read([ExportedDeviceRole].self, "devices.json", default: []).map { (DeviceID(rawValue: $0.device), $0.role) },
+            uniquingKeysWith: { first, _ in first })
         let window = DeviceTimeWindow(from: period.start, to: period.end, marginSeconds: options.contextSeconds)
         var devices: [DeviceLedger] = []
         var heads: [ClosingRecord.DeviceHead] = []
@@ -106,7 +114,8 @@ public enum ExportDirectory {
             devices.append(
                 DeviceLedger(
                     device: device, entries: entries, heldHead: head, heldHeadDeviceTime: head.sequence > 0 ? headTime : nil, receiptSequence: receipt,
-                    checkpointSequence: receipt, tamperAlarms: alarms[device] ?? [], refusedBatches: []))
+                    checkpointSequence: receipt, tamperAlarms: alarms[device] ?? [],
+                    refusedBatches: (refused[device] ?? []).filter { $0.lastSequence > head.sequence }, role: roles[device] ?? .validator))
             heads.append(ClosingRecord.DeviceHead(device: device.rawValue, sequence: head.sequence, hash: head.hash.hex, receiptSequence: receipt))
         }
         let empty = ReferenceSnapshot(
@@ -190,4 +199,10 @@ struct ExportedLedger {
         self.entries = entries
         self.receiptSequence = receipt
     }
+}
+
+/// One line of an export directory's `devices.json`: a device and what it is registered as.
+struct ExportedDeviceRole: Codable, Hashable {
+    var device: UInt32
+    var role: DeviceRole
 }

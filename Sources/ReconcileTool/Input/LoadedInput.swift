@@ -74,6 +74,18 @@ enum InputAssembly {
         return (this, previous)
     }
 
+    /// The batches the service refused after a hole, as the module's records: those offered by
+    /// `until` (a closed period's close), beyond the device's head `heads` gives (a hole filled
+    /// since is no gap).
+    static func refusedBatches(_ batches: [RefusedBatchRecord], until: UnixTime?) -> [DeviceID: [RefusedBatch]] {
+        var out: [DeviceID: [RefusedBatch]] = [:]
+        for batch in batches where until.map({ batch.firstRefusedAt <= $0.rawValue }) ?? true {
+            out[DeviceID(rawValue: batch.device), default: []].append(
+                RefusedBatch(firstSequence: batch.firstSequence, lastSequence: batch.lastSequence, offeredAt: UnixTime(batch.firstRefusedAt)))
+        }
+        return out
+    }
+
     /// The tamper alarms of the store as the module's records (those raised by `until`, if given).
     static func alarms(_ alarms: [TamperAlarm], until: UnixTime?) -> [DeviceID: [TamperAlarmRecord]] {
         var out: [DeviceID: [TamperAlarmRecord]] = [:]

@@ -27,6 +27,8 @@ public enum StoreInput {
         let previous = try previousClose.map { try ClosingRecord(decoding: $0.record) }
         let window = DeviceTimeWindow(from: period.start, to: period.end, marginSeconds: options.contextSeconds)
         let alarms = InputAssembly.alarms(try await storage.alarms(), until: thisClose?.closedAt)
+        let refused = InputAssembly.refusedBatches(try await storage.refusedBatches(), until: thisClose?.closedAt)
+        let roles = Dictionary(uniqueKeysWithValues: try await storage.registrations().map { ($0.deviceID, $0.role) })
         var devices: [DeviceLedger] = []
         var heads: [ClosingRecord.DeviceHead] = []
         for state in try await storage.deviceLedgerStates() {
@@ -55,7 +57,8 @@ public enum StoreInput {
             devices.append(
                 DeviceLedger(
                     device: device, entries: entries, heldHead: head, heldHeadDeviceTime: headTime, receiptSequence: receipt,
-                    checkpointSequence: receipt, tamperAlarms: alarms[device] ?? [], refusedBatches: []))
+                    checkpointSequence: receipt, tamperAlarms: alarms[device] ?? [],
+                    refusedBatches: (refused[device] ?? []).filter { $0.lastSequence > head.sequence }, role: roles[device] ?? .validator))
             heads.append(ClosingRecord.DeviceHead(device: device.rawValue, sequence: head.sequence, hash: head.hash.hex, receiptSequence: receipt))
         }
         let snapshot = try await storage.referenceData(for: period.start..<period.end, dates: period.firstDay...period.lastDay, cards: nil)

@@ -1,6 +1,7 @@
 import AccountingCore
 import Entitlements
 import Identifiers
+import TabularText
 
 /// A carrier's own monthly claim as a CSV file: route, date, category, rides, amount.
 ///
@@ -25,21 +26,32 @@ public enum CarrierClaimFile {
 
     /// Reads a claim of `carrier` from the file's bytes.
     public static func parse(_ bytes: [UInt8], carrier: CarrierID) throws -> [ClaimLine] {
-        var body = bytes[...]
-        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        let text: String
+        do {
+            text = try CSVText.decode(bytes)
+        } catch {
+            throw ReconciliationError(.invalidClaim, "line \(error.line): not UTF-8 text")
+        }
+        // Lines of only blanks and separators are skipped, also before the first line, whose
+        // separator the file uses.
+        func isEmpty(_ text: some StringProtocol) -> Bool { text.allSatisfy { $0 == " " || $0 == "\t" || $0 == ";" || $0 == "," } }
+        var firstLine = Substring("")
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) where !isEmpty(line) {
+            firstLine = line
+            break
+        }
+        // A claim line is one line: a quote must close on it and may not stand inside a field.
+        let dialect = CSVDialect(separator: CSVText.separator(of: firstLine), strayQuote: .refused, lineBreaksInQuotes: false)
         var rows: [(line: Int, fields: [String])] = []
-        var separator: Character?
-        for (index, rawLine) in body.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
-            let number = index + 1
-            var lineBytes = rawLine
-            if lineBytes.last == 0x0D { lineBytes = lineBytes.dropLast() }
-            guard let text = String(validating: lineBytes, as: UTF8.self) else {
-                throw ReconciliationError(.invalidClaim, "line \(number): not UTF-8 text")
+        do {
+            for record in try CSVReader.records(text, dialect: dialect) where record.hasQuotedField || !record.fields.allSatisfy(isEmpty) {
+                rows.append((record.line, record.fields))
             }
-            if text.allSatisfy({ $0 == " " || $0 == "\t" || $0 == ";" || $0 == "," }) { continue }
-            let chosen = separator ?? (text.contains(";") ? ";" : ",")
-            separator = chosen
-            rows.append((number, try fields(of: text, separator: chosen, line: number)))
+        } catch {
+            switch error.kind {
+            case .unclosedQuote: throw ReconciliationError(.invalidClaim, "line \(error.line): a quoted field is not closed")
+            case .quoteInsideField: throw ReconciliationError(.invalidClaim, "line \(error.line): a quote inside an unquoted field")
+            }
         }
         guard let first = rows.first else { return [] }
 
@@ -77,47 +89,6 @@ public enum CarrierClaimFile {
                 carrier: carrier, route: RouteNumber(route), date: date, category: CategoryCode(category), rides: rides, amountKopecks: amount,
                 sourceLine: row.line)
         }
-    }
-
-    /// Splits one line into fields; a field may be quoted, with `""` standing for a quote.
-    static func fields(of line: String, separator: Character, line number: Int) throws -> [String] {
-        var fields: [String] = []
-        var current = ""
-        var quoted = false
-        var wasQuoted = false
-        var characters = line.makeIterator()
-        var pending = characters.next()
-        while let character = pending {
-            pending = characters.next()
-            if quoted {
-                if character == "\"" {
-                    if pending == "\"" {
-                        current.append("\"")
-                        pending = characters.next()
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    current.append(character)
-                }
-            } else if character == "\"" {
-                guard current.trimmingSpaces.isEmpty, !wasQuoted else {
-                    throw ReconciliationError(.invalidClaim, "line \(number): a quote inside an unquoted field")
-                }
-                current = ""
-                quoted = true
-                wasQuoted = true
-            } else if character == separator {
-                fields.append(current)
-                current = ""
-                wasQuoted = false
-            } else {
-                current.append(character)
-            }
-        }
-        guard !quoted else { throw ReconciliationError(.invalidClaim, "line \(number): a quoted field is not closed") }
-        fields.append(current)
-        return fields
     }
 
     /// The column order a header row gives, `nil` when the row is data (its rides field is a

@@ -74,7 +74,7 @@ public struct RefusedBatch: Hashable, Sendable, Codable {
     }
 }
 
-/// Everything known about one validator's chain: the entries held, how far signed statements
+/// Everything known about one device's chain (a validator's or a desk's): the entries held, how far signed statements
 /// cover it, and the evidence of trouble around it.
 ///
 /// `entries` need not start at 1: a loader passes the held entries the period needs (those
@@ -100,12 +100,17 @@ public struct DeviceLedger: Hashable, Sendable {
     public var tamperAlarms: [TamperAlarmRecord]
     /// Later batches the device offered and the service refused for a gap, if known.
     public var refusedBatches: [RefusedBatch]
+    /// What the device is registered as: only a desk's card and purse actions count as desk
+    /// evidence (docs/reconciliation.md, "Desk ledgers").
+    public var role: DeviceRole
 
     /// Creates a device's ledger input.
     public init(
         device: DeviceID, entries: [HeldEntry], heldHead: ChainHead, heldHeadDeviceTime: UnixTime? = nil, receiptSequence: UInt64? = nil,
-        checkpointSequence: UInt64? = nil, tamperAlarms: [TamperAlarmRecord] = [], refusedBatches: [RefusedBatch] = []
+        checkpointSequence: UInt64? = nil, tamperAlarms: [TamperAlarmRecord] = [], refusedBatches: [RefusedBatch] = [],
+        role: DeviceRole = .validator
     ) {
+        self.role = role
         self.device = device
         self.entries = entries
         self.heldHead = heldHead

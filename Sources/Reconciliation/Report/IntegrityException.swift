@@ -29,8 +29,12 @@ public enum ExceptionKind: String, Hashable, Sendable, Codable, CaseIterable, Co
     case duplicate = "duplicate"
     /// The same card on two vehicles closer in time than travel between them allows.
     case cloneTwoVehicles = "clone-two-vehicles"
-    /// The card's purse balance rose between two taps without a desk credit.
+    /// The card's purse balance rose between two taps without a desk credit (credits imported: no desk ledger).
     case clonePurseRose = "clone-purse-rose"
+    /// The card's purse balance rose between two taps and no desk's ledger records a credit.
+    case forgedCredit = "forged-credit"
+    /// The card's tap counter went backwards (or repeated) between two taps with no desk issue between.
+    case cloneCounterBackwards = "clone-counter-backwards"
     /// A ride on a card after its deny listing took effect.
     case rideAfterDenyListing = "ride-after-deny-listing"
     /// A ride beyond the entitlement's ride limit for its period.
@@ -73,6 +77,10 @@ public enum Evidence: Hashable, Sendable, Codable {
     case twoVehicles(first: VehicleID, second: VehicleID, seconds: Int64)
     /// The purse balance before and after, and the desk credits between.
     case purseBalance(previousAfterKopecks: Int64, debitKopecks: Int64, balanceAfterKopecks: Int64, creditsKopecks: Int64)
+    /// Where the credits a purse was checked against came from: `desk-ledger` or `import`.
+    case creditEvidence(String)
+    /// The card's tap counter at an earlier tap and at this one (format 2 card counters).
+    case tripCounter(previous: EntryReference, previousCounter: UInt32, counter: UInt32)
     /// The card's deny listing: reason and when it took effect.
     case denyListing(reason: String, effectiveAt: UnixTime)
     /// The entitlement's limit, period start and the ride's number in it.
@@ -96,6 +104,8 @@ public enum Evidence: Hashable, Sendable, Codable {
         case .sameRide: "same-ride"
         case .twoVehicles: "two-vehicles"
         case .purseBalance: "purse-balance"
+        case .creditEvidence: "credit-evidence"
+        case .tripCounter: "trip-counter"
         case .denyListing: "deny-listing"
         case .rideLimit: "ride-limit"
         case .entitlementValidity: "entitlement-validity"

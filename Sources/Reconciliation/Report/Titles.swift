@@ -17,6 +17,8 @@ extension ExceptionKind {
         case .duplicate: LocalizedText(uk: "Повторний запис поїздки", en: "Duplicate ride")
         case .cloneTwoVehicles: LocalizedText(uk: "Можливий клон: картка у двох транспортних засобах", en: "Clone suspect: card on two vehicles")
         case .clonePurseRose: LocalizedText(uk: "Можливий клон: баланс гаманця зріс без поповнення", en: "Clone suspect: purse balance rose without a credit")
+        case .forgedCredit: LocalizedText(uk: "Підроблене поповнення: баланс зріс, а каса поповнення не записала", en: "Forged credit: the balance rose with no desk credit recorded")
+        case .cloneCounterBackwards: LocalizedText(uk: "Можливий клон: лічильник поїздок картки пішов назад", en: "Clone suspect: the card's tap counter went backwards")
         case .rideAfterDenyListing: LocalizedText(uk: "Поїздка після внесення картки до стоп-списку", en: "Ride after the card's deny listing")
         case .overRideLimit: LocalizedText(uk: "Перевищено ліміт поїздок", en: "Ride limit exceeded")
         case .entitlementNotValid: LocalizedText(uk: "Пільга недійсна на дату поїздки", en: "Entitlement not valid on the ride's date")

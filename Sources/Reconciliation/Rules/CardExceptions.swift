@@ -80,7 +80,7 @@ extension Reconciler {
     /// dates, and rides on unassigned devices.
     func rideExceptions(
         rides: [Ride], duplicates: [(duplicate: Ride, original: Ride)], purse: [PurseMovement], assessments: [EntryReference: Assessment],
-        breaches: [EntryReference: LimitBreach], bases: [EntryReference: FareBasis], checkEntitlements: Bool
+        breaches: [EntryReference: LimitBreach], bases: [EntryReference: FareBasis], checkEntitlements: Bool, deskEntries: [HeldEntry] = []
     ) -> [IntegrityException] {
         var exceptions: [IntegrityException] = []
         let atStake = { (ride: Ride) -> Int64 in
@@ -113,25 +113,8 @@ extension Reconciler {
             }
         }
 
-        let movementsByCard = Dictionary(grouping: purse, by: \.card)
-        let creditsByCard = Dictionary(grouping: reference.purseCredits, by: \.card)
-        for card in movementsByCard.keys.sorted() {
-            for rise in purseRises(ofCardMovements: movementsByCard[card]!, credits: creditsByCard[card] ?? [])
-            where period.contains(rise.current.time) {
-                exceptions.append(
-                    IntegrityException(
-                        kind: .clonePurseRose, device: rise.current.reference.device, card: card, entries: [rise.previous.reference, rise.current.reference],
-                        evidence: [
-                            .purseBalance(
-                                previousAfterKopecks: rise.previous.balanceAfter, debitKopecks: rise.current.amount, balanceAfterKopecks: rise.current.balanceAfter,
-                                creditsKopecks: rise.credits)
-                        ],
-                        amountAtStakeKopecks: rise.excess,
-                        text: LocalizedText(
-                            uk: "Картка \(card.printed): баланс гаманця зріс на \(Money.uk(rise.excess)) без поповнення в касі: можливий клон.",
-                            en: "Card \(card.printed): the purse balance rose by \(Money.en(rise.excess)) without a desk credit: a clone suspect.")))
-            }
-        }
+        // Purse rises: against the desks' ledgers or the imported credits (DeskLedgers.swift).
+        exceptions += purseExceptions(purse, desk: deskActions(in: deskEntries, desks: deskDevices))
 
         // Rides after deny listing, grouped by card and device.
         var denied: [CardDevice: [Ride]] = [:]

@@ -462,6 +462,10 @@ enum EvidenceText {
         case .purseBalance(let previous, let debit, let after, let credits):
             "баланс після попередньої \(NumberFormat.excelMoney(kopecks: previous)), списано \(NumberFormat.excelMoney(kopecks: debit)), "
                 + "баланс \(NumberFormat.excelMoney(kopecks: after)), поповнення \(NumberFormat.excelMoney(kopecks: credits)) грн"
+        case .creditEvidence(let source):
+            source == "desk-ledger" ? "поповнення за журналами кас" : "поповнення за імпортом"
+        case .tripCounter(let previous, let previousCounter, let counter):
+            "лічильник картки \(counter) після \(previousCounter) у записі \(previous)"
         case .denyListing(let reason, let effectiveAt):
             "стоп-список з \(time(effectiveAt, zone)): \(reason)"
         case .rideLimit(let entitlement, let limit, let periodStart, let rideNumber):

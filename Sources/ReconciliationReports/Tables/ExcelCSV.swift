@@ -1,3 +1,5 @@
+import TabularText
+
 /// CSV as Excel with a Ukrainian locale opens it by a double click, without an import wizard.
 ///
 /// UTF-8 with a byte order mark (without it Excel reads the bytes as Windows-1251 and the
@@ -13,16 +15,16 @@
 /// change to a value; docs/reconciliation-reports.md tells an auditor to expect it.
 public enum ExcelCSV {
     /// The byte order mark every file starts with.
-    public static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+    public static let byteOrderMark: [UInt8] = CSVText.byteOrderMark
 
     /// The table as a CSV file: the header row (`Українська / English`), then the data rows.
     public static func encode(_ table: ReportTable) -> [UInt8] {
-        var text = ""
-        append(record: table.columns.map { field(forText: $0.title.both) }, to: &text)
+        var writer = CSVWriter(separator: ";")
+        writer.append(encodedRecord: table.columns.map { field(forText: $0.title.both) })
         for row in table.rows {
-            append(record: row.map(field(for:)), to: &text)
+            writer.append(encodedRecord: row.map(field(for:)))
         }
-        return byteOrderMark + Array(text.utf8)
+        return writer.bytes
     }
 
     /// The field text for one cell, quoted where needed.
@@ -45,28 +47,8 @@ public enum ExcelCSV {
         if let first = value.unicodeScalars.first, formulaStarts.contains(first) {
             value = "'" + value
         }
-        let needsQuotes =
-            value.unicodeScalars.contains { $0 == ";" || $0 == "\"" || $0 == "\r" || $0 == "\n" }
-            || value.unicodeScalars.first == " " || value.unicodeScalars.last == " "
-        guard needsQuotes else { return value }
-        return "\"" + value.replacingQuotes() + "\""
+        return CSVWriter(separator: ";").field(value)
     }
 
     static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
-
-    static func append(record fields: [String], to text: inout String) {
-        text += fields.joined(separator: ";")
-        text += "\r\n"
-    }
-}
-
-extension String {
-    fileprivate func replacingQuotes() -> String {
-        var result = ""
-        result.reserveCapacity(utf8.count + 2)
-        for character in unicodeScalars {
-            if character == "\"" { result += "\"\"" } else { result.unicodeScalars.append(character) }
-        }
-        return result
-    }
 }

@@ -1,0 +1,84 @@
+import Entitlements
+import Identifiers
+import LedgerCore
+
+/// A committed tap of a card with the tap counter the card held after it (format 2 card counters).
+struct CounterTap: Hashable, Sendable {
+    var reference: EntryReference
+    var card: CardSerial
+    var time: UnixTime
+    var receivedAt: UnixTime?
+    var counter: UInt32
+
+    var device: DeviceID { reference.device }
+}
+
+/// Two taps of one card, in time order, where the later one's counter is not ahead of the earlier
+/// one's: one physical card only counts up, so two cards answer to this serial.
+struct CounterRegression: Hashable, Sendable {
+    var earlier: CounterTap
+    var later: CounterTap
+}
+
+/// The charge entries (3, 4, 5) that carry the card's counter, one per tap, by card in (device
+/// time, device, sequence) order. A tap's charges (a ride and a purse debit) carry the same
+/// counter on the same device: they are one tap.
+func counterTapsByCard(_ entries: [HeldEntry]) -> [CardSerial: [CounterTap]] {
+    var taps: [CardSerial: [CounterTap]] = [:]
+    for held in entries {
+        let record = held.entry.record
+        guard [.rideAccepted, .benefitUse, .purseDebit].contains(record.kind), let card = record.cardSerial,
+            let counters = record.cardCounters
+        else { continue }
+        taps[card, default: []].append(
+            CounterTap(
+                reference: EntryReference(device: held.entry.deviceID, sequence: held.entry.sequence), card: card, time: record.deviceTime,
+                receivedAt: held.receivedAt, counter: counters.tripSequence))
+    }
+    for card in taps.keys {
+        let sorted = taps[card]!.sorted { ($0.time, $0.reference) < ($1.time, $1.reference) }
+        var distinct: [CounterTap] = []
+        for tap in sorted {
+            if let last = distinct.last, last.device == tap.device, last.counter == tap.counter { continue }
+            distinct.append(tap)
+        }
+        taps[card] = distinct
+    }
+    return taps
+}
+
+/// The counter regressions in one card's taps: consecutive taps whose counters, read modulo
+/// 65536 as the card keeps them, do not move forward by 1 to 32767, unless the card was issued
+/// (again) at a desk between the two (`issues`: the desk's `card-issued` times for the card).
+func counterRegressions(ofCardTaps taps: [CounterTap], issues: [UnixTime]) -> [CounterRegression] {
+    zip(taps, taps.dropFirst()).compactMap { earlier, later in
+        let forward = UInt16(truncatingIfNeeded: later.counter) &- UInt16(truncatingIfNeeded: earlier.counter)
+        guard forward == 0 || forward >= 0x8000 else { return nil }
+        guard !issues.contains(where: { $0 > earlier.time && $0 <= later.time }) else { return nil }
+        return CounterRegression(earlier: earlier, later: later)
+    }
+}
+
+extension Reconciler {
+    /// `clone-counter-backwards`: a card's tap counter went backwards or repeated between two taps
+    /// with no desk issue between them (docs/reconciliation.md, "Clone suspects").
+    func counterExceptions(_ entries: [HeldEntry], desk: DeskActions, compensationOf: (EntryReference) -> Int64) -> [IntegrityException] {
+        let tapsByCard = counterTapsByCard(entries)
+        var exceptions: [IntegrityException] = []
+        for card in tapsByCard.keys.sorted() {
+            for regression in counterRegressions(ofCardTaps: tapsByCard[card]!, issues: desk.issues[card] ?? [])
+            where isReportable(regression.later.time, receivedAt: regression.later.receivedAt) {
+                let earlier = regression.earlier, later = regression.later
+                exceptions.append(
+                    IntegrityException(
+                        kind: .cloneCounterBackwards, device: later.device, card: card, entries: [earlier.reference, later.reference],
+                        evidence: [.tripCounter(previous: earlier.reference, previousCounter: earlier.counter, counter: later.counter)],
+                        amountAtStakeKopecks: compensationOf(later.reference),
+                        text: LocalizedText(
+                            uk: "Картка \(card.printed): лічильник поїздок \(later.counter) після \(earlier.counter) без видачі картки в касі між ними: можливий клон.",
+                            en: "Card \(card.printed): tap counter \(later.counter) after \(earlier.counter) with no desk issue between: a clone suspect.")))
+            }
+        }
+        return exceptions
+    }
+}
