@@ -76,7 +76,7 @@ final class RecordingActions: DeskCardActions {
     }
     func finishReplacement(_ order: ReplacementOrder, clerk: String, now: UnixTime) async throws -> DeskActionOutcome { outcome("replace-2", order.newSerial) }
     func returnCard(_ serial: CardSerial, reason: ReturnReason, clerk: String, now: UnixTime) async throws -> DeskActionOutcome { outcome("return \(reason.rawValue)", serial) }
-    func deregister(_ holder: HolderID, clerk: String, now: UnixTime) async throws -> [DeskActionOutcome] {
+    func deregister(_ holder: HolderID, reason: ReturnReason, clerk: String, now: UnixTime) async throws -> [DeskActionOutcome] {
         calls.withLock { $0.append("deregister \(holder)") }
         return []
     }

@@ -87,7 +87,7 @@ public protocol DeskCardActions: Sendable {
     func returnCard(_ serial: CardSerial, reason: ReturnReason, clerk: String, now: UnixTime) async throws -> DeskActionOutcome
     /// Deregisters a holder (death, moving away): every live card recorded as returned and
     /// reported for the deny list, without the card.
-    func deregister(_ holder: HolderID, clerk: String, now: UnixTime) async throws -> [DeskActionOutcome]
+    func deregister(_ holder: HolderID, reason: ReturnReason, clerk: String, now: UnixTime) async throws -> [DeskActionOutcome]
     /// Reads the card on the reader for a dispute: the printable statement.
     func readForDispute(deskName: String, now: UnixTime) async throws -> DeskActionOutcome
     /// What is on the reader now (no card is not a failure).

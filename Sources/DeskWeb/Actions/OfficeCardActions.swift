@@ -107,8 +107,8 @@ public final class OfficeCardActions: DeskCardActions {
         }
     }
 
-    public func deregister(_ holder: HolderID, clerk: String, now: UnixTime) async throws -> [DeskActionOutcome] {
-        try await lock.turn { try await office.deregister(holder, clerk: clerk, now: now).map { outcome($0) } }
+    public func deregister(_ holder: HolderID, reason: ReturnReason, clerk: String, now: UnixTime) async throws -> [DeskActionOutcome] {
+        try await lock.turn { try await office.deregister(holder, reason: reason.rawValue, clerk: clerk, now: now).map { outcome($0) } }
     }
 
     public func readForDispute(deskName: String, now: UnixTime) async throws -> DeskActionOutcome {

@@ -224,7 +224,7 @@ extension DeskWebApp {
         let staff = try context.requireStaff()
         let outcomes: [DeskActionOutcome]
         do {
-            outcomes = try await actions.deregister(id, clerk: staff.username, now: clock())
+            outcomes = try await actions.deregister(id, reason: reason, clerk: staff.username, now: clock())
         } catch {
             let failure = StaffFacingError(error)
             try await audit(context, action: "holder.deregister", subject: "holder \(id)", detail: failure.english, outcome: failure.kind == .systemFailure ? "failed" : "refused")
