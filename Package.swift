@@ -23,6 +23,7 @@ let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
+let bcrypt: Target.Dependency = .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")
 
 let package = Package(
     name: "HromadaCard",
@@ -64,6 +65,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         // MARK: Pure layers (no I/O, no clock, no randomness)
@@ -238,6 +240,13 @@ let package = Package(
         /// Terminal output shared by the command-line programs: standard error, buffered output.
         .target(name: "Console"),
 
+        /// The desk's web app (`hromada-desk serve`): staff login and sessions, CSRF, the audit
+        /// log, server-rendered pages in Ukrainian and English over the registry and the desk.
+        .target(
+            name: "DeskWeb",
+            dependencies: ["Desk", "DeskOffice", "DeskRegistry", "SocialCard", "Entitlements", "Identifiers", "Tariff", "Bundles", crypto, hummingbird, bcrypt, logging]
+        ),
+
         // MARK: Executables (thin: parse arguments, build the pieces, call library code)
 
         .executableTarget(name: "hromada-vcard", dependencies: ["Console", "Identifiers", "VirtualCard", argumentParser]),
@@ -252,7 +261,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "hromada-desk",
-            dependencies: ["Console", "Desk", "DeskOffice", "DeskRegistry", "DeskRecords", "CommunityKeys", "SocialCard", "Entitlements", "Identifiers", "Tariff", argumentParser]
+            dependencies: [
+                "Console", "Desk", "DeskOffice", "DeskRegistry", "DeskRecords", "DeskWeb", "CommunityKeys", "SocialCard", "Entitlements", "Identifiers", "Tariff",
+                argumentParser, hummingbird, bcrypt,
+            ]
         ),
 
         .executableTarget(
@@ -413,6 +425,13 @@ let package = Package(
             dependencies: [
                 "StorageTesting", "ReconciliationSimulator", "ReconcileTool", "Reconciliation", "AccountingService", "AccountingStore", "AccountingCore",
                 "LedgerCore", "Entitlements", "Identifiers", "CommunityKeys", crypto, hummingbird, hummingbirdTesting, logging,
+            ]
+        ),
+        .testTarget(
+            name: "DeskWebTests",
+            dependencies: [
+                "DeskWeb", "Desk", "DeskOffice", "DeskRegistry", "SocialCard", "CommunityKeys", "Entitlements", "Identifiers", "Tariff", "VirtualCard",
+                "TestBedSupport", "BrowserTesting", hummingbird, hummingbirdTesting, bcrypt, crypto, logging,
             ]
         ),
         .testTarget(

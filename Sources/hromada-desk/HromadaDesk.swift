@@ -29,6 +29,7 @@ struct HromadaDesk: AsyncParsableCommand {
             Issue.self, Upgrade.self, Read.self,
             Renew.self, EntitlementCommand.self, TopUp.self, Block.self, Replace.self, Return.self, Reissue.self,
             HolderCommand.self, EligibilityCommand.self, WorklistCommand.self, RegistryCommand.self, Upload.self, BatchCommand.self,
+            Serve.self, StaffCommand.self,
         ])
 
     /// Asks the operator, on standard error, to place the card.

@@ -29,6 +29,9 @@ enum RegistrySchema {
     /// Tables whose rows are never changed or deleted once written.
     static let appendOnlyTables = ["card_status_history", "journal", "purse_credits", "entitlements_written"]
 
+    /// Step 4's append-only table: the web app's audit log.
+    static let staffAppendOnlyTables = ["staff_audit"]
+
     static func sqliteAppendOnly(_ table: String) -> [String] {
         [
             "CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table) BEGIN SELECT RAISE(ABORT, '\(table) is append-only'); END",
@@ -175,6 +178,39 @@ enum RegistrySchema {
             BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$
             """,
         ] + appendOnlyTables.map(postgresAppendOnly)),
+        // The desk web app's staff, their sessions and the audit log of every request and action
+        // (Staff/). Sessions are kept by the SHA-256 of their cookie token, so a copy of the
+        // database opens no session; the audit log names ids and serials, never a document number.
+        Step(version: 4, statements: [
+            """
+            CREATE TABLE staff (
+                username TEXT PRIMARY KEY,
+                role TEXT NOT NULL CHECK (role IN ('clerk', 'supervisor')),
+                password_hash TEXT NOT NULL,
+                created_at {bigint} NOT NULL,
+                updated_at {bigint} NOT NULL,
+                disabled_at {bigint})
+            """,
+            """
+            CREATE TABLE staff_sessions (
+                token_digest {blob} PRIMARY KEY,
+                username TEXT NOT NULL REFERENCES staff (username),
+                csrf_token TEXT NOT NULL,
+                created_at {bigint} NOT NULL,
+                expires_at {bigint} NOT NULL)
+            """,
+            "CREATE INDEX staff_sessions_by_user ON staff_sessions (username)",
+            """
+            CREATE TABLE staff_audit (
+                id {serial},
+                at {bigint} NOT NULL,
+                username TEXT NOT NULL,
+                action TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                detail TEXT NOT NULL,
+                outcome TEXT NOT NULL)
+            """,
+        ], sqliteOnly: staffAppendOnlyTables.flatMap(sqliteAppendOnly), postgresOnly: staffAppendOnlyTables.map(postgresAppendOnly)),
     ]
 
     /// The newest schema version.

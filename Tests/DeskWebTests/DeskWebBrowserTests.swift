@@ -1,0 +1,242 @@
+import BrowserTesting
+import CommunityKeys
+import Desk
+import DeskOffice
+import DeskRegistry
+import DeskWeb
+import Entitlements
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Identifiers
+import TestBedSupport
+import Testing
+import VirtualCard
+
+/// A factory-fresh virtual card image in a temporary directory.
+struct BlankCard {
+    let directory: URL
+    let file: CardImageFile
+
+    init(uid: [UInt8]) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-web-card-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        file = CardImageFile(path: directory.appendingPathComponent("card.json").path)
+        try file.save(CardImage.factoryNew(uid: uid))
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+
+    /// Runs `body` with this card on `reader`.
+    func placed<Result>(on reader: TestReader, _ body: () async throws -> Result) async throws -> Result {
+        let emulator = try VirtualDESFireCard(imageFile: file)
+        return try await reader.withVirtualCard(emulator) { _ in try await body() }
+    }
+}
+
+/// A community key directory in a temporary directory, removed with the value.
+final class TestCommunity: @unchecked Sendable {
+    let path: String
+    init() throws {
+        path = WebFixture.temporaryPath("web-keys", "d")
+        var generator = SystemRandomNumberGenerator()
+        _ = try CommunityDirectory.create(at: path, community: "nemishaieve", now: WebFixture.now.adding(seconds: -86_400), using: &generator)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// A page did not show what the test waited for.
+struct PageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The browser's view of the app: find, type, click, wait.
+struct DeskPage {
+    let session: BrowserSession
+    let base: String
+
+    func open(_ path: String) async throws { try await session.navigate(to: URL(string: base + path)!) }
+
+    func element(_ css: String, _ source: SourceLocation = #_sourceLocation) async throws -> BrowserSession.Element {
+        for _ in 0..<100 {
+            if let element = try await session.findElements(css: css).first { return element }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw PageError("no element \(css) on \(try await session.currentURL()): \(try await bodyText().replacingOccurrences(of: "\n", with: " | "))")
+    }
+
+    func type(_ css: String, _ text: String) async throws {
+        let field = try await element(css)
+        try await field.clear()
+        try await field.type(text)
+    }
+
+    func click(_ css: String) async throws { try await element(css).click() }
+
+    func bodyText() async throws -> String { try await session.execute("return document.body.innerText;").string ?? "" }
+
+    /// Waits for the page after a form to show `css`, and returns the page's text.
+    func expectPage(with css: String) async throws -> String {
+        _ = try await element(css)
+        return try await bodyText()
+    }
+
+    /// Waits until `script` (returning a boolean) is true.
+    func waitUntil(_ script: String, seconds: Int = 10) async throws {
+        for _ in 0..<(seconds * 10) {
+            if try await session.execute(script).bool == true { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw PageError("timed out waiting for \(script) on \(try await session.currentURL())")
+    }
+
+    func login(_ username: String) async throws {
+        try await open("/login")
+        try await type("#username", username)
+        try await type("#password", WebFixture.password)
+        try await click("#login")
+        _ = try await element("#search-form")
+    }
+
+    func logout() async throws {
+        try await click("#logout")
+        _ = try await element("#login-form")
+    }
+}
+
+/// The desk web app in headless Chromium, against the real card path: pcscd, the virtual card,
+/// DeskOffice and an SQLite registry.
+@Suite("Desk web app in a browser", .serialized)
+struct DeskWebBrowserTests {
+    static let serialA = "0A0B-0C0D-0E0F-C001"
+    static let serialB = "0A0B-0C0D-0E0F-C002"
+
+    /// Serves the app on a loopback port and runs `body` with a browser page on it.
+    static func withBrowser(_ app: DeskWebApp, _ body: @Sendable @escaping (DeskPage) async throws -> Void) async throws {
+        let application = Application(router: app.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await application.test(.live) { client in
+            let port = try #require(client.port)
+            try await Browser.withSession { session in try await body(DeskPage(session: session, base: "http://127.0.0.1:\(port)")) }
+        }
+    }
+
+    @Test("log in, find a person, issue on the virtual card, top up, read, replace, block, see the audit log; a clerk is refused an erasure")
+    func deskFlow() async throws {
+        let community = try TestCommunity()
+        let cardA = try BlankCard(uid: [0x04, 0xC1, 0x00, 0x01, 0x02, 0x03, 0x04])
+        let cardB = try BlankCard(uid: [0x04, 0xC2, 0x00, 0x01, 0x02, 0x03, 0x04])
+        defer { cardA.remove(); cardB.remove() }
+        let started = Date()
+        try await WebFixture.withRegistry(holderName: "Бондар Галина Іванівна") { registry, holder in
+            try await TestBed.shared.withReader { reader in
+                let layout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                    .appendingPathComponent("CardLayouts/nemishaieve-social-v2.json").path
+                let desk = IssuanceDesk(setup: try DeskSetup(keys: community.path, layoutPath: layout, categoriesPath: nil), reader: PlacedCardReader(name: reader.name, wait: .zero))
+                var configuration = DeskWebConfiguration()
+                configuration.categories = desk.setup.categories
+                let app = DeskWebApp(
+                    registry: registry, actions: OfficeCardActions(office: DeskOffice(desk: desk, registry: registry)), configuration: configuration,
+                    clock: { WebFixture.now })
+                try await Self.withBrowser(app) { page in
+                    try await page.login("olena")
+                    try await page.type("#search-name", "бондар")
+                    try await page.click("#search")
+                    try await page.click("a.holder")
+                    let person = try await page.expectPage(with: "#issue-form")
+                    #expect(person.contains("Бондар Галина Іванівна") && person.contains("посвідчення пенсіонера"))
+
+                    try await cardA.placed(on: reader) {
+                        try await page.type("#issue-serial", Self.serialA)
+                        try await page.type("#issue-purse", "20")
+                        try await page.click("#issue")
+                        let issued = try await page.expectPage(with: "#done")
+                        #expect(issued.contains(Self.serialA))
+
+                        try await page.open("/holders/\(holder)")
+                        try await page.type(".card[data-serial='\(Self.serialA)'] .topup-amount", "50")
+                        try await page.click(".card[data-serial='\(Self.serialA)'] .topup")
+                        let receipt = try await page.expectPage(with: "#printable")
+                        #expect(receipt.contains("50.00") || receipt.contains("50,00"), "\(receipt)")
+
+                        // The card on the reader, shown live by the page's poll.
+                        try await page.open("/reader")
+                        try await page.waitUntil("return document.getElementById('live').getAttribute('data-serial') === '\(Self.serialA)';")
+                        try await page.click("#read-dispute")
+                        let statement = try await page.expectPage(with: "#printable")
+                        #expect(statement.contains(Self.serialA))
+
+                        try await page.open("/holders/\(holder)")
+                        try await page.type(".card[data-serial='\(Self.serialA)'] .replace-serial", Self.serialB)
+                        try await page.click(".card[data-serial='\(Self.serialA)'] .replace")
+                        _ = try await page.expectPage(with: "#replace-finish")
+                    }
+                    try await cardB.placed(on: reader) {
+                        try await page.click("#replace-finish")
+                        let replaced = try await page.expectPage(with: "#done")
+                        #expect(replaced.contains(Self.serialB))
+                    }
+
+                    // Block the new card, which is not at the desk (lost).
+                    try await page.open("/holders/\(holder)")
+                    try await page.click(".card[data-serial='\(Self.serialB)'] .block-form input[name='absent']")
+                    try await page.click(".card[data-serial='\(Self.serialB)'] .block")
+                    _ = try await page.expectPage(with: "#done")
+                    try await page.open("/holders/\(holder)")
+                    let after = try await page.bodyText()
+                    #expect(after.contains("замінена на \(Self.serialB)") && after.contains("заблокована (втрачена)"), "\(after)")
+
+                    try await page.open("/audit")
+                    let audit = try await page.bodyText()
+                    for action in ["card.issue", "card.topup", "card.read-dispute", "card.replace.prepare", "card.replace", "card.block", "login"] {
+                        #expect(audit.contains(action), "\(action) is not in the audit log")
+                    }
+
+                    try await page.logout()
+                    try await page.login("ivan")
+                    try await page.open("/holders/\(holder)")
+                    try await page.type("#erase-reason", "запит особи")
+                    try await page.click("#erase")
+                    let refused = try await page.expectPage(with: "#failure")
+                    #expect(refused.contains("Стерти особисті дані може лише керівник"))
+                }
+                #expect(try await registry.holder(holder)?.details != nil)
+                let card = try #require(try await registry.card(CardSerial(printed: Self.serialB)!))
+                #expect(card.status == .blocked(.lost))
+                #expect(try await registry.card(CardSerial(printed: Self.serialA)!)?.status == .replaced(by: CardSerial(printed: Self.serialB)!))
+            }
+        }
+        print("DeskWebBrowserTests: the desk flow in Chromium took \(Int(Date().timeIntervalSince(started) * 1000)) ms")
+    }
+
+    @Test("hostile input in the browser: a name with markup shows as text and runs nothing; a forged CSRF token and an oversized field are refused, nothing changed")
+    func hostileInput() async throws {
+        let hostile = "<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script> Шевченко"
+        try await WebFixture.withRegistry(holderName: hostile) { registry, holder in
+            let app = DeskWebApp.forTests(registry, actions: RecordingActions())
+            try await Self.withBrowser(app) { page in
+                try await page.login("olena")
+                try await page.open("/holders/\(holder)")
+                let shown = try await page.element("#holder-name").text()
+                #expect(shown == hostile)
+                #expect(try await page.session.execute("return window.pwned === undefined;").bool == true)
+
+                // A forged token in the erase form.
+                _ = try await page.session.execute("document.querySelector('#erase-form input[name=csrf]').value = '\(String(repeating: "0", count: 64))';")
+                try await page.type("#erase-reason", "підробка")
+                try await page.click("#erase")
+                let forged = try await page.expectPage(with: "#failure")
+                #expect(forged.contains("захисний код (CSRF)"))
+
+                // A field past its limit (the browser's maxlength removed, as a script could).
+                try await page.open("/holders/\(holder)")
+                _ = try await page.session.execute(
+                    "var f = document.getElementById('erase-reason'); f.removeAttribute('maxlength'); f.value = 'я'.repeat(300);")
+                try await page.click("#erase")
+                let long = try await page.expectPage(with: "#failure")
+                #expect(long.contains("задовге"))
+            }
+            #expect(try await registry.holder(holder)?.details?.fullName == hostile)
+        }
+    }
+}
