@@ -20,12 +20,11 @@ struct Reconciler {
     /// card's, so a month of millions of rides never scans the whole reference.
     let listingsByCard: [CardSerial: [DenyListing]]
     let issuedByCard: [CardSerial: [IssuedEntitlement]]
-    /// One ledger per device, sorted by device (several given for one device are merged).
-    let devices: [DeviceLedger]
 
+    /// The rules over `input`'s period and reference data; its ledgers are fed separately
+    /// (`ReconciliationAccumulator`), so `input.devices` is not read here.
     init(input: ReconciliationInput) {
         self.input = input
-        self.devices = mergedByDevice(input.devices)
         self.schedule = TariffSchedule(input.reference.tariffs)
         self.listingsByCard = Dictionary(grouping: input.reference.denyListings, by: \.card)
         self.issuedByCard = Dictionary(grouping: input.reference.entitlements, by: \.card)
@@ -37,12 +36,12 @@ struct Reconciler {
     var period: ReportingPeriod { input.period }
     var reference: ReferenceSet { input.reference }
 
-    func report() -> ReconciliationReport {
-        // A closed period is judged from what had arrived by its close, so its report never
-        // changes; what came later is the next period's late section.
-        let entries = distinctEntries(devices, receivedBy: input.close)
-        let facts = readLedgerFacts(entries)
-        let entriesByDevice = slicesByDevice(entries)
+    /// The report from the facts and findings of every device (`ReconciliationAccumulator`).
+    ///
+    /// A closed period is judged from what had arrived by its close (the accumulator leaves
+    /// later entries out), so its report never changes; what came later is the next period's
+    /// late section.
+    func report(facts: LedgerFacts, digest: LedgerDigest) -> ReconciliationReport {
         let (rides, duplicates) = separateDuplicates(facts.rides)
         let assignments = AssignmentIndex(reference.deviceAssignments)
 
@@ -103,14 +102,14 @@ struct Reconciler {
         }
         excluded.sort(by: ExcludedRide.order)
 
-        let late = lateEntries(entries: entries, rides: rides, assessments: assessments, assignments: assignments)
+        let late = lateEntries(digest.late, assessments: assessments, assignments: assignments)
 
         var exceptions: [IntegrityException] = []
         let rideCompensation = { (reference: EntryReference) -> Int64 in
             assessments[reference].map { $0.exclusion == nil ? $0.compensation : 0 } ?? 0
         }
-        exceptions += deviceExceptions(entriesByDevice: entriesByDevice, facts: facts, assignments: assignments, compensationOf: rideCompensation)
-        exceptions += entryExceptions(entries: entries, compensationOf: rideCompensation, late: late)
+        exceptions += deviceExceptions(digest.devices, facts: facts, assignments: assignments, compensationOf: rideCompensation)
+        exceptions += entryExceptions(digest, compensationOf: rideCompensation, late: late)
         exceptions += pendingExceptions(facts.openPendings, schedule: schedule)
         exceptions += rideExceptions(
             rides: rides, duplicates: duplicates, purse: facts.purseMovements, assessments: assessments, breaches: breaches,
@@ -121,14 +120,13 @@ struct Reconciler {
         let totals = Totals(lines: lines)
         let budget = budgetSummary(lines: lines, late: late)
         let acts = carrierActs(lines: lines, late: late, excluded: excluded)
-        let coverage = devices.map { device -> DeviceCoverage in
-            let own = entriesByDevice[device.device] ?? []
-            let head = effectiveHead(of: device, own: own)
+        let coverage = digest.devices.map { device -> DeviceCoverage in
+            let head = device.head
             return DeviceCoverage(
-                device: device.device, headSequence: head.head.sequence, headHash: head.head.hash.hex,
-                receiptSequence: device.receiptSequence.map { min($0, head.head.sequence) },
-                checkpointSequence: device.checkpointSequence.map { min($0, head.head.sequence) },
-                entriesRead: own.count)
+                device: device.ledger.device, headSequence: head.head.sequence, headHash: head.head.hash.hex,
+                receiptSequence: device.ledger.receiptSequence.map { min($0, head.head.sequence) },
+                checkpointSequence: device.ledger.checkpointSequence.map { min($0, head.head.sequence) },
+                entriesRead: device.entriesRead)
         }
         let versions = Set(lines.map(\.tariffVersion)).sorted()
 
@@ -240,17 +238,15 @@ struct Reconciler {
 
     /// Entries of earlier periods received after the previous close, with the compensation
     /// each adds to this period.
-    func lateEntries(entries: [HeldEntry], rides: [Ride], assessments: [EntryReference: Assessment], assignments: AssignmentIndex) -> [LateEntry] {
-        let benefitRides = Set(rides.filter(\.isBenefit).map(\.reference))
-        return entries.compactMap { held -> LateEntry? in
-            let record = held.entry.record
-            guard isLate(record.deviceTime, receivedAt: held.receivedAt), let receivedAt = held.receivedAt else { return nil }
-            let assessment = benefitRides.contains(held.reference) ? assessments[held.reference] : nil
+    func lateEntries(_ candidates: [LateCandidate], assessments: [EntryReference: Assessment], assignments: AssignmentIndex) -> [LateEntry] {
+        // A late entry is reportable, so a benefit ride among them is exactly one with an assessment.
+        candidates.map { candidate -> LateEntry in
+            let assessment = assessments[candidate.reference]
             let counted = assessment.map { $0.exclusion == nil ? $0.compensation : 0 } ?? 0
             return LateEntry(
-                entry: held.reference, kind: record.kind.name, deviceTime: record.deviceTime, receivedAt: receivedAt,
-                carrier: assessment?.carrier ?? assignments.assignment(of: held.reference.device, at: record.deviceTime)?.carrier, route: record.route,
-                category: record.category, compensationKopecks: counted)
+                entry: candidate.reference, kind: candidate.kind, deviceTime: candidate.deviceTime, receivedAt: candidate.receivedAt,
+                carrier: assessment?.carrier ?? assignments.assignment(of: candidate.reference.device, at: candidate.deviceTime)?.carrier,
+                route: candidate.route, category: candidate.category, compensationKopecks: counted)
         }
         .sorted { $0.entry < $1.entry }
     }
