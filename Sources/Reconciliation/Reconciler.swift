@@ -41,15 +41,15 @@ struct Reconciler {
     /// A closed period is judged from what had arrived by its close (the accumulator leaves
     /// later entries out), so its report never changes; what came later is the next period's
     /// late section.
-    func report(facts: LedgerFacts, digest: LedgerDigest) -> ReconciliationReport {
+    func report(facts: consuming LedgerFacts, digest: LedgerDigest) -> ReconciliationReport {
         let (rides, duplicates) = separateDuplicates(facts.rides)
+        facts.rides = []  // the originals are a copy; a month's rides are not kept twice
         let assignments = AssignmentIndex(reference.deviceAssignments)
 
         // Fare basis of every ride, from each card's rides in time order (transfers).
         var bases: [EntryReference: FareBasis] = [:]
-        let ridesByCard = Dictionary(grouping: rides, by: \.card)
-        for card in ridesByCard.keys.sorted() {
-            let list = ridesByCard[card]!
+        let ridesByCard = RidesByCard(rides)
+        ridesByCard.forEachCard(of: rides) { _, list in
             for (ride, basis) in zip(list, fareBases(ofCardRides: list, schedule: schedule)) {
                 if let basis { bases[ride.reference] = basis }
             }
@@ -59,8 +59,8 @@ struct Reconciler {
         let checkEntitlements = !reference.entitlements.isEmpty
         var breaches: [EntryReference: LimitBreach] = [:]
         if checkEntitlements {
-            for card in ridesByCard.keys.sorted() {
-                let benefit = ridesByCard[card]!.filter(\.isBenefit).map { ($0, period.localDay(of: $0.time), bases[$0.reference]) }
+            ridesByCard.forEachCard(of: rides) { card, list in
+                let benefit = list.filter(\.isBenefit).map { ($0, period.localDay(of: $0.time), bases[$0.reference]) }
                 for breach in rideLimitBreaches(card: card, rides: benefit, issued: issued(to: card)) {
                     breaches[breach.ride] = breach
                 }
@@ -73,7 +73,7 @@ struct Reconciler {
                 ride, basis: bases[ride.reference], assignments: assignments, breach: breaches[ride.reference], checkEntitlements: checkEntitlements)
         }
 
-        var lines = compensationLines(rides: rides.filter { $0.isBenefit && period.contains($0.time) }, assessments: assessments)
+        var lines = compensationLines(rides: rides.lazy.filter { $0.isBenefit && self.period.contains($0.time) }, assessments: assessments)
         lines.sort(by: CompensationLine.order)
 
         var excluded: [ExcludedRide] = []
@@ -112,11 +112,11 @@ struct Reconciler {
         exceptions += entryExceptions(digest, compensationOf: rideCompensation, late: late)
         exceptions += pendingExceptions(facts.openPendings, schedule: schedule)
         exceptions += rideExceptions(
-            rides: rides, duplicates: duplicates, purse: facts.purseMovements, assessments: assessments, breaches: breaches,
+            rides: rides, ridesByCard: ridesByCard, duplicates: duplicates, purse: facts.purseMovements, assessments: assessments, breaches: breaches,
             bases: bases, checkEntitlements: checkEntitlements)
         exceptions.sort(by: IntegrityException.order)
 
-        let cards = cardStatistics(rides.filter { period.contains($0.time) })
+        let cards = cardStatistics(rides.lazy.filter { self.period.contains($0.time) })
         let totals = Totals(lines: lines)
         let budget = budgetSummary(lines: lines, late: late)
         let acts = carrierActs(lines: lines, late: late, excluded: excluded)
@@ -183,20 +183,13 @@ struct Reconciler {
     }
 
     /// Sums counted benefit rides by carrier, route, category, local day and tariff version.
-    func compensationLines(rides: [Ride], assessments: [EntryReference: Assessment]) -> [CompensationLine] {
-        struct Key: Hashable {
-            var carrier: CarrierID
-            var route: RouteNumber
-            var category: CategoryCode
-            var date: CivilDate
-            var version: UInt32
-        }
-        var lines: [Key: CompensationLine] = [:]
+    func compensationLines(rides: some Sequence<Ride>, assessments: [EntryReference: Assessment]) -> [CompensationLine] {
+        var lines: [CompensationKey: CompensationLine] = [:]
         for ride in rides {
             guard let assessment = assessments[ride.reference], assessment.exclusion == nil, let carrier = assessment.carrier,
                 let basis = assessment.basis, let category = ride.category
             else { continue }
-            let key = Key(carrier: carrier, route: ride.route, category: category, date: period.localDay(of: ride.time), version: basis.tariffVersion)
+            let key = CompensationKey(carrier: carrier, route: ride.route, category: category, date: period.localDay(of: ride.time), version: basis.tariffVersion)
             var line =
                 lines[key]
                 ?? CompensationLine(
@@ -249,6 +242,38 @@ struct Reconciler {
                 route: candidate.route, category: candidate.category, compensationKopecks: counted)
         }
         .sorted { $0.entry < $1.entry }
+    }
+}
+
+/// Where a counted ride is summed: carrier, route, category, local day and tariff version.
+struct CompensationKey: Hashable {
+    var carrier: CarrierID
+    var route: RouteNumber
+    var category: CategoryCode
+    var date: CivilDate
+    var version: UInt32
+}
+
+/// A month's rides grouped by card without copying them: their positions, ordered by card and
+/// then position, so each card's rides come out in the order the month's list has them (time).
+struct RidesByCard: Sendable {
+    private let order: [Int32]
+
+    init(_ rides: [Ride]) {
+        precondition(rides.count < Int(Int32.max), "more rides than a position holds")
+        order = (0..<Int32(rides.count)).sorted { (rides[Int($0)].card, $0) < (rides[Int($1)].card, $1) }
+    }
+
+    /// Calls `body` with each card (ascending) and its rides, one card's list at a time.
+    func forEachCard(of rides: [Ride], _ body: (CardSerial, [Ride]) -> Void) {
+        var start = order.startIndex
+        while start < order.endIndex {
+            let card = rides[Int(order[start])].card
+            var end = start + 1
+            while end < order.endIndex, rides[Int(order[end])].card == card { end += 1 }
+            body(card, order[start..<end].map { rides[Int($0)] })
+            start = end
+        }
     }
 }
 

@@ -27,20 +27,41 @@ struct RideIdentity: Hashable {
 
 /// Splits rides into the first record of each tap and the duplicates, each duplicate with the
 /// record it repeats (the one with the lowest device and sequence is the original).
+///
+/// Two records of one tap share its device time, so the rides are taken a device time at a
+/// time (in time order): only the rides of one instant are ever in a table, not the month's.
+/// Originals come back in (time, reference) order, duplicates in reference order.
 func separateDuplicates(_ rides: [Ride]) -> (originals: [Ride], duplicates: [(duplicate: Ride, original: Ride)]) {
-    var first: [RideIdentity: Ride] = [:]
-    var originals: [Ride] = []
-    var duplicates: [(Ride, Ride)] = []
-    for ride in rides.sorted(by: { $0.reference < $1.reference }) {
-        let identity = RideIdentity(ride)
-        if let original = first[identity] {
-            duplicates.append((ride, original))
-        } else {
-            first[identity] = ride
-            originals.append(ride)
-        }
+    let inOrder = { (lhs: Ride, rhs: Ride) -> Bool in
+        (lhs.time, lhs.reference, lhs.isBenefit ? 1 : 0) < (rhs.time, rhs.reference, rhs.isBenefit ? 1 : 0)
     }
-    originals.sort { ($0.time, $0.reference) < ($1.time, $1.reference) }
+    let sorted = zip(rides, rides.dropFirst()).allSatisfy { !inOrder($1, $0) } ? rides : rides.sorted(by: inOrder)
+    var originals: [Ride] = []
+    originals.reserveCapacity(sorted.count)
+    var duplicates: [(duplicate: Ride, original: Ride)] = []
+    var first: [RideIdentity: Ride] = [:]
+    var start = sorted.startIndex
+    while start < sorted.endIndex {
+        var end = start + 1
+        while end < sorted.endIndex, sorted[end].time == sorted[start].time { end += 1 }
+        if end - start == 1 {
+            originals.append(sorted[start])
+        } else {
+            // One instant's rides, already in reference order: the first of each identity is the original.
+            first.removeAll(keepingCapacity: true)
+            for ride in sorted[start..<end] {
+                let identity = RideIdentity(ride)
+                if let original = first[identity] {
+                    duplicates.append((ride, original))
+                } else {
+                    first[identity] = ride
+                    originals.append(ride)
+                }
+            }
+        }
+        start = end
+    }
+    duplicates.sort { $0.duplicate.reference < $1.duplicate.reference }
     return (originals, duplicates)
 }
 
