@@ -44,6 +44,9 @@ struct Reconciler {
     func report(facts: consuming LedgerFacts, digest: LedgerDigest) -> ReconciliationReport {
         let (rides, duplicates) = separateDuplicates(facts.rides)
         facts.rides = []  // the originals are a copy; a month's rides are not kept twice
+        // Every card's counted taps are needed only for the counter jumps: find them, drop the taps.
+        let tripGaps = tripNumberGaps(facts.tapsByCard)
+        facts.tapsByCard = [:]
         let assignments = AssignmentIndex(reference.deviceAssignments)
 
         // Fare basis of every ride, from each card's rides in time order (transfers).
@@ -108,7 +111,7 @@ struct Reconciler {
         let rideCompensation = { (reference: EntryReference) -> Int64 in
             assessments[reference].map { $0.exclusion == nil ? $0.compensation : 0 } ?? 0
         }
-        exceptions += deviceExceptions(digest.devices, facts: facts, assignments: assignments, compensationOf: rideCompensation)
+        exceptions += deviceExceptions(digest.devices, tripGaps: tripGaps, assignments: assignments, compensationOf: rideCompensation)
         exceptions += entryExceptions(digest, compensationOf: rideCompensation, late: late)
         exceptions += pendingExceptions(facts.openPendings, schedule: schedule)
         exceptions += rideExceptions(

@@ -67,7 +67,7 @@ extension Reconciler {
     }
 
     /// Gaps, entries without a receipt, silent devices and tamper alarms.
-    func deviceExceptions(_ digests: [DeviceDigest], facts: LedgerFacts, assignments: AssignmentIndex, compensationOf: (EntryReference) -> Int64)
+    func deviceExceptions(_ digests: [DeviceDigest], tripGaps: [TripNumberGap], assignments: AssignmentIndex, compensationOf: (EntryReference) -> Int64)
         -> [IntegrityException]
     {
         let options = input.options
@@ -83,7 +83,7 @@ extension Reconciler {
 
         var tripEvidence: [DeviceID: [TripNumberGap]] = [:]
         var unattributed: [TripNumberGap] = []
-        for gap in tripNumberGaps(facts.tapsByCard) where gap.later.stamp.time >= period.start && gap.earlier.stamp.time < period.end {
+        for gap in tripGaps where gap.later.stamp.time >= period.start && gap.earlier.stamp.time < period.end {
             if let device = attributeTripGap(gap, heads: heads) {
                 tripEvidence[device, default: []].append(gap)
             } else {
