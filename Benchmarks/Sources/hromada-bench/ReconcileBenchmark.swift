@@ -29,12 +29,18 @@ enum ReconcileBenchmark {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { if !keep { try? FileManager.default.removeItem(atPath: scratch) } }
         print("reconcile: \(devices) devices, months of \(entryCounts.map(String.init).joined(separator: ", ")) entries (simulated, faults planted); sqlite files in \(directory)")
-        let server: PostgresServer?
-        if engines.contains("postgres"), let postgresURL, case .postgres(let host, let port, let user, let password, _) = StorageLocation(postgresURL) {
+        var server: PostgresServer?
+        // A socket URL (`postgres://USER@/postgres?socket=PATH`) reaches a server started in another
+        // process's network namespace; it measures kept months only (no database is created).
+        var socket: (path: String, user: String, password: String?)?
+        switch postgresURL.flatMap(StorageLocation.init) {
+        case .postgres(let host, let port, let user, let password, _) where engines.contains("postgres"):
             server = PostgresServer(host: host, port: port, user: user, password: password)
-        } else {
-            server = nil
-            print("postgres: HROMADA_POSTGRES_URL not set; SQLite only")
+        case .postgresSocket(let path, let user, let password, _) where engines.contains("postgres"):
+            guard keep else { throw BenchmarkFailure("a socket URL measures kept months only (--keep)") }
+            socket = (path, user, password)
+        default:
+            print("postgres: HROMADA_POSTGRES_URL not set (or not chosen); no PostgreSQL")
         }
         for entries in entryCounts {
             let parameters = SimulationParameters.benchmark(entries: entries, devices: devices)
@@ -56,12 +62,19 @@ enum ReconcileBenchmark {
                 }
                 locations.append(("postgres", .postgres(host: server.host, port: server.port, user: server.user, password: server.password, database: name)))
             }
+            if let socket {
+                let name = "bench_reconcile_\(entries)_\(devices)"
+                if FileManager.default.fileExists(atPath: "\(scratch)/\(name).loaded") {
+                    locations.append(("postgres", .postgresSocket(path: socket.path, user: socket.user, password: socket.password, database: name)))
+                } else {
+                    print("postgres \(entries): not loaded yet; skipped")
+                }
+            }
             for (name, location) in locations {
                 let marker: String
                 switch location {
                 case .sqlite(let path): marker = "\(path).loaded"
-                case .postgres(_, _, _, _, let database): marker = "\(scratch)/\(database).loaded"
-                case .postgresSocket: throw BenchmarkFailure("the benchmark connects to PostgreSQL over TCP")
+                case .postgres(_, _, _, _, let database), .postgresSocket(_, _, _, let database): marker = "\(scratch)/\(database).loaded"
                 }
                 let clock = ContinuousClock()
                 if keep, FileManager.default.fileExists(atPath: marker) {
@@ -166,15 +179,21 @@ enum ReconcileBenchmark {
             return groups
         case .postgres(let host, let port, let user, let password, let name):
             let client = PostgresClient(configuration: .init(host: host, port: port, username: user, password: password, database: name, tls: .disable))
-            return try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await client.run() }
-                defer { group.cancelAll() }
-                var groups = 0
-                for try await _ in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger) { groups += 1 }
-                return groups
-            }
-        case .postgresSocket:
-            throw BenchmarkFailure("the benchmark connects to PostgreSQL over TCP")
+            return try await count(sql, client: client, logger: logger)
+        case .postgresSocket(let path, let user, let password, let name):
+            let client = PostgresClient(configuration: .init(unixSocketPath: path, username: user, password: password, database: name))
+            return try await count(sql, client: client, logger: logger)
+        }
+    }
+
+    /// Rows of `sql` on `client`.
+    static func count(_ sql: String, client: PostgresClient, logger: Logger) async throws -> Int {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            var groups = 0
+            for try await _ in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger) { groups += 1 }
+            return groups
         }
     }
 }
