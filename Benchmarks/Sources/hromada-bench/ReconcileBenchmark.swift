@@ -102,6 +102,7 @@ enum ReconcileBenchmark {
                     defer { streamSeconds = seconds(clock.now - start) }
                     return try await StoreInput.reconcile(from: storage, period: period)
                 }
+                let peakBeforeRender = PeakMemory.kilobytes()
                 let writeStart = clock.now
                 let files = try ReportRun.render(report, loaded: loaded, community: "bench", financeKey: nil, generatedAt: UnixTime(0)).files
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -110,7 +111,7 @@ enum ReconcileBenchmark {
                 let runSeconds = seconds(clock.now - runStart)
                 let peak = PeakMemory.kilobytes()
                 print(
-                    "\(name) \(entries): hromada-reconcile report end to end \(format(runSeconds, 2)) s (read and reconcile, streamed \(format(streamSeconds, 2)) s, render and write \(format(writeSeconds, 2)) s), \(loaded.entriesRead) entries read, \(report.lines.count) lines, \(report.exceptions.count) exceptions; peak memory (VmHWM) \(format(Double(peak) / 1024, 1)) MiB (\(format(Double(before) / 1024, 1)) MiB before); \(format(runSeconds / max(rawSeconds, 0.001), 1))× the raw GROUP BY; load average \(loadAverage())"
+                    "\(name) \(entries): hromada-reconcile report end to end \(format(runSeconds, 2)) s (read and reconcile, streamed \(format(streamSeconds, 2)) s, render and write \(format(writeSeconds, 2)) s), \(loaded.entriesRead) entries read, \(report.lines.count) lines, \(report.exceptions.count) exceptions; peak memory (VmHWM) \(format(Double(peak) / 1024, 1)) MiB (\(format(Double(peakBeforeRender) / 1024, 1)) MiB before the render, \(format(Double(before) / 1024, 1)) MiB before the run); \(format(runSeconds / max(rawSeconds, 0.001), 1))× the raw GROUP BY; load average \(loadAverage())"
                 )
                 let streamedJSON = try ReportRun.reportJSON(report)
 
