@@ -42,8 +42,10 @@ struct Reconciler {
     /// later entries out), so its report never changes; what came later is the next period's
     /// late section.
     func report(facts: consuming LedgerFacts, digest: LedgerDigest) -> ReconciliationReport {
-        let (rides, duplicates) = separateDuplicates(facts.rides)
-        facts.rides = []  // the originals are a copy; a month's rides are not kept twice
+        // The month's rides, taken out of the facts so the duplicates are removed without a copy.
+        var rides = facts.rides
+        facts.rides = []
+        let duplicates = removeDuplicates(from: &rides)
         // Every card's counted taps are needed only for the counter jumps: find them, drop the taps.
         let tripGaps = tripNumberGaps(facts.tapsByCard)
         facts.tapsByCard = [:]
