@@ -81,7 +81,7 @@ enum ReconcileBenchmark {
                     print("\(name) \(entries): kept month reused (\(marker))")
                 } else {
                     try await load(parameters, into: location, name: name, entries: entries, logger: logger)
-                    if keep { FileManager.default.createFile(atPath: marker, contents: Data()) }
+                    if keep { _ = FileManager.default.createFile(atPath: marker, contents: Data()) }
                 }
                 if loadOnly { continue }
 
