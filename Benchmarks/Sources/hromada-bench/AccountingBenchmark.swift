@@ -346,7 +346,7 @@ struct PostgresServer {
 
     /// Drops a database if it exists (a kept benchmark month reloaded).
     func dropDatabase(_ name: String, logger: Logger) async throws {
-        try await withAdmin(logger) { admin in
+        _ = try await withAdmin(logger) { admin in
             try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name)"), logger: logger)
         }
     }
