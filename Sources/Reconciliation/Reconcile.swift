@@ -4,5 +4,5 @@
 /// Deterministic: the same input, in any order and however its entries were batched, gives an
 /// equal report.
 public func reconcile(_ input: ReconciliationInput) -> ReconciliationReport {
-    Reconciler(input: input).report()
+    ReconciliationAccumulator(input).finish()
 }

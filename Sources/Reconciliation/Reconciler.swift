@@ -20,12 +20,11 @@ struct Reconciler {
     /// card's, so a month of millions of rides never scans the whole reference.
     let listingsByCard: [CardSerial: [DenyListing]]
     let issuedByCard: [CardSerial: [IssuedEntitlement]]
-    /// One ledger per device, sorted by device (several given for one device are merged).
-    let devices: [DeviceLedger]
 
+    /// The rules over `input`'s period and reference data; its ledgers are fed separately
+    /// (`ReconciliationAccumulator`), so `input.devices` is not read here.
     init(input: ReconciliationInput) {
         self.input = input
-        self.devices = mergedByDevice(input.devices)
         self.schedule = TariffSchedule(input.reference.tariffs)
         self.listingsByCard = Dictionary(grouping: input.reference.denyListings, by: \.card)
         self.issuedByCard = Dictionary(grouping: input.reference.entitlements, by: \.card)
@@ -37,20 +36,25 @@ struct Reconciler {
     var period: ReportingPeriod { input.period }
     var reference: ReferenceSet { input.reference }
 
-    func report() -> ReconciliationReport {
-        // A closed period is judged from what had arrived by its close, so its report never
-        // changes; what came later is the next period's late section.
-        let entries = distinctEntries(devices, receivedBy: input.close)
-        let facts = readLedgerFacts(entries)
-        let entriesByDevice = slicesByDevice(entries)
-        let (rides, duplicates) = separateDuplicates(facts.rides)
+    /// The report from the facts and findings of every device (`ReconciliationAccumulator`).
+    ///
+    /// A closed period is judged from what had arrived by its close (the accumulator leaves
+    /// later entries out), so its report never changes; what came later is the next period's
+    /// late section.
+    func report(facts: consuming LedgerFacts, digest: LedgerDigest) -> ReconciliationReport {
+        // The month's rides, taken out of the facts so the duplicates are removed without a copy.
+        var rides = facts.rides
+        facts.rides = []
+        let duplicates = removeDuplicates(from: &rides)
+        // Every card's counted taps are needed only for the counter jumps: find them, drop the taps.
+        let tripGaps = tripNumberGaps(facts.tapsByCard)
+        facts.tapsByCard = [:]
         let assignments = AssignmentIndex(reference.deviceAssignments)
 
         // Fare basis of every ride, from each card's rides in time order (transfers).
         var bases: [EntryReference: FareBasis] = [:]
-        let ridesByCard = Dictionary(grouping: rides, by: \.card)
-        for card in ridesByCard.keys.sorted() {
-            let list = ridesByCard[card]!
+        let ridesByCard = RidesByCard(rides)
+        ridesByCard.forEachCard(of: rides) { _, list in
             for (ride, basis) in zip(list, fareBases(ofCardRides: list, schedule: schedule)) {
                 if let basis { bases[ride.reference] = basis }
             }
@@ -60,8 +64,8 @@ struct Reconciler {
         let checkEntitlements = !reference.entitlements.isEmpty
         var breaches: [EntryReference: LimitBreach] = [:]
         if checkEntitlements {
-            for card in ridesByCard.keys.sorted() {
-                let benefit = ridesByCard[card]!.filter(\.isBenefit).map { ($0, period.localDay(of: $0.time), bases[$0.reference]) }
+            ridesByCard.forEachCard(of: rides) { card, list in
+                let benefit = list.filter(\.isBenefit).map { ($0, period.localDay(of: $0.time), bases[$0.reference]) }
                 for breach in rideLimitBreaches(card: card, rides: benefit, issued: issued(to: card)) {
                     breaches[breach.ride] = breach
                 }
@@ -74,7 +78,7 @@ struct Reconciler {
                 ride, basis: bases[ride.reference], assignments: assignments, breach: breaches[ride.reference], checkEntitlements: checkEntitlements)
         }
 
-        var lines = compensationLines(rides: rides.filter { $0.isBenefit && period.contains($0.time) }, assessments: assessments)
+        var lines = compensationLines(rides: rides.lazy.filter { $0.isBenefit && self.period.contains($0.time) }, assessments: assessments)
         lines.sort(by: CompensationLine.order)
 
         var excluded: [ExcludedRide] = []
@@ -103,33 +107,32 @@ struct Reconciler {
         }
         excluded.sort(by: ExcludedRide.order)
 
-        let late = lateEntries(entries: entries, rides: rides, assessments: assessments, assignments: assignments)
+        let late = lateEntries(digest.late, assessments: assessments, assignments: assignments)
 
         var exceptions: [IntegrityException] = []
         let rideCompensation = { (reference: EntryReference) -> Int64 in
             assessments[reference].map { $0.exclusion == nil ? $0.compensation : 0 } ?? 0
         }
-        exceptions += deviceExceptions(entriesByDevice: entriesByDevice, facts: facts, assignments: assignments, compensationOf: rideCompensation)
-        exceptions += entryExceptions(entries: entries, compensationOf: rideCompensation, late: late)
+        exceptions += deviceExceptions(digest.devices, tripGaps: tripGaps, assignments: assignments, compensationOf: rideCompensation)
+        exceptions += entryExceptions(digest, compensationOf: rideCompensation, late: late)
         exceptions += pendingExceptions(facts.openPendings, schedule: schedule)
         exceptions += rideExceptions(
-            rides: rides, duplicates: duplicates, purse: facts.purseMovements, assessments: assessments, breaches: breaches,
-            bases: bases, checkEntitlements: checkEntitlements, deskEntries: entries)
-        exceptions += counterExceptions(entries, desk: deskActions(in: entries, desks: deskDevices), compensationOf: rideCompensation)
+            rides: rides, ridesByCard: ridesByCard, duplicates: duplicates, purse: facts.purseMovements, assessments: assessments, breaches: breaches,
+            bases: bases, checkEntitlements: checkEntitlements, desk: digest.desk)
+        exceptions += counterExceptions(orderedCounterTaps(digest.counterTaps), desk: digest.desk, compensationOf: rideCompensation)
         exceptions.sort(by: IntegrityException.order)
 
-        let cards = cardStatistics(rides.filter { period.contains($0.time) })
+        let cards = cardStatistics(rides.lazy.filter { self.period.contains($0.time) })
         let totals = Totals(lines: lines)
         let budget = budgetSummary(lines: lines, late: late)
         let acts = carrierActs(lines: lines, late: late, excluded: excluded)
-        let coverage = devices.map { device -> DeviceCoverage in
-            let own = entriesByDevice[device.device] ?? []
-            let head = effectiveHead(of: device, own: own)
+        let coverage = digest.devices.map { device -> DeviceCoverage in
+            let head = device.head
             return DeviceCoverage(
-                device: device.device, headSequence: head.head.sequence, headHash: head.head.hash.hex,
-                receiptSequence: device.receiptSequence.map { min($0, head.head.sequence) },
-                checkpointSequence: device.checkpointSequence.map { min($0, head.head.sequence) },
-                entriesRead: own.count)
+                device: device.ledger.device, headSequence: head.head.sequence, headHash: head.head.hash.hex,
+                receiptSequence: device.ledger.receiptSequence.map { min($0, head.head.sequence) },
+                checkpointSequence: device.ledger.checkpointSequence.map { min($0, head.head.sequence) },
+                entriesRead: device.entriesRead)
         }
         let versions = Set(lines.map(\.tariffVersion)).sorted()
 
@@ -186,20 +189,13 @@ struct Reconciler {
     }
 
     /// Sums counted benefit rides by carrier, route, category, local day and tariff version.
-    func compensationLines(rides: [Ride], assessments: [EntryReference: Assessment]) -> [CompensationLine] {
-        struct Key: Hashable {
-            var carrier: CarrierID
-            var route: RouteNumber
-            var category: CategoryCode
-            var date: CivilDate
-            var version: UInt32
-        }
-        var lines: [Key: CompensationLine] = [:]
+    func compensationLines(rides: some Sequence<Ride>, assessments: [EntryReference: Assessment]) -> [CompensationLine] {
+        var lines: [CompensationKey: CompensationLine] = [:]
         for ride in rides {
             guard let assessment = assessments[ride.reference], assessment.exclusion == nil, let carrier = assessment.carrier,
                 let basis = assessment.basis, let category = ride.category
             else { continue }
-            let key = Key(carrier: carrier, route: ride.route, category: category, date: period.localDay(of: ride.time), version: basis.tariffVersion)
+            let key = CompensationKey(carrier: carrier, route: ride.route, category: category, date: period.localDay(of: ride.time), version: basis.tariffVersion)
             var line =
                 lines[key]
                 ?? CompensationLine(
@@ -241,19 +237,49 @@ struct Reconciler {
 
     /// Entries of earlier periods received after the previous close, with the compensation
     /// each adds to this period.
-    func lateEntries(entries: [HeldEntry], rides: [Ride], assessments: [EntryReference: Assessment], assignments: AssignmentIndex) -> [LateEntry] {
-        let benefitRides = Set(rides.filter(\.isBenefit).map(\.reference))
-        return entries.compactMap { held -> LateEntry? in
-            let record = held.entry.record
-            guard isLate(record.deviceTime, receivedAt: held.receivedAt), let receivedAt = held.receivedAt else { return nil }
-            let assessment = benefitRides.contains(held.reference) ? assessments[held.reference] : nil
+    func lateEntries(_ candidates: [LateCandidate], assessments: [EntryReference: Assessment], assignments: AssignmentIndex) -> [LateEntry] {
+        // A late entry is reportable, so a benefit ride among them is exactly one with an assessment.
+        candidates.map { candidate -> LateEntry in
+            let assessment = assessments[candidate.reference]
             let counted = assessment.map { $0.exclusion == nil ? $0.compensation : 0 } ?? 0
             return LateEntry(
-                entry: held.reference, kind: record.kind.name, deviceTime: record.deviceTime, receivedAt: receivedAt,
-                carrier: assessment?.carrier ?? assignments.assignment(of: held.reference.device, at: record.deviceTime)?.carrier, route: record.route,
-                category: record.category, compensationKopecks: counted)
+                entry: candidate.reference, kind: candidate.kind, deviceTime: candidate.deviceTime, receivedAt: candidate.receivedAt,
+                carrier: assessment?.carrier ?? assignments.assignment(of: candidate.reference.device, at: candidate.deviceTime)?.carrier,
+                route: candidate.route, category: candidate.category, compensationKopecks: counted)
         }
         .sorted { $0.entry < $1.entry }
+    }
+}
+
+/// Where a counted ride is summed: carrier, route, category, local day and tariff version.
+struct CompensationKey: Hashable {
+    var carrier: CarrierID
+    var route: RouteNumber
+    var category: CategoryCode
+    var date: CivilDate
+    var version: UInt32
+}
+
+/// A month's rides grouped by card without copying them: their positions, ordered by card and
+/// then position, so each card's rides come out in the order the month's list has them (time).
+struct RidesByCard: Sendable {
+    private let order: [Int32]
+
+    init(_ rides: [Ride]) {
+        precondition(rides.count < Int(Int32.max), "more rides than a position holds")
+        order = (0..<Int32(rides.count)).sorted { (rides[Int($0)].card, $0) < (rides[Int($1)].card, $1) }
+    }
+
+    /// Calls `body` with each card (ascending) and its rides, one card's list at a time.
+    func forEachCard(of rides: [Ride], _ body: (CardSerial, [Ride]) -> Void) {
+        var start = order.startIndex
+        while start < order.endIndex {
+            let card = rides[Int(order[start])].card
+            var end = start + 1
+            while end < order.endIndex, rides[Int(order[end])].card == card { end += 1 }
+            body(card, order[start..<end].map { rides[Int($0)] })
+            start = end
+        }
     }
 }
 

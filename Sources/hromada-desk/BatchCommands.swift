@@ -52,8 +52,7 @@ struct BatchIssue: AsyncParsableCommand {
             let batchDesk = IssuanceDesk(setup: desk.setup, reader: PlacedCardReader(name: desk.reader.name, wait: swapWait))
             let (product, address, consent, clerk) = (try ProductText.parse(product), address, consent, office.clerk)
             let evidence = evidence ?? "пакетна видача / batch: \(URL(fileURLWithPath: file).lastPathComponent)"
-            let counter = FailureCounter()
-            try await office.run(desk: batchDesk, denyList: nil) { office in
+            failed = try await office.run(desk: batchDesk, denyList: nil) { office in
                 var random = SystemRandomNumberGenerator()
                 var cardOnReader = false
                 let results = try await office.issueBatch(
@@ -78,19 +77,10 @@ struct BatchIssue: AsyncParsableCommand {
                 let issued = results.filter { $0.status == .issued }.count
                 let skipped = results.filter { $0.status == .alreadyIssued }.count
                 let failures = results.count - issued - skipped
-                counter.set(failures)
-                return "Разом / Total: видано / issued \(issued), пропущено / skipped \(skipped), не видано / failed \(failures) з / of \(results.count)\n"
+                let total = "Разом / Total: видано / issued \(issued), пропущено / skipped \(skipped), не видано / failed \(failures) з / of \(results.count)\n"
+                return (total, failures)
             }
-            failed = counter.value
         }
         if failed > 0 { throw ExitCode(65) }
     }
-}
-
-/// The batch's failure count, carried out of the registry's closure.
-final class FailureCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func set(_ value: Int) { lock.withLock { count = value } }
-    var value: Int { lock.withLock { count } }
 }

@@ -32,19 +32,29 @@ struct OfficeOptions: ParsableArguments {
     func run(
         desk: IssuanceDesk, denyList: (any DenyListService)?, _ body: @Sendable @escaping (DeskOffice) async throws -> String
     ) async throws {
-        let output: String
+        try await run(desk: desk, denyList: denyList) { office in (try await body(office), ()) }
+    }
+
+    /// As `run(desk:denyList:_:)`, and hands back a value the body computed beside its text (a
+    /// batch's failure count, which decides the exit status).
+    @discardableResult
+    func run<Value: Sendable>(
+        desk: IssuanceDesk, denyList: (any DenyListService)?, _ body: @Sendable @escaping (DeskOffice) async throws -> (output: String, value: Value)
+    ) async throws -> Value {
+        let result: (output: String, value: Value)
         let deskLedger = try openLedger(desk)
         if let registry {
             guard let location = RegistryLocation(registry) else {
                 throw RegistryError(.invalidRequest, ukrainian: "--registry: «\(registry)» не є файлом чи адресою PostgreSQL", english: "--registry: not a file or a PostgreSQL URL")
             }
             let keyring = try RegistryKeyFile.load(registryKey)
-            output = try await location.withRegistry(keyring: keyring, now: UnixTime(Date())) { registry in
+            result = try await location.withRegistry(keyring: keyring, now: UnixTime(Date())) { registry in
                 try await body(DeskOffice(desk: desk, registry: registry, denyList: denyList, ledger: deskLedger))
             }
         } else {
-            output = try await body(DeskOffice(desk: desk, registry: nil, denyList: denyList, ledger: deskLedger))
+            result = try await body(DeskOffice(desk: desk, registry: nil, denyList: denyList, ledger: deskLedger))
         }
-        print(output, terminator: "")
+        print(result.output, terminator: "")
+        return result.value
     }
 }

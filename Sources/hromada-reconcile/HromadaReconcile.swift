@@ -82,18 +82,23 @@ struct Report: AsyncParsableCommand {
         let directory = try keys.map { try CommunityDirectory(opening: $0) }
         let finance = try directory?.currentKey(role: .finance)
         let claims = try ClaimDirectory.claims(in: claims, period: period)
+        let report: ReconciliationReport
         let loaded: LoadedInput
         switch (database.db, exports) {
         case (.some, nil):
-            loaded = try await database.withStorage { try await StoreInput.load(from: $0, period: period, options: self.period.options, claims: claims) }
+            // Streamed device by device, so a month of millions of entries is never in memory at once.
+            (report, loaded) = try await database.withStorage {
+                try await StoreInput.reconcile(from: $0, period: period, options: self.period.options, claims: claims)
+            }
         case (nil, .some(let exports)):
             guard let bundles else { throw ValidationError("--exports needs --bundles") }
             loaded = try ExportDirectory.load(directory: exports, bundles: bundles, period: period, options: self.period.options, claims: claims)
+            report = reconcile(loaded.input)
         default:
             throw ValidationError("give --db, or --exports with --bundles")
         }
         let run = try ReportRun.run(
-            loaded, writingTo: out, community: directory?.community ?? "", financeKey: finance?.key.privateKey, generatedAt: HromadaReconcile.now())
+            report, loaded: loaded, writingTo: out, community: directory?.community ?? "", financeKey: finance?.key.privateKey, generatedAt: HromadaReconcile.now())
         print(run.summary(outputDirectory: out), terminator: "")
     }
 }

@@ -355,6 +355,13 @@ struct PostgresServer {
         return .postgres(host: host, port: port, user: user, password: password, database: name)
     }
 
+    /// Drops a database if it exists (a kept benchmark month reloaded).
+    func dropDatabase(_ name: String, logger: Logger) async throws {
+        _ = try await withAdmin(logger) { admin in
+            try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name)"), logger: logger)
+        }
+    }
+
     /// The server's values of `names` (to print what durability was measured).
     func settings(_ names: [String], logger: Logger) async throws -> [(String, String)] {
         try await withAdmin(logger) { admin in

@@ -61,14 +61,22 @@ struct HromadaBench: AsyncParsableCommand {
     struct Reconcile: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "A simulated month reconciled end to end from SQLite (and PostgreSQL when HROMADA_POSTGRES_URL is set), beside a raw GROUP BY over the same rows.")
-        @Option(help: "Entries of each simulated month (comma-separated).") var entries = "1000000,10000000"
+        @Option(help: "Entries of each simulated month (comma-separated).") var entries = "1000000,3000000,10000000"
         @Option(help: "Validators.") var devices = 500
         @Option(help: "Directory for the SQLite files (a real disk, not a tmpfs).") var directory = ".build/bench-reconcile"
+        @Option(help: "Months up to this many entries are also reconciled with every entry in memory (the old path), as a baseline.")
+        var inMemoryUpTo = 1_000_000
+        @Option(help: "Engines to run (comma-separated: sqlite, postgres); postgres needs HROMADA_POSTGRES_URL.") var engines = "sqlite,postgres"
+        @Flag(help: "Keep the months under DIRECTORY/kept (and PostgreSQL databases by fixed names) and reuse those already loaded.") var keep = false
+        @Flag(help: "Only generate and load the months (with --keep, to measure them later).") var loadOnly = false
 
         func run() async throws {
             let url = ProcessInfo.processInfo.environment["HROMADA_POSTGRES_URL"]
             let counts = entries.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
-            try await ReconcileBenchmark.run(entryCounts: counts, devices: devices, directory: directory, postgresURL: url?.isEmpty == false ? url : nil)
+            let chosen = Set(engines.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            try await ReconcileBenchmark.run(
+                entryCounts: counts, devices: devices, directory: directory, postgresURL: url?.isEmpty == false ? url : nil, inMemoryUpTo: inMemoryUpTo,
+                engines: chosen, keep: keep, loadOnly: loadOnly)
         }
     }
 

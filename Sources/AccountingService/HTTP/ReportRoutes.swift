@@ -45,8 +45,8 @@ enum ReportRoutes {
             throw AccountingServiceError.invalidField(uk: "місяць: РРРР-ММ, не \(month)", en: "month: YYYY-MM, not \(month)")
         }
         // As `hromada-reconcile report` does: silence in a month not over yet is measured to now.
-        let loaded = try await StoreInput.load(from: engine.storage, period: period, options: ReconciliationOptions(asOf: engine.configuration.now()))
-        return (reconcile(loaded.input), loaded)
+        let (report, loaded) = try await StoreInput.reconcile(from: engine.storage, period: period, options: ReconciliationOptions(asOf: engine.configuration.now()))
+        return (report, loaded)
     }
 
     static func file(_ bytes: [UInt8], type: String) -> Response {

@@ -27,11 +27,9 @@ public enum MonthClosing {
         if try await storage.periodClose(month: period.label) != nil {
             throw ReconcileToolError("\(period.label) is closed already; its report never changes (hromada-reconcile report --month \(period.label))")
         }
-        var loaded = try await StoreInput.load(from: storage, period: period, options: options, claims: claims)
-        loaded.input.close = now
+        let (report, loaded) = try await StoreInput.reconcile(from: storage, period: period, options: options, claims: claims, close: now)
         // report.json does not depend on the manifest, so its hash is known before the record is
         // signed; the files are then written with a manifest that names the signed record.
-        let report = reconcile(loaded.input)
         let unsigned = try ReportRun.render(report, loaded: loaded, community: community, financeKey: nil, generatedAt: now).files
         let reportSHA256 = Hex.encode(Array(SHA256.hash(data: unsigned.first { $0.name == "report.json" }?.bytes ?? [])))
         let record = ClosingRecord(
@@ -42,7 +40,7 @@ public enum MonthClosing {
         let close = PeriodClose(month: period.label, closedAt: now, record: signed.record, signature: signed.signature)
         try await storage.storePeriodClose(close)
         let run = try ReportRun.run(
-            loaded, writingTo: directory, community: community, financeKey: financeKey, generatedAt: now, closingRecord: signed.record)
+            report, loaded: loaded, writingTo: directory, community: community, financeKey: financeKey, generatedAt: now, closingRecord: signed.record)
         return (run, close)
     }
 }

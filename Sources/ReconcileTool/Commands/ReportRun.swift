@@ -34,7 +34,17 @@ public struct ReportRun: Sendable {
         _ loaded: LoadedInput, writingTo directory: String, community: String = "", financeKey: Curve25519.Signing.PrivateKey? = nil,
         generatedAt: UnixTime = UnixTime(0), closingRecord: [UInt8]? = nil
     ) throws -> ReportRun {
-        let report = reconcile(loaded.input)
+        try run(
+            reconcile(loaded.input), loaded: loaded, writingTo: directory, community: community, financeKey: financeKey, generatedAt: generatedAt,
+            closingRecord: closingRecord)
+    }
+
+    /// Writes the outputs of a report already computed from `loaded` (as
+    /// `StoreInput.reconcile(from:period:)` streams it) into `directory`, as `run(_:writingTo:)` does.
+    public static func run(
+        _ report: ReconciliationReport, loaded: LoadedInput, writingTo directory: String, community: String = "",
+        financeKey: Curve25519.Signing.PrivateKey? = nil, generatedAt: UnixTime = UnixTime(0), closingRecord: [UInt8]? = nil
+    ) throws -> ReportRun {
         let outputs = try render(report, loaded: loaded, community: community, financeKey: financeKey, generatedAt: generatedAt, closingRecord: closingRecord)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for file in outputs.files {

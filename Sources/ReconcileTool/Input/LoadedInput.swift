@@ -19,8 +19,20 @@ public struct LoadedInput: Sendable {
     public var bundles: [ClosingRecord.BundleReference]
     /// The closing of the period, if it is closed.
     public var closing: PeriodClose?
-    /// How many entries were read.
-    public var entriesRead: Int { input.devices.reduce(0) { $0 + $1.entries.count } }
+    /// How many entries were read (a streamed input holds none of them, so the count is kept).
+    public var entriesRead: Int
+
+    /// Pairs an input with what it was read from; `entriesRead` defaults to the entries it holds.
+    public init(
+        input: ReconciliationInput, heads: [ClosingRecord.DeviceHead], bundles: [ClosingRecord.BundleReference], closing: PeriodClose?,
+        entriesRead: Int? = nil
+    ) {
+        self.input = input
+        self.heads = heads
+        self.bundles = bundles
+        self.closing = closing
+        self.entriesRead = entriesRead ?? input.devices.reduce(0) { $0 + $1.entries.count }
+    }
 }
 
 /// Pieces both loaders (the store and an export directory) share.

@@ -17,21 +17,76 @@ public enum StoreInput {
     /// Entries read per query.
     public static let pageSize = 5_000
 
-    /// The input of `period` from `storage`.
+    /// The input of `period` from `storage`, every entry in memory (`reconcile(from:period:)`
+    /// streams instead).
     public static func load(
         from storage: any AccountingStorage, period: ReportingPeriod, options: ReconciliationOptions = ReconciliationOptions(),
         claims: [ClaimLine] = []
     ) async throws -> LoadedInput {
-        let (thisClose, previousClose) = InputAssembly.closings(try await storage.periodCloses(), period: period)
+        var devices: [DeviceLedger] = []
+        var loaded = try await read(from: storage, period: period, options: options, claims: claims, close: nil) { devices.append($0) }
+        loaded.input.devices = devices
+        loaded.entriesRead = devices.reduce(0) { $0 + $1.entries.count }
+        return loaded
+    }
+
+    /// Reconciles `period` straight from `storage`, one device at a time
+    /// (`ReconciliationAccumulator`): the report equals `reconcile(load(…).input)`, while memory
+    /// holds one device's entries and the month's compact facts, not the month's entries.
+    ///
+    /// The loaded input returned names what was read (heads, bundles, reference data, each
+    /// device's coverage and evidence) without the entries; `entriesRead` counts them. `close`,
+    /// when given, judges the period as closed at that moment (the month being closed now).
+    public static func reconcile(
+        from storage: any AccountingStorage, period: ReportingPeriod, options: ReconciliationOptions = ReconciliationOptions(),
+        claims: [ClaimLine] = [], close: UnixTime? = nil
+    ) async throws -> (report: ReconciliationReport, loaded: LoadedInput) {
+        var accumulator: ReconciliationAccumulator?
+        var ledgers: [DeviceLedger] = []
+        var entriesRead = 0
+        var loaded = try await read(from: storage, period: period, options: options, claims: claims, close: close) { ledger in
+            entriesRead += ledger.entries.count
+            var metadata = ledger
+            metadata.entries = []
+            ledgers.append(metadata)
+            accumulator!.add(ledger)
+        } starting: { context in
+            accumulator = ReconciliationAccumulator(context)
+        }
+        loaded.input.devices = ledgers
+        loaded.entriesRead = entriesRead
+        return (accumulator!.finish(), loaded)
+    }
+
+    /// Reads the period's context (closings, reference data, bundles, opening balances), hands
+    /// it to `starting`, then reads each device in ascending order and hands its ledger to
+    /// `device`, which may keep or drop it.
+    private static func read(
+        from storage: any AccountingStorage, period: ReportingPeriod, options: ReconciliationOptions, claims: [ClaimLine], close: UnixTime?,
+        device consume: (DeviceLedger) throws -> Void, starting: (ReconciliationInput) -> Void = { _ in }
+    ) async throws -> LoadedInput {
+        let closes = try await storage.periodCloses()
+        let (thisClose, previousClose) = InputAssembly.closings(closes, period: period)
         let frozen = try thisClose.map { try ClosingRecord(decoding: $0.record) }
         let previous = try previousClose.map { try ClosingRecord(decoding: $0.record) }
         let window = DeviceTimeWindow(from: period.start, to: period.end, marginSeconds: options.contextSeconds)
         let alarms = InputAssembly.alarms(try await storage.alarms(), until: thisClose?.closedAt)
         let refused = InputAssembly.refusedBatches(try await storage.refusedBatches(), until: thisClose?.closedAt)
         let roles = Dictionary(uniqueKeysWithValues: try await storage.registrations().map { ($0.deviceID, $0.role) })
-        var devices: [DeviceLedger] = []
+
+        let snapshot = try await storage.referenceData(for: period.start..<period.end, dates: period.firstDay...period.lastDay, cards: nil)
+        let tariffBundles = try await (storage as? any BundleHistoryStorage)?.bundles(.tariff) ?? []
+        let (tariffs, tariffReferences) = try InputAssembly.tariffs(bundles: tariffBundles, periods: snapshot.tariffPeriods)
+        let bundles = tariffReferences + InputAssembly.references(try await (storage as? any BundleHistoryStorage)?.bundles(.denyList) ?? [], kind: "denylist")
+        let paidBefore = try await storage.carrierPayments(from: nil, through: period.firstDay.adding(days: -1))
+        let input = ReconciliationInput(
+            period: period, devices: [], reference: InputAssembly.referenceSet(snapshot, tariffs: tariffs, year: period.firstDay.year),
+            previousClose: previousClose?.closedAt, close: close ?? thisClose?.closedAt, claims: claims,
+            opening: InputAssembly.opening(period: period, closings: closes, paymentsBefore: paidBefore), options: options)
+        starting(input)
+
         var heads: [ClosingRecord.DeviceHead] = []
-        for state in try await storage.deviceLedgerStates() {
+        for state in try await storage.deviceLedgerStates().sorted(by: { $0.device < $1.device }) {
             let device = state.device
             let head: ChainHead
             if let frozen {
@@ -54,23 +109,13 @@ public enum StoreInput {
             }
             entries.sort { $0.entry.sequence < $1.entry.sequence }
             let receipt = state.latestReceipt.map { min($0.sequence, head.sequence) }
-            devices.append(
+            try consume(
                 DeviceLedger(
                     device: device, entries: entries, heldHead: head, heldHeadDeviceTime: headTime, receiptSequence: receipt,
                     checkpointSequence: receipt, tamperAlarms: alarms[device] ?? [],
                     refusedBatches: (refused[device] ?? []).filter { $0.lastSequence > head.sequence }, role: roles[device] ?? .validator))
             heads.append(ClosingRecord.DeviceHead(device: device.rawValue, sequence: head.sequence, hash: head.hash.hex, receiptSequence: receipt))
         }
-        let snapshot = try await storage.referenceData(for: period.start..<period.end, dates: period.firstDay...period.lastDay, cards: nil)
-        let tariffBundles = try await (storage as? any BundleHistoryStorage)?.bundles(.tariff) ?? []
-        let (tariffs, tariffReferences) = try InputAssembly.tariffs(bundles: tariffBundles, periods: snapshot.tariffPeriods)
-        let bundles = tariffReferences + InputAssembly.references(try await (storage as? any BundleHistoryStorage)?.bundles(.denyList) ?? [], kind: "denylist")
-        let closings = try await storage.periodCloses()
-        let paidBefore = try await storage.carrierPayments(from: nil, through: period.firstDay.adding(days: -1))
-        let input = ReconciliationInput(
-            period: period, devices: devices, reference: InputAssembly.referenceSet(snapshot, tariffs: tariffs, year: period.firstDay.year),
-            previousClose: previousClose?.closedAt, close: thisClose?.closedAt, claims: claims,
-            opening: InputAssembly.opening(period: period, closings: closings, paymentsBefore: paidBefore), options: options)
         return LoadedInput(input: input, heads: heads, bundles: bundles, closing: thisClose)
     }
 

@@ -25,6 +25,13 @@ struct CounterRegression: Hashable, Sendable {
 /// counter on the same device: they are one tap.
 func counterTapsByCard(_ entries: [HeldEntry]) -> [CardSerial: [CounterTap]] {
     var taps: [CardSerial: [CounterTap]] = [:]
+    collectCounterTaps(entries[...], into: &taps)
+    return orderedCounterTaps(taps)
+}
+
+/// Appends the counter-carrying charges among `entries` to each card's list, unordered: the
+/// streaming reconciliation collects them device by device and orders them once at the end.
+func collectCounterTaps(_ entries: ArraySlice<HeldEntry>, into taps: inout [CardSerial: [CounterTap]]) {
     for held in entries {
         let record = held.entry.record
         guard [.rideAccepted, .benefitUse, .purseDebit].contains(record.kind), let card = record.cardSerial,
@@ -35,6 +42,12 @@ func counterTapsByCard(_ entries: [HeldEntry]) -> [CardSerial: [CounterTap]] {
                 reference: EntryReference(device: held.entry.deviceID, sequence: held.entry.sequence), card: card, time: record.deviceTime,
                 receivedAt: held.receivedAt, counter: counters.tripSequence))
     }
+}
+
+/// Each card's taps in (device time, entry) order, a tap's second charge on the same device
+/// folded into the first.
+func orderedCounterTaps(_ collected: [CardSerial: [CounterTap]]) -> [CardSerial: [CounterTap]] {
+    var taps = collected
     for card in taps.keys {
         let sorted = taps[card]!.sorted { ($0.time, $0.reference) < ($1.time, $1.reference) }
         var distinct: [CounterTap] = []
@@ -62,8 +75,8 @@ func counterRegressions(ofCardTaps taps: [CounterTap], issues: [UnixTime]) -> [C
 extension Reconciler {
     /// `clone-counter-backwards`: a card's tap counter went backwards or repeated between two taps
     /// with no desk issue between them (docs/reconciliation.md, "Clone suspects").
-    func counterExceptions(_ entries: [HeldEntry], desk: DeskActions, compensationOf: (EntryReference) -> Int64) -> [IntegrityException] {
-        let tapsByCard = counterTapsByCard(entries)
+    /// `tapsByCard`: each card's taps in order (`orderedCounterTaps`).
+    func counterExceptions(_ tapsByCard: [CardSerial: [CounterTap]], desk: DeskActions, compensationOf: (EntryReference) -> Int64) -> [IntegrityException] {
         var exceptions: [IntegrityException] = []
         for card in tapsByCard.keys.sorted() {
             for regression in counterRegressions(ofCardTaps: tapsByCard[card]!, issues: desk.issues[card] ?? [])

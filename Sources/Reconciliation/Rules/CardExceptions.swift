@@ -79,8 +79,8 @@ extension Reconciler {
     /// Duplicates, clone suspects, rides after deny listing, over limits, outside entitlement
     /// dates, and rides on unassigned devices.
     func rideExceptions(
-        rides: [Ride], duplicates: [(duplicate: Ride, original: Ride)], purse: [PurseMovement], assessments: [EntryReference: Assessment],
-        breaches: [EntryReference: LimitBreach], bases: [EntryReference: FareBasis], checkEntitlements: Bool, deskEntries: [HeldEntry] = []
+        rides: [Ride], ridesByCard: RidesByCard, duplicates: [(duplicate: Ride, original: Ride)], purse: [PurseMovement], assessments: [EntryReference: Assessment],
+        breaches: [EntryReference: LimitBreach], bases: [EntryReference: FareBasis], checkEntitlements: Bool, desk: DeskActions = DeskActions()
     ) -> [IntegrityException] {
         var exceptions: [IntegrityException] = []
         let atStake = { (ride: Ride) -> Int64 in
@@ -98,9 +98,8 @@ extension Reconciler {
                         en: "Entry \(duplicate.reference) repeats the ride \(original.reference) and is not counted.")))
         }
 
-        let ridesByCard = Dictionary(grouping: rides, by: \.card)
-        for card in ridesByCard.keys.sorted() {
-            for taps in twoVehicleTaps(ofCardRides: ridesByCard[card]!, minimumTravelSeconds: input.options.minimumTravelSeconds)
+        ridesByCard.forEachCard(of: rides) { card, list in
+            for taps in twoVehicleTaps(ofCardRides: list, minimumTravelSeconds: input.options.minimumTravelSeconds)
             where isReportable(taps.second.time, receivedAt: taps.second.receivedAt) {
                 exceptions.append(
                     IntegrityException(
@@ -114,7 +113,7 @@ extension Reconciler {
         }
 
         // Purse rises: against the desks' ledgers or the imported credits (DeskLedgers.swift).
-        exceptions += purseExceptions(purse, desk: deskActions(in: deskEntries, desks: deskDevices))
+        exceptions += purseExceptions(purse, desk: desk)
 
         // Rides after deny listing, grouped by card and device.
         var denied: [CardDevice: [Ride]] = [:]

@@ -22,11 +22,22 @@ struct DeskActions: Sendable {
     var issues: [CardSerial: [UnixTime]] = [:]
     /// The earliest device time of any desk entry, if a desk wrote any.
     var firstDeskEntry: UnixTime?
+    /// The devices registered as desks, whether or not they wrote in the period.
+    var desks: Set<DeviceID> = []
+
+    /// Adds what another desk's entries say (devices are read one at a time).
+    mutating func merge(_ other: DeskActions) {
+        credits += other.credits
+        issues.merge(other.issues) { $0 + $1 }
+        if let first = other.firstDeskEntry { firstDeskEntry = min(firstDeskEntry ?? first, first) }
+        desks.formUnion(other.desks)
+    }
 }
 
 /// The desk actions in `entries`, reading only the devices in `desks`.
 func deskActions(in entries: [HeldEntry], desks: Set<DeviceID>) -> DeskActions {
     var out = DeskActions()
+    out.desks = desks
     guard !desks.isEmpty else { return out }
     for held in entries where desks.contains(held.entry.deviceID) {
         let record = held.entry.record
@@ -57,16 +68,13 @@ func deskActions(in entries: [HeldEntry], desks: Set<DeviceID>) -> DeskActions {
 }
 
 extension Reconciler {
-    /// The devices registered as desks.
-    var deskDevices: Set<DeviceID> { Set(devices.filter { $0.role == .desk }.map(\.device)) }
-
     /// The credits purses are checked against, and which evidence they are.
     ///
     /// With a desk registered, the desks' ledgers are the evidence; imported credits dated before
     /// the first desk entry still count (the month a community starts its desk ledger). Without
     /// one, the import is all there is.
     func purseCredits(_ desk: DeskActions) -> (credits: [PurseCredit], evidence: PurseCreditEvidence) {
-        guard !deskDevices.isEmpty else { return (reference.purseCredits, .imported) }
+        guard !desk.desks.isEmpty else { return (reference.purseCredits, .imported) }
         let before = desk.firstDeskEntry.map { start in reference.purseCredits.filter { $0.creditedAt < start } } ?? reference.purseCredits
         return (desk.credits + before, .deskLedger)
     }

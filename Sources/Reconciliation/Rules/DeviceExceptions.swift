@@ -67,7 +67,7 @@ extension Reconciler {
     }
 
     /// Gaps, entries without a receipt, silent devices and tamper alarms.
-    func deviceExceptions(entriesByDevice byDevice: [DeviceID: ArraySlice<HeldEntry>], facts: LedgerFacts, assignments: AssignmentIndex, compensationOf: (EntryReference) -> Int64)
+    func deviceExceptions(_ digests: [DeviceDigest], tripGaps: [TripNumberGap], assignments: AssignmentIndex, compensationOf: (EntryReference) -> Int64)
         -> [IntegrityException]
     {
         let options = input.options
@@ -75,15 +75,15 @@ extension Reconciler {
         let observedUntil = min(period.end, options.asOf ?? period.end)
         let quietSince = observedUntil.adding(seconds: -Int64(options.silentDeviceDays) * 86_400)
         var heads: [DeviceID: HeadView] = [:]
-        var ledgers: [DeviceID: DeviceLedger] = [:]
-        for device in devices {
-            heads[device.device] = effectiveHead(of: device, own: byDevice[device.device] ?? [])
-            ledgers[device.device] = device
+        var ledgers: [DeviceID: DeviceDigest] = [:]
+        for digest in digests {
+            heads[digest.ledger.device] = digest.head
+            ledgers[digest.ledger.device] = digest
         }
 
         var tripEvidence: [DeviceID: [TripNumberGap]] = [:]
         var unattributed: [TripNumberGap] = []
-        for gap in tripNumberGaps(facts.tapsByCard) where gap.later.stamp.time >= period.start && gap.earlier.stamp.time < period.end {
+        for gap in tripGaps where gap.later.stamp.time >= period.start && gap.earlier.stamp.time < period.end {
             if let device = attributeTripGap(gap, heads: heads) {
                 tripEvidence[device, default: []].append(gap)
             } else {
@@ -95,7 +95,8 @@ extension Reconciler {
         let devices = Set(ledgers.keys).union(assignments.devices.filter { assignments.isAssigned($0, from: period.start, until: period.end) })
         for device in devices.sorted() {
             let view = heads[device] ?? HeadView(head: .genesis(for: device), time: nil)
-            let ledger = ledgers[device]
+            let digest = ledgers[device]
+            let ledger = digest?.ledger
             let silent = assignments.isAssigned(device, from: quietSince, until: observedUntil) && (view.time.map { $0 < quietSince } ?? true)
             let silence = Evidence.silence(lastEntryTime: view.time, days: options.silentDeviceDays)
 
@@ -134,12 +135,11 @@ extension Reconciler {
                             en: "Device \(device) is assigned to a vehicle but nothing was received from it for more than \(options.silentDeviceDays) days"
                                 + (since.map { " (last: \($0))." } ?? " (no entries at all)."))))
             }
-            guard let ledger else { continue }
+            guard let digest, let ledger else { continue }
 
             let receipt = ledger.receiptSequence.map { min($0, view.head.sequence) } ?? 0
             if view.head.sequence > receipt {
-                let uncovered = (byDevice[device] ?? []).filter { $0.entry.sequence > receipt && $0.entry.sequence <= view.head.sequence }
-                let references = uncovered.map(\.reference)
+                let references = digest.uncovered
                 exceptions.append(
                     IntegrityException(
                         kind: .notReceipted, device: device, entries: references,
@@ -158,9 +158,7 @@ extension Reconciler {
                 ($0.sequence, $0.raisedAt, $0.batchFirstSequence, $0.batchLastSequence, $0.offeredHash) < ($1.sequence, $1.raisedAt, $1.batchFirstSequence, $1.batchLastSequence, $1.offeredHash)
             }
             for alarm in alarms where alarm.raisedAt < period.end && (input.close.map { alarm.raisedAt <= $0 } ?? true) {
-                let disputed = (byDevice[device] ?? []).filter {
-                    $0.entry.sequence >= alarm.batchFirstSequence && $0.entry.sequence <= alarm.batchLastSequence
-                }
+                let disputed = digest.disputed[alarm] ?? []
                 exceptions.append(
                     IntegrityException(
                         kind: .tamperAlarm, device: device, entries: [EntryReference(device: device, sequence: alarm.sequence)],
@@ -169,7 +167,7 @@ extension Reconciler {
                                 sequence: alarm.sequence, heldHash: alarm.heldHash, offeredHash: alarm.offeredHash, batchFirst: alarm.batchFirstSequence,
                                 batchLast: alarm.batchLastSequence, raisedAt: alarm.raisedAt)
                         ],
-                        amountAtStakeKopecks: disputed.reduce(0) { $0 + compensationOf($1.reference) },
+                        amountAtStakeKopecks: disputed.reduce(0) { $0 + compensationOf($1) },
                         text: LocalizedText(
                             uk: "Пристрій \(device) надіслав іншу історію для запису \(alarm.sequence) (пакет \(alarm.batchFirstSequence)–\(alarm.batchLastSequence)): ключ пристрою підписав дві різні історії.",
                             en: "Device \(device) offered a different history for entry \(alarm.sequence) (batch \(alarm.batchFirstSequence)-\(alarm.batchLastSequence)): the device key signed two different histories.")))
@@ -190,51 +188,30 @@ extension Reconciler {
     }
 
     /// Late uploads, clocks ahead, clock steps, and entries received after a close.
-    func entryExceptions(entries: [HeldEntry], compensationOf: (EntryReference) -> Int64, late: [LateEntry]) -> [IntegrityException] {
+    func entryExceptions(_ digest: LedgerDigest, compensationOf: (EntryReference) -> Int64, late: [LateEntry]) -> [IntegrityException] {
         let options = input.options
-        var delayed: [DeviceID: [(HeldEntry, Int64)]] = [:]
-        var ahead: [DeviceID: [(HeldEntry, Int64)]] = [:]
-        var exceptions: [IntegrityException] = []
-        for held in entries where period.contains(held.entry.record.deviceTime) {
-            let record = held.entry.record
-            let device = held.entry.deviceID
-            if let receivedAt = held.receivedAt {
-                let difference = receivedAt.seconds(since: record.deviceTime)
-                if difference > options.uploadDelaySeconds { delayed[device, default: []].append((held, difference)) }
-                if -difference > options.clockSkewSeconds { ahead[device, default: []].append((held, difference)) }
-            }
-            if record.kind == .clockAdjusted {
-                let correction = record.clockCorrectionSeconds ?? 0
-                exceptions.append(
-                    IntegrityException(
-                        kind: .clockAdjusted, device: device, entries: [held.reference],
-                        evidence: [.clockStep(newTime: record.deviceTime, correctionSeconds: correction, source: record.detail)], amountAtStakeKopecks: 0,
-                        text: LocalizedText(
-                            uk: "Пристрій \(device) переставив годинник на \(correction) с (запис \(held.reference)).",
-                            en: "Device \(device) stepped its clock by \(correction) s (entry \(held.reference)).")))
-            }
-        }
-        func group(_ kind: ExceptionKind, _ found: [DeviceID: [(HeldEntry, Int64)]]) {
+        var exceptions = digest.clockSteps
+        func group(_ kind: ExceptionKind, _ found: [DeviceID: [TimedEntry]]) {
             for device in found.keys.sorted() {
                 let list = found[device]!
-                let worst = list.max { (abs($0.1), $1.0.reference) < (abs($1.1), $0.0.reference) }!
-                let references = list.map(\.0.reference)
+                let worst = list.max { (abs($0.difference), $1.reference) < (abs($1.difference), $0.reference) }!
+                let references = list.map(\.reference)
                 let amount = references.reduce(0) { $0 + compensationOf($1) }
-                let evidence = Evidence.timeDifference(deviceTime: worst.0.entry.record.deviceTime, receivedAt: worst.0.receivedAt!, seconds: worst.1)
+                let evidence = Evidence.timeDifference(deviceTime: worst.deviceTime, receivedAt: worst.receivedAt, seconds: worst.difference)
                 let text =
                     kind == .uploadDelayed
                     ? LocalizedText(
-                        uk: "Пристрій \(device): \(list.count) записів отримано пізніше ніж через \(options.uploadDelaySeconds) с (найбільше: \(worst.1) с).",
-                        en: "Device \(device): \(list.count) entries received more than \(options.uploadDelaySeconds) s after their device time (at most \(worst.1) s).")
+                        uk: "Пристрій \(device): \(list.count) записів отримано пізніше ніж через \(options.uploadDelaySeconds) с (найбільше: \(worst.difference) с).",
+                        en: "Device \(device): \(list.count) entries received more than \(options.uploadDelaySeconds) s after their device time (at most \(worst.difference) s).")
                     : LocalizedText(
-                        uk: "Пристрій \(device): час \(list.count) записів пізніший за час отримання (до \(-worst.1) с): годинник поспішає.",
-                        en: "Device \(device): \(list.count) entries are stamped after they were received (by up to \(-worst.1) s): the clock runs ahead.")
+                        uk: "Пристрій \(device): час \(list.count) записів пізніший за час отримання (до \(-worst.difference) с): годинник поспішає.",
+                        en: "Device \(device): \(list.count) entries are stamped after they were received (by up to \(-worst.difference) s): the clock runs ahead.")
                 exceptions.append(
                     IntegrityException(kind: kind, device: device, entries: references, evidence: [evidence], amountAtStakeKopecks: amount, text: text))
             }
         }
-        group(.uploadDelayed, delayed)
-        group(.clockAhead, ahead)
+        group(.uploadDelayed, digest.delayed)
+        group(.clockAhead, digest.ahead)
 
         if let previousClose = input.previousClose {
             for (device, list) in Dictionary(grouping: late, by: \.entry.device).sorted(by: { $0.key < $1.key }) {

@@ -28,20 +28,53 @@ struct RideIdentity: Hashable {
 /// Splits rides into the first record of each tap and the duplicates, each duplicate with the
 /// record it repeats (the one with the lowest device and sequence is the original).
 func separateDuplicates(_ rides: [Ride]) -> (originals: [Ride], duplicates: [(duplicate: Ride, original: Ride)]) {
-    var first: [RideIdentity: Ride] = [:]
-    var originals: [Ride] = []
-    var duplicates: [(Ride, Ride)] = []
-    for ride in rides.sorted(by: { $0.reference < $1.reference }) {
-        let identity = RideIdentity(ride)
-        if let original = first[identity] {
-            duplicates.append((ride, original))
-        } else {
-            first[identity] = ride
-            originals.append(ride)
-        }
-    }
-    originals.sort { ($0.time, $0.reference) < ($1.time, $1.reference) }
+    var originals = rides
+    let duplicates = removeDuplicates(from: &originals)
     return (originals, duplicates)
+}
+
+/// Removes the duplicates from `rides` in place and returns each with the record it repeats.
+///
+/// Two records of one tap share its device time, so the rides are taken a device time at a
+/// time (in time order): only the rides of one instant are ever in a table, and the month's
+/// rides are never copied. What is left is in (time, reference) order; the duplicates come back
+/// in reference order.
+func removeDuplicates(from rides: inout [Ride]) -> [(duplicate: Ride, original: Ride)] {
+    let inOrder = { (lhs: Ride, rhs: Ride) -> Bool in
+        (lhs.time, lhs.reference, lhs.isBenefit ? 1 : 0) < (rhs.time, rhs.reference, rhs.isBenefit ? 1 : 0)
+    }
+    if !zip(rides, rides.dropFirst()).allSatisfy({ !inOrder($1, $0) }) { rides.sort(by: inOrder) }
+    var duplicates: [(duplicate: Ride, original: Ride)] = []
+    var first: [RideIdentity: Ride] = [:]
+    // Originals are moved down over the duplicates: `kept` never passes the ride being read.
+    var kept = 0
+    var start = 0
+    while start < rides.count {
+        var end = start + 1
+        while end < rides.count, rides[end].time == rides[start].time { end += 1 }
+        if end - start == 1 {
+            rides[kept] = rides[start]
+            kept += 1
+        } else {
+            // One instant's rides, already in reference order: the first of each identity is the original.
+            first.removeAll(keepingCapacity: true)
+            for index in start..<end {
+                let ride = rides[index]
+                let identity = RideIdentity(ride)
+                if let original = first[identity] {
+                    duplicates.append((ride, original))
+                } else {
+                    first[identity] = ride
+                    rides[kept] = ride
+                    kept += 1
+                }
+            }
+        }
+        start = end
+    }
+    rides.removeLast(rides.count - kept)
+    duplicates.sort { $0.duplicate.reference < $1.duplicate.reference }
+    return duplicates
 }
 
 /// The deny listing in effect for `card` at `time`: the earliest listing whose effect time is

@@ -51,8 +51,6 @@ struct OpenPending: Hashable, Sendable {
 
 /// Everything the rules read from the ledgers, once, in a fixed order.
 struct LedgerFacts: Sendable {
-    /// Every distinct held entry, by reference.
-    var entries: [HeldEntry]
     var rides: [Ride]
     var purseMovements: [PurseMovement]
     var openPendings: [OpenPending]
@@ -101,29 +99,25 @@ func distinctEntries(_ devices: [DeviceLedger], receivedBy close: UnixTime? = ni
     return all
 }
 
-/// The slice of each device's entries in entries sorted by device (no copies).
-func slicesByDevice(_ entries: [HeldEntry]) -> [DeviceID: ArraySlice<HeldEntry>] {
-    var slices: [DeviceID: ArraySlice<HeldEntry>] = [:]
-    var start = entries.startIndex
-    while start < entries.endIndex {
-        let device = entries[start].entry.deviceID
-        var end = start
-        while end < entries.endIndex, entries[end].entry.deviceID == device { end += 1 }
-        slices[device] = entries[start..<end]
-        start = end
-    }
-    return slices
+/// What the entries of one device say before other devices are read: its rides and purse
+/// debits, its pending transactions not settled on the device itself, and the card taps it saw.
+///
+/// A charge, confirmation or abandonment names a pending entry of its own device, so whether a
+/// pending transaction is open is decided device by device; what the card's later taps say
+/// about it needs every device and waits for `settle(_:)`.
+struct DeviceFacts: Sendable {
+    var rides: [Ride] = []
+    var purseMovements: [PurseMovement] = []
+    var pendings: [(entry: HeldEntry, detail: PendingDetail?)] = []
+    /// Taps that name their trip counter, in entry order.
+    var taps: [(card: CardSerial, tap: CardTap)] = []
 }
 
-/// Reads rides, purse movements and open pending transactions from the entries, settling each
-/// open pending transaction from the card's later taps (`resolvePending`).
-func readLedgerFacts(_ entries: [HeldEntry]) -> LedgerFacts {
-    var rides: [Ride] = []
-    var purse: [PurseMovement] = []
-    var pendings: [(entry: HeldEntry, detail: PendingDetail?)] = []
+/// Reads the facts of one device's distinct entries (or of several devices', in entry order).
+func readDeviceFacts(_ entries: some Collection<HeldEntry>) -> DeviceFacts {
+    var facts = DeviceFacts()
     var resolved = Set<EntryReference>()
-    var tapsByCard: [CardSerial: [CardTap]] = [:]
-
+    var pendings: [(entry: HeldEntry, detail: PendingDetail?)] = []
     for held in entries {
         let record = held.entry.record
         let reference = held.reference
@@ -136,14 +130,14 @@ func readLedgerFacts(_ entries: [HeldEntry]) -> LedgerFacts {
         case .benefitUse, .rideAccepted:
             guard let card = record.cardSerial, let route = record.route, let vehicle = record.vehicle else { continue }
             let fare = record.fareKopecks ?? 0
-            rides.append(
+            facts.rides.append(
                 Ride(
                     reference: reference, card: card, time: record.deviceTime, receivedAt: held.receivedAt, isBenefit: record.kind == .benefitUse,
                     entitlement: record.entitlementID, category: record.category, fare: fare, recordedFullFare: record.fullFareKopecks ?? fare,
                     route: route, vehicle: vehicle, pendingSequence: record.relatedSequence, resolvedFromLaterTaps: false))
         case .purseDebit:
             guard let card = record.cardSerial else { continue }
-            purse.append(
+            facts.purseMovements.append(
                 PurseMovement(
                     reference: reference, card: card, time: record.deviceTime, amount: record.fareKopecks ?? 0,
                     balanceAfter: record.purseBalanceAfterKopecks ?? 0))
@@ -151,7 +145,7 @@ func readLedgerFacts(_ entries: [HeldEntry]) -> LedgerFacts {
             let detail = PendingDetail(record.detail)
             pendings.append((held, detail))
             if let card = record.cardSerial, let trip = detail?.trip {
-                tapsByCard[card, default: []].append(CardTap(reference: reference, stamp: trip))
+                facts.taps.append((card, CardTap(reference: reference, stamp: trip)))
             }
         case .cardTransactionConfirmed, .cardTransactionAbandoned:
             if let related = record.relatedSequence {
@@ -161,44 +155,74 @@ func readLedgerFacts(_ entries: [HeldEntry]) -> LedgerFacts {
             continue
         }
     }
-    for card in tapsByCard.keys {
-        tapsByCard[card]!.sort { tapOrder($1, after: $0) }
+    facts.pendings = pendings.filter { !resolved.contains($0.entry.reference) }
+    return facts
+}
+
+/// Gathers the facts of devices read one after another (in device order) and settles the open
+/// pending transactions from every card's taps once all are read.
+struct LedgerFactsBuilder: Sendable {
+    private var rides: [Ride] = []
+    private var purse: [PurseMovement] = []
+    private var pendings: [(entry: HeldEntry, detail: PendingDetail?)] = []
+    private var tapsByCard: [CardSerial: [CardTap]] = [:]
+
+    mutating func add(_ facts: DeviceFacts) {
+        rides += facts.rides
+        purse += facts.purseMovements
+        pendings += facts.pendings
+        for (card, tap) in facts.taps { tapsByCard[card, default: []].append(tap) }
     }
 
-    var open: [OpenPending] = []
-    for (held, detail) in pendings where !resolved.contains(held.reference) {
-        let record = held.entry.record
-        var outcome = PendingOutcome.unknown
-        var evidence: CardTap?
-        if detail?.purpose == "ride", let card = record.cardSerial, let trip = detail?.trip {
-            (outcome, evidence) = resolvePending(CardTap(reference: held.reference, stamp: trip), laterTapsOfCard: tapsByCard[card] ?? [])
+    /// Settles each open pending transaction from the card's later taps (`resolvePending`); a
+    /// committed one becomes the ride or purse debit it would have charged.
+    consuming func settle() -> LedgerFacts {
+        for card in tapsByCard.keys {
+            tapsByCard[card]!.sort { tapOrder($1, after: $0) }
         }
-        open.append(OpenPending(entry: held, detail: detail, outcome: outcome, evidence: evidence))
-        guard outcome == .committed, let detail, let card = record.cardSerial, let route = record.route, let vehicle = record.vehicle else {
-            continue
-        }
-        let fare = record.fareKopecks ?? 0
-        for charge in detail.charges {
-            switch charge {
-            case .benefitUse, .rideAccepted:
-                rides.append(
-                    Ride(
-                        reference: held.reference, card: card, time: record.deviceTime, receivedAt: held.receivedAt,
-                        isBenefit: charge == .benefitUse, entitlement: record.entitlementID, category: record.category, fare: fare,
-                        recordedFullFare: record.fullFareKopecks ?? fare, route: route, vehicle: vehicle,
-                        pendingSequence: held.entry.sequence, resolvedFromLaterTaps: true))
-            case .purseDebit:
-                purse.append(
-                    PurseMovement(
-                        reference: held.reference, card: card, time: record.deviceTime, amount: fare,
-                        balanceAfter: record.purseBalanceAfterKopecks ?? 0))
-            default:
+        var open: [OpenPending] = []
+        for (held, detail) in pendings {
+            let record = held.entry.record
+            var outcome = PendingOutcome.unknown
+            var evidence: CardTap?
+            if detail?.purpose == "ride", let card = record.cardSerial, let trip = detail?.trip {
+                (outcome, evidence) = resolvePending(CardTap(reference: held.reference, stamp: trip), laterTapsOfCard: tapsByCard[card] ?? [])
+            }
+            open.append(OpenPending(entry: held, detail: detail, outcome: outcome, evidence: evidence))
+            guard outcome == .committed, let detail, let card = record.cardSerial, let route = record.route, let vehicle = record.vehicle else {
                 continue
             }
+            let fare = record.fareKopecks ?? 0
+            for charge in detail.charges {
+                switch charge {
+                case .benefitUse, .rideAccepted:
+                    rides.append(
+                        Ride(
+                            reference: held.reference, card: card, time: record.deviceTime, receivedAt: held.receivedAt,
+                            isBenefit: charge == .benefitUse, entitlement: record.entitlementID, category: record.category, fare: fare,
+                            recordedFullFare: record.fullFareKopecks ?? fare, route: route, vehicle: vehicle,
+                            pendingSequence: held.entry.sequence, resolvedFromLaterTaps: true))
+                case .purseDebit:
+                    purse.append(
+                        PurseMovement(
+                            reference: held.reference, card: card, time: record.deviceTime, amount: fare,
+                            balanceAfter: record.purseBalanceAfterKopecks ?? 0))
+                default:
+                    continue
+                }
+            }
         }
+        rides.sort { ($0.time, $0.reference, $0.isBenefit ? 1 : 0) < ($1.time, $1.reference, $1.isBenefit ? 1 : 0) }
+        purse.sort { ($0.time, $0.reference) < ($1.time, $1.reference) }
+        open.sort { $0.reference < $1.reference }
+        return LedgerFacts(rides: rides, purseMovements: purse, openPendings: open, tapsByCard: tapsByCard)
     }
-    rides.sort { ($0.time, $0.reference, $0.isBenefit ? 1 : 0) < ($1.time, $1.reference, $1.isBenefit ? 1 : 0) }
-    purse.sort { ($0.time, $0.reference) < ($1.time, $1.reference) }
-    open.sort { $0.reference < $1.reference }
-    return LedgerFacts(entries: entries, rides: rides, purseMovements: purse, openPendings: open, tapsByCard: tapsByCard)
+}
+
+/// Reads rides, purse movements and open pending transactions from the entries, settling each
+/// open pending transaction from the card's later taps (`resolvePending`).
+func readLedgerFacts(_ entries: [HeldEntry]) -> LedgerFacts {
+    var builder = LedgerFactsBuilder()
+    builder.add(readDeviceFacts(entries))
+    return builder.settle()
 }

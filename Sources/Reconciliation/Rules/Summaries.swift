@@ -20,7 +20,7 @@ extension Reconciler {
     /// Card statistics over the period's accepted rides (duplicates already removed): every
     /// card, and the cards of each category (a ride's category is its entry's; rides with none
     /// are the `nil` group, listed last).
-    func cardStatistics(_ rides: [Ride]) -> CardStatistics {
+    func cardStatistics(_ rides: some Sequence<Ride>) -> CardStatistics {
         var all: [CardSerial: Int] = [:]
         var byCategory: [CategoryCode?: [CardSerial: Int]] = [:]
         for ride in rides {

@@ -1,0 +1,183 @@
+import AccountingCore
+import Entitlements
+import Identifiers
+import LedgerCore
+
+/// The reconciliation of one period fed one device at a time, so a month of millions of
+/// entries never sits in memory at once.
+///
+/// Each device's entries are read as they are added: its chain rules (head, receipt coverage,
+/// tamper alarms, late uploads, clock steps, late entries) run on them then, and only compact
+/// facts are kept — a small record per ride, purse debit and counted tap, and the few pending
+/// transactions the device did not settle itself. The entries themselves (canonical bytes,
+/// decoded records) are dropped once the device is read. `finish()` runs the rules that need
+/// every device (a card's taps on many validators: transfers, limits, clones, pending
+/// transactions settled by later taps) and gives the report `reconcile(_:)` gives for the same
+/// input, byte for byte: `reconcile(_:)` is this accumulator fed every device of its input.
+///
+/// Pure like the rest of the module: it reads nothing but what it is given.
+public struct ReconciliationAccumulator: Sendable {
+    private let reconciler: Reconciler
+    private var lastDevice: DeviceID?
+    private var facts = LedgerFactsBuilder()
+    private var digest = LedgerDigest()
+
+    /// Starts a period's reconciliation from its input; the input's devices (often none, when a
+    /// loader streams them) are added first.
+    public init(_ input: ReconciliationInput) {
+        var context = input
+        context.devices = []
+        reconciler = Reconciler(input: context)
+        for ledger in mergedByDevice(input.devices) { add(ledger) }
+    }
+
+    /// Distinct entries read so far (after the close, if the period is closed).
+    public private(set) var entriesRead = 0
+
+    /// Adds one device's ledger: all the entries of the device the period needs, with its head,
+    /// coverage and evidence. Devices come in ascending order, each once (merge a device's
+    /// parts with `DeviceLedger` values passed to `init` if they come apart).
+    public mutating func add(_ ledger: DeviceLedger) {
+        precondition(lastDevice.map { $0 < ledger.device } ?? true, "devices are added in ascending order, each once")
+        lastDevice = ledger.device
+        let own = distinctEntries([ledger], receivedBy: reconciler.input.close)
+        entriesRead += own.count
+        facts.add(readDeviceFacts(own))
+        digest.add(reconciler.digest(of: ledger, own: own[...]))
+        // Desks' entries are few (one per card action): their credits and issues are kept whole.
+        if ledger.role == .desk {
+            digest.desk.merge(deskActions(in: own, desks: [ledger.device]))
+        } else {
+            collectCounterTaps(own[...], into: &digest.counterTaps)
+        }
+    }
+
+    /// The report: the rules that need every device, over what was added.
+    public consuming func finish() -> ReconciliationReport {
+        reconciler.report(facts: facts.settle(), digest: digest)
+    }
+}
+
+/// What the device-by-device rules found, kept once the entries are gone.
+struct LedgerDigest: Sendable {
+    var devices: [DeviceDigest] = []
+    /// Entries of the period received long after their device time, by device, in entry order.
+    var delayed: [DeviceID: [TimedEntry]] = [:]
+    /// Entries of the period stamped after they were received, by device, in entry order.
+    var ahead: [DeviceID: [TimedEntry]] = [:]
+    /// Clock steps (complete exceptions: nothing is at stake).
+    var clockSteps: [IntegrityException] = []
+    /// Entries of earlier periods received after the previous close.
+    var late: [LateCandidate] = []
+    /// What the desks' ledgers say: purse credits, balances moved, card issues.
+    var desk = DeskActions()
+    /// Every card's counter-carrying taps, unordered until the report (`orderedCounterTaps`).
+    var counterTaps: [CardSerial: [CounterTap]] = [:]
+
+    mutating func add(_ device: DeviceDigest) {
+        devices.append(device.trimmed)
+        if !device.delayed.isEmpty { delayed[device.ledger.device] = device.delayed }
+        if !device.ahead.isEmpty { ahead[device.ledger.device] = device.ahead }
+        clockSteps += device.clockSteps
+        late += device.late
+    }
+}
+
+/// One device as the rules see it after its entries are read.
+struct DeviceDigest: Sendable {
+    /// The ledger without its entries: head, coverage, alarms, refused batches.
+    var ledger: DeviceLedger
+    /// Where the held chain ends for this report.
+    var head: HeadView
+    /// Distinct entries read.
+    var entriesRead: Int
+    /// Entries after the receipt, up to the head.
+    var uncovered: [EntryReference]
+    /// The entries each tamper alarm's refused batch disputes.
+    var disputed: [TamperAlarmRecord: [EntryReference]]
+    var delayed: [TimedEntry] = []
+    var ahead: [TimedEntry] = []
+    var clockSteps: [IntegrityException] = []
+    var late: [LateCandidate] = []
+
+    /// Without the per-entry findings the digest keeps elsewhere.
+    var trimmed: DeviceDigest {
+        var copy = self
+        copy.delayed = []
+        copy.ahead = []
+        copy.clockSteps = []
+        copy.late = []
+        return copy
+    }
+}
+
+/// An entry whose device time and received time differ by more than the options allow.
+struct TimedEntry: Hashable, Sendable {
+    var reference: EntryReference
+    var deviceTime: UnixTime
+    var receivedAt: UnixTime
+    /// Received time less device time, in seconds.
+    var difference: Int64
+}
+
+/// An entry of an earlier period received after the previous close, before it is assessed.
+struct LateCandidate: Hashable, Sendable {
+    var reference: EntryReference
+    var kind: String
+    var deviceTime: UnixTime
+    var receivedAt: UnixTime
+    var route: RouteNumber?
+    var category: CategoryCode?
+}
+
+extension Reconciler {
+    /// Runs the rules that need only this device's entries (`own`: distinct, in sequence order).
+    func digest(of ledger: DeviceLedger, own: ArraySlice<HeldEntry>) -> DeviceDigest {
+        let head = effectiveHead(of: ledger, own: own)
+        let receipt = ledger.receiptSequence.map { min($0, head.head.sequence) } ?? 0
+        let uncovered =
+            head.head.sequence > receipt
+            ? own.filter { $0.entry.sequence > receipt && $0.entry.sequence <= head.head.sequence }.map(\.reference) : []
+        var disputed: [TamperAlarmRecord: [EntryReference]] = [:]
+        for alarm in ledger.tamperAlarms {
+            disputed[alarm] = own.filter { $0.entry.sequence >= alarm.batchFirstSequence && $0.entry.sequence <= alarm.batchLastSequence }.map(\.reference)
+        }
+        var metadata = ledger
+        metadata.entries = []
+        var digest = DeviceDigest(ledger: metadata, head: head, entriesRead: own.count, uncovered: uncovered, disputed: disputed)
+        readEntryFindings(own, into: &digest)
+        return digest
+    }
+
+    /// Late uploads, clocks ahead, clock steps and late entries among one device's entries.
+    func readEntryFindings(_ own: ArraySlice<HeldEntry>, into digest: inout DeviceDigest) {
+        let options = input.options
+        for held in own {
+            let record = held.entry.record
+            if isLate(record.deviceTime, receivedAt: held.receivedAt), let receivedAt = held.receivedAt {
+                digest.late.append(
+                    LateCandidate(
+                        reference: held.reference, kind: record.kind.name, deviceTime: record.deviceTime, receivedAt: receivedAt, route: record.route,
+                        category: record.category))
+            }
+            guard period.contains(record.deviceTime) else { continue }
+            let device = held.entry.deviceID
+            if let receivedAt = held.receivedAt {
+                let difference = receivedAt.seconds(since: record.deviceTime)
+                let timed = TimedEntry(reference: held.reference, deviceTime: record.deviceTime, receivedAt: receivedAt, difference: difference)
+                if difference > options.uploadDelaySeconds { digest.delayed.append(timed) }
+                if -difference > options.clockSkewSeconds { digest.ahead.append(timed) }
+            }
+            if record.kind == .clockAdjusted {
+                let correction = record.clockCorrectionSeconds ?? 0
+                digest.clockSteps.append(
+                    IntegrityException(
+                        kind: .clockAdjusted, device: device, entries: [held.reference],
+                        evidence: [.clockStep(newTime: record.deviceTime, correctionSeconds: correction, source: record.detail)], amountAtStakeKopecks: 0,
+                        text: LocalizedText(
+                            uk: "Пристрій \(device) переставив годинник на \(correction) с (запис \(held.reference)).",
+                            en: "Device \(device) stepped its clock by \(correction) s (entry \(held.reference)).")))
+            }
+        }
+    }
+}
