@@ -47,6 +47,7 @@ public struct DeskWebApp: Sendable {
         router.add(middleware: DeskWebMiddleware(app: self))
         addAuthRoutes(to: router)
         addHolderRoutes(to: router)
+        addRegistrationRoutes(to: router)
         addCardRoutes(to: router)
         addReaderRoutes(to: router)
         return router

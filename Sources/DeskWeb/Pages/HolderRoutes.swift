@@ -58,7 +58,10 @@ extension DeskWebApp {
         if !query.isEmpty {
             let page = try await registry.search(query, limit: 50)
             if page.holders.isEmpty {
-                results = "<p id=\"no-results\">\(language.text("Нікого не знайдено.", "Nobody found."))</p>"
+                results = """
+                    <p id="no-results">\(language.text("Нікого не знайдено.", "Nobody found."))</p>
+                    <p><a href="\(Self.registerLink(name: name, birth: birthText))" id="register-found-nobody">\(language.text("Зареєструвати нову особу", "Register a new person"))</a></p>
+                    """
             } else {
                 let rows = page.holders.map { holder -> HTML in
                     "<tr><td><a class=\"holder\" href=\"/holders/\(holder.id)\">\(holder.fullName)</a></td><td>\(holder.dateOfBirth.description)</td><td>\(holder.cards.map(\.printed).joined(separator: ", "))</td></tr>"
@@ -76,6 +79,7 @@ extension DeskWebApp {
             <label>\(language.text("Номер картки", "Card serial")) <input name="serial" id="search-serial" maxlength="19" value="\(serialText)"></label>
             <button type="submit" id="search">\(language.text("Шукати", "Search"))</button></form>
             \(results)
+            <p class="no-print"><a href="/register" id="to-register">\(language.text("Зареєструвати особу", "Register a person"))</a></p>
             """
         return Pages.page(language.text("Пошук особи", "Find a person"), body, context: context)
     }
@@ -101,11 +105,11 @@ extension DeskWebApp {
             details = "<p id=\"erased\">\(language.text("Особисті дані стерто", "Personal data erased")) \(holder.erasedAt.map(Pages.time) ?? "").</p>"
         }
         let eligibilityRows = holder.eligibilities.map { held -> HTML in
-            "<tr><td>\(categoryName(held.terms.category, language))</td><td>\(held.terms.validFrom.description)</td><td>\(held.terms.validUntil?.description ?? language.text("безстроково", "open-ended"))</td><td>\(held.terms.evidence)</td></tr>"
+            "<tr class=\"eligibility\" data-id=\"\(held.id)\"><td>\(categoryName(held.terms.category, language))</td><td>\(held.terms.validFrom.description)</td><td class=\"until\">\(held.terms.validUntil?.description ?? language.text("безстроково", "open-ended"))</td><td>\(held.terms.evidence)</td><td>\(holder.details == nil ? HTML.empty : endEligibilityForm(held, holder: id, context: context))</td></tr>"
         }
         let eligibilities: HTML = holder.eligibilities.isEmpty
             ? "<p>\(language.text("Пільг не записано.", "No eligibility recorded."))</p>"
-            : "<table id=\"eligibilities\"><tr><th>\(language.text("Категорія", "Category"))</th><th>\(language.text("Від", "From"))</th><th>\(language.text("До", "Until"))</th><th>\(language.text("Підстава", "Evidence"))</th></tr>\(eligibilityRows)</table>"
+            : "<table id=\"eligibilities\"><tr><th>\(language.text("Категорія", "Category"))</th><th>\(language.text("Від", "From"))</th><th>\(language.text("До", "Until"))</th><th>\(language.text("Підстава", "Evidence"))</th><th></th></tr>\(eligibilityRows)</table>"
         let cards = holder.cards.map { cardSection($0, context: context) }
         let issueForm: HTML = holder.details == nil ? "" : """
             <fieldset class="no-print"><legend>\(language.text("Видати картку з пільгами за чинними підставами (покладіть чисту картку на зчитувач)", "Issue a card with the benefits of the current eligibilities (put a blank card on the reader)"))</legend>
@@ -129,7 +133,7 @@ extension DeskWebApp {
             """
         let body: HTML = """
             <p>\(language.text("Особа", "Holder")) №\(id)</p>\(details)
-            <h2>\(language.text("Пільги", "Eligibilities"))</h2>\(eligibilities)
+            <h2>\(language.text("Пільги", "Eligibilities"))</h2>\(eligibilities)\(eligibilityForms(holder, context: context))
             <h2>\(language.text("Картки", "Cards"))</h2>\(cards)\(issueForm)
             <p class="no-print"><a href="/reader">\(language.text("Що на зчитувачі зараз", "What is on the reader now"))</a></p>
             \(deregisterForm)\(eraseForm)
