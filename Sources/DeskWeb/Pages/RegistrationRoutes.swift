@@ -210,7 +210,9 @@ extension DeskWebApp {
     /// `/register` with what a search that found nobody was given, so the clerk types it once.
     static func registerLink(name: String?, birth: String?) -> String {
         var items: [String] = []
-        func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
+        // ASCII letters and digits only: `.alphanumerics` would leave Cyrillic unencoded.
+        let plain = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+        func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: plain) ?? "" }
         if let name { items.append("name=" + encode(name)) }
         if let birth { items.append("birth=" + encode(birth)) }
         return items.isEmpty ? "/register" : "/register?" + items.joined(separator: "&")
