@@ -36,7 +36,7 @@ extension DeskWebApp {
             <p><label>\(language.text("Документ", "Document")) <select name="documentType" id="register-document-type">\(types)</select></label>
             <label>\(language.text("Номер документа", "Document number")) <input name="documentNumber" id="register-document-number" maxlength="30" required autocomplete="off"></label></p>
             <p><label>\(language.text("Телефон (необов'язково)", "Phone (optional)")) <input name="phone" id="register-phone" maxlength="20"></label></p>
-            <p><label>\(language.text("Згода на обробку: номер підписаної форми", "Consent to processing: the signed form's reference")) <input name="consentForm" id="register-consent" maxlength="100" required></label></p>
+            <p><label>\(language.text("Згода на обробку: номер підписаної форми (необов'язково)", "Consent to processing: the signed form's reference (optional)")) <input name="consentForm" id="register-consent" maxlength="100"></label></p>
             <button type="submit" id="register">\(language.text("Зареєструвати", "Register"))</button></form>
             """
         return Pages.page(language.text("Зареєструвати особу", "Register a person"), body, context: context)
@@ -51,15 +51,16 @@ extension DeskWebApp {
         let typeText = try form.required("documentType", max: 20, label: ("Документ", "Document"))
         let number = try form.required("documentNumber", max: 30, label: ("Номер документа", "Document number"))
         let phone = try form.optional("phone", max: 20, label: ("Телефон", "Phone"))
-        let consent = try form.required("consentForm", max: 100, label: ("Згода на обробку", "Consent to processing"))
+        let consent = try form.optional("consentForm", max: 100, label: ("Згода на обробку", "Consent to processing"))
         // The detail names what was recorded, never the name or the document number.
-        var detail = "document \(typeText.prefix(20)), phone \(phone == nil ? "none" : "given"), consent form given"
+        let given = "phone \(phone == nil ? "none" : "given"), consent form reference \(consent == nil ? "none" : "given")"
+        var detail = "document \(typeText.prefix(20)), " + given
         let id: HolderID
         do {
             guard let type = DocumentType(text: typeText) else {
                 throw StaffFacingError(.wrongInput, ukrainian: "невідомий тип документа", english: "unknown document type")
             }
-            detail = "document \(type.rawValue), phone \(phone == nil ? "none" : "given"), consent form given"
+            detail = "document \(type.rawValue), " + given
             let now = clock()
             let details = try HolderDetails(
                 fullName: name, dateOfBirth: try formDate(birthText, label: ("Дата народження", "Date of birth")), address: address,
