@@ -54,7 +54,8 @@ extension DeskWebApp {
         let consent = try form.optional("consentForm", max: 100, label: ("Згода на обробку", "Consent to processing"))
         // The detail names what was recorded, never the name or the document number.
         let given = "phone \(phone == nil ? "none" : "given"), consent form reference \(consent == nil ? "none" : "given")"
-        var detail = "document \(typeText.prefix(20)), " + given
+        // An unknown type is not echoed: a field typed into the wrong box could hold a number.
+        var detail = "document of unknown type, " + given
         let id: HolderID
         do {
             guard let type = DocumentType(text: typeText) else {
