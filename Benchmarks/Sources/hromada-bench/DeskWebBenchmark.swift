@@ -186,7 +186,16 @@ enum DeskWebBenchmark {
         let rawAudit = try await Samples.measure("\(name): raw appendAudit (each request's write)", iterations: requests, warmup: warmup) {
             try await registry.appendAudit(AuditEntry(at: now, username: "ivan", action: "GET /bench", subject: "request", detail: "", outcome: "200"))
         }
-        for line in [rawHolder, rawCardHolder, rawName, rawBirth, rawSerial, rawAudit] { report(line) }
+        // The registry's whole share of a person page: the session, the holder, the audit entry.
+        let digest = Array(SHA256.hash(data: Data("bench session".utf8)))
+        try await registry.openSession(tokenDigest: digest, username: "ivan", csrfToken: "bench", expiresAt: UnixTime(Date()).adding(seconds: 86_400), at: UnixTime(Date()))
+        let rawShare = try await Samples.measure("\(name): raw session + holder(id) + appendAudit", iterations: requests, warmup: warmup) {
+            guard try await registry.session(tokenDigest: digest, at: UnixTime(Date())) != nil,
+                try await registry.holder(sample.holders.randomElement(using: &generator)!) != nil
+            else { throw BenchmarkFailure("a session or a holder is missing") }
+            try await registry.appendAudit(AuditEntry(at: UnixTime(Date()), username: "ivan", action: "GET /holders/bench", subject: "request", detail: "", outcome: "200"))
+        }
+        for line in [rawHolder, rawCardHolder, rawName, rawBirth, rawSerial, rawAudit, rawShare] { report(line) }
         print("\(name): a name-prefix search finds \(format(nameHits, 1)) holders on average (at most 50), a birth date \(format(birthHits, 1))")
 
         // The real app on a loopback port, and a client keeping one connection.
@@ -199,6 +208,7 @@ enum DeskWebBenchmark {
         let base = "http://127.0.0.1:\(port)"
         let cookie = try await login(client, base: base)
 
+        let auditBefore = try await registry.auditLog(limit: 1).first?.id ?? 0
         var bytes = 0
         let page = try await Samples.measure("\(name): GET /holders/N, random holder", iterations: requests, warmup: warmup) {
             bytes = try await get(client, base + "/holders/\(sample.holders.randomElement(using: &generator)!)", cookie: cookie, expecting: "holder-name").count
@@ -221,6 +231,10 @@ enum DeskWebBenchmark {
         try await client.shutdown()
         server.cancel()
         _ = try? await server.value
+        // Every page request above wrote its audit entry (the static file is not audited).
+        let audited = (try await registry.auditLog(limit: 1).first?.id ?? 0) - auditBefore
+        guard audited >= Int64(5 * (requests + warmup)) else { throw BenchmarkFailure("the pages wrote \(audited) audit entries, expected \(5 * (requests + warmup))") }
+        print("\(name): the page requests wrote \(audited) audit entries, one each")
         // The audit write again, after the pages (the first run follows the bulk fill's writes).
         let rawAuditAfter = try await Samples.measure("\(name): raw appendAudit, after the pages", iterations: requests, warmup: warmup) {
             try await registry.appendAudit(AuditEntry(at: now, username: "ivan", action: "GET /bench", subject: "request", detail: "", outcome: "200"))
@@ -242,7 +256,7 @@ enum DeskWebBenchmark {
         func ratio(_ line: Samples, _ baseline: Samples) -> String {
             "\(format(line.median / baseline.median, 1))× \(baseline.name.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "")"
         }
-        report(page, extra: "\(bytes) bytes of HTML; median \(ratio(page, rawHolder)), \(ratio(page, barePage))")
+        report(page, extra: "\(bytes) bytes of HTML; median \(ratio(page, rawHolder)), \(ratio(page, rawShare)), \(ratio(page, barePage))")
         report(cardPage, extra: "median \(ratio(cardPage, rawCardHolder))")
         report(namePage, extra: "median \(ratio(namePage, rawName))")
         report(birthPage, extra: "median \(ratio(birthPage, rawBirth))")
