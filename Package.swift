@@ -52,6 +52,8 @@ let package = Package(
         .library(name: "HromadaCardReconcile", targets: ["ReconciliationSimulator", "ReconcileTool"]),
         /// The accounting service, its storage and the uploader, for the benchmark package.
         .library(name: "HromadaCardAccounting", targets: ["AccountingCore", "AccountingStore", "AccountingService", "Uploader"]),
+        /// The desk's registry and web app, for the benchmark package.
+        .library(name: "HromadaCardDesk", targets: ["Desk", "DeskOffice", "DeskRecords", "DeskRegistry", "DeskWeb"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),

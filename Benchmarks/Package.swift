@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         .executableTarget(
@@ -35,6 +36,8 @@ let package = Package(
                 .product(name: "HromadaCardValidator", package: "HromadaCard"),
                 .product(name: "HromadaCardReconcile", package: "HromadaCard"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HromadaCardDesk", package: "HromadaCard"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 "TestBedSupport",
             ]
         ),

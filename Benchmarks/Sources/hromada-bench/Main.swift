@@ -7,7 +7,7 @@ struct HromadaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada-bench",
         abstract: "Measures HromadaCard beside raw baselines (run a release build).",
-        subcommands: [Decision.self, Card.self, Ledger.self, Accounting.self, IndexCost.self, Pages.self, Tap.self, Reconcile.self, DeskActions.self]
+        subcommands: [Decision.self, Card.self, Ledger.self, Accounting.self, IndexCost.self, Pages.self, Tap.self, Reconcile.self, DeskActions.self, DeskWeb.self]
     )
 
     struct Decision: ParsableCommand {
@@ -129,6 +129,23 @@ struct HromadaBench: AsyncParsableCommand {
 
         func run() async throws {
             try await DeskBenchmark.run(iterations: iterations)
+        }
+    }
+
+    struct DeskWeb: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "desk-web",
+            abstract: "The desk web app's person page and searches over loopback HTTP with a registry of many holders (SQLite; PostgreSQL when HROMADA_POSTGRES_URL is set), beside the registry's own calls and a bare HTTP route.")
+        @Option(help: "Holders in the registry.") var holders = 100_000
+        @Option(help: "Of them, holders with a card (recorded one transaction at a time).") var cardHolders = 2_000
+        @Option(help: "Timed requests (and registry calls) a line.") var requests = 1_000
+        @Option(help: "Directory for the SQLite file (a real disk, not a tmpfs).") var directory = ".build/bench-desk-web"
+
+        func run() async throws {
+            let url = ProcessInfo.processInfo.environment["HROMADA_POSTGRES_URL"]
+            try await DeskWebBenchmark.run(
+                holders: max(1_000, holders), cardHolders: max(1, min(cardHolders, holders)), requests: max(10, requests), directory: directory,
+                postgresURL: url?.isEmpty == false ? url : nil)
         }
     }
 }
