@@ -11,18 +11,8 @@ import VirtualCard
 /// office, so what they do to the card shows in the registry.
 @Suite("hromada-desk with a registry, through pcscd", .serialized)
 struct DeskOfficeCommandTests {
-    static var deskPath: String {
-        URL(fileURLWithPath: VcardExecutable.path()).deletingLastPathComponent().appendingPathComponent("hromada-desk").path
-    }
-
     func runDesk(_ arguments: [String], card: BlankCard, reader: TestReader, tearAfterAPDUs: Int? = nil) async throws -> (status: Int32, output: String) {
-        let emulator = try VirtualDESFireCard(imageFile: card.file)
-        return try await reader.withVirtualCard(emulator, tearAfterAPDUs: tearAfterAPDUs) { _ in
-            try await withProcess(Self.deskPath, arguments: arguments) { process in
-                let status = await process.waitForExit()
-                return (status, process.output())
-            }
-        }
+        try await card.run(program: "hromada-desk", arguments, on: reader, tearAfterAPDUs: tearAfterAPDUs)
     }
 
     @Test("issue --holder torn mid-card (75), run again: issued and recorded; topup and return recorded; a holder without an eligibility refused (65)")

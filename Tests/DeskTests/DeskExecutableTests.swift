@@ -8,19 +8,9 @@ import VirtualCard
 /// Runs the `hromada-desk` program itself against a virtual card in a test bed reader.
 @Suite("hromada-desk, the program, through pcscd", .serialized)
 struct DeskExecutableTests {
-    static var deskPath: String {
-        URL(fileURLWithPath: VcardExecutable.path()).deletingLastPathComponent().appendingPathComponent("hromada-desk").path
-    }
-
     /// Runs the desk with `arguments` while `card` is in `reader`'s field; returns exit status and output.
     func runDesk(_ arguments: [String], card: BlankCard, reader: TestReader, tearAfterAPDUs: Int? = nil) async throws -> (status: Int32, output: String) {
-        let emulator = try VirtualDESFireCard(imageFile: card.file)
-        return try await reader.withVirtualCard(emulator, tearAfterAPDUs: tearAfterAPDUs) { _ in
-            try await withProcess(Self.deskPath, arguments: arguments) { process in
-                let status = await process.waitForExit()
-                return (status, process.output())
-            }
-        }
+        try await card.run(program: "hromada-desk", arguments, on: reader, tearAfterAPDUs: tearAfterAPDUs)
     }
 
     @Test("upgrade a v1 card to the community's new-card layout, v3 (torn once, then resumed): the purse and the entitlement carried over; run again: nothing to do")

@@ -9,13 +9,7 @@ import VirtualCard
 @Suite("hromada-desk lifecycle commands, through pcscd", .serialized)
 struct DeskLifecycleExecutableTests {
     func runDesk(_ arguments: [String], card: BlankCard, reader: TestReader, tearAfterAPDUs: Int? = nil) async throws -> (status: Int32, output: String) {
-        let emulator = try VirtualDESFireCard(imageFile: card.file)
-        return try await reader.withVirtualCard(emulator, tearAfterAPDUs: tearAfterAPDUs) { _ in
-            try await withProcess(DeskExecutableTests.deskPath, arguments: arguments) { process in
-                let status = await process.waitForExit()
-                return (status, process.output())
-            }
-        }
+        try await card.run(program: "hromada-desk", arguments, on: reader, tearAfterAPDUs: tearAfterAPDUs)
     }
 
     @Test("topup torn (75), run again: credited once, receipt printed; entitlement add and end, renew, return, reissue; read --dispute")

@@ -13,27 +13,6 @@ import TestBedSupport
 import Testing
 import VirtualCard
 
-/// A factory-fresh virtual card image in a temporary directory.
-struct BlankCard {
-    let directory: URL
-    let file: CardImageFile
-
-    init(uid: [UInt8]) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-web-card-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        file = CardImageFile(path: directory.appendingPathComponent("card.json").path)
-        try file.save(CardImage.factoryNew(uid: uid))
-    }
-
-    func remove() { try? FileManager.default.removeItem(at: directory) }
-
-    /// Runs `body` with this card on `reader`.
-    func placed<Result>(on reader: TestReader, _ body: () async throws -> Result) async throws -> Result {
-        let emulator = try VirtualDESFireCard(imageFile: file)
-        return try await reader.withVirtualCard(emulator) { _ in try await body() }
-    }
-}
-
 /// A community key directory in a temporary directory, removed with the value.
 final class TestCommunity: @unchecked Sendable {
     let path: String

@@ -11,28 +11,6 @@ import TestBedSupport
 import Testing
 import VirtualCard
 
-/// A factory-fresh virtual card image in a temporary directory.
-struct BlankCard {
-    let directory: URL
-    let file: CardImageFile
-    let uid: [UInt8]
-    let blankBytes: Data
-
-    init(uid: [UInt8]) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-desk-card-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        file = CardImageFile(path: directory.appendingPathComponent("card.json").path)
-        self.uid = uid
-        try file.save(CardImage.factoryNew(uid: uid))
-        blankBytes = try Data(contentsOf: URL(fileURLWithPath: file.path))
-    }
-
-    func remove() { try? FileManager.default.removeItem(at: directory) }
-    func image() throws -> CardImage { try file.load() }
-    func resetToBlank() throws { try blankBytes.write(to: URL(fileURLWithPath: file.path)) }
-    func restore(_ image: CardImage) throws { try file.save(image) }
-}
-
 /// Counts the APDUs that really cross the channel, to check the library's own count.
 struct CountingChannel<Base: CardChannel>: CardChannel {
     let base: Base

@@ -53,27 +53,6 @@ enum Fixtures {
     }
 }
 
-/// A factory-fresh virtual card image in a temporary directory.
-struct BlankCard {
-    let directory: URL
-    let file: CardImageFile
-
-    init(uid: [UInt8]) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-office-card-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        file = CardImageFile(path: directory.appendingPathComponent("card.json").path)
-        try file.save(CardImage.factoryNew(uid: uid))
-    }
-
-    func remove() { try? FileManager.default.removeItem(at: directory) }
-
-    /// Runs `body` with this card on `reader`.
-    func placed<Result>(on reader: TestReader, _ body: () async throws -> Result) async throws -> Result {
-        let emulator = try VirtualDESFireCard(imageFile: file)
-        return try await reader.withVirtualCard(emulator) { _ in try await body() }
-    }
-}
-
 /// The registry, with one kind of record failing on purpose: the crash between the card write
 /// and the registry's record.
 final class TornRecorder: CardEventRecorder, @unchecked Sendable {

@@ -35,17 +35,3 @@ enum Fixtures {
     }
 }
 
-/// A factory-fresh virtual card image in a temporary directory.
-struct BlankCard {
-    let directory: URL
-    let file: CardImageFile
-
-    init(uid: [UInt8]) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-desk-card-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        file = CardImageFile(path: directory.appendingPathComponent("card.json").path)
-        try file.save(CardImage.factoryNew(uid: uid))
-    }
-
-    func remove() { try? FileManager.default.removeItem(at: directory) }
-}
