@@ -12,6 +12,9 @@ public struct DeskWebConfiguration: Sendable {
     public var port: Int = 8480
     /// How long a login lasts.
     public var sessionSeconds: Int64 = 8 * 3600
+    /// Whether cookies carry `Secure` (browsers then send them over HTTPS only). Off for the
+    /// default plain-HTTP loopback; on when the app is reached through a TLS proxy.
+    public var secureCookies: Bool = false
     /// The desk's name on receipts and statements.
     public var deskName: String = "ЦНАП"
     /// How far ahead the renewal worklist looks.

@@ -33,6 +33,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The port.") var port = 8480
     @Option(help: "The desk's name on receipts and statements.") var desk = "ЦНАП"
     @Option(help: "Hours a login lasts.") var sessionHours = 8
+    @Flag(help: "Mark cookies Secure (sent over HTTPS only): for an app reached through a TLS proxy.") var secureCookies = false
 
     func validate() throws {
         guard (1...24).contains(sessionHours) else { throw ValidationError("--session-hours must be 1 to 24") }
@@ -47,6 +48,7 @@ struct Serve: AsyncParsableCommand {
             configuration.port = port
             configuration.deskName = desk
             configuration.sessionSeconds = Int64(sessionHours) * 3600
+            configuration.secureCookies = secureCookies
             configuration.categories = issuanceDesk.setup.categories
             let settings = configuration
             try await store.open { registry in

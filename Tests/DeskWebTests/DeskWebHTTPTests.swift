@@ -29,6 +29,7 @@ struct DeskWebHTTPTests {
                 #expect(login.status == .seeOther)
                 let cookie = try #require(login.headers[values: .setCookie].first { $0.hasPrefix("hromada_session=") })
                 #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Max-Age=28800"))
+                #expect(!cookie.contains("Secure"), "plain HTTP on loopback by default: a Secure cookie would never come back")
                 let token = try #require(web.cookies["hromada_session"])
                 #expect(token.count == 64)
 
@@ -44,6 +45,23 @@ struct DeskWebHTTPTests {
                 // The old token no longer opens a page.
                 web.cookies["hromada_session"] = token
                 #expect(try await web.get("/search").headers[.location] == "/login")
+            }
+        }
+    }
+
+    @Test("behind a TLS proxy (secureCookies) every cookie the app sets is marked Secure")
+    func secureCookiesBehindTLS() async throws {
+        try await WebFixture.withRegistry { registry, _ in
+            try await DeskWebApp.forTests(registry, actions: RecordingActions(), secureCookies: true).withClient { web in
+                let page = try await web.get("/login")
+                let formCookies = page.headers[values: .setCookie]
+                #expect(!formCookies.isEmpty)
+                #expect(formCookies.allSatisfy { $0.contains("Secure") && $0.contains("HttpOnly") })
+                let login = try await web.login("ivan")
+                #expect(login.status == .seeOther)
+                let cookies = login.headers[values: .setCookie]
+                #expect(cookies.contains { $0.hasPrefix("hromada_session=") })
+                #expect(cookies.allSatisfy { $0.contains("Secure") && $0.contains("HttpOnly") && $0.contains("SameSite=Strict") })
             }
         }
     }

@@ -136,8 +136,9 @@ final class WebClient: @unchecked Sendable {
 
 extension DeskWebApp {
     /// The app over `registry` with `actions`, at the fixture's time.
-    static func forTests(_ registry: HolderRegistry, actions: any DeskCardActions) -> DeskWebApp {
+    static func forTests(_ registry: HolderRegistry, actions: any DeskCardActions, secureCookies: Bool = false) -> DeskWebApp {
         var configuration = DeskWebConfiguration()
+        configuration.secureCookies = secureCookies
         configuration.categories = [BenefitCategory(code: CategoryCode(1), id: "pensioner", name: LocalizedText(uk: "Пенсіонер", en: "Pensioner"))]
         return DeskWebApp(registry: registry, actions: actions, configuration: configuration, clock: { WebFixture.now })
     }

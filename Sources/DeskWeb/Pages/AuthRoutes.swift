@@ -21,7 +21,7 @@ extension DeskWebApp {
         router.get("/language/:code") { _, context in
             let language = context.parameters.get("code").flatMap(WebLanguage.init(rawValue:)) ?? .uk
             var response = Pages.seeOther("/search")
-            response.setCookie(Cookie(name: DeskWebMiddleware.languageCookie, value: language.rawValue, maxAge: 365 * 86_400, path: "/", httpOnly: true, sameSite: .strict))
+            response.setCookie(Cookie(name: DeskWebMiddleware.languageCookie, value: language.rawValue, maxAge: 365 * 86_400, path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
             return response
         }
         router.get("/") { _, _ in Pages.seeOther("/search") }
@@ -33,7 +33,7 @@ extension DeskWebApp {
             if let digest = context.sessionDigest { try await registry.closeSession(tokenDigest: digest) }
             try await audit(context, action: "logout", subject: "staff \(context.staff?.username ?? "-")", detail: "", outcome: "ok")
             var response = Pages.seeOther("/login")
-            response.setCookie(Cookie(name: DeskWebMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict))
+            response.setCookie(Cookie(name: DeskWebMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
             return response
         }
     }
@@ -59,7 +59,7 @@ extension DeskWebApp {
             <button type="submit" id="login">\(language.text("Увійти", "Log in"))</button></form>
             """
         var response = Pages.page(language.text("Вхід до системи ЦНАП", "Desk login"), body, context: context, status: failure?.status ?? .ok)
-        response.setCookie(Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: "/login", httpOnly: true, sameSite: .strict))
+        response.setCookie(Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: "/login", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
         return response
     }
 
@@ -101,8 +101,8 @@ extension DeskWebApp {
         try await audit(logged, action: "login", subject: "staff \(member.username)", detail: "role \(member.role.rawValue)", outcome: "ok")
         var response = Pages.seeOther("/search")
         response.setCookie(Cookie(
-            name: DeskWebMiddleware.sessionCookie, value: sessionToken, maxAge: Int(configuration.sessionSeconds), path: "/", httpOnly: true, sameSite: .strict))
-        response.setCookie(Cookie(name: Self.loginCookie, value: "", maxAge: 0, path: "/login", httpOnly: true, sameSite: .strict))
+            name: DeskWebMiddleware.sessionCookie, value: sessionToken, maxAge: Int(configuration.sessionSeconds), path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
+        response.setCookie(Cookie(name: Self.loginCookie, value: "", maxAge: 0, path: "/login", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
         return response
     }
 }
