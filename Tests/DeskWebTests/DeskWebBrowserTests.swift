@@ -55,8 +55,12 @@ struct DeskPage {
 
     func bodyText() async throws -> String { try await session.execute("return document.body.innerText;").string ?? "" }
 
-    /// Waits for the page after a form to show `css`, and returns the page's text.
-    func expectPage(with css: String) async throws -> String {
+    /// Clicks `button`, waits for the page the click leads to (not the page it was on, which may
+    /// show the same element) to show `css`, and returns that page's text.
+    func submit(_ button: String, expecting css: String) async throws -> String {
+        _ = try await session.execute("window.hromadaPageBeforeSubmit = true;")
+        try await click(button)
+        try await waitUntil("return window.hromadaPageBeforeSubmit !== true && document.readyState === 'complete';")
         _ = try await element(css)
         return try await bodyText()
     }
@@ -130,52 +134,44 @@ struct DeskWebBrowserTests {
                     _ = try await page.session.execute("document.getElementById('register-document-type').value = 'passport';")
                     try await page.type("#register-document-number", "КВ765432")
                     try await page.type("#register-consent", "З-12")
-                    try await page.click("#register")
-                    _ = try await page.expectPage(with: "#eligibility-form")
+                    _ = try await page.submit("#register", expecting: "#eligibility-form")
                     let address = try await page.session.currentURL()
                     let holder = try #require(HolderID(String(address.split(separator: "/").last ?? "")))
                     _ = try await page.session.execute("document.getElementById('eligibility-category').value = '1';")
                     try await page.type("#eligibility-evidence", "посвідчення пенсіонера")
-                    try await page.click("#eligibility-add")
-                    let person = try await page.expectPage(with: "#issue-form")
+                    let person = try await page.submit("#eligibility-add", expecting: "#issue-form")
                     #expect(person.contains("Бондар Галина Іванівна") && person.contains("посвідчення пенсіонера"))
 
                     try await cardA.placed(on: reader) {
                         try await page.type("#issue-serial", Self.serialA)
                         try await page.type("#issue-purse", "20")
-                        try await page.click("#issue")
-                        let issued = try await page.expectPage(with: "#done")
+                        let issued = try await page.submit("#issue", expecting: "#done")
                         #expect(issued.contains(Self.serialA))
 
                         try await page.open("/holders/\(holder)")
                         try await page.type(".card[data-serial='\(Self.serialA)'] .topup-amount", "50")
-                        try await page.click(".card[data-serial='\(Self.serialA)'] .topup")
-                        let receipt = try await page.expectPage(with: "#printable")
+                        let receipt = try await page.submit(".card[data-serial='\(Self.serialA)'] .topup", expecting: "#printable")
                         #expect(receipt.contains("50.00") || receipt.contains("50,00"), "\(receipt)")
 
                         // The card on the reader, shown live by the page's poll.
                         try await page.open("/reader")
                         try await page.waitUntil("return document.getElementById('live').getAttribute('data-serial') === '\(Self.serialA)';")
-                        try await page.click("#read-dispute")
-                        let statement = try await page.expectPage(with: "#printable")
+                        let statement = try await page.submit("#read-dispute", expecting: "#printable")
                         #expect(statement.contains(Self.serialA))
 
                         try await page.open("/holders/\(holder)")
                         try await page.type(".card[data-serial='\(Self.serialA)'] .replace-serial", Self.serialB)
-                        try await page.click(".card[data-serial='\(Self.serialA)'] .replace")
-                        _ = try await page.expectPage(with: "#replace-finish")
+                        _ = try await page.submit(".card[data-serial='\(Self.serialA)'] .replace", expecting: "#replace-finish")
                     }
                     try await cardB.placed(on: reader) {
-                        try await page.click("#replace-finish")
-                        let replaced = try await page.expectPage(with: "#done")
+                        let replaced = try await page.submit("#replace-finish", expecting: "#done")
                         #expect(replaced.contains(Self.serialB))
                     }
 
                     // Block the new card, which is not at the desk (lost).
                     try await page.open("/holders/\(holder)")
                     try await page.click(".card[data-serial='\(Self.serialB)'] .block-form input[name='absent']")
-                    try await page.click(".card[data-serial='\(Self.serialB)'] .block")
-                    _ = try await page.expectPage(with: "#done")
+                    _ = try await page.submit(".card[data-serial='\(Self.serialB)'] .block", expecting: "#done")
                     try await page.open("/holders/\(holder)")
                     let after = try await page.bodyText()
                     #expect(after.contains("замінена на \(Self.serialB)") && after.contains("заблокована (втрачена)"), "\(after)")
@@ -190,8 +186,7 @@ struct DeskWebBrowserTests {
                     try await page.login("ivan")
                     try await page.open("/holders/\(holder)")
                     try await page.type("#erase-reason", "запит особи")
-                    try await page.click("#erase")
-                    let refused = try await page.expectPage(with: "#failure")
+                    let refused = try await page.submit("#erase", expecting: "#failure")
                     #expect(refused.contains("Стерти особисті дані може лише керівник"))
                 }
                 let holder = try #require(try await registry.search(HolderQuery(name: "бондар"), limit: 2).holders.first?.id)
@@ -219,16 +214,14 @@ struct DeskWebBrowserTests {
                 // A forged token in the erase form.
                 _ = try await page.session.execute("document.querySelector('#erase-form input[name=csrf]').value = '\(String(repeating: "0", count: 64))';")
                 try await page.type("#erase-reason", "підробка")
-                try await page.click("#erase")
-                let forged = try await page.expectPage(with: "#failure")
+                let forged = try await page.submit("#erase", expecting: "#failure")
                 #expect(forged.contains("захисний код (CSRF)"))
 
                 // A field past its limit (the browser's maxlength removed, as a script could).
                 try await page.open("/holders/\(holder)")
                 _ = try await page.session.execute(
                     "var f = document.getElementById('erase-reason'); f.removeAttribute('maxlength'); f.value = 'я'.repeat(300);")
-                try await page.click("#erase")
-                let long = try await page.expectPage(with: "#failure")
+                let long = try await page.submit("#erase", expecting: "#failure")
                 #expect(long.contains("задовге"))
             }
             #expect(try await registry.holder(holder)?.details?.fullName == hostile)
