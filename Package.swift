@@ -34,7 +34,7 @@ let package = Package(
             name: "HromadaCardPure",
             targets: [
                 "Identifiers", "Localization", "Diagnostics", "SmartCard", "DESFire", "CardLayout", "Entitlements", "Tariff", "Bundles",
-                "LedgerCore", "SocialCard", "AccountingCore", "Reconciliation", "ReconciliationReports", "TabularText", "JSONText",
+                "LedgerCore", "SocialCard", "AccountingCore", "Reconciliation", "ReconciliationReports", "TabularText", "JSONText", "HTMLText",
             ]
         ),
         /// The adapters (PC/SC, virtual card, ledger store), for the benchmark and fuzzing packages.
@@ -81,6 +81,9 @@ let package = Package(
         /// JSON kept exact (integers, key order, no duplicate keys): the strict parser and the
         /// canonical writer, for card layouts and the finance officer's reports.
         .target(name: "JSONText"),
+        /// Text made safe inside HTML and SVG: the one escaper the desk web app and the finance
+        /// officer's reports share.
+        .target(name: "HTMLText"),
         /// Words for people: plural forms by the CLDR rules for Ukrainian and English.
         .target(name: "Localization"),
         /// The shape every module's error shares: a stable code, a reason, equality on the code.
@@ -119,7 +122,7 @@ let package = Package(
         ),
         /// The finance officer's documents: tables as Excel CSV and HTML, A4 print pages, SVG
         /// charts, canonical JSON and the signed manifest of a report's files.
-        .target(name: "ReconciliationReports", dependencies: ["Diagnostics", "Identifiers", "Localization", "Reconciliation", "TabularText", "JSONText", crypto]),
+        .target(name: "ReconciliationReports", dependencies: ["Diagnostics", "Identifiers", "Localization", "Reconciliation", "TabularText", "JSONText", "HTMLText", crypto]),
 
         // MARK: Adapters (I/O at the edges)
 
@@ -246,7 +249,7 @@ let package = Package(
         /// log, server-rendered pages in Ukrainian and English over the registry and the desk.
         .target(
             name: "DeskWeb",
-            dependencies: ["Desk", "DeskOffice", "DeskRegistry", "SocialCard", "Entitlements", "Identifiers", "Tariff", "Bundles", crypto, hummingbird, bcrypt, logging]
+            dependencies: ["Desk", "DeskOffice", "DeskRegistry", "SocialCard", "Entitlements", "HTMLText", "Identifiers", "Tariff", "Bundles", crypto, hummingbird, bcrypt, logging]
         ),
 
         // MARK: Executables (thin: parse arguments, build the pieces, call library code)
@@ -319,6 +322,7 @@ let package = Package(
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
         .testTarget(name: "TabularTextTests", dependencies: ["TabularText", "PropertyTesting"]),
         .testTarget(name: "JSONTextTests", dependencies: ["JSONText", "PropertyTesting"]),
+        .testTarget(name: "HTMLTextTests", dependencies: ["HTMLText"]),
         .testTarget(name: "SmartCardTests", dependencies: ["SmartCard", "Identifiers", propertyBased]),
         .testTarget(
             name: "DESFireTests",

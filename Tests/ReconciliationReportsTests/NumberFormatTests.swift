@@ -53,11 +53,4 @@ struct NumberFormatTests {
     func amountInWords(kopecks: Int64, words: String) {
         #expect(AmountInWords.ukrainian(kopecks: kopecks) == words)
     }
-
-    @Test func htmlEscapingLeavesNoMarkup() {
-        let escaped = HTMLEscaping.escape("<script>alert('x') & \"y\"</script>\u{01}")
-        #expect(escaped == "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;\u{FFFD}")
-        #expect(HTMLEscaping.identifier("Carrier <b>1</b> «Лебідь»") == "carrier-b-1-b")
-        #expect(HTMLEscaping.identifier("Лебідь") == "x")
-    }
 }

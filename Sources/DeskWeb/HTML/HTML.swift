@@ -1,3 +1,5 @@
+import HTMLText
+
 /// A piece of HTML that is safe to send: markup written in the source as string literals, with
 /// every interpolated `String` escaped on the way in.
 ///
@@ -32,24 +34,9 @@ public struct HTML: Sendable, ExpressibleByStringInterpolation, CustomStringConv
         return result
     }
 
-    /// `text` with `&`, `<`, `>`, `"` and `'` replaced by entities: safe in element content and
-    /// in quoted attribute values.
-    public static func escape(_ text: String) -> String {
-        var output = ""
-        output.reserveCapacity(text.utf8.count)
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": output += "&amp;"
-            case "<": output += "&lt;"
-            case ">": output += "&gt;"
-            case "\"": output += "&quot;"
-            case "'": output += "&#39;"
-            case "\u{0}": output += "\u{FFFD}"
-            default: output.unicodeScalars.append(character)
-            }
-        }
-        return output
-    }
+    /// `text` safe in element content and in quoted attribute values: the one escaper the
+    /// reports use too (`HTMLText`; control characters other than tab, LF and CR become U+FFFD).
+    public static func escape(_ text: String) -> String { HTMLText.escape(text) }
 
     /// Interpolation: strings and numbers escaped, `HTML` kept.
     public struct StringInterpolation: StringInterpolationProtocol {

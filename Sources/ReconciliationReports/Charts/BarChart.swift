@@ -1,3 +1,5 @@
+import HTMLText
+
 /// A bar chart drawn as inline SVG: one bar per category, stacked by series, with a value
 /// axis, category labels, a legend and an accessible title.
 ///
@@ -27,7 +29,7 @@ public struct BarChart: Hashable, Sendable {
         case money
     }
 
-    /// The element id, made safe by `HTMLEscaping.identifier`.
+    /// The element id, made safe by `HTMLText.identifier`.
     public let id: String
     /// The heading and the SVG `<title>`.
     public let title: BilingualText
@@ -47,7 +49,7 @@ public struct BarChart: Hashable, Sendable {
         id: String, title: BilingualText, valueAxis: BilingualText, categoryAxis: BilingualText, categories: [String], series: [Series],
         unit: Unit = .count
     ) {
-        self.id = HTMLEscaping.identifier(id)
+        self.id = HTMLText.identifier(id)
         self.title = title
         self.valueAxis = valueAxis
         self.categoryAxis = categoryAxis
@@ -96,17 +98,17 @@ public struct BarChart: Hashable, Sendable {
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"\(id)\" class=\"chart\" role=\"img\" aria-labelledby=\"\(titleID) \(descriptionID)\""
         svg += " viewBox=\"0 0 \(Self.tenths(Self.width)) \(Self.tenths(height))\" width=\"\(Self.tenths(Self.width))\" height=\"\(Self.tenths(height))\""
         svg += " data-bars=\"\(barCount)\">\n"
-        svg += "<title id=\"\(titleID)\">\(HTMLEscaping.escape(title.text(language)))</title>\n"
-        svg += "<desc id=\"\(descriptionID)\">\(HTMLEscaping.escape(description(totals: totals, language)))</desc>\n"
+        svg += "<title id=\"\(titleID)\">\(HTMLText.escape(title.text(language)))</title>\n"
+        svg += "<desc id=\"\(descriptionID)\">\(HTMLText.escape(description(totals: totals, language)))</desc>\n"
 
         // Grid lines and value labels.
         for step in 0...axis.steps {
             let tickValue = axis.step * Int64(step)
             let y = plotBottom - Int(Int64(Self.plotHeight) * Int64(step) / Int64(axis.steps))
             svg += "<line class=\"grid\" x1=\"\(Self.tenths(Self.left))\" y1=\"\(Self.tenths(y))\" x2=\"\(Self.tenths(Self.width - Self.right))\" y2=\"\(Self.tenths(y))\" stroke=\"\(step == 0 ? "#000" : "#ccc")\" stroke-width=\"\(step == 0 ? "1" : "0.5")\"/>\n"
-            svg += "<text class=\"tick\" x=\"\(Self.tenths(Self.left - 60))\" y=\"\(Self.tenths(y + 35))\" text-anchor=\"end\" font-size=\"10\">\(HTMLEscaping.escape(label(tickValue, language)))</text>\n"
+            svg += "<text class=\"tick\" x=\"\(Self.tenths(Self.left - 60))\" y=\"\(Self.tenths(y + 35))\" text-anchor=\"end\" font-size=\"10\">\(HTMLText.escape(label(tickValue, language)))</text>\n"
         }
-        svg += "<text class=\"axis-title\" transform=\"translate(\(Self.tenths(150)) \(Self.tenths(Self.top + Self.plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\" font-size=\"11\">\(HTMLEscaping.escape(axisTitle(language)))</text>\n"
+        svg += "<text class=\"axis-title\" transform=\"translate(\(Self.tenths(150)) \(Self.tenths(Self.top + Self.plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\" font-size=\"11\">\(HTMLText.escape(axisTitle(language)))</text>\n"
 
         // Bars, stacked.
         for category in 0..<count {
@@ -120,7 +122,7 @@ public struct BarChart: Hashable, Sendable {
                 let tooltip = "\(categories[category]) — \(series[seriesIndex].name.text(language)): \(label(amount, language))"
                 svg += "<rect class=\"bar\" data-series=\"\(seriesIndex)\" data-category=\"\(category)\" x=\"\(Self.tenths(x))\" y=\"\(Self.tenths(base))\""
                 svg += " width=\"\(Self.tenths(barWidth))\" height=\"\(Self.tenths(barHeight))\" fill=\"\(Self.palette[seriesIndex % Self.palette.count])\">"
-                svg += "<title>\(HTMLEscaping.escape(tooltip))</title></rect>\n"
+                svg += "<title>\(HTMLText.escape(tooltip))</title></rect>\n"
             }
         }
 
@@ -128,14 +130,14 @@ public struct BarChart: Hashable, Sendable {
         for category in stride(from: 0, to: count, by: labelStep) {
             let x = Self.left + band * category + band / 2
             let y = plotBottom + 150
-            let text = HTMLEscaping.escape(Self.shortened(categories[category]))
+            let text = HTMLText.escape(Self.shortened(categories[category]))
             if rotated {
                 svg += "<text class=\"category\" transform=\"translate(\(Self.tenths(x)) \(Self.tenths(y))) rotate(-45)\" text-anchor=\"end\" font-size=\"10\">\(text)</text>\n"
             } else {
                 svg += "<text class=\"category\" x=\"\(Self.tenths(x))\" y=\"\(Self.tenths(y))\" text-anchor=\"middle\" font-size=\"10\">\(text)</text>\n"
             }
         }
-        svg += "<text class=\"axis-title\" x=\"\(Self.tenths(Self.left + plotWidth / 2))\" y=\"\(Self.tenths(legendTop - 120))\" text-anchor=\"middle\" font-size=\"11\">\(HTMLEscaping.escape(categoryAxis.text(language)))</text>\n"
+        svg += "<text class=\"axis-title\" x=\"\(Self.tenths(Self.left + plotWidth / 2))\" y=\"\(Self.tenths(legendTop - 120))\" text-anchor=\"middle\" font-size=\"11\">\(HTMLText.escape(categoryAxis.text(language)))</text>\n"
 
         if count == 0 || barCount == 0 {
             let none = BilingualText(uk: "Немає даних за період", en: "No data for the period").text(language)
@@ -148,7 +150,7 @@ public struct BarChart: Hashable, Sendable {
             let x = Self.left + (index % Self.legendPerRow) * columnWidth
             let y = legendTop + (index / Self.legendPerRow) * Self.legendRowHeight
             svg += "<g class=\"legend-item\"><rect x=\"\(Self.tenths(x))\" y=\"\(Self.tenths(y))\" width=\"\(Self.tenths(120))\" height=\"\(Self.tenths(120))\" fill=\"\(Self.palette[index % Self.palette.count])\"/>"
-            svg += "<text x=\"\(Self.tenths(x + 180))\" y=\"\(Self.tenths(y + 105))\" font-size=\"10\">\(HTMLEscaping.escape(Self.shortened(item.name.text(language), limit: 56)))</text></g>\n"
+            svg += "<text x=\"\(Self.tenths(x + 180))\" y=\"\(Self.tenths(y + 105))\" font-size=\"10\">\(HTMLText.escape(Self.shortened(item.name.text(language), limit: 56)))</text></g>\n"
         }
         svg += "</svg>\n"
         return svg

@@ -1,3 +1,5 @@
+import HTMLText
+
 /// A `ReportTable` as an HTML table for a printed page.
 public enum HTMLTable {
     /// The table in `language`: caption, a `thead` the browser repeats on every printed page,
@@ -5,11 +7,11 @@ public enum HTMLTable {
     public static func render(_ table: ReportTable, _ language: ReportLanguage) -> String {
         // Nine columns and more get a smaller type so that they fit the width of A4 portrait.
         let dense = table.columns.count >= 9 ? " dense" : ""
-        var html = "<table id=\"table-\(HTMLEscaping.identifier(table.name))\" class=\"report-table\(dense)\">\n"
-        html += "<caption>\(HTMLEscaping.escape(table.title.text(language)))</caption>\n<thead><tr>"
+        var html = "<table id=\"table-\(HTMLText.identifier(table.name))\" class=\"report-table\(dense)\">\n"
+        html += "<caption>\(HTMLText.escape(table.title.text(language)))</caption>\n<thead><tr>"
         for (index, column) in table.columns.enumerated() {
             let numeric = table.rows.first.map { $0[index].isNumeric } ?? false
-            html += "<th scope=\"col\"\(numeric ? " class=\"num\"" : "")>\(HTMLEscaping.escape(column.title.text(language)))</th>"
+            html += "<th scope=\"col\"\(numeric ? " class=\"num\"" : "")>\(HTMLText.escape(column.title.text(language)))</th>"
         }
         html += "</tr></thead>\n"
         html += "<tbody>\n"
@@ -32,7 +34,7 @@ public enum HTMLTable {
     static func row(_ cells: [ReportCell], _ language: ReportLanguage) -> String {
         var html = "<tr>"
         for cell in cells {
-            html += "<td\(cell.htmlClass)>\(HTMLEscaping.escape(cell.text(language)))</td>"
+            html += "<td\(cell.htmlClass)>\(HTMLText.escape(cell.text(language)))</td>"
         }
         return html + "</tr>\n"
     }

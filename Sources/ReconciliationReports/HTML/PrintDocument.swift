@@ -1,3 +1,5 @@
+import HTMLText
+
 /// What a printed report says at its top: whose, for when, made when, from what.
 public struct PrintHeader: Hashable, Sendable {
     /// The community, e.g. `Немішаївська селищна територіальна громада`.
@@ -97,7 +99,7 @@ public struct PrintSection: Hashable, Sendable {
 
     /// A section.
     public init(id: String, title: BilingualText, blocks: [PrintBlock]) {
-        self.id = HTMLEscaping.identifier(id)
+        self.id = HTMLText.identifier(id)
         self.title = title
         self.blocks = blocks
     }
@@ -139,28 +141,28 @@ public struct PrintDocument: Hashable, Sendable {
         var html = "<!DOCTYPE html>\n<html lang=\"\(language.code)\">\n<head>\n<meta charset=\"utf-8\">\n"
         html += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n"
         html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        html += "<title>\(HTMLEscaping.escape(header.title.text(language))) — \(HTMLEscaping.escape(header.community.text(language)))</title>\n"
+        html += "<title>\(HTMLText.escape(header.title.text(language))) — \(HTMLText.escape(header.community.text(language)))</title>\n"
         html += "<style>\n\(Self.stylesheet)</style>\n</head>\n<body>\n"
         html += "<header class=\"report-header\">\n"
-        html += "<p class=\"language-switch\"><a href=\"\(HTMLEscaping.escape(fileName(other)))\" hreflang=\"\(other.code)\" lang=\"\(other.code)\">\(other == .english ? "English version" : "Українська версія")</a></p>\n"
-        html += "<p class=\"community\">\(HTMLEscaping.escape(header.community.text(language)))</p>\n"
-        html += "<h1>\(HTMLEscaping.escape(header.title.text(language)))</h1>\n<dl class=\"meta\">\n"
+        html += "<p class=\"language-switch\"><a href=\"\(HTMLText.escape(fileName(other)))\" hreflang=\"\(other.code)\" lang=\"\(other.code)\">\(other == .english ? "English version" : "Українська версія")</a></p>\n"
+        html += "<p class=\"community\">\(HTMLText.escape(header.community.text(language)))</p>\n"
+        html += "<h1>\(HTMLText.escape(header.title.text(language)))</h1>\n<dl class=\"meta\">\n"
         html += "<dt>\(words.period)</dt><dd>\(header.periodStart.text(language)) — \(header.periodEnd.text(language))</dd>\n"
         html += "<dt>\(words.generated)</dt><dd>\(header.generatedAt.text(language))</dd>\n"
-        html += "<dt>\(words.digest)</dt><dd><code class=\"digest\">\(HTMLEscaping.escape(header.inputsDigest))</code></dd>\n"
+        html += "<dt>\(words.digest)</dt><dd><code class=\"digest\">\(HTMLText.escape(header.inputsDigest))</code></dd>\n"
         html += "</dl>\n"
         if sections.count > 1 {
             html += "<nav class=\"contents\"><h2>\(words.contents)</h2><ol>\n"
             for section in sections {
-                html += "<li><a href=\"#\(section.id)\">\(HTMLEscaping.escape(section.title.text(language)))</a></li>\n"
+                html += "<li><a href=\"#\(section.id)\">\(HTMLText.escape(section.title.text(language)))</a></li>\n"
             }
             html += "</ol></nav>\n"
         }
         html += "</header>\n"
         for section in sections {
-            html += "<section id=\"\(section.id)\">\n<h2>\(HTMLEscaping.escape(section.title.text(language)))</h2>\n"
+            html += "<section id=\"\(section.id)\">\n<h2>\(HTMLText.escape(section.title.text(language)))</h2>\n"
             for block in section.blocks { html += Self.render(block, language) }
-            html += "<p class=\"footer-digest\">\(words.digest): <code>\(HTMLEscaping.escape(header.inputsDigest))</code></p>\n"
+            html += "<p class=\"footer-digest\">\(words.digest): <code>\(HTMLText.escape(header.inputsDigest))</code></p>\n"
             html += "</section>\n"
         }
         html += "</body>\n</html>\n"
@@ -170,26 +172,26 @@ public struct PrintDocument: Hashable, Sendable {
     static func render(_ block: PrintBlock, _ language: ReportLanguage) -> String {
         switch block {
         case .heading(let text):
-            return "<h3>\(HTMLEscaping.escape(text.text(language)))</h3>\n"
+            return "<h3>\(HTMLText.escape(text.text(language)))</h3>\n"
         case .paragraph(let text):
-            return "<p>\(HTMLEscaping.escape(text.text(language)))</p>\n"
+            return "<p>\(HTMLText.escape(text.text(language)))</p>\n"
         case .facts(let facts):
             var html = "<table class=\"facts\">\n<tbody>\n"
             for fact in facts {
                 let numeric = fact.value.isNumeric ? " class=\"num\"" : ""
-                let value = HTMLEscaping.escape(fact.value.moneyForPeople(language))
-                html += "<tr\(fact.emphasized ? " class=\"emphasized\"" : "")><th scope=\"row\">\(HTMLEscaping.escape(fact.label.text(language)))</th><td\(numeric)>\(value)</td></tr>\n"
+                let value = HTMLText.escape(fact.value.moneyForPeople(language))
+                html += "<tr\(fact.emphasized ? " class=\"emphasized\"" : "")><th scope=\"row\">\(HTMLText.escape(fact.label.text(language)))</th><td\(numeric)>\(value)</td></tr>\n"
             }
             return html + "</tbody>\n</table>\n"
         case .table(let table):
             return HTMLTable.render(table, language)
         case .chart(let chart):
-            return "<figure class=\"chart\">\n\(chart.svg(language))<figcaption>\(HTMLEscaping.escape(chart.title.text(language)))</figcaption>\n</figure>\n"
+            return "<figure class=\"chart\">\n\(chart.svg(language))<figcaption>\(HTMLText.escape(chart.title.text(language)))</figcaption>\n</figure>\n"
         case .signatures(let roles):
             let words = Words(language)
             var html = "<div class=\"signatures\">\n"
             for role in roles {
-                html += "<div class=\"signature\"><p class=\"role\">\(HTMLEscaping.escape(role.title.text(language)))</p>"
+                html += "<div class=\"signature\"><p class=\"role\">\(HTMLText.escape(role.title.text(language)))</p>"
                 html += "<p class=\"line\"><span class=\"rule\"></span><span class=\"under\">\(words.signature)</span></p>"
                 html += "<p class=\"line\"><span class=\"rule\"></span><span class=\"under\">\(words.name)</span></p>"
                 html += "<p class=\"line date\"><span class=\"rule\"></span><span class=\"under\">\(words.date)</span></p></div>\n"

@@ -1,11 +1,18 @@
-/// Escaping of text placed in HTML and SVG.
+/// Text made safe to place in HTML and SVG: the one escaper of the desk web app (`DeskWeb`'s
+/// `HTML` interpolation) and of the finance officer's reports (`ReconciliationReports`).
 ///
-/// Every string from data (a carrier's name, a device note, a reason) goes through here, in
-/// element content and in attribute values alike: `&`, `<`, `>`, `"` and `'` become character
-/// references, so `<script>` shows as text and cannot end an attribute. Control characters
-/// other than tab, LF and CR are not allowed in HTML and become U+FFFD.
-public enum HTMLEscaping {
-    /// `text` safe in element content and in a quoted attribute value.
+/// Why one: the two had drifted apart (one turned only NUL into U+FFFD, the other every control
+/// character HTML forbids). An escaping rule is a security boundary — names and addresses are
+/// typed at the counter, carriers' names and notes come from other systems — so there is one
+/// rule, the stricter one, tested once.
+public enum HTMLText {
+    /// `text` safe in element content and in a quoted attribute value (either quote).
+    ///
+    /// `&`, `<`, `>`, `"` and `'` become character references, so `<script>` shows as text and
+    /// cannot end an attribute. Tab, LF and CR are kept; every other C0 control (NUL included),
+    /// DEL and the C1 controls (U+007F–U+009F) become U+FFFD: HTML does not allow them in a
+    /// document, and a browser or a printer handling them its own way must not change what a
+    /// page says.
     public static func escape(_ text: String) -> String {
         var result = ""
         result.reserveCapacity(text.utf8.count)
@@ -25,7 +32,7 @@ public enum HTMLEscaping {
     }
 
     /// An id or class name made only of `a-z`, `0-9` and `-` from arbitrary text, so that it
-    /// needs no escaping anywhere (element ids of sections and charts).
+    /// needs no escaping anywhere (element ids of report sections and charts).
     public static func identifier(_ text: String) -> String {
         var result = ""
         for scalar in text.lowercased().unicodeScalars {
