@@ -21,6 +21,8 @@ public struct DeskWebConfiguration: Sendable {
     public var worklistHorizonDays: Int = 30
     /// The community's benefit categories (names for pages, choices for issuing).
     public var categories: [BenefitCategory] = []
+    /// The bcrypt cost of a password a clerk sets in the app (`staff add` uses 12 too).
+    public var passwordCost: UInt8 = 12
 
     /// The defaults.
     public init() {}
@@ -53,6 +55,7 @@ public struct DeskWebApp: Sendable {
         addRegistrationRoutes(to: router)
         addCardRoutes(to: router)
         addReaderRoutes(to: router)
+        addStaffRoutes(to: router)
         return router
     }
 

@@ -65,7 +65,7 @@ struct Serve: AsyncParsableCommand {
 
 struct StaffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "staff", abstract: "Accounts of the web app's clerks and supervisors.", subcommands: [StaffAdd.self, StaffList.self])
+        commandName: "staff", abstract: "Accounts of the web app's clerks and supervisors.", subcommands: [StaffAdd.self, StaffList.self, StaffDisable.self, StaffEnable.self, StaffPassword.self])
 }
 
 struct StaffAdd: AsyncParsableCommand {
@@ -86,24 +86,32 @@ struct StaffAdd: AsyncParsableCommand {
 
     func run() async throws {
         try await HromadaDesk.reportingFailures {
-            let password: String
-            if let fromEnvironment = ProcessInfo.processInfo.environment["HROMADA_STAFF_PASSWORD"] {
-                password = fromEnvironment
-            } else {
-                password = readLine(strippingNewline: true) ?? ""
-            }
-            guard (10...200).contains(password.count) else {
-                throw RegistryError(.invalidRequest, ukrainian: "пароль має містити від 10 до 200 символів", english: "a password must be 10 to 200 characters")
-            }
+            let password = try StaffAdd.readPassword()
             let member = StaffMember(username: username, role: StaffRole(rawValue: role)!, passwordHash: Bcrypt.hash(password, cost: cost), createdAt: UnixTime(Date()))
             try await store.open { registry in try await registry.addStaff(member, at: member.createdAt) }
             print("Користувача \(username) додано (\(member.role.ukrainian)).\nUser \(username) added (\(member.role.english)).")
         }
     }
+
+    /// A new password for `staff add` and `staff password`: from HROMADA_STAFF_PASSWORD, else one
+    /// line of standard input — never an argument, which `ps` and the shell history would show.
+    static func readPassword() throws -> String {
+        let password: String
+        if let fromEnvironment = ProcessInfo.processInfo.environment["HROMADA_STAFF_PASSWORD"] {
+            password = fromEnvironment
+        } else {
+            password = readLine(strippingNewline: true) ?? ""
+        }
+        guard (10...200).contains(password.count) else {
+            throw RegistryError(.invalidRequest, ukrainian: "пароль має містити від 10 до 200 символів", english: "a password must be 10 to 200 characters")
+        }
+        return password
+    }
 }
 
 struct StaffList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the web app's accounts and their roles.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the web app's accounts: name, role, active or disabled, last login (Kyiv time); never a password.")
 
     @OptionGroup var store: WebRegistryOptions
 
@@ -111,8 +119,67 @@ struct StaffList: AsyncParsableCommand {
         try await HromadaDesk.reportingFailures {
             let members = try await store.open { registry in try await registry.staffMembers() }
             for member in members {
-                print("\(member.username)\t\(member.role.rawValue)\(member.disabledAt == nil ? "" : "\tdisabled")")
+                let state = member.disabledAt.map { "disabled \(StaffList.time($0))" } ?? "active"
+                print("\(member.username)\t\(member.role.rawValue)\t\(state)\tlast login \(member.lastLoginAt.map(StaffList.time) ?? "never")")
             }
+        }
+    }
+
+    /// `YYYY-MM-DD HH:MM`, Kyiv time.
+    static func time(_ time: UnixTime) -> String {
+        let local = TimeZoneRule.europeKyiv.local(at: time)
+        let minutes = local.secondOfDay / 60
+        return "\(local.date) \(minutes / 60 < 10 ? "0" : "")\(minutes / 60):\(minutes % 60 < 10 ? "0" : "")\(minutes % 60)"
+    }
+}
+
+struct StaffDisable: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "disable", abstract: "Disable an account: it cannot log in and its open sessions end at once (the last active supervisor cannot be disabled).")
+
+    @OptionGroup var store: WebRegistryOptions
+    @Argument(help: "The login name.") var username: String
+
+    func run() async throws {
+        try await HromadaDesk.reportingFailures {
+            try await store.open { registry in try await registry.setStaffDisabled(username, true, by: "-", at: UnixTime(Date())) }
+            print("Користувача \(username) вимкнено; його сеанси завершено.\nUser \(username) disabled; their sessions ended.")
+        }
+    }
+}
+
+struct StaffEnable: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "enable", abstract: "Enable a disabled account again.")
+
+    @OptionGroup var store: WebRegistryOptions
+    @Argument(help: "The login name.") var username: String
+
+    func run() async throws {
+        try await HromadaDesk.reportingFailures {
+            try await store.open { registry in try await registry.setStaffDisabled(username, false, by: "-", at: UnixTime(Date())) }
+            print("Користувача \(username) ввімкнено.\nUser \(username) enabled.")
+        }
+    }
+}
+
+struct StaffPassword: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "password",
+        abstract: "Set an account's password (from standard input, one line, or HROMADA_STAFF_PASSWORD); its open sessions end.")
+
+    @OptionGroup var store: WebRegistryOptions
+    @Option(help: "bcrypt cost (work factor), 10 to 16.") var cost: UInt8 = 12
+    @Argument(help: "The login name.") var username: String
+
+    func validate() throws {
+        guard (10...16).contains(cost) else { throw ValidationError("--cost must be 10 to 16") }
+    }
+
+    func run() async throws {
+        try await HromadaDesk.reportingFailures {
+            let hash = Bcrypt.hash(try StaffAdd.readPassword(), cost: cost)
+            try await store.open { registry in try await registry.changeStaffPassword(username, passwordHash: hash, by: "-", at: UnixTime(Date())) }
+            print("Пароль користувача \(username) змінено; його сеанси завершено.\nThe password of \(username) was changed; their sessions ended.")
         }
     }
 }

@@ -55,14 +55,14 @@ struct DeskRegistryCommandTests {
         let made = try desk.run(["registry", "init", "--language", "en"])
         #expect(made.status == 0, "\(made.errors)")
         let keyID = try RegistryKeyFile.load(desk.key).current.id
-        #expect(made.output == "Registry created (schema v4), key \(keyID). Keep the key file apart from the database: without it no document number can be read.\n")
+        #expect(made.output == "Registry created (schema v5), key \(keyID). Keep the key file apart from the database: without it no document number can be read.\n")
         let mode = try FileManager.default.attributesOfItem(atPath: desk.key)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         let again = try desk.run(["registry", "init"])
         #expect(again.status == 65)
         #expect(again.errors == "помилка: файл ключа \(desk.key) вже існує\nerror: already-done: the key file \(desk.key) exists already\n")
         let migrated = try desk.run(["registry", "migrate"])
-        #expect(migrated.output == "Схема реєстру: v4.\nRegistry schema: v4.\n")
+        #expect(migrated.output == "Схема реєстру: v5.\nRegistry schema: v5.\n")
     }
 
     @Test("add, find (any apostrophe), show, import with a bad line (nothing stored), import, worklist, erase")

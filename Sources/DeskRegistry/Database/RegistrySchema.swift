@@ -211,6 +211,11 @@ enum RegistrySchema {
                 outcome TEXT NOT NULL)
             """,
         ], sqliteOnly: staffAppendOnlyTables.flatMap(sqliteAppendOnly), postgresOnly: staffAppendOnlyTables.map(postgresAppendOnly)),
+        // When each member of staff last logged in, for the staff list (`staff list`, /staff): a
+        // supervisor sees an account nobody uses and disables it.
+        Step(version: 5, statements: [
+            "ALTER TABLE staff ADD COLUMN last_login_at {bigint}",
+        ]),
     ]
 
     /// The newest schema version.

@@ -1,6 +1,6 @@
 import Entitlements
 
-/// The web app's staff, sessions and audit log, in the registry's database (schema step 4).
+/// The web app's staff, sessions and audit log, in the registry's database (schema steps 4 and 5).
 extension HolderRegistry {
     // MARK: Staff
 
@@ -28,33 +28,108 @@ extension HolderRegistry {
         }
     }
 
+    static let staffColumns = "username, role, password_hash, created_at, disabled_at, last_login_at"
+
+    static func staffMember(_ row: DatabaseRow) -> StaffMember? {
+        guard let name = row.text(0), let role = row.text(1).flatMap(StaffRole.init(rawValue:)), let hash = row.text(2) else { return nil }
+        return StaffMember(
+            username: name, role: role, passwordHash: hash, createdAt: UnixTime(row.integer(3) ?? 0), disabledAt: row.integer(4).map { UnixTime(rawValue: $0) },
+            lastLoginAt: row.integer(5).map { UnixTime(rawValue: $0) })
+    }
+
     /// The member of staff with `username`, or nil.
     public func staffMember(_ username: String) async throws -> StaffMember? {
         try await engine.transaction { sql in
-            guard let row = try await sql.rows(
-                "SELECT username, role, password_hash, created_at, disabled_at FROM staff WHERE username = ?", [.text(username)]
-            ).first, let name = row.text(0), let role = row.text(1).flatMap(StaffRole.init(rawValue:)), let hash = row.text(2)
-            else { return nil }
-            return StaffMember(
-                username: name, role: role, passwordHash: hash, createdAt: UnixTime(row.integer(3) ?? 0), disabledAt: row.integer(4).map { UnixTime(rawValue: $0) })
+            try await sql.rows("SELECT \(Self.staffColumns) FROM staff WHERE username = ?", [.text(username)]).first.flatMap(Self.staffMember)
         }
     }
 
     /// Every member of staff, by name.
     public func staffMembers() async throws -> [StaffMember] {
         try await engine.transaction { sql in
-            try await sql.rows("SELECT username, role, password_hash, created_at, disabled_at FROM staff ORDER BY username", []).compactMap { row in
-                guard let name = row.text(0), let role = row.text(1).flatMap(StaffRole.init(rawValue:)), let hash = row.text(2) else { return nil }
-                return StaffMember(
-                    username: name, role: role, passwordHash: hash, createdAt: UnixTime(row.integer(3) ?? 0), disabledAt: row.integer(4).map { UnixTime(rawValue: $0) })
+            try await sql.rows("SELECT \(Self.staffColumns) FROM staff ORDER BY username", []).compactMap(Self.staffMember)
+        }
+    }
+
+    /// Disables an account (`disabled: true`) or enables it again; `by` is who asked (`-` from
+    /// the command line). A disabled account cannot log in, and its sessions are deleted in the
+    /// same transaction, so it is logged out at once rather than when its cookie expires.
+    ///
+    /// The last active supervisor cannot be disabled: nobody would be left to block a stolen
+    /// card or enable an account again from the web app. Two supervisors disabling each other
+    /// at the same moment cannot both pass: every supervisor row is locked (an update that
+    /// changes nothing) before the active ones are counted, so the second transaction counts
+    /// after the first has committed (PostgreSQL; SQLite has one writer at a time anyway).
+    public func setStaffDisabled(_ username: String, _ disabled: Bool, by actor: String, at time: UnixTime) async throws {
+        try await engine.transaction { sql in
+            try await sql.execute("UPDATE staff SET updated_at = updated_at WHERE role = 'supervisor'", [])
+            guard let member = try await sql.rows("SELECT \(Self.staffColumns) FROM staff WHERE username = ?", [.text(username)]).first.flatMap(Self.staffMember)
+            else {
+                throw RegistryError(.notFound, ukrainian: "користувача \(username) немає; перевірте ім'я (staff list)", english: "there is no user \(username); check the name (staff list)")
             }
+            guard member.isActive == disabled else {
+                throw RegistryError(
+                    .alreadyDone, ukrainian: disabled ? "користувача \(username) уже вимкнено" : "користувача \(username) уже ввімкнено",
+                    english: disabled ? "user \(username) is disabled already" : "user \(username) is enabled already")
+            }
+            if disabled && member.role == .supervisor {
+                let others = try await sql.integer(
+                    "SELECT COUNT(*) FROM staff WHERE role = 'supervisor' AND disabled_at IS NULL AND username <> ?", [.text(username)]) ?? 0
+                // (A refusal rolls the transaction back; the web app audits it as refused.)
+                guard others > 0 else {
+                    throw RegistryError(
+                        .refused, ukrainian: "\(username) — останній активний керівник; спершу додайте або ввімкніть іншого керівника",
+                        english: "\(username) is the last active supervisor; add or enable another supervisor first")
+                }
+            }
+            try await sql.execute(
+                "UPDATE staff SET disabled_at = ?, updated_at = ? WHERE username = ?",
+                [disabled ? .integer(time.rawValue) : .null, .integer(time.rawValue), .text(username)])
+            var detail = "role \(member.role.rawValue)"
+            if disabled {
+                let sessions = try await sql.integer("SELECT COUNT(*) FROM staff_sessions WHERE username = ?", [.text(username)]) ?? 0
+                try await sql.execute("DELETE FROM staff_sessions WHERE username = ?", [.text(username)])
+                detail += ", sessions ended: \(sessions)"
+            }
+            try await Self.audit(
+                sql, AuditEntry(at: time, username: actor, action: disabled ? "staff.disable" : "staff.enable", subject: "staff \(username)", detail: detail, outcome: "ok"))
+        }
+    }
+
+    /// Sets a new password (already hashed) and ends the account's sessions but `keepingSession`
+    /// (the one the change was made from, in the web app; nil from the command line): whoever
+    /// knew the old password is logged out.
+    public func changeStaffPassword(
+        _ username: String, passwordHash: String, keepingSession kept: [UInt8]? = nil, by actor: String, at time: UnixTime
+    ) async throws {
+        guard passwordHash.hasPrefix("$2") else {
+            throw RegistryError(.invalidRequest, ukrainian: "пароль має бути збережено як bcrypt-хеш", english: "the password must be stored as a bcrypt hash")
+        }
+        try await engine.transaction { sql in
+            guard try await sql.rows("SELECT username FROM staff WHERE username = ?", [.text(username)]).first != nil else {
+                throw RegistryError(.notFound, ukrainian: "користувача \(username) немає; перевірте ім'я (staff list)", english: "there is no user \(username); check the name (staff list)")
+            }
+            try await sql.execute(
+                "UPDATE staff SET password_hash = ?, updated_at = ? WHERE username = ?", [.text(passwordHash), .integer(time.rawValue), .text(username)])
+            let others: [DatabaseValue] = [.text(username), .blob(kept ?? [])]
+            let ended = try await sql.integer("SELECT COUNT(*) FROM staff_sessions WHERE username = ? AND token_digest <> ?", others) ?? 0
+            try await sql.execute("DELETE FROM staff_sessions WHERE username = ? AND token_digest <> ?", others)
+            try await Self.audit(
+                sql, AuditEntry(at: time, username: actor, action: "staff.password", subject: "staff \(username)", detail: "other sessions ended: \(ended)", outcome: "ok"))
+        }
+    }
+
+    /// How many unexpired sessions `username` has at `time` (the staff page; tests).
+    public func sessionCount(_ username: String, at time: UnixTime) async throws -> Int {
+        try await engine.transaction { sql in
+            Int(try await sql.integer("SELECT COUNT(*) FROM staff_sessions WHERE username = ? AND expires_at > ?", [.text(username), .integer(time.rawValue)]) ?? 0)
         }
     }
 
     // MARK: Sessions
 
     /// Opens a session: `tokenDigest` is the SHA-256 of the cookie's token (the token itself is
-    /// never stored), `csrfToken` the token its forms carry.
+    /// never stored), `csrfToken` the token its forms carry. The account's last login becomes `time`.
     public func openSession(tokenDigest: [UInt8], username: String, csrfToken: String, expiresAt: UnixTime, at time: UnixTime) async throws {
         try await engine.transaction { sql in
             // Sessions that ended are removed as new ones open: the table stays small.
@@ -62,6 +137,7 @@ extension HolderRegistry {
             try await sql.execute(
                 "INSERT INTO staff_sessions (token_digest, username, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
                 [.blob(tokenDigest), .text(username), .text(csrfToken), .integer(time.rawValue), .integer(expiresAt.rawValue)])
+            try await sql.execute("UPDATE staff SET last_login_at = ? WHERE username = ?", [.integer(time.rawValue), .text(username)])
         }
     }
 

@@ -35,15 +35,21 @@ public struct StaffMember: Hashable, Sendable {
     public var createdAt: UnixTime
     /// When it was disabled, if it was (a disabled account cannot log in).
     public var disabledAt: UnixTime?
+    /// When it last logged in to the web app, if ever.
+    public var lastLoginAt: UnixTime?
 
     /// Creates a record.
-    public init(username: String, role: StaffRole, passwordHash: String, createdAt: UnixTime, disabledAt: UnixTime? = nil) {
+    public init(username: String, role: StaffRole, passwordHash: String, createdAt: UnixTime, disabledAt: UnixTime? = nil, lastLoginAt: UnixTime? = nil) {
         self.username = username
         self.role = role
         self.passwordHash = passwordHash
         self.createdAt = createdAt
         self.disabledAt = disabledAt
+        self.lastLoginAt = lastLoginAt
     }
+
+    /// Whether the account may log in.
+    public var isActive: Bool { disabledAt == nil }
 
     /// Checks a login name: 2 to 40 lower-case Latin letters, digits, `.`, `-`, `_`, starting
     /// with a letter (it is printed in the audit log and on every page).

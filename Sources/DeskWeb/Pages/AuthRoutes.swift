@@ -86,10 +86,17 @@ extension DeskWebApp {
         }
         let member = try await registry.staffMember(username)
         let matches = Bcrypt.verify(password, hash: member?.passwordHash ?? Self.unknownUserHash)
-        guard let member, matches, member.disabledAt == nil else {
+        guard let member, matches else {
             await throttle.failed(username, now: now)
             try await audit(context, action: "login.failed", subject: "staff \(username)", detail: "", outcome: "refused")
             return loginPage(request, context: context, failure: StaffFacingError(.wrongInput, ukrainian: "неправильне ім'я користувача або пароль", english: "wrong username or password"))
+        }
+        // Said only to someone who knew the password: what to do is ask a supervisor.
+        guard member.isActive else {
+            try await audit(context, action: "login.disabled", subject: "staff \(username)", detail: "", outcome: "refused")
+            return loginPage(request, context: context, failure: StaffFacingError(
+                .forbidden, ukrainian: "обліковий запис \(username) вимкнено; щоб увімкнути, зверніться до керівника",
+                english: "the account \(username) is disabled; ask a supervisor to enable it"))
         }
         await throttle.succeeded(username)
         let sessionToken = SessionSecrets.randomToken()

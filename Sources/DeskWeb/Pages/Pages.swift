@@ -9,11 +9,14 @@ enum Pages {
         let language = context.language
         var menu = HTML.empty
         if let staff = context.staff {
+            let staffLink: HTML = staff.role == .supervisor ? "<a href=\"/staff\">\(language.text("Працівники", "Staff"))</a> " : ""
             menu = """
                 <nav class="no-print"><a href="/search">\(language.text("Пошук", "Search"))</a> \
                 <a href="/reader">\(language.text("Картка на зчитувачі", "Card on the reader"))</a> \
                 <a href="/worklist">\(language.text("Поновлення", "Renewals"))</a> \
                 <a href="/audit">\(language.text("Журнал аудиту", "Audit log"))</a> \
+                \(staffLink)\
+                <a href="/account">\(language.text("Мій пароль", "My password"))</a> \
                 <span class="who">\(staff.username) (\(language == .uk ? staff.role.ukrainian : staff.role.english))</span> \
                 <form method="post" action="/logout" class="inline">\(csrf(context))<button type="submit" id="logout">\(language.text("Вийти", "Log out"))</button></form></nav>
                 """
