@@ -139,6 +139,7 @@ extension DeskWebApp {
     static func forTests(_ registry: HolderRegistry, actions: any DeskCardActions, secureCookies: Bool = false) -> DeskWebApp {
         var configuration = DeskWebConfiguration()
         configuration.secureCookies = secureCookies
+        configuration.passwordCost = 4
         configuration.categories = [BenefitCategory(code: CategoryCode(1), id: "pensioner", name: LocalizedText(uk: "Пенсіонер", en: "Pensioner"))]
         return DeskWebApp(registry: registry, actions: actions, configuration: configuration, clock: { WebFixture.now })
     }
