@@ -25,11 +25,15 @@ struct DeskRegistryCommandTests {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
 
-        /// Runs `hromada-desk arguments… --registry … --key … --clerk test`; returns status, output and errors.
-        func run(_ arguments: [String], key: String? = nil) throws -> (status: Int32, output: String, errors: String) {
+        /// Runs `hromada-desk arguments… --registry … --key … --clerk test` (the staff commands take
+        /// no `--clerk`: `clerk: false`); returns status, output and errors.
+        func run(
+            _ arguments: [String], key: String? = nil, clerk: Bool = true, environment: [String: String] = [:]
+        ) throws -> (status: Int32, output: String, errors: String) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: DeskRegistryCommandTests.deskPath)
-            process.arguments = arguments + ["--registry", registry, "--key", key ?? self.key, "--clerk", "test"]
+            process.arguments = arguments + ["--registry", registry, "--key", key ?? self.key] + (clerk ? ["--clerk", "test"] : [])
+            if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
             process.currentDirectoryURL = URL(fileURLWithPath: directory)
             let output = Pipe()
             let errors = Pipe()
@@ -63,6 +67,43 @@ struct DeskRegistryCommandTests {
         #expect(again.errors == "помилка: файл ключа \(desk.key) вже існує\nerror: already-done: the key file \(desk.key) exists already\n")
         let migrated = try desk.run(["registry", "migrate"])
         #expect(migrated.output == "Схема реєстру: v5.\nRegistry schema: v5.\n")
+    }
+
+    @Test("staff add, list (role, state, last login, no password data), disable, enable, password; the last active supervisor kept")
+    func staffCommands() async throws {
+        let desk = try Desk()
+        #expect(try desk.run(["registry", "init"]).status == 0)
+        let password = ["HROMADA_STAFF_PASSWORD": "a long enough password"]
+        let added = try desk.run(["staff", "add", "--role", "supervisor", "--cost", "10", "olena"], clerk: false, environment: password)
+        #expect(added.output == "Користувача olena додано (керівник).\nUser olena added (supervisor).\n", "\(added.errors)")
+        #expect(try desk.run(["staff", "add", "--cost", "10", "ivan"], clerk: false, environment: password).status == 0)
+        #expect(try desk.run(["staff", "list"], clerk: false).output == "ivan\tclerk\tactive\tlast login never\nolena\tsupervisor\tactive\tlast login never\n")
+
+        let disabled = try desk.run(["staff", "disable", "ivan"], clerk: false)
+        #expect(disabled.output == "Користувача ivan вимкнено; його сеанси завершено.\nUser ivan disabled; their sessions ended.\n", "\(disabled.errors)")
+        let listed = try desk.run(["staff", "list"], clerk: false).output
+        #expect(listed.hasPrefix("ivan\tclerk\tdisabled 20") && listed.hasSuffix("\tlast login never\nolena\tsupervisor\tactive\tlast login never\n"))
+        #expect(!listed.contains("$2"))
+        let again = try desk.run(["staff", "disable", "ivan"], clerk: false)
+        #expect(again.status == 65 && again.errors.contains("already-done: user ivan is disabled already"))
+        #expect(try desk.run(["staff", "enable", "ivan"], clerk: false).output == "Користувача ivan ввімкнено.\nUser ivan enabled.\n")
+        let last = try desk.run(["staff", "disable", "olena"], clerk: false)
+        #expect(last.status != 0 && last.errors.contains("olena is the last active supervisor; add or enable another supervisor first"))
+
+        func storedHash() async throws -> String? {
+            try await RegistryLocation.sqlite(path: desk.registry).withRegistry(keyring: try RegistryKeyFile.load(desk.key), now: Fixture.now) { registry in
+                try await registry.staffMember("ivan")?.passwordHash
+            }
+        }
+        let before = try await storedHash()
+        let short = try desk.run(["staff", "password", "--cost", "10", "ivan"], clerk: false, environment: ["HROMADA_STAFF_PASSWORD": "short"])
+        #expect(short.status != 0 && short.errors.contains("a password must be 10 to 200 characters"))
+        let changed = try desk.run(["staff", "password", "--cost", "10", "ivan"], clerk: false, environment: ["HROMADA_STAFF_PASSWORD": "another long password"])
+        #expect(changed.output == "Пароль користувача ivan змінено; його сеанси завершено.\nThe password of ivan was changed; their sessions ended.\n", "\(changed.errors)")
+        let unknown = try desk.run(["staff", "password", "--cost", "10", "nobody"], clerk: false, environment: password)
+        #expect(unknown.status != 0 && unknown.errors.contains("there is no user nobody; check the name (staff list)"))
+        let after = try await storedHash()
+        #expect(before != nil && after != before && after?.hasPrefix("$2b$10$") == true)
     }
 
     @Test("add, find (any apostrophe), show, import with a bad line (nothing stored), import, worklist, erase")
