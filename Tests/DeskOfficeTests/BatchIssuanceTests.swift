@@ -87,4 +87,71 @@ struct BatchIssuanceTests {
             }
         }
     }
+
+    @Test("the hromada-desk program: two cards swapped in one reader, a progress line each, exit 0; run again, both skipped without a card")
+    func program() async throws {
+        let community = try Fixtures.Community()
+        let cards = try (0..<2).map { try BlankCard(uid: [0x04, 0xC7, UInt8($0), 1, 2, 3, 4]) }
+        defer { cards.forEach { $0.remove() } }
+        // The file's first two students (the third line's unknown category is the library test's).
+        let csv = Self.file.split(separator: "\n").prefix(3).joined(separator: "\n") + "\n"
+        let csvPath = Fixtures.temporaryPath("batch", "csv")
+        try Data(csv.utf8).write(to: URL(fileURLWithPath: csvPath))
+        let registryPath = Fixtures.temporaryPath("batch-cli-registry", "sqlite")
+        let keyPath = Fixtures.temporaryPath("batch-cli-key", "key")
+        defer { [csvPath, registryPath, keyPath].forEach { try? FileManager.default.removeItem(atPath: $0) } }
+        var random = SystemRandomNumberGenerator()
+        let keyring = try RegistryKeyFile.create(at: keyPath, using: &random)
+        let location = RegistryLocation.sqlite(path: registryPath)
+        try await location.withRegistry(keyring: keyring, now: UnixTime(Date())) { _ in }
+        let program = URL(fileURLWithPath: VcardExecutable.path()).deletingLastPathComponent().appendingPathComponent("hromada-desk").path
+        let (first, second) = ("0A0B-0C0D-0E0F-C701", "0A0B-0C0D-0E0F-C702")
+        try await TestBed.shared.withReader { reader in
+            let arguments = [
+                "batch", "issue", csvPath, "--reader", reader.name, "--keys", community.path, "--layout", Fixtures.layoutPath, "--registry", registryPath,
+                "--registry-key", keyPath, "--clerk", "Оксана", "--first-serial", first,
+            ]
+            let (status, output) = try await withProcess(program, arguments: arguments) { process in
+                // The clerk's part: the first card on the reader, taken away when the program
+                // asks, the second put in its place.
+                try await cards[0].placed(on: reader) { try await Self.waitForOutput("Заберіть картку / Take the card away", of: process) }
+                return try await cards[1].placed(on: reader) { (await process.waitForExit(), process.output()) }
+            }
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("[1/2] Покладіть чисту картку для \(first) / Place a blank card for \(first)"))
+            #expect(output.contains("[2/2] Покладіть чисту картку для \(second) / Place a blank card for \(second)"))
+            #expect(output.contains("[1/2] рядок / line 2, картка / card \(first): видано / issued\n"), "\(output)")
+            #expect(output.contains("[2/2] рядок / line 3, картка / card \(second): видано / issued\n"), "\(output)")
+            #expect(output.contains("Разом / Total: видано / issued 2, пропущено / skipped 0, не видано / failed 0 з / of 2\n"), "\(output)")
+            #expect(!output.contains("Коваль") && !output.contains("I-ОК"), "progress names lines and cards, not people")
+
+            // No card on the reader: nothing is asked for, both lines are skipped.
+            let (againStatus, again) = try await withProcess(program, arguments: arguments) { process in (await process.waitForExit(), process.output()) }
+            #expect(againStatus == 0, "\(again)")
+            #expect(again.contains("[1/2] рядок / line 2, картка / card \(first): вже видано раніше, пропущено / already issued, skipped\n"), "\(again)")
+            #expect(again.contains("[2/2] рядок / line 3, картка / card \(second): вже видано раніше, пропущено / already issued, skipped\n"), "\(again)")
+            #expect(again.contains("Разом / Total: видано / issued 0, пропущено / skipped 2, не видано / failed 0 з / of 2\n"))
+            #expect(!again.contains("Покладіть"))
+        }
+        let issued = try await location.withRegistry(keyring: keyring, now: UnixTime(Date())) { registry in
+            [try await registry.card(CardSerial(printed: first)!)?.status, try await registry.card(CardSerial(printed: second)!)?.status]
+        }
+        #expect(issued == [.issued, .issued])
+    }
+
+    /// Waits (up to a minute) until `process` has written `text`; fails if it exits first.
+    static func waitForOutput(_ text: String, of process: TestProcess) async throws {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+        while !process.output().contains(text) {
+            if let status = process.exitStatus {
+                Issue.record("the program exited (\(status)) before writing «\(text)»: \(process.output())")
+                return
+            }
+            guard ContinuousClock.now < deadline else {
+                Issue.record("the program did not write «\(text)» within a minute: \(process.output())")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
 }

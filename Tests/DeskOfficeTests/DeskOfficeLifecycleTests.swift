@@ -200,6 +200,10 @@ struct DeskOfficeLifecycleTests {
                 ])
                 let entries = try await ledger.allEntries()
                 #expect(entries.filter { $0.record.kind == .purseCredit }.map(\.record.amountKopecks) == [1_000, 5_000, 700])
+                // The purse given at issue is a purse credit like a top-up (reconciliation takes a
+                // card's money only from these), with receipt 0: it has no receipt of its own.
+                #expect(entries.filter { $0.record.kind == .purseCredit }.map(\.record.receiptNumber) == [0, 17, 18])
+                #expect(entries.filter { $0.record.kind == .purseCredit }.map(\.record.cardSerial) == [Self.serialA, Self.serialA, Self.serialA])
                 #expect(entries.first { $0.record.kind == .cardReplaced }?.record.otherCardSerial == Self.serialB)
                 #expect(entries.first { $0.record.kind == .cardReplaced }?.record.amountKopecks == 6_700)
             }
