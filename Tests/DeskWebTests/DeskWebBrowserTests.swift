@@ -74,12 +74,12 @@ struct DeskPage {
         throw PageError("timed out waiting for \(script) on \(try await session.currentURL())")
     }
 
-    func login(_ username: String) async throws {
+    func login(_ username: String, password: String = WebFixture.password, expecting css: String = "#search-form") async throws {
         try await open("/login")
         try await type("#username", username)
-        try await type("#password", WebFixture.password)
+        try await type("#password", password)
         try await click("#login")
-        _ = try await element("#search-form")
+        _ = try await element(css)
     }
 
     func logout() async throws {
@@ -225,6 +225,38 @@ struct DeskWebBrowserTests {
                 #expect(long.contains("задовге"))
             }
             #expect(try await registry.holder(holder)?.details?.fullName == hostile)
+        }
+    }
+
+    @Test("staff in the browser: a clerk changes their password (a wrong current one refused), a supervisor disables the clerk from the staff page, the clerk's login is refused")
+    func staffFlow() async throws {
+        let newPassword = "a new and longer password"
+        try await WebFixture.withRegistry { registry, _ in
+            try await Self.withBrowser(DeskWebApp.forTests(registry, actions: RecordingActions())) { page in
+                try await page.login("ivan")
+                try await page.click("a[href='/account']")
+                try await page.type("#current-password", "not the password")
+                try await page.type("#new-password", newPassword)
+                try await page.type("#repeat-password", newPassword)
+                let wrong = try await page.submit("#change-password", expecting: "#failure")
+                #expect(wrong.contains("чинний пароль неправильний; пароль не змінено"))
+                try await page.open("/account")
+                try await page.type("#current-password", WebFixture.password)
+                try await page.type("#new-password", newPassword)
+                try await page.type("#repeat-password", newPassword)
+                let changed = try await page.submit("#change-password", expecting: "#done")
+                #expect(changed.contains("Пароль змінено"))
+                try await page.logout()
+
+                try await page.login("olena")
+                try await page.click("a[href='/staff']")
+                _ = try await page.submit("tr[data-username='ivan'] button.disable", expecting: "tr[data-username='ivan'][data-active='no']")
+                try await page.logout()
+
+                try await page.login("ivan", password: newPassword, expecting: "#failure")
+                #expect(try await page.bodyText().contains("обліковий запис ivan вимкнено"))
+            }
+            #expect(try await registry.staffMember("ivan")?.isActive == false)
         }
     }
 }
