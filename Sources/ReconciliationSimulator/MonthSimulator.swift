@@ -83,9 +83,9 @@ public struct SimulatedMonth: Sendable {
     }
 }
 
-/// Generates a month of signed validator ledgers for N buses on M routes with K cards, day by
-/// day, with planted faults of every kind and the truth about them (docs/reconcile-tool.md,
-/// "The month simulator").
+/// Generates a month of signed validator ledgers for N buses on M routes with K cards, and the
+/// desk's ledger of purse credits, day by day, with planted faults of every kind and the truth
+/// about them (docs/reconcile-tool.md, "The month simulator").
 ///
 /// Streaming: `nextDay()` returns that day's uploads and keeps only each device's chain head and
 /// card states, so a 10-million-entry month fits in little memory. Deterministic: the same
