@@ -83,9 +83,9 @@ public struct SimulatedMonth: Sendable {
     }
 }
 
-/// Generates a month of signed validator ledgers for N buses on M routes with K cards, day by
-/// day, with planted faults of every kind and the truth about them (docs/reconcile-tool.md,
-/// "The month simulator").
+/// Generates a month of signed validator ledgers for N buses on M routes with K cards, and the
+/// desk's ledger of purse credits, day by day, with planted faults of every kind and the truth
+/// about them (docs/reconcile-tool.md, "The month simulator").
 ///
 /// Streaming: `nextDay()` returns that day's uploads and keeps only each device's chain head and
 /// card states, so a 10-million-entry month fits in little memory. Deterministic: the same
@@ -99,6 +99,8 @@ public struct MonthSimulator {
     public private(set) var reference: SimulatedReference
     private var random: SeededRandom
     private var devices: [DeviceState]
+    /// The desk's chain, when the community keeps a desk ledger.
+    private var desk: DeskState?
     private var cards: [CardState]
     private var ordinaryCards: [Int]
     private var tariffs: [Tariff]
@@ -119,6 +121,8 @@ public struct MonthSimulator {
     static let serviceEnd = 22 * 3_600
     static let travelSeconds: Int64 = 45 * 60
     static let layout: LayoutVersion = 1
+    /// The day (index from 0) the desk starts its ledger; credits before it are an import.
+    static let deskLedgerFromDay = 3
 
     /// Prepares the month; nothing is generated until `nextDay()`.
     public init(_ parameters: SimulationParameters) throws {
@@ -145,7 +149,8 @@ public struct MonthSimulator {
                 antiPassbackSeconds: 180)
         }
         tariffs = [tariff(1, raise: 0), tariff(2, raise: 300)]
-        community = try SimulatedCommunity(name: "sim-hromada", layout: layout, tariffs: tariffs, random: &random)
+        var deskRandom = parameters.hasDesk ? SeededRandom(seed: parameters.seed ^ 0x6465_736B_6C65_6467) : nil
+        community = try SimulatedCommunity(name: "sim-hromada", layout: layout, tariffs: tariffs, random: &random, deskRandom: &deskRandom)
         let assignments = layout.buses.map { bus in
             DeviceAssignment(device: bus.device, vehicle: bus.vehicle, carrier: bus.carrier, validFrom: KyivTime.instant(first.adding(days: -60)), validUntil: nil)
         }
@@ -163,6 +168,7 @@ public struct MonthSimulator {
                 CarrierPayment(carrier: carrier.id, paidOn: first.adding(days: 4), amountKopecks: 150_000 * Int64(carrier.id.rawValue), reference: "ПД-\(carrier.id.rawValue)")
             })
         devices = community.devices.map { DeviceState(device: $0) }
+        desk = community.desk.map { DeskState(desk: $0) }
         cards = []
         ordinaryCards = []
         let yearStart = CivilDate(year: parameters.year, month: 1, day: 1)!
@@ -310,9 +316,10 @@ public struct MonthSimulator {
         // The same card on two buses 30 seconds apart (a copy: the same trip counter).
         plan(15, 9, 0, device: busA, card: cloneTravel)
         plan(15, 9, 0, 30, device: busB, card: cloneTravel, .cloneCopy)
-        // A purse that goes up between two taps without a credit.
+        // A purse that goes up between two taps without a credit: with a desk ledger, a credit
+        // written on the card that no desk recorded; without one, a copy's balance.
         plan(16, 8, 0, device: busA, card: clonePurse)
-        plan(16, 13, 0, device: busB, card: clonePurse, .purseBackwards)
+        plan(16, 13, 0, device: busB, card: clonePurse, desk == nil ? .purseBackwards : .forgedCredit)
         // The gap's witness: held tap the day before the gap, a tap on the gap device after it,
         // then a tap elsewhere whose trip counter skips the unheld one.
         plan(roles.gapDay - 1, 9, 0, device: busA, card: gapWitness)
@@ -346,6 +353,10 @@ public struct MonthSimulator {
             }
         }
         taps.sort { ($0.secondOfDay, $0.device) < ($1.secondOfDay, $1.device) }
+        if desk != nil, dayIndex == Self.deskLedgerFromDay {
+            // The desk's software starts its ledger before the desk opens.
+            try sealOnDesk(.startUp(at: KyivTime.instant(date, secondOfDay: 5 * 3_600 + 1_800), software: "hromada-desk sim"))
+        }
         if parameters.plantsFaults, dayIndex == roles.clockDay {
             // The clock of the clock device runs 15 minutes fast until noon, when it is stepped back.
             devices[roles.clockDevice].clockSkew = 900
@@ -358,6 +369,7 @@ public struct MonthSimulator {
         }
         var uploads: [PlannedUpload] = []
         for device in devices.indices { try flush(device, dayIndex: dayIndex, into: &uploads) }
+        try flushDesk(into: &uploads)
         dayIndex += 1
         return uploads
     }
@@ -381,6 +393,7 @@ public struct MonthSimulator {
         }
         var heads: [UInt32: UInt64] = [:]
         for device in devices { heads[device.device.id.rawValue] = device.heldHead }
+        if let desk { heads[desk.desk.id.rawValue] = desk.head.sequence }
         return SimulationTruth(
             faults: faults.sorted(), compensation: compensation, excluded: excluded.sorted(), heldHeads: heads, heldEntries: heldEntries,
             writtenEntries: writtenEntries, lateThresholdSeconds: lateThreshold, silenceThresholdSeconds: silenceThreshold)
@@ -465,13 +478,26 @@ public struct MonthSimulator {
         }
         let fare = benefit?.fare ?? fullFare
         if fare > card.purse {
-            // A desk credit before the tap, between the card's taps.
-            let credit = PurseCredit(card: card.serial, amountKopecks: 10_000, creditedAt: trueTime.adding(seconds: -300), source: "import", reference: "каса-\(reference.purseCredits.count + 1)")
-            reference.purseCredits.append(credit)
-            card.purse += credit.amountKopecks
+            // A desk credit before the tap, between the card's taps: an entry on the desk's
+            // chain once it keeps one, an imported row before.
+            let amount: Int64 = 10_000
+            let creditedAt = trueTime.adding(seconds: -300)
+            if desk != nil, dayIndex >= Self.deskLedgerFromDay {
+                desk!.receipts += 1
+                try sealOnDesk(
+                    .purseCredit(
+                        at: creditedAt, card: card.serial, layout: Self.layout, amountKopecks: amount, receipt: desk!.receipts,
+                        balanceAfterKopecks: card.purse + amount))
+            } else {
+                reference.purseCredits.append(
+                    PurseCredit(card: card.serial, amountKopecks: amount, creditedAt: creditedAt, source: "import", reference: "каса-\(reference.purseCredits.count + 1)"))
+            }
+            card.purse += amount
         }
         var balanceAfter = card.purse - fare
         if tap.action == .purseBackwards { balanceAfter = card.purse + 700 }
+        // A top-up written on the card with a stolen key: the money of a credit, no desk entry.
+        if tap.action == .forgedCredit { balanceAfter = card.purse + Self.forgedCreditKopecks - fare }
         // A copy taps with the counter the card had when it was copied: the same as the card's
         // last tap (cloneCopy, made just before), or one behind it (counterReplay, an older copy).
         let tripNumber: UInt16
@@ -544,6 +570,12 @@ public struct MonthSimulator {
                 faults.append(
                     PlantedFault(kind: .clonePurse, card: card.serial, entries: [card.lastDebit!, reference(entry)], detail: "balance up by \(balanceAfter - card.purse) kop without a credit"))
             }
+            if kind == .purseDebit, tap.action == .forgedCredit {
+                faults.append(
+                    PlantedFault(
+                        kind: .forgedCredit, card: card.serial, entries: [card.lastDebit!, reference(entry)], amountKopecks: Self.forgedCreditKopecks,
+                        detail: "balance up by \(Self.forgedCreditKopecks) kop with no credit on the desk's ledger"))
+            }
             if kind == .purseDebit { card.lastDebit = reference(entry) }
         }
         try seal(.cardTransactionConfirmed(at: time, card: card.serial, pending: pendingEntry.sequence), on: deviceIndex)
@@ -586,6 +618,35 @@ public struct MonthSimulator {
             faults.append(PlantedFault(kind: .afterExpiry, device: bus.id.rawValue, card: card.serial, entries: [charge], amountKopecks: amount.compensationKopecks))
         default:
             compensation[key, default: CompensationAmounts()].add(fullFare: fullFare, fare: fare)
+        }
+    }
+
+    /// What the forged credit puts on the card: a top-up's worth.
+    static let forgedCreditKopecks: Int64 = 10_000
+
+    /// Appends `record` to the desk's chain.
+    private mutating func sealOnDesk(_ record: LedgerRecord) throws {
+        let entry = try desk!.head.seal(record)
+        desk!.head = ChainHead(after: entry)
+        desk!.buffer.append(entry)
+        writtenEntries += 1
+        heldEntries += 1
+    }
+
+    /// Uploads the desk's entries of the day in batches, each received ten minutes after its
+    /// last entry (the desk is online: none of the planted faults touch it).
+    private mutating func flushDesk(into uploads: inout [PlannedUpload]) throws {
+        guard let state = desk, !state.buffer.isEmpty else { return }
+        desk!.buffer.removeAll(keepingCapacity: true)
+        var start = 0
+        while start < state.buffer.count {
+            let end = min(start + parameters.batchSize, state.buffer.count)
+            let slice = Array(state.buffer[start..<end])
+            start = end
+            uploads.append(
+                PlannedUpload(
+                    device: state.desk.id, batch: try state.desk.batch(slice), receivedAt: slice[slice.count - 1].record.deviceTime.adding(seconds: 600),
+                    expectation: .accepted))
         }
     }
 
@@ -699,6 +760,7 @@ struct PlannedTap {
         case cloneCopy
         case counterReplay
         case purseBackwards
+        case forgedCredit
         case duplicateCharge
         case clockStep
     }
@@ -755,6 +817,20 @@ struct DeviceState {
     init(device: SimulatedDevice) {
         self.device = device
         head = .genesis(for: device.id)
+    }
+}
+
+/// The desk's chain between days.
+struct DeskState {
+    var desk: SimulatedDesk
+    var head: ChainHead
+    var buffer: [LedgerEntry] = []
+    /// The last receipt number printed.
+    var receipts: UInt64 = 0
+
+    init(desk: SimulatedDesk) {
+        self.desk = desk
+        head = .genesis(for: desk.id)
     }
 }
 

@@ -6,8 +6,38 @@ import Identifiers
 import LedgerCore
 import Tariff
 
+/// A device of the simulated community that keeps a signed, chained ledger and uploads it
+/// through the service's API: a validator in a bus, or the issuance desk.
+public protocol SimulatedLedgerDevice: Sendable {
+    /// The device id (its certificate names it).
+    var id: DeviceID { get }
+    /// The device key: signs checkpoints and requests.
+    var key: Curve25519.Signing.PrivateKey { get }
+    /// The root's certificate of `key` (role validator, naming `id`; a desk's key is certified the
+    /// same way, docs/ledger-format.md, "Telling a desk from a validator").
+    var certificate: Certificate { get }
+    /// What the administrator registers it as: what makes a desk a desk.
+    var role: DeviceRole { get }
+    /// A name for people: `bus-101`, `desk-9`.
+    var label: String { get }
+}
+
+extension SimulatedLedgerDevice {
+    /// The signature headers of a request this device sends (docs/accounting.md, "Device requests").
+    public func requestHeaders(method: String, path: String, body: [UInt8], at time: UnixTime, nonce: String) throws -> [(String, String)] {
+        let request = SignedRequest(method: method, path: path, deviceID: id, keyID: certificate.keyID, timestamp: time, nonce: nonce, body: body)
+        return try request.headers(certificate: certificate, deviceKey: key)
+    }
+
+    /// The device's checkpoint over `entries`' last entry, making them an upload batch.
+    public func batch(_ entries: [LedgerEntry]) throws -> UploadBatch {
+        let checkpoint = try Checkpoint(signing: ChainHead(after: entries[entries.count - 1]), with: key)
+        return UploadBatch(deviceID: id, entries: entries, checkpoint: checkpoint)
+    }
+}
+
 /// A validator of the simulated community: its id, vehicle, route, key and root-signed certificate.
-public struct SimulatedDevice: Sendable {
+public struct SimulatedDevice: SimulatedLedgerDevice {
     /// The device id (its certificate names it).
     public let id: DeviceID
     /// The bus it is installed in.
@@ -21,20 +51,26 @@ public struct SimulatedDevice: Sendable {
     /// The root's certificate of `key`, naming `id`.
     public let certificate: Certificate
 
+    /// A validator.
+    public var role: DeviceRole { .validator }
     /// A name for people: `bus-101`.
     public var label: String { "bus-\(vehicle.rawValue)" }
+}
 
-    /// The signature headers of a request this device sends (docs/accounting.md, "Device requests").
-    public func requestHeaders(method: String, path: String, body: [UInt8], at time: UnixTime, nonce: String) throws -> [(String, String)] {
-        let request = SignedRequest(method: method, path: path, deviceID: id, keyID: certificate.keyID, timestamp: time, nonce: nonce, body: body)
-        return try request.headers(certificate: certificate, deviceKey: key)
-    }
+/// The community's issuance desk: a device registered with role `desk` whose own signed chain
+/// records the purse credits its clerks make (`purse-credit` entries, format 2).
+public struct SimulatedDesk: SimulatedLedgerDevice {
+    /// The device id: the one after the last bus's.
+    public let id: DeviceID
+    /// The desk's device key.
+    public let key: Curve25519.Signing.PrivateKey
+    /// The root's certificate of `key`, naming `id`.
+    public let certificate: Certificate
 
-    /// The device's checkpoint over `entries`' last entry, making them an upload batch.
-    public func batch(_ entries: [LedgerEntry]) throws -> UploadBatch {
-        let checkpoint = try Checkpoint(signing: ChainHead(after: entries[entries.count - 1]), with: key)
-        return UploadBatch(deviceID: id, entries: entries, checkpoint: checkpoint)
-    }
+    /// A desk.
+    public var role: DeviceRole { .desk }
+    /// A name for people: `desk-9`.
+    public var label: String { "desk-\(id.rawValue)" }
 }
 
 /// The simulated community's keys and signed bundles, made from the seed like the key tool makes
@@ -55,6 +91,8 @@ public struct SimulatedCommunity: Sendable {
     public let financeCertificate: Certificate
     /// The validators, by device id order.
     public let devices: [SimulatedDevice]
+    /// The issuance desk, when the community keeps a desk ledger (`SimulationParameters.hasDesk`).
+    public let desk: SimulatedDesk?
     /// The tariffs of the month, oldest first, with the signed bundle of each.
     public let tariffs: [(tariff: Tariff, bundle: [UInt8])]
 
@@ -65,6 +103,15 @@ public struct SimulatedCommunity: Sendable {
         return try SignedBundle.make(
             .denyList(list), community: name, version: 2, issuedAt: Self.notBefore, expiresAt: Self.notAfter, rootKeyID: rootKeyID, rootKey: rootKey
         ).encoded()
+    }
+
+    /// Every device that uploads a ledger: the validators, then the desk.
+    public var ledgerDevices: [any SimulatedLedgerDevice] { devices + (desk.map { [$0] } ?? []) }
+
+    /// The device with `id`, validator or desk.
+    public func ledgerDevice(_ id: DeviceID) -> (any SimulatedLedgerDevice)? {
+        if let desk, desk.id == id { return desk }
+        return devices.first { $0.id == id }
     }
 
     /// The root's public key.
@@ -91,7 +138,7 @@ public struct SimulatedCommunity: Sendable {
         try! Curve25519.Signing.PrivateKey(rawRepresentation: random.bytes(32))
     }
 
-    init(name: String, layout: CommunityLayout, tariffs: [Tariff], random: inout SeededRandom) throws {
+    init(name: String, layout: CommunityLayout, tariffs: [Tariff], random: inout SeededRandom, deskRandom: inout SeededRandom?) throws {
         self.name = name
         rootKey = Self.key(&random)
         serviceKey = Self.key(&random)
@@ -107,6 +154,15 @@ public struct SimulatedCommunity: Sendable {
                     certificate: try Self.certify(key, role: .validator, device: bus.device, root: rootKey)))
         }
         self.devices = devices
+        // The desk's key comes from a generator of its own, so that a month with a desk has the
+        // same validators' keys and traffic as the month without.
+        if deskRandom != nil {
+            let id = DeviceID(rawValue: UInt32(layout.buses.count + 1))
+            let key = Self.key(&deskRandom!)
+            desk = SimulatedDesk(id: id, key: key, certificate: try Self.certify(key, role: .validator, device: id, root: rootKey))
+        } else {
+            desk = nil
+        }
         let rootID = KeyID(derivedFrom: SigningPublicKey(rootKey.publicKey))
         var signed: [(Tariff, [UInt8])] = []
         for tariff in tariffs {

@@ -23,11 +23,16 @@ public struct SimulationParameters: Hashable, Sendable {
     public var batchSize: Int
     /// Whether to plant the faults (`false`: a clean month, for a baseline).
     public var plantsFaults: Bool
+    /// Whether the community keeps a desk ledger: a device registered as a desk (id buses + 1)
+    /// records the purse credits from the fourth day of the month on, the credits before are
+    /// an import (the month a community starts its desk ledger). `false`: every credit is an
+    /// import, as in a community whose desk keeps no ledger.
+    public var hasDesk: Bool
 
     /// Creates parameters.
     public init(
         seed: UInt64, year: Int, month: Int, carriers: Int = 2, routes: Int = 3, buses: Int = 8, cards: Int = 80,
-        tapsPerBusPerDay: Int = 16, batchSize: Int = 100, plantsFaults: Bool = true
+        tapsPerBusPerDay: Int = 16, batchSize: Int = 100, plantsFaults: Bool = true, hasDesk: Bool = true
     ) {
         self.seed = seed
         self.year = year
@@ -39,6 +44,7 @@ public struct SimulationParameters: Hashable, Sendable {
         self.tapsPerBusPerDay = tapsPerBusPerDay
         self.batchSize = batchSize
         self.plantsFaults = plantsFaults
+        self.hasDesk = hasDesk
     }
 
     /// A month small enough to upload through the HTTP API in a test (about 15,000 entries).

@@ -32,8 +32,12 @@ public struct PlantedFault: Hashable, Comparable, Sendable, Codable, CustomStrin
         case duplicate
         /// The same card on two vehicles closer in time than travel allows.
         case cloneTravel = "clone-travel"
-        /// A card's purse balance went up between two taps with no desk credit.
+        /// A card's purse balance went up between two taps with no desk credit, in a community
+        /// whose credits are an import (no desk ledger): a clone suspect.
         case clonePurse = "clone-purse"
+        /// A card's purse balance went up by a top-up's worth between two taps and no desk's
+        /// ledger records the credit (a community with a desk ledger).
+        case forgedCredit = "forged-credit"
         /// A card's tap counter (on the ride entries, format 2) repeated or went back between two taps: a copy of the card.
         case cloneCounter = "clone-counter"
         /// A batch offered a changed copy of held entries: a tamper alarm.

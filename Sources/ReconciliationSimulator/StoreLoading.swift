@@ -17,11 +17,13 @@ public struct StoreLoader {
     /// A loader for `community`'s devices.
     public init(community: SimulatedCommunity) { self.community = community }
 
-    /// Registers every device of the community.
+    /// Registers every device of the community, the desk with role `desk` (what
+    /// `hromada-accounting register-device --role desk` stores).
     public func registerDevices(in storage: any AccountingStorage) async throws {
-        for device in community.devices {
+        for device in community.ledgerDevices {
             try await storage.register(
-                DeviceRegistration(deviceID: device.id, certificate: device.certificate, label: device.label, registeredAt: SimulatedCommunity.notBefore))
+                DeviceRegistration(
+                    deviceID: device.id, certificate: device.certificate, label: device.label, registeredAt: SimulatedCommunity.notBefore, role: device.role))
         }
     }
 

@@ -92,8 +92,8 @@ struct Report: AsyncParsableCommand {
             }
         case (nil, .some(let exports)):
             guard let bundles else { throw ValidationError("--exports needs --bundles") }
-            loaded = try ExportDirectory.load(directory: exports, bundles: bundles, period: period, options: self.period.options, claims: claims)
-            report = reconcile(loaded.input)
+            // Streamed device file by device file, as from the database.
+            (report, loaded) = try ExportDirectory.reconcile(directory: exports, bundles: bundles, period: period, options: self.period.options, claims: claims)
         default:
             throw ValidationError("give --db, or --exports with --bundles")
         }

@@ -207,6 +207,59 @@ import Testing
         #expect(line.hasSuffix("\"bytes\":\"\(Hex.encode(entry.canonicalBytes))\"}"))
         let row = LedgerExport.csvRow(entry)
         #expect(row.hasPrefix("1,501,tap-declined,2026-06-15T06:00:00Z,0000-0000-0000-1234,1,,,0,,,3,9,,,\"say \"\"ні\"\",\nпотім\u{1}\",\(entry.hash.hex)"))
-        #expect(LedgerExport.csvHeader.split(separator: ",").count == 17)
+        #expect(LedgerExport.csvHeader.split(separator: ",").count == 30)
+        // A format 1 entry leaves the format 2 columns empty.
+        #expect(row.hasSuffix(",\(entry.hash.hex),1" + String(repeating: ",", count: 12)))
+    }
+
+    @Test("The CSV export names the desk kinds and carries the format 2 fields: amount, receipt, other card, card counters, terms")
+    func csvCarriesFormatTwo() throws {
+        let day = CivilDate(daysSinceEpoch: 20_620)
+        var ride = LedgerRecord.benefitUse(
+            at: Fixture.time, card: 0x51, layout: 1, entitlement: 2, category: 4, fareKopecks: 0, fullFareKopecks: 1_800, route: 3, vehicle: 9)
+        ride.cardCounters = CardCounters(tripSequence: 42, countedRides: 2, countPeriodStart: day)
+        let records = [
+            LedgerRecord.purseCredit(at: Fixture.time, card: 0x51, layout: 1, amountKopecks: 10_000, receipt: 77, balanceAfterKopecks: 12_500),
+            LedgerRecord.cardReplaced(at: Fixture.time, old: 0x51, new: 0x52, balanceMovedKopecks: 12_500),
+            LedgerRecord.entitlementWritten(
+                at: Fixture.time, card: 0x52, layout: 1, entitlement: 2, category: 4,
+                terms: WrittenEntitlementTerms(product: .rides, validFrom: day, validUntil: day.adding(days: 30), rideLimit: 2, ridePeriod: .day)),
+            LedgerRecord.cardIssued(at: Fixture.time, card: 0x52, layout: 1, how: "new", counters: CardCounters(tripSequence: 0)),
+            LedgerRecord.cardBlocked(at: Fixture.time, card: 0x51, reason: "replaced"),
+            LedgerRecord.cardReturned(at: Fixture.time, card: 0x52, reason: "moved-away"),
+            ride,
+        ]
+        var head = ChainHead.genesis(for: Fixture.device)
+        let header = LedgerExport.csvHeader.split(separator: ",").map(String.init)
+        var rows: [[String: String]] = []
+        for record in records {
+            let entry = try head.seal(record)
+            head = ChainHead(after: entry)
+            // No cell here holds a comma or quote, so a plain split reads the row.
+            let cells = LedgerExport.csvRow(entry).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            #expect(cells.count == header.count)
+            rows.append(Dictionary(uniqueKeysWithValues: zip(header, cells)))
+        }
+        #expect(rows.map { $0["kind"]! } == ["purse-credit", "card-replaced", "entitlement-written", "card-issued", "card-blocked", "card-returned", "benefit-use"])
+        #expect(rows.map { $0["format"]! } == ["2", "2", "2", "2", "2", "2", "2"])
+        #expect(rows[0]["amount_kopecks"] == "10000")
+        #expect(rows[0]["receipt_number"] == "77")
+        #expect(rows[0]["purse_balance_after_kopecks"] == "12500")
+        #expect(rows[1]["card"] == "0000-0000-0000-0051")
+        #expect(rows[1]["other_card"] == "0000-0000-0000-0052")
+        #expect(rows[1]["amount_kopecks"] == "12500")
+        #expect(rows[2]["product"] == "3")
+        #expect(rows[2]["valid_from"] == day.description)
+        #expect(rows[2]["valid_until"] == day.adding(days: 30).description)
+        #expect(rows[2]["ride_limit"] == "2")
+        #expect(rows[2]["ride_period"] == "1")
+        #expect(rows[2]["discount_percent"] == "")
+        #expect(rows[3]["card_trip_sequence"] == "0")
+        #expect(rows[4]["detail"] == "replaced")
+        #expect(rows[5]["detail"] == "moved-away")
+        #expect(rows[6]["card_trip_sequence"] == "42")
+        #expect(rows[6]["counted_rides"] == "2")
+        #expect(rows[6]["count_period_start"] == day.description)
+        #expect(rows[6]["amount_kopecks"] == "")
     }
 }

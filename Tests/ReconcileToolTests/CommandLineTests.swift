@@ -63,6 +63,16 @@ struct CommandLineTests {
             #expect(FileManager.default.fileExists(atPath: "\(root)/report/\(name)"), "\(name)")
         }
 
+        // The auditor's way: export, then report from the directory (read a device file at a time), the same report.json.
+        let export = try Self.run(["export", "--db", database, "--month", "2026-10", "--out", "\(root)/exports", "--bundles", "\(root)/bundles"])
+        #expect(export.status == 0, "\(export.error)")
+        let audited = try Self.run(
+            ["report", "--exports", "\(root)/exports", "--bundles", "\(root)/bundles", "--month", "2026-10", "--out", "\(root)/audited", "--keys", keys])
+        #expect(audited.status == 0, "\(audited.error)")
+        #expect(audited.output.hasPrefix("Звіт за 2026-10: компенсація \(compensation) за "))
+        let fromDatabase = try Data(contentsOf: URL(fileURLWithPath: "\(root)/report/report.json"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(root)/audited/report.json")) == fromDatabase)
+
         try Data("route;date;category;rides;amount\n1;2026-10-05;1;3;45,00\n".utf8).write(to: URL(fileURLWithPath: "\(root)/claim.csv"))
         let claim = try Self.run(["claim", "import", "--carrier", "1", "--month", "2026-10", "--claims", "\(root)/claims", "\(root)/claim.csv"])
         #expect(claim.status == 0, "\(claim.error)")

@@ -21,6 +21,7 @@ func exceptionKind(of kind: PlantedFault.Kind) -> ExceptionKind {
     case .duplicate: .duplicate
     case .cloneTravel: .cloneTwoVehicles
     case .clonePurse: .clonePurseRose
+    case .forgedCredit: .forgedCredit
     case .cloneCounter: .cloneCounterBackwards
     case .tamper: .tamperAlarm
     case .lateUpload: .uploadDelayed
@@ -72,12 +73,12 @@ func shows(_ exception: IntegrityException, _ fault: PlantedFault) -> Bool {
     }
 }
 
-/// Loads the simulated month into a fresh database through the HTTP API and the reference data
-/// into the store; runs `body` with the storage.
+/// Loads the simulated month (or `month`) into a fresh database through the HTTP API and the
+/// reference data into the store; runs `body` with the storage.
 func withUploadedMonth<Result: Sendable>(
-    _ engine: StorageEngine, uploads: [PlannedUpload]? = nil, _ body: (any AccountingStorage, SimulatedService) async throws -> Result
+    _ engine: StorageEngine, month: SimulatedMonth = simulatedMonth, uploads: [PlannedUpload]? = nil,
+    _ body: (any AccountingStorage, SimulatedService) async throws -> Result
 ) async throws -> Result {
-    let month = simulatedMonth
     return try await freshLocation(engine).withStorage(logger: Logger(label: "test")) { storage in
         let service = try await SimulatedService(storage: storage, community: month.community)
         try await month.storeReference(in: storage)
@@ -93,10 +94,34 @@ struct ReconcileEndToEndTests {
 
     @Test("The report finds exactly the planted faults, and the compensation equals the simulator's truth", arguments: StorageEngine.all)
     func exactlyThePlantedFaults(_ engine: StorageEngine) async throws {
-        let truth = simulatedMonth.truth
         let report = try await withUploadedMonth(engine) { storage, _ in
             reconcile(try await StoreInput.load(from: storage, period: period).input)
         }
+        Self.expectExactly(simulatedMonth.truth, in: report)
+        // The desk's ledger is the credits' evidence: the forged credit says so, with the excess.
+        let forged = report.exceptions.filter { $0.kind == .forgedCredit }
+        #expect(forged.count == 1)
+        #expect(forged.first?.evidence.contains(.creditEvidence("desk-ledger")) == true)
+        #expect(forged.first?.amountAtStakeKopecks == simulatedMonth.truth.faults.first { $0.kind == .forgedCredit }?.amountKopecks)
+        #expect(!report.exceptions.contains { $0.kind == .clonePurseRose })
+    }
+
+    @Test("Without a desk ledger the imported credits are the evidence, and the purse rise is a clone suspect")
+    func exactlyThePlantedFaultsWithoutDesk() async throws {
+        var parameters = SimulationParameters.small()
+        parameters.hasDesk = false
+        let month = try SimulatedMonth.generate(parameters)
+        let report = try await withUploadedMonth(.sqlite, month: month) { storage, _ in
+            reconcile(try await StoreInput.load(from: storage, period: period).input)
+        }
+        Self.expectExactly(month.truth, in: report)
+        #expect(report.exceptions.filter { $0.kind == .clonePurseRose }.count == 1)
+        #expect(!report.exceptions.contains { $0.kind == .forgedCredit })
+    }
+
+    /// The report's compensation equals `truth` line by line, its exclusions are the truth's, and
+    /// its exceptions are exactly the planted faults.
+    static func expectExactly(_ truth: SimulationTruth, in report: ReconciliationReport) {
         // Compensation, line by line.
         var lines: [CompensationKey: CompensationAmounts] = [:]
         for line in report.lines {
@@ -174,17 +199,24 @@ struct ReconcileEndToEndTests {
         #expect(outputs[0]["report.json"]?.isEmpty == false)
     }
 
-    @Test("An auditor's export directory gives the same report as the database")
+    @Test("An auditor's export directory gives the same report as the database, read whole or streamed device by device")
     func exportDirectory() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString)").path
-        let (fromDatabase, fromExport) = try await withUploadedMonth(.sqlite) { storage, _ in
+        let (fromDatabase, fromExport, streamed) = try await withUploadedMonth(.sqlite) { storage, _ in
             let fromDatabase = try ReportRun.reportJSON(reconcile(try await StoreInput.load(from: storage, period: period).input))
             try await ExportDirectory.write(from: storage, period: period, to: "\(root)/exports", bundles: "\(root)/bundles")
             let loaded = try ExportDirectory.load(directory: "\(root)/exports", bundles: "\(root)/bundles", period: period)
-            return (fromDatabase, try ReportRun.reportJSON(reconcile(loaded.input)))
+            let streamed = try ExportDirectory.reconcile(directory: "\(root)/exports", bundles: "\(root)/bundles", period: period)
+            #expect(streamed.loaded.entriesRead == loaded.entriesRead)
+            #expect(streamed.loaded.heads == loaded.heads)
+            #expect(streamed.loaded.input.devices.allSatisfy { $0.entries.isEmpty })
+            return (fromDatabase, try ReportRun.reportJSON(reconcile(loaded.input)), try ReportRun.reportJSON(streamed.report))
         }
         #expect(fromDatabase == fromExport)
+        #expect(streamed == fromExport)
         #expect(fromDatabase.count > 1_000)
+        // The desk's ledger is in the directory with its role, so the forged credit is found from it too.
+        #expect(String(decoding: fromExport, as: UTF8.self).contains("forged-credit"))
     }
 
     @Test("A closed month's report stays byte-identical after later uploads, which show up as late in the next month", arguments: StorageEngine.all)

@@ -49,7 +49,6 @@ struct SimulatedService {
 
     /// Sends every upload through the HTTP API in receive-time order; returns the answers.
     func upload(_ uploads: [PlannedUpload], community: SimulatedCommunity) async throws -> [UploadAnswer] {
-        let devices = Dictionary(uniqueKeysWithValues: community.devices.map { ($0.id, $0) })
         let app = Application(router: AccountingRoutes.router(engine: engine))
         let clock = self.clock
         let answers = Mutex<[UploadAnswer]>([])
@@ -58,7 +57,7 @@ struct SimulatedService {
                 clock.set(upload.receivedAt)
                 let body = try upload.batch.jsonBody()
                 var headers = HTTPFields()
-                for (name, value) in try devices[upload.device]!.requestHeaders(
+                for (name, value) in try community.ledgerDevice(upload.device)!.requestHeaders(
                     method: "POST", path: "/v1/ledger/batches", body: body, at: upload.receivedAt, nonce: String(format: "%032x", index + 1))
                 {
                     headers[HTTPField.Name(name)!] = value

@@ -23,10 +23,12 @@ struct SimulatorTests {
     func everyKind() throws {
         let month = try SimulatedMonth.generate(.small())
         // One of each kind, and a sequence gap both as a device's and as the skipped trip
-        // numbers of the cards that rode on it after the lost batch.
+        // numbers of the cards that rode on it after the lost batch. The community keeps a desk
+        // ledger, so a purse that rose without a credit is a forged credit, not an import's
+        // clone suspect (the month without a desk below).
         let kinds = month.truth.faults.map(\.kind)
-        #expect(Set(kinds) == Set(PlantedFault.Kind.allCases))
-        for kind in PlantedFault.Kind.allCases where kind != .sequenceGap && kind != .cloneCounter {
+        #expect(Set(kinds) == Set(PlantedFault.Kind.allCases).subtracting([.clonePurse]))
+        for kind in PlantedFault.Kind.allCases where kind != .sequenceGap && kind != .cloneCounter && kind != .clonePurse {
             #expect(kinds.filter { $0 == kind }.count == 1, "\(kind)")
         }
         // A card's tap counter going back: the 30-second copy shows it too, and an older copy on its own.
@@ -36,6 +38,45 @@ struct SimulatorTests {
         #expect(month.truth.excluded.map(\.reason).sorted() == [.duplicate, .tornUnknown, .denyListedUse, .overLimit, .afterExpiry].sorted())
         #expect(month.truth.totalCompensationKopecks > 0)
         #expect(month.truth.heldEntries < month.truth.writtenEntries)
+    }
+
+    @Test("The desk keeps a signed chain of the purse credits from the fourth day; the credits before are an import")
+    func deskLedger() throws {
+        let month = try SimulatedMonth.generate(.small())
+        let desk = try #require(month.community.desk)
+        #expect(desk.id.rawValue == UInt32(month.parameters.buses + 1))
+        #expect(month.community.ledgerDevices.filter { $0.role == .desk }.map(\.id) == [desk.id])
+        let entries = month.uploads.filter { $0.device == desk.id }.flatMap(\.batch.entries)
+        #expect(entries.map(\.sequence) == Array(1...UInt64(entries.count)))
+        #expect(entries.first?.record.kind == .startUp)
+        let credits = entries.dropFirst()
+        #expect(credits.count >= 5)
+        #expect(credits.allSatisfy { $0.record.kind == .purseCredit && $0.record.amountKopecks == 10_000 && $0.record.receiptNumber != nil })
+        #expect(credits.map { $0.record.receiptNumber! } == Array(1...UInt64(credits.count)))
+        // Imported credits all come before the desk's first entry, desk credits after.
+        let start = entries[0].record.deviceTime
+        #expect(!month.reference.purseCredits.isEmpty)
+        #expect(month.reference.purseCredits.allSatisfy { $0.creditedAt < start })
+        #expect(month.truth.heldHeads[desk.id.rawValue] == UInt64(entries.count))
+        // The forged credit's card got no desk credit between its two debits.
+        let forged = try #require(month.truth.faults.first { $0.kind == .forgedCredit })
+        #expect(!credits.contains { $0.record.cardSerial == forged.card })
+    }
+
+    @Test("Without a desk ledger every credit is an import and the purse rise is a clone suspect")
+    func withoutDesk() throws {
+        var parameters = SimulationParameters.small()
+        parameters.hasDesk = false
+        let month = try SimulatedMonth.generate(parameters)
+        #expect(month.community.desk == nil)
+        #expect(month.community.ledgerDevices.count == parameters.buses)
+        let kinds = month.truth.faults.map(\.kind)
+        #expect(Set(kinds) == Set(PlantedFault.Kind.allCases).subtracting([.forgedCredit]))
+        #expect(kinds.filter { $0 == .clonePurse }.count == 1)
+        // The validators' keys are the same with and without the desk: the desk draws its own.
+        let withDesk = try SimulatedMonth.generate(.small())
+        #expect(month.community.devices.map(\.certificate) == withDesk.community.devices.map(\.certificate))
+        #expect(month.reference.purseCredits.count > withDesk.reference.purseCredits.count)
     }
 
     @Test("Uploaded through the HTTP API, the service answers each batch as planned and holds what the truth says", arguments: StorageEngine.all)
@@ -51,7 +92,7 @@ struct SimulatorTests {
                 break
             }
             #expect(try await storage.entryCount() == month.truth.heldEntries)
-            for device in month.community.devices {
+            for device in month.community.ledgerDevices {
                 #expect(try await storage.head(of: device.id).sequence == month.truth.heldHeads[device.id.rawValue])
             }
             let alarms = try await storage.alarms()

@@ -54,6 +54,8 @@ public enum AccountingRoutes {
             .put("/v1/bundles/:kind") { _, context in try await handlers.uploadBundle(context, kind: Handlers.bundleKind(context)) }
         operatorRoutes({ _ in .registerDevice }, body: true).post("/v1/devices") { _, context in try await handlers.registerDevice(context) }
         operatorRoutes({ _ in .readDevices }).get("/v1/devices") { _, _ in try await handlers.listDevices() }
+        operatorRoutes({ _ in .readDevices })
+            .get("/v1/devices/:device/refused-batches") { _, context in try await handlers.refusedBatches(context) }
         operatorRoutes({ _ in .readTransactions }).get("/v1/transactions") { request, _ in try await handlers.transactions(request) }
         operatorRoutes({ _ in .readAlarms }).get("/v1/alarms") { _, _ in try await handlers.alarms() }
         ReportRoutes.register(on: router, engine: engine)
@@ -88,7 +90,8 @@ public enum AccountingRoutes {
 final class RouteTable: Sendable {
     private let routes = Mutex<[(components: [Substring], method: HTTPRequest.Method)]>([])
 
-    /// Records the router's routes (`:name` matches any one path component).
+    /// Records the router's routes (a captured `{name}`, or `:name` as routes are written,
+    /// matches any one path component).
     func record(_ entries: [(path: String, method: HTTPRequest.Method)]) {
         routes.withLock { $0 = entries.map { (Self.components($0.path), $0.method) } }
     }
@@ -99,7 +102,9 @@ final class RouteTable: Sendable {
         let methods = routes.withLock { routes in
             routes.filter { route in
                 route.components.count == requested.count
-                    && zip(route.components, requested).allSatisfy { pattern, part in pattern.hasPrefix(":") || pattern == part }
+                    && zip(route.components, requested).allSatisfy { pattern, part in
+                        pattern.hasPrefix(":") || (pattern.hasPrefix("{") && pattern.hasSuffix("}")) || pattern == part
+                    }
             }.map(\.method)
         }
         return Array(Set(methods)).sorted { $0.rawValue < $1.rawValue }
@@ -481,6 +486,27 @@ struct Handlers: Sendable {
 
     func alarms() async throws -> Response {
         return Self.json(["alarms": try await engine.storage.alarms()])
+    }
+
+    struct RefusedBatchesView: Codable {
+        var device: UInt32
+        var batches: [RefusedBatchRecord]
+    }
+
+    /// The batches a device offered after a hole in what the service holds and had refused with
+    /// 409 `gap` (at most `RefusedBatchRecord.keptPerDevice`, the first and the newest): the
+    /// device's own signed word that it went on, which reconciliation cites for a gap.
+    func refusedBatches(_ context: AccountingRequestContext) async throws -> Response {
+        guard let text = context.parameters.get("device"), let number = CanonicalDecimal.uint32(text) else {
+            throw AccountingServiceError.invalidField(
+                uk: "device: ціле число 0–4294967295 без провідних нулів", en: "device: an integer 0-4294967295 without leading zeros")
+        }
+        guard try await engine.storage.registration(of: DeviceID(rawValue: number)) != nil else {
+            throw AccountingServiceError(.notFound, .unknownDevice, uk: "такий пристрій не зареєстровано", en: "no device with this id is registered")
+        }
+        // Every device keeps at most sixteen rows, so reading them all and keeping one device's is cheap.
+        let batches = try await engine.storage.refusedBatches().filter { $0.device == number }
+        return Self.json(RefusedBatchesView(device: number, batches: batches))
     }
 
     struct DenyListBody: Codable {

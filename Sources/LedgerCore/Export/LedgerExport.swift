@@ -94,23 +94,33 @@ public enum LedgerExport {
         return object.text
     }
 
-    /// The CSV header row.
+    /// The CSV header row: the format 1 fields, the detail and the hash, then the entry's format
+    /// and the format 2 extension fields (docs/ledger-format.md, "Format 2"), so that a sheet or
+    /// script that reads the first seventeen columns of an older export still reads them.
     public static let csvHeader = [
         "sequence", "device", "kind", "time_utc", "card", "layout", "entitlement", "category", "fare_kopecks",
         "full_fare_kopecks", "purse_balance_after_kopecks", "route", "vehicle", "related_sequence",
         "clock_correction_seconds", "detail", "hash",
+        "format", "amount_kopecks", "receipt_number", "other_card", "card_trip_sequence", "counted_rides", "count_period_start",
+        "product", "valid_from", "valid_until", "ride_period", "ride_limit", "discount_percent",
     ].joined(separator: ",")
 
     /// One CSV row for an entry (absent fields are empty cells).
     public static func csvRow(_ entry: LedgerEntry) -> String {
         let record = entry.record
         func cell<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "" }
+        let terms = record.entitlementTerms
+        let counters = record.cardCounters
         let cells = [
             String(entry.sequence), String(entry.deviceID.rawValue), record.kind.name, record.deviceTime.description,
             record.cardSerial?.printed ?? "", cell(record.layoutVersion?.rawValue), cell(record.entitlementID?.rawValue),
             cell(record.category?.rawValue), cell(record.fareKopecks), cell(record.fullFareKopecks),
             cell(record.purseBalanceAfterKopecks), cell(record.route?.rawValue), cell(record.vehicle?.rawValue),
             cell(record.relatedSequence), cell(record.clockCorrectionSeconds), record.detail, entry.hash.hex,
+            String(record.format), cell(record.amountKopecks), cell(record.receiptNumber), record.otherCardSerial?.printed ?? "",
+            cell(counters?.tripSequence), cell(counters?.countedRides), cell(counters?.countPeriodStart?.description),
+            cell(terms?.product.rawValue), cell(terms?.validFrom.description), cell(terms?.validUntil.description),
+            cell(terms?.ridePeriod?.rawValue), cell(terms?.rideLimit), cell(terms?.discountPercent),
         ]
         return cells.map(csvEscaped).joined(separator: ",")
     }

@@ -6,11 +6,9 @@ import Identifiers
 import LedgerCore
 import Reconciliation
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
+// Foundation, not FoundationEssentials alone: FileHandle writes and reads a device's file in
+// pieces, so neither the export nor its reading holds a device's whole history as one text.
 import Foundation
-#endif
 
 /// An auditor's directory: every device's ledger exported as JSON lines (docs/ledger-format.md,
 /// "Export"), the service's tamper alarms and closings, and the reference data; with a directory
@@ -31,22 +29,32 @@ public enum ExportDirectory {
         let registrations = Dictionary(uniqueKeysWithValues: try await storage.registrations().map { ($0.deviceID, $0) })
         let everything = DeviceTimeWindow(from: UnixTime(Int64.min / 4), to: UnixTime(Int64.max / 4))
         for state in try await storage.deviceLedgerStates() {
-            var text = LedgerExport.jsonHeader(start: .genesis(for: state.device), devicePublicKey: registrations[state.device]?.certificate.publicKey.rawRepresentation) + "\n"
+            // Written a page at a time: memory holds one page of one device, never its history.
+            let path = "\(directory)/ledgers/device-\(state.device.rawValue).jsonl"
+            guard files.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
+                throw ReconcileToolError("cannot write \(path)")
+            }
+            defer { try? file.close() }
+            try file.write(
+                contentsOf: Data(
+                    (LedgerExport.jsonHeader(start: .genesis(for: state.device), devicePublicKey: registrations[state.device]?.certificate.publicKey.rawRepresentation)
+                        + "\n").utf8))
             var next: UInt64 = 1
             while state.head.sequence >= next {
                 let page = try await storage.entries(of: state.device, sequences: next...state.head.sequence, in: everything, limit: StoreInput.pageSize)
+                var text = ""
                 for stored in page {
                     var line = LedgerExport.jsonLine(stored.entry)
                     line.removeLast()
                     text += line + ",\"receivedAt\":\(stored.receivedAt.rawValue)}\n"
                 }
+                try file.write(contentsOf: Data(text.utf8))
                 guard let last = page.last else { break }
                 next = last.entry.sequence + 1
             }
             if let receipt = state.latestReceipt {
-                text += LedgerExport.jsonLine(receipt, servicePublicKey: []) + "\n"
+                try file.write(contentsOf: Data((LedgerExport.jsonLine(receipt, servicePublicKey: []) + "\n").utf8))
             }
-            try Data(text.utf8).write(to: URL(fileURLWithPath: "\(directory)/ledgers/device-\(state.device.rawValue).jsonl"))
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
@@ -68,10 +76,49 @@ public enum ExportDirectory {
     }
 
     /// The input of `period` from the directory and the bundles beside it, read by the same
-    /// rules as `StoreInput`.
+    /// rules as `StoreInput`, every device's entries in memory (`reconcile(directory:…)` streams).
     public static func load(
         directory: String, bundles bundleDirectory: String, period: ReportingPeriod, options: ReconciliationOptions = ReconciliationOptions(),
         claims: [ClaimLine] = []
+    ) throws -> LoadedInput {
+        var devices: [DeviceLedger] = []
+        var loaded = try read(directory: directory, bundles: bundleDirectory, period: period, options: options, claims: claims) { devices.append($0) }
+        loaded.input.devices = devices
+        loaded.entriesRead = devices.reduce(0) { $0 + $1.entries.count }
+        return loaded
+    }
+
+    /// Reconciles `period` from the directory one device file at a time
+    /// (`ReconciliationAccumulator`), as `StoreInput.reconcile(from:…)` does from a database: the
+    /// report equals `reconcile(load(…).input)`, while memory holds one device's ledger and the
+    /// month's compact facts. The loaded input names what was read, without the entries.
+    public static func reconcile(
+        directory: String, bundles bundleDirectory: String, period: ReportingPeriod, options: ReconciliationOptions = ReconciliationOptions(),
+        claims: [ClaimLine] = []
+    ) throws -> (report: ReconciliationReport, loaded: LoadedInput) {
+        var accumulator: ReconciliationAccumulator?
+        var ledgers: [DeviceLedger] = []
+        var entriesRead = 0
+        var loaded = try read(directory: directory, bundles: bundleDirectory, period: period, options: options, claims: claims) { ledger in
+            entriesRead += ledger.entries.count
+            var metadata = ledger
+            metadata.entries = []
+            ledgers.append(metadata)
+            accumulator!.add(ledger)
+        } starting: { context in
+            accumulator = ReconciliationAccumulator(context)
+        }
+        loaded.input.devices = ledgers
+        loaded.entriesRead = entriesRead
+        return (accumulator!.finish(), loaded)
+    }
+
+    /// Reads the period's context (closings, evidence, roles, reference data, bundles), hands it
+    /// to `starting`, then reads the device files in ascending device order, one at a time, and
+    /// hands each device's ledger to `consume`, which may keep or drop it.
+    private static func read(
+        directory: String, bundles bundleDirectory: String, period: ReportingPeriod, options: ReconciliationOptions, claims: [ClaimLine],
+        device consume: (DeviceLedger) throws -> Void, starting: (ReconciliationInput) -> Void = { _ in }
     ) throws -> LoadedInput {
         let decoder = JSONDecoder()
         func read<T: Decodable>(_ type: T.Type, _ name: String, default value: T) throws -> T {
@@ -89,35 +136,7 @@ public enum ExportDirectory {
             try read([ExportedDeviceRole].self, "devices.json", default: []).map { (DeviceID(rawValue: $0.device), $0.role) },
             uniquingKeysWith: { first, _ in first })
         let window = DeviceTimeWindow(from: period.start, to: period.end, marginSeconds: options.contextSeconds)
-        var devices: [DeviceLedger] = []
-        var heads: [ClosingRecord.DeviceHead] = []
-        let names = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/ledgers").filter { $0.hasSuffix(".jsonl") }
-        var ledgers: [DeviceID: ExportedLedger] = [:]
-        for name in names {
-            let ledger = try ExportedLedger(text: String(decoding: try Data(contentsOf: URL(fileURLWithPath: "\(directory)/ledgers/\(name)")), as: UTF8.self))
-            ledgers[ledger.device] = ledger
-        }
-        for device in ledgers.keys.sorted() {
-            let ledger = ledgers[device]!
-            let fullHead = ledger.entries.last.map { ChainHead(after: $0.entry) } ?? .genesis(for: device)
-            let head = frozen.map { $0.head(of: device) ?? .genesis(for: device) } ?? fullHead
-            let previousHead = previous?.head(of: device)?.sequence ?? 0
-            var entries: [HeldEntry] = []
-            for held in ledger.entries where held.entry.sequence <= head.sequence {
-                let time = held.entry.record.deviceTime.rawValue
-                let inWindow = time >= window.lowerBound && time < window.upperBound
-                let lateBefore = previous != nil && held.entry.sequence > previousHead && time < window.lowerBound && window.lowerBound > 0
-                if inWindow || lateBefore { entries.append(held) }
-            }
-            let headTime = ledger.entries.first { $0.entry.sequence == head.sequence }?.entry.record.deviceTime
-            let receipt = ledger.receiptSequence.map { min($0, head.sequence) }
-            devices.append(
-                DeviceLedger(
-                    device: device, entries: entries, heldHead: head, heldHeadDeviceTime: head.sequence > 0 ? headTime : nil, receiptSequence: receipt,
-                    checkpointSequence: receipt, tamperAlarms: alarms[device] ?? [],
-                    refusedBatches: (refused[device] ?? []).filter { $0.lastSequence > head.sequence }, role: roles[device] ?? .validator))
-            heads.append(ClosingRecord.DeviceHead(device: device.rawValue, sequence: head.sequence, hash: head.hash.hex, receiptSequence: receipt))
-        }
+
         let empty = ReferenceSnapshot(
             carriers: [], routes: [], deviceAssignments: [], programmes: [], tariffPeriods: [], denyListings: [], purseCredits: [], carrierPayments: [],
             issuedEntitlements: [])
@@ -134,9 +153,44 @@ public enum ExportDirectory {
         let bundles = tariffReferences + InputAssembly.references(denyLists.sorted { $0.version < $1.version }, kind: "denylist")
         let paidBefore = try read([CarrierPayment].self, "payments-before.json", default: [])
         let input = ReconciliationInput(
-            period: period, devices: devices, reference: InputAssembly.referenceSet(snapshot, tariffs: tariffs, year: period.firstDay.year),
+            period: period, devices: [], reference: InputAssembly.referenceSet(snapshot, tariffs: tariffs, year: period.firstDay.year),
             previousClose: previousClose?.closedAt, close: thisClose?.closedAt, claims: claims,
             opening: InputAssembly.opening(period: period, closings: closingsAll, paymentsBefore: paidBefore), options: options)
+        starting(input)
+
+        // Which file holds which device, from each file's header line alone.
+        var files: [DeviceID: String] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: "\(directory)/ledgers") where name.hasSuffix(".jsonl") {
+            let path = "\(directory)/ledgers/\(name)"
+            let device = try ExportedLedger.device(inHeaderOf: path)
+            if let other = files[device] {
+                throw ReconcileToolError("two ledger files for device \(device): \(other) and \(path)")
+            }
+            files[device] = path
+        }
+        var heads: [ClosingRecord.DeviceHead] = []
+        for device in files.keys.sorted() {
+            let ledger = try ExportedLedger(text: String(decoding: try Data(contentsOf: URL(fileURLWithPath: files[device]!)), as: UTF8.self))
+            guard ledger.device == device else { throw ReconcileToolError("\(files[device]!): the ledger names two devices") }
+            let fullHead = ledger.entries.last.map { ChainHead(after: $0.entry) } ?? .genesis(for: device)
+            let head = frozen.map { $0.head(of: device) ?? .genesis(for: device) } ?? fullHead
+            let previousHead = previous?.head(of: device)?.sequence ?? 0
+            var entries: [HeldEntry] = []
+            for held in ledger.entries where held.entry.sequence <= head.sequence {
+                let time = held.entry.record.deviceTime.rawValue
+                let inWindow = time >= window.lowerBound && time < window.upperBound
+                let lateBefore = previous != nil && held.entry.sequence > previousHead && time < window.lowerBound && window.lowerBound > 0
+                if inWindow || lateBefore { entries.append(held) }
+            }
+            let headTime = ledger.entries.first { $0.entry.sequence == head.sequence }?.entry.record.deviceTime
+            let receipt = ledger.receiptSequence.map { min($0, head.sequence) }
+            try consume(
+                DeviceLedger(
+                    device: device, entries: entries, heldHead: head, heldHeadDeviceTime: head.sequence > 0 ? headTime : nil, receiptSequence: receipt,
+                    checkpointSequence: receipt, tamperAlarms: alarms[device] ?? [],
+                    refusedBatches: (refused[device] ?? []).filter { $0.lastSequence > head.sequence }, role: roles[device] ?? .validator))
+            heads.append(ClosingRecord.DeviceHead(device: device.rawValue, sequence: head.sequence, hash: head.hash.hex, receiptSequence: receipt))
+        }
         return LoadedInput(input: input, heads: heads, bundles: bundles, closing: thisClose)
     }
 }
@@ -157,6 +211,21 @@ struct ExportedLedger {
     var device: DeviceID
     var entries: [HeldEntry]
     var receiptSequence: UInt64?
+
+    /// The device a ledger file is of, from its first line (the header) alone.
+    static func device(inHeaderOf path: String) throws -> DeviceID {
+        guard let file = FileHandle(forReadingAtPath: path) else { throw ReconcileToolError("cannot read \(path)") }
+        defer { try? file.close() }
+        var head: [UInt8] = []
+        while !head.contains(UInt8(ascii: "\n")), head.count < 65_536, let chunk = try file.read(upToCount: 4_096), !chunk.isEmpty {
+            head += chunk
+        }
+        let line = head.split(separator: UInt8(ascii: "\n"), maxSplits: 1, omittingEmptySubsequences: false).first ?? []
+        guard let object = try? JSONDecoder().decode(Line.self, from: Data(line)), object.type == "ledger", let id = object.device else {
+            throw ReconcileToolError("\(path): the first line is not a ledger header with a device")
+        }
+        return DeviceID(rawValue: id)
+    }
 
     init(text: String) throws {
         var device: DeviceID?
