@@ -29,9 +29,9 @@ struct UpgradeTearTapTests {
         var purse: Int32
         var counted: EntitlementID?
         /// Whether the ride changes the card's balance or counter. Such a ride on the former
-        /// application after the new one was credited makes the re-run stop with
-        /// `inconsistent-card` (docs/issuance.md), so those scenarios are tapped only where the
-        /// tear left the new application complete: the window of the hazard.
+        /// application after the new one was credited (and before it is complete) makes the
+        /// re-run stop with `inconsistent-card` (docs/issuance.md, the upgrade's known limit):
+        /// there the test checks only that the tap was accepted and the re-run stopped so.
         var changesState: Bool
         var testDescription: String { name }
     }
@@ -91,6 +91,7 @@ struct UpgradeTearTapTests {
 
         var tapped = 0
         var hazardTears = 0
+        var stopped = 0
         for k in 1..<apdus {
             try card.restore(former)
             await #expect(throws: CardError.self, "tear after \(k)") {
@@ -107,7 +108,6 @@ struct UpgradeTearTapTests {
                     from: channel, purpose: .desk, trips: .newest(1), using: &generator)
             }) != nil
             if newComplete { hazardTears += 1 }
-            if scenario.changesState && !newComplete { continue }
 
             for order in Self.layoutOrders {
                 try card.restore(torn)
@@ -121,8 +121,15 @@ struct UpgradeTearTapTests {
                 let result = try await validator.tap(card, on: .inProcess, at: Clock.now)
                 #expect(result.verdict == .accepted, "\(label): \(result)")
 
-                let resumed = try await CardField.inProcess.withCard(try VirtualDESFireCard(imageFile: card.file)) { channel in
-                    try await Self.upgrade(to: target, community: community, on: channel)
+                let resumed: PersonalizationReport?
+                do {
+                    resumed = try await CardField.inProcess.withCard(try VirtualDESFireCard(imageFile: card.file)) { channel in
+                        try await Self.upgrade(to: target, community: community, on: channel)
+                    }
+                } catch let error as SocialCardError where error.code == .inconsistentCard && scenario.changesState && !newComplete {
+                    // The ride changed the former application after the new one was credited.
+                    stopped += 1
+                    continue
                 }
                 #expect(resumed?.steps.last == .deletedFormerApplication, "\(label)")
                 let final = try await validator.contents(of: card, on: CardField.inProcess, layout: target)
@@ -144,7 +151,10 @@ struct UpgradeTearTapTests {
             }
         }
         #expect(hazardTears > 0, "some tear leaves both applications complete")
-        print("validator: upgrade v1 -> v3 \(apdus) APDUs; \(scenario.name) tapped after \(tapped / Self.layoutOrders.count) tears (\(hazardTears) with both applications complete), both orders")
+        // Every tear is checked in full but those of the known limit, and those are not the hazard's.
+        #expect(tapped + stopped == 2 * (apdus - 1))
+        #expect(tapped >= 2 * hazardTears)
+        print("validator: upgrade v1 -> v3 \(apdus) APDUs; \(scenario.name): card and ledger agree after \(tapped) torn upgrades tapped (\(hazardTears) tears with both applications complete, both orders); \(stopped) re-runs stopped with inconsistent-card (ride on the former application after the new one was credited)")
     }
 }
 
