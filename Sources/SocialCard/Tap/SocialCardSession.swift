@@ -65,7 +65,7 @@ public struct SocialCardSession<Channel: CardChannel> {
         trips: SocialCardReader.TripLogRead = .newest(1), using generator: inout some RandomNumberGenerator
     ) async throws -> SocialCardContents {
         var lastError: SocialCardError?
-        // The former application of an upgrade that reached its last step, and the version it names.
+        // The former application of an upgrade marked as moved on (LayoutUpgrade), and the version it names.
         var superseded: (layout: SocialCardLayout, successor: Int)?
         // Versions whose application is absent or not complete.
         var notComplete: Set<Int> = []
