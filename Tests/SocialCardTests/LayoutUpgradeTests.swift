@@ -123,12 +123,18 @@ struct LayoutUpgradeTests {
                     }
                 }
                 #expect(torn is CardError, "tear after \(k) (\(field)): \(String(describing: torn))")
-                // Between the runs the card is one layout's card: the validator reads its purse.
-                let between = try await field.tap(card) { channel in
-                    var session = SocialCardSession(channel: channel, layouts: [Fixtures.layoutV3, Fixtures.layoutV2, Fixtures.layout], keyring: validatorRing)
-                    return try await session.read(using: &generator)
+                // Between the runs the card is one layout's card: the validator reads its purse,
+                // by the same application whether it tries the newest layout first or the oldest.
+                var readBy: [SocialCardLayout?] = []
+                for layouts in [[Fixtures.layoutV3, Fixtures.layoutV2, Fixtures.layout], [Fixtures.layout, Fixtures.layoutV2, Fixtures.layoutV3]] {
+                    let (between, layout) = try await field.tap(card) { channel in
+                        var session = SocialCardSession(channel: channel, layouts: layouts, keyring: validatorRing)
+                        return (try await session.read(using: &generator), session.layout)
+                    }
+                    #expect(between.purseKopecks == 7_300 && between.info.serial == v1.info.serial, "tear after \(k) (\(field))")
+                    readBy.append(layout)
                 }
-                #expect(between.purseKopecks == 7_300 && between.info.serial == v1.info.serial, "tear after \(k) (\(field))")
+                #expect(readBy[0] == readBy[1], "tear after \(k) (\(field)): newest first reads \(readBy[0]?.layout.id ?? "-"), oldest first \(readBy[1]?.layout.id ?? "-")")
                 let resumed = try await field.tap(card) { channel in
                     try await Self.upgrade(to: target, on: channel, community: community, using: &generator)
                 }

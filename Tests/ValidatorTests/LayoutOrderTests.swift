@@ -100,6 +100,20 @@ struct LayoutOrderTests {
         #expect(Array(v1Ordered.selectedApplications.prefix(3)) == [v2, v3, v1])
     }
 
+    /// A free ride on a card never upgraded, as docs/validator.md budgets it (v1 14 APDUs, v2 10,
+    /// v3 9, one layout held), plus one refused select per layout tried before the card's own.
+    /// The upgrade's mark (in the card info every read fetches) adds none.
+    @Test("a free ride on a card never upgraded: v1 14, v2 10, v3 9 APDUs plus one per layout tried before, in either order",
+          arguments: [(order: [LayoutVersion]?.none, apdus: [16, 11, 9]), (order: [1, 2, 3], apdus: [14, 11, 11])])
+    func freeRideAPDUs(order: [LayoutVersion]?, apdus: [Int]) async throws {
+        for (index, path) in [Paths.layout, Paths.layoutV2, Paths.layoutV3].enumerated() {
+            let (result, log) = try await tap(
+                layoutPath: path, order: order, serial: CardSerial(0x7210 + UInt64(index) + (order == nil ? 0 : 8)), salt: 0x40 + UInt8(index) + (order == nil ? 0 : 8))
+            #expect(result.apduCount == apdus[index], "v\(index + 1), order \(order.map { "\($0.map(\.rawValue))" } ?? "newest first"): \(result.apduCount) APDUs")
+            #expect(log.all.count == result.apduCount, "v\(index + 1): the card received \(log.all.count) commands")
+        }
+    }
+
     @Test("the tapper's order: the tariff's layouts first, the rest newest first")
     func readingOrder() throws {
         let community = try TestCommunity()

@@ -24,6 +24,9 @@ public struct PersonalizationReport: Hashable, Sendable {
         case wroteCardInfo
         /// A trip record carried over from another layout committed (the first goes with the purse).
         case committedTripRecord(Int)
+        /// The former layout's application marked as moving to the new layout (its card info
+        /// names the new version), just before the new application's card info is written.
+        case markedFormerApplication
         /// The application of the card's former layout deleted (an upgrade's last step).
         case deletedFormerApplication
 
@@ -38,6 +41,7 @@ public struct PersonalizationReport: Hashable, Sendable {
             case .committedIssue(let amount): "purse credited with \(amount) and issue recorded"
             case .wroteCardInfo: "card info written"
             case .committedTripRecord(let index): "trip record \(index) carried over"
+            case .markedFormerApplication: "former application marked as upgraded"
             case .deletedFormerApplication: "former application deleted"
             }
         }
@@ -98,17 +102,47 @@ public struct Personalization: Sendable {
     public func run<Channel: CardChannel>(
         on channel: Channel, using generator: inout some RandomNumberGenerator
     ) async throws -> PersonalizationReport {
-        var card = DESFireCard(channel: channel)
-        var report = PersonalizationReport()
-        try await personalize(&card, &report, using: &generator)
-        report.apduCount = card.apduCount + 1
-        return report
+        try await run(on: channel, leavingCardInfo: false, using: &generator).report
     }
 
+    /// Runs the personalization as ``run(on:using:)`` does; with `leavingCardInfo` it stops before
+    /// the card info, the completing write, and says whether that write is still to be made
+    /// (``writeCardInfo(on:uid:keyVersion:using:)`` makes it): a layout upgrade marks the former
+    /// application in between.
+    func run<Channel: CardChannel>(
+        on channel: Channel, leavingCardInfo: Bool, using generator: inout some RandomNumberGenerator
+    ) async throws -> (report: PersonalizationReport, cardInfoPending: Bool) {
+        var card = DESFireCard(channel: channel)
+        var report = PersonalizationReport()
+        let pending = try await personalize(&card, &report, leavingCardInfo: leavingCardInfo, using: &generator)
+        report.apduCount = card.apduCount + 1
+        return (report, pending)
+    }
+
+    /// Writes the card info of an application otherwise complete (a run with `leavingCardInfo`
+    /// stopped before it): selects the application, authenticates with the issue key, writes.
+    /// Returns the APDUs sent.
+    func writeCardInfo<Channel: CardChannel>(
+        on channel: Channel, uid: [UInt8], keyVersion: UInt8, using generator: inout some RandomNumberGenerator
+    ) async throws -> Int {
+        var card = DESFireCard(channel: channel)
+        try await card.selectApplication(layout.applicationID)
+        let key = try keyring.cardKeys(uid: uid, application: layout.applicationID, version: keyVersion).applicationKey(.issue)
+        try await authenticate(orReport: "the card's issue key is not the community's") {
+            try await card.authenticateAES(keyNumber: layout.keyNumber(.issue), key: key, using: &generator)
+        }
+        try await card.writeData(
+            file: SocialCardLayout.fileNumber(layout.cardInfo), offset: layout.cardInfo.offset, data: plan.cardInfoBytes,
+            mode: SocialCardLayout.communicationMode(layout.cardInfo))
+        return card.apduCount
+    }
+
+    /// Does what is not done yet; returns whether the card info is still to be written (only
+    /// with `leavingCardInfo`).
     private func personalize<Channel: CardChannel>(
-        _ card: inout DESFireCard<Channel>, _ report: inout PersonalizationReport,
+        _ card: inout DESFireCard<Channel>, _ report: inout PersonalizationReport, leavingCardInfo: Bool,
         using generator: inout some RandomNumberGenerator
-    ) async throws {
+    ) async throws -> Bool {
         let uid = try await card.channel.readUID()
         report.uid = uid
         let aid = layout.applicationID
@@ -221,12 +255,12 @@ public struct Personalization: Sendable {
             let current = try await card.readData(file: cardInfoFile, offset: layout.cardInfo.offset, length: plan.cardInfoBytes.count, mode: cardInfoMode)
             // Card info is written last, so once it names a serial the card is complete; a
             // repeated issue for the same serial changes nothing (not even the pseudonym).
-            if current == plan.cardInfoBytes { return }
+            if current == plan.cardInfoBytes { return false }
             if let info = try? layout.decodeCardInfo(current) {
                 guard info.serial == plan.request.serial else {
                     throw SocialCardError(.alreadyPersonalized, "the card is already personalized as \(info.serial)")
                 }
-                return
+                return false
             }
         }
 
@@ -298,8 +332,10 @@ public struct Personalization: Sendable {
             report.steps.append(.committedTripRecord(index))
         }
 
+        if leavingCardInfo { return true }
         try await card.writeData(file: cardInfoFile, offset: layout.cardInfo.offset, data: plan.cardInfoBytes, mode: cardInfoMode)
         report.steps.append(.wroteCardInfo)
+        return false
     }
 
     private func create<Channel: CardChannel>(_ file: FileCreation, on card: inout DESFireCard<Channel>) async throws {

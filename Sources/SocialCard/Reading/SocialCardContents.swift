@@ -37,6 +37,12 @@ public struct SocialCardContents: Hashable, Sendable {
     public var status: CardStatus
     /// APDUs the read took, including the reader's GET DATA for the UID.
     public var apduCount: Int
+    /// The layout version the card moves to, when this is the former application of an upgrade
+    /// that reached its last step (``LayoutUpgrade``): its card info names the new layout's
+    /// version. Such an application is the card only while the new one is not complete. Nil on
+    /// every other card; only a read asked to read such an application sets it
+    /// (``SocialCardReader/read(from:purpose:trips:readingSuperseded:using:)``).
+    public var supersededBy: Int?
 
     /// Creates contents (the reader does; tests and tools may too).
     public init(

@@ -58,18 +58,46 @@ public struct SocialCardReader: Sendable {
     /// info is not written, `layout-version-unknown` / `other-community` for another layout or
     /// community, `malformed-file` for contents that do not decode (a torn entitlement slot is not
     /// an error: the slot reads as `.malformed`). The card's own failures pass through.
+    ///
+    /// An upgrade's former application whose card info names the newer layout it moves to
+    /// (``LayoutUpgrade``) is refused as `layout-version-unknown`, as any other layout's card
+    /// would be; with `readingSuperseded` it is read, and ``SocialCardContents/supersededBy``
+    /// says the newer version (the desk reads it so to finish the upgrade).
     public func read<Channel: CardChannel>(
-        from channel: Channel, purpose: Purpose, trips: TripLogRead = .newest(1),
+        from channel: Channel, purpose: Purpose, trips: TripLogRead = .newest(1), readingSuperseded: Bool = false,
         using generator: inout some RandomNumberGenerator
     ) async throws -> SocialCardContents {
-        try await readKeepingSession(from: channel, purpose: purpose, trips: trips, using: &generator).contents
+        try await readKeepingSession(
+            from: channel, purpose: purpose, trips: trips, superseded: readingSuperseded ? .read : .refuse, using: &generator
+        ).contents
+    }
+
+    /// What a read does with an upgrade's former application, whose card info names a newer
+    /// layout version than the reader's (``LayoutUpgrade`` writes it just before the new
+    /// application's card info).
+    enum SupersededHandling {
+        /// Refuse it as `layout-version-unknown`, as any other layout's card.
+        case refuse
+        /// Stop right after the card info with ``SupersededApplication``: a validator tries the
+        /// newer layout before it decides this application is still the card.
+        case stop
+        /// Read it as this layout's card, with ``SocialCardContents/supersededBy`` set.
+        case read
+    }
+
+    /// Thrown by a read with ``SupersededHandling/stop`` on an upgrade's former application.
+    struct SupersededApplication: Error {
+        /// The layout version its card info names: the upgrade's target.
+        let successorVersion: Int
+        /// APDUs the read took until it stopped, including the UID's GET DATA.
+        let apduCount: Int
     }
 
     /// Reads the card as ``read(from:purpose:trips:using:)`` does and hands back the client
     /// with the session the read ended in, so a tap's writes go on in the same authentication
     /// (two APDUs fewer than authenticating again).
     func readKeepingSession<Channel: CardChannel>(
-        from channel: Channel, purpose: Purpose, trips: TripLogRead,
+        from channel: Channel, purpose: Purpose, trips: TripLogRead, superseded: SupersededHandling = .refuse,
         using generator: inout some RandomNumberGenerator
     ) async throws -> (contents: SocialCardContents, card: DESFireCard<Channel>) {
         var card = DESFireCard(channel: channel)
@@ -125,11 +153,22 @@ public struct SocialCardReader: Sendable {
             throw SocialCardError(.personalizationIncomplete, "the card's application has no card info file yet; finish it at the desk")
         }
         let infoBytes = Array(firstRead.prefix(infoSize))
-        guard let info = try layout.decodeCardInfo(infoBytes) else {
+        guard var info = try layout.decodeCardInfo(infoBytes) else {
             throw SocialCardError(.personalizationIncomplete, "the card's application exists but its card info is not written; finish it at the desk")
         }
-        guard info.layoutVersion == layout.layout.version else {
-            throw SocialCardError(.layoutVersionUnknown, "the card says layout version \(info.layoutVersion); this reader knows \(layout.layout.id)")
+        var supersededBy: Int?
+        if info.layoutVersion != layout.layout.version {
+            // A newer version in this layout's own application is an upgrade's mark: the desk
+            // rewrote it just before completing the new layout's application. Nothing else
+            // changed, so the rest reads as this layout's.
+            guard info.layoutVersion > layout.layout.version, superseded != .refuse else {
+                throw SocialCardError(.layoutVersionUnknown, "the card says layout version \(info.layoutVersion); this reader knows \(layout.layout.id)")
+            }
+            if superseded == .stop {
+                throw SupersededApplication(successorVersion: info.layoutVersion, apduCount: apduCount + card.apduCount)
+            }
+            supersededBy = info.layoutVersion
+            info.layoutVersion = layout.layout.version
         }
         guard info.communityCode == layout.communityCode else {
             throw SocialCardError(.otherCommunity, "the card's community code is \(info.communityCode), \(layout.layout.community)'s is \(layout.communityCode)")
@@ -230,9 +269,10 @@ public struct SocialCardReader: Sendable {
             status = layout.status(fromTrips: decodedTrips)
         }
         apduCount += card.apduCount
-        let contents = SocialCardContents(
+        var contents = SocialCardContents(
             uid: uid, keyVersion: version, info: info, slots: slots, purseKopecks: Int(purse), counters: counters,
             trips: decodedTrips, status: status, apduCount: apduCount)
+        contents.supersededBy = supersededBy
         return (contents, card)
     }
 

@@ -52,31 +52,67 @@ public struct SocialCardSession<Channel: CardChannel> {
 
     /// Reads the card as a validator does, trying each layout in turn while the card says it is
     /// of another layout version or has not the layout's application (v2 has an AID of its own).
+    ///
+    /// A card whose upgrade at the desk was torn may hold two applications. Until the new one's
+    /// card info is written it is not complete and is passed over (`personalization-incomplete`);
+    /// just before that write the desk marks the former one by writing the new layout's version
+    /// into its card info (``LayoutUpgrade``). A marked former application is the card only if
+    /// the layout it names is held and its application was found not complete; otherwise the
+    /// new one is, whichever of the two the order tries first. So at every instant of an upgrade
+    /// exactly one application is the card. A card never upgraded reads as before, without an
+    /// APDU more: the mark is in the card info every read fetches.
     public mutating func read(
         trips: SocialCardReader.TripLogRead = .newest(1), using generator: inout some RandomNumberGenerator
     ) async throws -> SocialCardContents {
         var lastError: SocialCardError?
+        // The former application of an upgrade marked as moved on (LayoutUpgrade), and the version it names.
+        var superseded: (layout: SocialCardLayout, successor: Int)?
+        // Versions whose application is absent or not complete.
+        var notComplete: Set<Int> = []
         for candidate in layouts {
             let reader = SocialCardReader(layout: candidate, keyring: keyring)
             do {
-                let (read, card) = try await reader.readKeepingSession(from: channel, purpose: .validator, trips: trips, using: &generator)
-                readAPDUs += read.apduCount
-                client = card
-                handedOverAPDUs = card.apduCount
-                contents = read
-                layout = candidate
-                return read
+                let (read, card) = try await reader.readKeepingSession(
+                    from: channel, purpose: .validator, trips: trips, superseded: .stop, using: &generator)
+                return adopt(read, card, candidate)
+            } catch let found as SocialCardReader.SupersededApplication {
+                // Decided below, once the layout it moves to has been tried.
+                readAPDUs += found.apduCount
+                superseded = superseded ?? (candidate, found.successorVersion)
             } catch let error as SocialCardError
-                where [.layoutVersionUnknown, .noApplication, .personalizationIncomplete, .notOurCard].contains(error.code)
-                && candidate != layouts.last {
+                where [.layoutVersionUnknown, .noApplication, .personalizationIncomplete, .notOurCard].contains(error.code) {
                 // Another layout's card: a layout of another AID costs the failed select, one APDU.
                 // An application not complete (keys not yet set, card info not written) is an
                 // upgrade torn at the desk: the card's former layout is still the card.
                 readAPDUs += error.code == .noApplication ? 1 : 0
+                if error.code != .layoutVersionUnknown { notComplete.insert(candidate.layout.version) }
                 lastError = error
             }
         }
+        if let superseded {
+            guard notComplete.contains(superseded.successor) else {
+                throw SocialCardError(
+                    .layoutVersionUnknown,
+                    "the card's \(superseded.layout.layout.id) application was upgraded to layout version \(superseded.successor), which this reader does not hold")
+            }
+            // The upgrade was torn before the new application was complete: the former one is
+            // still the card. Read it whole this time.
+            let reader = SocialCardReader(layout: superseded.layout, keyring: keyring)
+            let (read, card) = try await reader.readKeepingSession(
+                from: channel, purpose: .validator, trips: trips, superseded: .read, using: &generator)
+            return adopt(read, card, superseded.layout)
+        }
         throw lastError ?? SocialCardError(.layoutUnsupported, "no card layout is configured")
+    }
+
+    /// Takes over the successful read's contents and session.
+    private mutating func adopt(_ read: SocialCardContents, _ card: DESFireCard<Channel>, _ layout: SocialCardLayout) -> SocialCardContents {
+        readAPDUs += read.apduCount
+        client = card
+        handedOverAPDUs = card.apduCount
+        contents = read
+        self.layout = layout
+        return read
     }
 
     /// Sends the changes of `write` inside the card's open transaction, without committing.

@@ -78,17 +78,31 @@ public struct LayoutUpgradePlan: Hashable, Sendable {
     }
 }
 
-/// Moves a card from its former layout to a new one in one visit, restartably: the former
-/// application is left untouched until the new one is complete, then deleted.
+/// Moves a card from its former layout to a new one in one visit, restartably, so that at every
+/// instant exactly one application is the card for every validator, whichever layout it tries
+/// first.
 ///
 /// 1. The new application is personalized beside the former one (``Personalization``:
 ///    application, keys, files, entitlements, then one transaction of the purse's credit and the
-///    first carried record, one transaction per further record, card info last). A tear leaves
-///    the former application as it was: validators holding both layouts read the card by it, and
-///    the next run resumes the new one where it stopped.
-/// 2. Card info written, the new application is the card; the former one is deleted at the card
-///    level. A tear before the deletion: the next run finds the new application complete and
-///    only deletes.
+///    first carried record, one transaction per further record), all but its card info. Without
+///    card info it is not complete: validators pass it over and read the card by the former
+///    application, and the next run resumes the new one where it stopped.
+/// 2. The former application is marked: its card info's layout version is rewritten to the new
+///    layout's (one WriteData of that field with the former's issue key). A validator reading
+///    the former layout sees the mark in the card info it reads anyway and tries the new layout;
+///    while that one is not complete, the former is still the card (``SocialCardSession``).
+/// 3. The new application's card info is written: from this WriteData on it is the card, for a
+///    validator trying either layout first (the former's mark sends it on to the new one).
+/// 4. The former application is deleted at the card level. A tear before the deletion: the next
+///    run finds the new application complete and only deletes.
+///
+/// Why a mark and not the deletion alone: two applications cannot change in one atomic step,
+/// and a validator learns nothing about an application it does not select. Deleting the former
+/// application last left a window (complete new application beside an unmarked former one) in
+/// which a validator trying the older layout first rode on the former's balance and counters,
+/// which the re-run then deleted. With the mark first, the window left is the other one (marked
+/// former beside an incomplete new one), which a validator resolves by trying the new layout,
+/// an APDU cost paid only by a card torn there.
 ///
 /// DESFire EV1 gives no memory back on DeleteApplication (only FormatPICC does), so the card
 /// must hold both applications once: the Nemishaieve v1 and v2 together take 1984 of a 2 KB
@@ -132,7 +146,9 @@ public struct LayoutUpgrade: Sendable {
             newContents = nil
         }
         do {
-            let former = try await SocialCardReader(layout: from, keyring: keyring).read(from: channel, purpose: .desk, trips: .all, using: &generator)
+            // Marked or not: a run torn after the mark still reads the former application.
+            let former = try await SocialCardReader(layout: from, keyring: keyring).read(
+                from: channel, purpose: .desk, trips: .all, readingSuperseded: true, using: &generator)
             if let newContents { return .completeBesideFormer(newContents) }
             return .former(former)
         } catch let error as SocialCardError where error.code == .noApplication {
@@ -152,8 +168,19 @@ public struct LayoutUpgrade: Sendable {
             // starts at the card level, as on a card just placed.
             var fresh = DESFireCard(channel: channel)
             try await fresh.selectApplication(.picc)
-            report = try await Personalization(plan: plan.personalization, keyring: keyring).run(on: channel, using: &generator)
+            let personalization = Personalization(plan: plan.personalization, keyring: keyring)
+            let pending: Bool
+            (report, pending) = try await personalization.run(on: channel, leavingCardInfo: true, using: &generator)
             report.apduCount += fresh.apduCount
+            if pending {
+                if plan.source.supersededBy != to.layout.version {
+                    report.apduCount += try await markFormer(plan, on: channel, uid: report.uid, using: &generator)
+                    report.steps.append(.markedFormerApplication)
+                }
+                report.apduCount += try await personalization.writeCardInfo(
+                    on: channel, uid: report.uid, keyVersion: report.keyVersion, using: &generator)
+                report.steps.append(.wroteCardInfo)
+            }
         }
         var card = DESFireCard(channel: channel)
         let uid = try await channel.readUID()
@@ -176,5 +203,31 @@ public struct LayoutUpgrade: Sendable {
         report.uid = uid
         report.apduCount += card.apduCount + 1
         return report
+    }
+
+    /// Writes the new layout's version into the former application's card info (its
+    /// `layoutVersion` field alone, with the former's issue key). Returns the APDUs sent.
+    private func markFormer<Channel: CardChannel>(
+        _ plan: LayoutUpgradePlan, on channel: Channel, uid: [UInt8], using generator: inout some RandomNumberGenerator
+    ) async throws -> Int {
+        guard let field = from.format(from.cardInfo).fields.first(where: { $0.name == "layoutVersion" }) else {
+            throw SocialCardError(.layoutUnsupported, "\(from.layout.id): card info has no layoutVersion field")
+        }
+        // The field's bytes as the layout encodes them, from the card info with the new version.
+        var marked = plan.source.info
+        marked.layoutVersion = to.layout.version
+        let bytes = Array(try from.encode(marked)[field.offset..<(field.offset + field.width)])
+        var card = DESFireCard(channel: channel)
+        try await card.selectApplication(from.applicationID)
+        let key = try keyring.cardKeys(uid: uid, application: from.applicationID, version: plan.source.keyVersion).applicationKey(.issue)
+        do {
+            try await card.authenticateAES(keyNumber: from.keyNumber(.issue), key: key, using: &generator)
+        } catch let error as DESFireError where error.code == .authenticationError || error.code == .integrityError {
+            throw SocialCardError(.notOurCard, "the former application's issue key v\(plan.source.keyVersion) does not open it (\(error.code))")
+        }
+        try await card.writeData(
+            file: SocialCardLayout.fileNumber(from.cardInfo), offset: from.cardInfo.offset + field.offset, data: bytes,
+            mode: SocialCardLayout.communicationMode(from.cardInfo))
+        return card.apduCount
     }
 }

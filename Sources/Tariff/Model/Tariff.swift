@@ -79,13 +79,9 @@ public struct Tariff: Hashable, Sendable, Codable {
     /// The order to try `held` layouts in on a card of unknown layout: those `cardLayoutOrder`
     /// names, in its order, then the rest newest first (all newest first without an order).
     ///
-    /// The hazard of an older layout first: a layout upgrade at the desk (docs/issuance.md)
-    /// completes the new application before it deletes the former one, so a card torn between
-    /// the two holds both, and the new one is the card. Newest first reads it by the new one; an
-    /// order that tries the former first reads the former's stale balance and counters until the
-    /// desk's re-run deletes it (the rides then are in the ledger under the former layout, and
-    /// the new application never saw them). A community that upgrades cards from a layout
-    /// should list the upgrade's target before it, or accept that window.
+    /// Any order is safe while cards are upgraded: a card torn in a layout upgrade at the desk
+    /// says in the former application's card info which of its two applications is the card
+    /// (docs/validator.md, "Which layout first"); the order changes only the APDUs a tap pays.
     public func layoutReadingOrder(of held: [LayoutVersion]) -> [LayoutVersion] {
         let newestFirst = held.sorted { $0.rawValue > $1.rawValue }
         guard let cardLayoutOrder else { return newestFirst }

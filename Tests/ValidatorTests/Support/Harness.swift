@@ -181,8 +181,9 @@ final class ValidatorHarness: @unchecked Sendable {
             guard CardIdentity(atr: channel.atr).looksLikeDESFire else {
                 return await pipeline.declineUnread(reader: reader, error: ValidatorError(.notDESFire, "test"), now: now)
             }
-            // What `SocialCardTapper.tap(channel:…)` does, which takes a PC/SC channel only.
-            var tapCard = SocialTapCard(channel: channel, layouts: tapper.layouts, keyring: tapper.keyring)
+            // What `SocialCardTapper.tap(channel:…)` does, which takes a PC/SC channel only: the
+            // layouts in the order of the tariff in force.
+            var tapCard = SocialTapCard(channel: channel, layouts: tapper.readingOrder(under: pipeline.rules.tariff), keyring: tapper.keyring)
             return await pipeline.process(&tapCard, reader: reader, now: now, shouldStop: { false })
         }
     }
