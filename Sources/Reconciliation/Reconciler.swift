@@ -41,7 +41,7 @@ struct Reconciler {
     /// A closed period is judged from what had arrived by its close (the accumulator leaves
     /// later entries out), so its report never changes; what came later is the next period's
     /// late section.
-    func report(facts: consuming LedgerFacts, digest: LedgerDigest) -> ReconciliationReport {
+    func report(facts: consuming LedgerFacts, digest: consuming LedgerDigest) -> ReconciliationReport {
         // The month's rides, taken out of the facts so the duplicates are removed without a copy.
         var rides = facts.rides
         facts.rides = []
@@ -127,7 +127,10 @@ struct Reconciler {
         exceptions += rideExceptions(
             rides: rides, ridesByCard: ridesByCard, duplicates: duplicates, purse: facts.purseMovements, assessments: assessments, breaches: breaches,
             basisOf: basisOf, checkEntitlements: checkEntitlements, desk: digest.desk)
-        exceptions += counterExceptions(orderedCounterTaps(digest.counterTaps), desk: digest.desk, compensationOf: rideCompensation)
+        var counterTaps = digest.counterTaps
+        digest.counterTaps = [:]
+        orderCounterTaps(&counterTaps)
+        exceptions += counterExceptions(counterTaps, desk: digest.desk, compensationOf: rideCompensation)
         exceptions.sort(by: IntegrityException.order)
 
         let cards = cardStatistics(rides.lazy.filter { self.period.contains($0.time) })

@@ -34,7 +34,7 @@ func counterTapsByCard(_ entries: [HeldEntry]) -> [CardSerial: [CounterTap]] {
 func collectCounterTaps(_ entries: ArraySlice<HeldEntry>, into taps: inout [CardSerial: [CounterTap]]) {
     for held in entries {
         let record = held.entry.record
-        guard [.rideAccepted, .benefitUse, .purseDebit].contains(record.kind), let card = record.cardSerial,
+        guard record.kind.isCharge, let card = record.cardSerial,
             let counters = record.cardCounters
         else { continue }
         taps[card, default: []].append(
@@ -48,16 +48,32 @@ func collectCounterTaps(_ entries: ArraySlice<HeldEntry>, into taps: inout [Card
 /// folded into the first.
 func orderedCounterTaps(_ collected: [CardSerial: [CounterTap]]) -> [CardSerial: [CounterTap]] {
     var taps = collected
-    for card in taps.keys {
-        let sorted = taps[card]!.sorted { ($0.time, $0.reference) < ($1.time, $1.reference) }
-        var distinct: [CounterTap] = []
-        for tap in sorted {
-            if let last = distinct.last, last.device == tap.device, last.counter == tap.counter { continue }
-            distinct.append(tap)
-        }
-        taps[card] = distinct
-    }
+    orderCounterTaps(&taps)
     return taps
+}
+
+/// `orderedCounterTaps` in place: each card's list is sorted and folded where it lies, so a
+/// month's taps are never held twice.
+func orderCounterTaps(_ taps: inout [CardSerial: [CounterTap]]) {
+    for index in taps.values.indices {
+        taps.values[index].sort { ($0.time, $0.reference) < ($1.time, $1.reference) }
+        taps.values[index].foldRepeatedCharges()
+    }
+}
+
+extension [CounterTap] {
+    /// Drops each tap that repeats the last kept one's device and counter (a tap's second
+    /// charge), keeping the order.
+    mutating func foldRepeatedCharges() {
+        var kept = 0
+        for index in indices {
+            let tap = self[index]
+            if kept > 0, self[kept - 1].device == tap.device, self[kept - 1].counter == tap.counter { continue }
+            self[kept] = tap
+            kept += 1
+        }
+        removeLast(count - kept)
+    }
 }
 
 /// The counter regressions in one card's taps: consecutive taps whose counters, read modulo

@@ -26,6 +26,16 @@ struct Ride: Hashable, Sendable {
     var device: DeviceID { reference.device }
 }
 
+extension LedgerEntryKind {
+    /// A charge entry: a benefit ride, a paid ride or a purse debit.
+    var isCharge: Bool {
+        switch self {
+        case .benefitUse, .rideAccepted, .purseDebit: true
+        default: false
+        }
+    }
+}
+
 /// Money taken from a purse, with the balance left.
 struct PurseMovement: Hashable, Sendable {
     var reference: EntryReference
@@ -67,6 +77,14 @@ struct LedgerFacts: Sendable {
 /// loader reading by device and sequence gives it) and merging neighbours in place keeps a
 /// month of millions of entries in one array, out of any hash table.
 func distinctEntries(_ devices: [DeviceLedger], receivedBy close: UnixTime? = nil) -> [HeldEntry] {
+    // One device's entries read in order, each once and none after the close (what a loader
+    // reading by device and sequence gives): they are the answer, without a copy.
+    if devices.count == 1, let only = devices.first,
+        zip(only.entries, only.entries.dropFirst()).allSatisfy({ $0.reference < $1.reference }),
+        close.map({ close in only.entries.allSatisfy { held in held.receivedAt.map { $0 <= close } ?? true } }) ?? true
+    {
+        return only.entries
+    }
     var all: [HeldEntry] = []
     all.reserveCapacity(devices.reduce(0) { $0 + $1.entries.count })
     for device in devices {
@@ -121,7 +139,7 @@ func readDeviceFacts(_ entries: some Collection<HeldEntry>) -> DeviceFacts {
     for held in entries {
         let record = held.entry.record
         let reference = held.reference
-        if [.benefitUse, .rideAccepted, .purseDebit].contains(record.kind), let related = record.relatedSequence {
+        if record.kind.isCharge, let related = record.relatedSequence {
             // A charge entry proves its pending transaction committed, even when the
             // confirmation after it is beyond the held head.
             resolved.insert(EntryReference(device: reference.device, sequence: related))
@@ -177,8 +195,9 @@ struct LedgerFactsBuilder: Sendable {
     /// Settles each open pending transaction from the card's later taps (`resolvePending`); a
     /// committed one becomes the ride or purse debit it would have charged.
     consuming func settle() -> LedgerFacts {
-        for card in tapsByCard.keys {
-            tapsByCard[card]!.sort { tapOrder($1, after: $0) }
+        // Sorted where they lie: iterating the keys while writing would copy every card's list.
+        for index in tapsByCard.values.indices {
+            tapsByCard.values[index].sort { tapOrder($1, after: $0) }
         }
         var open: [OpenPending] = []
         for (held, detail) in pendings {

@@ -54,7 +54,13 @@ public struct ReconciliationAccumulator: Sendable {
 
     /// The report: the rules that need every device, over what was added.
     public consuming func finish() -> ReconciliationReport {
-        reconciler.report(facts: facts.settle(), digest: digest)
+        // Taken out, so the month's rides and taps have one owner and are sorted and extended
+        // where they lie rather than copied.
+        var builder = LedgerFactsBuilder()
+        swap(&builder, &facts)
+        var gathered = LedgerDigest()
+        swap(&gathered, &digest)
+        return reconciler.report(facts: builder.settle(), digest: gathered)
     }
 }
 
