@@ -49,6 +49,12 @@ struct Reconciler {
         // Every card's counted taps are needed only for the counter jumps: find them, drop the taps.
         let tripGaps = tripNumberGaps(facts.tapsByCard)
         facts.tapsByCard = [:]
+        // Likewise the taps that carry counters, for the counters going backwards.
+        var counterTaps = digest.counterTaps
+        digest.counterTaps = [:]
+        orderCounterTaps(&counterTaps)
+        let counterFindings = counterFindings(counterTaps, desk: digest.desk)
+        counterTaps = [:]
         let assignments = AssignmentIndex(reference.deviceAssignments)
 
         // What is found per ride is kept by the ride's position in `rides`, in arrays rather than
@@ -127,10 +133,7 @@ struct Reconciler {
         exceptions += rideExceptions(
             rides: rides, ridesByCard: ridesByCard, duplicates: duplicates, purse: facts.purseMovements, assessments: assessments, breaches: breaches,
             basisOf: basisOf, checkEntitlements: checkEntitlements, desk: digest.desk)
-        var counterTaps = digest.counterTaps
-        digest.counterTaps = [:]
-        orderCounterTaps(&counterTaps)
-        exceptions += counterExceptions(counterTaps, desk: digest.desk, compensationOf: rideCompensation)
+        exceptions += counterExceptions(counterFindings, compensationOf: rideCompensation)
         exceptions.sort(by: IntegrityException.order)
 
         let cards = cardStatistics(rides.lazy.filter { self.period.contains($0.time) })

@@ -55,7 +55,11 @@ public enum StoreInput {
         }
         loaded.input.devices = ledgers
         loaded.entriesRead = entriesRead
-        return (accumulator!.finish(), loaded)
+        // Moved out of the optional before finishing: a copy left behind would share the month's
+        // rides and taps, and sorting them would copy every one.
+        let finishing = accumulator!
+        accumulator = nil
+        return ((consume finishing).finish(), loaded)
     }
 
     /// Reads the period's context (closings, reference data, bundles, opening balances), hands

@@ -91,23 +91,32 @@ func counterRegressions(ofCardTaps taps: [CounterTap], issues: [UnixTime]) -> [C
 extension Reconciler {
     /// `clone-counter-backwards`: a card's tap counter went backwards or repeated between two taps
     /// with no desk issue between them (docs/reconciliation.md, "Clone suspects").
-    /// `tapsByCard`: each card's taps in order (`orderedCounterTaps`).
-    func counterExceptions(_ tapsByCard: [CardSerial: [CounterTap]], desk: DeskActions, compensationOf: (EntryReference) -> Int64) -> [IntegrityException] {
-        var exceptions: [IntegrityException] = []
+    ///
+    /// The counter regressions of every card's taps in order (`orderCounterTaps`) that this
+    /// report shows, by card: found before the rides are judged, so the taps can be dropped.
+    func counterFindings(_ tapsByCard: [CardSerial: [CounterTap]], desk: DeskActions) -> [(card: CardSerial, regression: CounterRegression)] {
+        var findings: [(card: CardSerial, regression: CounterRegression)] = []
         for card in tapsByCard.keys.sorted() {
             for regression in counterRegressions(ofCardTaps: tapsByCard[card]!, issues: desk.issues[card] ?? [])
             where isReportable(regression.later.time, receivedAt: regression.later.receivedAt) {
-                let earlier = regression.earlier, later = regression.later
-                exceptions.append(
-                    IntegrityException(
-                        kind: .cloneCounterBackwards, device: later.device, card: card, entries: [earlier.reference, later.reference],
-                        evidence: [.tripCounter(previous: earlier.reference, previousCounter: earlier.counter, counter: later.counter)],
-                        amountAtStakeKopecks: compensationOf(later.reference),
-                        text: LocalizedText(
-                            uk: "Картка \(card.printed): лічильник поїздок \(later.counter) після \(earlier.counter) без видачі картки в касі між ними: можливий клон.",
-                            en: "Card \(card.printed): tap counter \(later.counter) after \(earlier.counter) with no desk issue between: a clone suspect.")))
+                findings.append((card, regression))
             }
         }
-        return exceptions
+        return findings
+    }
+
+    /// Clone suspects from counters going backwards (`counterFindings`), each with the
+    /// compensation of the later tap at stake.
+    func counterExceptions(_ findings: [(card: CardSerial, regression: CounterRegression)], compensationOf: (EntryReference) -> Int64) -> [IntegrityException] {
+        findings.map { card, regression in
+            let earlier = regression.earlier, later = regression.later
+            return IntegrityException(
+                kind: .cloneCounterBackwards, device: later.device, card: card, entries: [earlier.reference, later.reference],
+                evidence: [.tripCounter(previous: earlier.reference, previousCounter: earlier.counter, counter: later.counter)],
+                amountAtStakeKopecks: compensationOf(later.reference),
+                text: LocalizedText(
+                    uk: "Картка \(card.printed): лічильник поїздок \(later.counter) після \(earlier.counter) без видачі картки в касі між ними: можливий клон.",
+                    en: "Card \(card.printed): tap counter \(later.counter) after \(earlier.counter) with no desk issue between: a clone suspect."))
+        }
     }
 }

@@ -60,7 +60,7 @@ public struct ReconciliationAccumulator: Sendable {
         swap(&builder, &facts)
         var gathered = LedgerDigest()
         swap(&gathered, &digest)
-        return reconciler.report(facts: builder.settle(), digest: gathered)
+        return reconciler.report(facts: (consume builder).settle(), digest: consume gathered)
     }
 }
 
