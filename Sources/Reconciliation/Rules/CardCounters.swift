@@ -55,9 +55,12 @@ func orderedCounterTaps(_ collected: [CardSerial: [CounterTap]]) -> [CardSerial:
 /// `orderedCounterTaps` in place: each card's list is sorted and folded where it lies, so a
 /// month's taps are never held twice.
 func orderCounterTaps(_ taps: inout [CardSerial: [CounterTap]]) {
-    for index in taps.values.indices {
+    // By index, not over `values.indices`, which would hold the table and make each write a copy.
+    var index = taps.values.startIndex
+    while index != taps.values.endIndex {
         taps.values[index].sort { ($0.time, $0.reference) < ($1.time, $1.reference) }
         taps.values[index].foldRepeatedCharges()
+        taps.values.formIndex(after: &index)
     }
 }
 

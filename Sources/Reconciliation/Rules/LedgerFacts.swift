@@ -195,9 +195,12 @@ struct LedgerFactsBuilder: Sendable {
     /// Settles each open pending transaction from the card's later taps (`resolvePending`); a
     /// committed one becomes the ride or purse debit it would have charged.
     consuming func settle() -> LedgerFacts {
-        // Sorted where they lie: iterating the keys while writing would copy every card's list.
-        for index in tapsByCard.values.indices {
+        // Sorted where they lie: iterating the keys (or the values' indices, which hold the
+        // table) while writing would copy every card's list.
+        var index = tapsByCard.values.startIndex
+        while index != tapsByCard.values.endIndex {
             tapsByCard.values[index].sort { tapOrder($1, after: $0) }
+            tapsByCard.values.formIndex(after: &index)
         }
         var open: [OpenPending] = []
         for (held, detail) in pendings {
