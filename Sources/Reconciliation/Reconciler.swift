@@ -41,20 +41,16 @@ struct Reconciler {
     /// A closed period is judged from what had arrived by its close (the accumulator leaves
     /// later entries out), so its report never changes; what came later is the next period's
     /// late section.
-    func report(facts: consuming LedgerFacts, digest: consuming LedgerDigest) -> ReconciliationReport {
+    func report(
+        facts: consuming LedgerFacts, digest: consuming LedgerDigest, counterFindings: [(card: CardSerial, regression: CounterRegression)]
+    ) -> ReconciliationReport {
         // The month's rides, taken out of the facts so the duplicates are removed without a copy.
         var rides = facts.rides
         facts.rides = []
         let duplicates = removeDuplicates(from: &rides)
-        // Every card's counted taps are needed only for the counter jumps: find them, drop the taps.
-        let tripGaps = tripNumberGaps(facts.tapsByCard)
-        facts.tapsByCard = [:]
-        // Likewise the taps that carry counters, for the counters going backwards.
-        var counterTaps = digest.counterTaps
-        digest.counterTaps = [:]
-        orderCounterTaps(&counterTaps)
-        let counterFindings = counterFindings(counterTaps, desk: digest.desk)
-        counterTaps = [:]
+        // Every card's counted taps were needed only for the counter jumps (`facts.tripGaps`) and
+        // the counters going backwards (`counterFindings`): found before, the taps are gone.
+        let tripGaps = facts.tripGaps
         let assignments = AssignmentIndex(reference.deviceAssignments)
 
         // What is found per ride is kept by the ride's position in `rides`, in arrays rather than

@@ -108,6 +108,14 @@ extension Reconciler {
         return findings
     }
 
+    /// `counterFindings` of the digest's counter taps, which are taken out and dropped.
+    func counterFindings(takingTapsFrom digest: inout LedgerDigest) -> [(card: CardSerial, regression: CounterRegression)] {
+        var taps: [CardSerial: [CounterTap]] = [:]
+        swap(&taps, &digest.counterTaps)
+        orderCounterTaps(&taps)
+        return counterFindings(taps, desk: digest.desk)
+    }
+
     /// Clone suspects from counters going backwards (`counterFindings`), each with the
     /// compensation of the later tap at stake.
     func counterExceptions(_ findings: [(card: CardSerial, regression: CounterRegression)], compensationOf: (EntryReference) -> Int64) -> [IntegrityException] {

@@ -64,8 +64,9 @@ struct LedgerFacts: Sendable {
     var rides: [Ride]
     var purseMovements: [PurseMovement]
     var openPendings: [OpenPending]
-    /// Every card's taps that name their trip counter, by card, in tap order.
-    var tapsByCard: [CardSerial: [CardTap]]
+    /// The gaps in cards' trip numbers (`tripNumberGaps`), found from every card's taps that
+    /// name their trip counter before those were dropped.
+    var tripGaps: [TripNumberGap]
 }
 
 /// Keeps one copy of each held entry (batches may overlap), sorted by device and sequence.
@@ -234,10 +235,14 @@ struct LedgerFactsBuilder: Sendable {
                 }
             }
         }
+        // The taps are needed only for the trip number gaps: found now, the taps are dropped
+        // before the rides are sorted, so the two are never held at once with a sort's buffer.
+        let tripGaps = tripNumberGaps(tapsByCard)
+        tapsByCard = [:]
         rides.sort { ($0.time, $0.reference, $0.isBenefit ? 1 : 0) < ($1.time, $1.reference, $1.isBenefit ? 1 : 0) }
         purse.sort { ($0.time, $0.reference) < ($1.time, $1.reference) }
         open.sort { $0.reference < $1.reference }
-        return LedgerFacts(rides: rides, purseMovements: purse, openPendings: open, tapsByCard: tapsByCard)
+        return LedgerFacts(rides: rides, purseMovements: purse, openPendings: open, tripGaps: tripGaps)
     }
 }
 

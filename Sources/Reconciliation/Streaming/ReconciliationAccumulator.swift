@@ -60,7 +60,10 @@ public struct ReconciliationAccumulator: Sendable {
         swap(&builder, &facts)
         var gathered = LedgerDigest()
         swap(&gathered, &digest)
-        return reconciler.report(facts: (consume builder).settle(), digest: consume gathered)
+        // The taps that carry counters are needed only for the counters going backwards: found
+        // first, then dropped, before the rides are sorted and judged.
+        let counterFindings = reconciler.counterFindings(takingTapsFrom: &gathered)
+        return reconciler.report(facts: (consume builder).settle(), digest: consume gathered, counterFindings: counterFindings)
     }
 }
 
