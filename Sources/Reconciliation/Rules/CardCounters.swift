@@ -32,15 +32,15 @@ func counterTapsByCard(_ entries: [HeldEntry]) -> [CardSerial: [CounterTap]] {
 /// Appends the counter-carrying charges among `entries` to each card's list, unordered: the
 /// streaming reconciliation collects them device by device and orders them once at the end.
 func collectCounterTaps(_ entries: ArraySlice<HeldEntry>, into taps: inout [CardSerial: [CounterTap]]) {
-    for held in entries {
-        let record = held.entry.record
-        guard record.kind.isCharge, let card = record.cardSerial,
-            let counters = record.cardCounters
+    // Fields read where each entry lies, without copying the entry (`readDeviceFacts`).
+    for index in entries.indices {
+        guard entries[index].entry.record.kind.isCharge, let card = entries[index].entry.record.cardSerial,
+            let counter = entries[index].entry.record.cardCounters?.tripSequence
         else { continue }
         taps[card, default: []].append(
             CounterTap(
-                reference: EntryReference(device: held.entry.deviceID, sequence: held.entry.sequence), card: card, time: record.deviceTime,
-                receivedAt: held.receivedAt, counter: counters.tripSequence))
+                reference: EntryReference(device: entries[index].entry.deviceID, sequence: entries[index].entry.sequence), card: card,
+                time: entries[index].entry.record.deviceTime, receivedAt: entries[index].receivedAt, counter: counter))
     }
 }
 

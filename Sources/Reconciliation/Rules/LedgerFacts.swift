@@ -137,37 +137,44 @@ func readDeviceFacts(_ entries: some Collection<HeldEntry>) -> DeviceFacts {
     var facts = DeviceFacts()
     var resolved = Set<EntryReference>()
     var pendings: [(entry: HeldEntry, detail: PendingDetail?)] = []
-    for held in entries {
-        let record = held.entry.record
-        let reference = held.reference
-        if record.kind.isCharge, let related = record.relatedSequence {
+    // Fields are read where each entry lies (`entries[index].entry.record.…`): copying a whole
+    // entry (its bytes, hashes and texts, each counted) cost more than the rest of the loop.
+    for index in entries.indices {
+        let kind = entries[index].entry.record.kind
+        let reference = EntryReference(device: entries[index].entry.deviceID, sequence: entries[index].entry.sequence)
+        let relatedSequence = entries[index].entry.record.relatedSequence
+        if kind.isCharge, let related = relatedSequence {
             // A charge entry proves its pending transaction committed, even when the
             // confirmation after it is beyond the held head.
             resolved.insert(EntryReference(device: reference.device, sequence: related))
         }
-        switch record.kind {
+        switch kind {
         case .benefitUse, .rideAccepted:
-            guard let card = record.cardSerial, let route = record.route, let vehicle = record.vehicle else { continue }
-            let fare = record.fareKopecks ?? 0
+            guard let card = entries[index].entry.record.cardSerial, let route = entries[index].entry.record.route,
+                let vehicle = entries[index].entry.record.vehicle
+            else { continue }
+            let fare = entries[index].entry.record.fareKopecks ?? 0
             facts.rides.append(
                 Ride(
-                    reference: reference, card: card, time: record.deviceTime, receivedAt: held.receivedAt, isBenefit: record.kind == .benefitUse,
-                    entitlement: record.entitlementID, category: record.category, fare: fare, recordedFullFare: record.fullFareKopecks ?? fare,
-                    route: route, vehicle: vehicle, pendingSequence: record.relatedSequence, resolvedFromLaterTaps: false))
+                    reference: reference, card: card, time: entries[index].entry.record.deviceTime, receivedAt: entries[index].receivedAt,
+                    isBenefit: kind == .benefitUse, entitlement: entries[index].entry.record.entitlementID, category: entries[index].entry.record.category,
+                    fare: fare, recordedFullFare: entries[index].entry.record.fullFareKopecks ?? fare, route: route, vehicle: vehicle,
+                    pendingSequence: relatedSequence, resolvedFromLaterTaps: false))
         case .purseDebit:
-            guard let card = record.cardSerial else { continue }
+            guard let card = entries[index].entry.record.cardSerial else { continue }
             facts.purseMovements.append(
                 PurseMovement(
-                    reference: reference, card: card, time: record.deviceTime, amount: record.fareKopecks ?? 0,
-                    balanceAfter: record.purseBalanceAfterKopecks ?? 0))
+                    reference: reference, card: card, time: entries[index].entry.record.deviceTime, amount: entries[index].entry.record.fareKopecks ?? 0,
+                    balanceAfter: entries[index].entry.record.purseBalanceAfterKopecks ?? 0))
         case .cardTransactionPending:
-            let detail = PendingDetail(record.detail)
+            let held = entries[index]
+            let detail = PendingDetail(held.entry.record.detail)
             pendings.append((held, detail))
-            if let card = record.cardSerial, let trip = detail?.trip {
+            if let card = held.entry.record.cardSerial, let trip = detail?.trip {
                 facts.taps.append((card, CardTap(reference: reference, stamp: trip)))
             }
         case .cardTransactionConfirmed, .cardTransactionAbandoned:
-            if let related = record.relatedSequence {
+            if let related = relatedSequence {
                 resolved.insert(EntryReference(device: reference.device, sequence: related))
             }
         default:
