@@ -63,21 +63,50 @@ struct PendingDetail: Hashable, Sendable {
         var purpose: String?
         var trip: TripStamp?
         var charges: [LedgerEntryKind] = []
-        let space = UInt8(ascii: " ")
-        for part in detail.utf8.split(separator: space) {
+        // Parts are found by scanning for the separators, without making arrays of them.
+        let bytes = detail.utf8
+        var start = bytes.startIndex
+        while start != bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: " ")) ?? bytes.endIndex
+            let part = bytes[start..<end]
+            start = end == bytes.endIndex ? end : bytes.index(after: end)
+            if part.isEmpty { continue }
             if part.elementsEqual("ride".utf8) || part.elementsEqual("block".utf8) {
                 purpose = String(Substring(part))
             } else if part.starts(with: "trip=".utf8) {
-                let fields = part.dropFirst(5).split(separator: UInt8(ascii: "/"))
-                if fields.count == 3, let device = UInt32(Substring(fields[0])), let sequence = UInt16(Substring(fields[1])),
-                    let time = Int64(Substring(fields[2]))
+                let fields = part.dropFirst(5)
+                // The non-empty `/`-separated fields; a stamp has exactly three.
+                var values: (Substring.UTF8View.SubSequence?, Substring.UTF8View.SubSequence?, Substring.UTF8View.SubSequence?)
+                var fieldStart = fields.startIndex
+                var count = 0
+                while fieldStart != fields.endIndex {
+                    let fieldEnd = fields[fieldStart...].firstIndex(of: UInt8(ascii: "/")) ?? fields.endIndex
+                    if fieldStart != fieldEnd {
+                        count += 1
+                        switch count {
+                        case 1: values.0 = fields[fieldStart..<fieldEnd]
+                        case 2: values.1 = fields[fieldStart..<fieldEnd]
+                        case 3: values.2 = fields[fieldStart..<fieldEnd]
+                        default: break
+                        }
+                    }
+                    fieldStart = fieldEnd == fields.endIndex ? fieldEnd : fields.index(after: fieldEnd)
+                }
+                if count == 3, let first = values.0, let second = values.1, let third = values.2, let device = UInt32(Substring(first)),
+                    let sequence = UInt16(Substring(second)), let time = Int64(Substring(third))
                 {
                     trip = TripStamp(device: DeviceID(device), cardSequence: sequence, time: UnixTime(time))
                 }
             } else if part.starts(with: "charges=".utf8) {
-                for name in part.dropFirst(8).split(separator: UInt8(ascii: ",")) {
-                    guard let kind = PendingDetail.kind(named: name) else { return nil }
-                    charges.append(kind)
+                let names = part.dropFirst(8)
+                var nameStart = names.startIndex
+                while nameStart != names.endIndex {
+                    let nameEnd = names[nameStart...].firstIndex(of: UInt8(ascii: ",")) ?? names.endIndex
+                    if nameStart != nameEnd {
+                        guard let kind = PendingDetail.kind(named: names[nameStart..<nameEnd]) else { return nil }
+                        charges.append(kind)
+                    }
+                    nameStart = nameEnd == names.endIndex ? nameEnd : names.index(after: nameEnd)
                 }
             }
         }
