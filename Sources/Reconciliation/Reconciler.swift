@@ -3,10 +3,10 @@ import Entitlements
 import Identifiers
 import LedgerCore
 
-/// How one benefit ride is judged: who is paid, on what basis, and whether it is left out.
+/// How one benefit ride is judged: who is paid, and whether it is left out. Its fare basis is
+/// kept beside it, by the ride's position (`Reconciler.report`).
 struct Assessment: Hashable {
     var carrier: CarrierID?
-    var basis: FareBasis?
     /// The compensation if counted (or at stake if excluded).
     var compensation: Int64
     var exclusion: ExclusionReason?
@@ -41,54 +41,64 @@ struct Reconciler {
     /// A closed period is judged from what had arrived by its close (the accumulator leaves
     /// later entries out), so its report never changes; what came later is the next period's
     /// late section.
-    func report(facts: consuming LedgerFacts, digest: LedgerDigest) -> ReconciliationReport {
+    func report(
+        facts: consuming LedgerFacts, digest: consuming LedgerDigest, counterFindings: [(card: CardSerial, regression: CounterRegression)]
+    ) -> ReconciliationReport {
         // The month's rides, taken out of the facts so the duplicates are removed without a copy.
         var rides = facts.rides
         facts.rides = []
         let duplicates = removeDuplicates(from: &rides)
-        // Every card's counted taps are needed only for the counter jumps: find them, drop the taps.
-        let tripGaps = tripNumberGaps(facts.tapsByCard)
-        facts.tapsByCard = [:]
+        // Every card's counted taps were needed only for the counter jumps (`facts.tripGaps`) and
+        // the counters going backwards (`counterFindings`): found before, the taps are gone.
+        let tripGaps = facts.tripGaps
         let assignments = AssignmentIndex(reference.deviceAssignments)
 
-        // Fare basis of every ride, from each card's rides in time order (transfers).
-        var bases: [EntryReference: FareBasis] = [:]
+        // What is found per ride is kept by the ride's position in `rides`, in arrays rather than
+        // tables keyed by entry: a month holds millions of rides (docs/reconciliation.md, "Input
+        // shape and scale"). An entry committed from later taps can be two rides (benefit and
+        // paid) at one reference; they are neighbours in `rides`, and share what either found.
         let ridesByCard = RidesByCard(rides)
-        ridesByCard.forEachCard(of: rides) { _, list in
-            for (ride, basis) in zip(list, fareBases(ofCardRides: list, schedule: schedule)) {
-                if let basis { bases[ride.reference] = basis }
-            }
+        let ridesByEntry = RidesByEntry(rides)
+
+        // Fare basis of every ride, from each card's rides in time order (transfers).
+        var bases = [FareBasis?](repeating: nil, count: rides.count)
+        ridesByCard.forEachCard(of: rides) { _, positions, list in
+            for (position, basis) in zip(positions, fareBases(ofCardRides: list, schedule: schedule)) { bases[Int(position)] = basis }
         }
+        shareWithinEntries(&bases, of: rides)
+        let basisOf = { (reference: EntryReference) -> FareBasis? in ridesByEntry.position(of: reference, in: rides).flatMap { bases[$0] } }
 
         // Ride limits, over every benefit ride read (the period's and the context before it).
         let checkEntitlements = !reference.entitlements.isEmpty
         var breaches: [EntryReference: LimitBreach] = [:]
         if checkEntitlements {
-            ridesByCard.forEachCard(of: rides) { card, list in
-                let benefit = list.filter(\.isBenefit).map { ($0, period.localDay(of: $0.time), bases[$0.reference]) }
+            ridesByCard.forEachCard(of: rides) { card, positions, list in
+                let benefit = zip(positions, list).filter { $0.1.isBenefit }.map { ($0.1, period.localDay(of: $0.1.time), bases[Int($0.0)]) }
                 for breach in rideLimitBreaches(card: card, rides: benefit, issued: issued(to: card)) {
                     breaches[breach.ride] = breach
                 }
             }
         }
 
-        var assessments: [EntryReference: Assessment] = [:]
-        for ride in rides where ride.isBenefit && isReportable(ride.time, receivedAt: ride.receivedAt) {
-            assessments[ride.reference] = assess(
-                ride, basis: bases[ride.reference], assignments: assignments, breach: breaches[ride.reference], checkEntitlements: checkEntitlements)
+        var assessments = [Assessment?](repeating: nil, count: rides.count)
+        for (position, ride) in rides.enumerated() where ride.isBenefit && isReportable(ride.time, receivedAt: ride.receivedAt) {
+            assessments[position] = assess(
+                ride, basis: bases[position], assignments: assignments, breach: breaches[ride.reference], checkEntitlements: checkEntitlements)
         }
+        shareWithinEntries(&assessments, of: rides)
+        let assessmentOf = { (reference: EntryReference) -> Assessment? in ridesByEntry.position(of: reference, in: rides).flatMap { assessments[$0] } }
 
-        var lines = compensationLines(rides: rides.lazy.filter { $0.isBenefit && self.period.contains($0.time) }, assessments: assessments)
+        var lines = compensationLines(rides: rides, bases: bases, assessments: assessments)
         lines.sort(by: CompensationLine.order)
 
         var excluded: [ExcludedRide] = []
-        for ride in rides where ride.isBenefit && isReportable(ride.time, receivedAt: ride.receivedAt) {
-            let assessment = assessments[ride.reference]!
+        for (position, ride) in rides.enumerated() where ride.isBenefit && isReportable(ride.time, receivedAt: ride.receivedAt) {
+            let assessment = assessments[position]!
             guard let reason = assessment.exclusion else { continue }
             excluded.append(excludedRide(ride, reason: reason, carrier: assessment.carrier, amount: assessment.compensation))
         }
         for (duplicate, _) in duplicates where duplicate.isBenefit && isReportable(duplicate.time, receivedAt: duplicate.receivedAt) {
-            let basis = bases[duplicate.reference]
+            let basis = basisOf(duplicate.reference)
             let amount = compensation(referenceFare: basis?.referenceFare ?? duplicate.recordedFullFare, farePaid: duplicate.fare)
             let carrier = assignments.assignment(of: duplicate.device, at: duplicate.time)?.carrier
             excluded.append(excludedRide(duplicate, reason: .duplicate, carrier: carrier, amount: amount))
@@ -107,19 +117,19 @@ struct Reconciler {
         }
         excluded.sort(by: ExcludedRide.order)
 
-        let late = lateEntries(digest.late, assessments: assessments, assignments: assignments)
+        let late = lateEntries(digest.late, assessmentOf: assessmentOf, assignments: assignments)
 
         var exceptions: [IntegrityException] = []
         let rideCompensation = { (reference: EntryReference) -> Int64 in
-            assessments[reference].map { $0.exclusion == nil ? $0.compensation : 0 } ?? 0
+            assessmentOf(reference).map { $0.exclusion == nil ? $0.compensation : 0 } ?? 0
         }
         exceptions += deviceExceptions(digest.devices, tripGaps: tripGaps, assignments: assignments, compensationOf: rideCompensation)
         exceptions += entryExceptions(digest, compensationOf: rideCompensation, late: late)
         exceptions += pendingExceptions(facts.openPendings, schedule: schedule)
         exceptions += rideExceptions(
             rides: rides, ridesByCard: ridesByCard, duplicates: duplicates, purse: facts.purseMovements, assessments: assessments, breaches: breaches,
-            bases: bases, checkEntitlements: checkEntitlements, desk: digest.desk)
-        exceptions += counterExceptions(orderedCounterTaps(digest.counterTaps), desk: digest.desk, compensationOf: rideCompensation)
+            basisOf: basisOf, checkEntitlements: checkEntitlements, desk: digest.desk)
+        exceptions += counterExceptions(counterFindings, compensationOf: rideCompensation)
         exceptions.sort(by: IntegrityException.order)
 
         let cards = cardStatistics(rides.lazy.filter { self.period.contains($0.time) })
@@ -164,7 +174,7 @@ struct Reconciler {
     func assess(_ ride: Ride, basis: FareBasis?, assignments: AssignmentIndex, breach: LimitBreach?, checkEntitlements: Bool) -> Assessment {
         let carrier = assignments.assignment(of: ride.device, at: ride.time)?.carrier
         let amount = compensation(referenceFare: basis?.referenceFare ?? ride.recordedFullFare, farePaid: ride.fare)
-        var assessment = Assessment(carrier: carrier, basis: basis, compensation: amount, exclusion: nil)
+        var assessment = Assessment(carrier: carrier, compensation: amount, exclusion: nil)
         let tariff = schedule.version(at: ride.time)?.tariff
         if carrier == nil {
             assessment.exclusion = .deviceNotAssigned
@@ -188,26 +198,19 @@ struct Reconciler {
         return assessment
     }
 
-    /// Sums counted benefit rides by carrier, route, category, local day and tariff version.
-    func compensationLines(rides: some Sequence<Ride>, assessments: [EntryReference: Assessment]) -> [CompensationLine] {
+    /// Sums counted benefit rides of the period by carrier, route, category, local day and tariff
+    /// version; `bases` and `assessments` are by position in `rides`.
+    func compensationLines(rides: [Ride], bases: [FareBasis?], assessments: [Assessment?]) -> [CompensationLine] {
         var lines: [CompensationKey: CompensationLine] = [:]
-        for ride in rides {
-            guard let assessment = assessments[ride.reference], assessment.exclusion == nil, let carrier = assessment.carrier,
-                let basis = assessment.basis, let category = ride.category
+        for (position, ride) in rides.enumerated() where ride.isBenefit && period.contains(ride.time) {
+            guard let assessment = assessments[position], assessment.exclusion == nil, let carrier = assessment.carrier,
+                let basis = bases[position], let category = ride.category
             else { continue }
             let key = CompensationKey(carrier: carrier, route: ride.route, category: category, date: period.localDay(of: ride.time), version: basis.tariffVersion)
-            var line =
-                lines[key]
-                ?? CompensationLine(
-                    carrier: carrier, route: ride.route, category: category, date: key.date, tariffVersion: basis.tariffVersion, rides: 0,
-                    fullFareKopecks: 0, recordedFullFareKopecks: 0, paidKopecks: 0, compensationKopecks: 0, entries: [])
-            line.rides += 1
-            line.fullFareKopecks += basis.referenceFare
-            line.recordedFullFareKopecks += ride.recordedFullFare
-            line.paidKopecks += ride.fare
-            line.compensationKopecks += assessment.compensation
-            line.entries.append(ride.reference)
-            lines[key] = line
+            lines[key, default: CompensationLine(
+                carrier: carrier, route: ride.route, category: category, date: key.date, tariffVersion: basis.tariffVersion, rides: 0,
+                fullFareKopecks: 0, recordedFullFareKopecks: 0, paidKopecks: 0, compensationKopecks: 0, entries: [])].add(
+                ride.reference, fullFare: basis.referenceFare, recordedFullFare: ride.recordedFullFare, paid: ride.fare, compensation: assessment.compensation)
         }
         return lines.values.map { line in
             var line = line
@@ -237,10 +240,10 @@ struct Reconciler {
 
     /// Entries of earlier periods received after the previous close, with the compensation
     /// each adds to this period.
-    func lateEntries(_ candidates: [LateCandidate], assessments: [EntryReference: Assessment], assignments: AssignmentIndex) -> [LateEntry] {
+    func lateEntries(_ candidates: [LateCandidate], assessmentOf: (EntryReference) -> Assessment?, assignments: AssignmentIndex) -> [LateEntry] {
         // A late entry is reportable, so a benefit ride among them is exactly one with an assessment.
         candidates.map { candidate -> LateEntry in
-            let assessment = assessments[candidate.reference]
+            let assessment = assessmentOf(candidate.reference)
             let counted = assessment.map { $0.exclusion == nil ? $0.compensation : 0 } ?? 0
             return LateEntry(
                 entry: candidate.reference, kind: candidate.kind, deviceTime: candidate.deviceTime, receivedAt: candidate.receivedAt,
@@ -270,16 +273,67 @@ struct RidesByCard: Sendable {
         order = (0..<Int32(rides.count)).sorted { (rides[Int($0)].card, $0) < (rides[Int($1)].card, $1) }
     }
 
-    /// Calls `body` with each card (ascending) and its rides, one card's list at a time.
-    func forEachCard(of rides: [Ride], _ body: (CardSerial, [Ride]) -> Void) {
+    /// Calls `body` with each card (ascending), its rides' positions in `rides` and the rides,
+    /// one card's list at a time.
+    func forEachCard(of rides: [Ride], _ body: (CardSerial, ArraySlice<Int32>, [Ride]) -> Void) {
         var start = order.startIndex
         while start < order.endIndex {
             let card = rides[Int(order[start])].card
             var end = start + 1
             while end < order.endIndex, rides[Int(order[end])].card == card { end += 1 }
-            body(card, order[start..<end].map { rides[Int($0)] })
+            body(card, order[start..<end], order[start..<end].map { rides[Int($0)] })
             start = end
         }
+    }
+}
+
+/// A month's rides found by entry: their positions ordered by reference (four bytes a ride, no
+/// hash table), searched by bisection.
+struct RidesByEntry: Sendable {
+    private let order: [Int32]
+
+    init(_ rides: [Ride]) {
+        precondition(rides.count < Int(Int32.max), "more rides than a position holds")
+        order = (0..<Int32(rides.count)).sorted { (rides[Int($0)].reference, $0) < (rides[Int($1)].reference, $1) }
+    }
+
+    /// The position of a ride of this entry (the first, if two rides share it), or nil.
+    func position(of reference: EntryReference, in rides: [Ride]) -> Int? {
+        var low = 0
+        var high = order.count
+        while low < high {
+            let middle = (low + high) / 2
+            if rides[Int(order[middle])].reference < reference { low = middle + 1 } else { high = middle }
+        }
+        guard low < order.count, rides[Int(order[low])].reference == reference else { return nil }
+        return Int(order[low])
+    }
+}
+
+/// Gives every ride of one entry what the last of them found (rides of one entry are
+/// neighbours in the month's list, which is in time and then entry order): what a table keyed
+/// by entry would hold for each of them.
+func shareWithinEntries<Value>(_ values: inout [Value?], of rides: [Ride]) {
+    var start = 0
+    while start < rides.count {
+        var end = start + 1
+        while end < rides.count, rides[end].reference == rides[start].reference { end += 1 }
+        if end - start > 1, let last = values[start..<end].last(where: { $0 != nil }) {
+            for index in start..<end { values[index] = last }
+        }
+        start = end
+    }
+}
+
+extension CompensationLine {
+    /// Adds one counted ride.
+    mutating func add(_ entry: EntryReference, fullFare: Int64, recordedFullFare: Int64, paid: Int64, compensation: Int64) {
+        rides += 1
+        fullFareKopecks += fullFare
+        recordedFullFareKopecks += recordedFullFare
+        paidKopecks += paid
+        compensationKopecks += compensation
+        entries.append(entry)
     }
 }
 

@@ -111,4 +111,22 @@ import Testing
         #expect(PendingDetail("ride trip=1/2/3 charges=teleport") == nil)
         #expect(PendingDetail("") == nil)
     }
+
+    /// An ASCII detail is read byte by byte, any other by characters: both read the same parts,
+    /// empty ones (doubled separators) skipped, a stamp only with exactly three fields.
+    @Test func pendingDetailReadTheSameAsBytesAndAsCharacters() {
+        let spaced = PendingDetail("  ride  trip=17//42/1781503200   charges=,benefit-use,,purse-debit, ")
+        #expect(spaced?.purpose == "ride")
+        #expect(spaced?.trip == TripStamp(device: 17, cardSequence: 42, time: UnixTime(1_781_503_200)))
+        #expect(spaced?.charges == [.benefitUse, .purseDebit])
+        // The same text with a non-ASCII part after it takes the character reading.
+        let withLetters = PendingDetail("  ride  trip=17//42/1781503200   charges=,benefit-use,,purse-debit, примітка")
+        #expect(withLetters == spaced)
+        #expect(PendingDetail("ride trip=1/2/3/4")?.trip == nil)
+        #expect(PendingDetail("ride trip=1/2/3/4 ї")?.trip == nil)
+        #expect(PendingDetail("ride trip=1/70000/3")?.trip == nil)
+        #expect(PendingDetail("ride trip=1/70000/3 ї")?.trip == nil)
+        #expect(PendingDetail("ride charges=benefit-use,ride-accepted,purse-debit")?.charges == [.benefitUse, .rideAccepted, .purseDebit])
+        #expect(PendingDetail("trip=1/2/3") == nil)
+    }
 }

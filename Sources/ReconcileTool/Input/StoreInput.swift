@@ -55,7 +55,11 @@ public enum StoreInput {
         }
         loaded.input.devices = ledgers
         loaded.entriesRead = entriesRead
-        return (accumulator!.finish(), loaded)
+        // Moved out of the optional before finishing: a copy left behind would share the month's
+        // rides and taps, and sorting them would copy every one.
+        let finishing = accumulator!
+        accumulator = nil
+        return ((consume finishing).finish(), loaded)
     }
 
     /// Reads the period's context (closings, reference data, bundles, opening balances), hands
@@ -85,8 +89,38 @@ public enum StoreInput {
             opening: InputAssembly.opening(period: period, closings: closes, paymentsBefore: paidBefore), options: options)
         starting(input)
 
+        // The next device is read (queries and the decoding of its entries) while the rules run
+        // on this one, so both cores work; devices are still handed over one at a time, in
+        // ascending order, so the report is the same as reading them one after another.
+        let states = try await storage.deviceLedgerStates().sorted(by: { $0.device < $1.device })
+        let reading = DeviceReading(storage: storage, frozen: frozen, previous: previous, window: window, alarms: alarms, refused: refused, roles: roles)
+        var next: Task<DeviceLedger, any Error>? = states.first.map { state in Task { try await reading.ledger(of: state) } }
+        defer { next?.cancel() }
         var heads: [ClosingRecord.DeviceHead] = []
-        for state in try await storage.deviceLedgerStates().sorted(by: { $0.device < $1.device }) {
+        for index in states.indices {
+            let ledger = try await next!.value
+            next = index + 1 < states.count ? Task { [state = states[index + 1]] in try await reading.ledger(of: state) } : nil
+            let head = ledger.heldHead
+            let receipt = ledger.receiptSequence
+            try consume(ledger)
+            heads.append(ClosingRecord.DeviceHead(device: ledger.device.rawValue, sequence: head.sequence, hash: head.hash.hex, receiptSequence: receipt))
+        }
+        return LoadedInput(input: input, heads: heads, bundles: bundles, closing: thisClose)
+    }
+
+    /// What reading one device's ledger needs, so it can be read in a task of its own.
+    private struct DeviceReading: Sendable {
+        let storage: any AccountingStorage
+        let frozen: ClosingRecord?
+        let previous: ClosingRecord?
+        let window: DeviceTimeWindow
+        let alarms: [DeviceID: [TamperAlarmRecord]]
+        let refused: [DeviceID: [RefusedBatch]]
+        let roles: [DeviceID: DeviceRole]
+
+        /// The device's entries of the window (and, after a close, its late ones), up to the head
+        /// the report sees, with its coverage and evidence.
+        func ledger(of state: DeviceLedgerState) async throws -> DeviceLedger {
             let device = state.device
             let head: ChainHead
             if let frozen {
@@ -97,26 +131,23 @@ public enum StoreInput {
             var entries: [HeldEntry] = []
             var headTime: UnixTime?
             if head.sequence > 0 {
-                try await read(storage, device: device, sequences: 1...head.sequence, window: window, into: &entries)
+                try await StoreInput.read(storage, device: device, sequences: 1...head.sequence, window: window, into: &entries)
                 // Entries of days before the window that arrived after the previous close: late.
                 let previousHead = previous?.head(of: device)?.sequence ?? 0
                 if previous != nil, previousHead < head.sequence, window.lowerBound > 0 {
                     let before = DeviceTimeWindow(from: UnixTime(0), to: UnixTime(window.lowerBound))
-                    try await read(storage, device: device, sequences: (previousHead + 1)...head.sequence, window: before, into: &entries)
+                    try await StoreInput.read(storage, device: device, sequences: (previousHead + 1)...head.sequence, window: before, into: &entries)
                 }
                 let wide = DeviceTimeWindow(from: UnixTime(Int64.min / 4), to: UnixTime(Int64.max / 4))
                 headTime = try await storage.entries(of: device, sequences: head.sequence...head.sequence, in: wide, limit: 1).first?.entry.record.deviceTime
             }
             entries.sort { $0.entry.sequence < $1.entry.sequence }
             let receipt = state.latestReceipt.map { min($0.sequence, head.sequence) }
-            try consume(
-                DeviceLedger(
-                    device: device, entries: entries, heldHead: head, heldHeadDeviceTime: headTime, receiptSequence: receipt,
-                    checkpointSequence: receipt, tamperAlarms: alarms[device] ?? [],
-                    refusedBatches: (refused[device] ?? []).filter { $0.lastSequence > head.sequence }, role: roles[device] ?? .validator))
-            heads.append(ClosingRecord.DeviceHead(device: device.rawValue, sequence: head.sequence, hash: head.hash.hex, receiptSequence: receipt))
+            return DeviceLedger(
+                device: device, entries: entries, heldHead: head, heldHeadDeviceTime: headTime, receiptSequence: receipt,
+                checkpointSequence: receipt, tamperAlarms: alarms[device] ?? [],
+                refusedBatches: (refused[device] ?? []).filter { $0.lastSequence > head.sequence }, role: roles[device] ?? .validator)
         }
-        return LoadedInput(input: input, heads: heads, bundles: bundles, closing: thisClose)
     }
 
     private static func read(

@@ -32,15 +32,15 @@ func counterTapsByCard(_ entries: [HeldEntry]) -> [CardSerial: [CounterTap]] {
 /// Appends the counter-carrying charges among `entries` to each card's list, unordered: the
 /// streaming reconciliation collects them device by device and orders them once at the end.
 func collectCounterTaps(_ entries: ArraySlice<HeldEntry>, into taps: inout [CardSerial: [CounterTap]]) {
-    for held in entries {
-        let record = held.entry.record
-        guard [.rideAccepted, .benefitUse, .purseDebit].contains(record.kind), let card = record.cardSerial,
-            let counters = record.cardCounters
+    // Fields read where each entry lies, without copying the entry (`readDeviceFacts`).
+    for index in entries.indices {
+        guard entries[index].entry.record.kind.isCharge, let card = entries[index].entry.record.cardSerial,
+            let counter = entries[index].entry.record.cardCounters?.tripSequence
         else { continue }
         taps[card, default: []].append(
             CounterTap(
-                reference: EntryReference(device: held.entry.deviceID, sequence: held.entry.sequence), card: card, time: record.deviceTime,
-                receivedAt: held.receivedAt, counter: counters.tripSequence))
+                reference: EntryReference(device: entries[index].entry.deviceID, sequence: entries[index].entry.sequence), card: card,
+                time: entries[index].entry.record.deviceTime, receivedAt: entries[index].receivedAt, counter: counter))
     }
 }
 
@@ -48,16 +48,35 @@ func collectCounterTaps(_ entries: ArraySlice<HeldEntry>, into taps: inout [Card
 /// folded into the first.
 func orderedCounterTaps(_ collected: [CardSerial: [CounterTap]]) -> [CardSerial: [CounterTap]] {
     var taps = collected
-    for card in taps.keys {
-        let sorted = taps[card]!.sorted { ($0.time, $0.reference) < ($1.time, $1.reference) }
-        var distinct: [CounterTap] = []
-        for tap in sorted {
-            if let last = distinct.last, last.device == tap.device, last.counter == tap.counter { continue }
-            distinct.append(tap)
-        }
-        taps[card] = distinct
-    }
+    orderCounterTaps(&taps)
     return taps
+}
+
+/// `orderedCounterTaps` in place: each card's list is sorted and folded where it lies, so a
+/// month's taps are never held twice.
+func orderCounterTaps(_ taps: inout [CardSerial: [CounterTap]]) {
+    // By index, not over `values.indices`, which would hold the table and make each write a copy.
+    var index = taps.values.startIndex
+    while index != taps.values.endIndex {
+        taps.values[index].sort { ($0.time, $0.reference) < ($1.time, $1.reference) }
+        taps.values[index].foldRepeatedCharges()
+        taps.values.formIndex(after: &index)
+    }
+}
+
+extension [CounterTap] {
+    /// Drops each tap that repeats the last kept one's device and counter (a tap's second
+    /// charge), keeping the order.
+    mutating func foldRepeatedCharges() {
+        var kept = 0
+        for index in indices {
+            let tap = self[index]
+            if kept > 0, self[kept - 1].device == tap.device, self[kept - 1].counter == tap.counter { continue }
+            self[kept] = tap
+            kept += 1
+        }
+        removeLast(count - kept)
+    }
 }
 
 /// The counter regressions in one card's taps: consecutive taps whose counters, read modulo
@@ -75,23 +94,40 @@ func counterRegressions(ofCardTaps taps: [CounterTap], issues: [UnixTime]) -> [C
 extension Reconciler {
     /// `clone-counter-backwards`: a card's tap counter went backwards or repeated between two taps
     /// with no desk issue between them (docs/reconciliation.md, "Clone suspects").
-    /// `tapsByCard`: each card's taps in order (`orderedCounterTaps`).
-    func counterExceptions(_ tapsByCard: [CardSerial: [CounterTap]], desk: DeskActions, compensationOf: (EntryReference) -> Int64) -> [IntegrityException] {
-        var exceptions: [IntegrityException] = []
+    ///
+    /// The counter regressions of every card's taps in order (`orderCounterTaps`) that this
+    /// report shows, by card: found before the rides are judged, so the taps can be dropped.
+    func counterFindings(_ tapsByCard: [CardSerial: [CounterTap]], desk: DeskActions) -> [(card: CardSerial, regression: CounterRegression)] {
+        var findings: [(card: CardSerial, regression: CounterRegression)] = []
         for card in tapsByCard.keys.sorted() {
             for regression in counterRegressions(ofCardTaps: tapsByCard[card]!, issues: desk.issues[card] ?? [])
             where isReportable(regression.later.time, receivedAt: regression.later.receivedAt) {
-                let earlier = regression.earlier, later = regression.later
-                exceptions.append(
-                    IntegrityException(
-                        kind: .cloneCounterBackwards, device: later.device, card: card, entries: [earlier.reference, later.reference],
-                        evidence: [.tripCounter(previous: earlier.reference, previousCounter: earlier.counter, counter: later.counter)],
-                        amountAtStakeKopecks: compensationOf(later.reference),
-                        text: LocalizedText(
-                            uk: "Картка \(card.printed): лічильник поїздок \(later.counter) після \(earlier.counter) без видачі картки в касі між ними: можливий клон.",
-                            en: "Card \(card.printed): tap counter \(later.counter) after \(earlier.counter) with no desk issue between: a clone suspect.")))
+                findings.append((card, regression))
             }
         }
-        return exceptions
+        return findings
+    }
+
+    /// `counterFindings` of the digest's counter taps, which are taken out and dropped.
+    func counterFindings(takingTapsFrom digest: inout LedgerDigest) -> [(card: CardSerial, regression: CounterRegression)] {
+        var taps: [CardSerial: [CounterTap]] = [:]
+        swap(&taps, &digest.counterTaps)
+        orderCounterTaps(&taps)
+        return counterFindings(taps, desk: digest.desk)
+    }
+
+    /// Clone suspects from counters going backwards (`counterFindings`), each with the
+    /// compensation of the later tap at stake.
+    func counterExceptions(_ findings: [(card: CardSerial, regression: CounterRegression)], compensationOf: (EntryReference) -> Int64) -> [IntegrityException] {
+        findings.map { card, regression in
+            let earlier = regression.earlier, later = regression.later
+            return IntegrityException(
+                kind: .cloneCounterBackwards, device: later.device, card: card, entries: [earlier.reference, later.reference],
+                evidence: [.tripCounter(previous: earlier.reference, previousCounter: earlier.counter, counter: later.counter)],
+                amountAtStakeKopecks: compensationOf(later.reference),
+                text: LocalizedText(
+                    uk: "Картка \(card.printed): лічильник поїздок \(later.counter) після \(earlier.counter) без видачі картки в касі між ними: можливий клон.",
+                    en: "Card \(card.printed): tap counter \(later.counter) after \(earlier.counter) with no desk issue between: a clone suspect."))
+        }
     }
 }

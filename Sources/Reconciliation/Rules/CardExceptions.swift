@@ -79,13 +79,13 @@ extension Reconciler {
     /// Duplicates, clone suspects, rides after deny listing, over limits, outside entitlement
     /// dates, and rides on unassigned devices.
     func rideExceptions(
-        rides: [Ride], ridesByCard: RidesByCard, duplicates: [(duplicate: Ride, original: Ride)], purse: [PurseMovement], assessments: [EntryReference: Assessment],
-        breaches: [EntryReference: LimitBreach], bases: [EntryReference: FareBasis], checkEntitlements: Bool, desk: DeskActions = DeskActions()
+        rides: [Ride], ridesByCard: RidesByCard, duplicates: [(duplicate: Ride, original: Ride)], purse: [PurseMovement], assessments: [Assessment?],
+        breaches: [EntryReference: LimitBreach], basisOf: (EntryReference) -> FareBasis?, checkEntitlements: Bool, desk: DeskActions = DeskActions()
     ) -> [IntegrityException] {
         var exceptions: [IntegrityException] = []
-        let atStake = { (ride: Ride) -> Int64 in
+        func atStake(_ ride: Ride) -> Int64 {
             guard ride.isBenefit else { return 0 }
-            return compensation(referenceFare: bases[ride.reference]?.referenceFare ?? ride.recordedFullFare, farePaid: ride.fare)
+            return compensation(referenceFare: basisOf(ride.reference)?.referenceFare ?? ride.recordedFullFare, farePaid: ride.fare)
         }
 
         for (duplicate, original) in duplicates where isReportable(duplicate.time, receivedAt: duplicate.receivedAt) {
@@ -98,7 +98,7 @@ extension Reconciler {
                         en: "Entry \(duplicate.reference) repeats the ride \(original.reference) and is not counted.")))
         }
 
-        ridesByCard.forEachCard(of: rides) { card, list in
+        ridesByCard.forEachCard(of: rides) { card, _, list in
             for taps in twoVehicleTaps(ofCardRides: list, minimumTravelSeconds: input.options.minimumTravelSeconds)
             where isReportable(taps.second.time, receivedAt: taps.second.receivedAt) {
                 exceptions.append(
@@ -183,9 +183,10 @@ extension Reconciler {
         return exceptions + unassignedExceptions(rides: rides, assessments: assessments, atStake: atStake)
     }
 
-    /// Benefit rides on a device no vehicle assignment covers, one exception per device.
-    func unassignedExceptions(rides: [Ride], assessments: [EntryReference: Assessment], atStake: (Ride) -> Int64) -> [IntegrityException] {
-        let unassigned = rides.filter { ride in ride.isBenefit && assessments[ride.reference].map { $0.carrier == nil } ?? false }
+    /// Benefit rides on a device no vehicle assignment covers, one exception per device
+    /// (`assessments` by position in `rides`).
+    func unassignedExceptions(rides: [Ride], assessments: [Assessment?], atStake: (Ride) -> Int64) -> [IntegrityException] {
+        let unassigned = zip(rides, assessments).filter { ride, assessment in ride.isBenefit && assessment.map { $0.carrier == nil } ?? false }.map(\.0)
         return Dictionary(grouping: unassigned, by: \.device).sorted { $0.key < $1.key }.map { device, list in
             IntegrityException(
                 kind: .deviceNotAssigned, device: device, entries: list.map(\.reference), evidence: [],

@@ -26,6 +26,16 @@ struct Ride: Hashable, Sendable {
     var device: DeviceID { reference.device }
 }
 
+extension LedgerEntryKind {
+    /// A charge entry: a benefit ride, a paid ride or a purse debit.
+    var isCharge: Bool {
+        switch self {
+        case .benefitUse, .rideAccepted, .purseDebit: true
+        default: false
+        }
+    }
+}
+
 /// Money taken from a purse, with the balance left.
 struct PurseMovement: Hashable, Sendable {
     var reference: EntryReference
@@ -54,8 +64,9 @@ struct LedgerFacts: Sendable {
     var rides: [Ride]
     var purseMovements: [PurseMovement]
     var openPendings: [OpenPending]
-    /// Every card's taps that name their trip counter, by card, in tap order.
-    var tapsByCard: [CardSerial: [CardTap]]
+    /// The gaps in cards' trip numbers (`tripNumberGaps`), found from every card's taps that
+    /// name their trip counter before those were dropped.
+    var tripGaps: [TripNumberGap]
 }
 
 /// Keeps one copy of each held entry (batches may overlap), sorted by device and sequence.
@@ -67,6 +78,14 @@ struct LedgerFacts: Sendable {
 /// loader reading by device and sequence gives it) and merging neighbours in place keeps a
 /// month of millions of entries in one array, out of any hash table.
 func distinctEntries(_ devices: [DeviceLedger], receivedBy close: UnixTime? = nil) -> [HeldEntry] {
+    // One device's entries read in order, each once and none after the close (what a loader
+    // reading by device and sequence gives): they are the answer, without a copy.
+    if devices.count == 1, let only = devices.first,
+        zip(only.entries, only.entries.dropFirst()).allSatisfy({ $0.reference < $1.reference }),
+        close.map({ close in only.entries.allSatisfy { held in held.receivedAt.map { $0 <= close } ?? true } }) ?? true
+    {
+        return only.entries
+    }
     var all: [HeldEntry] = []
     all.reserveCapacity(devices.reduce(0) { $0 + $1.entries.count })
     for device in devices {
@@ -118,37 +137,44 @@ func readDeviceFacts(_ entries: some Collection<HeldEntry>) -> DeviceFacts {
     var facts = DeviceFacts()
     var resolved = Set<EntryReference>()
     var pendings: [(entry: HeldEntry, detail: PendingDetail?)] = []
-    for held in entries {
-        let record = held.entry.record
-        let reference = held.reference
-        if [.benefitUse, .rideAccepted, .purseDebit].contains(record.kind), let related = record.relatedSequence {
+    // Fields are read where each entry lies (`entries[index].entry.record.…`): copying a whole
+    // entry (its bytes, hashes and texts, each counted) cost more than the rest of the loop.
+    for index in entries.indices {
+        let kind = entries[index].entry.record.kind
+        let reference = EntryReference(device: entries[index].entry.deviceID, sequence: entries[index].entry.sequence)
+        let relatedSequence = entries[index].entry.record.relatedSequence
+        if kind.isCharge, let related = relatedSequence {
             // A charge entry proves its pending transaction committed, even when the
             // confirmation after it is beyond the held head.
             resolved.insert(EntryReference(device: reference.device, sequence: related))
         }
-        switch record.kind {
+        switch kind {
         case .benefitUse, .rideAccepted:
-            guard let card = record.cardSerial, let route = record.route, let vehicle = record.vehicle else { continue }
-            let fare = record.fareKopecks ?? 0
+            guard let card = entries[index].entry.record.cardSerial, let route = entries[index].entry.record.route,
+                let vehicle = entries[index].entry.record.vehicle
+            else { continue }
+            let fare = entries[index].entry.record.fareKopecks ?? 0
             facts.rides.append(
                 Ride(
-                    reference: reference, card: card, time: record.deviceTime, receivedAt: held.receivedAt, isBenefit: record.kind == .benefitUse,
-                    entitlement: record.entitlementID, category: record.category, fare: fare, recordedFullFare: record.fullFareKopecks ?? fare,
-                    route: route, vehicle: vehicle, pendingSequence: record.relatedSequence, resolvedFromLaterTaps: false))
+                    reference: reference, card: card, time: entries[index].entry.record.deviceTime, receivedAt: entries[index].receivedAt,
+                    isBenefit: kind == .benefitUse, entitlement: entries[index].entry.record.entitlementID, category: entries[index].entry.record.category,
+                    fare: fare, recordedFullFare: entries[index].entry.record.fullFareKopecks ?? fare, route: route, vehicle: vehicle,
+                    pendingSequence: relatedSequence, resolvedFromLaterTaps: false))
         case .purseDebit:
-            guard let card = record.cardSerial else { continue }
+            guard let card = entries[index].entry.record.cardSerial else { continue }
             facts.purseMovements.append(
                 PurseMovement(
-                    reference: reference, card: card, time: record.deviceTime, amount: record.fareKopecks ?? 0,
-                    balanceAfter: record.purseBalanceAfterKopecks ?? 0))
+                    reference: reference, card: card, time: entries[index].entry.record.deviceTime, amount: entries[index].entry.record.fareKopecks ?? 0,
+                    balanceAfter: entries[index].entry.record.purseBalanceAfterKopecks ?? 0))
         case .cardTransactionPending:
-            let detail = PendingDetail(record.detail)
+            let held = entries[index]
+            let detail = PendingDetail(held.entry.record.detail)
             pendings.append((held, detail))
-            if let card = record.cardSerial, let trip = detail?.trip {
+            if let card = held.entry.record.cardSerial, let trip = detail?.trip {
                 facts.taps.append((card, CardTap(reference: reference, stamp: trip)))
             }
         case .cardTransactionConfirmed, .cardTransactionAbandoned:
-            if let related = record.relatedSequence {
+            if let related = relatedSequence {
                 resolved.insert(EntryReference(device: reference.device, sequence: related))
             }
         default:
@@ -177,8 +203,12 @@ struct LedgerFactsBuilder: Sendable {
     /// Settles each open pending transaction from the card's later taps (`resolvePending`); a
     /// committed one becomes the ride or purse debit it would have charged.
     consuming func settle() -> LedgerFacts {
-        for card in tapsByCard.keys {
-            tapsByCard[card]!.sort { tapOrder($1, after: $0) }
+        // Sorted where they lie: iterating the keys (or the values' indices, which hold the
+        // table) while writing would copy every card's list.
+        var index = tapsByCard.values.startIndex
+        while index != tapsByCard.values.endIndex {
+            tapsByCard.values[index].sort { tapOrder($1, after: $0) }
+            tapsByCard.values.formIndex(after: &index)
         }
         var open: [OpenPending] = []
         for (held, detail) in pendings {
@@ -212,10 +242,14 @@ struct LedgerFactsBuilder: Sendable {
                 }
             }
         }
+        // The taps are needed only for the trip number gaps: found now, the taps are dropped
+        // before the rides are sorted, so the two are never held at once with a sort's buffer.
+        let tripGaps = tripNumberGaps(tapsByCard)
+        tapsByCard = [:]
         rides.sort { ($0.time, $0.reference, $0.isBenefit ? 1 : 0) < ($1.time, $1.reference, $1.isBenefit ? 1 : 0) }
         purse.sort { ($0.time, $0.reference) < ($1.time, $1.reference) }
         open.sort { $0.reference < $1.reference }
-        return LedgerFacts(rides: rides, purseMovements: purse, openPendings: open, tapsByCard: tapsByCard)
+        return LedgerFacts(rides: rides, purseMovements: purse, openPendings: open, tripGaps: tripGaps)
     }
 }
 

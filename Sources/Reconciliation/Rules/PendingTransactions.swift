@@ -26,6 +26,13 @@ struct PendingDetail: Hashable, Sendable {
     static let kindsByName = Dictionary(uniqueKeysWithValues: LedgerEntryKind.allCases.map { ($0.name, $0) })
 
     init?(_ detail: String) {
+        // Every tap writes one: an ASCII detail (what validators write) is read byte by byte,
+        // which reads the same parts as the general reading below at a fraction of its cost.
+        if detail.utf8.allSatisfy({ $0 < 0x80 }) {
+            guard let parsed = PendingDetail(ascii: detail) else { return nil }
+            self = parsed
+            return
+        }
         var purpose: String?
         var trip: TripStamp?
         var charges: [LedgerEntryKind] = []
@@ -48,6 +55,71 @@ struct PendingDetail: Hashable, Sendable {
         self.purpose = purpose
         self.trip = trip
         self.charges = charges
+    }
+
+    /// The same reading over an ASCII text's bytes (a space, `/` and `,` are single bytes there,
+    /// so splitting bytes splits the same parts as splitting characters).
+    private init?(ascii detail: String) {
+        var purpose: String?
+        var trip: TripStamp?
+        var charges: [LedgerEntryKind] = []
+        // Parts are found by scanning for the separators, without making arrays of them.
+        let bytes = detail.utf8
+        var start = bytes.startIndex
+        while start != bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: " ")) ?? bytes.endIndex
+            let part = bytes[start..<end]
+            start = end == bytes.endIndex ? end : bytes.index(after: end)
+            if part.isEmpty { continue }
+            if part.elementsEqual("ride".utf8) || part.elementsEqual("block".utf8) {
+                purpose = String(Substring(part))
+            } else if part.starts(with: "trip=".utf8) {
+                let fields = part.dropFirst(5)
+                // The non-empty `/`-separated fields; a stamp has exactly three.
+                var values: (Substring.UTF8View.SubSequence?, Substring.UTF8View.SubSequence?, Substring.UTF8View.SubSequence?)
+                var fieldStart = fields.startIndex
+                var count = 0
+                while fieldStart != fields.endIndex {
+                    let fieldEnd = fields[fieldStart...].firstIndex(of: UInt8(ascii: "/")) ?? fields.endIndex
+                    if fieldStart != fieldEnd {
+                        count += 1
+                        switch count {
+                        case 1: values.0 = fields[fieldStart..<fieldEnd]
+                        case 2: values.1 = fields[fieldStart..<fieldEnd]
+                        case 3: values.2 = fields[fieldStart..<fieldEnd]
+                        default: break
+                        }
+                    }
+                    fieldStart = fieldEnd == fields.endIndex ? fieldEnd : fields.index(after: fieldEnd)
+                }
+                if count == 3, let first = values.0, let second = values.1, let third = values.2, let device = UInt32(Substring(first)),
+                    let sequence = UInt16(Substring(second)), let time = Int64(Substring(third))
+                {
+                    trip = TripStamp(device: DeviceID(device), cardSequence: sequence, time: UnixTime(time))
+                }
+            } else if part.starts(with: "charges=".utf8) {
+                let names = part.dropFirst(8)
+                var nameStart = names.startIndex
+                while nameStart != names.endIndex {
+                    let nameEnd = names[nameStart...].firstIndex(of: UInt8(ascii: ",")) ?? names.endIndex
+                    if nameStart != nameEnd {
+                        guard let kind = PendingDetail.kind(named: names[nameStart..<nameEnd]) else { return nil }
+                        charges.append(kind)
+                    }
+                    nameStart = nameEnd == names.endIndex ? nameEnd : names.index(after: nameEnd)
+                }
+            }
+        }
+        guard let purpose else { return nil }
+        self.purpose = purpose
+        self.trip = trip
+        self.charges = charges
+    }
+
+    /// The kind a charge name names, compared as bytes (no string is made for the common kinds).
+    private static func kind(named name: Substring.UTF8View.SubSequence) -> LedgerEntryKind? {
+        for kind in [LedgerEntryKind.benefitUse, .rideAccepted, .purseDebit] where name.elementsEqual(kind.name.utf8) { return kind }
+        return kindsByName[String(Substring(name))]
     }
 }
 

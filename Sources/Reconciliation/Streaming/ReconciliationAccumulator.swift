@@ -54,7 +54,16 @@ public struct ReconciliationAccumulator: Sendable {
 
     /// The report: the rules that need every device, over what was added.
     public consuming func finish() -> ReconciliationReport {
-        reconciler.report(facts: facts.settle(), digest: digest)
+        // Taken out, so the month's rides and taps have one owner and are sorted and extended
+        // where they lie rather than copied.
+        var builder = LedgerFactsBuilder()
+        swap(&builder, &facts)
+        var gathered = LedgerDigest()
+        swap(&gathered, &digest)
+        // The taps that carry counters are needed only for the counters going backwards: found
+        // first, then dropped, before the rides are sorted and judged.
+        let counterFindings = reconciler.counterFindings(takingTapsFrom: &gathered)
+        return reconciler.report(facts: (consume builder).settle(), digest: consume gathered, counterFindings: counterFindings)
     }
 }
 
@@ -152,31 +161,35 @@ extension Reconciler {
     /// Late uploads, clocks ahead, clock steps and late entries among one device's entries.
     func readEntryFindings(_ own: ArraySlice<HeldEntry>, into digest: inout DeviceDigest) {
         let options = input.options
-        for held in own {
-            let record = held.entry.record
-            if isLate(record.deviceTime, receivedAt: held.receivedAt), let receivedAt = held.receivedAt {
+        // Fields are read where each entry lies, without copying the entry (`readDeviceFacts`).
+        for index in own.indices {
+            let deviceTime = own[index].entry.record.deviceTime
+            let receivedAt = own[index].receivedAt
+            let reference = EntryReference(device: own[index].entry.deviceID, sequence: own[index].entry.sequence)
+            if isLate(deviceTime, receivedAt: receivedAt), let receivedAt {
                 digest.late.append(
                     LateCandidate(
-                        reference: held.reference, kind: record.kind.name, deviceTime: record.deviceTime, receivedAt: receivedAt, route: record.route,
-                        category: record.category))
+                        reference: reference, kind: own[index].entry.record.kind.name, deviceTime: deviceTime, receivedAt: receivedAt,
+                        route: own[index].entry.record.route, category: own[index].entry.record.category))
             }
-            guard period.contains(record.deviceTime) else { continue }
-            let device = held.entry.deviceID
-            if let receivedAt = held.receivedAt {
-                let difference = receivedAt.seconds(since: record.deviceTime)
-                let timed = TimedEntry(reference: held.reference, deviceTime: record.deviceTime, receivedAt: receivedAt, difference: difference)
+            guard period.contains(deviceTime) else { continue }
+            let device = own[index].entry.deviceID
+            if let receivedAt {
+                let difference = receivedAt.seconds(since: deviceTime)
+                let timed = TimedEntry(reference: reference, deviceTime: deviceTime, receivedAt: receivedAt, difference: difference)
                 if difference > options.uploadDelaySeconds { digest.delayed.append(timed) }
                 if -difference > options.clockSkewSeconds { digest.ahead.append(timed) }
             }
-            if record.kind == .clockAdjusted {
+            if own[index].entry.record.kind == .clockAdjusted {
+                let record = own[index].entry.record
                 let correction = record.clockCorrectionSeconds ?? 0
                 digest.clockSteps.append(
                     IntegrityException(
-                        kind: .clockAdjusted, device: device, entries: [held.reference],
+                        kind: .clockAdjusted, device: device, entries: [reference],
                         evidence: [.clockStep(newTime: record.deviceTime, correctionSeconds: correction, source: record.detail)], amountAtStakeKopecks: 0,
                         text: LocalizedText(
-                            uk: "Пристрій \(device) переставив годинник на \(correction) с (запис \(held.reference)).",
-                            en: "Device \(device) stepped its clock by \(correction) s (entry \(held.reference)).")))
+                            uk: "Пристрій \(device) переставив годинник на \(correction) с (запис \(reference)).",
+                            en: "Device \(device) stepped its clock by \(correction) s (entry \(reference)).")))
             }
         }
     }
