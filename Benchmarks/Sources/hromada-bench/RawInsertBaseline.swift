@@ -74,6 +74,7 @@ enum RawInsertBaseline {
         if servicePragmas {
             try database.execute("PRAGMA cache_size = -32768")
             try database.execute("PRAGMA wal_autocheckpoint = 8000")
+            try database.execute("PRAGMA temp_store = MEMORY")
         }
         for statement in shape.schema(bigint: "INTEGER", blob: "BLOB") { try database.execute(statement) }
         func statement(rows: Int) throws -> SQLiteStatement {
