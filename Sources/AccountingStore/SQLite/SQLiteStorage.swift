@@ -66,7 +66,8 @@ public actor SQLiteStorage: AccountingStorage {
     /// of 1000, a file created and deleted each time. That journal only undoes a savepoint or a
     /// failed statement inside the open transaction; crash recovery never reads it (the WAL does
     /// that), so keeping it in memory changes no durability. It holds about 1 MB a batch for the
-    /// length of its transaction.
+    /// length of its transaction. Temporary tables and indexes a query builds stay in memory too:
+    /// the queries over entries read indexes in order, the other sorts are of small tables.
     static let ingestPragmas = ["PRAGMA cache_size = -32768", "PRAGMA wal_autocheckpoint = 8000", "PRAGMA temp_store = MEMORY"]
 
     private static func render(_ sql: String) -> String {
