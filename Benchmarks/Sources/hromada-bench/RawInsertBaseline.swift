@@ -59,7 +59,7 @@ enum RawInsertBaseline {
     }
 
     /// Inserts `batches` into a fresh table in the SQLite file at `path`.
-    /// `servicePragmas`: with the page cache and checkpoint interval the service sets (false:
+    /// `servicePragmas`: with the page cache, checkpoint interval and temporary store the service sets (false:
     /// SQLite's defaults, as the baseline was before the service set them).
     static func sqlite(path: String, batches: [[LedgerEntry]], receivedAt: Int64, shape: Shape = .schema5, servicePragmas: Bool = true) throws {
         let columns = shape.columns
@@ -70,10 +70,11 @@ enum RawInsertBaseline {
         _ = try mode.step()
         mode.reset()
         try database.execute("PRAGMA synchronous = FULL")
-        // The page cache and checkpoint interval the service's SQLiteStorage sets for ingest.
+        // The page cache, checkpoint interval and temporary store the service's SQLiteStorage sets for ingest.
         if servicePragmas {
             try database.execute("PRAGMA cache_size = -32768")
             try database.execute("PRAGMA wal_autocheckpoint = 8000")
+            try database.execute("PRAGMA temp_store = MEMORY")
         }
         for statement in shape.schema(bigint: "INTEGER", blob: "BLOB") { try database.execute(statement) }
         func statement(rows: Int) throws -> SQLiteStatement {
