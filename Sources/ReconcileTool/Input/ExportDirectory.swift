@@ -96,21 +96,13 @@ public enum ExportDirectory {
         directory: String, bundles bundleDirectory: String, period: ReportingPeriod, options: ReconciliationOptions = ReconciliationOptions(),
         claims: [ClaimLine] = []
     ) throws -> (report: ReconciliationReport, loaded: LoadedInput) {
-        var accumulator: ReconciliationAccumulator?
-        var ledgers: [DeviceLedger] = []
-        var entriesRead = 0
-        var loaded = try read(directory: directory, bundles: bundleDirectory, period: period, options: options, claims: claims) { ledger in
-            entriesRead += ledger.entries.count
-            var metadata = ledger
-            metadata.entries = []
-            ledgers.append(metadata)
-            accumulator!.add(ledger)
+        var streamed = StreamedReconciliation()
+        let loaded = try read(directory: directory, bundles: bundleDirectory, period: period, options: options, claims: claims) { ledger in
+            streamed.add(ledger)
         } starting: { context in
-            accumulator = ReconciliationAccumulator(context)
+            streamed.start(context)
         }
-        loaded.input.devices = ledgers
-        loaded.entriesRead = entriesRead
-        return (accumulator!.finish(), loaded)
+        return streamed.finish(loaded)
     }
 
     /// Reads the period's context (closings, evidence, roles, reference data, bundles), hands it

@@ -41,25 +41,13 @@ public enum StoreInput {
         from storage: any AccountingStorage, period: ReportingPeriod, options: ReconciliationOptions = ReconciliationOptions(),
         claims: [ClaimLine] = [], close: UnixTime? = nil
     ) async throws -> (report: ReconciliationReport, loaded: LoadedInput) {
-        var accumulator: ReconciliationAccumulator?
-        var ledgers: [DeviceLedger] = []
-        var entriesRead = 0
-        var loaded = try await read(from: storage, period: period, options: options, claims: claims, close: close) { ledger in
-            entriesRead += ledger.entries.count
-            var metadata = ledger
-            metadata.entries = []
-            ledgers.append(metadata)
-            accumulator!.add(ledger)
+        var streamed = StreamedReconciliation()
+        let loaded = try await read(from: storage, period: period, options: options, claims: claims, close: close) { ledger in
+            streamed.add(ledger)
         } starting: { context in
-            accumulator = ReconciliationAccumulator(context)
+            streamed.start(context)
         }
-        loaded.input.devices = ledgers
-        loaded.entriesRead = entriesRead
-        // Moved out of the optional before finishing: a copy left behind would share the month's
-        // rides and taps, and sorting them would copy every one.
-        let finishing = accumulator!
-        accumulator = nil
-        return ((consume finishing).finish(), loaded)
+        return streamed.finish(loaded)
     }
 
     /// Reads the period's context (closings, reference data, bundles, opening balances), hands
