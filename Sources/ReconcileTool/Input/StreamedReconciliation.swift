@@ -25,7 +25,13 @@ struct StreamedReconciliation {
     }
 
     /// Runs the month-wide rules, and completes `loaded` with what was read.
-    consuming func finish(_ loaded: LoadedInput) -> (report: ReconciliationReport, loaded: LoadedInput) {
+    ///
+    /// Mutating, not consuming: the readers hold this value in a variable their device closure
+    /// captures, and consuming it there copies it out of the closure's box, so the accumulator
+    /// taken from the copy shared the month's rides and taps with the one left in the box and
+    /// every sort copied them (10M: 1,399 MiB against 988 MiB before). Taken in place, the
+    /// box is left empty and the accumulator has one owner.
+    mutating func finish(_ loaded: LoadedInput) -> (report: ReconciliationReport, loaded: LoadedInput) {
         var loaded = loaded
         loaded.input.devices = described
         loaded.entriesRead = entriesRead
