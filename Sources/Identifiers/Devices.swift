@@ -1,5 +1,5 @@
 /// A validator device's number.
-public struct DeviceID: NumericIdentifier {
+public struct DeviceID: NumericIdentifier, BitwiseCopyable {
     /// The number.
     public let rawValue: UInt32
     /// Creates a device number.

@@ -2,7 +2,7 @@
 ///
 /// This is the number the desk assigns and writes into the card's holder file, not the chip's
 /// UID (which can be random per tap). Entitlements are bound to it.
-public struct CardSerial: RawRepresentable, Hashable, Comparable, Sendable, Codable,
+public struct CardSerial: RawRepresentable, Hashable, Comparable, Sendable, BitwiseCopyable, Codable,
     CustomStringConvertible, ExpressibleByIntegerLiteral
 {
     /// The serial as an unsigned 64-bit number.

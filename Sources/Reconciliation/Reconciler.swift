@@ -36,22 +36,24 @@ struct Reconciler {
     var period: ReportingPeriod { input.period }
     var reference: ReferenceSet { input.reference }
 
-    /// The report from the facts and findings of every device (`ReconciliationAccumulator`).
+    /// The card rules over one partition of the month's cards (`CardPartitions`): each card's
+    /// rides, taps and purse debits, judged and then dropped, leaving only sums and findings.
     ///
-    /// A closed period is judged from what had arrived by its close (the accumulator leaves
-    /// later entries out), so its report never changes; what came later is the next period's
-    /// late section.
-    func report(
-        facts: consuming LedgerFacts, digest: consuming LedgerDigest, counterFindings: [(card: CardSerial, regression: CounterRegression)]
-    ) -> ReconciliationReport {
-        // The month's rides, taken out of the facts so the duplicates are removed without a copy.
+    /// `keeping` names the entries whose assessment the month-wide rules will ask for
+    /// (`LedgerDigest.referencesJudged`); every other ride's is summed into its line and gone.
+    func judgeCards(_ partition: consuming LedgerFactsBuilder, desk: DeskActions, assignments: AssignmentIndex, keeping wanted: Set<EntryReference>)
+        -> CardFindings
+    {
+        var found = CardFindings()
+        // The taps that carry counters are needed only for the counters going backwards: found
+        // first, then dropped, before the rides are sorted and judged.
+        let counterFindings = counterFindings(partition.takeCounterTapsByCard(), desk: desk)
+        var facts = partition.settle()
+        // The partition's rides, taken out of the facts so the duplicates are removed without a copy.
         var rides = facts.rides
         facts.rides = []
         let duplicates = removeDuplicates(from: &rides)
-        // Every card's counted taps were needed only for the counter jumps (`facts.tripGaps`) and
-        // the counters going backwards (`counterFindings`): found before, the taps are gone.
-        let tripGaps = facts.tripGaps
-        let assignments = AssignmentIndex(reference.deviceAssignments)
+        found.tripGaps = facts.tripGaps
 
         // What is found per ride is kept by the ride's position in `rides`, in arrays rather than
         // tables keyed by entry: a month holds millions of rides (docs/reconciliation.md, "Input
@@ -87,52 +89,79 @@ struct Reconciler {
         }
         shareWithinEntries(&assessments, of: rides)
         let assessmentOf = { (reference: EntryReference) -> Assessment? in ridesByEntry.position(of: reference, in: rides).flatMap { assessments[$0] } }
+        for reference in wanted {
+            if let assessment = assessmentOf(reference) { found.assessments[reference] = assessment }
+        }
 
-        var lines = compensationLines(rides: rides, bases: bases, assessments: assessments)
-        lines.sort(by: CompensationLine.order)
+        addCompensationLines(rides: rides, bases: bases, assessments: assessments, to: &found.lines)
 
-        var excluded: [ExcludedRide] = []
         for (position, ride) in rides.enumerated() where ride.isBenefit && isReportable(ride.time, receivedAt: ride.receivedAt) {
             let assessment = assessments[position]!
             guard let reason = assessment.exclusion else { continue }
-            excluded.append(excludedRide(ride, reason: reason, carrier: assessment.carrier, amount: assessment.compensation))
+            found.excluded.append(excludedRide(ride, reason: reason, carrier: assessment.carrier, amount: assessment.compensation))
         }
         for (duplicate, _) in duplicates where duplicate.isBenefit && isReportable(duplicate.time, receivedAt: duplicate.receivedAt) {
             let basis = basisOf(duplicate.reference)
             let amount = compensation(referenceFare: basis?.referenceFare ?? duplicate.recordedFullFare, farePaid: duplicate.fare)
             let carrier = assignments.assignment(of: duplicate.device, at: duplicate.time)?.carrier
-            excluded.append(excludedRide(duplicate, reason: .duplicate, carrier: carrier, amount: amount))
+            found.excluded.append(excludedRide(duplicate, reason: .duplicate, carrier: carrier, amount: amount))
         }
         for pending in facts.openPendings where pending.outcome != .committed && pending.isBenefit {
             let record = pending.record
             guard pending.outcome == .unknown, isReportable(record.deviceTime, receivedAt: pending.entry.receivedAt), let card = record.cardSerial,
                 let category = record.category, let route = record.route
             else { continue }
-            excluded.append(
+            found.excluded.append(
                 ExcludedRide(
                     entry: pending.reference, card: card, category: category, route: route,
                     carrier: assignments.assignment(of: pending.reference.device, at: record.deviceTime)?.carrier,
                     date: period.localDay(of: record.deviceTime), amountAtStakeKopecks: pendingAtStake(pending, schedule: schedule),
                     reason: .pendingUnknown))
         }
-        excluded.sort(by: ExcludedRide.order)
 
-        let late = lateEntries(digest.late, assessmentOf: assessmentOf, assignments: assignments)
-
-        var exceptions: [IntegrityException] = []
         let rideCompensation = { (reference: EntryReference) -> Int64 in
             assessmentOf(reference).map { $0.exclusion == nil ? $0.compensation : 0 } ?? 0
         }
-        exceptions += deviceExceptions(digest.devices, tripGaps: tripGaps, assignments: assignments, compensationOf: rideCompensation)
-        exceptions += entryExceptions(digest, compensationOf: rideCompensation, late: late)
-        exceptions += pendingExceptions(facts.openPendings, schedule: schedule)
-        exceptions += rideExceptions(
+        found.exceptions += pendingExceptions(facts.openPendings, schedule: schedule)
+        found.exceptions += rideExceptions(
             rides: rides, ridesByCard: ridesByCard, duplicates: duplicates, purse: facts.purseMovements, assessments: assessments, breaches: breaches,
-            basisOf: basisOf, checkEntitlements: checkEntitlements, desk: digest.desk)
-        exceptions += counterExceptions(counterFindings, compensationOf: rideCompensation)
+            basisOf: basisOf, checkEntitlements: checkEntitlements, desk: desk)
+        found.exceptions += counterExceptions(counterFindings, compensationOf: rideCompensation)
+        found.unassigned = unassignedRides(rides: rides, assessments: assessments, basisOf: basisOf)
+        found.usage.count(rides.lazy.filter { self.period.contains($0.time) })
+        return found
+    }
+
+    /// The report from what the card pass found (every partition's `CardFindings` merged) and
+    /// what the device pass found (`LedgerDigest`).
+    ///
+    /// A closed period is judged from what had arrived by its close (the accumulator leaves
+    /// later entries out), so its report never changes; what came later is the next period's
+    /// late section.
+    func report(cards found: consuming CardFindings, digest: consuming LedgerDigest, assignments: AssignmentIndex) -> ReconciliationReport {
+        var lines = found.lines.values.map { line in
+            var line = line
+            line.entries.sort()
+            return line
+        }
+        found.lines = [:]
+        lines.sort(by: CompensationLine.order)
+        var excluded = found.excluded
+        excluded.sort(by: ExcludedRide.order)
+
+        let assessmentOf = { (reference: EntryReference) -> Assessment? in found.assessments[reference] }
+        let late = lateEntries(digest.late, assessmentOf: assessmentOf, assignments: assignments)
+
+        let rideCompensation = { (reference: EntryReference) -> Int64 in
+            assessmentOf(reference).map { $0.exclusion == nil ? $0.compensation : 0 } ?? 0
+        }
+        var exceptions = found.exceptions
+        exceptions += deviceExceptions(digest.devices, tripGaps: found.tripGapsInCardOrder, assignments: assignments, compensationOf: rideCompensation)
+        exceptions += entryExceptions(digest, compensationOf: rideCompensation, late: late)
+        exceptions += unassignedExceptions(found.unassigned)
         exceptions.sort(by: IntegrityException.order)
 
-        let cards = cardStatistics(rides.lazy.filter { self.period.contains($0.time) })
+        let cards = found.usage.statistics
         let totals = Totals(lines: lines)
         let budget = budgetSummary(lines: lines, late: late)
         let acts = carrierActs(lines: lines, late: late, excluded: excluded)
@@ -198,10 +227,10 @@ struct Reconciler {
         return assessment
     }
 
-    /// Sums counted benefit rides of the period by carrier, route, category, local day and tariff
-    /// version; `bases` and `assessments` are by position in `rides`.
-    func compensationLines(rides: [Ride], bases: [FareBasis?], assessments: [Assessment?]) -> [CompensationLine] {
-        var lines: [CompensationKey: CompensationLine] = [:]
+    /// Adds the counted benefit rides of the period to their lines (carrier, route, category,
+    /// local day, tariff version); `bases` and `assessments` are by position in `rides`. The
+    /// lines' entries are sorted when the report is made.
+    func addCompensationLines(rides: [Ride], bases: [FareBasis?], assessments: [Assessment?], to lines: inout [CompensationKey: CompensationLine]) {
         for (position, ride) in rides.enumerated() where ride.isBenefit && period.contains(ride.time) {
             guard let assessment = assessments[position], assessment.exclusion == nil, let carrier = assessment.carrier,
                 let basis = bases[position], let category = ride.category
@@ -211,11 +240,6 @@ struct Reconciler {
                 carrier: carrier, route: ride.route, category: category, date: key.date, tariffVersion: basis.tariffVersion, rides: 0,
                 fullFareKopecks: 0, recordedFullFareKopecks: 0, paidKopecks: 0, compensationKopecks: 0, entries: [])].add(
                 ride.reference, fullFare: basis.referenceFare, recordedFullFare: ride.recordedFullFare, paid: ride.fare, compensation: assessment.compensation)
-        }
-        return lines.values.map { line in
-            var line = line
-            line.entries.sort()
-            return line
         }
     }
 

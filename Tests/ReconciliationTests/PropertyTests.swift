@@ -4,6 +4,7 @@ import Identifiers
 import LedgerCore
 import PropertyBased
 import PropertyTesting
+import Synchronization
 import Testing
 
 @testable import Reconciliation
@@ -186,5 +187,51 @@ enum RandomMonth {
             shuffled.claims = shuffled.claims.shuffled(using: &rng)
             #expect(reconcile(shuffled) == expected, "seed \(seed)")
         }
+    }
+}
+
+/// Keeps spilled chunks in memory, so the card pass's spill is exercised without files.
+final class ChunkShelf: FactSpill {
+    private let shelf = Mutex<(chunks: [Int: [[UInt8]]], appended: Int)>(([:], 0))
+
+    var appended: Int { shelf.withLock { $0.appended } }
+
+    func append(_ chunk: [UInt8], toPartition partition: Int) {
+        shelf.withLock {
+            $0.chunks[partition, default: []].append(chunk)
+            $0.appended += 1
+        }
+    }
+
+    func takeChunks(ofPartition partition: Int) -> [[UInt8]] {
+        shelf.withLock { $0.chunks.removeValue(forKey: partition) ?? [] }
+    }
+}
+
+@Suite struct CardPassTests {
+    @Test("the report does not depend on how the cards are partitioned, or on spilling them")
+    func partitionsAndSpillDoNotMatter() async {
+        await propertyCheck(count: 100, input: Gen.uint64()) { seed in
+            let (input, _) = RandomMonth.input(seed: seed)
+            let expected = reconcile(input)
+            var rng = SeededGenerator(seed: seed ^ 0xCA4D)
+            let partitions = Int.random(in: 2...9, using: &rng)
+            let inMemory = ReconciliationAccumulator(input, cardPartitions: partitions).finish()
+            #expect(inMemory == expected, "seed \(seed), \(partitions) partitions")
+            // Spilled after every device, or after a few facts.
+            let shelf = ChunkShelf()
+            let spilled = ReconciliationAccumulator(input, cardPartitions: partitions, spill: shelf, spillThreshold: Int.random(in: 0...2000, using: &rng)).finish()
+            #expect(spilled == expected, "seed \(seed), \(partitions) partitions, spilled")
+        }
+    }
+
+    @Test func aSpilledMonthIsReadBackWhole() {
+        let (input, _) = RandomMonth.input(seed: 7)
+        let shelf = ChunkShelf()
+        let report = ReconciliationAccumulator(input, cardPartitions: 3, spill: shelf, spillThreshold: 0).finish()
+        #expect(shelf.appended > 3)
+        #expect(report == reconcile(input))
+        #expect(report.total.rides > 0)
+        #expect((0..<3).allSatisfy { shelf.takeChunks(ofPartition: $0).isEmpty })
     }
 }

@@ -8,7 +8,7 @@ import Foundation
 ///
 /// Cards, certificates and trip records store whole seconds; keeping a separate type stops a
 /// fractional `Date` from failing a round trip or an equality check by a few nanoseconds.
-public struct UnixTime: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct UnixTime: RawRepresentable, Hashable, Comparable, Sendable, BitwiseCopyable, Codable, CustomStringConvertible {
     /// Seconds since the epoch.
     public let rawValue: Int64
     /// Creates an instant from seconds since the epoch.

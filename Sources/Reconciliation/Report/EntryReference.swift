@@ -2,7 +2,7 @@ import Identifiers
 
 /// Where an entry is: its device and its sequence there. The report names entries this way, so
 /// an auditor finds each one in the device's ledger or export.
-public struct EntryReference: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct EntryReference: Hashable, Comparable, Sendable, BitwiseCopyable, Codable, CustomStringConvertible {
     /// The validator.
     public var device: DeviceID
     /// The entry's sequence on that device.

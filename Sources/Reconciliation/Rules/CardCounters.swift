@@ -3,7 +3,7 @@ import Identifiers
 import LedgerCore
 
 /// A committed tap of a card with the tap counter the card held after it (format 2 card counters).
-struct CounterTap: Hashable, Sendable {
+struct CounterTap: Hashable, Sendable, BitwiseCopyable {
     var reference: EntryReference
     var card: CardSerial
     var time: UnixTime
@@ -24,20 +24,22 @@ struct CounterRegression: Hashable, Sendable {
 /// time, device, sequence) order. A tap's charges (a ride and a purse debit) carry the same
 /// counter on the same device: they are one tap.
 func counterTapsByCard(_ entries: [HeldEntry]) -> [CardSerial: [CounterTap]] {
+    var collected: [CounterTap] = []
+    collectCounterTaps(entries[...], into: &collected)
     var taps: [CardSerial: [CounterTap]] = [:]
-    collectCounterTaps(entries[...], into: &taps)
+    for tap in collected { taps[tap.card, default: []].append(tap) }
     return orderedCounterTaps(taps)
 }
 
-/// Appends the counter-carrying charges among `entries` to each card's list, unordered: the
-/// streaming reconciliation collects them device by device and orders them once at the end.
-func collectCounterTaps(_ entries: ArraySlice<HeldEntry>, into taps: inout [CardSerial: [CounterTap]]) {
+/// Appends the counter-carrying charges among `entries`, unordered: the streaming
+/// reconciliation collects them device by device and orders each card's once at the end.
+func collectCounterTaps(_ entries: ArraySlice<HeldEntry>, into taps: inout [CounterTap]) {
     // Fields read where each entry lies, without copying the entry (`readDeviceFacts`).
     for index in entries.indices {
         guard entries[index].entry.record.kind.isCharge, let card = entries[index].entry.record.cardSerial,
             let counter = entries[index].entry.record.cardCounters?.tripSequence
         else { continue }
-        taps[card, default: []].append(
+        taps.append(
             CounterTap(
                 reference: EntryReference(device: entries[index].entry.deviceID, sequence: entries[index].entry.sequence), card: card,
                 time: entries[index].entry.record.deviceTime, receivedAt: entries[index].receivedAt, counter: counter))
@@ -106,14 +108,6 @@ extension Reconciler {
             }
         }
         return findings
-    }
-
-    /// `counterFindings` of the digest's counter taps, which are taken out and dropped.
-    func counterFindings(takingTapsFrom digest: inout LedgerDigest) -> [(card: CardSerial, regression: CounterRegression)] {
-        var taps: [CardSerial: [CounterTap]] = [:]
-        swap(&taps, &digest.counterTaps)
-        orderCounterTaps(&taps)
-        return counterFindings(taps, desk: digest.desk)
     }
 
     /// Clone suspects from counters going backwards (`counterFindings`), each with the

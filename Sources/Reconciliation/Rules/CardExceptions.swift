@@ -135,7 +135,7 @@ extension Reconciler {
                         en: "Card \(key.card.printed) accepted \(list.count) time(s) on device \(key.device) after its deny listing (\(listing.reason), from \(listing.effectiveAt!)).")))
         }
 
-        guard checkEntitlements else { return exceptions + unassignedExceptions(rides: rides, assessments: assessments, atStake: atStake) }
+        guard checkEntitlements else { return exceptions }
 
         // Over the ride limit, grouped by card, entitlement and period.
         var over: [LimitKey: [(Ride, LimitBreach)]] = [:]
@@ -180,22 +180,40 @@ extension Reconciler {
                         uk: "Картка \(key.card.printed), пільга \(key.entitlement): \(list.count) поїздк. поза строком дії або за пільгою, якої не видано.",
                         en: "Card \(key.card.printed), entitlement \(key.entitlement): \(list.count) ride(s) outside its dates or under an entitlement never issued.")))
         }
-        return exceptions + unassignedExceptions(rides: rides, assessments: assessments, atStake: atStake)
+        return exceptions
     }
 
-    /// Benefit rides on a device no vehicle assignment covers, one exception per device
-    /// (`assessments` by position in `rides`).
-    func unassignedExceptions(rides: [Ride], assessments: [Assessment?], atStake: (Ride) -> Int64) -> [IntegrityException] {
-        let unassigned = zip(rides, assessments).filter { ride, assessment in ride.isBenefit && assessment.map { $0.carrier == nil } ?? false }.map(\.0)
-        return Dictionary(grouping: unassigned, by: \.device).sorted { $0.key < $1.key }.map { device, list in
+    /// The benefit rides among `rides` that no vehicle assignment covers (`assessments` by
+    /// position), each with its amount at stake: their exception is per device, so it is made
+    /// once every card is judged (`unassignedExceptions`).
+    func unassignedRides(rides: [Ride], assessments: [Assessment?], basisOf: (EntryReference) -> FareBasis?) -> [UnassignedRide] {
+        zip(rides, assessments).compactMap { ride, assessment in
+            guard ride.isBenefit, let assessment, assessment.carrier == nil else { return nil }
+            let amount = compensation(referenceFare: basisOf(ride.reference)?.referenceFare ?? ride.recordedFullFare, farePaid: ride.fare)
+            return UnassignedRide(reference: ride.reference, time: ride.time, amountAtStake: amount)
+        }
+    }
+
+    /// Benefit rides on a device no vehicle assignment covers, one exception per device, its
+    /// rides in time order.
+    func unassignedExceptions(_ rides: [UnassignedRide]) -> [IntegrityException] {
+        let ordered = rides.sorted { ($0.time, $0.reference) < ($1.time, $1.reference) }
+        return Dictionary(grouping: ordered, by: \.reference.device).sorted { $0.key < $1.key }.map { device, list in
             IntegrityException(
                 kind: .deviceNotAssigned, device: device, entries: list.map(\.reference), evidence: [],
-                amountAtStakeKopecks: list.reduce(0) { $0 + atStake($1) },
+                amountAtStakeKopecks: list.reduce(0) { $0 + $1.amountAtStake },
                 text: LocalizedText(
                     uk: "Пристрій \(device) не закріплено за транспортом перевізника на час \(list.count) пільгових поїздок.",
                     en: "Device \(device) was assigned to no carrier's vehicle at the time of \(list.count) benefit ride(s)."))
         }
     }
+}
+
+/// A benefit ride on a device assigned to no vehicle at its time.
+struct UnassignedRide: Hashable, Sendable {
+    var reference: EntryReference
+    var time: UnixTime
+    var amountAtStake: Int64
 }
 
 struct CardDevice: Hashable, Comparable {

@@ -10,7 +10,7 @@ import LedgerCore
 /// pads its device to eight bytes), the optionals as raw values with their presence in one
 /// flags byte (each optional of eight bytes took sixteen in the array). 80 bytes a ride rather
 /// than 96; the properties read as before.
-struct Ride: Hashable, Sendable {
+struct Ride: Hashable, Sendable, BitwiseCopyable {
     private let sequence: UInt64
     private let cardRaw: UInt64
     private let timeRaw: Int64
@@ -90,7 +90,7 @@ extension LedgerEntryKind {
 }
 
 /// Money taken from a purse, with the balance left.
-struct PurseMovement: Hashable, Sendable {
+struct PurseMovement: Hashable, Sendable, BitwiseCopyable {
     var reference: EntryReference
     var card: CardSerial
     var time: UnixTime
@@ -239,23 +239,39 @@ func readDeviceFacts(_ entries: some Collection<HeldEntry>) -> DeviceFacts {
 }
 
 /// Gathers the facts of devices read one after another (in device order) and settles the open
-/// pending transactions from every card's taps once all are read.
+/// pending transactions from every card's taps once all are read. One builder holds one
+/// partition of the month's cards (`CardPartitions`); its lists stay in the order read.
 struct LedgerFactsBuilder: Sendable {
-    private var rides: [Ride] = []
-    private var purse: [PurseMovement] = []
-    private var pendings: [(entry: HeldEntry, detail: PendingDetail?)] = []
-    private var tapsByCard: [CardSerial: [CardTap]] = [:]
+    var rides: [Ride] = []
+    var purse: [PurseMovement] = []
+    var pendings: [(entry: HeldEntry, detail: PendingDetail?)] = []
+    /// Taps that name their trip counter, with their cards.
+    var taps: [CardTapFact] = []
+    /// Charges that carry the card's tap counter (`collectCounterTaps`).
+    var counterTaps: [CounterTap] = []
 
     mutating func add(_ facts: DeviceFacts) {
         rides += facts.rides
         purse += facts.purseMovements
         pendings += facts.pendings
-        for (card, tap) in facts.taps { tapsByCard[card, default: []].append(tap) }
+        taps += facts.taps.map { CardTapFact(card: $0.card, tap: $0.tap) }
+    }
+
+    /// Each card's counter-carrying taps in order (`orderCounterTaps`), taken out of the builder.
+    mutating func takeCounterTapsByCard() -> [CardSerial: [CounterTap]] {
+        var byCard: [CardSerial: [CounterTap]] = [:]
+        for tap in counterTaps { byCard[tap.card, default: []].append(tap) }
+        counterTaps = []
+        orderCounterTaps(&byCard)
+        return byCard
     }
 
     /// Settles each open pending transaction from the card's later taps (`resolvePending`); a
     /// committed one becomes the ride or purse debit it would have charged.
     consuming func settle() -> LedgerFacts {
+        var tapsByCard: [CardSerial: [CardTap]] = [:]
+        for fact in taps { tapsByCard[fact.card, default: []].append(fact.tap) }
+        taps = []
         // Sorted where they lie: iterating the keys (or the values' indices, which hold the
         // table) while writing would copy every card's list.
         var index = tapsByCard.values.startIndex

@@ -4,7 +4,7 @@ import LedgerCore
 
 /// A card's trip record as a pending entry names it: the validator that wrote it, the card's
 /// own tap counter (wrapping at 65536) and the tap's time (docs/ledger-format.md, "Pending").
-struct TripStamp: Hashable, Sendable {
+struct TripStamp: Hashable, Sendable, BitwiseCopyable {
     var device: DeviceID
     var cardSequence: UInt16
     var time: UnixTime
@@ -131,7 +131,7 @@ enum PendingOutcome: String, Hashable, Sendable {
 }
 
 /// A card's tap as its trip counter shows it, wherever it happened.
-struct CardTap: Hashable, Sendable {
+struct CardTap: Hashable, Sendable, BitwiseCopyable {
     var reference: EntryReference
     var stamp: TripStamp
 }

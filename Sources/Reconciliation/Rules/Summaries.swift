@@ -18,18 +18,11 @@ func cardUsage(category: CategoryCode?, ridesPerCard: [CardSerial: Int]) -> Card
 
 extension Reconciler {
     /// Card statistics over the period's accepted rides (duplicates already removed): every
-    /// card, and the cards of each category (a ride's category is its entry's; rides with none
-    /// are the `nil` group, listed last).
+    /// card, and the cards of each category (`CardUsageCounts`).
     func cardStatistics(_ rides: some Sequence<Ride>) -> CardStatistics {
-        var all: [CardSerial: Int] = [:]
-        var byCategory: [CategoryCode?: [CardSerial: Int]] = [:]
-        for ride in rides {
-            all[ride.card, default: 0] += 1
-            byCategory[ride.category, default: [:]][ride.card, default: 0] += 1
-        }
-        let groups = byCategory.keys.sorted { ($0 == nil ? 1 : 0, $0?.rawValue ?? 0) < ($1 == nil ? 1 : 0, $1?.rawValue ?? 0) }
-        return CardStatistics(
-            all: cardUsage(category: nil, ridesPerCard: all), byCategory: groups.map { cardUsage(category: $0, ridesPerCard: byCategory[$0]!) })
+        var counts = CardUsageCounts()
+        counts.count(rides)
+        return counts.statistics
     }
 
     /// The programme's budget against what is accrued (before the period, in it, and late

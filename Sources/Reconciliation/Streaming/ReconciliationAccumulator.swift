@@ -19,15 +19,27 @@ import LedgerCore
 public struct ReconciliationAccumulator: Sendable {
     private let reconciler: Reconciler
     private var lastDevice: DeviceID?
-    private var facts = LedgerFactsBuilder()
+    private var facts: CardPartitions
     private var digest = LedgerDigest()
 
     /// Starts a period's reconciliation from its input; the input's devices (often none, when a
     /// loader streams them) are added first.
-    public init(_ input: ReconciliationInput) {
+    ///
+    /// The card rules judge the month's cards `cardPartitions` groups at a time (every card's
+    /// facts in one group); with a `spill`, each group's facts wait there rather than in memory
+    /// until their turn. The report is the same for any number of groups, with or without a
+    /// spill (docs/reconciliation.md, "The card pass").
+    public init(_ input: ReconciliationInput, cardPartitions: Int = 1, spill: (any FactSpill)? = nil) {
+        self.init(input, cardPartitions: cardPartitions, spill: spill, spillThreshold: 256 * 1024)
+    }
+
+    /// As above, spilling a partition's facts once they pass `spillThreshold` bytes (tests spill
+    /// small months by passing a few bytes).
+    init(_ input: ReconciliationInput, cardPartitions: Int, spill: (any FactSpill)?, spillThreshold: Int) {
         var context = input
         context.devices = []
         reconciler = Reconciler(input: context)
+        facts = CardPartitions(count: cardPartitions, spill: spill, spillThreshold: spillThreshold)
         for ledger in mergedByDevice(input.devices) { add(ledger) }
     }
 
@@ -42,28 +54,29 @@ public struct ReconciliationAccumulator: Sendable {
         lastDevice = ledger.device
         let own = distinctEntries([ledger], receivedBy: reconciler.input.close)
         entriesRead += own.count
-        facts.add(readDeviceFacts(own))
         digest.add(reconciler.digest(of: ledger, own: own[...]))
         // Desks' entries are few (one per card action): their credits and issues are kept whole.
+        var counterTaps: [CounterTap] = []
         if ledger.role == .desk {
             digest.desk.merge(deskActions(in: own, desks: [ledger.device]))
         } else {
-            collectCounterTaps(own[...], into: &digest.counterTaps)
+            collectCounterTaps(own[...], into: &counterTaps)
         }
+        facts.add(readDeviceFacts(own), counterTaps: counterTaps)
     }
 
-    /// The report: the rules that need every device, over what was added.
+    /// The report: the card rules, one partition of the cards at a time, then the rules over
+    /// the whole month.
     public consuming func finish() -> ReconciliationReport {
-        // Taken out, so the month's rides and taps have one owner and are sorted and extended
-        // where they lie rather than copied.
-        var builder = LedgerFactsBuilder()
-        swap(&builder, &facts)
         var gathered = LedgerDigest()
         swap(&gathered, &digest)
-        // The taps that carry counters are needed only for the counters going backwards: found
-        // first, then dropped, before the rides are sorted and judged.
-        let counterFindings = reconciler.counterFindings(takingTapsFrom: &gathered)
-        return reconciler.report(facts: (consume builder).settle(), digest: consume gathered, counterFindings: counterFindings)
+        let assignments = AssignmentIndex(reconciler.reference.deviceAssignments)
+        let wanted = gathered.referencesJudged
+        var found = CardFindings()
+        for partition in 0..<facts.count {
+            found.merge(reconciler.judgeCards(facts.take(partition), desk: gathered.desk, assignments: assignments, keeping: wanted))
+        }
+        return reconciler.report(cards: found, digest: gathered, assignments: assignments)
     }
 }
 
@@ -80,8 +93,20 @@ struct LedgerDigest: Sendable {
     var late: [LateCandidate] = []
     /// What the desks' ledgers say: purse credits, balances moved, card issues.
     var desk = DeskActions()
-    /// Every card's counter-carrying taps, unordered until the report (`orderedCounterTaps`).
-    var counterTaps: [CardSerial: [CounterTap]] = [:]
+
+    /// The entries whose compensation the month-wide rules ask for (uncovered, disputed,
+    /// delayed, ahead of the clock, late): the card pass keeps these rides' assessments.
+    var referencesJudged: Set<EntryReference> {
+        var references = Set<EntryReference>()
+        for device in devices {
+            references.formUnion(device.uncovered)
+            for list in device.disputed.values { references.formUnion(list) }
+        }
+        for list in delayed.values { references.formUnion(list.lazy.map(\.reference)) }
+        for list in ahead.values { references.formUnion(list.lazy.map(\.reference)) }
+        references.formUnion(late.lazy.map(\.reference))
+        return references
+    }
 
     mutating func add(_ device: DeviceDigest) {
         devices.append(device.trimmed)
