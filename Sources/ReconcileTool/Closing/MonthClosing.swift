@@ -20,14 +20,14 @@ public enum MonthClosing {
     public static func close(
         _ period: ReportingPeriod, in storage: any AccountingStorage, community: String, financeKey: Curve25519.Signing.PrivateKey,
         financeKeyID: KeyID, now: UnixTime, options: ReconciliationOptions = ReconciliationOptions(), claims: [ClaimLine] = [],
-        writingTo directory: String
+        writingTo directory: String, scratch: String? = nil
     ) async throws -> (run: ReportRun, close: PeriodClose) {
         guard period.isCalendarMonth else { throw ReconcileToolError("only a calendar month is closed (--month YYYY-MM)") }
         guard now >= period.end else { throw ReconcileToolError("\(period.label) is not over yet; close it after \(period.end)") }
         if try await storage.periodClose(month: period.label) != nil {
             throw ReconcileToolError("\(period.label) is closed already; its report never changes (hromada-reconcile report --month \(period.label))")
         }
-        let (report, loaded) = try await StoreInput.reconcile(from: storage, period: period, options: options, claims: claims, close: now)
+        let (report, loaded) = try await StoreInput.reconcile(from: storage, period: period, options: options, claims: claims, close: now, scratch: scratch)
         // report.json does not depend on the manifest, so its hash is known before the record is
         // signed; the files are then written with a manifest that names the signed record.
         let unsigned = try ReportRun.render(report, loaded: loaded, community: community, financeKey: nil, generatedAt: now).files

@@ -94,15 +94,15 @@ public enum ExportDirectory {
     /// month's compact facts. The loaded input names what was read, without the entries.
     public static func reconcile(
         directory: String, bundles bundleDirectory: String, period: ReportingPeriod, options: ReconciliationOptions = ReconciliationOptions(),
-        claims: [ClaimLine] = []
+        claims: [ClaimLine] = [], scratch: String? = nil
     ) throws -> (report: ReconciliationReport, loaded: LoadedInput) {
-        var streamed = StreamedReconciliation()
+        var streamed = try StreamedReconciliation(scratch: scratch)
         let loaded = try read(directory: directory, bundles: bundleDirectory, period: period, options: options, claims: claims) { ledger in
             streamed.add(ledger)
         } starting: { context in
             streamed.start(context)
         }
-        return streamed.finish(loaded)
+        return try streamed.finish(loaded)
     }
 
     /// Reads the period's context (closings, evidence, roles, reference data, bundles), hands it

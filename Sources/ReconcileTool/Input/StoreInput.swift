@@ -39,15 +39,15 @@ public enum StoreInput {
     /// when given, judges the period as closed at that moment (the month being closed now).
     public static func reconcile(
         from storage: any AccountingStorage, period: ReportingPeriod, options: ReconciliationOptions = ReconciliationOptions(),
-        claims: [ClaimLine] = [], close: UnixTime? = nil
+        claims: [ClaimLine] = [], close: UnixTime? = nil, scratch: String? = nil
     ) async throws -> (report: ReconciliationReport, loaded: LoadedInput) {
-        var streamed = StreamedReconciliation()
+        var streamed = try StreamedReconciliation(scratch: scratch)
         let loaded = try await read(from: storage, period: period, options: options, claims: claims, close: close) { ledger in
             streamed.add(ledger)
         } starting: { context in
             streamed.start(context)
         }
-        return streamed.finish(loaded)
+        return try streamed.finish(loaded)
     }
 
     /// Reads the period's context (closings, reference data, bundles, opening balances), hands
