@@ -41,13 +41,12 @@ struct Reconciler {
     ///
     /// `keeping` names the entries whose assessment the month-wide rules will ask for
     /// (`LedgerDigest.referencesJudged`); every other ride's is summed into its line and gone.
-    func judgeCards(_ partition: consuming LedgerFactsBuilder, desk: DeskActions, assignments: AssignmentIndex, keeping wanted: Set<EntryReference>)
-        -> CardFindings
-    {
+    func judgeCards(_ partition: consuming LedgerFactsBuilder, evidence: CardEvidence, keeping wanted: Set<EntryReference>) -> CardFindings {
+        let assignments = evidence.assignments
         var found = CardFindings()
         // The taps that carry counters are needed only for the counters going backwards: found
         // first, then dropped, before the rides are sorted and judged.
-        let counterFindings = counterFindings(partition.takeCounterTapsByCard(), desk: desk)
+        let counterFindings = counterFindings(partition.takeCounterTapsByCard(), desk: evidence.desk)
         var facts = partition.settle()
         // The partition's rides, taken out of the facts so the duplicates are removed without a copy.
         var rides = facts.rides
@@ -125,7 +124,7 @@ struct Reconciler {
         found.exceptions += pendingExceptions(facts.openPendings, schedule: schedule)
         found.exceptions += rideExceptions(
             rides: rides, ridesByCard: ridesByCard, duplicates: duplicates, purse: facts.purseMovements, assessments: assessments, breaches: breaches,
-            basisOf: basisOf, checkEntitlements: checkEntitlements, desk: desk)
+            basisOf: basisOf, checkEntitlements: checkEntitlements, credits: evidence.purseCredits)
         found.exceptions += counterExceptions(counterFindings, compensationOf: rideCompensation)
         found.unassigned = unassignedRides(rides: rides, assessments: assessments, basisOf: basisOf)
         found.usage.count(rides.lazy.filter { self.period.contains($0.time) })
@@ -276,6 +275,13 @@ struct Reconciler {
         }
         .sorted { $0.entry < $1.entry }
     }
+}
+
+/// What the card rules consult besides each card's own facts, made once for all partitions.
+struct CardEvidence: Sendable {
+    var desk: DeskActions
+    var purseCredits: PurseCreditIndex
+    var assignments: AssignmentIndex
 }
 
 /// Where a counted ride is summed: carrier, route, category, local day and tariff version.

@@ -1,4 +1,7 @@
+import Dispatch
+import Foundation
 import Reconciliation
+import Synchronization
 
 /// The month reconciled while its devices are read, one device at a time: each device's ledger
 /// goes into the accumulator, and only its description (head, coverage, alarms; the entries
@@ -51,9 +54,23 @@ struct StreamedReconciliation {
         // Taken out of the optional before finishing: a copy left behind would share the month's
         // rides and taps, and sorting them would then copy every one.
         let finishing = accumulator.take()!
-        let report = (consume finishing).finish()
+        let report = Self.judgeCards((consume finishing).startCardPass())
         try spill.check()
         spill.remove()
         return (report, loaded)
+    }
+
+    /// Judges the card partitions on every core (each lane takes the next partition, judges it,
+    /// adds what it found; the order does not change the report), then makes the report.
+    static func judgeCards(_ pass: consuming CardPass) -> ReconciliationReport {
+        let judge = pass.judge
+        let shared = Mutex(pass)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))) { _ in
+            while let partition = shared.withLock({ $0.takeNext() }) {
+                let found = judge.judge(partition)
+                shared.withLock { $0.add(found) }
+            }
+        }
+        return shared.withLock { $0.report() }
     }
 }

@@ -80,7 +80,7 @@ extension Reconciler {
     /// dates, and rides on unassigned devices.
     func rideExceptions(
         rides: [Ride], ridesByCard: RidesByCard, duplicates: [(duplicate: Ride, original: Ride)], purse: [PurseMovement], assessments: [Assessment?],
-        breaches: [EntryReference: LimitBreach], basisOf: (EntryReference) -> FareBasis?, checkEntitlements: Bool, desk: DeskActions = DeskActions()
+        breaches: [EntryReference: LimitBreach], basisOf: (EntryReference) -> FareBasis?, checkEntitlements: Bool, credits: PurseCreditIndex
     ) -> [IntegrityException] {
         var exceptions: [IntegrityException] = []
         func atStake(_ ride: Ride) -> Int64 {
@@ -113,7 +113,7 @@ extension Reconciler {
         }
 
         // Purse rises: against the desks' ledgers or the imported credits (DeskLedgers.swift).
-        exceptions += purseExceptions(purse, desk: desk)
+        exceptions += purseExceptions(purse, credits: credits)
 
         // Rides after deny listing, grouped by card and device.
         var denied: [CardDevice: [Ride]] = [:]

@@ -79,12 +79,18 @@ extension Reconciler {
         return (desk.credits + before, .deskLedger)
     }
 
+    /// `purseCredits` by card, made once for every partition of the cards.
+    func purseCreditIndex(_ desk: DeskActions) -> PurseCreditIndex {
+        let (credits, evidence) = purseCredits(desk)
+        return PurseCreditIndex(byCard: Dictionary(grouping: credits, by: \.card), evidence: evidence)
+    }
+
     /// Purse balances that rose between two debits beyond the credits between: with desk ledgers,
     /// a `forged-credit` (no desk recorded the money); with imported credits, a `clone-purse-rose`.
-    func purseExceptions(_ purse: [PurseMovement], desk: DeskActions) -> [IntegrityException] {
-        let (credits, evidence) = purseCredits(desk)
+    func purseExceptions(_ purse: [PurseMovement], credits: PurseCreditIndex) -> [IntegrityException] {
+        let evidence = credits.evidence
         let movementsByCard = Dictionary(grouping: purse, by: \.card)
-        let creditsByCard = Dictionary(grouping: credits, by: \.card)
+        let creditsByCard = credits.byCard
         var exceptions: [IntegrityException] = []
         for card in movementsByCard.keys.sorted() {
             for rise in purseRises(ofCardMovements: movementsByCard[card]!, credits: creditsByCard[card] ?? [])
@@ -114,4 +120,10 @@ extension Reconciler {
         }
         return exceptions
     }
+}
+
+/// The credits purses are checked against, by card, and which evidence they are.
+struct PurseCreditIndex: Sendable {
+    var byCard: [CardSerial: [PurseCredit]]
+    var evidence: PurseCreditEvidence
 }

@@ -2,8 +2,8 @@ import Identifiers
 
 /// What the card rules found in some of the month's cards: sums and findings only, no rides.
 /// Partitions of the cards are judged one at a time and their findings merged; every card is
-/// in one partition, so merging adds each card's findings once.
-struct CardFindings: Sendable {
+/// in one partition, so merging adds each card's findings once, and in any order.
+public struct CardFindings: Sendable {
     /// Compensation lines by key; a line's entries are sorted when the report is made.
     var lines: [CompensationKey: CompensationLine] = [:]
     var excluded: [ExcludedRide] = []

@@ -68,15 +68,82 @@ public struct ReconciliationAccumulator: Sendable {
     /// The report: the card rules, one partition of the cards at a time, then the rules over
     /// the whole month.
     public consuming func finish() -> ReconciliationReport {
+        var pass = startCardPass()
+        while let partition = pass.takeNext() { pass.add(pass.judge.judge(partition)) }
+        return pass.report()
+    }
+
+    /// The card pass, for a caller that judges several partitions at once (`CardPass`); what
+    /// `finish()` does one partition at a time.
+    public consuming func startCardPass() -> CardPass {
         var gathered = LedgerDigest()
         swap(&gathered, &digest)
-        let assignments = AssignmentIndex(reconciler.reference.deviceAssignments)
-        let wanted = gathered.referencesJudged
-        var found = CardFindings()
-        for partition in 0..<facts.count {
-            found.merge(reconciler.judgeCards(facts.take(partition), desk: gathered.desk, assignments: assignments, keeping: wanted))
-        }
-        return reconciler.report(cards: found, digest: gathered, assignments: assignments)
+        let evidence = CardEvidence(
+            desk: gathered.desk, purseCredits: reconciler.purseCreditIndex(gathered.desk),
+            assignments: AssignmentIndex(reconciler.reference.deviceAssignments))
+        let judge = CardJudge(reconciler: reconciler, evidence: evidence, wanted: gathered.referencesJudged)
+        var partitions = CardPartitions(count: 1, spill: nil)
+        swap(&partitions, &facts)
+        return CardPass(judge: judge, partitions: partitions, digest: gathered)
+    }
+}
+
+/// The second pass of a reconciliation: the month's cards judged partition by partition, then
+/// the report. Partitions are independent, so a caller may judge several at once — take each
+/// (`takeNext`, in turn), judge it anywhere (`judge`, a value that can cross threads), add what
+/// was found (in any order) — and the report is the same as `finish()`'s.
+public struct CardPass: Sendable {
+    /// Judges one partition; holds nothing that changes.
+    public let judge: CardJudge
+    private var partitions: CardPartitions
+    private var digest: LedgerDigest
+    private var next = 0
+    private var found = CardFindings()
+
+    init(judge: CardJudge, partitions: CardPartitions, digest: LedgerDigest) {
+        self.judge = judge
+        self.partitions = partitions
+        self.digest = digest
+    }
+
+    /// The next partition's facts (read back from the spill if they were spilled), or nil when
+    /// every partition has been taken.
+    public mutating func takeNext() -> CardPartition? {
+        guard next < partitions.count else { return nil }
+        defer { next += 1 }
+        return CardPartition(facts: partitions.take(next))
+    }
+
+    /// Adds what one partition's judging found.
+    public mutating func add(_ findings: CardFindings) {
+        found.merge(findings)
+    }
+
+    /// The report, once every partition was judged and added.
+    public mutating func report() -> ReconciliationReport {
+        precondition(next == partitions.count, "every partition is judged before the report")
+        var findings = CardFindings()
+        swap(&findings, &found)
+        var gathered = LedgerDigest()
+        swap(&gathered, &digest)
+        return judge.reconciler.report(cards: findings, digest: gathered, assignments: judge.evidence.assignments)
+    }
+}
+
+/// One partition of the month's cards, waiting to be judged.
+public struct CardPartition: Sendable {
+    var facts: LedgerFactsBuilder
+}
+
+/// The card rules with what they consult besides the cards' own facts.
+public struct CardJudge: Sendable {
+    let reconciler: Reconciler
+    let evidence: CardEvidence
+    let wanted: Set<EntryReference>
+
+    /// What the card rules find in one partition.
+    public func judge(_ partition: consuming CardPartition) -> CardFindings {
+        reconciler.judgeCards(partition.facts, evidence: evidence, keeping: wanted)
     }
 }
 
