@@ -1,0 +1,76 @@
+import AccountingStore
+import Foundation
+import Logging
+import Reconciliation
+import Testing
+
+@testable import ReconcileTool
+
+/// The card pass's scratch files (`ScratchSpill`): chunks come back whole and in order, the
+/// files go away, and a failure is said, not swallowed.
+@Suite struct ScratchSpillTests {
+    static func parent() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("spill-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test func chunksComeBackInOrderByPartitionAndTheFilesGo() throws {
+        let parent = try Self.parent()
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let spill = try ScratchSpill(under: parent)
+        #expect(spill.directory.hasPrefix("\(parent)/hromada-reconcile-"))
+        let chunks: [[UInt8]] = [[1, 2, 3], [], Array(repeating: 0xAB, count: 70_000), [9]]
+        for (index, chunk) in chunks.enumerated() { spill.append(chunk, toPartition: index % 2) }
+        spill.append([7, 7], toPartition: 5)
+        #expect(spill.takeChunks(ofPartition: 0) == [chunks[0], chunks[2]])
+        #expect(spill.takeChunks(ofPartition: 1) == [chunks[1], chunks[3]])
+        #expect(spill.takeChunks(ofPartition: 3) == [])
+        // Taken partitions' files are gone; the untaken one goes with the directory.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spill.directory) == ["cards-5"])
+        try spill.check()
+        spill.remove()
+        #expect(!FileManager.default.fileExists(atPath: spill.directory))
+    }
+
+    @Test func aDirectoryThatCannotBeMadeIsRefusedUpFront() throws {
+        let parent = try Self.parent()
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        // A regular file where the scratch directory's parent should be.
+        let file = "\(parent)/not-a-directory"
+        FileManager.default.createFile(atPath: file, contents: Data([1]))
+        #expect {
+            _ = try ScratchSpill(under: file)
+        } throws: { error in
+            "\(error)".contains("cannot make a scratch directory under \(file)") && "\(error)".contains("--scratch")
+        }
+    }
+
+    @Test func aWriteThatFailsStopsTheSpillAndIsThrown() throws {
+        let parent = try Self.parent()
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let spill = try ScratchSpill(under: parent)
+        spill.append([1], toPartition: 0)
+        // The directory removed underneath (as a cleaner might): the next write cannot open its file.
+        try FileManager.default.removeItem(atPath: spill.directory)
+        spill.append([2], toPartition: 1)
+        #expect(spill.takeChunks(ofPartition: 0) == [])
+        #expect {
+            try spill.check()
+        } throws: { error in
+            "\(error)".contains("no report was made") && "\(error)".contains("cannot open \(spill.directory)/cards-1")
+        }
+    }
+
+    @Test func theReportCommandRefusesAnUnusableScratchDirectory() async throws {
+        let parent = try Self.parent()
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let file = "\(parent)/file"
+        FileManager.default.createFile(atPath: file, contents: Data())
+        try await freshLocation(.sqlite).withStorage(logger: Logger(label: "test")) { storage in
+            await #expect(throws: ReconcileToolError.self) {
+                _ = try await StoreInput.reconcile(from: storage, period: try ReportingPeriod(month: "2026-11"), scratch: file)
+            }
+        }
+    }
+}
