@@ -10,10 +10,12 @@ import LedgerCore
 /// tamper alarms, late uploads, clock steps, late entries) run on them then, and only compact
 /// facts are kept — a small record per ride, purse debit and counted tap, and the few pending
 /// transactions the device did not settle itself. The entries themselves (canonical bytes,
-/// decoded records) are dropped once the device is read. `finish()` runs the rules that need
+/// decoded records) are dropped once the device is read; the facts go to their card's
+/// partition (`CardPartitions`), in memory or spilled. `finish()` runs the rules that need
 /// every device (a card's taps on many validators: transfers, limits, clones, pending
-/// transactions settled by later taps) and gives the report `reconcile(_:)` gives for the same
-/// input, byte for byte: `reconcile(_:)` is this accumulator fed every device of its input.
+/// transactions settled by later taps) one partition of the cards at a time, then the
+/// month-wide ones, and gives the report `reconcile(_:)` gives for the same input, byte for
+/// byte: `reconcile(_:)` is this accumulator fed every device of its input.
 ///
 /// Pure like the rest of the module: it reads nothing but what it is given.
 public struct ReconciliationAccumulator: Sendable {
