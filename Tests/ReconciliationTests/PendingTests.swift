@@ -138,7 +138,9 @@ import Testing
         "ride trip=1/1/-9223372036854775808", "ride trip=1/65536/1", "ride trip=1/2/3x", "ride trip=1/2/3 trip=x/y/z",
         "ride trip=1/2/3 trip=4/5/6", "ride charges=benefit-use charges=purse-debit", "block ride", "ride charges=purse-credit,benefit-use",
         "ride charges=ride-accepted", "ride charges=card-transaction-pending", "ride charges=benefit-use,teleport", "ride charges=",
-        "ride trip=/// charges=,,", "rides trip=1/2/3", "ride trip=", "ride\ttrip=1/2/3",
+        "ride trip=/// charges=,,", "rides trip=1/2/3", "ride trip=", "ride\ttrip=1/2/3", "ride charges=ride-accepted,purse-debit",
+        "ride charges=benefit-use,purse-debit,ride-accepted,purse-debit", "ride charges=purse-credit,card-issued,benefit-use",
+        "ride charges=purse-debit charges=benefit-use,ride-accepted",
     ])
     func pendingDetailReadAsBytesAgreesWithCharacters(_ text: String) {
         #expect(PendingDetail(text) == PendingDetail(text + " ї"))
@@ -150,5 +152,8 @@ import Testing
         #expect(PendingDetail("ride charges=purse-debit")?.charges == [.purseDebit])
         #expect(PendingDetail("ride charges=purse-credit,benefit-use")?.charges == [.purseCredit, .benefitUse])
         #expect(PendingDetail("ride charges=benefit-use,teleport") == nil)
+        #expect(PendingDetail("ride charges=ride-accepted,purse-debit")?.charges == [.rideAccepted, .purseDebit])
+        #expect(PendingDetail("ride charges=purse-debit charges=benefit-use,ride-accepted")?.charges == [.purseDebit, .benefitUse, .rideAccepted])
+        #expect(PendingDetail("ride charges=purse-credit,card-issued")?.charges == [.purseCredit, .cardIssued])
     }
 }

@@ -148,23 +148,26 @@ func distinctEntries(_ devices: [DeviceLedger], receivedBy close: UnixTime? = ni
         }
     }
     if !isDistinctInOrder(all, receivedBy: nil) { all.sort { $0.reference < $1.reference } }
-    // Kept entries are moved to the front by swapping, not copied; what is left behind the
-    // kept ones is removed at the end.
-    var kept = 0
-    for index in all.indices {
-        guard kept > 0, all[kept - 1].entry.deviceID == all[index].entry.deviceID, all[kept - 1].entry.sequence == all[index].entry.sequence
-        else {
-            if kept != index { all.swapAt(kept, index) }
-            kept += 1
-            continue
-        }
-        if all[kept - 1].entry.hash == all[index].entry.hash {
-            if let time = all[index].receivedAt, all[kept - 1].receivedAt.map({ time < $0 }) ?? true {
+    // Kept entries are moved to the front by swapping through the buffer (which moves them;
+    // the array's own `swapAt` copies); what is left behind the kept ones is removed at the end.
+    let kept = all.withUnsafeMutableBufferPointer { all in
+        var kept = 0
+        for index in all.indices {
+            guard kept > 0, all[kept - 1].entry.deviceID == all[index].entry.deviceID, all[kept - 1].entry.sequence == all[index].entry.sequence
+            else {
+                all.swapAt(kept, index)
+                kept += 1
+                continue
+            }
+            if all[kept - 1].entry.hash == all[index].entry.hash {
+                if let time = all[index].receivedAt, all[kept - 1].receivedAt.map({ time < $0 }) ?? true {
+                    all.swapAt(kept - 1, index)
+                }
+            } else if all[index].entry.hash.precedes(all[kept - 1].entry.hash) {
                 all.swapAt(kept - 1, index)
             }
-        } else if all[index].entry.hash.precedes(all[kept - 1].entry.hash) {
-            all.swapAt(kept - 1, index)
         }
+        return kept
     }
     all.removeLast(all.count - kept)
     return all

@@ -76,10 +76,20 @@ struct PendingDetail: Hashable, Sendable {
         case notASCII
     }
 
-    /// The charges of one kind, each array made once and shared: a tap's charges are almost
-    /// always one kind, so reading a detail then allocates nothing.
+    /// The charges of one kind, each array made once and shared: a tap charges one kind, or
+    /// two (a ride and its purse debit), so reading a detail then allocates nothing.
     private static let oneKind: [[LedgerEntryKind]] = (0...Int(UInt8.max)).map { raw in
         LedgerEntryKind(rawValue: UInt8(raw)).map { [$0] } ?? []
+    }
+
+    /// The kinds a tap charges, whose pairs are shared too (`chargePairs`).
+    private static let chargeKinds: [LedgerEntryKind] = [.rideAccepted, .benefitUse, .purseDebit]
+    private static let chargePairs: [[LedgerEntryKind]] = chargeKinds.flatMap { first in chargeKinds.map { [first, $0] } }
+
+    /// `[first, second]`, shared when both are kinds a tap charges.
+    private static func pair(_ first: LedgerEntryKind, _ second: LedgerEntryKind) -> [LedgerEntryKind] {
+        guard let one = chargeKinds.firstIndex(of: first), let other = chargeKinds.firstIndex(of: second) else { return [first, second] }
+        return chargePairs[one * chargeKinds.count + other]
     }
 
     /// The same reading over an ASCII text's bytes (a space, `/` and `,` are single bytes there,
@@ -88,7 +98,9 @@ struct PendingDetail: Hashable, Sendable {
         for byte in bytes where byte >= 0x80 { return .notASCII }
         var purpose: String?
         var trip: TripStamp?
-        var onlyCharge: LedgerEntryKind?
+        // The first two charges are kept aside; an array is made only for a third.
+        var firstCharge: LedgerEntryKind?
+        var secondCharge: LedgerEntryKind?
         var charges: [LedgerEntryKind] = []
         var unknownCharge = false
         forEachPart(of: bytes, separatedBy: UInt8(ascii: " ")) { part in
@@ -121,19 +133,23 @@ struct PendingDetail: Hashable, Sendable {
                         unknownCharge = true
                         return
                     }
-                    // The first charge is kept aside; an array is made only for a second.
-                    if charges.isEmpty, onlyCharge == nil {
-                        onlyCharge = kind
-                    } else {
-                        if let first = onlyCharge { charges.append(first) }
-                        onlyCharge = nil
+                    if !charges.isEmpty {
                         charges.append(kind)
+                    } else if firstCharge == nil {
+                        firstCharge = kind
+                    } else if secondCharge == nil {
+                        secondCharge = kind
+                    } else if let first = firstCharge, let second = secondCharge {
+                        charges = [first, second, kind]
                     }
                 }
             }
         }
         guard !unknownCharge, let purpose else { return .refused }
-        return .read(PendingDetail(purpose: purpose, trip: trip, charges: onlyCharge.map { oneKind[Int($0.rawValue)] } ?? charges))
+        if charges.isEmpty, let first = firstCharge {
+            charges = secondCharge.map { pair(first, $0) } ?? oneKind[Int(first.rawValue)]
+        }
+        return .read(PendingDetail(purpose: purpose, trip: trip, charges: charges))
     }
 
     /// Calls `body` with each non-empty part of `bytes` between `separator`s, in order.
