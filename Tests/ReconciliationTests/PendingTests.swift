@@ -129,4 +129,31 @@ import Testing
         #expect(PendingDetail("ride charges=benefit-use,ride-accepted,purse-debit")?.charges == [.benefitUse, .rideAccepted, .purseDebit])
         #expect(PendingDetail("trip=1/2/3") == nil)
     }
+
+    /// The byte reading parses plain digits itself and leaves signs to the standard reading:
+    /// on signs, leading zeros, overflow, repeated parts and unusual charges both readings agree.
+    @Test(arguments: [
+        "ride trip=+17/-0/-1781503200 charges=benefit-use", "ride trip=-17/1/2", "ride trip=017/0042/01781503200",
+        "ride trip=4294967296/1/1", "ride trip=4294967295/65535/9223372036854775807", "ride trip=1/1/9223372036854775808",
+        "ride trip=1/1/-9223372036854775808", "ride trip=1/65536/1", "ride trip=1/2/3x", "ride trip=1/2/3 trip=x/y/z",
+        "ride trip=1/2/3 trip=4/5/6", "ride charges=benefit-use charges=purse-debit", "block ride", "ride charges=purse-credit,benefit-use",
+        "ride charges=ride-accepted", "ride charges=card-transaction-pending", "ride charges=benefit-use,teleport", "ride charges=",
+        "ride trip=/// charges=,,", "rides trip=1/2/3", "ride trip=", "ride\ttrip=1/2/3", "ride charges=ride-accepted,purse-debit",
+        "ride charges=benefit-use,purse-debit,ride-accepted,purse-debit", "ride charges=purse-credit,card-issued,benefit-use",
+        "ride charges=purse-debit charges=benefit-use,ride-accepted",
+    ])
+    func pendingDetailReadAsBytesAgreesWithCharacters(_ text: String) {
+        #expect(PendingDetail(text) == PendingDetail(text + " ї"))
+    }
+
+    @Test func pendingDetailReadsSignsAndSharedCharges() {
+        #expect(PendingDetail("ride trip=+17/-0/-5")?.trip == TripStamp(device: 17, cardSequence: 0, time: UnixTime(-5)))
+        #expect(PendingDetail("ride trip=1/1/9223372036854775808")?.trip == nil)
+        #expect(PendingDetail("ride charges=purse-debit")?.charges == [.purseDebit])
+        #expect(PendingDetail("ride charges=purse-credit,benefit-use")?.charges == [.purseCredit, .benefitUse])
+        #expect(PendingDetail("ride charges=benefit-use,teleport") == nil)
+        #expect(PendingDetail("ride charges=ride-accepted,purse-debit")?.charges == [.rideAccepted, .purseDebit])
+        #expect(PendingDetail("ride charges=purse-debit charges=benefit-use,ride-accepted")?.charges == [.purseDebit, .benefitUse, .rideAccepted])
+        #expect(PendingDetail("ride charges=purse-credit,card-issued")?.charges == [.purseCredit, .cardIssued])
+    }
 }

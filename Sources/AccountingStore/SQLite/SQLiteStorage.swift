@@ -85,11 +85,12 @@ public actor SQLiteStorage: AccountingStorage {
         return prepared
     }
 
-    func rows<T>(_ sql: String, _ values: [SQLiteValue] = [], _ read: (SQLiteStatement) throws -> T) throws -> [T] {
+    func rows<T>(_ sql: String, _ values: [SQLiteValue] = [], reservingCapacity capacity: Int = 0, _ read: (SQLiteStatement) throws -> T) throws -> [T] {
         let statement = try statement(sql)
         defer { statement.reset() }
         try statement.bind(values)
         var out: [T] = []
+        out.reserveCapacity(capacity)
         while try statement.step() { out.append(try read(statement)) }
         return out
     }
@@ -441,12 +442,18 @@ public actor SQLiteStorage: AccountingStorage {
     }
 
     public func entries(of device: DeviceID, sequences: ClosedRange<UInt64>, in window: DeviceTimeWindow, limit: Int) throws -> [StoredEntry] {
-        try storedEntries(EntrySQL.windowPage(device: device, sequences: sequences, window: window, limit: limit))
+        // A reconciliation reads a month by such pages: room for a full one is made at once,
+        // rather than by the dozen reallocations (each moving every entry so far) that
+        // appending row by row makes.
+        let count = sequences.upperBound - sequences.lowerBound
+        return try storedEntries(
+            EntrySQL.windowPage(device: device, sequences: sequences, window: window, limit: limit),
+            expecting: count < UInt64(Swift.max(limit, 0)) ? Int(count) + 1 : limit)
     }
 
-    /// The rows of `query` (`bytes, received_at`), decoded.
-    private func storedEntries(_ query: EntrySQL.Query) throws -> [StoredEntry] {
-        try rows(query.sql, query.values.map(SQLiteValue.integer)) {
+    /// The rows of `query` (`bytes, received_at`), decoded; `expecting` rows are made room for.
+    private func storedEntries(_ query: EntrySQL.Query, expecting capacity: Int = 0) throws -> [StoredEntry] {
+        try rows(query.sql, query.values.map(SQLiteValue.integer), reservingCapacity: capacity) {
             StoredEntry(entry: try LedgerEntry(canonicalBytes: $0.blob(0)), receivedAt: UnixTime($0.integer(1)))
         }
     }

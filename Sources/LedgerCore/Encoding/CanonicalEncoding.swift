@@ -196,7 +196,7 @@ enum CanonicalEncoding {
         guard let detail = String(validating: detailBytes, as: UTF8.self) else {
             throw LedgerError(.invalidField, "detail text is not valid UTF-8")
         }
-        let previous = try ChainHash(bytes: try reader.take(32, "previous hash"))
+        let previous = try reader.hash("previous hash")
         try reader.expectEnd("entry")
 
         let record = LedgerRecord(

@@ -119,17 +119,20 @@ public enum StoreInput {
             var entries: [HeldEntry] = []
             var headTime: UnixTime?
             if head.sequence > 0 {
+                // Read by sequence, page after page: in order as read.
                 try await StoreInput.read(storage, device: device, sequences: 1...head.sequence, window: window, into: &entries)
                 // Entries of days before the window that arrived after the previous close: late.
                 let previousHead = previous?.head(of: device)?.sequence ?? 0
                 if previous != nil, previousHead < head.sequence, window.lowerBound > 0 {
                     let before = DeviceTimeWindow(from: UnixTime(0), to: UnixTime(window.lowerBound))
+                    let windowCount = entries.count
                     try await StoreInput.read(storage, device: device, sequences: (previousHead + 1)...head.sequence, window: before, into: &entries)
+                    // Sorted only when late entries came, interleaved with the window's by sequence.
+                    if entries.count > windowCount { entries.sort { $0.entry.sequence < $1.entry.sequence } }
                 }
                 let wide = DeviceTimeWindow(from: UnixTime(Int64.min / 4), to: UnixTime(Int64.max / 4))
                 headTime = try await storage.entries(of: device, sequences: head.sequence...head.sequence, in: wide, limit: 1).first?.entry.record.deviceTime
             }
-            entries.sort { $0.entry.sequence < $1.entry.sequence }
             let receipt = state.latestReceipt.map { min($0.sequence, head.sequence) }
             return DeviceLedger(
                 device: device, entries: entries, heldHead: head, heldHeadDeviceTime: headTime, receiptSequence: receipt,
@@ -143,10 +146,29 @@ public enum StoreInput {
     ) async throws {
         var next = sequences.lowerBound
         while next <= sequences.upperBound {
-            let page = try await storage.entries(of: device, sequences: next...sequences.upperBound, in: window, limit: pageSize)
-            for stored in page { entries.append(HeldEntry(stored.entry, receivedAt: stored.receivedAt)) }
-            guard page.count == pageSize, let last = page.last else { break }
-            next = last.entry.sequence + 1
+            var page = try await storage.entries(of: device, sequences: next...sequences.upperBound, in: window, limit: pageSize)
+            guard let last = page.last?.entry.sequence else { break }
+            let full = page.count == pageSize
+            // Each entry is moved out of the page (`popLast`), not copied: a copy counted a
+            // reference on each of its buffers, and freeing the page dropped it again, for every
+            // entry of the month. Popped last first, the page's entries land reversed and are
+            // turned round where they lie.
+            let start = entries.count
+            // Room for the page at once (doubling, as appending would, for a device of many pages).
+            if entries.capacity < start + page.count { entries.reserveCapacity(Swift.max(start + page.count, 2 * entries.capacity)) }
+            while let stored = page.popLast() { entries.append(HeldEntry(stored.entry, receivedAt: stored.receivedAt)) }
+            // Swapped through the buffer, which moves the entries: the array's own `swapAt` (and
+            // reversing `entries[start...]`, which copied the slice out) copied them.
+            entries.withUnsafeMutableBufferPointer { buffer in
+                var (low, high) = (start, buffer.count - 1)
+                while low < high {
+                    buffer.swapAt(low, high)
+                    low += 1
+                    high -= 1
+                }
+            }
+            guard full else { break }
+            next = last + 1
         }
     }
 }

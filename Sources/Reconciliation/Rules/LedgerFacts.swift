@@ -132,12 +132,11 @@ struct LedgerFacts: Sendable {
 /// month of millions of entries in one array, out of any hash table.
 func distinctEntries(_ devices: [DeviceLedger], receivedBy close: UnixTime? = nil) -> [HeldEntry] {
     // One device's entries read in order, each once and none after the close (what a loader
-    // reading by device and sequence gives): they are the answer, without a copy.
-    if devices.count == 1, let only = devices.first,
-        zip(only.entries, only.entries.dropFirst()).allSatisfy({ $0.reference < $1.reference }),
-        close.map({ close in only.entries.allSatisfy { held in held.receivedAt.map { $0 <= close } ?? true } }) ?? true
-    {
-        return only.entries
+    // reading by device and sequence gives): they are the answer, without a copy. Checked by
+    // index, field by field: iterating the entries (a `zip`, `allSatisfy`) copied each whole
+    // entry, counting a reference on each of its buffers, twice per entry.
+    if devices.count == 1, isDistinctInOrder(devices[0].entries, receivedBy: close) {
+        return devices[0].entries
     }
     var all: [HeldEntry] = []
     all.reserveCapacity(devices.reduce(0) { $0 + $1.entries.count })
@@ -148,27 +147,43 @@ func distinctEntries(_ devices: [DeviceLedger], receivedBy close: UnixTime? = ni
             all.append(contentsOf: device.entries)
         }
     }
-    let inOrder = zip(all, all.dropFirst()).allSatisfy { $0.reference < $1.reference }
-    if !inOrder { all.sort { $0.reference < $1.reference } }
-    var kept = 0
-    for index in all.indices {
-        let held = all[index]
-        guard kept > 0, all[kept - 1].reference == held.reference else {
-            all[kept] = held
-            kept += 1
-            continue
-        }
-        let last = all[kept - 1]
-        if last.entry.hash == held.entry.hash {
-            if let time = held.receivedAt, last.receivedAt.map({ time < $0 }) ?? true {
-                all[kept - 1] = held
+    if !isDistinctInOrder(all, receivedBy: nil) { all.sort { $0.reference < $1.reference } }
+    // Kept entries are moved to the front by swapping through the buffer (which moves them;
+    // the array's own `swapAt` copies); what is left behind the kept ones is removed at the end.
+    let kept = all.withUnsafeMutableBufferPointer { all in
+        var kept = 0
+        for index in all.indices {
+            guard kept > 0, all[kept - 1].entry.deviceID == all[index].entry.deviceID, all[kept - 1].entry.sequence == all[index].entry.sequence
+            else {
+                all.swapAt(kept, index)
+                kept += 1
+                continue
             }
-        } else if held.entry.hash.bytes.lexicographicallyPrecedes(last.entry.hash.bytes) {
-            all[kept - 1] = held
+            if all[kept - 1].entry.hash == all[index].entry.hash {
+                if let time = all[index].receivedAt, all[kept - 1].receivedAt.map({ time < $0 }) ?? true {
+                    all.swapAt(kept - 1, index)
+                }
+            } else if all[index].entry.hash.precedes(all[kept - 1].entry.hash) {
+                all.swapAt(kept - 1, index)
+            }
         }
+        return kept
     }
     all.removeLast(all.count - kept)
     return all
+}
+
+/// Whether `entries` are in strictly ascending order of device and sequence (so each once) and,
+/// given a close, none was received after it.
+private func isDistinctInOrder(_ entries: [HeldEntry], receivedBy close: UnixTime?) -> Bool {
+    for index in entries.indices {
+        if let close, let received = entries[index].receivedAt, received > close { return false }
+        guard index > entries.startIndex else { continue }
+        let (device, sequence) = (entries[index].entry.deviceID, entries[index].entry.sequence)
+        let (previousDevice, previousSequence) = (entries[index - 1].entry.deviceID, entries[index - 1].entry.sequence)
+        guard (previousDevice, previousSequence) < (device, sequence) else { return false }
+    }
+    return true
 }
 
 /// What the entries of one device say before other devices are read: its rides and purse

@@ -26,12 +26,18 @@ struct PendingDetail: Hashable, Sendable {
     static let kindsByName = Dictionary(uniqueKeysWithValues: LedgerEntryKind.allCases.map { ($0.name, $0) })
 
     init?(_ detail: String) {
-        // Every tap writes one: an ASCII detail (what validators write) is read byte by byte,
-        // which reads the same parts as the general reading below at a fraction of its cost.
-        if detail.utf8.allSatisfy({ $0 < 0x80 }) {
-            guard let parsed = PendingDetail(ascii: detail) else { return nil }
+        // Every tap writes one, and validators write ASCII: such a detail is read from the
+        // text's own bytes in place (no generic walk over a string view, no array made), which
+        // reads the same parts as the general reading below at a fraction of its cost.
+        var text = detail
+        switch text.withUTF8({ PendingDetail.readASCII($0) }) {
+        case .read(let parsed):
             self = parsed
             return
+        case .refused:
+            return nil
+        case .notASCII:
+            break
         }
         var purpose: String?
         var trip: TripStamp?
@@ -52,74 +58,147 @@ struct PendingDetail: Hashable, Sendable {
             }
         }
         guard let purpose else { return nil }
+        self.init(purpose: purpose, trip: trip, charges: charges)
+    }
+
+    private init(purpose: String, trip: TripStamp?, charges: [LedgerEntryKind]) {
         self.purpose = purpose
         self.trip = trip
         self.charges = charges
+    }
+
+    /// What reading a detail's bytes gave.
+    private enum ByteReading {
+        case read(PendingDetail)
+        /// Not a pending detail: no purpose, or a charge of no known kind.
+        case refused
+        /// A byte outside ASCII: the general reading decides.
+        case notASCII
+    }
+
+    /// The charges of one kind, each array made once and shared: a tap charges one kind, or
+    /// two (a ride and its purse debit), so reading a detail then allocates nothing.
+    private static let oneKind: [[LedgerEntryKind]] = (0...Int(UInt8.max)).map { raw in
+        LedgerEntryKind(rawValue: UInt8(raw)).map { [$0] } ?? []
+    }
+
+    /// The kinds a tap charges, whose pairs are shared too (`chargePairs`).
+    private static let chargeKinds: [LedgerEntryKind] = [.rideAccepted, .benefitUse, .purseDebit]
+    private static let chargePairs: [[LedgerEntryKind]] = chargeKinds.flatMap { first in chargeKinds.map { [first, $0] } }
+
+    /// `[first, second]`, shared when both are kinds a tap charges.
+    private static func pair(_ first: LedgerEntryKind, _ second: LedgerEntryKind) -> [LedgerEntryKind] {
+        guard let one = chargeKinds.firstIndex(of: first), let other = chargeKinds.firstIndex(of: second) else { return [first, second] }
+        return chargePairs[one * chargeKinds.count + other]
     }
 
     /// The same reading over an ASCII text's bytes (a space, `/` and `,` are single bytes there,
     /// so splitting bytes splits the same parts as splitting characters).
-    private init?(ascii detail: String) {
+    private static func readASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> ByteReading {
+        for byte in bytes where byte >= 0x80 { return .notASCII }
         var purpose: String?
         var trip: TripStamp?
+        // The first two charges are kept aside; an array is made only for a third.
+        var firstCharge: LedgerEntryKind?
+        var secondCharge: LedgerEntryKind?
         var charges: [LedgerEntryKind] = []
-        // Parts are found by scanning for the separators, without making arrays of them.
-        let bytes = detail.utf8
-        var start = bytes.startIndex
-        while start != bytes.endIndex {
-            let end = bytes[start...].firstIndex(of: UInt8(ascii: " ")) ?? bytes.endIndex
-            let part = bytes[start..<end]
-            start = end == bytes.endIndex ? end : bytes.index(after: end)
-            if part.isEmpty { continue }
-            if part.elementsEqual("ride".utf8) || part.elementsEqual("block".utf8) {
-                purpose = String(Substring(part))
-            } else if part.starts(with: "trip=".utf8) {
-                let fields = part.dropFirst(5)
+        var unknownCharge = false
+        forEachPart(of: bytes, separatedBy: UInt8(ascii: " ")) { part in
+            if matches(part, "ride") {
+                purpose = "ride"
+            } else if matches(part, "block") {
+                purpose = "block"
+            } else if hasPrefix(part, "trip=") {
                 // The non-empty `/`-separated fields; a stamp has exactly three.
-                var values: (Substring.UTF8View.SubSequence?, Substring.UTF8View.SubSequence?, Substring.UTF8View.SubSequence?)
-                var fieldStart = fields.startIndex
                 var count = 0
-                while fieldStart != fields.endIndex {
-                    let fieldEnd = fields[fieldStart...].firstIndex(of: UInt8(ascii: "/")) ?? fields.endIndex
-                    if fieldStart != fieldEnd {
-                        count += 1
-                        switch count {
-                        case 1: values.0 = fields[fieldStart..<fieldEnd]
-                        case 2: values.1 = fields[fieldStart..<fieldEnd]
-                        case 3: values.2 = fields[fieldStart..<fieldEnd]
-                        default: break
-                        }
+                var fields = (UnsafeBufferPointer<UInt8>(start: nil, count: 0), UnsafeBufferPointer<UInt8>(start: nil, count: 0),
+                    UnsafeBufferPointer<UInt8>(start: nil, count: 0))
+                forEachPart(of: UnsafeBufferPointer(rebasing: part.dropFirst(5)), separatedBy: UInt8(ascii: "/")) { field in
+                    count += 1
+                    switch count {
+                    case 1: fields.0 = field
+                    case 2: fields.1 = field
+                    case 3: fields.2 = field
+                    default: break
                     }
-                    fieldStart = fieldEnd == fields.endIndex ? fieldEnd : fields.index(after: fieldEnd)
                 }
-                if count == 3, let first = values.0, let second = values.1, let third = values.2, let device = UInt32(Substring(first)),
-                    let sequence = UInt16(Substring(second)), let time = Int64(Substring(third))
+                if count == 3, let device = integer(fields.0, as: UInt32.self), let sequence = integer(fields.1, as: UInt16.self),
+                    let time = integer(fields.2, as: Int64.self)
                 {
                     trip = TripStamp(device: DeviceID(device), cardSequence: sequence, time: UnixTime(time))
                 }
-            } else if part.starts(with: "charges=".utf8) {
-                let names = part.dropFirst(8)
-                var nameStart = names.startIndex
-                while nameStart != names.endIndex {
-                    let nameEnd = names[nameStart...].firstIndex(of: UInt8(ascii: ",")) ?? names.endIndex
-                    if nameStart != nameEnd {
-                        guard let kind = PendingDetail.kind(named: names[nameStart..<nameEnd]) else { return nil }
-                        charges.append(kind)
+            } else if hasPrefix(part, "charges=") {
+                forEachPart(of: UnsafeBufferPointer(rebasing: part.dropFirst(8)), separatedBy: UInt8(ascii: ",")) { name in
+                    guard let kind = kind(named: name) else {
+                        unknownCharge = true
+                        return
                     }
-                    nameStart = nameEnd == names.endIndex ? nameEnd : names.index(after: nameEnd)
+                    if !charges.isEmpty {
+                        charges.append(kind)
+                    } else if firstCharge == nil {
+                        firstCharge = kind
+                    } else if secondCharge == nil {
+                        secondCharge = kind
+                    } else if let first = firstCharge, let second = secondCharge {
+                        charges = [first, second, kind]
+                    }
                 }
             }
         }
-        guard let purpose else { return nil }
-        self.purpose = purpose
-        self.trip = trip
-        self.charges = charges
+        guard !unknownCharge, let purpose else { return .refused }
+        if charges.isEmpty, let first = firstCharge {
+            charges = secondCharge.map { pair(first, $0) } ?? oneKind[Int(first.rawValue)]
+        }
+        return .read(PendingDetail(purpose: purpose, trip: trip, charges: charges))
     }
 
-    /// The kind a charge name names, compared as bytes (no string is made for the common kinds).
-    private static func kind(named name: Substring.UTF8View.SubSequence) -> LedgerEntryKind? {
-        for kind in [LedgerEntryKind.benefitUse, .rideAccepted, .purseDebit] where name.elementsEqual(kind.name.utf8) { return kind }
-        return kindsByName[String(Substring(name))]
+    /// Calls `body` with each non-empty part of `bytes` between `separator`s, in order.
+    private static func forEachPart(
+        of bytes: UnsafeBufferPointer<UInt8>, separatedBy separator: UInt8, _ body: (UnsafeBufferPointer<UInt8>) -> Void
+    ) {
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != separator { end += 1 }
+            if end > start { body(UnsafeBufferPointer(rebasing: bytes[start..<end])) }
+            start = end + 1
+        }
+    }
+
+    /// Whether `part` is exactly `literal`'s bytes.
+    private static func matches(_ part: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
+        part.count == literal.utf8CodeUnitCount && hasPrefix(part, literal)
+    }
+
+    /// Whether `part` starts with `literal`'s bytes.
+    private static func hasPrefix(_ part: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard part.count >= count else { return false }
+        for index in 0..<count where part[index] != literal.utf8Start[index] { return false }
+        return true
+    }
+
+    /// The kind a charge name names, compared as bytes (no string is made for the kinds a tap charges).
+    private static func kind(named name: UnsafeBufferPointer<UInt8>) -> LedgerEntryKind? {
+        if matches(name, "benefit-use") { return .benefitUse }
+        if matches(name, "ride-accepted") { return .rideAccepted }
+        if matches(name, "purse-debit") { return .purseDebit }
+        return kindsByName[String(decoding: name, as: UTF8.self)]
+    }
+
+    /// The decimal integer `field` spells, as `T(String)` reads it: plain digits are read here,
+    /// anything else (a sign) by that reading itself, so both readings agree on every text.
+    private static func integer<T: FixedWidthInteger>(_ field: UnsafeBufferPointer<UInt8>, as _: T.Type) -> T? {
+        var value: T = 0
+        for byte in field {
+            let digit = byte &- UInt8(ascii: "0")
+            guard digit < 10 else { return T(String(decoding: field, as: UTF8.self)) }
+            let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, carry) = shifted.addingReportingOverflow(T(digit))
+            guard !overflow, !carry else { return nil }
+            value = sum
+        }
+        return value
     }
 }
 
