@@ -201,10 +201,12 @@ struct DeviceFacts: Sendable {
 }
 
 /// Reads the facts of one device's distinct entries (or of several devices', in entry order).
-func readDeviceFacts(_ entries: some Collection<HeldEntry>) -> DeviceFacts {
+func readDeviceFacts<Entries: Collection<HeldEntry>>(_ entries: Entries) -> DeviceFacts {
     var facts = DeviceFacts()
     var resolved = Set<EntryReference>()
-    var pendings: [(entry: HeldEntry, detail: PendingDetail?)] = []
+    // Pending entries by position: most are settled on their own device, and only the open ones
+    // are copied out at the end (a copy counts a reference on each of the entry's buffers).
+    var pendings: [(index: Entries.Index, detail: PendingDetail?)] = []
     // Fields are read where each entry lies (`entries[index].entry.record.…`): copying a whole
     // entry (its bytes, hashes and texts, each counted) cost more than the rest of the loop.
     for index in entries.indices {
@@ -235,10 +237,9 @@ func readDeviceFacts(_ entries: some Collection<HeldEntry>) -> DeviceFacts {
                     reference: reference, card: card, time: entries[index].entry.record.deviceTime, amount: entries[index].entry.record.fareKopecks ?? 0,
                     balanceAfter: entries[index].entry.record.purseBalanceAfterKopecks ?? 0))
         case .cardTransactionPending:
-            let held = entries[index]
-            let detail = PendingDetail(held.entry.record.detail)
-            pendings.append((held, detail))
-            if let card = held.entry.record.cardSerial, let trip = detail?.trip {
+            let detail = PendingDetail(entries[index].entry.record.detail)
+            pendings.append((index, detail))
+            if let card = entries[index].entry.record.cardSerial, let trip = detail?.trip {
                 facts.taps.append((card, CardTap(reference: reference, stamp: trip)))
             }
         case .cardTransactionConfirmed, .cardTransactionAbandoned:
@@ -249,7 +250,9 @@ func readDeviceFacts(_ entries: some Collection<HeldEntry>) -> DeviceFacts {
             continue
         }
     }
-    facts.pendings = pendings.filter { !resolved.contains($0.entry.reference) }
+    for (index, detail) in pendings where !resolved.contains(EntryReference(device: entries[index].entry.deviceID, sequence: entries[index].entry.sequence)) {
+        facts.pendings.append((entries[index], detail))
+    }
     return facts
 }
 
