@@ -376,20 +376,32 @@ public final class PostgresStorage: AccountingStorage {
                 SELECT device_id FROM moved
                 """,
             binds: binds)
+        // The COPY's rows are encoded in a child task while `BEGIN` and the compare-and-set are
+        // on the wire (two round trips the service would otherwise sit out), so the COPY streams
+        // rows that are ready: the server's COPY no longer waits for the service's encoding.
+        // (A task, not `async let`: the transaction's closure cannot capture one. If the
+        // transaction ends early, the task only finishes encoding rows nobody reads.)
+        let encoding = Task { Self.copyChunks(entries, device: device, receivedAt: received) }
         return try await pool().withTransaction(logger: logger) { connection -> CommitOutcome in
             // The compare-and-set first: the row lock it takes serializes uploads of one device.
             var updated = 0
             for try await _ in try await connection.query(headAndSeals, logger: logger).decode(Int64.self) { updated += 1 }
             guard updated == 1 else { return .headMoved }
+            let chunks = await encoding.value
             // One COPY for the entries: a failure anywhere in it fails the transaction, so nothing
             // of the batch is stored (nor the head, checkpoint and receipt written above).
             try await connection.copyFrom(table: EntryCopy.table, columns: EntryCopy.columns, logger: logger) { writer in
-                for start in stride(from: entries.startIndex, to: entries.endIndex, by: 1000) {
-                    let rows = entries[start..<min(start + 1000, entries.endIndex)]
-                    try await writer.write(EntryCopy.rows(rows, device: device, receivedAt: received))
-                }
+                for chunk in chunks { try await writer.write(chunk) }
             }
             return .committed
+        }
+    }
+
+    /// `entries` as COPY rows, a buffer every 1000 entries (a commit may hold more than one
+    /// batch's worth; each buffer stays a modest message).
+    private static func copyChunks(_ entries: [LedgerEntry], device: Int64, receivedAt: Int64) -> [ByteBuffer] {
+        stride(from: entries.startIndex, to: entries.endIndex, by: 1000).map { start in
+            EntryCopy.rows(entries[start..<min(start + 1000, entries.endIndex)], device: device, receivedAt: receivedAt)
         }
     }
 
