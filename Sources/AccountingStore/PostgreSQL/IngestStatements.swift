@@ -3,11 +3,11 @@ import PostgresNIO
 
 /// The statements every uploaded batch runs, as named prepared statements.
 ///
-/// A statement sent with its text is parsed and planned again on every call; a batch runs five
+/// A statement sent with its text is parsed and planned again on every call; a batch runs four
 /// of them (the registration read, the nonce, the head, the head's compare-and-set with the
-/// checkpoint and receipt), about 0.1–0.2 ms of the server's time each before it executes. A
-/// named statement is parsed once a connection (postgres-nio prepares it on its first use there)
-/// and, after a few calls, planned once too.
+/// checkpoint and receipt, which has two forms below), about 0.1–0.2 ms of the server's time
+/// each before it executes. A named statement is parsed once a connection (postgres-nio prepares
+/// it on its first use there) and, after a few calls, planned once too.
 enum IngestStatements {
     /// A device's registration.
     struct Registration: PostgresPreparedStatement {

@@ -192,7 +192,7 @@ public final class PostgresStorage: AccountingStorage {
         let signedAt = timestamp.rawValue
         let oldest = cutoff.rawValue
         var inserted = 0
-        // A prepared statement (IngestStatements.AdmitNonce, the statement above in its text).
+        // One prepared statement, IngestStatements.AdmitNonce: it forgets, inserts and answers as above.
         for try await _ in try await pool().execute(
             IngestStatements.AdmitNonce(oldest: oldest, device: id, nonce: nonce, signedAt: signedAt), logger: logger
         ) {
@@ -339,7 +339,7 @@ public final class PostgresStorage: AccountingStorage {
             checkpointSignature: ByteBuffer(bytes: checkpoint.signature), receiptDevice: Int64(receipt.deviceID.rawValue),
             receiptSequence: Int64(receipt.sequence), receiptHash: ByteBuffer(bytes: receipt.chainHash.bytes),
             receiptSignature: ByteBuffer(bytes: receipt.signature))
-        // The COPY's rows are encoded in a child task while `BEGIN` and the compare-and-set are
+        // The COPY's rows are encoded in a task of their own while `BEGIN` and the compare-and-set are
         // on the wire (two round trips the service would otherwise sit out), so the COPY streams
         // rows that are ready: the server's COPY no longer waits for the service's encoding.
         // (A task, not `async let`: the transaction's closure cannot capture one. If the
