@@ -123,30 +123,31 @@ enum RawInsertBaseline {
                 try await client.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
             for batch in batches {
+                // The rows are encoded before the COPY starts, as the service does since it
+                // encodes them while its transaction begins: the server's COPY then reads rows
+                // that are ready instead of waiting for each to be written.
+                var buffer = ByteBuffer()
+                buffer.reserveCapacity(batch.count * 400)
+                for entry in batch {
+                    buffer.writeCopyText(Int64(entry.deviceID.rawValue))
+                    buffer.writeInteger(UInt8(ascii: "\t"))
+                    buffer.writeCopyText(Int64(entry.sequence))
+                    buffer.writeInteger(UInt8(ascii: "\t"))
+                    for value in shape.values(entry) {
+                        if let value { buffer.writeCopyText(value) } else { buffer.writeString("\\N") }
+                        buffer.writeInteger(UInt8(ascii: "\t"))
+                    }
+                    buffer.writeCopyText(entry.canonicalBytes)
+                    buffer.writeInteger(UInt8(ascii: "\t"))
+                    buffer.writeCopyText(entry.hash.bytes)
+                    buffer.writeInteger(UInt8(ascii: "\t"))
+                    buffer.writeCopyText(receivedAt)
+                    buffer.writeInteger(UInt8(ascii: "\n"))
+                }
+                let rows = buffer
                 try await client.withConnection { connection in
-                    try await connection.copyFrom(
-                        table: "raw_entries", columns: columns,
-                        logger: logger
-                    ) { writer in
-                        var buffer = ByteBuffer()
-                        buffer.reserveCapacity(batch.count * 400)
-                        for entry in batch {
-                            buffer.writeCopyText(Int64(entry.deviceID.rawValue))
-                            buffer.writeInteger(UInt8(ascii: "\t"))
-                            buffer.writeCopyText(Int64(entry.sequence))
-                            buffer.writeInteger(UInt8(ascii: "\t"))
-                            for value in shape.values(entry) {
-                                if let value { buffer.writeCopyText(value) } else { buffer.writeString("\\N") }
-                                buffer.writeInteger(UInt8(ascii: "\t"))
-                            }
-                            buffer.writeCopyText(entry.canonicalBytes)
-                            buffer.writeInteger(UInt8(ascii: "\t"))
-                            buffer.writeCopyText(entry.hash.bytes)
-                            buffer.writeInteger(UInt8(ascii: "\t"))
-                            buffer.writeCopyText(receivedAt)
-                            buffer.writeInteger(UInt8(ascii: "\n"))
-                        }
-                        try await writer.write(buffer)
+                    try await connection.copyFrom(table: "raw_entries", columns: columns, logger: logger) { writer in
+                        try await writer.write(rows)
                     }
                 }
             }

@@ -192,18 +192,10 @@ public final class PostgresStorage: AccountingStorage {
         let signedAt = timestamp.rawValue
         let oldest = cutoff.rawValue
         var inserted = 0
-        for try await _ in try await pool().query(
-            """
-            WITH forgotten AS (
-              DELETE FROM request_nonces WHERE signed_at < \(oldest) AND NOT (device_id = \(id) AND nonce = \(nonce))),
-            asynchronous AS (SELECT set_config('synchronous_commit', 'off', true))
-            INSERT INTO request_nonces (device_id, nonce, signed_at)
-            SELECT \(id), \(nonce), \(signedAt) FROM asynchronous
-            ON CONFLICT (device_id, nonce) DO UPDATE SET signed_at = excluded.signed_at WHERE request_nonces.signed_at < \(oldest)
-            RETURNING device_id
-            """,
-            logger: logger
-        ).decode(Int64.self) {
+        // One prepared statement, IngestStatements.AdmitNonce: it forgets, inserts and answers as above.
+        for try await _ in try await pool().execute(
+            IngestStatements.AdmitNonce(oldest: oldest, device: id, nonce: nonce, signedAt: signedAt), logger: logger
+        ) {
             inserted += 1
         }
         return inserted == 1
@@ -261,9 +253,10 @@ public final class PostgresStorage: AccountingStorage {
 
     public func registration(of device: DeviceID) async throws -> DeviceRegistration? {
         let id = Int64(device.rawValue)
-        return try await readRegistrations(
-            try await pool().query("SELECT device_id, certificate, label, registered_at, role FROM devices WHERE device_id = \(id)", logger: logger)
-        ).first
+        for try await (device, certificate, label, at, role) in try await pool().execute(IngestStatements.Registration(device: id), logger: logger) {
+            return try Self.registration(device: device, certificate: certificate, label: label, registeredAt: at, role: role)
+        }
+        return nil
     }
 
     public func registrations() async throws -> [DeviceRegistration] {
@@ -274,12 +267,15 @@ public final class PostgresStorage: AccountingStorage {
     private func readRegistrations(_ rows: PostgresRowSequence) async throws -> [DeviceRegistration] {
         var out: [DeviceRegistration] = []
         for try await (device, certificate, label, at, role) in rows.decode((Int64, ByteBuffer, String, Int64, String).self) {
-            out.append(
-                DeviceRegistration(
-                    deviceID: DeviceID(rawValue: UInt32(truncatingIfNeeded: device)), certificate: try Certificate(decoding: bytes(certificate)),
-                    label: label, registeredAt: UnixTime(at), role: try DeviceRole(storedName: role)))
+            out.append(try Self.registration(device: device, certificate: certificate, label: label, registeredAt: at, role: role))
         }
         return out
+    }
+
+    private static func registration(device: Int64, certificate: ByteBuffer, label: String, registeredAt at: Int64, role: String) throws -> DeviceRegistration {
+        DeviceRegistration(
+            deviceID: DeviceID(rawValue: UInt32(truncatingIfNeeded: device)), certificate: try Certificate(decoding: Array(certificate.readableBytesView)),
+            label: label, registeredAt: UnixTime(at), role: try DeviceRole(storedName: role))
     }
 
     public func head(of device: DeviceID) async throws -> ChainHead {
@@ -296,15 +292,9 @@ public final class PostgresStorage: AccountingStorage {
     public func head(of device: DeviceID, withHeldAt sequence: UInt64) async throws -> HeadWithHeld {
         let id = Int64(device.rawValue)
         let at = Int64(clamping: sequence)
-        for try await (headSequence, headHash, entryHash, receiptHash, receiptSignature) in try await pool().query(
-            """
-            SELECT h.sequence, h.chain_hash, e.hash, r.chain_hash, r.signature
-            FROM (SELECT \(id)::bigint AS device_id) AS d
-            LEFT JOIN device_heads h ON h.device_id = d.device_id
-            LEFT JOIN entries e ON e.device_id = d.device_id AND e.sequence = \(at)
-            LEFT JOIN receipts r ON r.device_id = d.device_id AND r.sequence = \(at)
-            """, logger: logger
-        ).decode((Int64?, ByteBuffer?, ByteBuffer?, ByteBuffer?, ByteBuffer?).self) {
+        for try await (headSequence, headHash, entryHash, receiptHash, receiptSignature) in try await pool().execute(
+            IngestStatements.HeadWithHeld(device: id, sequence: at), logger: logger
+        ) {
             var head = ChainHead.genesis(for: device)
             if let headSequence, let headHash { head = ChainHead(deviceID: device, sequence: UInt64(headSequence), hash: try ChainHash(bytes: bytes(headHash))) }
             var receipt: Receipt?
@@ -341,55 +331,44 @@ public final class PostgresStorage: AccountingStorage {
         let receipt = commit.receipt
         let entries = commit.entries
         let logger = self.logger
-        // The head's compare-and-set, the checkpoint and the receipt in one statement: the latter
-        // two are written only when the head moved (they select from its RETURNING).
-        var binds = PostgresBindings(capacity: 12)
-        binds.append(device)
-        binds.append(newSequence)
-        binds.append(newHash)
-        let moveHead: String
-        if expectedSequence == 0 {
-            moveHead = "INSERT INTO device_heads (device_id, sequence, chain_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING device_id"
-        } else {
-            binds.append(expectedSequence)
-            binds.append(expectedHash)
-            moveHead = "UPDATE device_heads SET sequence = $2, chain_hash = $3 WHERE device_id = $1 AND sequence = $4 AND chain_hash = $5 RETURNING device_id"
-        }
-        let next = binds.count
-        binds.append(Int64(checkpoint.sequence))
-        binds.append(ByteBuffer(bytes: checkpoint.chainHash.bytes))
-        binds.append(ByteBuffer(bytes: checkpoint.signature))
-        binds.append(Int64(receipt.deviceID.rawValue))
-        binds.append(Int64(receipt.sequence))
-        binds.append(ByteBuffer(bytes: receipt.chainHash.bytes))
-        binds.append(ByteBuffer(bytes: receipt.signature))
-        let parameter = { (offset: Int) in "$\(next + offset)" }
-        let headAndSeals = PostgresQuery(
-            unsafeSQL: """
-                WITH moved AS (\(moveHead)),
-                checkpoint AS (
-                  INSERT INTO checkpoints (device_id, sequence, chain_hash, signature)
-                  SELECT device_id, \(parameter(1)), \(parameter(2)), \(parameter(3)) FROM moved ON CONFLICT DO NOTHING),
-                receipt AS (
-                  INSERT INTO receipts (device_id, sequence, chain_hash, signature)
-                  SELECT \(parameter(4)), \(parameter(5)), \(parameter(6)), \(parameter(7)) FROM moved ON CONFLICT DO NOTHING)
-                SELECT device_id FROM moved
-                """,
-            binds: binds)
+        // The head's compare-and-set, the checkpoint and the receipt in one prepared statement
+        // (IngestStatements.Seal): the latter two are written only when the head moved.
+        let seal = IngestStatements.Seal(
+            device: device, newSequence: newSequence, newHash: newHash, expectedSequence: expectedSequence, expectedHash: expectedHash,
+            checkpointSequence: Int64(checkpoint.sequence), checkpointHash: ByteBuffer(bytes: checkpoint.chainHash.bytes),
+            checkpointSignature: ByteBuffer(bytes: checkpoint.signature), receiptDevice: Int64(receipt.deviceID.rawValue),
+            receiptSequence: Int64(receipt.sequence), receiptHash: ByteBuffer(bytes: receipt.chainHash.bytes),
+            receiptSignature: ByteBuffer(bytes: receipt.signature))
+        // The COPY's rows are encoded in a task of their own while `BEGIN` and the compare-and-set are
+        // on the wire (two round trips the service would otherwise sit out), so the COPY streams
+        // rows that are ready: the server's COPY no longer waits for the service's encoding.
+        // (A task, not `async let`: the transaction's closure cannot capture one. If the
+        // transaction ends early, the task only finishes encoding rows nobody reads.)
+        let encoding = Task { Self.copyChunks(entries, device: device, receivedAt: received) }
         return try await pool().withTransaction(logger: logger) { connection -> CommitOutcome in
             // The compare-and-set first: the row lock it takes serializes uploads of one device.
             var updated = 0
-            for try await _ in try await connection.query(headAndSeals, logger: logger).decode(Int64.self) { updated += 1 }
+            if expectedSequence == 0 {
+                for try await _ in try await connection.execute(IngestStatements.SealFirst(seal: seal), logger: logger) { updated += 1 }
+            } else {
+                for try await _ in try await connection.execute(IngestStatements.SealNext(seal: seal), logger: logger) { updated += 1 }
+            }
             guard updated == 1 else { return .headMoved }
+            let chunks = await encoding.value
             // One COPY for the entries: a failure anywhere in it fails the transaction, so nothing
             // of the batch is stored (nor the head, checkpoint and receipt written above).
             try await connection.copyFrom(table: EntryCopy.table, columns: EntryCopy.columns, logger: logger) { writer in
-                for start in stride(from: entries.startIndex, to: entries.endIndex, by: 1000) {
-                    let rows = entries[start..<min(start + 1000, entries.endIndex)]
-                    try await writer.write(EntryCopy.rows(rows, device: device, receivedAt: received))
-                }
+                for chunk in chunks { try await writer.write(chunk) }
             }
             return .committed
+        }
+    }
+
+    /// `entries` as COPY rows, a buffer every 1000 entries (a commit may hold more than one
+    /// batch's worth; each buffer stays a modest message).
+    private static func copyChunks(_ entries: [LedgerEntry], device: Int64, receivedAt: Int64) -> [ByteBuffer] {
+        stride(from: entries.startIndex, to: entries.endIndex, by: 1000).map { start in
+            EntryCopy.rows(entries[start..<min(start + 1000, entries.endIndex)], device: device, receivedAt: receivedAt)
         }
     }
 
