@@ -76,7 +76,7 @@ struct Report: AsyncParsableCommand {
     @Option(help: "Imported carrier claims (hromada-reconcile claim import).") var claims: String?
     @Option(help: "Where to write the report files.") var out: String
     @Option(help: "The community key directory: its finance key signs the report's manifest.json (none without it).") var keys: String?
-    @Option(help: ScratchHelp.text) var scratch: String?
+    @OptionGroup var scratchOption: ScratchOption
 
     func run() async throws {
         let period = try period.period()
@@ -89,13 +89,13 @@ struct Report: AsyncParsableCommand {
         case (.some, nil):
             // Streamed device by device, so a month of millions of entries is never in memory at once.
             (report, loaded) = try await database.withStorage {
-                try await StoreInput.reconcile(from: $0, period: period, options: self.period.options, claims: claims, scratch: scratch)
+                try await StoreInput.reconcile(from: $0, period: period, options: self.period.options, claims: claims, scratch: scratchOption.scratch)
             }
         case (nil, .some(let exports)):
             guard let bundles else { throw ValidationError("--exports needs --bundles") }
             // Streamed device file by device file, as from the database.
             (report, loaded) = try ExportDirectory.reconcile(
-                directory: exports, bundles: bundles, period: period, options: self.period.options, claims: claims, scratch: scratch)
+                directory: exports, bundles: bundles, period: period, options: self.period.options, claims: claims, scratch: scratchOption.scratch)
         default:
             throw ValidationError("give --db, or --exports with --bundles")
         }
@@ -113,7 +113,7 @@ struct Close: AsyncParsableCommand {
     @Option(help: "The community key directory holding a finance key (hromada-keys finance add).") var keys: String
     @Option(help: "Imported carrier claims.") var claims: String?
     @Option(help: "Where to write the final report files.") var out: String
-    @Option(help: ScratchHelp.text) var scratch: String?
+    @OptionGroup var scratchOption: ScratchOption
 
     func run() async throws {
         let period = try ReportingPeriod(month: month)
@@ -123,17 +123,20 @@ struct Close: AsyncParsableCommand {
         let (run, close) = try await database.withStorage { storage in
             try await MonthClosing.close(
                 period, in: storage, community: directory.community, financeKey: finance.key.privateKey, financeKeyID: finance.key.keyID,
-                now: HromadaReconcile.now(), claims: claims, writingTo: out, scratch: scratch)
+                now: HromadaReconcile.now(), claims: claims, writingTo: out, scratch: scratchOption.scratch)
         }
         print("Місяць \(period.label) закрито \(close.closedAt); запис підписано ключем фінансиста \(finance.key.keyID).")
         print(run.summary(outputDirectory: out), terminator: "")
     }
 }
 
-enum ScratchHelp {
-    static let text = ArgumentHelp(
-        "A directory for the card pass's scratch files (a month of ten million entries needs about a gigabyte; removed after).",
-        discussion: "Default: TMPDIR, else /var/tmp.")
+/// Where the card pass keeps the month's card facts until their turn (docs/reconcile-tool.md).
+struct ScratchOption: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "A directory for the card pass's scratch files (a month of ten million entries needs about 550 MB; removed after).",
+            discussion: "Default: TMPDIR, else /var/tmp."))
+    var scratch: String?
 }
 
 struct Payment: AsyncParsableCommand {

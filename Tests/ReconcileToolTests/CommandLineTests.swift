@@ -66,9 +66,19 @@ struct CommandLineTests {
         // The auditor's way: export, then report from the directory (read a device file at a time), the same report.json.
         let export = try Self.run(["export", "--db", database, "--month", "2026-10", "--out", "\(root)/exports", "--bundles", "\(root)/bundles"])
         #expect(export.status == 0, "\(export.error)")
+        // With the card pass's scratch files in a directory of our choosing: nothing is left there.
+        try FileManager.default.createDirectory(atPath: "\(root)/scratch", withIntermediateDirectories: true)
         let audited = try Self.run(
-            ["report", "--exports", "\(root)/exports", "--bundles", "\(root)/bundles", "--month", "2026-10", "--out", "\(root)/audited", "--keys", keys])
+            [
+                "report", "--exports", "\(root)/exports", "--bundles", "\(root)/bundles", "--month", "2026-10", "--out", "\(root)/audited", "--keys", keys,
+                "--scratch", "\(root)/scratch",
+            ])
         #expect(audited.status == 0, "\(audited.error)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(root)/scratch") == [])
+        let noScratch = try Self.run(["report", "--db", database, "--month", "2026-10", "--out", "\(root)/unwritten", "--scratch", "\(root)/claim-nowhere/x"])
+        #expect(noScratch.status != 0)
+        #expect(noScratch.error.contains("cannot make a scratch directory under \(root)/claim-nowhere/x"))
+        #expect(!FileManager.default.fileExists(atPath: "\(root)/unwritten/report.json"))
         #expect(audited.output.hasPrefix("Звіт за 2026-10: компенсація \(compensation) за "))
         let fromDatabase = try Data(contentsOf: URL(fileURLWithPath: "\(root)/report/report.json"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: "\(root)/audited/report.json")) == fromDatabase)
