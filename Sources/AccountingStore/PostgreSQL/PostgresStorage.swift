@@ -498,10 +498,27 @@ public final class PostgresStorage: AccountingStorage {
     }
 
     /// The rows of `query` (`bytes, received_at`), decoded.
+    ///
+    /// A month's reconciliation reads millions of these rows, so the two cells are read as the
+    /// server sends them in binary (the bytea's bytes; an int8 as eight big-endian bytes) rather
+    /// than through a tuple `decode`, whose generic machinery cost more per row than the ledger
+    /// entry's own decoding (docs/reconcile-tool.md, "Benchmark"); any other form is decoded the
+    /// general way.
     private func storedEntries(_ query: EntrySQL.Query) async throws -> [StoredEntry] {
         var out: [StoredEntry] = []
-        for try await (entryBytes, received) in try await pool().query(Self.postgresQuery(query), logger: logger).decode((ByteBuffer, Int64).self) {
-            out.append(StoredEntry(entry: try LedgerEntry(canonicalBytes: bytes(entryBytes)), receivedAt: UnixTime(received)))
+        for try await row in try await pool().query(Self.postgresQuery(query), logger: logger) {
+            var cells = row.makeIterator()
+            guard let entryCell = cells.next(), let receivedCell = cells.next() else {
+                throw StorageError(.inconsistent, "an entry row without its bytes and received time")
+            }
+            let entryBytes = try entryCell.format == .binary ? entryCell.bytes.map(bytes) ?? [] : bytes(entryCell.decode(ByteBuffer.self))
+            let received: Int64
+            if receivedCell.format == .binary, receivedCell.dataType == .int8, let buffer = receivedCell.bytes, buffer.readableBytes == 8 {
+                received = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: Int64.self)!
+            } else {
+                received = try receivedCell.decode(Int64.self)
+            }
+            out.append(StoredEntry(entry: try LedgerEntry(canonicalBytes: entryBytes), receivedAt: UnixTime(received)))
         }
         return out
     }
