@@ -46,6 +46,7 @@ struct StreamedReconciliation {
     /// taken from the copy shared the month's rides and taps with the one left in the box and
     /// every sort copied them (10M: 1,399 MiB against 988 MiB before). Taken in place, the
     /// box is left empty and the accumulator has one owner.
+    ///
     /// Throws if the scratch files failed (the report would miss facts).
     mutating func finish(_ loaded: LoadedInput) throws -> (report: ReconciliationReport, loaded: LoadedInput) {
         var loaded = loaded
