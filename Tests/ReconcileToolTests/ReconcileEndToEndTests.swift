@@ -219,6 +219,22 @@ struct ReconcileEndToEndTests {
         #expect(String(decoding: fromExport, as: UTF8.self).contains("forged-credit"))
     }
 
+    @Test("The report read from the database in small pages equals the one read in whole pages", arguments: StorageEngine.all)
+    func pageSizes(_ engine: StorageEngine) async throws {
+        let reports = try await withUploadedMonth(engine) { storage, _ in
+            var reports: [Int: [UInt8]] = [:]
+            for size in [StoreInput.pageSize, 50, 3] {
+                reports[size] = try ReportRun.reportJSON(try await StoreInput.reconcile(from: storage, period: period, pageSize: size).report)
+            }
+            // The in-memory path reads by the same pages.
+            reports[-7] = try ReportRun.reportJSON(reconcile(try await StoreInput.load(from: storage, period: period, pageSize: 7).input))
+            return reports
+        }
+        let whole = try #require(reports[StoreInput.pageSize])
+        #expect(whole.count > 1_000)
+        for (size, report) in reports { #expect(report == whole, "pages of \(abs(size))") }
+    }
+
     @Test("A closed month's report stays byte-identical after later uploads, which show up as late in the next month", arguments: StorageEngine.all)
     func closedMonth(_ engine: StorageEngine) async throws {
         let month = simulatedMonth
