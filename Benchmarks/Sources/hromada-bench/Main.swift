@@ -1,5 +1,6 @@
 import Foundation
 import ArgumentParser
+import ReconcileTool
 
 /// `hromada-bench`: release-build benchmarks, each printed beside its baseline from the same run.
 @main
@@ -69,6 +70,7 @@ struct HromadaBench: AsyncParsableCommand {
         @Option(help: "Engines to run (comma-separated: sqlite, postgres); postgres needs HROMADA_POSTGRES_URL.") var engines = "sqlite,postgres"
         @Flag(help: "Keep the months under DIRECTORY/kept (and PostgreSQL databases by fixed names) and reuse those already loaded.") var keep = false
         @Flag(help: "Only generate and load the months (with --keep, to measure them later).") var loadOnly = false
+        @Option(help: "Entries the report reads per query (the tool's default unless given).") var pageSize = StoreInput.pageSize
 
         func run() async throws {
             let url = ProcessInfo.processInfo.environment["HROMADA_POSTGRES_URL"]
@@ -76,7 +78,7 @@ struct HromadaBench: AsyncParsableCommand {
             let chosen = Set(engines.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
             try await ReconcileBenchmark.run(
                 entryCounts: counts, devices: devices, directory: directory, postgresURL: url?.isEmpty == false ? url : nil, inMemoryUpTo: inMemoryUpTo,
-                engines: chosen, keep: keep, loadOnly: loadOnly)
+                engines: chosen, keep: keep, loadOnly: loadOnly, pageSize: pageSize)
         }
     }
 

@@ -19,7 +19,7 @@ import SQLiteSupport
 /// checked byte-identical.
 enum ReconcileBenchmark {
     static func run(entryCounts: [Int], devices: Int, directory: String, postgresURL: String?, inMemoryUpTo: Int, engines: Set<String>,
-        keep: Bool, loadOnly: Bool
+        keep: Bool, loadOnly: Bool, pageSize: Int
     ) async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
@@ -101,7 +101,7 @@ enum ReconcileBenchmark {
                 let (report, loaded) = try await location.withStorage(logger: logger) { storage in
                     let start = clock.now
                     defer { streamSeconds = seconds(clock.now - start) }
-                    return try await StoreInput.reconcile(from: storage, period: period)
+                    return try await StoreInput.reconcile(from: storage, period: period, pageSize: pageSize)
                 }
                 let peakBeforeRender = PeakMemory.kilobytes()
                 let writeStart = clock.now
@@ -113,7 +113,7 @@ enum ReconcileBenchmark {
                 let cpuSeconds = processorSeconds() - cpuStart
                 let peak = PeakMemory.kilobytes()
                 print(
-                    "\(name) \(entries): hromada-reconcile report end to end \(format(runSeconds, 2)) s wall, \(format(cpuSeconds, 2)) s CPU (read and reconcile, streamed \(format(streamSeconds, 2)) s, render and write \(format(writeSeconds, 2)) s), \(loaded.entriesRead) entries read, \(report.lines.count) lines, \(report.exceptions.count) exceptions; peak memory (VmHWM) \(format(Double(peak) / 1024, 1)) MiB (\(format(Double(peakBeforeRender) / 1024, 1)) MiB before the render, \(format(Double(before) / 1024, 1)) MiB before the run); \(format(runSeconds / max(rawSeconds, 0.001), 1))× the raw GROUP BY; load average \(loadAverage())"
+                    "\(name) \(entries): hromada-reconcile report (pages of \(pageSize)) end to end \(format(runSeconds, 2)) s wall, \(format(cpuSeconds, 2)) s CPU (read and reconcile, streamed \(format(streamSeconds, 2)) s, render and write \(format(writeSeconds, 2)) s), \(loaded.entriesRead) entries read, \(report.lines.count) lines, \(report.exceptions.count) exceptions; peak memory (VmHWM) \(format(Double(peak) / 1024, 1)) MiB (\(format(Double(peakBeforeRender) / 1024, 1)) MiB before the render, \(format(Double(before) / 1024, 1)) MiB before the run); \(format(runSeconds / max(rawSeconds, 0.001), 1))× the raw GROUP BY; load average \(loadAverage())"
                 )
                 guard entries <= inMemoryUpTo else { continue }
                 // Encoded only when compared: the model lists every counted ride, so its JSON is

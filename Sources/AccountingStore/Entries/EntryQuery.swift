@@ -326,36 +326,11 @@ enum EntrySQL {
     /// One device's entries in `sequences` whose device time is inside `window`, by sequence.
     static func windowPage(device: DeviceID, sequences: ClosedRange<UInt64>, window: DeviceTimeWindow, limit: Int) -> Query {
         Query(
-            sql: "SELECT bytes, received_at \(windowRows) ORDER BY sequence LIMIT ?",
-            values: windowValues(device: device, sequences: sequences, window: window, limit: limit))
-    }
-
-    /// `windowPage` as one row for PostgreSQL: the page's row count, and one `bytea` holding each
-    /// row as its entry's length (int4), its received time (int8), both big-endian, then its
-    /// bytes (`PackedEntries` reads it back, and puts the entries in sequence order: the
-    /// aggregate sorting them itself cost the server more than the rest of the query).
-    ///
-    /// A month's reconciliation reads millions of rows; handed over one by one, the client's
-    /// work per row (a message, a row in the async sequence) costs more than the entry's own
-    /// decoding, and the server pays a message per row too.
-    static func packedWindowPage(device: DeviceID, sequences: ClosedRange<UInt64>, window: DeviceTimeWindow, limit: Int) -> Query {
-        Query(
-            sql: """
-                SELECT count(*), string_agg(int4send(octet_length(bytes)) || int8send(received_at) || bytes, ''::bytea) \
-                FROM (SELECT sequence, bytes, received_at \(windowRows) ORDER BY sequence LIMIT ?) AS page
-                """,
-            values: windowValues(device: device, sequences: sequences, window: window, limit: limit))
-    }
-
-    /// The rows of `windowPage`: one device, a range of sequences, a device-time window.
-    private static let windowRows = "FROM entries WHERE device_id = ? AND sequence >= ? AND sequence <= ? AND device_time >= ? AND device_time < ?"
-
-    /// The values of `windowRows`' placeholders, then the limit.
-    private static func windowValues(device: DeviceID, sequences: ClosedRange<UInt64>, window: DeviceTimeWindow, limit: Int) -> [Int64] {
-        [
-            Int64(device.rawValue), Int64(clamping: sequences.lowerBound), Int64(clamping: sequences.upperBound), window.lowerBound,
-            window.upperBound, Int64(limit),
-        ]
+            sql: "SELECT bytes, received_at FROM entries WHERE device_id = ? AND sequence >= ? AND sequence <= ? AND device_time >= ? AND device_time < ? ORDER BY sequence LIMIT ?",
+            values: [
+                Int64(device.rawValue), Int64(clamping: sequences.lowerBound), Int64(clamping: sequences.upperBound), window.lowerBound,
+                window.upperBound, Int64(limit),
+            ])
     }
 
     /// Rows for `verifyEntryColumns`, every column, after (device, sequence).

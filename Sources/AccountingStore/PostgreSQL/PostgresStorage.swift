@@ -493,13 +493,13 @@ public final class PostgresStorage: AccountingStorage {
         return out
     }
 
-    /// Read as one packed row per page (`EntrySQL.packedWindowPage`): this is the query a month's
+    /// Read as one packed row per page (`PackedWindowPage`): this is the query a month's
     /// reconciliation reads every entry through.
     public func entries(of device: DeviceID, sequences: ClosedRange<UInt64>, in window: DeviceTimeWindow, limit: Int) async throws -> [StoredEntry] {
-        let query = Self.postgresQuery(EntrySQL.packedWindowPage(device: device, sequences: sequences, window: window, limit: limit))
-        for try await (count, packed) in try await pool().query(query, logger: logger).decode((Int64, ByteBuffer?).self) {
+        let page = PackedWindowPage(device: device, sequences: sequences, window: window, limit: limit)
+        for try await (count, packed) in try await pool().execute(page, logger: logger) {
             guard let packed else { return [] }
-            return try PackedEntries.unpack(packed, count: Int(count))
+            return try PackedWindowPage.unpack(packed, count: Int(count))
         }
         throw StorageError(.inconsistent, "a packed page of entries without its row")
     }

@@ -15,7 +15,7 @@ import Reconciliation
 /// period's late section.
 public enum StoreInput {
     /// Entries read per query, unless a caller asks for other pages.
-    public static let pageSize = 25_000
+    public static let pageSize = 5_000
 
     /// Devices read at once, ahead of the one the rules are judging: each holds at most one
     /// device's entries in memory, a few MB in a month of 500 buses.
@@ -145,8 +145,14 @@ public enum StoreInput {
                     // Sorted only when late entries came, interleaved with the window's by sequence.
                     if entries.count > windowCount { entries.sort { $0.entry.sequence < $1.entry.sequence } }
                 }
-                let wide = DeviceTimeWindow(from: UnixTime(Int64.min / 4), to: UnixTime(Int64.max / 4))
-                headTime = try await storage.entries(of: device, sequences: head.sequence...head.sequence, in: wide, limit: 1).first?.entry.record.deviceTime
+                if let last = entries.last?.entry, last.sequence == head.sequence {
+                    // Most devices' heads are inside the window, read already.
+                    headTime = last.record.deviceTime
+                } else {
+                    let wide = DeviceTimeWindow(from: UnixTime(Int64.min / 4), to: UnixTime(Int64.max / 4))
+                    headTime = try await storage.entries(of: device, sequences: head.sequence...head.sequence, in: wide, limit: 1).first?.entry.record
+                        .deviceTime
+                }
             }
             let receipt = state.latestReceipt.map { min($0.sequence, head.sequence) }
             return DeviceLedger(
