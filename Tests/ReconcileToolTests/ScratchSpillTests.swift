@@ -62,6 +62,26 @@ import Testing
         }
     }
 
+    @Test func aFullDiskStopsTheSpillAndSaysSo() throws {
+        let parent = try Self.parent()
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let spill = try ScratchSpill(under: parent)
+        defer { spill.remove() }
+        spill.append([1, 2], toPartition: 0)
+        // Partition 2's file is the kernel's full device: every write to it fails with ENOSPC,
+        // as on a disk that filled up in the middle of the month.
+        try FileManager.default.createSymbolicLink(atPath: "\(spill.directory)/cards-2", withDestinationPath: "/dev/full")
+        spill.append(Array(repeating: 0x5A, count: 300_000), toPartition: 2)
+        // Nothing is written after the first failure, and the first failure is what is said.
+        spill.append([3], toPartition: 0)
+        #expect(spill.takeChunks(ofPartition: 0) == [])
+        #expect {
+            try spill.check()
+        } throws: { error in
+            "\(error)".contains("cannot write \(spill.directory)/cards-2") && "\(error)".contains(String(cString: strerror(ENOSPC)))
+        }
+    }
+
     @Test func theReportCommandRefusesAnUnusableScratchDirectory() async throws {
         let parent = try Self.parent()
         defer { try? FileManager.default.removeItem(atPath: parent) }
