@@ -236,7 +236,7 @@ struct Handlers: Sendable {
         let device = try context.authenticatedDevice()
         let batch: UploadBatch
         do {
-            batch = try UploadBatch(jsonBody: try context.collectedBody(), limits: limits)
+            batch = try await BatchDecoding.batch(from: try context.collectedBody(), limits: limits)
         } catch let error as AccountingError {
             throw AccountingServiceError(error)
         }
