@@ -125,13 +125,40 @@ public actor AccountingEngine {
 
     // MARK: Ingest
 
+    /// Decodes an uploaded body and ingests its batch; a body that is no batch throws the
+    /// `AccountingError` naming why.
+    ///
+    /// The body's frame (device, checkpoint, where the entries lie) is read first, so the head
+    /// the decision needs is read from the database while the entries are decoded and hashed
+    /// (`BatchDecoding`, on every core), rather than after: the checkpoint's sequence is where a
+    /// batch that proves itself ends. No read is made when the batch will follow the head last
+    /// seen. A batch whose end turns out to be elsewhere is decided from a fresh read.
+    public nonisolated func ingest(body: [UInt8], from device: AuthenticatedDevice) async throws -> IngestOutcome {
+        let limits = configuration.limits
+        guard let located = CanonicalBatchBody(locating: body, limits: limits) else {
+            return try await ingest(try UploadBatch(jsonBody: body, limits: limits), from: device)
+        }
+        let end = located.checkpoint.sequence
+        let guess = lastSeenHeads.withLock { $0[device.deviceID] }
+        let followsGuess = guess.map { $0.sequence &+ UInt64(located.entryCount) == end } ?? false
+        async let view: HeadWithHeld? = followsGuess ? nil : storage.head(of: device.deviceID, withHeldAt: end)
+        let batch = try await BatchDecoding.batch(from: located, body: body, limits: limits)
+        return try await ingest(batch, from: device, read: batch.lastSequence == end ? try await view : nil)
+    }
+
     /// Ingests a batch from an authenticated device.
     ///
     /// Nonisolated: it uses none of the actor's mutable state (the storage decides races, the
     /// counters are their own actor), so the checks of batches arriving together (1000 chain
     /// links and a checkpoint signature each) run in parallel instead of one after another.
     public nonisolated func ingest(_ batch: UploadBatch, from device: AuthenticatedDevice) async throws -> IngestOutcome {
+        try await ingest(batch, from: device, read: nil)
+    }
+
+    /// `ingest(_:from:)` with the head already read at the batch's last sequence, if it was.
+    private nonisolated func ingest(_ batch: UploadBatch, from device: AuthenticatedDevice, read: HeadWithHeld?) async throws -> IngestOutcome {
         let publicKey = try device.publicKey()
+        var read = read
         // A batch that follows the head last seen is decided from that head without reading it
         // (an uploader sends one batch after another, each after the last one's answer). Only an
         // `accept` is taken from the guess, and the commit's compare-and-set moves the head only
@@ -148,8 +175,15 @@ public actor AccountingEngine {
             return accepted
         }
         for _ in 0..<5 {
-            // The head, and what is held at the batch's end: all a replay needs, in one call.
-            let view = try await storage.head(of: device.deviceID, withHeldAt: batch.lastSequence)
+            // The head, and what is held at the batch's end: all a replay needs, in one call
+            // (made while the body was decoded, the first time round).
+            let view: HeadWithHeld
+            if let earlier = read {
+                view = earlier
+                read = nil
+            } else {
+                view = try await storage.head(of: device.deviceID, withHeldAt: batch.lastSequence)
+            }
             let head = view.head
             lastSeenHeads.withLock { $0[device.deviceID] = head }
             var held: [UInt64: ChainHash] = [:]

@@ -20,6 +20,13 @@ enum BatchDecoding {
         guard let located = CanonicalBatchBody(locating: body, limits: limits) else {
             return try UploadBatch(jsonBody: body, limits: limits)
         }
+        return try await batch(from: located, body: body, limits: limits, parts: parts)
+    }
+
+    /// The batch of `located`, found in `body`.
+    static func batch(
+        from located: CanonicalBatchBody, body: [UInt8], limits: AccountingLimits, parts: Int = System.coreCount
+    ) async throws -> UploadBatch {
         let count = located.entryCount
         let partCount = max(1, min(parts, count / minimumEntriesPerPart))
         let bounds = (0...partCount).map { count * $0 / partCount }
