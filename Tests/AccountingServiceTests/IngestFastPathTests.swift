@@ -19,15 +19,15 @@ struct IngestFastPathTests {
     }
 
     /// Instance A stores batch 1 (and so last saw the head at its end); instance B then stores
-    /// batch 2. Batches offered to A that follow A's stale head are decided from the database:
-    /// batch 2 again is a replay with B's receipt, a rewritten batch 2 a tamper alarm, batch 3
-    /// accepted.
+    /// batch 2. A rewritten batch 2 offered to A follows A's stale head, and is still a tamper
+    /// alarm decided from the database. B stores batch 3 while A last saw the head at batch 2's
+    /// end: batch 3 offered to A is a replay with B's receipt; batch 4 is accepted.
     @Test(arguments: Backend.all)
     func aStaleHeadIsOnlyAGuess(backend: Backend) async throws {
         let service = try await TestService(backend)
         let device = service.device
         let other = AccountingEngine(storage: service.storage, configuration: Community.configuration(), logger: Logger(label: "other"))
-        let chain = device.chain(count: 30)
+        let chain = device.chain(count: 40)
         // The same sequences as batch 2, chained to batch 1's end, but other records.
         var rewritten = Array(chain[0..<10])
         var head = ChainHead(after: chain[9])
@@ -38,30 +38,35 @@ struct IngestFastPathTests {
             rewritten.append(entry)
             head = ChainHead(after: entry)
         }
-        let first = device.batch(chain[0..<10])
-        let second = device.batch(chain[10..<20])
+        let batches = stride(from: 0, to: 40, by: 10).map { device.batch(chain[$0..<($0 + 10)]) }
         let forged = device.batch(rewritten[10..<20])
         try await service.withClient { client in
-            let answer = try await client.upload(first, as: device).decode(UploadResponse.self)
+            let answer = try await client.upload(batches[0], as: device).decode(UploadResponse.self)
             #expect(answer.outcome == .accepted)
         }
         try await withClient(of: other) { client in
-            let answer = try await client.upload(second, as: device).decode(UploadResponse.self)
+            let answer = try await client.upload(batches[1], as: device).decode(UploadResponse.self)
             #expect(answer.outcome == .accepted)
         }
-        let receiptFromB = try #require(try await service.storage.receipt(of: device.id, at: 20))
         try await service.withClient { client in
-            let again = try await client.upload(second, as: device)
+            let conflict = try await client.upload(forged, as: device)
+            #expect(conflict.status == .conflict)
+            #expect(conflict.errorCode == "chain-conflict")
+        }
+        try await withClient(of: other) { client in
+            let answer = try await client.upload(batches[2], as: device).decode(UploadResponse.self)
+            #expect(answer.outcome == .accepted)
+        }
+        let receiptFromB = try #require(try await service.storage.receipt(of: device.id, at: 30))
+        try await service.withClient { client in
+            let again = try await client.upload(batches[2], as: device)
             #expect(again.status == .ok)
             let replay = try again.decode(UploadResponse.self)
             #expect(replay.outcome == .replayed)
             #expect(try replay.receipt.receipt() == receiptFromB)
-            let conflict = try await client.upload(forged, as: device)
-            #expect(conflict.status == .conflict)
-            #expect(conflict.errorCode == "chain-conflict")
-            let third = try await client.upload(device.batch(chain[20..<30]), as: device).decode(UploadResponse.self)
-            #expect(third.outcome == .accepted)
-            #expect(third.storedEntries == 10)
+            let fourth = try await client.upload(batches[3], as: device).decode(UploadResponse.self)
+            #expect(fourth.outcome == .accepted)
+            #expect(fourth.storedEntries == 10)
         }
         let alarms = try await service.storage.alarms()
         #expect(alarms.count == 1)
@@ -70,7 +75,7 @@ struct IngestFastPathTests {
         #expect(alarms.first?.offeredHash == rewritten[10].hash.hex)
         let stored = try await service.storage.entries(device: device.id, after: nil, limit: 100).map(\.entry)
         #expect(stored == chain)
-        #expect(try await service.storage.head(of: device.id) == ChainHead(after: chain[29]))
+        #expect(try await service.storage.head(of: device.id) == ChainHead(after: chain[39]))
     }
 
     /// A batch that follows the head last seen by its sequence but does not chain to it is a
