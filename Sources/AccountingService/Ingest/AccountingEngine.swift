@@ -6,6 +6,7 @@ import Entitlements
 import Identifiers
 import LedgerCore
 import Logging
+import NIOCore
 import Synchronization
 
 /// The community facts and keys the service runs with.
@@ -75,6 +76,8 @@ public actor AccountingEngine {
     /// spares a batch following it the head's read. Only ever a guess (another instance, or a
     /// request racing this one, may have moved the head since); `ingest` says why that is safe.
     private let lastSeenHeads = Mutex<[DeviceID: ChainHead]>([:])
+    /// How many bodies are being decoded at this moment (`ingest(body:from:)`).
+    private let bodiesDecoding = Atomic<Int>(0)
 
     /// Creates the engine over an open, migrated storage.
     public init(storage: any AccountingStorage, configuration: AccountingConfiguration, logger: Logger) {
@@ -142,7 +145,15 @@ public actor AccountingEngine {
         let guess = lastSeenHeads.withLock { $0[device.deviceID] }
         let followsGuess = guess.map { $0.sequence &+ UInt64(located.entryCount) == end } ?? false
         async let view: HeadWithHeld? = followsGuess ? nil : storage.head(of: device.deviceID, withHeldAt: end)
-        let batch = try await BatchDecoding.batch(from: located, body: body, limits: limits)
+        // The entries in parts on every core only when no other body is being decoded: while
+        // several devices upload at once, their batches already keep the cores busy, and parts
+        // would only add tasks.
+        let othersDecoding = bodiesDecoding.add(1, ordering: .relaxed).oldValue
+        let batch: UploadBatch
+        do {
+            defer { bodiesDecoding.subtract(1, ordering: .relaxed) }
+            batch = try await BatchDecoding.batch(from: located, body: body, limits: limits, parts: othersDecoding == 0 ? System.coreCount : 1)
+        }
         return try await ingest(batch, from: device, read: batch.lastSequence == end ? try await view : nil)
     }
 
