@@ -29,8 +29,17 @@ enum BatchDecoding {
     ) async throws -> UploadBatch {
         let count = located.entryCount
         let partCount = max(1, min(parts, count / minimumEntriesPerPart))
+        let decoded = partCount == 1 ? located.entries(0..<count) : await entries(of: located, inParts: partCount)
+        guard let decoded else { return try UploadBatch(jsonBody: body, limits: limits) }
+        return located.batch(with: decoded)
+    }
+
+    /// The entries of `located` decoded in `partCount` parts at once, joined in order; nil when
+    /// any of them does not decode.
+    private static func entries(of located: CanonicalBatchBody, inParts partCount: Int) async -> [LedgerEntry]? {
+        let count = located.entryCount
         let bounds = (0...partCount).map { count * $0 / partCount }
-        let decoded = await withTaskGroup(of: (Int, [LedgerEntry]?).self) { group -> [LedgerEntry]? in
+        return await withTaskGroup(of: (Int, [LedgerEntry]?).self) { group -> [LedgerEntry]? in
             for part in 1..<partCount {
                 group.addTask { (part, located.entries(bounds[part]..<bounds[part + 1])) }
             }
@@ -46,7 +55,5 @@ enum BatchDecoding {
             }
             return entries
         }
-        guard let decoded else { return try UploadBatch(jsonBody: body, limits: limits) }
-        return located.batch(with: decoded)
     }
 }
