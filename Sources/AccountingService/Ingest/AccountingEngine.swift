@@ -76,8 +76,8 @@ public actor AccountingEngine {
     /// spares a batch following it the head's read. Only ever a guess (another instance, or a
     /// request racing this one, may have moved the head since); `ingest` says why that is safe.
     private let lastSeenHeads = Mutex<[DeviceID: ChainHead]>([:])
-    /// How many bodies are being decoded at this moment (`ingest(body:from:)`).
-    private let bodiesDecoding = Atomic<Int>(0)
+    /// How many batches `ingest(body:from:)` is working on at this moment.
+    private let batchesIngesting = Atomic<Int>(0)
 
     /// Creates the engine over an open, migrated storage.
     public init(storage: any AccountingStorage, configuration: AccountingConfiguration, logger: Logger) {
@@ -141,19 +141,17 @@ public actor AccountingEngine {
         guard let located = CanonicalBatchBody(locating: body, limits: limits) else {
             return try await ingest(try UploadBatch(jsonBody: body, limits: limits), from: device)
         }
+        // The read beside the decoding and the entries in parts on every core only when no other
+        // batch is being ingested: while several devices upload at once, their batches already
+        // keep the cores busy, and the extra tasks cost more than they save (measured: replays
+        // of 4 devices were slower with them), so such a batch is handled one step after another.
+        let alone = batchesIngesting.add(1, ordering: .relaxed).oldValue == 0
+        defer { batchesIngesting.subtract(1, ordering: .relaxed) }
         let end = located.checkpoint.sequence
         let guess = lastSeenHeads.withLock { $0[device.deviceID] }
         let followsGuess = guess.map { $0.sequence &+ UInt64(located.entryCount) == end } ?? false
-        async let view: HeadWithHeld? = followsGuess ? nil : storage.head(of: device.deviceID, withHeldAt: end)
-        // The entries in parts on every core only when no other body is being decoded: while
-        // several devices upload at once, their batches already keep the cores busy, and parts
-        // would only add tasks.
-        let othersDecoding = bodiesDecoding.add(1, ordering: .relaxed).oldValue
-        let batch: UploadBatch
-        do {
-            defer { bodiesDecoding.subtract(1, ordering: .relaxed) }
-            batch = try await BatchDecoding.batch(from: located, body: body, limits: limits, parts: othersDecoding == 0 ? System.coreCount : 1)
-        }
+        async let view: HeadWithHeld? = followsGuess || !alone ? nil : storage.head(of: device.deviceID, withHeldAt: end)
+        let batch = try await BatchDecoding.batch(from: located, body: body, limits: limits, parts: alone ? System.coreCount : 1)
         return try await ingest(batch, from: device, read: batch.lastSequence == end ? try await view : nil)
     }
 
