@@ -133,3 +133,44 @@ struct CanonicalFormTests {
         #expect(throws: AccountingError.self) { try UploadBatch(jsonBody: bytes, limits: limits) }
     }
 }
+
+/// The canonical body found first and its entries decoded in parts (`CanonicalBatchBody`), as the
+/// service does on several cores: the same batch as the reader in one piece.
+@Suite("Batch body: entries decoded in parts")
+struct CanonicalBatchBodyTests {
+    @Test(arguments: [1, 2, 17, 1000])
+    func anySplitOfTheEntriesJoinsToTheBatch(count: Int) throws {
+        let batch = Fixtures.batch(Fixtures.chain(device: DeviceID(17), count: count)[...])
+        let located = try #require(CanonicalBatchBody(locating: try batch.jsonBody(), limits: .standard))
+        #expect(located.entryCount == count)
+        #expect(located.deviceID == batch.deviceID)
+        #expect(located.checkpoint == batch.checkpoint)
+        for cut in Set([0, 1, count / 3, count / 2, count - 1, count]) {
+            let front = try #require(located.entries(0..<cut))
+            let back = try #require(located.entries(cut..<count))
+            #expect(located.batch(with: front + back) == batch)
+        }
+    }
+
+    @Test func aPartHoldingABadEntryIsNil() throws {
+        let batch = Fixtures.batch(Fixtures.chain(device: DeviceID(17), count: 10)[...])
+        var text = String(decoding: try batch.jsonBody(), as: UTF8.self)
+        // The last entry's first base64 digit made one that is not base64 (the frame stays whole).
+        let last = text.range(of: #"",""#, options: .backwards)!.upperBound
+        text.replaceSubrange(last..<text.index(after: last), with: "*")
+        let located = try #require(CanonicalBatchBody(locating: Array(text.utf8), limits: .standard))
+        #expect(located.entries(0..<9)?.count == 9)
+        #expect(located.entries(9..<10) == nil)
+        #expect(located.entries(0..<10) == nil)
+        #expect(UploadBatch.decodingCanonicalForm(Array(text.utf8), limits: .standard) == nil)
+    }
+
+    @Test func moreEntriesThanTheLimitAreNotLocated() throws {
+        let batch = Fixtures.batch(Fixtures.chain(device: DeviceID(17), count: 5)[...])
+        var limits = AccountingLimits.standard
+        limits.maximumBatchEntries = 4
+        #expect(CanonicalBatchBody(locating: try batch.jsonBody(), limits: limits) == nil)
+        limits.maximumBatchEntries = 5
+        #expect(CanonicalBatchBody(locating: try batch.jsonBody(), limits: limits) != nil)
+    }
+}

@@ -43,17 +43,20 @@ enum AccountingBenchmark {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         print("sqlite: files in \(directory) (WAL, synchronous=FULL; \(fileSystemNote(directory)))")
 
-        var engines: [Engine] = [
-            Engine(
-                name: "sqlite", rawMethod: "one prepared multi-row INSERT per 1000 rows, a transaction each",
-                location: { .sqlite(path: "\(scratch)/accounting-\($0).sqlite") },
-                raw: { run in try timed { try RawInsertBaseline.sqlite(path: "\(scratch)/raw-\(run).sqlite", batches: rawRows, receivedAt: 1_800_000_000) } },
-                rawAtDefaults: { run in
-                    try timed {
-                        try RawInsertBaseline.sqlite(path: "\(scratch)/raw-defaults-\(run).sqlite", batches: rawRows, receivedAt: 1_800_000_000, servicePragmas: false)
-                    }
-                }),
-        ]
+        var engines: [Engine] = []
+        // HROMADA_SKIP_SQLITE=1 leaves SQLite out (a PostgreSQL-only run, for profiling it).
+        if ProcessInfo.processInfo.environment["HROMADA_SKIP_SQLITE"] != "1" {
+            engines.append(
+                Engine(
+                    name: "sqlite", rawMethod: "one prepared multi-row INSERT per 1000 rows, a transaction each",
+                    location: { .sqlite(path: "\(scratch)/accounting-\($0).sqlite") },
+                    raw: { run in try timed { try RawInsertBaseline.sqlite(path: "\(scratch)/raw-\(run).sqlite", batches: rawRows, receivedAt: 1_800_000_000) } },
+                    rawAtDefaults: { run in
+                        try timed {
+                            try RawInsertBaseline.sqlite(path: "\(scratch)/raw-defaults-\(run).sqlite", batches: rawRows, receivedAt: 1_800_000_000, servicePragmas: false)
+                        }
+                    }))
+        }
         if let postgresURL, case .postgres(let host, let port, let user, let password, _) = StorageLocation(postgresURL) {
             let server = PostgresServer(host: host, port: port, user: user, password: password)
             let settings = try await server.settings(["fsync", "synchronous_commit", "data_directory"], logger: logger)

@@ -13,7 +13,38 @@ extension UploadBatch {
     /// what `JSONDecoder` accepts, and what it yields is what that path would yield: a body
     /// either decodes the same either way or is left to the general path (and its error codes).
     static func decodingCanonicalForm(_ body: [UInt8], limits: AccountingLimits) -> UploadBatch? {
-        body.withUnsafeBufferPointer { bytes -> UploadBatch? in
+        guard let located = CanonicalBatchBody(locating: body, limits: limits),
+            let entries = located.entries(0..<located.entryCount)
+        else { return nil }
+        return located.batch(with: entries)
+    }
+}
+
+/// A batch body in the canonical form (`UploadBatch.jsonBody()`), its device and checkpoint read
+/// and its entries found but not yet decoded.
+///
+/// Why in two steps: decoding and hashing a batch's 1000 entries is most of the processor time a
+/// batch costs the service outside its database, and each entry decodes on its own. Finding
+/// where the entries lie is one quick pass; the service can then decode parts of the list on
+/// several cores at once (`entries(_:)` is pure and each call independent). Together the two steps
+/// accept exactly what `UploadBatch.decodingCanonicalForm` accepts.
+public struct CanonicalBatchBody: Sendable {
+    /// The device the body names.
+    public let deviceID: DeviceID
+    /// The checkpoint the body carries, its fields checked for form only.
+    public let checkpoint: Checkpoint
+    private let body: [UInt8]
+    /// Where each entry's base64 text lies in `body`, between its quotes.
+    private let entryTexts: [Range<Int>]
+
+    /// How many entries the body holds.
+    public var entryCount: Int { entryTexts.count }
+
+    /// Reads the body's frame; nil when it is not exactly the canonical form (then
+    /// `UploadBatch(jsonBody:limits:)` decodes or refuses it the general way).
+    public init?(locating body: [UInt8], limits: AccountingLimits) {
+        guard body.count <= limits.maximumBodyBytes else { return nil }
+        let frame = body.withUnsafeBufferPointer { bytes -> (DeviceID, Checkpoint, [Range<Int>])? in
             var reader = CanonicalBodyReader(bytes: bytes)
             guard reader.expect(#"{"checkpoint":{"chainHash":""#), let chainHash = reader.plainString(),
                 reader.expect(#","sequence":"#), let sequence = reader.number(),
@@ -21,19 +52,43 @@ extension UploadBatch {
                 reader.expect(#"},"device":"#), let deviceNumber = reader.number(), let device = UInt32(exactly: deviceNumber),
                 reader.expect(#","entries":["#)
             else { return nil }
-            var entries: [LedgerEntry] = []
-            entries.reserveCapacity(min(limits.maximumBatchEntries, bytes.count / 64))
+            var texts: [Range<Int>] = []
+            texts.reserveCapacity(min(limits.maximumBatchEntries, bytes.count / 64))
             repeat {
-                guard entries.count < limits.maximumBatchEntries, reader.expect("\""), let bytes = reader.base64(),
-                    let entry = try? LedgerEntry(canonicalBytes: bytes)
-                else { return nil }
-                entries.append(entry)
+                guard texts.count < limits.maximumBatchEntries, reader.expect("\""), let text = reader.stringContent() else { return nil }
+                texts.append(text)
             } while reader.expect(",")
             guard reader.expect("]}"), reader.isAtEnd else { return nil }
             let wire = CheckpointWire(sequence: sequence, chainHash: chainHash, signature: signature)
             guard let checkpoint = try? wire.checkpoint(device: DeviceID(rawValue: device)) else { return nil }
-            return UploadBatch(deviceID: DeviceID(rawValue: device), entries: entries, checkpoint: checkpoint)
+            return (DeviceID(rawValue: device), checkpoint, texts)
         }
+        guard let (device, checkpoint, texts) = frame else { return nil }
+        self.deviceID = device
+        self.checkpoint = checkpoint
+        self.body = body
+        self.entryTexts = texts
+    }
+
+    /// The entries at `positions` (0 is the body's first entry), decoded and hashed; nil when any
+    /// of them is not canonical base64 of an entry's canonical bytes.
+    public func entries(_ positions: Range<Int>) -> [LedgerEntry]? {
+        body.withUnsafeBufferPointer { bytes -> [LedgerEntry]? in
+            var entries: [LedgerEntry] = []
+            entries.reserveCapacity(positions.count)
+            for position in positions {
+                guard let decoded = CanonicalBodyReader.base64(bytes, entryTexts[position]),
+                    let entry = try? LedgerEntry(canonicalBytes: decoded)
+                else { return nil }
+                entries.append(entry)
+            }
+            return entries
+        }
+    }
+
+    /// The batch of this body's device and checkpoint with `entries` (all of the body's, decoded).
+    public func batch(with entries: [LedgerEntry]) -> UploadBatch {
+        UploadBatch(deviceID: deviceID, entries: entries, checkpoint: checkpoint)
     }
 }
 
@@ -104,22 +159,30 @@ private struct CanonicalBodyReader {
         return text
     }
 
-    /// The bytes of a base64 string whose opening quote was consumed, and its closing quote.
+    /// The range of a string's content whose opening quote was consumed (up to the next quote:
+    /// neither base64 nor its escaped slash `\/` holds one), and its closing quote; nil for an
+    /// empty string or one without its closing quote.
+    mutating func stringContent() -> Range<Int>? {
+        let start = position
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\"") { end += 1 }
+        guard end < bytes.count, end > start else { return nil }
+        position = end + 1
+        return start..<end
+    }
+
+    /// The bytes of the base64 text at `text` of `bytes` (a string's content, without its quotes).
     ///
     /// Only the canonical form: the standard alphabet (a slash may come escaped, `\/`, as
     /// `JSONEncoder` writes it), whole groups of four, padding only at the end, and the unused
     /// bits of the last group zero. Anything else goes to the general path.
     ///
     /// This runs over every byte of a 160 kB body. Groups of four plain digits (most of them) go
-    /// by table, three bytes at a time, into an array of the right capacity (the closing quote
-    /// is found first: neither base64 nor `\/` holds one); a group holding an escaped slash or
-    /// padding goes byte by byte, and the next group by table again.
-    mutating func base64() -> [UInt8]? {
-        let start = position
-        var end = start
-        while end < bytes.count, bytes[end] != UInt8(ascii: "\"") { end += 1 }
-        guard end < bytes.count, end > start else { return nil }
-        let bytes = self.bytes
+    /// by table, three bytes at a time, into an array of the right capacity; a group holding an
+    /// escaped slash or padding goes byte by byte, and the next group by table again.
+    static func base64(_ bytes: UnsafeBufferPointer<UInt8>, _ text: Range<Int>) -> [UInt8]? {
+        let start = text.lowerBound
+        let end = text.upperBound
         var valid = true
         let out = [UInt8](unsafeUninitializedCapacity: (end - start) / 4 * 3 + 3) { buffer, count in
             count = 0
@@ -187,7 +250,6 @@ private struct CanonicalBodyReader {
             }
         }
         guard valid, !out.isEmpty else { return nil }
-        position = end + 1
         return out
     }
 

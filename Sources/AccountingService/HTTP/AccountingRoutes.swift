@@ -234,13 +234,14 @@ struct Handlers: Sendable {
 
     func uploadBatch(_ context: AccountingRequestContext) async throws -> Response {
         let device = try context.authenticatedDevice()
-        let batch: UploadBatch
+        let body = try context.collectedBody()
+        let outcome: IngestOutcome
         do {
-            batch = try UploadBatch(jsonBody: try context.collectedBody(), limits: limits)
+            outcome = try await engine.ingest(body: body, from: device)
         } catch let error as AccountingError {
             throw AccountingServiceError(error)
         }
-        switch try await engine.ingest(batch, from: device) {
+        switch outcome {
         case .accepted(let receipt, let stored):
             return Self.json(UploadResponse(outcome: .accepted, storedEntries: stored, receipt: ReceiptWire(receipt)))
         case .replayed(let receipt):

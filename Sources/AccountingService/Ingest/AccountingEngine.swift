@@ -6,6 +6,8 @@ import Entitlements
 import Identifiers
 import LedgerCore
 import Logging
+import NIOCore
+import Synchronization
 
 /// The community facts and keys the service runs with.
 public struct AccountingConfiguration: Sendable {
@@ -70,6 +72,12 @@ public actor AccountingEngine {
     public let metrics: ServiceMetrics
     private var revocations: RevocationList
     private let logger: Logger
+    /// The head each device's chain had when this instance last read or moved it: a guess that
+    /// spares a batch following it the head's read. Only ever a guess (another instance, or a
+    /// request racing this one, may have moved the head since); `ingest` says why that is safe.
+    private let lastSeenHeads = Mutex<[DeviceID: ChainHead]>([:])
+    /// How many batches `ingest(body:from:)` is working on at this moment.
+    private let batchesIngesting = Atomic<Int>(0)
 
     /// Creates the engine over an open, migrated storage.
     public init(storage: any AccountingStorage, configuration: AccountingConfiguration, logger: Logger) {
@@ -120,17 +128,73 @@ public actor AccountingEngine {
 
     // MARK: Ingest
 
+    /// Decodes an uploaded body and ingests its batch; a body that is no batch throws the
+    /// `AccountingError` naming why.
+    ///
+    /// The body's frame (device, checkpoint, where the entries lie) is read first, so the head
+    /// the decision needs is read from the database while the entries are decoded and hashed
+    /// (`BatchDecoding`, on every core), rather than after: the checkpoint's sequence is where a
+    /// batch that proves itself ends. No read is made when the batch will follow the head last
+    /// seen. A batch whose end turns out to be elsewhere is decided from a fresh read.
+    public nonisolated func ingest(body: [UInt8], from device: AuthenticatedDevice) async throws -> IngestOutcome {
+        let limits = configuration.limits
+        guard let located = CanonicalBatchBody(locating: body, limits: limits) else {
+            return try await ingest(try UploadBatch(jsonBody: body, limits: limits), from: device)
+        }
+        // The read beside the decoding and the entries in parts on every core only when no other
+        // batch is being ingested: while several devices upload at once, their batches already
+        // keep the cores busy, and the extra tasks cost more than they save (measured: replays
+        // of 4 devices were slower with them), so such a batch is handled one step after another.
+        let alone = batchesIngesting.add(1, ordering: .relaxed).oldValue == 0
+        defer { batchesIngesting.subtract(1, ordering: .relaxed) }
+        let end = located.checkpoint.sequence
+        let guess = lastSeenHeads.withLock { $0[device.deviceID] }
+        let followsGuess = guess.map { $0.sequence &+ UInt64(located.entryCount) == end } ?? false
+        async let view: HeadWithHeld? = followsGuess || !alone ? nil : storage.head(of: device.deviceID, withHeldAt: end)
+        let batch = try await BatchDecoding.batch(from: located, body: body, limits: limits, parts: alone ? System.coreCount : 1)
+        return try await ingest(batch, from: device, read: batch.lastSequence == end ? try await view : nil)
+    }
+
     /// Ingests a batch from an authenticated device.
     ///
     /// Nonisolated: it uses none of the actor's mutable state (the storage decides races, the
     /// counters are their own actor), so the checks of batches arriving together (1000 chain
     /// links and a checkpoint signature each) run in parallel instead of one after another.
     public nonisolated func ingest(_ batch: UploadBatch, from device: AuthenticatedDevice) async throws -> IngestOutcome {
+        try await ingest(batch, from: device, read: nil)
+    }
+
+    /// `ingest(_:from:)` with the head already read at the batch's last sequence, if it was.
+    private nonisolated func ingest(_ batch: UploadBatch, from device: AuthenticatedDevice, read: HeadWithHeld?) async throws -> IngestOutcome {
         let publicKey = try device.publicKey()
+        var read = read
+        // A batch that follows the head last seen is decided from that head without reading it
+        // (an uploader sends one batch after another, each after the last one's answer). Only an
+        // `accept` is taken from the guess, and the commit's compare-and-set moves the head only
+        // if it is still the one guessed, in the same transaction as the entries: if another
+        // request or instance moved it meanwhile, nothing is stored and the batch is decided
+        // again below from what the database holds. Every other decision (a replay, a gap, a
+        // conflict and its tamper alarm) is made from the database alone.
+        if let guess = lastSeenHeads.withLock({ $0[device.deviceID] }), batch.firstSequence == guess.sequence + 1,
+            case .accept(let entries, let newHead) = IngestRules.decide(
+                batch, authenticatedDevice: device.deviceID, devicePublicKey: publicKey, deviceRole: device.role,
+                position: StoredPosition(head: guess)),
+            let accepted = try await commit(batch, entries: entries, newHead: newHead, over: guess)
+        {
+            return accepted
+        }
         for _ in 0..<5 {
-            // The head, and what is held at the batch's end: all a replay needs, in one call.
-            let view = try await storage.head(of: device.deviceID, withHeldAt: batch.lastSequence)
+            // The head, and what is held at the batch's end: all a replay needs, in one call
+            // (made while the body was decoded, the first time round).
+            let view: HeadWithHeld
+            if let earlier = read {
+                view = earlier
+                read = nil
+            } else {
+                view = try await storage.head(of: device.deviceID, withHeldAt: batch.lastSequence)
+            }
             let head = view.head
+            lastSeenHeads.withLock { $0[device.deviceID] = head }
             var held: [UInt64: ChainHash] = [:]
             if let range = StoredPosition.overlap(of: batch, heldUpTo: head.sequence) {
                 // The held hash at the overlap's end stands for the whole overlap when it matches
@@ -148,15 +212,8 @@ public actor AccountingEngine {
                 position: StoredPosition(head: head, heldHashes: held))
             switch decision {
             case .accept(let entries, let newHead):
-                let receipt = try Receipt(signing: newHead, with: configuration.serviceKey)
-                let outcome = try await storage.commit(
-                    IngestCommit(
-                        expectedHead: head, entries: entries, checkpoint: batch.checkpoint, receipt: receipt,
-                        receivedAt: configuration.now()))
-                guard outcome == .committed else { continue }
-                await metrics.increment("hromada_batches_total", label: ("outcome", "accepted"))
-                await metrics.add("hromada_entries_ingested_total", Double(entries.count))
-                return .accepted(receipt: receipt, storedEntries: entries.count)
+                if let accepted = try await commit(batch, entries: entries, newHead: newHead, over: head) { return accepted }
+                continue
             case .replay(let replayHead):
                 let receipt: Receipt
                 if replayHead.sequence == batch.lastSequence, let stored = view.receipt {
@@ -197,6 +254,27 @@ public actor AccountingEngine {
             }
         }
         throw StorageError(.contention, "the device's head kept moving under concurrent uploads")
+    }
+
+    /// Stores the accepted part of `batch` if the device's head is still `expectedHead`: the
+    /// outcome, or nil when the head had moved (nothing stored; the batch is decided again).
+    private nonisolated func commit(
+        _ batch: UploadBatch, entries: [LedgerEntry], newHead: ChainHead, over expectedHead: ChainHead
+    ) async throws -> IngestOutcome? {
+        let device = expectedHead.deviceID
+        let receipt = try Receipt(signing: newHead, with: configuration.serviceKey)
+        let outcome = try await storage.commit(
+            IngestCommit(
+                expectedHead: expectedHead, entries: entries, checkpoint: batch.checkpoint, receipt: receipt,
+                receivedAt: configuration.now()))
+        guard outcome == .committed else {
+            lastSeenHeads.withLock { $0[device] = nil }
+            return nil
+        }
+        lastSeenHeads.withLock { $0[device] = newHead }
+        await metrics.increment("hromada_batches_total", label: ("outcome", "accepted"))
+        await metrics.add("hromada_entries_ingested_total", Double(entries.count))
+        return .accepted(receipt: receipt, storedEntries: entries.count)
     }
 
     /// The device's position and latest receipt.
