@@ -506,7 +506,7 @@ public final class PostgresStorage: AccountingStorage {
 
     /// The rows of `query` (`bytes, received_at`), decoded.
     ///
-    /// A month's reconciliation reads millions of these rows, so the two cells are read as the
+    /// The operator API's pages read many of these rows, so the two cells are read as the
     /// server sends them in binary (the bytea's bytes; an int8 as eight big-endian bytes) rather
     /// than through a tuple `decode`, whose generic machinery cost more per row than the ledger
     /// entry's own decoding (docs/reconcile-tool.md, "Benchmark"); any other form is decoded the

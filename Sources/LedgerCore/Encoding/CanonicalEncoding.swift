@@ -194,8 +194,8 @@ enum CanonicalEncoding {
         if formatByte == extendedFormat { extended = try decodeExtension(&reader) }
         let detailBytes = try reader.take(detailLength, "detail")
         // Most entries have no detail. The slice is validated through its buffer: generic over
-        // the slice, the validation instantiated type metadata on every call, a tenth of the
-        // decoding of a month's entries.
+        // the slice, the validation instantiated type metadata on every call (4 % of the
+        // processor time of a month's reconciliation).
         guard let detail = detailBytes.isEmpty ? "" : detailBytes.withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) else {
             throw LedgerError(.invalidField, "detail text is not valid UTF-8")
         }
