@@ -12,16 +12,22 @@ public struct AccountingLimits: Hashable, Sendable {
     public var requestClockSkewSeconds: Int64
     /// The largest page of transactions an operator may ask for.
     public var maximumPageSize: Int
+    /// How long a batch that finds a gap waits for an earlier batch of its device to arrive
+    /// when none is being ingested: an uploader's two batches in flight travel on separate
+    /// connections and can overtake each other by a few milliseconds. A real gap is answered
+    /// this much later.
+    public var earlierBatchGrace: Duration
 
     /// Creates limits; the defaults are the documented ones (docs/accounting.md).
     public init(
         maximumBatchEntries: Int = 1000, maximumBodyBytes: Int = 4 * 1024 * 1024, requestClockSkewSeconds: Int64 = 300,
-        maximumPageSize: Int = 1000
+        maximumPageSize: Int = 1000, earlierBatchGrace: Duration = .milliseconds(500)
     ) {
         self.maximumBatchEntries = maximumBatchEntries
         self.maximumBodyBytes = maximumBodyBytes
         self.requestClockSkewSeconds = requestClockSkewSeconds
         self.maximumPageSize = maximumPageSize
+        self.earlierBatchGrace = earlierBatchGrace
     }
 
     /// The documented defaults.

@@ -27,6 +27,9 @@ public struct UploaderConfiguration: Sendable {
     public var servicePublicKey: Curve25519.Signing.PublicKey
     /// Entries per batch (the service accepts at most 1000).
     public var batchSize: Int
+    /// Batches sent before the oldest is answered (1–8; default 2): the next batch's checks at
+    /// the service overlap the last one's commit (docs/accounting.md, "Two batches in flight").
+    public var batchesInFlight: Int
     /// Waits between failed attempts.
     public var backoff: Backoff
     /// How long to wait when everything is uploaded before looking again.
@@ -43,7 +46,7 @@ public struct UploaderConfiguration: Sendable {
     /// Creates a configuration.
     public init(
         serviceURL: String, certificate: Certificate, deviceKey: Curve25519.Signing.PrivateKey,
-        servicePublicKey: Curve25519.Signing.PublicKey, batchSize: Int = 1000, backoff: Backoff = Backoff(),
+        servicePublicKey: Curve25519.Signing.PublicKey, batchSize: Int = 1000, batchesInFlight: Int = 2, backoff: Backoff = Backoff(),
         idleInterval: Duration = .seconds(30), bundleInterval: Duration = .seconds(300), bundleAcceptance: BundleAcceptance? = nil,
         installedBundleVersions: [BundleKind: UInt32] = [:], requestTimeout: Duration = .seconds(30)
     ) {
@@ -52,6 +55,7 @@ public struct UploaderConfiguration: Sendable {
         self.deviceKey = deviceKey
         self.servicePublicKey = servicePublicKey
         self.batchSize = min(max(1, batchSize), AccountingLimits.standard.maximumBatchEntries)
+        self.batchesInFlight = min(max(1, batchesInFlight), 8)
         self.backoff = backoff
         self.idleInterval = idleInterval
         self.bundleInterval = bundleInterval
@@ -116,7 +120,8 @@ public enum UploaderEvent: Hashable, Sendable {
 ///
 /// Loop: ask the service where the device stands (storing any receipt it holds that the
 /// ledger lacks: the answer to a batch whose response was lost), send the next up-to-1000
-/// entries with a fresh checkpoint over the last, store the receipt, repeat; when caught up,
+/// entries with a fresh checkpoint over the last, and the batch after it before the answer
+/// comes (two in flight by default), store each receipt in order, repeat; when caught up,
 /// prune and fetch bundles, then wait. Every failure backs off with jitter and tries again,
 /// for as long as it runs. Killing it at any point is safe: entries leave the ledger only
 /// under a verified receipt, and the service stores a replayed batch once.
@@ -185,38 +190,87 @@ public final class Uploader: Service, Sendable {
         }
     }
 
-    /// One unit of work; true when there is nothing to send.
+    /// A batch on its way: what it covers and its answer to come.
+    private struct SentBatch {
+        let first: UInt64
+        let last: LedgerEntry
+        let answer: Task<Reply, any Error>
+    }
+
+    /// How many batches one step sends at most before it lets the loop look at bundles.
+    private static let batchesPerStep = 64
+
+    /// One unit of work: batches from the resume point, up to `batchesInFlight` of them on
+    /// their way at once, until the ledger's end, an error or `batchesPerStep`; true when there
+    /// was nothing to send.
+    ///
+    /// Answers are taken in the order the batches were sent. The service decides a device's
+    /// batches in order too (a batch that arrives ahead of the one before it waits for it), so
+    /// an answer other than a receipt ends the step: the batches after it are abandoned, and
+    /// whatever the service made of them is found again from the position or as replays.
     private func step(_ state: inout State) async throws -> Bool {
         if state.resume == nil { state.resume = try await synchronizePosition() }
         guard let resume = state.resume else { return true }
-        let entries = try await ledger.entries(from: resume, limit: configuration.batchSize)
-        guard let first = entries.first, let last = entries.last else {
+        var sent: [SentBatch] = []
+        defer { for batch in sent { batch.answer.cancel() } }
+        var next = resume
+        var batchesSent = 0
+        var ledgerEnded = false
+        while true {
+            while sent.count < configuration.batchesInFlight, !ledgerEnded, batchesSent < Self.batchesPerStep {
+                guard let batch = try await send(from: next) else {
+                    ledgerEnded = true
+                    break
+                }
+                sent.append(batch)
+                next = batch.last.sequence + 1
+                batchesSent += 1
+            }
+            guard !sent.isEmpty else { break }
+            let batch = sent.removeFirst()
+            guard try await handleAnswer(try await batch.answer.value, to: batch, &state) else { return false }
+        }
+        if batchesSent == 0 {
             await onEvent(.caughtUp(sequence: resume - 1))
             let pruned = try await ledger.prune(now: environment.now())
             if pruned > 0 { await onEvent(.pruned(count: pruned)) }
             return true
         }
-        guard first.sequence == resume else {
+        return false
+    }
+
+    /// Reads the batch that starts at `sequence`, keeps its checkpoint and sends it; nil when
+    /// the ledger holds nothing from there.
+    private func send(from sequence: UInt64) async throws -> SentBatch? {
+        let entries = try await ledger.entries(from: sequence, limit: configuration.batchSize)
+        guard let first = entries.first, let last = entries.last else { return nil }
+        guard first.sequence == sequence else {
             // The ledger no longer holds what the service asks for (pruned under a receipt the
             // service has since lost): nothing the uploader can send will help; an operator must.
-            throw UploaderError(.ledgerPruned, "the service asks for entry \(resume) but the ledger starts at \(first.sequence)")
+            throw UploaderError(.ledgerPruned, "the service asks for entry \(sequence) but the ledger starts at \(first.sequence)")
         }
         let checkpoint = try Checkpoint(signing: ChainHead(after: last), with: configuration.deviceKey)
         // Kept in the ledger before it leaves: whatever the service holds, the device holds too.
         try await ledger.storeCheckpoint(checkpoint)
-        let batch = UploadBatch(deviceID: ledger.deviceID, entries: entries, checkpoint: checkpoint)
-        let response = try await send(method: .POST, path: "/v1/ledger/batches", body: try batch.jsonBody())
+        let body = try UploadBatch(deviceID: ledger.deviceID, entries: entries, checkpoint: checkpoint).jsonBody()
+        let request = try makeRequest(method: .POST, path: "/v1/ledger/batches", body: body)
+        return SentBatch(first: first.sequence, last: last, answer: Task { try await self.execute(request) })
+    }
+
+    /// Acts on the answer to `batch`: true when its receipt was stored and the next answer may
+    /// be taken; false after a gap (the step ends, resuming where the service said).
+    private func handleAnswer(_ response: Reply, to batch: SentBatch, _ state: inout State) async throws -> Bool {
         switch response.status {
         case 200:
             let answer = try JSONDecoder().decode(UploadResponse.self, from: Data(response.body))
             let receipt = try answer.receipt.receipt()
-            guard receipt.deviceID == ledger.deviceID, receipt.sequence == last.sequence, receipt.chainHash == last.hash else {
+            guard receipt.deviceID == ledger.deviceID, receipt.sequence == batch.last.sequence, receipt.chainHash == batch.last.hash else {
                 throw UploaderError(.receiptMismatch, "the receipt does not cover the batch sent (\(receipt))")
             }
             try await ledger.storeReceipt(receipt, servicePublicKey: configuration.servicePublicKey)
-            state.resume = last.sequence + 1
-            await onEvent(.uploaded(first: first.sequence, last: last.sequence, replayed: answer.outcome == .replayed))
-            return false
+            state.resume = batch.last.sequence + 1
+            await onEvent(.uploaded(first: batch.first, last: batch.last.sequence, replayed: answer.outcome == .replayed))
+            return true
         case 409:
             let refusal = (try? JSONDecoder().decode(ErrorResponse.self, from: Data(response.body)))?.error
             if let refusal, refusal.code == .gap, let resumeAt = refusal.resumeSequence {
@@ -286,6 +340,13 @@ public final class Uploader: Service, Sendable {
     private func send(
         method: HTTPMethod, path: String, body: [UInt8], extraHeaders: [(String, String)] = [], signed: Bool = true
     ) async throws -> Reply {
+        try await execute(try makeRequest(method: method, path: path, body: body, extraHeaders: extraHeaders, signed: signed))
+    }
+
+    /// The request, signed (a fresh timestamp and nonce) unless `signed` is false.
+    private func makeRequest(
+        method: HTTPMethod, path: String, body: [UInt8], extraHeaders: [(String, String)] = [], signed: Bool = true
+    ) throws -> HTTPClientRequest {
         var request = HTTPClientRequest(url: configuration.serviceURL + path)
         request.method = method
         if signed {
@@ -301,6 +362,11 @@ public final class Uploader: Service, Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
+        return request
+    }
+
+    /// Sends `request` and reads the whole answer.
+    private func execute(_ request: HTTPClientRequest) async throws -> Reply {
         let timeout = TimeAmount.nanoseconds(Int64(Backoff.seconds(configuration.requestTimeout) * 1e9))
         let response = try await client.execute(request, timeout: timeout, logger: logger)
         let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)

@@ -21,8 +21,9 @@ enum AccountingBenchmark {
     static let batchSize = 1000
 
     /// Runs the benchmark: `entries` ledger entries per run, split evenly over each count of
-    /// `deviceCounts`; SQLite files in `directory`; PostgreSQL when `postgresURL` is given.
-    static func run(entries: Int, deviceCounts: [Int], directory: String, postgresURL: String?) async throws {
+    /// `deviceCounts`, each device keeping each count of `inFlight` batches in flight; SQLite
+    /// files in `directory`; PostgreSQL when `postgresURL` is given.
+    static func run(entries: Int, deviceCounts: [Int], inFlight: [Int], directory: String, postgresURL: String?) async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
         let pki = try BenchPKI()
@@ -36,7 +37,7 @@ enum AccountingBenchmark {
             fleets[count] = fleet.withoutEntries()
         }
         let total = rawRows.count * batchSize
-        print("accounting: \(total) entries a run in batches of \(batchSize) (body ≈ \(fleets.values.first?.devices[0].bodies[0].count ?? 0) bytes); devices at once: \(deviceCounts.map(String.init).joined(separator: ", "))")
+        print("accounting: \(total) entries a run in batches of \(batchSize) (body ≈ \(fleets.values.first?.devices[0].bodies[0].count ?? 0) bytes); devices at once: \(deviceCounts.map(String.init).joined(separator: ", ")); batches in flight per device: \(inFlight.map(String.init).joined(separator: ", "))")
 
         let scratch = "\(directory)/hromada-bench-accounting-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
@@ -64,7 +65,7 @@ enum AccountingBenchmark {
             engines.append(
                 Engine(
                     name: "postgres", rawMethod: "one COPY per 1000 rows, a transaction each",
-                    location: { devices in try await server.createDatabase("bench_service_\(devices)_\(Int.random(in: 0..<1_000_000))", logger: logger) },
+                    location: { run in try await server.createDatabase("bench_service_\(run)_\(Int.random(in: 0..<1_000_000))", logger: logger) },
                     raw: { _ in
                         let location = try await server.createDatabase("bench_raw_\(Int.random(in: 0..<1_000_000))", logger: logger)
                         guard case .postgres(let host, let port, let user, let password, let database) = location else { return 0 }
@@ -78,28 +79,33 @@ enum AccountingBenchmark {
             print("accounting: PostgreSQL skipped (no HROMADA_POSTGRES_URL / cluster)")
         }
 
+        // Each run's files and databases are named after its number: a fresh table every run.
+        var runNumber = 0
         for engine in engines {
             print("\(engine.name): raw bulk insert = the same rows by \(engine.rawMethod), into a fresh table right before each run")
             for count in deviceCounts {
-                guard let fleet = fleets[count] else { continue }
-                // The baseline right before the run it is compared with: on a shared machine the
-                // disk and the processors change speed from one minute to the next.
-                if let defaults = engine.rawAtDefaults {
-                    let rate = Double(total) / (try await defaults(count))
-                    print("\(engine.name): raw bulk insert at the engine's default cache and checkpoint settings: \(format(rate, 0)) entries/s")
+                for window in inFlight {
+                    guard let fleet = fleets[count] else { continue }
+                    runNumber += 1
+                    // The baseline right before the run it is compared with: on a shared machine the
+                    // disk and the processors change speed from one minute to the next.
+                    if let defaults = engine.rawAtDefaults {
+                        let rate = Double(total) / (try await defaults(runNumber))
+                        print("\(engine.name): raw bulk insert at the engine's default cache and checkpoint settings: \(format(rate, 0)) entries/s")
+                    }
+                    let rawRate = Double(total) / (try await engine.raw(runNumber))
+                    PeakMemory.reset()
+                    let before = PeakMemory.residentKilobytes()
+                    let run = try await ingestOverHTTP(fleet, into: try await engine.location(runNumber), inFlight: window, pki: pki, logger: logger)
+                    let ingestRate = Double(total) / run.ingestSeconds
+                    let replayRate = Double(total) / run.replaySeconds
+                    let devices = (count == 1 ? "1 device" : "\(count) devices") + ", \(window) in flight"
+                    print("\(engine.name), \(devices): ingest \(format(ingestRate, 0)) entries/s, \(format(ingestRate / rawRate * 100, 1)) % of raw (\(format(rawRate, 0)) entries/s); a batch \(run.ingest)")
+                    print("\(engine.name), \(devices): the client's request signing, before the clock: \(format(run.signingSeconds * 1000 / Double(run.batches), 3)) ms a batch")
+                    print("\(engine.name), \(devices): replay \(format(replayRate, 0)) entries/s (\(format(Double(run.batches) / run.replaySeconds, 0)) batches/s); a batch \(run.replay)")
+                    let peak = PeakMemory.kilobytes()
+                    print("\(engine.name), \(devices): peak memory (VmHWM) \(format(Double(peak) / 1024, 1)) MiB, \(format(Double(peak - before) / 1024, 1)) MiB above the \(format(Double(before) / 1024, 1)) MiB resident before the run")
                 }
-                let rawRate = Double(total) / (try await engine.raw(count))
-                PeakMemory.reset()
-                let before = PeakMemory.residentKilobytes()
-                let run = try await ingestOverHTTP(fleet, into: try await engine.location(count), pki: pki, logger: logger)
-                let ingestRate = Double(total) / run.ingestSeconds
-                let replayRate = Double(total) / run.replaySeconds
-                let devices = count == 1 ? "1 device" : "\(count) devices"
-                print("\(engine.name), \(devices): ingest \(format(ingestRate, 0)) entries/s, \(format(ingestRate / rawRate * 100, 1)) % of raw (\(format(rawRate, 0)) entries/s); a batch \(run.ingest)")
-                print("\(engine.name), \(devices): the client's request signing, before the clock: \(format(run.signingSeconds * 1000 / Double(run.batches), 3)) ms a batch")
-                print("\(engine.name), \(devices): replay \(format(replayRate, 0)) entries/s (\(format(Double(run.batches) / run.replaySeconds, 0)) batches/s); a batch \(run.replay)")
-                let peak = PeakMemory.kilobytes()
-                print("\(engine.name), \(devices): peak memory (VmHWM) \(format(Double(peak) / 1024, 1)) MiB, \(format(Double(peak - before) / 1024, 1)) MiB above the \(format(Double(before) / 1024, 1)) MiB resident before the run")
             }
         }
         print("accounting: peak memory of the whole run (maxrss) \(format(Double(PeakMemory.maximumResidentKilobytes()) / 1024, 1)) MiB")
@@ -109,6 +115,7 @@ enum AccountingBenchmark {
     struct Engine {
         let name: String
         let rawMethod: String
+        /// A fresh storage for run `number`.
         let location: (Int) async throws -> StorageLocation
         /// Seconds for the raw bulk insert of every row, into a fresh table named after `run`.
         let raw: (Int) async throws -> Double
@@ -128,7 +135,7 @@ enum AccountingBenchmark {
 
     /// Serves a fresh storage over HTTP on loopback, uploads every device's batches (the devices
     /// at once, each one batch after another, as validators do), then the same batches again.
-    static func ingestOverHTTP(_ fleet: Fleet, into location: StorageLocation, pki: BenchPKI, logger: Logger) async throws -> RunResult {
+    static func ingestOverHTTP(_ fleet: Fleet, into location: StorageLocation, inFlight: Int, pki: BenchPKI, logger: Logger) async throws -> RunResult {
         try await location.withStorage(logger: logger) { storage in
             for device in fleet.devices {
                 try await storage.register(DeviceRegistration(deviceID: device.id, certificate: device.certificate, label: "bench-\(device.id)", registeredAt: UnixTime(Date())))
@@ -148,11 +155,11 @@ enum AccountingBenchmark {
                 break
             }
             var configuration = HTTPClient.Configuration()
-            configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, fleet.devices.count))
+            configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, fleet.devices.count * inFlight))
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             let url = "http://127.0.0.1:\(port)/v1/ledger/batches"
-            let (ingest, ingestSeconds, signing) = try await uploadAll(fleet, to: url, client: client, expecting: "accepted", name: "ingest")
-            let (replay, replaySeconds, _) = try await uploadAll(fleet, to: url, client: client, expecting: "replayed", name: "replay")
+            let (ingest, ingestSeconds, signing) = try await uploadAll(fleet, to: url, inFlight: inFlight, client: client, expecting: "accepted", name: "ingest")
+            let (replay, replaySeconds, _) = try await uploadAll(fleet, to: url, inFlight: inFlight, client: client, expecting: "replayed", name: "replay")
             let held = try await storage.entryCount()
             let expected = fleet.devices.reduce(0) { $0 + $1.batchCount * batchSize }
             guard held == expected else { throw BenchmarkFailure("the storage holds \(held) entries, expected \(expected)") }
@@ -165,13 +172,17 @@ enum AccountingBenchmark {
         }
     }
 
-    /// Every device uploads its batches in order, all devices at once; the per-batch times of all.
+    /// Every device uploads its batches in order, all devices at once, each keeping `inFlight`
+    /// batches in flight as the uploader does (the next is sent when the oldest is answered);
+    /// the per-batch times of all.
     ///
     /// Each request's headers (a fresh nonce and timestamp, the body's hash, the device's
     /// signature) are made before the clock starts: a validator signs on its own processor, not
     /// the service's, and here the two would share the machine's cores inside the timing. The
     /// requests are still every one signed, sent over HTTP and checked in full.
-    static func uploadAll(_ fleet: Fleet, to url: String, client: HTTPClient, expecting outcome: String, name: String) async throws -> (Latencies, Double, signing: Double) {
+    static func uploadAll(
+        _ fleet: Fleet, to url: String, inFlight: Int, client: HTTPClient, expecting outcome: String, name: String
+    ) async throws -> (Latencies, Double, signing: Double) {
         let clock = ContinuousClock()
         let signingStart = clock.now
         let signed = try fleet.devices.map { device in try device.bodies.map { try signedHeaders(for: $0, from: device) } }
@@ -181,10 +192,15 @@ enum AccountingBenchmark {
             for (device, headers) in zip(fleet.devices, signed) {
                 group.addTask {
                     var durations: [Double] = []
-                    for (body, headers) in zip(device.bodies, headers) {
-                        let started = clock.now
-                        let answer = try await post(body, headers: headers, to: url, client: client)
-                        durations.append(Double((clock.now - started).nanoseconds))
+                    var requests = Array(zip(device.bodies, headers))[...]
+                    var sent: [(answer: Task<(status: UInt, body: String), any Error>, started: ContinuousClock.Instant)] = []
+                    while !requests.isEmpty || !sent.isEmpty {
+                        while sent.count < inFlight, let (body, headers) = requests.popFirst() {
+                            sent.append((Task { try await post(body, headers: headers, to: url, client: client) }, clock.now))
+                        }
+                        let oldest = sent.removeFirst()
+                        let answer = try await oldest.answer.value
+                        durations.append(Double((clock.now - oldest.started).nanoseconds))
                         guard answer.status == 200, answer.body.contains("\"\(outcome)\"") else {
                             throw BenchmarkFailure("\(name) of device \(device.id) answered \(answer.status): \(answer.body.prefix(300))")
                         }

@@ -47,15 +47,18 @@ struct HromadaBench: AsyncParsableCommand {
             abstract: "Batches ingested over HTTP with all verification from 1, 4 and 10 devices at once, beside raw bulk inserts (SQLite; PostgreSQL when HROMADA_POSTGRES_URL is set).")
         @Option(help: "Entries to ingest a run, in batches of 1000, shared by the devices.") var entries = 100_000
         @Option(help: "Devices uploading at once, one run each (comma-separated).") var devices = "1,4,10"
+        @Option(help: "Batches each device keeps in flight, one run each (comma-separated; the uploader keeps 2).")
+        var inFlight = "1,2"
         @Option(help: "Directory for the SQLite files: put it on a real disk, not a tmpfs, to measure durable writes.")
         var directory = ".build/bench-accounting"
 
         func run() async throws {
             let url = ProcessInfo.processInfo.environment["HROMADA_POSTGRES_URL"]
             let counts = devices.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
+            let windows = inFlight.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
             try await AccountingBenchmark.run(
-                entries: entries, deviceCounts: counts.isEmpty ? [1] : counts, directory: directory,
-                postgresURL: url?.isEmpty == false ? url : nil)
+                entries: entries, deviceCounts: counts.isEmpty ? [1] : counts, inFlight: windows.isEmpty ? [2] : windows,
+                directory: directory, postgresURL: url?.isEmpty == false ? url : nil)
         }
     }
 

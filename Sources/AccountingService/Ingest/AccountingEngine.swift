@@ -72,12 +72,17 @@ public actor AccountingEngine {
     public let metrics: ServiceMetrics
     private var revocations: RevocationList
     private let logger: Logger
-    /// The head each device's chain had when this instance last read or moved it: a guess that
-    /// spares a batch following it the head's read. Only ever a guess (another instance, or a
+    /// The head each device's chain had when this instance last read it, or will have once the
+    /// commit under way moves it: a guess that spares a batch following it the head's read. Only ever a guess (another instance, or a
     /// request racing this one, may have moved the head since); `ingest` says why that is safe.
     private let lastSeenHeads = Mutex<[DeviceID: ChainHead]>([:])
     /// How many batches `ingest(body:from:)` is working on at this moment.
     private let batchesIngesting = Atomic<Int>(0)
+    /// Each device's batches inside `ingest` now: a batch that arrives ahead of the one before
+    /// it waits for it rather than being refused for a gap that batch is about to fill.
+    private let inFlight = InFlightBatches()
+    /// How long a batch waits in all for earlier batches of its device to be answered.
+    static let earlierBatchDeadline: Duration = .seconds(30)
 
     /// Creates the engine over an open, migrated storage.
     public init(storage: any AccountingStorage, configuration: AccountingConfiguration, logger: Logger) {
@@ -148,6 +153,8 @@ public actor AccountingEngine {
         let alone = batchesIngesting.add(1, ordering: .relaxed).oldValue == 0
         defer { batchesIngesting.subtract(1, ordering: .relaxed) }
         let end = located.checkpoint.sequence
+        let ticket = inFlight.begin(device.deviceID, firstSequence: end &- UInt64(located.entryCount) &+ 1)
+        defer { inFlight.end(ticket) }
         let guess = lastSeenHeads.withLock { $0[device.deviceID] }
         let followsGuess = guess.map { $0.sequence &+ UInt64(located.entryCount) == end } ?? false
         async let view: HeadWithHeld? = followsGuess || !alone ? nil : storage.head(of: device.deviceID, withHeldAt: end)
@@ -161,7 +168,9 @@ public actor AccountingEngine {
     /// counters are their own actor), so the checks of batches arriving together (1000 chain
     /// links and a checkpoint signature each) run in parallel instead of one after another.
     public nonisolated func ingest(_ batch: UploadBatch, from device: AuthenticatedDevice) async throws -> IngestOutcome {
-        try await ingest(batch, from: device, read: nil)
+        let ticket = inFlight.begin(device.deviceID, firstSequence: batch.firstSequence)
+        defer { inFlight.end(ticket) }
+        return try await ingest(batch, from: device, read: nil)
     }
 
     /// `ingest(_:from:)` with the head already read at the batch's last sequence, if it was.
@@ -183,14 +192,23 @@ public actor AccountingEngine {
         {
             return accepted
         }
-        for _ in 0..<5 {
+        var attempts = 0
+        // Set at the first gap found: until then, an earlier batch may still arrive.
+        var graceEnds: ContinuousClock.Instant?
+        while attempts < 5 {
+            attempts += 1
             // The head, and what is held at the batch's end: all a replay needs, in one call
             // (made while the body was decoded, the first time round).
             let view: HeadWithHeld
+            // Taken before the head is read (a read made while the body decoded has none: a gap
+            // found from it is always looked at again).
+            let mark: UInt64?
             if let earlier = read {
                 view = earlier
                 read = nil
+                mark = nil
             } else {
+                mark = inFlight.mark(of: device.deviceID)
                 view = try await storage.head(of: device.deviceID, withHeldAt: batch.lastSequence)
             }
             let head = view.head
@@ -227,6 +245,24 @@ public actor AccountingEngine {
                 await metrics.increment("hromada_batches_total", label: ("outcome", "replayed"))
                 return .replayed(receipt: receipt)
             case .gap(let resume):
+                // An earlier batch of this device that ended since the head was read, is still
+                // in flight, or arrives within the grace may fill the gap: the batch is decided
+                // again once it has its answer, without using up an attempt.
+                let ends = graceEnds ?? ContinuousClock.now.advanced(by: configuration.limits.earlierBatchGrace)
+                graceEnds = ends
+                let lookAgain: Bool
+                if let mark {
+                    lookAgain = await inFlight.waitForEarlierBatches(
+                        of: device.deviceID, beginningBefore: batch.firstSequence, since: mark, graceEnds: ends,
+                        deadline: Self.earlierBatchDeadline)
+                } else {
+                    lookAgain = true  // read while the body decoded, with no mark: read it again
+                }
+                if lookAgain {
+                    if mark != nil { await metrics.increment("hromada_gap_rechecks_total") }
+                    attempts -= 1
+                    continue
+                }
                 // The batch proved itself (IngestRules checks it before the position): it is the
                 // device's signed word that it went on past what is held, kept as gap evidence.
                 let now = configuration.now().rawValue
@@ -263,15 +299,29 @@ public actor AccountingEngine {
     ) async throws -> IngestOutcome? {
         let device = expectedHead.deviceID
         let receipt = try Receipt(signing: newHead, with: configuration.serviceKey)
-        let outcome = try await storage.commit(
-            IngestCommit(
-                expectedHead: expectedHead, entries: entries, checkpoint: batch.checkpoint, receipt: receipt,
-                receivedAt: configuration.now()))
+        // The head this commit will leave is the guess from now on, before it is stored: the
+        // device's next batch, already in flight, is decided from it while this one commits (its
+        // compare-and-set then waits for this commit). If this one fails, the guess is dropped
+        // and a batch decided from it finds the head unmoved and is decided again.
+        lastSeenHeads.withLock { $0[device] = newHead }
+        let outcome: CommitOutcome
+        do {
+            outcome = try await storage.commit(
+                IngestCommit(
+                    expectedHead: expectedHead, entries: entries, checkpoint: batch.checkpoint, receipt: receipt,
+                    receivedAt: configuration.now()))
+        } catch {
+            lastSeenHeads.withLock { $0[device] = nil }
+            throw error
+        }
         guard outcome == .committed else {
             lastSeenHeads.withLock { $0[device] = nil }
             return nil
         }
-        lastSeenHeads.withLock { $0[device] = newHead }
+        // A later batch's guess, set while this one committed, stays.
+        lastSeenHeads.withLock { heads in
+            if (heads[device]?.sequence ?? 0) <= newHead.sequence { heads[device] = newHead }
+        }
         await metrics.increment("hromada_batches_total", label: ("outcome", "accepted"))
         await metrics.add("hromada_entries_ingested_total", Double(entries.count))
         return .accepted(receipt: receipt, storedEntries: entries.count)

@@ -1,0 +1,137 @@
+import Identifiers
+import Synchronization
+
+/// The batches of each device that are inside `AccountingEngine.ingest` right now.
+///
+/// Why: an uploader keeps two batches in flight (docs/accounting.md, "Two batches in flight"),
+/// sending batch N+1 before N is answered so that N+1's checks overlap N's commit. The two
+/// requests travel on separate connections, so N+1 can reach its decision, or its commit, before
+/// N has stored anything; the database then shows a gap that N is about to fill. Rather than
+/// refuse N+1 for that gap, the engine asks this registry: a batch that looks like a gap waits
+/// here for every batch of its device that begins before it to finish, and is decided again.
+/// If none is known (N may still be in its signature checks), it waits a short grace for one to
+/// begin. A real gap is answered as before, a grace later.
+///
+/// Waiting cannot go round in a circle: a batch waits only for batches that begin at an earlier
+/// sequence. Every wait is also bounded by a deadline, so a stuck request elsewhere costs a
+/// waiting one time, not an answer.
+final class InFlightBatches: Sendable {
+    /// One batch's registration, returned by `begin` and handed back to `end`.
+    struct Ticket: Sendable {
+        let device: DeviceID
+        let number: UInt64
+    }
+
+    private struct Device {
+        /// The first sequence of each batch in flight, by ticket number.
+        var firstSequences: [UInt64: UInt64] = [:]
+        /// How many of the device's batches have ended (an entry per device is kept for it).
+        var ended: UInt64 = 0
+        /// Who waits for the next change, by waiter number.
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private struct State {
+        var devices: [DeviceID: Device] = [:]
+        var nextNumber: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// Registers a batch of `device` that begins at `firstSequence`.
+    func begin(_ device: DeviceID, firstSequence: UInt64) -> Ticket {
+        let (ticket, waiters) = state.withLock { state in
+            state.nextNumber += 1
+            state.devices[device, default: Device()].firstSequences[state.nextNumber] = firstSequence
+            return (Ticket(device: device, number: state.nextNumber), Self.takeWaiters(of: device, in: &state))
+        }
+        for waiter in waiters { waiter.resume() }
+        return ticket
+    }
+
+    /// The batch of `ticket` has its answer.
+    func end(_ ticket: Ticket) {
+        let waiters = state.withLock { state in
+            state.devices[ticket.device]?.firstSequences[ticket.number] = nil
+            state.devices[ticket.device]?.ended += 1
+            return Self.takeWaiters(of: ticket.device, in: &state)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// A mark to take before reading the device's head: `waitForEarlierBatches` looks again
+    /// at once if a batch of the device ended after it (it may have moved the head read).
+    func mark(of device: DeviceID) -> UInt64 {
+        state.withLock { $0.devices[device]?.ended ?? 0 }
+    }
+
+    /// Whether a batch of `device` that begins before `sequence` is in flight.
+    func hasBatch(of device: DeviceID, beginningBefore sequence: UInt64) -> Bool {
+        state.withLock { state in
+            state.devices[device]?.firstSequences.values.contains { $0 < sequence } ?? false
+        }
+    }
+
+    /// Waits until no batch of `device` that begins before `sequence` is in flight; when there is
+    /// none at first, waits until `graceEnds` for one to begin (and then for it to finish).
+    ///
+    /// True when the caller should look at the database again: a batch of the device ended
+    /// after `mark` was taken (before the head was read), or it waited for one that began before
+    /// `sequence`. False when none came, or `deadline` passed first.
+    func waitForEarlierBatches(
+        of device: DeviceID, beginningBefore sequence: UInt64, since mark: UInt64, graceEnds: ContinuousClock.Instant,
+        deadline: Duration
+    ) async -> Bool {
+        if self.mark(of: device) != mark { return true }
+        let clock = ContinuousClock()
+        let giveUp = clock.now.advanced(by: deadline)
+        if !hasBatch(of: device, beginningBefore: sequence) {
+            while !hasBatch(of: device, beginningBefore: sequence) {
+                let left = clock.now.duration(to: graceEnds)
+                guard left > .zero else { return false }
+                await nextChange(of: device, timeout: left)
+            }
+        }
+        while hasBatch(of: device, beginningBefore: sequence) {
+            let left = clock.now.duration(to: giveUp)
+            guard left > .zero else { return false }
+            await nextChange(of: device, timeout: left)
+        }
+        return true
+    }
+
+    /// Returns when a batch of `device` begins or ends, or after `timeout`.
+    private func nextChange(of device: DeviceID, timeout: Duration) async {
+        let number = state.withLock { state in
+            state.nextNumber += 1
+            return state.nextNumber
+        }
+        let timer = Mutex<Task<Void, Never>?>(nil)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            state.withLock { state in state.devices[device, default: Device()].waiters[number] = continuation }
+            // Started only once the waiter is registered, so a short timeout cannot fire first
+            // and leave the waiter to wait for a change that may never come.
+            timer.withLock {
+                $0 = Task {
+                    try? await Task.sleep(for: timeout)
+                    self.expire(waiter: number, of: device)
+                }
+            }
+        }
+        timer.withLock { $0?.cancel() }
+    }
+
+    /// Resumes waiter `number` if a change has not resumed it already.
+    private func expire(waiter number: UInt64, of device: DeviceID) {
+        let waiter = state.withLock { state in
+            state.devices[device]?.waiters.removeValue(forKey: number)
+        }
+        waiter?.resume()
+    }
+
+    private static func takeWaiters(of device: DeviceID, in state: inout State) -> [CheckedContinuation<Void, Never>] {
+        guard let waiters = state.devices[device]?.waiters, !waiters.isEmpty else { return [] }
+        state.devices[device]?.waiters = [:]
+        return Array(waiters.values)
+    }
+}
