@@ -228,7 +228,14 @@ public final class Uploader: Service, Sendable {
             }
             guard !sent.isEmpty else { break }
             let batch = sent.removeFirst()
-            guard try await handleAnswer(try await batch.answer.value, to: batch, &state) else { return false }
+            // The answer's task is not this one's child: a cancellation (the daemon stopping)
+            // is passed on to it, or the wait would last until the request's timeout.
+            let answer = try await withTaskCancellationHandler {
+                try await batch.answer.value
+            } onCancel: {
+                batch.answer.cancel()
+            }
+            guard try await handleAnswer(answer, to: batch, &state) else { return false }
         }
         if batchesSent == 0 {
             await onEvent(.caughtUp(sequence: resume - 1))

@@ -268,3 +268,75 @@ actor BundleSink {
     private(set) var installed: [VerifiedBundle] = []
     func install(_ bundle: VerifiedBundle) { installed.append(bundle) }
 }
+
+/// The ledger's calls in the order the uploader made them: a checkpoint is kept right before
+/// its batch is sent, a receipt when its answer is taken.
+actor RecordingLedger: UploadLedger {
+    enum Call: Hashable { case checkpoint(UInt64), receipt(UInt64) }
+    private let ledger: LedgerStoreUploadLedger
+    private(set) var calls: [Call] = []
+    nonisolated let deviceID: DeviceID
+
+    init(_ ledger: LedgerStoreUploadLedger) {
+        self.ledger = ledger
+        deviceID = ledger.deviceID
+    }
+
+    func entries(from sequence: UInt64, limit: Int) async throws -> [LedgerEntry] { try await ledger.entries(from: sequence, limit: limit) }
+    func latestReceiptSequence() async throws -> UInt64? { try await ledger.latestReceiptSequence() }
+    func headSequence() async throws -> UInt64 { await ledger.headSequence() }
+    func prune(now: UnixTime) async throws -> Int { try await ledger.prune(now: now) }
+    func storeReceipt(_ receipt: Receipt, servicePublicKey: Curve25519.Signing.PublicKey) async throws {
+        try await ledger.storeReceipt(receipt, servicePublicKey: servicePublicKey)
+        calls.append(.receipt(receipt.sequence))
+    }
+    func storeCheckpoint(_ checkpoint: Checkpoint) async throws {
+        try await ledger.storeCheckpoint(checkpoint)
+        calls.append(.checkpoint(checkpoint.sequence))
+    }
+}
+
+@Suite("Uploader: batches in flight", .serialized)
+struct UploaderInFlightTests {
+    /// With two in flight, the batch after the next one is signed and sent before the next
+    /// one's answer is taken; with one, each waits for the answer before it. Either way the
+    /// service stores every entry in order and refuses nothing.
+    @Test(arguments: LiveBackend.all, [1, 2])
+    func batchesGoOutBeforeTheAnswerBefore(backend: LiveBackend, inFlight: Int) async throws {
+        let directory = try temporaryDirectory()
+        let service = LiveService(location: try await backend.location(directory: directory))
+        let port = try await service.start()
+        let validator = TestValidator(id: 26, seed: 7, directory: directory)
+        try await service.register(validator.id, certificate: validator.certificate)
+        let ledger = try validator.openLedger()
+        for index in 0..<1000 { try await ledger.append(TestValidator.ride(index)) }
+        let recording = RecordingLedger(ledger)
+        var configuration = validator.uploaderConfiguration(port: port, batchSize: 100)
+        configuration.batchesInFlight = inFlight
+        let uploader = Uploader(configuration: configuration, ledger: recording, environment: testEnvironment(seed: 4))
+        let task = Task { try await uploader.run() }
+        try await eventually("all 1000 receipted") { try await ledger.latestReceiptSequence() == 1000 }
+        task.cancel()
+        _ = try? await task.value
+        let calls = await recording.calls
+        let batchEnds = (1...10).map { UInt64($0 * 100) }
+        // Each receipt in order, each checkpoint before its own receipt.
+        #expect(calls.compactMap { if case .receipt(let end) = $0 { end } else { nil } } == batchEnds)
+        for end in batchEnds {
+            let kept = try #require(calls.firstIndex(of: .checkpoint(end)))
+            let receipted = try #require(calls.firstIndex(of: .receipt(end)))
+            #expect(kept < receipted)
+        }
+        // How many batches were out (checkpoint kept, no receipt yet) at the most.
+        var out = 0
+        var most = 0
+        for call in calls {
+            if case .checkpoint = call { out += 1 } else { out -= 1 }
+            most = max(most, out)
+        }
+        #expect(most == inFlight)
+        try await expectServiceHoldsExactly(validator, count: 1000, storage: service.storage!)
+        #expect(try await service.storage!.refusedBatches().isEmpty)
+        try await service.stop()
+    }
+}

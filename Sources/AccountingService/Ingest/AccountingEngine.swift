@@ -80,7 +80,7 @@ public actor AccountingEngine {
     private let batchesIngesting = Atomic<Int>(0)
     /// Each device's batches inside `ingest` now: a batch that arrives ahead of the one before
     /// it waits for it rather than being refused for a gap that batch is about to fill.
-    private let inFlight = InFlightBatches()
+    nonisolated let inFlight = InFlightBatches()
     /// How long a batch waits in all for earlier batches of its device to be answered.
     static let earlierBatchDeadline: Duration = .seconds(30)
 
@@ -178,7 +178,8 @@ public actor AccountingEngine {
         let publicKey = try device.publicKey()
         var read = read
         // A batch that follows the head last seen is decided from that head without reading it
-        // (an uploader sends one batch after another, each after the last one's answer). Only an
+        // (an uploader sends a device's batches in order; the one before may still be
+        // committing, and the compare-and-set then waits for it). Only an
         // `accept` is taken from the guess, and the commit's compare-and-set moves the head only
         // if it is still the one guessed, in the same transaction as the entries: if another
         // request or instance moved it meanwhile, nothing is stored and the batch is decided

@@ -59,6 +59,12 @@ final class InFlightBatches: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// How many waiters wait for a change to `device`'s batches (tests use it to know a batch
+    /// is waiting).
+    func waiterCount(of device: DeviceID) -> Int {
+        state.withLock { $0.devices[device]?.waiters.count ?? 0 }
+    }
+
     /// A mark to take before reading the device's head: `waitForEarlierBatches` looks again
     /// at once if a batch of the device ended after it (it may have moved the head read).
     func mark(of device: DeviceID) -> UInt64 {

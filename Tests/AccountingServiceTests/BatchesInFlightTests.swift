@@ -1,0 +1,89 @@
+import AccountingCore
+@testable import AccountingService
+import Hummingbird
+import HummingbirdTesting
+import LedgerCore
+import Testing
+
+/// An uploader keeps two batches in flight, on two connections: the later one can reach the
+/// service first. It must wait for the one before it, not be refused for the gap that one is
+/// about to fill; a real gap is still refused and kept as evidence.
+@Suite("Ingest: batches of one device in flight together", .runsStorage)
+struct BatchesInFlightTests {
+    /// Batch 3 arrives while batch 2 has not: it finds a gap and waits (the grace is long here,
+    /// so the test does not depend on timing). Batch 2 then arrives; both are accepted, in
+    /// order, nothing is refused, and the service counts the recheck.
+    @Test(arguments: Backend.all)
+    func aBatchAheadOfTheOneBeforeItWaitsForIt(backend: Backend) async throws {
+        let service = try await TestService(backend, limits: AccountingLimits(earlierBatchGrace: .seconds(60)))
+        let device = service.device
+        let chain = device.chain(count: 30)
+        let batches = stride(from: 0, to: 30, by: 10).map { device.batch(chain[$0..<($0 + 10)]) }
+        try await service.withClient { client in
+            #expect(try await client.upload(batches[0], as: device).decode(UploadResponse.self).outcome == .accepted)
+            async let third = client.upload(batches[2], as: device)
+            // Batch 3 is waiting once it has registered to hear of the device's next batch.
+            let clock = ContinuousClock()
+            let giveUp = clock.now.advanced(by: .seconds(30))
+            while service.engine.inFlight.waiterCount(of: device.id) == 0, clock.now < giveUp {
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            #expect(service.engine.inFlight.waiterCount(of: device.id) == 1, "batch 3 should be waiting")
+            let second = try await client.upload(batches[1], as: device)
+            #expect(try second.decode(UploadResponse.self).outcome == .accepted)
+            let answer = try await third
+            #expect(answer.status == .ok)
+            let accepted = try answer.decode(UploadResponse.self)
+            #expect(accepted.outcome == .accepted)
+            #expect(accepted.storedEntries == 10)
+        }
+        let stored = try await service.storage.entries(device: device.id, after: nil, limit: 100).map(\.entry)
+        #expect(stored == chain)
+        #expect(try await service.storage.refusedBatches().isEmpty)
+        let metrics = await service.engine.metrics.render(countingHeldEntries: { 30 })
+        #expect(metrics.contains("hromada_gap_rechecks_total 1"), "\(metrics)")
+    }
+
+    /// With nothing in flight before it, a batch past the head waits out the grace and is
+    /// refused for the gap, kept as the device's word that it went on.
+    @Test(arguments: Backend.all)
+    func aRealGapIsRefusedAfterTheGrace(backend: Backend) async throws {
+        let service = try await TestService(backend, limits: AccountingLimits(earlierBatchGrace: .milliseconds(50)))
+        let device = service.device
+        let chain = device.chain(count: 30)
+        try await service.withClient { client in
+            #expect(try await client.upload(device.batch(chain[0..<10]), as: device).decode(UploadResponse.self).outcome == .accepted)
+            let refused = try await client.upload(device.batch(chain[20..<30]), as: device)
+            #expect(refused.status == .conflict)
+            #expect(refused.errorCode == "gap")
+            #expect(try refused.decode(ErrorResponse.self).error.resumeSequence == 11)
+        }
+        let kept = try await service.storage.refusedBatches()
+        #expect(kept.map { [$0.firstSequence, $0.lastSequence, $0.heldSequence] } == [[21, 30, 10]])
+        #expect(try await service.storage.head(of: device.id) == ChainHead(after: chain[9]))
+    }
+
+    /// Several batches of the device at once, in the reverse of their order: each waits for
+    /// those before it, and all are stored.
+    @Test(arguments: Backend.all)
+    func batchesSentInReverseAreAllStored(backend: Backend) async throws {
+        let service = try await TestService(backend, limits: AccountingLimits(earlierBatchGrace: .seconds(60)))
+        let device = service.device
+        let chain = device.chain(count: 50)
+        let batches = stride(from: 0, to: 50, by: 10).map { device.batch(chain[$0..<($0 + 10)]) }
+        try await service.withClient { client in
+            try await withThrowingTaskGroup(of: UploadResponse.self) { group in
+                for batch in batches.reversed() {
+                    group.addTask { try await client.upload(batch, as: device).decode(UploadResponse.self) }
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                var outcomes: [UploadOutcome] = []
+                for try await answer in group { outcomes.append(answer.outcome) }
+                #expect(outcomes == Array(repeating: .accepted, count: 5))
+            }
+        }
+        let stored = try await service.storage.entries(device: device.id, after: nil, limit: 100).map(\.entry)
+        #expect(stored == chain)
+        #expect(try await service.storage.refusedBatches().isEmpty)
+    }
+}
