@@ -71,13 +71,6 @@ final class InFlightBatches: Sendable {
         state.withLock { $0.devices[device]?.ended ?? 0 }
     }
 
-    /// Whether a batch of `device` that begins before `sequence` is in flight.
-    func hasBatch(of device: DeviceID, beginningBefore sequence: UInt64) -> Bool {
-        state.withLock { state in
-            state.devices[device]?.firstSequences.values.contains { $0 < sequence } ?? false
-        }
-    }
-
     /// Waits until no batch of `device` that begins before `sequence` is in flight; when there is
     /// none at first, waits until `graceEnds` for one to begin (and then for it to finish).
     ///
@@ -89,32 +82,42 @@ final class InFlightBatches: Sendable {
         deadline: Duration
     ) async -> Bool {
         if self.mark(of: device) != mark { return true }
-        let clock = ContinuousClock()
-        let giveUp = clock.now.advanced(by: deadline)
-        if !hasBatch(of: device, beginningBefore: sequence) {
-            while !hasBatch(of: device, beginningBefore: sequence) {
-                let left = clock.now.duration(to: graceEnds)
-                guard left > .zero else { return false }
-                await nextChange(of: device, timeout: left)
-            }
+        let giveUp = ContinuousClock.now.advanced(by: deadline)
+        let earlierInFlight: @Sendable (Device?) -> Bool = { device in
+            device?.firstSequences.values.contains { $0 < sequence } ?? false
         }
-        while hasBatch(of: device, beginningBefore: sequence) {
-            let left = clock.now.duration(to: giveUp)
-            guard left > .zero else { return false }
-            await nextChange(of: device, timeout: left)
-        }
-        return true
+        guard await wait(for: device, until: min(graceEnds, giveUp), earlierInFlight) else { return false }
+        return await wait(for: device, until: giveUp) { !earlierInFlight($0) }
     }
 
-    /// Returns when a batch of `device` begins or ends, or after `timeout`.
-    private func nextChange(of device: DeviceID, timeout: Duration) async {
-        let number = state.withLock { state in
-            state.nextNumber += 1
-            return state.nextNumber
+    /// Waits until `condition` holds of `device`'s batches, or `deadline` passes; whether it holds.
+    private func wait(
+        for device: DeviceID, until deadline: ContinuousClock.Instant, _ condition: @escaping @Sendable (Device?) -> Bool
+    ) async -> Bool {
+        while true {
+            if state.withLock({ condition($0.devices[device]) }) { return true }
+            let left = ContinuousClock.now.duration(to: deadline)
+            guard left > .zero else { return false }
+            await nextChange(of: device, timeout: left, unless: condition)
         }
+    }
+
+    /// Returns when a batch of `device` begins or ends, or after `timeout`; at once if
+    /// `condition` holds already when the waiter would be registered (checked under the same
+    /// lock, so a change between the caller's check and the registration is not missed).
+    private func nextChange(of device: DeviceID, timeout: Duration, unless condition: @Sendable (Device?) -> Bool) async {
         let timer = Mutex<Task<Void, Never>?>(nil)
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            state.withLock { state in state.devices[device, default: Device()].waiters[number] = continuation }
+            let number: UInt64? = state.withLock { state in
+                guard !condition(state.devices[device]) else { return nil }
+                state.nextNumber += 1
+                state.devices[device, default: Device()].waiters[state.nextNumber] = continuation
+                return state.nextNumber
+            }
+            guard let number else {
+                continuation.resume()
+                return
+            }
             // Started only once the waiter is registered, so a short timeout cannot fire first
             // and leave the waiter to wait for a change that may never come.
             timer.withLock {
