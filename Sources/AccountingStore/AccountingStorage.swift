@@ -55,14 +55,23 @@ public struct IngestCommit: Sendable {
     public var receipt: Receipt
     /// When the service received them.
     public var receivedAt: UnixTime
+    /// Awaited after the entries are written and before the head's compare-and-set: the end of
+    /// the commit, still under way, that leaves `expectedHead` (the device's batch before this
+    /// one). A storage that writes the head first, or whose commits are serialized anyway, need
+    /// not call it.
+    public var beforeMovingHead: (@Sendable () async -> Void)?
 
     /// Creates a commit.
-    public init(expectedHead: ChainHead, entries: [LedgerEntry], checkpoint: Checkpoint, receipt: Receipt, receivedAt: UnixTime) {
+    public init(
+        expectedHead: ChainHead, entries: [LedgerEntry], checkpoint: Checkpoint, receipt: Receipt, receivedAt: UnixTime,
+        beforeMovingHead: (@Sendable () async -> Void)? = nil
+    ) {
         self.expectedHead = expectedHead
         self.entries = entries
         self.checkpoint = checkpoint
         self.receipt = receipt
         self.receivedAt = receivedAt
+        self.beforeMovingHead = beforeMovingHead
     }
 }
 

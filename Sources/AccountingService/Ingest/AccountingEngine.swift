@@ -83,6 +83,11 @@ public actor AccountingEngine {
     nonisolated let inFlight = InFlightBatches()
     /// How long a batch waits in all for earlier batches of its device to be answered.
     static let earlierBatchDeadline: Duration = .seconds(30)
+    /// Each device's commits under way, by the head each will leave.
+    private let commitsUnderWay = CommitsUnderWay()
+    /// How long a commit waits, its entries written, for the commit of the batch before it
+    /// (`CommitsUnderWay` says why it is bounded).
+    static let predecessorWait: Duration = .seconds(2)
 
     /// Creates the engine over an open, migrated storage.
     public init(storage: any AccountingStorage, configuration: AccountingConfiguration, logger: Logger) {
@@ -305,12 +310,16 @@ public actor AccountingEngine {
         // compare-and-set then waits for this commit). If this one fails, the guess is dropped
         // and a batch decided from it finds the head unmoved and is decided again.
         lastSeenHeads.withLock { $0[device] = newHead }
+        commitsUnderWay.begin(leaving: newHead)
+        defer { commitsUnderWay.end(leaving: newHead) }
+        let commitsUnderWay = self.commitsUnderWay
         let outcome: CommitOutcome
         do {
             outcome = try await storage.commit(
                 IngestCommit(
                     expectedHead: expectedHead, entries: entries, checkpoint: batch.checkpoint, receipt: receipt,
-                    receivedAt: configuration.now()))
+                    receivedAt: configuration.now(),
+                    beforeMovingHead: { await commitsUnderWay.waitForCommits(leaving: expectedHead, atMost: Self.predecessorWait) }))
         } catch {
             lastSeenHeads.withLock { $0[device] = nil }
             throw error

@@ -339,33 +339,54 @@ public final class PostgresStorage: AccountingStorage {
             checkpointSignature: ByteBuffer(bytes: checkpoint.signature), receiptDevice: Int64(receipt.deviceID.rawValue),
             receiptSequence: Int64(receipt.sequence), receiptHash: ByteBuffer(bytes: receipt.chainHash.bytes),
             receiptSignature: ByteBuffer(bytes: receipt.signature))
-        // The COPY's rows are encoded in a task of their own while `BEGIN` and the compare-and-set are
-        // on the wire (two round trips the service would otherwise sit out), so the COPY streams
-        // rows that are ready: the server's COPY no longer waits for the service's encoding.
+        let beforeMovingHead = commit.beforeMovingHead
+        // The COPY's rows are encoded in a task of their own while `BEGIN` is on the wire.
         // (A task, not `async let`: the transaction's closure cannot capture one. If the
         // transaction ends early, the task only finishes encoding rows nobody reads.)
         let encoding = Task { Self.copyChunks(entries, device: device, receivedAt: received) }
-        return try await pool().withTransaction(logger: logger) { connection -> CommitOutcome in
-            // The compare-and-set first: the head's row lock it takes serializes one device's
-            // commits. The device's next batch, sent before this one's answer (docs/accounting.md,
-            // "Two batches in flight"), waits on it here and moves the head once this one commits.
-            // (Its COPY first instead, to overlap this commit, measured slower.)
-            var updated = 0
-            if expectedSequence == 0 {
-                for try await _ in try await connection.execute(IngestStatements.SealFirst(seal: seal), logger: logger) { updated += 1 }
-            } else {
-                for try await _ in try await connection.execute(IngestStatements.SealNext(seal: seal), logger: logger) { updated += 1 }
+        do {
+            return try await pool().withTransaction(logger: logger) { connection -> CommitOutcome in
+                // The entries first, in one COPY: a failure anywhere in it fails the transaction,
+                // so nothing of the batch is stored. They are written while the device's batch
+                // before this one may still be committing (docs/accounting.md, "Two batches in
+                // flight"), on another connection, so the server writes both at once.
+                let chunks = await encoding.value
+                try await connection.copyFrom(table: EntryCopy.table, columns: EntryCopy.columns, logger: logger) { writer in
+                    for chunk in chunks { try await writer.write(chunk) }
+                }
+                // Then the head's compare-and-set, once that batch's commit has ended. Its row
+                // lock serializes one device's commits from here to COMMIT.
+                await beforeMovingHead?()
+                var updated = 0
+                if expectedSequence == 0 {
+                    for try await _ in try await connection.execute(IngestStatements.SealFirst(seal: seal), logger: logger) { updated += 1 }
+                } else {
+                    for try await _ in try await connection.execute(IngestStatements.SealNext(seal: seal), logger: logger) { updated += 1 }
+                }
+                // Not the expected head: the entries written above are rolled back with the rest.
+                guard updated == 1 else { throw HeadMoved() }
+                return .committed
             }
-            guard updated == 1 else { return .headMoved }
-            let chunks = await encoding.value
-            // One COPY for the entries: a failure anywhere in it fails the transaction, so nothing
-            // of the batch is stored (nor the head, checkpoint and receipt written above).
-            try await connection.copyFrom(table: EntryCopy.table, columns: EntryCopy.columns, logger: logger) { writer in
-                for chunk in chunks { try await writer.write(chunk) }
-            }
-            return .committed
+        } catch let error as PostgresTransactionError where Self.headMoved(error.closureError) {
+            return .headMoved
         }
     }
+
+    /// Whether a commit's transaction failed because the head was not the one expected: the
+    /// compare-and-set found another head, or the COPY found entries past the expected head held
+    /// already (another request stored them since the head was read; the batch is decided again:
+    /// a replay, or a conflict).
+    private static func headMoved(_ error: (any Error)?) -> Bool {
+        if error is HeadMoved { return true }
+        guard let error = error as? PSQLError else { return false }
+        return error.serverInfo?[.sqlState] == uniqueViolation
+    }
+
+    /// SQLSTATE `unique_violation`.
+    private static let uniqueViolation = "23505"
+
+    /// Thrown inside a commit's transaction to roll it back when the head is not the one expected.
+    private struct HeadMoved: Error {}
 
     /// `entries` as COPY rows, a buffer every 1000 entries (a commit may hold more than one
     /// batch's worth; each buffer stays a modest message).
