@@ -77,6 +77,51 @@ struct StorageTests {
         }
     }
 
+    /// PostgreSQL writes a commit's entries before its compare-and-set: a commit that expects a
+    /// stale head, with entries nobody holds yet, finds the head moved after writing them, and
+    /// they are rolled back with the rest (no entry, checkpoint or receipt of it is kept).
+    @Test(arguments: Engine.all)
+    func aStaleCommitWithNewEntriesLeavesNothing(engine: Engine) async throws {
+        try await engine.withFreshStorage { storage async throws in
+            let chain = Fixture.chain(count: 20)
+            let genesis = ChainHead.genesis(for: Fixture.device)
+            #expect(try await storage.commit(Fixture.commit(chain[0..<10], after: genesis)) == .committed)
+            #expect(try await storage.commit(Fixture.commit(chain[10..<20], after: genesis)) == .headMoved)
+            #expect(try await storage.entryCount() == 10)
+            #expect(try await storage.head(of: Fixture.device) == ChainHead(after: chain[9]))
+            #expect(try await storage.checkpoints(of: Fixture.device).map(\.sequence) == [10])
+            #expect(try await storage.latestReceipt(of: Fixture.device)?.sequence == 10)
+        }
+    }
+
+    /// The device's next commit, begun before the one before it is stored, writes its entries
+    /// and waits in `beforeMovingHead`; once the one before it is stored, it moves the head from
+    /// there. (SQLite serializes its commits and does not call the hook.)
+    @Test(arguments: Engine.all.filter { $0 == .postgres })
+    func theNextCommitMovesTheHeadOnceTheOneBeforeIsStored(engine: Engine) async throws {
+        try await engine.withFreshStorage { storage async throws in
+            let chain = Fixture.chain(count: 20)
+            let genesis = ChainHead.genesis(for: Fixture.device)
+            let (opened, open) = AsyncStream<Void>.makeStream()
+            let (arrived, arrive) = AsyncStream<Void>.makeStream()
+            var next = Fixture.commit(chain[10..<20], after: ChainHead(after: chain[9]))
+            next.beforeMovingHead = {
+                arrive.yield()
+                for await _ in opened { return }
+            }
+            async let second = storage.commit(next)
+            for await _ in arrived { break }
+            // Its entries are written but not committed: nothing is visible yet.
+            #expect(try await storage.entryCount() == 0)
+            #expect(try await storage.commit(Fixture.commit(chain[0..<10], after: genesis)) == .committed)
+            open.yield()
+            #expect(try await second == .committed)
+            #expect(try await storage.entries(device: Fixture.device, after: nil, limit: 100).map(\.entry) == chain)
+            #expect(try await storage.head(of: Fixture.device) == ChainHead(after: chain[19]))
+            #expect(try await storage.checkpoints(of: Fixture.device).map(\.sequence) == [10, 20])
+        }
+    }
+
     @Test(arguments: Engine.all)
     func aCommitMovesTheHeadOnlyFromTheExpectedHead(engine: Engine) async throws {
         try await engine.withFreshStorage { storage async throws in

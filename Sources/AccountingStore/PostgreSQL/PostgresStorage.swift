@@ -21,6 +21,10 @@ public final class PostgresStorage: AccountingStorage {
     private let client: PostgresClient
     let logger: Logger
     private let lifetime = StorageLifetime()
+    /// Commits inside their transaction now: the pool is stopped only once they are done.
+    private let commitsInProgress = Atomic<Int>(0)
+    /// How long closing waits for the commits in progress.
+    private static let commitDrain: Duration = .seconds(10)
 
     /// A storage over the pool for `configuration`; the pool connects once `run()` runs.
     public init(configuration: PostgresClient.Configuration, logger: Logger) {
@@ -29,21 +33,30 @@ public final class PostgresStorage: AccountingStorage {
     }
 
     /// Runs the connection pool until `close()`, cancellation or graceful shutdown.
+    ///
+    /// Closing refuses new calls at once, lets the commits already in their transaction finish
+    /// (for at most `commitDrain`), then stops the pool. Why: a connection closed in the middle
+    /// of a COPY makes postgres-nio 1.33 stop the process (a precondition in its state machine),
+    /// and a commit cut short would only be rolled back anyway. So the pool runs in a task of its
+    /// own, which a cancellation of `run()` does not reach before the commits are done.
     public func run() async throws {
         try lifetime.claimRun()
-        await withTaskGroup(of: Void.self) { group in
-            // The pool ends on graceful shutdown by itself; closing the storage ends it too.
-            group.addTask {
-                // Calls waiting in `pool()` go ahead once the pool has been started, so that they
-                // never lease from a pool that is not running yet.
-                self.lifetime.markRunning()
-                await self.client.run()
-            }
-            group.addTask { await self.lifetime.waitUntilClosed() }
-            _ = await group.next()
-            group.cancelAll()
+        let pool = Task {
+            // Calls waiting in `pool()` go ahead once the pool has been started, so that they
+            // never lease from a pool that is not running yet.
+            self.lifetime.markRunning()
+            await self.client.run()
         }
+        await lifetime.waitUntilClosed()
         lifetime.close()
+        let clock = ContinuousClock()
+        let giveUp = clock.now.advanced(by: Self.commitDrain)
+        while commitsInProgress.load(ordering: .acquiring) > 0, clock.now < giveUp {
+            // Not cancelled with this task: the wait must last while the commits finish.
+            await Task { try? await Task.sleep(for: .milliseconds(5)) }.value
+        }
+        pool.cancel()
+        await pool.value
     }
 
     private func render(_ sql: String) -> String {
@@ -340,6 +353,8 @@ public final class PostgresStorage: AccountingStorage {
             receiptSequence: Int64(receipt.sequence), receiptHash: ByteBuffer(bytes: receipt.chainHash.bytes),
             receiptSignature: ByteBuffer(bytes: receipt.signature))
         let beforeMovingHead = commit.beforeMovingHead
+        commitsInProgress.add(1, ordering: .acquiringAndReleasing)
+        defer { commitsInProgress.subtract(1, ordering: .acquiringAndReleasing) }
         // The COPY's rows are encoded in a task of their own while `BEGIN` is on the wire.
         // (A task, not `async let`: the transaction's closure cannot capture one. If the
         // transaction ends early, the task only finishes encoding rows nobody reads.)
@@ -367,19 +382,20 @@ public final class PostgresStorage: AccountingStorage {
                 guard updated == 1 else { throw HeadMoved() }
                 return .committed
             }
-        } catch let error as PostgresTransactionError where Self.headMoved(error.closureError) {
+        } catch let error as PostgresTransactionError where error.closureError is HeadMoved {
             return .headMoved
+        } catch let error as PostgresTransactionError where Self.isUniqueViolation(error.closureError) {
+            // An entry the COPY wrote is held already. If the head is no longer the one expected,
+            // another request stored those entries since the head was read: the batch is decided
+            // again (a replay, or a conflict). If it still is, the commit itself repeats a
+            // sequence, and that is an error.
+            guard try await head(of: commit.expectedHead.deviceID) == commit.expectedHead else { return .headMoved }
+            throw error
         }
     }
 
-    /// Whether a commit's transaction failed because the head was not the one expected: the
-    /// compare-and-set found another head, or the COPY found entries past the expected head held
-    /// already (another request stored them since the head was read; the batch is decided again:
-    /// a replay, or a conflict).
-    private static func headMoved(_ error: (any Error)?) -> Bool {
-        if error is HeadMoved { return true }
-        guard let error = error as? PSQLError else { return false }
-        return error.serverInfo?[.sqlState] == uniqueViolation
+    private static func isUniqueViolation(_ error: (any Error)?) -> Bool {
+        (error as? PSQLError)?.serverInfo?[.sqlState] == uniqueViolation
     }
 
     /// SQLSTATE `unique_violation`.
