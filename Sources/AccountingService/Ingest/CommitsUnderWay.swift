@@ -59,29 +59,17 @@ final class CommitsUnderWay: Sendable {
 
     /// Returns when no commit leaving `head` is under way, or after `limit`.
     func waitForCommits(leaving head: ChainHead, atMost limit: Duration) async {
-        let timer = Mutex<Task<Void, Never>?>(nil)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let key = Self.key(head)
-            let number: UInt64? = state.withLock { state in
+        let key = Self.key(head)
+        await TimedWait.suspend(timeout: limit) { continuation in
+            state.withLock { state in
                 guard state.commits[key] != nil else { return nil }
                 state.nextWaiter += 1
                 state.commits[key]?.waiters[state.nextWaiter] = continuation
                 return state.nextWaiter
             }
-            guard let number else {
-                continuation.resume()
-                return
-            }
-            timer.withLock {
-                $0 = Task {
-                    try? await Task.sleep(for: limit)
-                    guard !Task.isCancelled else { return }
-                    let waiter = self.state.withLock { $0.commits[key]?.waiters.removeValue(forKey: number) }
-                    waiter?.resume()
-                }
-            }
+        } remove: { number in
+            self.state.withLock { $0.commits[key]?.waiters.removeValue(forKey: number) }
         }
-        timer.withLock { $0?.cancel() }
     }
 
     private static func key(_ head: ChainHead) -> Key { Key(device: head.deviceID, sequence: head.sequence) }

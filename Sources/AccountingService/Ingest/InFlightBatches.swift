@@ -106,36 +106,16 @@ final class InFlightBatches: Sendable {
     /// `condition` holds already when the waiter would be registered (checked under the same
     /// lock, so a change between the caller's check and the registration is not missed).
     private func nextChange(of device: DeviceID, timeout: Duration, unless condition: @Sendable (Device?) -> Bool) async {
-        let timer = Mutex<Task<Void, Never>?>(nil)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let number: UInt64? = state.withLock { state in
+        await TimedWait.suspend(timeout: timeout) { continuation in
+            state.withLock { state in
                 guard !condition(state.devices[device]) else { return nil }
                 state.nextNumber += 1
                 state.devices[device, default: Device()].waiters[state.nextNumber] = continuation
                 return state.nextNumber
             }
-            guard let number else {
-                continuation.resume()
-                return
-            }
-            // Started only once the waiter is registered, so a short timeout cannot fire first
-            // and leave the waiter to wait for a change that may never come.
-            timer.withLock {
-                $0 = Task {
-                    try? await Task.sleep(for: timeout)
-                    self.expire(waiter: number, of: device)
-                }
-            }
+        } remove: { number in
+            self.state.withLock { $0.devices[device]?.waiters.removeValue(forKey: number) }
         }
-        timer.withLock { $0?.cancel() }
-    }
-
-    /// Resumes waiter `number` if a change has not resumed it already.
-    private func expire(waiter number: UInt64, of device: DeviceID) {
-        let waiter = state.withLock { state in
-            state.devices[device]?.waiters.removeValue(forKey: number)
-        }
-        waiter?.resume()
     }
 
     private static func takeWaiters(of device: DeviceID, in state: inout State) -> [CheckedContinuation<Void, Never>] {
