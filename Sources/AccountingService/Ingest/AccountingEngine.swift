@@ -311,10 +311,11 @@ public actor AccountingEngine {
         // and a batch decided from it finds the head unmoved and is decided again.
         lastSeenHeads.withLock { $0[device] = newHead }
         commitsUnderWay.begin(leaving: newHead)
-        defer { commitsUnderWay.end(leaving: newHead) }
         let commitsUnderWay = self.commitsUnderWay
         let outcome: CommitOutcome
         do {
+            // Ended as soon as the storage answers: the next batch's commit waits for it.
+            defer { commitsUnderWay.end(leaving: newHead) }
             outcome = try await storage.commit(
                 IngestCommit(
                     expectedHead: expectedHead, entries: entries, checkpoint: batch.checkpoint, receipt: receipt,
