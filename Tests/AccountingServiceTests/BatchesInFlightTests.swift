@@ -10,15 +10,22 @@ import Testing
 /// about to fill; a real gap is still refused and kept as evidence.
 @Suite("Ingest: batches of one device in flight together", .runsStorage)
 struct BatchesInFlightTests {
+    /// A service waiting `grace` for earlier batches, its device's chain of `count` entries and
+    /// that chain in batches of 10.
+    func makeService(_ backend: Backend, grace: Duration, entries count: Int) async throws -> (TestService, [LedgerEntry], [UploadBatch]) {
+        let service = try await TestService(backend, limits: AccountingLimits(earlierBatchGrace: grace))
+        let chain = service.device.chain(count: count)
+        let batches = stride(from: 0, to: count, by: 10).map { service.device.batch(chain[$0..<($0 + 10)]) }
+        return (service, chain, batches)
+    }
+
     /// Batch 3 arrives while batch 2 has not: it finds a gap and waits (the grace is long here,
     /// so the test does not depend on timing). Batch 2 then arrives; both are accepted, in
     /// order, nothing is refused, and the service counts the recheck.
     @Test(arguments: Backend.all)
     func aBatchAheadOfTheOneBeforeItWaitsForIt(backend: Backend) async throws {
-        let service = try await TestService(backend, limits: AccountingLimits(earlierBatchGrace: .seconds(60)))
+        let (service, chain, batches) = try await makeService(backend, grace: .seconds(60), entries: 30)
         let device = service.device
-        let chain = device.chain(count: 30)
-        let batches = stride(from: 0, to: 30, by: 10).map { device.batch(chain[$0..<($0 + 10)]) }
         try await service.withClient { client in
             #expect(try await client.upload(batches[0], as: device).decode(UploadResponse.self).outcome == .accepted)
             async let third = client.upload(batches[2], as: device)
@@ -48,9 +55,8 @@ struct BatchesInFlightTests {
     /// refused for the gap, kept as the device's word that it went on.
     @Test(arguments: Backend.all)
     func aRealGapIsRefusedAfterTheGrace(backend: Backend) async throws {
-        let service = try await TestService(backend, limits: AccountingLimits(earlierBatchGrace: .milliseconds(50)))
+        let (service, chain, _) = try await makeService(backend, grace: .milliseconds(50), entries: 30)
         let device = service.device
-        let chain = device.chain(count: 30)
         try await service.withClient { client in
             #expect(try await client.upload(device.batch(chain[0..<10]), as: device).decode(UploadResponse.self).outcome == .accepted)
             let refused = try await client.upload(device.batch(chain[20..<30]), as: device)
@@ -67,10 +73,8 @@ struct BatchesInFlightTests {
     /// those before it, and all are stored.
     @Test(arguments: Backend.all)
     func batchesSentInReverseAreAllStored(backend: Backend) async throws {
-        let service = try await TestService(backend, limits: AccountingLimits(earlierBatchGrace: .seconds(60)))
+        let (service, chain, batches) = try await makeService(backend, grace: .seconds(60), entries: 50)
         let device = service.device
-        let chain = device.chain(count: 50)
-        let batches = stride(from: 0, to: 50, by: 10).map { device.batch(chain[$0..<($0 + 10)]) }
         try await service.withClient { client in
             try await withThrowingTaskGroup(of: UploadResponse.self) { group in
                 for batch in batches.reversed() {
