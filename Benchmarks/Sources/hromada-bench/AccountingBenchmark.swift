@@ -27,16 +27,13 @@ enum AccountingBenchmark {
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
         let pki = try BenchPKI()
-        // Only the bodies are kept of each fleet (and the rows of one, for the raw baseline), so
-        // that the benchmark's own data weighs little in the peak memory reported.
+        // Only the bodies are kept of each fleet, so that the benchmark's own data weighs little in
+        // the peak memory reported; the raw baseline decodes its rows from them before each run.
         var fleets: [Int: Fleet] = [:]
-        var rawRows: [[LedgerEntry]] = []
         for count in deviceCounts.sorted() {
-            let fleet = try Fleet(devices: count, entries: entries, pki: pki)
-            if rawRows.isEmpty { rawRows = fleet.devices.flatMap(\.batches) }
-            fleets[count] = fleet.withoutEntries()
+            fleets[count] = try Fleet(devices: count, entries: entries, pki: pki).withoutEntries()
         }
-        let total = rawRows.count * batchSize
+        let total = (fleets[deviceCounts.min() ?? 1]?.devices.reduce(0) { $0 + $1.batchCount } ?? 0) * batchSize
         print("accounting: \(total) entries a run in batches of \(batchSize) (body ≈ \(fleets.values.first?.devices[0].bodies[0].count ?? 0) bytes); devices at once: \(deviceCounts.map(String.init).joined(separator: ", ")); batches in flight per device: \(inFlight.map(String.init).joined(separator: ", "))")
 
         let scratch = "\(directory)/hromada-bench-accounting-\(UUID().uuidString.prefix(8))"
@@ -51,10 +48,10 @@ enum AccountingBenchmark {
                 Engine(
                     name: "sqlite", rawMethod: "one prepared multi-row INSERT per 1000 rows, a transaction each",
                     location: { .sqlite(path: "\(scratch)/accounting-\($0).sqlite") },
-                    raw: { run in try timed { try RawInsertBaseline.sqlite(path: "\(scratch)/raw-\(run).sqlite", batches: rawRows, receivedAt: 1_800_000_000) } },
-                    rawAtDefaults: { run in
+                    raw: { run, rows in try timed { try RawInsertBaseline.sqlite(path: "\(scratch)/raw-\(run).sqlite", batches: rows, receivedAt: 1_800_000_000) } },
+                    rawAtDefaults: { run, rows in
                         try timed {
-                            try RawInsertBaseline.sqlite(path: "\(scratch)/raw-defaults-\(run).sqlite", batches: rawRows, receivedAt: 1_800_000_000, servicePragmas: false)
+                            try RawInsertBaseline.sqlite(path: "\(scratch)/raw-defaults-\(run).sqlite", batches: rows, receivedAt: 1_800_000_000, servicePragmas: false)
                         }
                     }))
         }
@@ -66,13 +63,13 @@ enum AccountingBenchmark {
                 Engine(
                     name: "postgres", rawMethod: "one COPY per 1000 rows, a transaction each",
                     location: { run in try await server.createDatabase("bench_service_\(run)_\(Int.random(in: 0..<1_000_000))", logger: logger) },
-                    raw: { _ in
+                    raw: { _, rows in
                         let location = try await server.createDatabase("bench_raw_\(Int.random(in: 0..<1_000_000))", logger: logger)
                         guard case .postgres(let host, let port, let user, let password, let database) = location else { return 0 }
                         return try await timedAsync {
                             try await RawInsertBaseline.postgres(
                                 configuration: .init(host: host, port: port, username: user, password: password, database: database, tls: .disable),
-                                batches: rawRows, receivedAt: 1_800_000_000, logger: logger)
+                                batches: rows, receivedAt: 1_800_000_000, logger: logger)
                         }
                     }))
         } else {
@@ -82,18 +79,22 @@ enum AccountingBenchmark {
         // Each run's files and databases are named after its number: a fresh table every run.
         var runNumber = 0
         for engine in engines {
-            print("\(engine.name): raw bulk insert = the same rows by \(engine.rawMethod), into a fresh table right before each run")
+            print("\(engine.name): raw bulk insert = the same rows by \(engine.rawMethod), into a fresh table right before each run (each run's own rows, its devices' batches in turn)")
             for count in deviceCounts {
                 for window in inFlight {
                     guard let fleet = fleets[count] else { continue }
                     runNumber += 1
                     // The baseline right before the run it is compared with: on a shared machine the
                     // disk and the processors change speed from one minute to the next.
+                    // The run's own rows, in the order its devices' batches arrive (one batch of each
+                    // device in turn): ten devices' rows go into the table's indexes at ten places.
+                    var rows = try fleet.rowsInArrivalOrder()
                     if let defaults = engine.rawAtDefaults {
-                        let rate = Double(total) / (try await defaults(runNumber))
+                        let rate = Double(total) / (try await defaults(runNumber, rows))
                         print("\(engine.name): raw bulk insert at the engine's default cache and checkpoint settings: \(format(rate, 0)) entries/s")
                     }
-                    let rawRate = Double(total) / (try await engine.raw(runNumber))
+                    let rawRate = Double(total) / (try await engine.raw(runNumber, rows))
+                    rows = []
                     PeakMemory.reset()
                     let before = PeakMemory.residentKilobytes()
                     let run = try await ingestOverHTTP(fleet, into: try await engine.location(runNumber), inFlight: window, pki: pki, logger: logger)
@@ -101,6 +102,10 @@ enum AccountingBenchmark {
                     let replayRate = Double(total) / run.replaySeconds
                     let devices = (count == 1 ? "1 device" : "\(count) devices") + ", \(window) in flight"
                     print("\(engine.name), \(devices): ingest \(format(ingestRate, 0)) entries/s, \(format(ingestRate / rawRate * 100, 1)) % of raw (\(format(rawRate, 0)) entries/s); a batch \(run.ingest)")
+                    let busy = run.ingestProcessor.total / run.ingestSeconds
+                    print(
+                        "\(engine.name), \(devices): processor time of the ingest (service and client, one process): \(format(run.ingestProcessor.total * 1000 / Double(run.batches), 2)) ms a batch (user \(format(run.ingestProcessor.user * 1000 / Double(run.batches), 2)), system \(format(run.ingestProcessor.system * 1000 / Double(run.batches), 2))), \(format(busy, 2)) of \(System.coreCount) cores busy"
+                    )
                     print("\(engine.name), \(devices): the client's request signing, before the clock: \(format(run.signingSeconds * 1000 / Double(run.batches), 3)) ms a batch")
                     print("\(engine.name), \(devices): replay \(format(replayRate, 0)) entries/s (\(format(Double(run.batches) / run.replaySeconds, 0)) batches/s); a batch \(run.replay)")
                     let peak = PeakMemory.kilobytes()
@@ -117,10 +122,10 @@ enum AccountingBenchmark {
         let rawMethod: String
         /// A fresh storage for run `number`.
         let location: (Int) async throws -> StorageLocation
-        /// Seconds for the raw bulk insert of every row, into a fresh table named after `run`.
-        let raw: (Int) async throws -> Double
+        /// Seconds for the raw bulk insert of the batches of rows given, into a fresh table named after `run`.
+        let raw: (Int, [[LedgerEntry]]) async throws -> Double
         /// The same at the engine's default settings, where the service sets its own (SQLite).
-        var rawAtDefaults: ((Int) async throws -> Double)? = nil
+        var rawAtDefaults: ((Int, [[LedgerEntry]]) async throws -> Double)? = nil
     }
 
     struct RunResult {
@@ -130,6 +135,8 @@ enum AccountingBenchmark {
         var replaySeconds: Double
         /// The client's signing of the ingest requests, done before the clock starts.
         var signingSeconds: Double
+        /// The processor time of the whole process (service and client) during the ingest.
+        var ingestProcessor: ProcessorTime
         var batches: Int
     }
 
@@ -158,8 +165,9 @@ enum AccountingBenchmark {
             configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, fleet.devices.count * inFlight))
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             let url = "http://127.0.0.1:\(port)/v1/ledger/batches"
-            let (ingest, ingestSeconds, signing) = try await uploadAll(fleet, to: url, inFlight: inFlight, client: client, expecting: "accepted", name: "ingest")
-            let (replay, replaySeconds, _) = try await uploadAll(fleet, to: url, inFlight: inFlight, client: client, expecting: "replayed", name: "replay")
+            let (ingest, ingestSeconds, signing, processor) = try await uploadAll(
+                fleet, to: url, inFlight: inFlight, client: client, expecting: "accepted", name: "ingest")
+            let (replay, replaySeconds, _, _) = try await uploadAll(fleet, to: url, inFlight: inFlight, client: client, expecting: "replayed", name: "replay")
             let held = try await storage.entryCount()
             let expected = fleet.devices.reduce(0) { $0 + $1.batchCount * batchSize }
             guard held == expected else { throw BenchmarkFailure("the storage holds \(held) entries, expected \(expected)") }
@@ -168,6 +176,7 @@ enum AccountingBenchmark {
             _ = try? await server.value
             return RunResult(
                 ingest: ingest, replay: replay, ingestSeconds: ingestSeconds, replaySeconds: replaySeconds, signingSeconds: signing,
+                ingestProcessor: processor,
                 batches: fleet.devices.reduce(0) { $0 + $1.batchCount })
         }
     }
@@ -182,12 +191,13 @@ enum AccountingBenchmark {
     /// requests are still every one signed, sent over HTTP and checked in full.
     static func uploadAll(
         _ fleet: Fleet, to url: String, inFlight: Int, client: HTTPClient, expecting outcome: String, name: String
-    ) async throws -> (Latencies, Double, signing: Double) {
+    ) async throws -> (Latencies, Double, signing: Double, processor: ProcessorTime) {
         let clock = ContinuousClock()
         let signingStart = clock.now
         let signed = try fleet.devices.map { device in try device.bodies.map { try signedHeaders(for: $0, from: device) } }
         let signing = seconds(clock.now - signingStart)
         let start = clock.now
+        let cpuStart = ProcessorTime.now()
         let durations = try await withThrowingTaskGroup(of: [Double].self) { group in
             for (device, headers) in zip(fleet.devices, signed) {
                 group.addTask {
@@ -212,7 +222,9 @@ enum AccountingBenchmark {
             for try await durations in group { all += durations }
             return all
         }
-        return (Latencies(durations), seconds(clock.now - start), signing)
+        let wall = seconds(clock.now - start)
+        let cpu = ProcessorTime.now() - cpuStart
+        return (Latencies(durations), wall, signing, cpu)
     }
 
     /// The headers of one batch signed by `device` (a fresh nonce and timestamp, as the uploader does).
@@ -329,6 +341,14 @@ struct Fleet {
 
     private init(_ devices: [BenchDevice]) { self.devices = devices }
 
+    /// Every device's batches decoded from the bodies, in the order the devices send them when
+    /// all upload at once: the first batch of each device, then the second of each, and so on.
+    func rowsInArrivalOrder() throws -> [[LedgerEntry]] {
+        let decoded = try devices.map { device in try device.bodies.map { try UploadBatch(jsonBody: $0, limits: .standard).entries } }
+        let longest = decoded.map(\.count).max() ?? 0
+        return (0..<longest).flatMap { index in decoded.compactMap { index < $0.count ? $0[index] : nil } }
+    }
+
     /// The same fleet holding only the request bodies.
     func withoutEntries() -> Fleet {
         Fleet(devices.map { BenchDevice(id: $0.id, key: $0.key, certificate: $0.certificate, batches: [], bodies: $0.bodies, batchCount: $0.batchCount) })
@@ -407,6 +427,24 @@ struct PostgresServer {
             }
             return out
         }
+    }
+}
+
+/// The processor time the process has used so far (`getrusage`), user and system, in seconds.
+struct ProcessorTime {
+    var user: Double
+    var system: Double
+    var total: Double { user + system }
+
+    static func now() -> ProcessorTime {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return ProcessorTime(user: seconds(usage.ru_utime), system: seconds(usage.ru_stime))
+    }
+
+    static func - (later: ProcessorTime, earlier: ProcessorTime) -> ProcessorTime {
+        ProcessorTime(user: later.user - earlier.user, system: later.system - earlier.system)
     }
 }
 

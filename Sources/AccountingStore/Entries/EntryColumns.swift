@@ -112,6 +112,29 @@ public struct EntryColumns: Hashable, Sendable {
         ]
     }
 
+    /// Calls `body` with each value in `names` order: `values` without making an array (the
+    /// ingest binds 1000 entries' values a batch, on the one thread that writes).
+    @inlinable
+    public func forEachValue(_ body: (Int64?) throws -> Void) rethrows {
+        try body(kind)
+        try body(deviceTime)
+        try body(cardSerial)
+        try body(layoutVersion)
+        try body(category)
+        try body(entitlement)
+        try body(fare)
+        try body(fullFare)
+        try body(purseBalanceAfter)
+        try body(route)
+        try body(vehicle)
+        try body(relatedSequence)
+        try body(clockCorrection)
+        try body(amount)
+        try body(receiptNumber)
+        try body(otherCardSerial)
+        try body(cardTripSequence)
+    }
+
     /// The values of `schema5Names`, for schema 5's backfill.
     var schema5Values: ArraySlice<Int64?> { values.prefix(Self.schema5Names.count) }
 

@@ -22,6 +22,13 @@ public actor SQLiteStorage: AccountingStorage {
     private let lifetime = StorageLifetime()
     /// Prepared statements by their SQL, reused for the life of the connection.
     private var statements: [String: SQLiteStatement] = [:]
+    /// The entries' multi-row INSERTs by their row count (`insertEntries`), kept like `statements`
+    /// but found without making and hashing their SQL (several kilobytes) for every 45 rows.
+    private var entryInserts: [Int: SQLiteStatement] = [:]
+    /// The thread SQLite's calls block (`DedicatedThreadExecutor` says why it is not one of the
+    /// cooperative pool's).
+    private nonisolated let executor = DedicatedThreadExecutor(name: "hromada-sqlite")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     /// Commits waiting for the next group transaction, in arrival order, by number.
     private var waitingCommits: [(number: Int, commit: IngestCommit)] = []
     /// Outcomes of commits written in another caller's group, until their callers collect them.
@@ -167,6 +174,7 @@ public actor SQLiteStorage: AccountingStorage {
         lifetime.close()
         // Statements first: a kept statement must never outlive the connection it belongs to.
         statements = [:]
+        entryInserts = [:]
         database.close()
     }
 
@@ -322,7 +330,7 @@ public actor SQLiteStorage: AccountingStorage {
         var start = entries.startIndex
         while start < entries.endIndex {
             let end = min(start + Self.rowsPerInsert, entries.endIndex)
-            let insert = try statement(Self.insertEntriesSQL(rows: end - start))
+            let insert = try entryInsert(rows: end - start)
             defer { insert.reset() }
             var parameter: Int32 = 1
             for entry in entries[start..<end] {
@@ -330,7 +338,7 @@ public actor SQLiteStorage: AccountingStorage {
                 try insert.bind(parameter + 1, Int64(entry.sequence))
                 parameter += 2
                 // Unbound parameters are NULL (the statement's bindings were cleared at its last reset).
-                for value in EntryColumns(entry.record).values {
+                try EntryColumns(entry.record).forEachValue { value in
                     if let value { try insert.bind(parameter, value) }
                     parameter += 1
                 }
@@ -342,6 +350,14 @@ public actor SQLiteStorage: AccountingStorage {
             while try insert.step() {}
             start = end
         }
+    }
+
+    /// The prepared INSERT of `rows` entries.
+    private func entryInsert(rows: Int) throws -> SQLiteStatement {
+        if let prepared = entryInserts[rows] { return prepared }
+        let prepared = try database.prepare(Self.insertEntriesSQL(rows: rows), persistent: true)
+        entryInserts[rows] = prepared
+        return prepared
     }
 
     /// The INSERT of `rows` entries.
