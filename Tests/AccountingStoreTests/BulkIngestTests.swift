@@ -231,3 +231,51 @@ struct HeadWithHeldTests {
         }
     }
 }
+
+/// More commits at once than one group transaction takes (SQLite: `groupEntryLimit`): the rest
+/// are written in the groups after it, in the order they arrived.
+@Suite("Commits at once, beyond one group")
+struct CommitsBeyondOneGroupTests {
+    @Test(arguments: Engine.all)
+    func sixFullBatchesOfSixDevicesAtOnceAreAllStored(engine: Engine) async throws {
+        try await engine.withFreshStorage { storage async throws in
+            let devices = (1...6).map { DeviceID(UInt32(300 + $0)) }
+            let outcomes = try await withThrowingTaskGroup(of: CommitOutcome.self) { group in
+                for device in devices {
+                    let chain = Fixture.chain(count: 1000, device: device)
+                    group.addTask { try await storage.commit(Fixture.commit(chain[...], after: .genesis(for: device))) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes == Array(repeating: .committed, count: devices.count))
+            #expect(try await storage.entryCount() == 6000)
+            for device in devices {
+                let chain = Fixture.chain(count: 1000, device: device)
+                #expect(try await storage.head(of: device) == ChainHead(after: chain[999]))
+            }
+        }
+    }
+
+    @Test(arguments: Engine.all)
+    func oneDevicesThreeBatchesSentTogetherAreStoredInOrder(engine: Engine) async throws {
+        try await engine.withFreshStorage { storage async throws in
+            let chain = Fixture.chain(count: 3000)
+            let heads = [ChainHead.genesis(for: Fixture.device), ChainHead(after: chain[999]), ChainHead(after: chain[1999])]
+            // Sent in order, as the uploader sends them: each commit is on the actor's queue before the next.
+            async let first = storage.commit(Fixture.commit(chain[0..<1000], after: heads[0]))
+            try await Task.sleep(for: .milliseconds(50))
+            async let second = storage.commit(Fixture.commit(chain[1000..<2000], after: heads[1]))
+            try await Task.sleep(for: .milliseconds(50))
+            async let third = storage.commit(Fixture.commit(chain[2000..<3000], after: heads[2]))
+            let outcomes = try await [first, second, third]
+            // SQLite writes them in the order they reached its queue. On PostgreSQL a commit whose
+            // compare-and-set runs before the one it follows has moved the head finds it unmoved:
+            // `.headMoved`, nothing stored, and the engine decides it again.
+            #expect(outcomes[0] == .committed)
+            if engine == .sqlite { #expect(outcomes == [.committed, .committed, .committed]) }
+            let committed = outcomes.prefix { $0 == .committed }.count
+            #expect(try await storage.entryCount() == committed * 1000)
+            #expect(try await storage.head(of: Fixture.device) == ChainHead(after: chain[committed * 1000 - 1]))
+        }
+    }
+}
