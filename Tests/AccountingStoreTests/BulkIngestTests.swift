@@ -145,24 +145,38 @@ struct NonceAdmissionTests {
 /// outcome, as if written alone.
 @Suite("Commits at once")
 struct ConcurrentCommitTests {
+    /// Commits a chain of `count` entries of each of `devices`, all at once, and checks that every
+    /// one is stored with its head and receipt.
+    private static func commitEachAtOnce(_ devices: [DeviceID], entries count: Int, into storage: any AccountingStorage) async throws {
+        let outcomes = try await withThrowingTaskGroup(of: CommitOutcome.self) { group in
+            for device in devices {
+                let chain = Fixture.chain(count: count, device: device)
+                group.addTask { try await storage.commit(Fixture.commit(chain[...], after: .genesis(for: device))) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes == Array(repeating: .committed, count: devices.count))
+        #expect(try await storage.entryCount() == devices.count * count)
+        for device in devices {
+            let chain = Fixture.chain(count: count, device: device)
+            #expect(try await storage.head(of: device) == ChainHead(after: chain[count - 1]))
+            #expect(try await storage.latestReceipt(of: device)?.sequence == UInt64(count))
+        }
+    }
+
     @Test(arguments: Engine.all)
     func commitsOfManyDevicesAtOnceAreAllStored(engine: Engine) async throws {
         try await engine.withFreshStorage { storage async throws in
-            let devices = (1...10).map { DeviceID(UInt32(100 + $0)) }
-            let outcomes = try await withThrowingTaskGroup(of: CommitOutcome.self) { group in
-                for device in devices {
-                    let chain = Fixture.chain(count: 50, device: device)
-                    group.addTask { try await storage.commit(Fixture.commit(chain[...], after: .genesis(for: device))) }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            #expect(outcomes == Array(repeating: .committed, count: devices.count))
-            #expect(try await storage.entryCount() == 500)
-            for device in devices {
-                let chain = Fixture.chain(count: 50, device: device)
-                #expect(try await storage.head(of: device) == ChainHead(after: chain[49]))
-                #expect(try await storage.latestReceipt(of: device)?.sequence == 50)
-            }
+            try await Self.commitEachAtOnce((1...10).map { DeviceID(UInt32(100 + $0)) }, entries: 50, into: storage)
+        }
+    }
+
+    /// More than one group transaction takes (SQLite: `groupEntryLimit`, two full batches): the
+    /// rest go in the groups after it.
+    @Test(arguments: Engine.all)
+    func sixFullBatchesOfSixDevicesAtOnceAreAllStored(engine: Engine) async throws {
+        try await engine.withFreshStorage { storage async throws in
+            try await Self.commitEachAtOnce((1...6).map { DeviceID(UInt32(300 + $0)) }, entries: 1000, into: storage)
         }
     }
 
@@ -232,30 +246,10 @@ struct HeadWithHeldTests {
     }
 }
 
-/// More commits at once than one group transaction takes (SQLite: `groupEntryLimit`): the rest
-/// are written in the groups after it, in the order they arrived.
-@Suite("Commits at once, beyond one group")
-struct CommitsBeyondOneGroupTests {
-    @Test(arguments: Engine.all)
-    func sixFullBatchesOfSixDevicesAtOnceAreAllStored(engine: Engine) async throws {
-        try await engine.withFreshStorage { storage async throws in
-            let devices = (1...6).map { DeviceID(UInt32(300 + $0)) }
-            let outcomes = try await withThrowingTaskGroup(of: CommitOutcome.self) { group in
-                for device in devices {
-                    let chain = Fixture.chain(count: 1000, device: device)
-                    group.addTask { try await storage.commit(Fixture.commit(chain[...], after: .genesis(for: device))) }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            #expect(outcomes == Array(repeating: .committed, count: devices.count))
-            #expect(try await storage.entryCount() == 6000)
-            for device in devices {
-                let chain = Fixture.chain(count: 1000, device: device)
-                #expect(try await storage.head(of: device) == ChainHead(after: chain[999]))
-            }
-        }
-    }
-
+/// One device's batches sent one after another without waiting for the answers, as the
+/// uploader does, each a full batch (SQLite: more than one group transaction takes).
+@Suite("A device's batches sent together")
+struct OneDevicesBatchesTogetherTests {
     @Test(arguments: Engine.all)
     func oneDevicesThreeBatchesSentTogetherAreStoredInOrder(engine: Engine) async throws {
         try await engine.withFreshStorage { storage async throws in
