@@ -89,17 +89,19 @@ enum AccountingBenchmark {
                     // The run's own rows, in the order its devices' batches arrive (one batch of each
                     // device in turn): ten devices' rows go into the table's indexes at ten places.
                     var rows = try fleet.rowsInArrivalOrder()
+                    // This fleet's own count: entries that do not split evenly over its devices are left out.
+                    let runTotal = rows.reduce(0) { $0 + $1.count }
                     if let defaults = engine.rawAtDefaults {
-                        let rate = Double(total) / (try await defaults(runNumber, rows))
+                        let rate = Double(runTotal) / (try await defaults(runNumber, rows))
                         print("\(engine.name): raw bulk insert at the engine's default cache and checkpoint settings: \(format(rate, 0)) entries/s")
                     }
-                    let rawRate = Double(total) / (try await engine.raw(runNumber, rows))
+                    let rawRate = Double(runTotal) / (try await engine.raw(runNumber, rows))
                     rows = []
                     PeakMemory.reset()
                     let before = PeakMemory.residentKilobytes()
                     let run = try await ingestOverHTTP(fleet, into: try await engine.location(runNumber), inFlight: window, pki: pki, logger: logger)
-                    let ingestRate = Double(total) / run.ingestSeconds
-                    let replayRate = Double(total) / run.replaySeconds
+                    let ingestRate = Double(runTotal) / run.ingestSeconds
+                    let replayRate = Double(runTotal) / run.replaySeconds
                     let devices = (count == 1 ? "1 device" : "\(count) devices") + ", \(window) in flight"
                     print("\(engine.name), \(devices): ingest \(format(ingestRate, 0)) entries/s, \(format(ingestRate / rawRate * 100, 1)) % of raw (\(format(rawRate, 0)) entries/s); a batch \(run.ingest)")
                     let busy = run.ingestProcessor.total / run.ingestSeconds
