@@ -405,7 +405,7 @@ let package = Package(
             name: "AccountingStoreTests",
             dependencies: [
                 "StorageTesting",
-                "AccountingStore", "AccountingCore", "LedgerCore", "Entitlements", "Identifiers", "Bundles", "SQLiteSupport", crypto,
+                "AccountingStore", "AccountingCore", "LedgerCore", "Entitlements", "Identifiers", "Bundles", "SQLiteSupport", "PropertyTesting", propertyBased, crypto,
                 postgresNIO, logging, serviceLifecycle,
             ]
         ),

@@ -31,7 +31,7 @@ extension SQLiteStorage {
 
     public func addCarrier(_ carrier: Carrier) throws {
         try carrier.validate()
-        try database.write { _ in
+        try writeTransaction { _ in
             guard try count("SELECT count(*) FROM carriers WHERE carrier_id = ? OR edrpou = ?", [.integer(Int64(carrier.id.rawValue)), .text(carrier.edrpou)]) == 0
             else { throw ReferenceChecks.duplicateCarrier(carrier) }
             try run("INSERT INTO carriers (carrier_id, name, edrpou, contract) VALUES (?, ?, ?, ?)", carrierValues(carrier))
@@ -40,7 +40,7 @@ extension SQLiteStorage {
 
     public func replaceCarrier(_ carrier: Carrier) throws {
         try carrier.validate()
-        try database.write { _ in
+        try writeTransaction { _ in
             guard try carrierExists(carrier.id) else { throw ReferenceChecks.unknownCarrier(carrier.id) }
             guard try count("SELECT count(*) FROM carriers WHERE edrpou = ? AND carrier_id <> ?", [.text(carrier.edrpou), .integer(Int64(carrier.id.rawValue))]) == 0
             else { throw ReferenceChecks.duplicateCarrier(carrier) }
@@ -56,7 +56,7 @@ extension SQLiteStorage {
 
     public func addRoute(_ route: RouteAssignment) throws {
         try route.validate()
-        try database.write { _ in
+        try writeTransaction { _ in
             guard try count("SELECT count(*) FROM routes WHERE route = ?", [.integer(Int64(route.route.rawValue))]) == 0 else {
                 throw ReferenceChecks.duplicateRoute(route)
             }
@@ -67,7 +67,7 @@ extension SQLiteStorage {
 
     public func replaceRoute(_ route: RouteAssignment) throws {
         try route.validate()
-        try database.write { _ in
+        try writeTransaction { _ in
             guard try count("SELECT count(*) FROM routes WHERE route = ?", [.integer(Int64(route.route.rawValue))]) == 1 else {
                 throw ReferenceDataError.unknown(uk: "маршруту \(route.route) немає", en: "no route \(route.route)")
             }
@@ -88,7 +88,7 @@ extension SQLiteStorage {
 
     @discardableResult
     public func assignDevice(_ assignment: DeviceAssignment, closingOpenSpan: Bool) throws -> [DeviceAssignment] {
-        try database.write { _ in
+        try writeTransaction { _ in
             guard try carrierExists(assignment.carrier) else { throw ReferenceChecks.unknownCarrier(assignment.carrier) }
             let spans = try DeviceAssignment.adding(assignment, to: try assignments(of: assignment.device), closingOpenSpan: closingOpenSpan)
             try writeSpans(spans, of: assignment.device)
@@ -101,7 +101,7 @@ extension SQLiteStorage {
             throw ReferenceDataError.invalid(uk: "усі періоди мають бути пристрою \(device)", en: "every span must be of device \(device)")
         }
         try DeviceAssignment.validateSpans(spans)
-        try database.write { _ in
+        try writeTransaction { _ in
             for carrier in Set(spans.map(\.carrier)) where try !carrierExists(carrier) { throw ReferenceChecks.unknownCarrier(carrier) }
             try writeSpans(spans, of: device)
         }
@@ -144,7 +144,7 @@ extension SQLiteStorage {
 
     public func setProgramme(_ programme: CompensationProgramme) throws {
         try programme.validate()
-        try database.write { _ in
+        try writeTransaction { _ in
             try run("DELETE FROM programme_lines WHERE year = ?", [.integer(Int64(programme.year))])
             for line in programme.lines {
                 try run(
@@ -195,7 +195,7 @@ extension SQLiteStorage {
 
     public func importPurseCredits(_ credits: [PurseCredit]) throws {
         try ReferenceChecks.uniqueCredits(credits)
-        try database.write { _ in
+        try writeTransaction { _ in
             for credit in credits {
                 let key: [SQLiteValue] = [.text(credit.card.printed), .integer(credit.creditedAt.rawValue), .text(credit.reference)]
                 guard try count("SELECT count(*) FROM purse_credits WHERE card_serial = ? AND credited_at = ? AND reference = ?", key) == 0 else {
@@ -222,7 +222,7 @@ extension SQLiteStorage {
 
     public func importIssuedEntitlements(_ entitlements: [IssuedEntitlement]) throws {
         try ReferenceChecks.uniqueEntitlements(entitlements)
-        try database.write { _ in
+        try writeTransaction { _ in
             for entitlement in entitlements {
                 try run(
                     """
@@ -274,7 +274,7 @@ extension SQLiteStorage {
 
     public func addCarrierPayment(_ payment: CarrierPayment) throws {
         try payment.validate()
-        try database.write { _ in
+        try writeTransaction { _ in
             guard try carrierExists(payment.carrier) else { throw ReferenceChecks.unknownCarrier(payment.carrier) }
             guard try count("SELECT count(*) FROM carrier_payments WHERE carrier_id = ? AND reference = ?", [.integer(Int64(payment.carrier.rawValue)), .text(payment.reference)]) == 0
             else { throw ReferenceChecks.duplicatePayment(payment) }
@@ -299,7 +299,7 @@ extension SQLiteStorage {
 
     public func storePeriodClose(_ close: PeriodClose) throws {
         try close.validate()
-        try database.write { _ in
+        try writeTransaction { _ in
             guard try count("SELECT count(*) FROM period_closes WHERE month = ?", [.text(close.month)]) == 0 else {
                 throw ReferenceChecks.alreadyClosed(close.month)
             }

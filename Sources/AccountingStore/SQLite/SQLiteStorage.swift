@@ -4,6 +4,7 @@ import Entitlements
 import Identifiers
 import LedgerCore
 import SQLiteSupport
+import Synchronization
 
 /// The accounting store in one SQLite file: WAL, `synchronous=FULL`, one connection owned by an actor.
 ///
@@ -11,6 +12,10 @@ import SQLiteSupport
 /// and one fsync (commits of devices uploading at once share one: `commit(_:)`). Calls block the
 /// actor's thread while SQLite works, and that thread is its own (`DedicatedThreadExecutor`), so
 /// the rest of the service goes on beside it; a region uses PostgreSQL.
+///
+/// A device request's registration is read on a second connection (`SQLiteReader`) and its
+/// nonce admitted in memory (`NonceWindow`), written by the next write transaction: neither waits
+/// behind the commit under way, so the request's body is decoded while that commit runs.
 ///
 /// Statements are prepared once and kept (the ingest path runs the same few statements for
 /// every batch); entries go in as multi-row INSERTs of `rowsPerInsert` rows, each row with the
@@ -30,6 +35,10 @@ public actor SQLiteStorage: AccountingStorage {
     /// cooperative pool's).
     private nonisolated let executor = DedicatedThreadExecutor(name: "hromada-sqlite")
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    /// The connection device requests read their registration on.
+    private let reader: SQLiteReader
+    /// The replay window; loaded by `migrate()`, written by every write transaction (`writeTransaction`).
+    private nonisolated let nonces = Mutex(NonceWindow())
     /// Commits waiting for the next group transaction, in arrival order, by number.
     private var waitingCommits: [(number: Int, commit: IngestCommit)] = []
     /// Outcomes of commits written in another caller's group, until their callers collect them.
@@ -63,6 +72,7 @@ public actor SQLiteStorage: AccountingStorage {
         try database.execute("PRAGMA synchronous = FULL")
         try database.execute("PRAGMA foreign_keys = ON")
         for pragma in Self.ingestPragmas { try database.execute(pragma) }
+        reader = try SQLiteReader(path: path)
     }
 
     /// Page cache and checkpoint settings for ingest (the raw baseline of `hromada-bench
@@ -162,11 +172,19 @@ public actor SQLiteStorage: AccountingStorage {
     }
 
     public func migrate() throws -> Int {
+        let version: Int
         do {
-            return Int(try migrator.migrate(database))
+            version = Int(try migrator.migrate(database))
         } catch let refusal as SQLiteMigrator.Refusal {
             throw StorageError(.schemaRefused, "\(path): \(refusal)")
         }
+        let stored = try rows("SELECT device_id, nonce, signed_at FROM request_nonces") {
+            NonceWindow.Admitted(
+                key: NonceWindow.Key(device: DeviceID(rawValue: UInt32(truncatingIfNeeded: $0.integer(0))), nonce: $0.text(1)),
+                signedAt: UnixTime($0.integer(2)))
+        }
+        nonces.withLock { $0.load(stored) }
+        return version
     }
 
     public nonisolated func run() async throws {
@@ -179,40 +197,67 @@ public actor SQLiteStorage: AccountingStorage {
         _ = try rows("SELECT 1") { $0.integer(0) }
     }
 
-    public func close() {
+    /// Writes the nonces admitted since the last write transaction, then closes both connections.
+    ///
+    /// If that last write fails (a full disk, say), those nonces are lost; they are of requests
+    /// that changed nothing (`admitNonce` says why), and the store still closes.
+    public func close() async {
+        if !lifetime.isClosed, database.isOpen, nonces.withLock({ $0.hasUnwritten }) { try? writeTransaction { _ in } }
         lifetime.close()
         // Statements first: a kept statement must never outlive the connection it belongs to.
         statements = [:]
         entryInserts = [:]
         database.close()
+        await reader.close()
     }
 
-    /// Admits the nonce in a transaction committed without its own fsync (`synchronous=NORMAL`
-    /// for that one transaction).
+    /// A write transaction that first writes the nonces admitted since the last one and deletes
+    /// those past the window; if it fails they are kept for the next.
+    func writeTransaction<Result>(_ body: (SQLiteConnection) throws -> Result) throws -> Result {
+        let unwritten = nonces.withLock { $0.takeUnwritten() }
+        do {
+            return try database.write { database in
+                if let cutoff = unwritten.cutoff { try run("DELETE FROM request_nonces WHERE signed_at < ?", [.integer(cutoff.rawValue)]) }
+                for nonce in unwritten.nonces {
+                    try run(
+                        """
+                        INSERT INTO request_nonces (device_id, nonce, signed_at) VALUES (?, ?, ?)
+                        ON CONFLICT (device_id, nonce) DO UPDATE SET signed_at = max(signed_at, excluded.signed_at)
+                        """,
+                        [.integer(Int64(nonce.key.device.rawValue)), .text(nonce.key.nonce), .integer(nonce.signedAt.rawValue)])
+                }
+                return try body(database)
+            }
+        } catch {
+            nonces.withLock { $0.putBack(unwritten) }
+            throw error
+        }
+    }
+
+    /// Admits the nonce in memory (`NonceWindow`); the next write transaction writes it.
     ///
-    /// Why that is enough: a process crash keeps it (the WAL is written before this returns),
-    /// and the next durable commit (an ingest, FULL) fsyncs the WAL up to and past it, so a
-    /// request that changed anything has its nonce on disk before it is answered. Only a power
-    /// loss right after a request that changed nothing (a replay, a refusal, a read) can forget
-    /// that nonce, and replaying such a request changes nothing either.
-    public func admitNonce(_ nonce: String, of device: DeviceID, signedAt timestamp: UnixTime, forgettingBefore cutoff: UnixTime) throws -> Bool {
-        try statement("PRAGMA synchronous = NORMAL").run()
-        // Setting the pragma only sets a flag on the open connection; it cannot fail but on a
-        // closed one, where every later write fails anyway.
-        defer { try? statement("PRAGMA synchronous = FULL").run() }
-        return try database.write { database in
-            try run("DELETE FROM request_nonces WHERE signed_at < ?", [.integer(cutoff.rawValue)])
-            try run(
-                "INSERT INTO request_nonces (device_id, nonce, signed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                [.integer(Int64(device.rawValue)), .text(nonce), .integer(timestamp.rawValue)])
-            return try rows("SELECT changes()") { $0.integer(0) }.first == 1
+    /// Why that is enough: every write this store makes for a device request (a batch's commit,
+    /// a receipt, a refused batch's record, a tamper alarm) is a transaction that writes the
+    /// nonces admitted before it first, and waits for the disk. So a request that changed
+    /// anything has its nonce on disk before it is answered, and a graceful stop (`close()`)
+    /// writes the rest. Only a crash or a power loss right after requests that changed nothing (a
+    /// replay answered from stored receipts, a refusal, a position read) can forget their nonces,
+    /// and such a request changes nothing when sent again either.
+    ///
+    /// The window is this process's: one service process writes an SQLite store (a region with
+    /// several service instances uses PostgreSQL, whose window is in the database alone).
+    public nonisolated func admitNonce(_ nonce: String, of device: DeviceID, signedAt timestamp: UnixTime, forgettingBefore cutoff: UnixTime) throws -> Bool {
+        guard !lifetime.isClosed else { throw StorageError(.closed, "the database is closed") }
+        return try nonces.withLock { window in
+            guard window.isLoaded else { throw StorageError(.misconfigured, "\(path): nonces admitted before the store was migrated") }
+            return window.admit(nonce, of: device, signedAt: timestamp, forgettingBefore: cutoff)
         }
     }
 
     @discardableResult
     public func register(_ registration: DeviceRegistration) throws -> RegistrationOutcome {
         let values = try registrationValues(registration)
-        return try database.write { database in
+        return try writeTransaction { database in
             // In the write transaction, so the check and the insert see the same rows.
             let owner = try database.prepare("SELECT device_id FROM devices WHERE public_key = ? AND device_id <> ?")
             try owner.bind([.blob(registration.certificate.publicKey.rawRepresentation), .integer(Int64(registration.deviceID.rawValue))])
@@ -231,15 +276,19 @@ public actor SQLiteStorage: AccountingStorage {
         }
     }
 
-    public func registration(of device: DeviceID) throws -> DeviceRegistration? {
-        try rows("SELECT device_id, certificate, label, registered_at, role FROM devices WHERE device_id = ?", [.integer(Int64(device.rawValue))], readRegistration).first
+    /// Read on the reader's connection (`SQLiteReader` says why).
+    public nonisolated func registration(of device: DeviceID) async throws -> DeviceRegistration? {
+        try await reader.registration(of: device)
     }
 
     public func registrations() throws -> [DeviceRegistration] {
-        try rows("SELECT device_id, certificate, label, registered_at, role FROM devices ORDER BY device_id", [], readRegistration)
+        try rows(Self.registrationSQL + " ORDER BY device_id", [], Self.readRegistration)
     }
 
-    private func readRegistration(_ row: SQLiteStatement) throws -> DeviceRegistration {
+    /// The registrations' columns, as `readRegistration` reads them.
+    static let registrationSQL = "SELECT device_id, certificate, label, registered_at, role FROM devices"
+
+    static func readRegistration(_ row: SQLiteStatement) throws -> DeviceRegistration {
         DeviceRegistration(
             deviceID: DeviceID(rawValue: UInt32(truncatingIfNeeded: row.integer(0))),
             certificate: try Certificate(decoding: row.blob(1)), label: row.text(2), registeredAt: UnixTime(row.integer(3)),
@@ -304,7 +353,7 @@ public actor SQLiteStorage: AccountingStorage {
     /// Writes `commits` in one transaction, each in a savepoint; the outcome of each, in order.
     private func writeGroup(_ commits: [IngestCommit]) -> [Result<CommitOutcome, any Error>] {
         do {
-            return try database.write { _ in
+            return try writeTransaction { _ in
                 var outcomes: [Result<CommitOutcome, any Error>] = []
                 for commit in commits {
                     try statement("SAVEPOINT ingest_commit").run()
@@ -407,15 +456,17 @@ public actor SQLiteStorage: AccountingStorage {
         ) { try Receipt(deviceID: device, sequence: UInt64($0.integer(0)), chainHash: try ChainHash(bytes: $0.blob(1)), signature: $0.blob(2)) }.first
     }
 
-    public func storeReceipt(_ receipt: Receipt) throws { try insertReceipt(receipt) }
+    public func storeReceipt(_ receipt: Receipt) throws { try writeTransaction { _ in try insertReceipt(receipt) } }
 
     public func recordAlarm(_ alarm: TamperAlarm) throws {
-        try database.prepare(
-            "INSERT INTO tamper_alarms (device_id, sequence, held_hash, offered_hash, batch_range, recorded_at) VALUES (?, ?, ?, ?, ?, ?)"
-        ).run([
-            .integer(Int64(alarm.device)), .integer(Int64(clamping: alarm.sequence)), .blob(Hex.decode(alarm.heldHash) ?? []),
-            .blob(Hex.decode(alarm.offeredHash) ?? []), .text(alarm.batchRange), .integer(alarm.recordedAt),
-        ])
+        try writeTransaction { database in
+            try database.prepare(
+                "INSERT INTO tamper_alarms (device_id, sequence, held_hash, offered_hash, batch_range, recorded_at) VALUES (?, ?, ?, ?, ?, ?)"
+            ).run([
+                .integer(Int64(alarm.device)), .integer(Int64(clamping: alarm.sequence)), .blob(Hex.decode(alarm.heldHash) ?? []),
+                .blob(Hex.decode(alarm.offeredHash) ?? []), .text(alarm.batchRange), .integer(alarm.recordedAt),
+            ])
+        }
     }
 
     public func alarms() throws -> [TamperAlarm] {
@@ -428,7 +479,7 @@ public actor SQLiteStorage: AccountingStorage {
 
     public func recordRefusedBatch(_ batch: RefusedBatchRecord) throws {
         let device = SQLiteValue.integer(Int64(batch.device))
-        try database.write { database in
+        try writeTransaction { database in
             try database.prepare(RefusedBatchRecord.upsertSQL).run([
                 device, .integer(Int64(clamping: batch.firstSequence)), .integer(Int64(clamping: batch.lastSequence)),
                 .blob(Hex.decode(batch.firstPreviousHash) ?? []), .blob(Hex.decode(batch.lastHash) ?? []),
@@ -535,7 +586,7 @@ public actor SQLiteStorage: AccountingStorage {
 
     public func storeBundle(_ bundle: StoredBundle) throws {
         // With its reference-data effects (tariff period, deny-listing effect times) in one transaction.
-        try database.write { database in
+        try writeTransaction { database in
             try database.prepare("INSERT INTO bundles (kind, version, bytes, uploaded_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
                 .run([.integer(Int64(bundle.kind.rawValue)), .integer(Int64(bundle.version)), .blob(bundle.bytes), .integer(bundle.uploadedAt.rawValue)])
             if try database.integer("SELECT changes()") == 1 { try recordEffects(of: bundle) }
@@ -549,7 +600,7 @@ public actor SQLiteStorage: AccountingStorage {
     }
 
     public func addDenyListRequest(cardSerial: String, reason: String, reportedBy: String, at time: UnixTime) throws -> Int64 {
-        try database.write { database in
+        try writeTransaction { database in
             try database.prepare("INSERT INTO deny_list_requests (card_serial, reason, reported_by, reported_at) VALUES (?, ?, ?, ?)")
                 .run([.text(cardSerial), .text(reason), .text(reportedBy), .integer(time.rawValue)])
             return try database.integer("SELECT last_insert_rowid()") ?? 0
