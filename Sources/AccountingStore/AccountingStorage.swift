@@ -220,10 +220,11 @@ public protocol AccountingStorage: Service, ReferenceDataStorage {
     /// Records the first use of `nonce` by `device` in a request signed at `timestamp`; false
     /// when the device used the same nonce before (the request is a replay).
     ///
-    /// Nonces of requests signed before `cutoff` are forgotten in the same call: the caller
+    /// Nonces of requests signed before `cutoff` are forgotten from this call on: the caller
     /// passes the oldest timestamp it still accepts, so a forgotten nonce can only come back in
     /// a request the timestamp check refuses by itself. Stored, so a replay is refused across a
-    /// restart of the service and across service instances sharing one PostgreSQL database.
+    /// restart of the service and across service instances sharing one PostgreSQL database
+    /// (SQLite stores it with its next write transaction: `SQLiteStorage.admitNonce` says why).
     func admitNonce(_ nonce: String, of device: DeviceID, signedAt timestamp: UnixTime, forgettingBefore cutoff: UnixTime) async throws -> Bool
 
     /// Registers (or re-registers with a new certificate) a device, unless its key is
