@@ -202,8 +202,10 @@ public actor SQLiteStorage: AccountingStorage {
     /// If that last write fails (a full disk, say), those nonces are lost; they are of requests
     /// that changed nothing (`admitNonce` says why), and the store still closes.
     public func close() async {
-        if !lifetime.isClosed, database.isOpen, nonces.withLock({ $0.hasUnwritten }) { try? writeTransaction { _ in } }
+        let wasOpen = !lifetime.isClosed
+        // Closed first, so that no nonce is admitted after the last write.
         lifetime.close()
+        if wasOpen, database.isOpen, nonces.withLock({ $0.hasUnwritten }) { try? writeTransaction { _ in } }
         // Statements first: a kept statement must never outlive the connection it belongs to.
         statements = [:]
         entryInserts = [:]
