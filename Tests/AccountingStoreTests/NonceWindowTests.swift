@@ -174,17 +174,37 @@ struct SQLiteNonceTests {
 
     @Test func aNonceIsWrittenByTheNextCommitAndRefusedAfterARestartWithoutClose() async throws {
         let path = Self.freshPath()
-        let storage = try await Self.openStorage(path)
-        #expect(try await storage.admitNonce("n-0123456789abcdef", of: Fixture.device, signedAt: Fixture.now, forgettingBefore: Self.cutoff))
+        var storage: SQLiteStorage? = try await Self.openStorage(path)
+        #expect(try await storage?.admitNonce("n-0123456789abcdef", of: Fixture.device, signedAt: Fixture.now, forgettingBefore: Self.cutoff) == true)
         #expect(try Self.storedNonces(path).isEmpty)
         let chain = Fixture.chain(count: 3)
-        #expect(try await storage.commit(Fixture.commit(chain[...], after: .genesis(for: Fixture.device))) == .committed)
+        #expect(try await storage?.commit(Fixture.commit(chain[...], after: .genesis(for: Fixture.device))) == .committed)
         #expect(try Self.storedNonces(path) == ["17/n-0123456789abcdef"])
-        // A second process opening the file after this one was killed (never closed) refuses it.
+        // As a killed service: the store let go without `close()` (its connections and its
+        // claim end with it), and a new one opened on the file refuses the nonce.
+        storage = nil
         let restarted = try await Self.openStorage(path)
         #expect(try await restarted.admitNonce("n-0123456789abcdef", of: Fixture.device, signedAt: Fixture.now, forgettingBefore: Self.cutoff) == false)
         await restarted.close()
-        await storage.close()
+    }
+
+    @Test func aSecondStoreOnTheFileAdmitsNoNonceWhileTheFirstServesDeviceRequests() async throws {
+        let path = Self.freshPath()
+        let first = try await Self.openStorage(path)
+        let second = try await Self.openStorage(path)
+        #expect(try await first.admitNonce("n-first-0123456789", of: Fixture.device, signedAt: Fixture.now, forgettingBefore: Self.cutoff))
+        await #expect(throws: StorageError(.misconfigured, "")) {
+            _ = try await second.admitNonce("n-other-0123456789", of: Fixture.device, signedAt: Fixture.now, forgettingBefore: Self.cutoff)
+        }
+        // Everything else of the second store works (the command line and the reconcile tool
+        // open the file beside the service).
+        #expect(try await second.entryCount() == 0)
+        // Once the first has closed, the second claims the file and reads the window then: the
+        // first's nonce, written as it closed, is refused.
+        await first.close()
+        #expect(try await second.admitNonce("n-other-0123456789", of: Fixture.device, signedAt: Fixture.now, forgettingBefore: Self.cutoff))
+        #expect(try await second.admitNonce("n-first-0123456789", of: Fixture.device, signedAt: Fixture.now, forgettingBefore: Self.cutoff) == false)
+        await second.close()
     }
 
     @Test func noncesOfRequestsThatWroteNothingAreWrittenWhenTheStoreCloses() async throws {
@@ -201,7 +221,8 @@ struct SQLiteNonceTests {
 
     @Test func aNonceBeforeTheStoreIsMigratedIsAnError() async throws {
         let storage = try SQLiteStorage(path: Self.freshPath())
-        await #expect(throws: StorageError(.misconfigured, "")) {
+        // The window cannot be read: no nonce is admitted from an empty one.
+        await #expect(throws: StorageError.self) {
             _ = try await storage.admitNonce("n-0123456789abcdef", of: Fixture.device, signedAt: Fixture.now, forgettingBefore: Self.cutoff)
         }
         await storage.close()

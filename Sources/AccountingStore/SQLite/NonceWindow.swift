@@ -10,8 +10,9 @@ import Identifiers
 /// takes a lock held for a dictionary lookup, and the nonce is written by the store's next write
 /// transaction (`SQLiteStorage.admitNonce` says why that is as durable as it needs to be).
 ///
-/// One service process writes an SQLite store; it loads the table's nonces when it opens the
-/// store, so the window survives a restart. Pure: no I/O, no clock.
+/// One process serves device requests from an SQLite store (`NonceOwnerLock`); it loads the
+/// table's nonces once it has claimed the store, so the window survives a restart. Pure: no I/O,
+/// no clock.
 struct NonceWindow: Sendable {
     /// A nonce as a device used it.
     struct Key: Hashable, Sendable {
@@ -45,8 +46,8 @@ struct NonceWindow: Sendable {
     /// (`admit` looks at its timestamp); it only takes memory a little longer.
     static let pruneInterval: Int64 = 5
 
-    /// Whether the window has been filled from the table; `SQLiteStorage.admitNonce` refuses to
-    /// admit before it is (a nonce used before the restart would pass).
+    /// Whether the window has been filled from the table; `SQLiteStorage.admitNonce` admits
+    /// nothing before it is (a nonce used before the restart would pass).
     private(set) var isLoaded = false
 
     /// How many nonces are held (inside the window or waiting for the next prune).
@@ -55,7 +56,7 @@ struct NonceWindow: Sendable {
     /// Whether nonces wait for the next write transaction.
     var hasUnwritten: Bool { !unwritten.isEmpty }
 
-    /// Takes in the nonces the table holds (the store's `migrate()` reads them).
+    /// Takes in the nonces the table holds (read once the store is claimed).
     mutating func load(_ stored: [Admitted]) {
         for nonce in stored where (seen[nonce.key].map { $0 < nonce.signedAt } ?? true) {
             seen[nonce.key] = nonce.signedAt

@@ -3,7 +3,8 @@ import Identifiers
 import SQLiteSupport
 
 /// A second, read-only connection to the SQLite store's file, on a thread of its own, for the
-/// read a device request makes before its body is decoded: the device's registration.
+/// read a device request makes before its body is decoded: the device's registration (and,
+/// once, the stored nonces the replay window starts from).
 ///
 /// Why: the store's one writing connection runs one call at a time, and a batch's commit holds it
 /// for several milliseconds. A registration read queued behind it held the next request back
@@ -32,6 +33,19 @@ actor SQLiteReader {
         defer { statement.reset() }
         try statement.bind([.integer(Int64(device.rawValue))])
         return try statement.step() ? try SQLiteStorage.readRegistration(statement) : nil
+    }
+
+    /// The nonces `request_nonces` holds.
+    func storedNonces() throws -> [NonceWindow.Admitted] {
+        let statement = try database.prepare("SELECT device_id, nonce, signed_at FROM request_nonces")
+        var out: [NonceWindow.Admitted] = []
+        while try statement.step() {
+            out.append(
+                NonceWindow.Admitted(
+                    key: NonceWindow.Key(device: DeviceID(rawValue: UInt32(truncatingIfNeeded: statement.integer(0))), nonce: statement.text(1)),
+                    signedAt: UnixTime(statement.integer(2))))
+        }
+        return out
     }
 
     /// Closes the connection; later reads throw `StorageError(.closed)`.

@@ -37,8 +37,13 @@ public actor SQLiteStorage: AccountingStorage {
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     /// The connection device requests read their registration on.
     private let reader: SQLiteReader
-    /// The replay window; loaded by `migrate()`, written by every write transaction (`writeTransaction`).
+    /// The replay window; loaded by the first admission (`claimNonceWindow`), written by every
+    /// write transaction (`writeTransaction`).
     private nonisolated let nonces = Mutex(NonceWindow())
+    /// This process's claim on the file's device requests, taken by the first nonce admitted.
+    private nonisolated let nonceOwner: NonceOwnerLock
+    /// The claim and the window's load under way or done, which concurrent first admissions share.
+    private nonisolated let windowClaim = Mutex<Task<Void, any Error>?>(nil)
     /// Commits waiting for the next group transaction, in arrival order, by number.
     private var waitingCommits: [(number: Int, commit: IngestCommit)] = []
     /// Outcomes of commits written in another caller's group, until their callers collect them.
@@ -64,6 +69,7 @@ public actor SQLiteStorage: AccountingStorage {
     /// Opens (or creates) the database at `path`; call `migrate()` before use.
     public init(path: String) throws {
         self.path = path
+        nonceOwner = NonceOwnerLock(databasePath: path)
         database = try SQLiteConnection.accountingStorage(path: path)
         try database.execute("PRAGMA busy_timeout = 5000")
         let mode = try database.prepare("PRAGMA journal_mode = WAL")
@@ -172,19 +178,11 @@ public actor SQLiteStorage: AccountingStorage {
     }
 
     public func migrate() throws -> Int {
-        let version: Int
         do {
-            version = Int(try migrator.migrate(database))
+            return Int(try migrator.migrate(database))
         } catch let refusal as SQLiteMigrator.Refusal {
             throw StorageError(.schemaRefused, "\(path): \(refusal)")
         }
-        let stored = try rows("SELECT device_id, nonce, signed_at FROM request_nonces") {
-            NonceWindow.Admitted(
-                key: NonceWindow.Key(device: DeviceID(rawValue: UInt32(truncatingIfNeeded: $0.integer(0))), nonce: $0.text(1)),
-                signedAt: UnixTime($0.integer(2)))
-        }
-        nonces.withLock { $0.load(stored) }
-        return version
     }
 
     public nonisolated func run() async throws {
@@ -206,6 +204,7 @@ public actor SQLiteStorage: AccountingStorage {
         // Closed first, so that no nonce is admitted after the last write.
         lifetime.close()
         if wasOpen, database.isOpen, nonces.withLock({ $0.hasUnwritten }) { try? writeTransaction { _ in } }
+        nonceOwner.release()
         // Statements first: a kept statement must never outlive the connection it belongs to.
         statements = [:]
         entryInserts = [:]
@@ -246,13 +245,48 @@ public actor SQLiteStorage: AccountingStorage {
     /// replay answered from stored receipts, a refusal, a position read) can forget their nonces,
     /// and such a request changes nothing when sent again either.
     ///
-    /// The window is this process's: one service process writes an SQLite store (a region with
-    /// several service instances uses PostgreSQL, whose window is in the database alone).
-    public nonisolated func admitNonce(_ nonce: String, of device: DeviceID, signedAt timestamp: UnixTime, forgettingBefore cutoff: UnixTime) throws -> Bool {
+    /// The window is this process's, so one process serves device requests from an SQLite file
+    /// (a region with several service instances uses PostgreSQL, whose window is in the database
+    /// alone). The first admission claims the file (`NonceOwnerLock`) and only then reads the
+    /// table into the window, so it holds every nonce a process before it wrote; while the file
+    /// is claimed, another process's admissions throw `StorageError(.misconfigured)`.
+    public nonisolated func admitNonce(_ nonce: String, of device: DeviceID, signedAt timestamp: UnixTime, forgettingBefore cutoff: UnixTime) async throws -> Bool {
         guard !lifetime.isClosed else { throw StorageError(.closed, "the database is closed") }
-        return try nonces.withLock { window in
-            guard window.isLoaded else { throw StorageError(.misconfigured, "\(path): nonces admitted before the store was migrated") }
-            return window.admit(nonce, of: device, signedAt: timestamp, forgettingBefore: cutoff)
+        if let admitted = admitIfLoaded(nonce, of: device, signedAt: timestamp, forgettingBefore: cutoff) { return admitted }
+        try await claimNonceWindow()
+        guard let admitted = admitIfLoaded(nonce, of: device, signedAt: timestamp, forgettingBefore: cutoff) else {
+            throw StorageError(.inconsistent, "the nonce window was claimed but not loaded")
+        }
+        return admitted
+    }
+
+    /// The window's answer, or nil while it is not loaded.
+    private nonisolated func admitIfLoaded(_ nonce: String, of device: DeviceID, signedAt timestamp: UnixTime, forgettingBefore cutoff: UnixTime) -> Bool? {
+        nonces.withLock { window in
+            window.isLoaded ? window.admit(nonce, of: device, signedAt: timestamp, forgettingBefore: cutoff) : nil
+        }
+    }
+
+    /// Claims the file's device requests and loads the window from the table, once: admissions
+    /// arriving meanwhile wait for the same claim. A claim that fails is tried again by the next.
+    private nonisolated func claimNonceWindow() async throws {
+        let claim = windowClaim.withLock { claim in
+            if let claim { return claim }
+            let started = Task {
+                // The claim first: a process that held it before has written its nonces by now
+                // (as it closed), or has ended with the ones its writes carried.
+                try self.nonceOwner.claim()
+                let stored = try await self.reader.storedNonces()
+                self.nonces.withLock { $0.load(stored) }
+            }
+            claim = started
+            return started
+        }
+        do {
+            try await claim.value
+        } catch {
+            windowClaim.withLock { if $0 == claim { $0 = nil } }
+            throw error
         }
     }
 
