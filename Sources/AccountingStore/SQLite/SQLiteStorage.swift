@@ -272,7 +272,10 @@ public actor SQLiteStorage: AccountingStorage {
     private nonisolated func claimNonceWindow() async throws {
         let claim = windowClaim.withLock { claim in
             if let claim { return claim }
-            let started = Task {
+            // Weak: the task is kept in the store, and a store let go must end (and so let its
+            // claim go) as a killed process would.
+            let started = Task { [weak self] in
+                guard let self else { throw StorageError(.closed, "the store was released") }
                 // The claim first: a process that held it before has written its nonces by now
                 // (as it closed), or has ended with the ones its writes carried.
                 try self.nonceOwner.claim()
