@@ -69,6 +69,9 @@ struct Serve: AsyncParsableCommand {
         }
         let configuration = try AccountingConfiguration(keysDirectory: keys, now: { UnixTime(Date()) })
         let storage = try database.location().makeStorage(logger: logger)
+        // One process serves device requests from an SQLite file (docs/accounting.md, "Device
+        // authentication"): a second one stops here, naming the lock file.
+        if let sqlite = storage as? SQLiteStorage { try sqlite.claimDeviceRequests() }
         let engine = AccountingEngine(storage: storage, configuration: configuration, logger: logger)
         // The process-wide MetricsSystem reports into the engine's registry, so whatever a
         // library counts through it appears on the same /metrics page.

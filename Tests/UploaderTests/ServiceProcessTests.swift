@@ -63,6 +63,28 @@ struct ServiceProcessTests {
         }
     }
 
+    @Test func aSecondServiceOnTheSameSQLiteFileStopsAtStartNamingTheLock() async throws {
+        let directory = try temporaryDirectory()
+        var rng = SeededRandom(seed: 78).generator
+        let keys = "\(directory)/keys"
+        _ = try CommunityDirectory.create(
+            at: keys, community: "test-town", now: UnixTime(Date()).adding(seconds: -3600), firstDevice: DeviceID(32), using: &rng)
+        let database = "\(directory)/accounting.sqlite"
+        let first = try ServiceProcess(database: database, keys: keys, logPath: "\(directory)/first.log")
+        defer { first.kill() }
+        do {
+            let second = try ServiceProcess(database: database, keys: keys, logPath: "\(directory)/second.log")
+            second.kill()
+            Issue.record("a second service started on the same SQLite file")
+        } catch is ProxyError {
+            // It did not start: the log says why.
+        }
+        let log = try String(contentsOfFile: "\(directory)/second.log", encoding: .utf8)
+        #expect(log.contains("accounting.sqlite-service.lock"), "\(log)")
+        // The first goes on serving.
+        #expect(first.process.isRunning)
+    }
+
     @Test func killedAndRestartedServiceLosesNothingAndDuplicatesNothing() async throws {
         let directory = try temporaryDirectory()
         var rng = SeededRandom(seed: 77).generator

@@ -260,6 +260,14 @@ public actor SQLiteStorage: AccountingStorage {
         return admitted
     }
 
+    /// Claims the file's device requests now rather than at the first nonce: `hromada-accounting
+    /// serve` calls it at start, so a second service on the same file stops there with the lock
+    /// file's name instead of answering its devices 503. The window is still loaded by the first
+    /// admission (the table may not exist before the migrations).
+    public nonisolated func claimDeviceRequests() throws {
+        try nonceOwner.claim()
+    }
+
     /// The window's answer, or nil while it is not loaded.
     private nonisolated func admitIfLoaded(_ nonce: String, of device: DeviceID, signedAt timestamp: UnixTime, forgettingBefore cutoff: UnixTime) -> Bool? {
         nonces.withLock { window in
