@@ -17,4 +17,17 @@ static inline int csqlite_bind_text_copy(sqlite3_stmt *statement, int index, con
 // Extended result codes are macros built with a shift, which Swift does not import.
 static const int csqlite_constraint_trigger = SQLITE_CONSTRAINT_TRIGGER;
 
+#if defined(__linux__)
+#include <pthread.h>
+
+// Names the calling thread, for SQLiteSupport's DedicatedThreadExecutor (a store's connection
+// runs on it). glibc declares pthread_setname_np only under _GNU_SOURCE, which Swift's importer
+// does not define; this is glibc's own declaration. Linux keeps at most 15 bytes of the name.
+extern int pthread_setname_np(pthread_t thread, const char *name);
+
+static inline int csqlite_name_current_thread(const char *name) {
+    return pthread_setname_np(pthread_self(), name);
+}
+#endif
+
 #endif

@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 
 /// A serial executor that runs its jobs, in the order they arrive, on a thread of its own.
@@ -20,14 +21,26 @@ public final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable 
         queue.executor = asUnownedSerialExecutor()
         let queue = self.queue
         let thread = Thread {
-            // Named from inside: Foundation names the system thread only when it is the current one.
-            Thread.current.name = name
+            // Named from inside, by the system call itself. Foundation's `Thread.name` names the
+            // system thread only once the `Thread` knows its handle, which `start()` records after
+            // the thread may already be running: a thread that started that fast kept the name of
+            // the thread that made it (seen once in CI, on the test of this type).
+            Self.nameCurrentThread(name)
             queue.runUntilStopped()
         }
         thread.start()
     }
 
     deinit { queue.stop() }
+
+    /// Names the calling thread (Linux keeps the first 15 bytes).
+    private static func nameCurrentThread(_ name: String) {
+        #if os(Linux)
+        _ = csqlite_name_current_thread(String(decoding: name.utf8.prefix(15), as: UTF8.self))
+        #else
+        Thread.current.name = name
+        #endif
+    }
 
     public func enqueue(_ job: consuming ExecutorJob) {
         queue.append(UnownedJob(job))
