@@ -66,10 +66,11 @@ enum AccountingBenchmark {
                     raw: { _, rows in
                         let location = try await server.createDatabase("bench_raw_\(Int.random(in: 0..<1_000_000))", logger: logger)
                         guard case .postgres(let host, let port, let user, let password, let database) = location else { return 0 }
+                        let copyRows = RawInsertBaseline.copyRows(rows, receivedAt: 1_800_000_000)
                         return try await timedAsync {
                             try await RawInsertBaseline.postgres(
                                 configuration: .init(host: host, port: port, username: user, password: password, database: database, tls: .disable),
-                                batches: rows, receivedAt: 1_800_000_000, logger: logger)
+                                rows: copyRows, logger: logger)
                         }
                     }))
         } else {

@@ -32,10 +32,11 @@ enum IndexCostBenchmark {
                 if let server {
                     let location = try await server.createDatabase("bench_index_cost_\(Int.random(in: 0..<1_000_000))", logger: logger)
                     guard case .postgres(let host, let port, let user, let password, let database) = location else { continue }
+                    let rows = RawInsertBaseline.copyRows(batches, receivedAt: 1_800_000_000, shape: shape)
                     let postgres = try await AccountingBenchmark.timedAsync {
                         try await RawInsertBaseline.postgres(
                             configuration: .init(host: host, port: port, username: user, password: password, database: database, tls: .disable),
-                            batches: batches, receivedAt: 1_800_000_000, logger: logger, shape: shape)
+                            rows: rows, logger: logger, shape: shape)
                     }
                     rates["postgres, \(shape.rawValue)", default: []].append(Double(total) / postgres)
                 }

@@ -111,9 +111,38 @@ enum RawInsertBaseline {
         }
     }
 
-    /// COPYs `batches` into a fresh table of the PostgreSQL database (one COPY per batch).
+    /// Each batch's rows in COPY's text format, one buffer a batch. Encoded before the clock
+    /// starts (`postgres(configuration:rows:logger:shape:)` takes them ready), so the baseline
+    /// times the server's COPY and commit alone: the service's own encoding, which runs while its
+    /// transaction begins, is part of what the ingest is measured doing.
+    static func copyRows(_ batches: [[LedgerEntry]], receivedAt: Int64, shape: Shape = .schema5) -> [ByteBuffer] {
+        batches.map { batch in
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(batch.count * 480)
+            for entry in batch {
+                buffer.writeCopyText(Int64(entry.deviceID.rawValue))
+                buffer.writeInteger(UInt8(ascii: "\t"))
+                buffer.writeCopyText(Int64(entry.sequence))
+                buffer.writeInteger(UInt8(ascii: "\t"))
+                for value in shape.values(entry) {
+                    if let value { buffer.writeCopyText(value) } else { buffer.writeString("\\N") }
+                    buffer.writeInteger(UInt8(ascii: "\t"))
+                }
+                buffer.writeCopyText(entry.canonicalBytes)
+                buffer.writeInteger(UInt8(ascii: "\t"))
+                buffer.writeCopyText(entry.hash.bytes)
+                buffer.writeInteger(UInt8(ascii: "\t"))
+                buffer.writeCopyText(receivedAt)
+                buffer.writeInteger(UInt8(ascii: "\n"))
+            }
+            return buffer
+        }
+    }
+
+    /// COPYs `rows` (`copyRows`) into a fresh table of the PostgreSQL database, one COPY and
+    /// one transaction a batch.
     static func postgres(
-        configuration: PostgresClient.Configuration, batches: [[LedgerEntry]], receivedAt: Int64, logger: Logger, shape: Shape = .schema5
+        configuration: PostgresClient.Configuration, rows: [ByteBuffer], logger: Logger, shape: Shape = .schema5
     ) async throws {
         let columns = shape.columns
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -122,32 +151,10 @@ enum RawInsertBaseline {
             for statement in shape.schema(bigint: "BIGINT", blob: "BYTEA") {
                 try await client.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
-            for batch in batches {
-                // The rows are encoded before the COPY starts, as the service does since it
-                // encodes them while its transaction begins: the server's COPY then reads rows
-                // that are ready instead of waiting for each to be written.
-                var buffer = ByteBuffer()
-                buffer.reserveCapacity(batch.count * 400)
-                for entry in batch {
-                    buffer.writeCopyText(Int64(entry.deviceID.rawValue))
-                    buffer.writeInteger(UInt8(ascii: "\t"))
-                    buffer.writeCopyText(Int64(entry.sequence))
-                    buffer.writeInteger(UInt8(ascii: "\t"))
-                    for value in shape.values(entry) {
-                        if let value { buffer.writeCopyText(value) } else { buffer.writeString("\\N") }
-                        buffer.writeInteger(UInt8(ascii: "\t"))
-                    }
-                    buffer.writeCopyText(entry.canonicalBytes)
-                    buffer.writeInteger(UInt8(ascii: "\t"))
-                    buffer.writeCopyText(entry.hash.bytes)
-                    buffer.writeInteger(UInt8(ascii: "\t"))
-                    buffer.writeCopyText(receivedAt)
-                    buffer.writeInteger(UInt8(ascii: "\n"))
-                }
-                let rows = buffer
+            for batch in rows {
                 try await client.withConnection { connection in
                     try await connection.copyFrom(table: "raw_entries", columns: columns, logger: logger) { writer in
-                        try await writer.write(rows)
+                        try await writer.write(batch)
                     }
                 }
             }
