@@ -51,6 +51,38 @@ struct BatchesInFlightTests {
         #expect(metrics.contains("hromada_gap_rechecks_total 1"), "\(metrics)")
     }
 
+    /// Three in flight: batch 3 arrives while batch 2 is still being checked (a ticket the test
+    /// holds stands for those checks). It waits for batch 2 to begin its commit, is decided from
+    /// the head batch 2 will leave, and is answered while the ticket is still open, with no gap
+    /// recheck. Decided from the database instead, it would find a gap and wait for every batch
+    /// before it to be answered, the held ticket too (and be refused after 30 s).
+    @Test(arguments: Backend.all)
+    func aBatchTwoAheadIsDecidedFromTheHeadTheBatchBeforeItWillLeave(backend: Backend) async throws {
+        let (service, chain, batches) = try await makeService(backend, grace: .seconds(60), entries: 30)
+        let device = service.device
+        try await service.withClient { client in
+            #expect(try await client.upload(batches[0], as: device).decode(UploadResponse.self).outcome == .accepted)
+            let checking = service.engine.inFlight.begin(device.id, firstSequence: 11)
+            async let third = client.upload(batches[2], as: device)
+            let clock = ContinuousClock()
+            let giveUp = clock.now.advanced(by: .seconds(30))
+            while service.engine.inFlight.waiterCount(of: device.id) == 0, clock.now < giveUp {
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            #expect(service.engine.inFlight.waiterCount(of: device.id) == 1, "batch 3 should wait for its turn")
+            #expect(try await client.upload(batches[1], as: device).decode(UploadResponse.self).outcome == .accepted)
+            let answer = try await third
+            #expect(answer.status == .ok)
+            #expect(try answer.decode(UploadResponse.self).storedEntries == 10)
+            service.engine.inFlight.end(checking)
+        }
+        let stored = try await service.storage.entries(device: device.id, after: nil, limit: 100).map(\.entry)
+        #expect(stored == chain)
+        #expect(try await service.storage.refusedBatches().isEmpty)
+        let metrics = await service.engine.metrics.render(countingHeldEntries: { 30 })
+        #expect(!metrics.contains("hromada_gap_rechecks_total"), "\(metrics)")
+    }
+
     /// With nothing in flight before it, a batch past the head waits out the grace and is
     /// refused for the gap, kept as the device's word that it went on.
     @Test(arguments: Backend.all)

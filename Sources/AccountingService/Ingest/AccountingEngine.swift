@@ -190,7 +190,20 @@ public actor AccountingEngine {
         // request or instance moved it meanwhile, nothing is stored and the batch is decided
         // again below from what the database holds. Every other decision (a replay, a gap, a
         // conflict and its tamper alarm) is made from the database alone.
-        if let guess = lastSeenHeads.withLock({ $0[device.deviceID] }), batch.firstSequence == guess.sequence + 1,
+        //
+        // A batch further on than the guess, while a batch of the device that begins before it
+        // is in flight (an uploader keeping three or more in flight), first waits for that batch
+        // to begin its commit and move the guess up to it.
+        var guess = lastSeenHeads.withLock { $0[device.deviceID] }
+        if let seen = guess, batch.firstSequence > seen.sequence &+ 1 {
+            let id = device.deviceID
+            let first = batch.firstSequence
+            let turn = await inFlight.waitForTurn(of: id, beginningAt: first, deadline: configuration.limits.earlierBatchGrace) {
+                self.guessReaches(first, of: id)
+            }
+            if turn { guess = lastSeenHeads.withLock { $0[device.deviceID] } }
+        }
+        if let guess, batch.firstSequence == guess.sequence + 1,
             case .accept(let entries, let newHead) = IngestRules.decide(
                 batch, authenticatedDevice: device.deviceID, devicePublicKey: publicKey, deviceRole: device.role,
                 position: StoredPosition(head: guess)),
@@ -298,6 +311,11 @@ public actor AccountingEngine {
         throw StorageError(.contention, "the device's head kept moving under concurrent uploads")
     }
 
+    /// Whether the head last seen of `device` reaches the entry before `sequence`.
+    private nonisolated func guessReaches(_ sequence: UInt64, of device: DeviceID) -> Bool {
+        lastSeenHeads.withLock { $0[device].map { $0.sequence &+ 1 >= sequence } ?? false }
+    }
+
     /// Stores the accepted part of `batch` if the device's head is still `expectedHead`: the
     /// outcome, or nil when the head had moved (nothing stored; the batch is decided again).
     private nonisolated func commit(
@@ -310,6 +328,7 @@ public actor AccountingEngine {
         // compare-and-set then waits for this commit). If this one fails, the guess is dropped
         // and a batch decided from it finds the head unmoved and is decided again.
         lastSeenHeads.withLock { $0[device] = newHead }
+        inFlight.guessChanged(of: device)
         commitsUnderWay.begin(leaving: newHead)
         let commitsUnderWay = self.commitsUnderWay
         let outcome: CommitOutcome

@@ -59,6 +59,27 @@ final class InFlightBatches: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// A batch of `device` began its commit (the head it will leave is the guess now), or
+    /// dropped the guess: wakes the batches waiting for their turn (`waitForTurn`).
+    func guessChanged(of device: DeviceID) {
+        let waiters = state.withLock { Self.takeWaiters(of: device, in: &$0) }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Waits until `ready()` holds or no batch of `device` that begins before `sequence` is in
+    /// flight, checked again each time a batch of the device begins, ends or changes the guess
+    /// (`guessChanged`), for at most `deadline`: whether `ready()` holds then.
+    ///
+    /// A batch that arrives while the two before it are still being checked calls it so as to
+    /// be decided from the head the batch just before it will leave, once that one commits,
+    /// rather than look like a gap and wait for both to be answered.
+    func waitForTurn(of device: DeviceID, beginningAt sequence: UInt64, deadline: Duration, ready: @escaping @Sendable () -> Bool) async -> Bool {
+        _ = await wait(for: device, until: ContinuousClock.now.advanced(by: deadline)) { device in
+            ready() || !(device?.firstSequences.values.contains { $0 < sequence } ?? false)
+        }
+        return ready()
+    }
+
     /// How many waiters wait for a change to `device`'s batches (tests use it to know a batch
     /// is waiting).
     func waiterCount(of device: DeviceID) -> Int {
