@@ -13,7 +13,7 @@ public struct AccountingLimits: Hashable, Sendable {
     /// The largest page of transactions an operator may ask for.
     public var maximumPageSize: Int
     /// How long a batch that finds a gap waits for an earlier batch of its device to arrive
-    /// when none is being ingested: an uploader's two batches in flight travel on separate
+    /// when none is being ingested: an uploader's batches in flight travel on separate
     /// connections and can overtake each other by a few milliseconds. A real gap is answered
     /// this much later.
     public var earlierBatchGrace: Duration

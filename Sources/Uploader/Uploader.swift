@@ -27,8 +27,8 @@ public struct UploaderConfiguration: Sendable {
     public var servicePublicKey: Curve25519.Signing.PublicKey
     /// Entries per batch (the service accepts at most 1000).
     public var batchSize: Int
-    /// Batches sent before the oldest is answered (1–8; default 2): the next batch's checks at
-    /// the service overlap the last one's commit (docs/accounting.md, "Two batches in flight").
+    /// Batches sent before the oldest is answered (1–8; default 4): the next batches' checks at
+    /// the service overlap the last one's commit (docs/accounting.md, "Batches in flight").
     public var batchesInFlight: Int
     /// Waits between failed attempts.
     public var backoff: Backoff
@@ -46,7 +46,7 @@ public struct UploaderConfiguration: Sendable {
     /// Creates a configuration.
     public init(
         serviceURL: String, certificate: Certificate, deviceKey: Curve25519.Signing.PrivateKey,
-        servicePublicKey: Curve25519.Signing.PublicKey, batchSize: Int = 1000, batchesInFlight: Int = 2, backoff: Backoff = Backoff(),
+        servicePublicKey: Curve25519.Signing.PublicKey, batchSize: Int = 1000, batchesInFlight: Int = 4, backoff: Backoff = Backoff(),
         idleInterval: Duration = .seconds(30), bundleInterval: Duration = .seconds(300), bundleAcceptance: BundleAcceptance? = nil,
         installedBundleVersions: [BundleKind: UInt32] = [:], requestTimeout: Duration = .seconds(30)
     ) {
@@ -120,8 +120,8 @@ public enum UploaderEvent: Hashable, Sendable {
 ///
 /// Loop: ask the service where the device stands (storing any receipt it holds that the
 /// ledger lacks: the answer to a batch whose response was lost), send the next up-to-1000
-/// entries with a fresh checkpoint over the last, and the batch after it before the answer
-/// comes (two in flight by default), store each receipt in order, repeat; when caught up,
+/// entries with a fresh checkpoint over the last, and the batches after it before the answer
+/// comes (four in flight by default), store each receipt in order, repeat; when caught up,
 /// prune and fetch bundles, then wait. Every failure backs off with jitter and tries again,
 /// for as long as it runs. Killing it at any point is safe: entries leave the ledger only
 /// under a verified receipt, and the service stores a replayed batch once.

@@ -19,6 +19,16 @@ struct BatchesInFlightTests {
         return (service, chain, batches)
     }
 
+    /// How many wait for a change to the service device's batches, once one does (or after 30 s).
+    func waiters(of service: TestService) async throws -> Int {
+        let clock = ContinuousClock()
+        let giveUp = clock.now.advanced(by: .seconds(30))
+        while service.engine.inFlight.waiterCount(of: service.device.id) == 0, clock.now < giveUp {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        return service.engine.inFlight.waiterCount(of: service.device.id)
+    }
+
     /// Batch 3 arrives while batch 2 has not: it finds a gap and waits (the grace is long here,
     /// so the test does not depend on timing). Batch 2 then arrives; both are accepted, in
     /// order, nothing is refused, and the service counts the recheck.
@@ -30,12 +40,7 @@ struct BatchesInFlightTests {
             #expect(try await client.upload(batches[0], as: device).decode(UploadResponse.self).outcome == .accepted)
             async let third = client.upload(batches[2], as: device)
             // Batch 3 is waiting once it has registered to hear of the device's next batch.
-            let clock = ContinuousClock()
-            let giveUp = clock.now.advanced(by: .seconds(30))
-            while service.engine.inFlight.waiterCount(of: device.id) == 0, clock.now < giveUp {
-                try await Task.sleep(for: .milliseconds(2))
-            }
-            #expect(service.engine.inFlight.waiterCount(of: device.id) == 1, "batch 3 should be waiting")
+            #expect(try await waiters(of: service) == 1, "batch 3 should be waiting")
             let second = try await client.upload(batches[1], as: device)
             #expect(try second.decode(UploadResponse.self).outcome == .accepted)
             let answer = try await third
@@ -64,12 +69,7 @@ struct BatchesInFlightTests {
             #expect(try await client.upload(batches[0], as: device).decode(UploadResponse.self).outcome == .accepted)
             let checking = service.engine.inFlight.begin(device.id, firstSequence: 11)
             async let third = client.upload(batches[2], as: device)
-            let clock = ContinuousClock()
-            let giveUp = clock.now.advanced(by: .seconds(30))
-            while service.engine.inFlight.waiterCount(of: device.id) == 0, clock.now < giveUp {
-                try await Task.sleep(for: .milliseconds(2))
-            }
-            #expect(service.engine.inFlight.waiterCount(of: device.id) == 1, "batch 3 should wait for its turn")
+            #expect(try await waiters(of: service) == 1, "batch 3 should wait for its turn")
             #expect(try await client.upload(batches[1], as: device).decode(UploadResponse.self).outcome == .accepted)
             let answer = try await third
             #expect(answer.status == .ok)

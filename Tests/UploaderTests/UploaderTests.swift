@@ -298,10 +298,10 @@ actor RecordingLedger: UploadLedger {
 
 @Suite("Uploader: batches in flight", .serialized)
 struct UploaderInFlightTests {
-    /// With two in flight, the batch after the next one is signed and sent before the next
-    /// one's answer is taken; with one, each waits for the answer before it. Either way the
+    /// With four in flight (the default), the three batches after the next one are signed and
+    /// sent before the next one's answer is taken; with one, each waits for the answer before it. Either way the
     /// service stores every entry in order and refuses nothing.
-    @Test(arguments: LiveBackend.all, [1, 2])
+    @Test(arguments: LiveBackend.all, [1, 4])
     func batchesGoOutBeforeTheAnswerBefore(backend: LiveBackend, inFlight: Int) async throws {
         let directory = try temporaryDirectory()
         let service = LiveService(location: try await backend.location(directory: directory))

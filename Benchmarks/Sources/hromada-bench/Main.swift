@@ -47,8 +47,8 @@ struct HromadaBench: AsyncParsableCommand {
             abstract: "Batches ingested over HTTP with all verification from 1, 4 and 10 devices at once, beside raw bulk inserts (SQLite; PostgreSQL when HROMADA_POSTGRES_URL is set).")
         @Option(help: "Entries to ingest a run, in batches of 1000, shared by the devices.") var entries = 100_000
         @Option(help: "Devices uploading at once, one run each (comma-separated).") var devices = "1,4,10"
-        @Option(help: "Batches each device keeps in flight, one run each (comma-separated; the uploader keeps 2).")
-        var inFlight = "1,2"
+        @Option(help: "Batches each device keeps in flight, one run each (comma-separated; the uploader keeps 4).")
+        var inFlight = "1,4"
         @Option(help: "Directory for the SQLite files: put it on a real disk, not a tmpfs, to measure durable writes.")
         var directory = ".build/bench-accounting"
 

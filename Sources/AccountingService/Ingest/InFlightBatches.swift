@@ -3,7 +3,7 @@ import Synchronization
 
 /// The batches of each device that are inside `AccountingEngine.ingest` right now.
 ///
-/// Why: an uploader keeps two batches in flight (docs/accounting.md, "Two batches in flight"),
+/// Why: an uploader keeps batches in flight (docs/accounting.md, "Batches in flight"),
 /// sending batch N+1 before N is answered so that N+1's checks overlap N's commit. The two
 /// requests travel on separate connections, so N+1 can reach its decision, or its commit, before
 /// N has stored anything; the database then shows a gap that N is about to fill. Rather than
