@@ -63,15 +63,20 @@ enum AccountingBenchmark {
                 Engine(
                     name: "postgres", rawMethod: "one COPY per 1000 rows, a transaction each",
                     location: { run in try await server.createDatabase("bench_service_\(run)_\(Int.random(in: 0..<1_000_000))", logger: logger) },
+                    discard: { location in
+                        if case .postgres(_, _, _, _, let database) = location { try await server.dropDatabase(database, logger: logger) }
+                    },
                     raw: { _, rows in
                         let location = try await server.createDatabase("bench_raw_\(Int.random(in: 0..<1_000_000))", logger: logger)
                         guard case .postgres(let host, let port, let user, let password, let database) = location else { return 0 }
                         let copyRows = RawInsertBaseline.copyRows(rows, receivedAt: 1_800_000_000)
-                        return try await timedAsync {
+                        let seconds = try await timedAsync {
                             try await RawInsertBaseline.postgres(
                                 configuration: .init(host: host, port: port, username: user, password: password, database: database, tls: .disable),
                                 rows: copyRows, logger: logger)
                         }
+                        try await server.dropDatabase(database, logger: logger)
+                        return seconds
                     }))
         } else {
             print("accounting: PostgreSQL skipped (no HROMADA_POSTGRES_URL / cluster)")
@@ -100,7 +105,9 @@ enum AccountingBenchmark {
                     rows = []
                     PeakMemory.reset()
                     let before = PeakMemory.residentKilobytes()
-                    let run = try await ingestOverHTTP(fleet, into: try await engine.location(runNumber), inFlight: window, pki: pki, logger: logger)
+                    let location = try await engine.location(runNumber)
+                    let run = try await ingestOverHTTP(fleet, into: location, inFlight: window, pki: pki, logger: logger)
+                    try await engine.discard(location)
                     let ingestRate = Double(runTotal) / run.ingestSeconds
                     let replayRate = Double(runTotal) / run.replaySeconds
                     let devices = (count == 1 ? "1 device" : "\(count) devices") + ", \(window) in flight"
@@ -125,6 +132,9 @@ enum AccountingBenchmark {
         let rawMethod: String
         /// A fresh storage for run `number`.
         let location: (Int) async throws -> StorageLocation
+        /// Removes a run's storage once measured (a server's databases would pile up run after
+        /// run; SQLite's files go with the scratch directory).
+        var discard: (StorageLocation) async throws -> Void = { _ in }
         /// Seconds for the raw bulk insert of the batches of rows given, into a fresh table named after `run`.
         let raw: (Int, [[LedgerEntry]]) async throws -> Double
         /// The same at the engine's default settings, where the service sets its own (SQLite).
@@ -415,7 +425,7 @@ struct PostgresServer {
     /// Drops a database if it exists (a kept benchmark month reloaded).
     func dropDatabase(_ name: String, logger: Logger) async throws {
         _ = try await withAdmin(logger) { admin in
-            try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name)"), logger: logger)
+            try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
         }
     }
 
