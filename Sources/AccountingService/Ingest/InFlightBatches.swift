@@ -59,8 +59,9 @@ final class InFlightBatches: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// A batch of `device` began its commit (the head it will leave is the guess now), or
-    /// dropped the guess: wakes the batches waiting for their turn (`waitForTurn`).
+    /// A batch of `device` began its commit, so the head it will leave is the guess now: wakes
+    /// the batches waiting for their turn (`waitForTurn`). A commit that fails drops the guess
+    /// without a call; its batch's `end` wakes them.
     func guessChanged(of device: DeviceID) {
         let waiters = state.withLock { Self.takeWaiters(of: device, in: &$0) }
         for waiter in waiters { waiter.resume() }
