@@ -414,7 +414,7 @@ let package = Package(
             dependencies: [
                 "StorageTesting",
                 "AccountingService", "AccountingStore", "AccountingCore", "LedgerCore", "Entitlements", "Identifiers", "Tariff", "Bundles", crypto,
-                hummingbird, hummingbirdTesting, postgresNIO, logging, "CommunityKeys", "Desk",
+                hummingbird, hummingbirdTesting, postgresNIO, logging, "CommunityKeys", "Desk", "PropertyTesting", "SQLiteSupport",
             ]
         ),
         .testTarget(

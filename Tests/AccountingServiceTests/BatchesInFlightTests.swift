@@ -1,8 +1,11 @@
 import AccountingCore
+import AccountingStore
 @testable import AccountingService
 import Hummingbird
 import HummingbirdTesting
 import LedgerCore
+import PropertyTesting
+import SQLiteSupport
 import Testing
 
 /// An uploader keeps two batches in flight, on two connections: the later one can reach the
@@ -83,6 +86,41 @@ struct BatchesInFlightTests {
         #expect(!metrics.contains("hromada_gap_rechecks_total"), "\(metrics)")
     }
 
+    /// Batch 3 waits for batch 2 to *begin* its commit, not to end it: while another connection
+    /// holds the SQLite file's write lock, so that batch 2's commit cannot end, batch 3 is
+    /// decided and begins its own commit behind it. (The wait is the engine's and the same on
+    /// both engines; SQLite's write lock is the simple way to hold a commit open.) Woken only when
+    /// batch 2 ends, batch 3 would not begin its commit until the lock is let go.
+    @Test func aBatchTwoAheadBeginsItsCommitWhileTheCommitBeforeItIsHeld() async throws {
+        let (service, chain, batches) = try await makeService(.sqlite, grace: .seconds(60), entries: 30)
+        let path = await try #require(service.storage as? SQLiteStorage).path
+        let device = service.device
+        try await service.withClient { client in
+            #expect(try await client.upload(batches[0], as: device).decode(UploadResponse.self).outcome == .accepted)
+            let checking = service.engine.inFlight.begin(device.id, firstSequence: 11)
+            async let third = client.upload(batches[2], as: device)
+            #expect(try await waiters(of: service) == 1, "batch 3 should wait for its turn")
+            // Held for at most 3 s, inside the store's 5 s busy timeout.
+            let lock = try SQLiteConnection(path: path, flags: [.readWrite])
+            try lock.execute("BEGIN IMMEDIATE")
+            async let second = client.upload(batches[1], as: device)
+            let clock = ContinuousClock()
+            let giveUp = clock.now.advanced(by: .seconds(3))
+            while service.engine.headLastSeen(of: device.id)?.sequence != 30, clock.now < giveUp {
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            let began = service.engine.headLastSeen(of: device.id)?.sequence
+            try lock.execute("ROLLBACK")
+            lock.close()
+            #expect(began == 30, "batch 3 should begin its commit while batch 2's is held")
+            #expect(try await second.decode(UploadResponse.self).outcome == .accepted)
+            #expect(try await third.decode(UploadResponse.self).storedEntries == 10)
+            service.engine.inFlight.end(checking)
+        }
+        let stored = try await service.storage.entries(device: device.id, after: nil, limit: 100).map(\.entry)
+        #expect(stored == chain)
+    }
+
     /// With nothing in flight before it, a batch past the head waits out the grace and is
     /// refused for the gap, kept as the device's word that it went on.
     @Test(arguments: Backend.all)
@@ -101,21 +139,26 @@ struct BatchesInFlightTests {
         #expect(try await service.storage.head(of: device.id) == ChainHead(after: chain[9]))
     }
 
-    /// Several batches of the device at once, in the reverse of their order: each waits for
-    /// those before it, and all are stored.
-    @Test(arguments: Backend.all)
-    func batchesSentInReverseAreAllStored(backend: Backend) async throws {
-        let (service, chain, batches) = try await makeService(backend, grace: .seconds(60), entries: 50)
+    /// Eight batches of the device at once, in the reverse of their order (seed 0) or in a
+    /// random order, each sent 0–3 ms after the one before: every batch waits for those before
+    /// it, either for its turn or through the gap's wait, and all are stored, in order, with
+    /// nothing refused.
+    @Test(arguments: Backend.all, [0, 1, 2, 3] as [UInt64])
+    func batchesSentInAnyOrderAreAllStored(backend: Backend, seed: UInt64) async throws {
+        let (service, chain, batches) = try await makeService(backend, grace: .seconds(60), entries: 80)
         let device = service.device
+        var random = SeededGenerator(seed: seed)
+        let order = seed == 0 ? Array(batches.reversed()) : batches.shuffled(using: &random)
+        let pauses = order.map { _ in Int.random(in: 0...3, using: &random) }
         try await service.withClient { client in
             try await withThrowingTaskGroup(of: UploadResponse.self) { group in
-                for batch in batches.reversed() {
+                for (batch, pause) in zip(order, pauses) {
                     group.addTask { try await client.upload(batch, as: device).decode(UploadResponse.self) }
-                    try await Task.sleep(for: .milliseconds(5))
+                    try await Task.sleep(for: .milliseconds(pause))
                 }
                 var outcomes: [UploadOutcome] = []
                 for try await answer in group { outcomes.append(answer.outcome) }
-                #expect(outcomes == Array(repeating: .accepted, count: 5))
+                #expect(outcomes == Array(repeating: .accepted, count: 8))
             }
         }
         let stored = try await service.storage.entries(device: device.id, after: nil, limit: 100).map(\.entry)

@@ -311,6 +311,12 @@ public actor AccountingEngine {
         throw StorageError(.contention, "the device's head kept moving under concurrent uploads")
     }
 
+    /// The head last seen of `device`, or the head its commit under way will leave (tests look
+    /// at it to see a batch begin its commit).
+    nonisolated func headLastSeen(of device: DeviceID) -> ChainHead? {
+        lastSeenHeads.withLock { $0[device] }
+    }
+
     /// Whether the head last seen of `device` reaches the entry before `sequence`.
     private nonisolated func guessReaches(_ sequence: UInt64, of device: DeviceID) -> Bool {
         lastSeenHeads.withLock { $0[device].map { $0.sequence &+ 1 >= sequence } ?? false }
