@@ -422,7 +422,8 @@ struct PostgresServer {
         return .postgres(host: host, port: port, user: user, password: password, database: name)
     }
 
-    /// Drops a database if it exists (a kept benchmark month reloaded).
+    /// Drops a database if it exists, closing any connection still on it (a run's database once
+    /// measured, a kept benchmark month reloaded).
     func dropDatabase(_ name: String, logger: Logger) async throws {
         _ = try await withAdmin(logger) { admin in
             try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)

@@ -38,6 +38,7 @@ enum IndexCostBenchmark {
                             configuration: .init(host: host, port: port, username: user, password: password, database: database, tls: .disable),
                             rows: rows, logger: logger, shape: shape)
                     }
+                    try await server.dropDatabase(database, logger: logger)
                     rates["postgres, \(shape.rawValue)", default: []].append(Double(total) / postgres)
                 }
             }
