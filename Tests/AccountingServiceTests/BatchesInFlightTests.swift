@@ -22,13 +22,18 @@ struct BatchesInFlightTests {
         return (service, chain, batches)
     }
 
-    /// How many wait for a change to the service device's batches, once one does (or after 30 s).
-    func waiters(of service: TestService) async throws -> Int {
+    /// Returns once `condition` holds, or after `limit`, looking every 2 ms.
+    func poll(atMost limit: Duration, until condition: () -> Bool) async throws {
         let clock = ContinuousClock()
-        let giveUp = clock.now.advanced(by: .seconds(30))
-        while service.engine.inFlight.waiterCount(of: service.device.id) == 0, clock.now < giveUp {
+        let giveUp = clock.now.advanced(by: limit)
+        while !condition(), clock.now < giveUp {
             try await Task.sleep(for: .milliseconds(2))
         }
+    }
+
+    /// How many wait for a change to the service device's batches, once one does (or after 30 s).
+    func waiters(of service: TestService) async throws -> Int {
+        try await poll(atMost: .seconds(30)) { service.engine.inFlight.waiterCount(of: service.device.id) > 0 }
         return service.engine.inFlight.waiterCount(of: service.device.id)
     }
 
@@ -104,11 +109,7 @@ struct BatchesInFlightTests {
             let lock = try SQLiteConnection(path: path, flags: [.readWrite])
             try lock.execute("BEGIN IMMEDIATE")
             async let second = client.upload(batches[1], as: device)
-            let clock = ContinuousClock()
-            let giveUp = clock.now.advanced(by: .seconds(3))
-            while service.engine.headLastSeen(of: device.id)?.sequence != 30, clock.now < giveUp {
-                try await Task.sleep(for: .milliseconds(2))
-            }
+            try await poll(atMost: .seconds(3)) { service.engine.headLastSeen(of: device.id)?.sequence == 30 }
             let began = service.engine.headLastSeen(of: device.id)?.sequence
             try lock.execute("ROLLBACK")
             lock.close()
